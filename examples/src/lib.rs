@@ -1,0 +1,1 @@
+//! Runnable examples of the QosIc SDK: see `pay.rs`.

@@ -1,0 +1,241 @@
+//! Secrets that never print, and the merchant's API credentials.
+//!
+//! [`Secret`] wraps a string whose `Debug` and `Display` print `[REDACTED]`.
+//! [`Credentials`] pairs the API login with a [`Secret`] password and makes the
+//! HTTP Basic `Authorization` header value, itself a [`Secret`].
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A string that is never printed: `Debug` and `Display` show `[REDACTED]`.
+///
+/// Reading the value takes an explicit call to [`Secret::expose`], so a leak is visible in review.
+///
+/// ```
+/// use qosic_core::Secret;
+/// let password = Secret::new("hunter2");
+/// assert_eq!(format!("{password:?} {password}"), "[REDACTED] [REDACTED]");
+/// assert_eq!(password.expose(), "hunter2");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Arc<str>);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(Arc::from(value.into()))
+    }
+
+    /// The secret value. Never log or format it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the secret is the empty string.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret::new(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret::new(value)
+    }
+}
+
+/// The merchant's QosIc API login and password, sent as HTTP Basic auth on every call.
+///
+/// These are the API user's credentials from the QosIc dashboard, not a carrier's client id.
+/// Cloning is cheap. `Debug` shows the login and hides the password.
+///
+/// ```
+/// use qosic_core::Credentials;
+/// let creds = Credentials::new("merchant", "s3cret");
+/// assert_eq!(creds.authorization().expose(), "Basic bWVyY2hhbnQ6czNjcmV0");
+/// assert!(!format!("{creds:?}").contains("s3cret"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    login: Arc<str>,
+    password: Secret,
+}
+
+impl Credentials {
+    /// Pairs a login with its password.
+    pub fn new(login: impl Into<String>, password: impl Into<Secret>) -> Self {
+        Credentials {
+            login: Arc::from(login.into()),
+            password: password.into(),
+        }
+    }
+
+    /// The API login (user name).
+    pub fn login(&self) -> &str {
+        &self.login
+    }
+
+    /// The API password.
+    pub fn password(&self) -> &Secret {
+        &self.password
+    }
+
+    /// The value of the HTTP `Authorization` header: `Basic base64(login:password)`.
+    pub fn authorization(&self) -> Secret {
+        let raw = format!("{}:{}", self.login, self.password.expose());
+        Secret::new(format!("Basic {}", base64_encode(raw.as_bytes())))
+    }
+
+    /// Reads an HTTP `Authorization` header value of the Basic scheme.
+    ///
+    /// Returns `None` when the value is not `Basic <base64 of login:password>`.
+    /// Servers (such as the fake QosIc server) use this to check a request's credentials.
+    pub fn from_authorization(header: &str) -> Option<Credentials> {
+        let (scheme, encoded) = header.trim().split_once(' ')?;
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return None;
+        }
+        let decoded = base64_decode(encoded.trim())?;
+        let text = String::from_utf8(decoded).ok()?;
+        let (login, password) = text.split_once(':')?;
+        Some(Credentials::new(login, password))
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("login", &self.login)
+            .field("password", &self.password)
+            .finish()
+    }
+}
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// Standard base64 with padding: a dependency for these twenty lines would cost more build time than it saves.
+fn base64_encode(input: &[u8]) -> String {
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn base64_decode(input: &str) -> Option<Vec<u8>> {
+    let bytes = input.as_bytes();
+    if bytes.len() % 4 != 0 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
+    for (index, chunk) in bytes.chunks(4).enumerate() {
+        let last = index == bytes.len() / 4 - 1;
+        let mut n: u32 = 0;
+        let mut pad = 0;
+        for (i, &c) in chunk.iter().enumerate() {
+            let v = match c {
+                b'A'..=b'Z' => c - b'A',
+                b'a'..=b'z' => c - b'a' + 26,
+                b'0'..=b'9' => c - b'0' + 52,
+                b'+' => 62,
+                b'/' => 63,
+                b'=' if last && i >= 2 => {
+                    pad += 1;
+                    0
+                }
+                _ => return None,
+            };
+            if pad > 0 && c != b'=' {
+                return None;
+            }
+            n = (n << 6) | u32::from(v);
+        }
+        let decoded = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&decoded[..3 - pad]);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trips() {
+        for input in [
+            "",
+            "f",
+            "fo",
+            "foo",
+            "foob",
+            "fooba",
+            "foobar",
+            "login:pa:ss wörd",
+        ] {
+            let encoded = base64_encode(input.as_bytes());
+            assert_eq!(
+                base64_decode(&encoded).unwrap(),
+                input.as_bytes(),
+                "{input}"
+            );
+        }
+        assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64_encode(b"fo"), "Zm8=");
+    }
+
+    #[test]
+    fn base64_rejects_garbage() {
+        for bad in ["abc", "a=bc", "ab!c", "Zm8=Zm8="] {
+            assert_eq!(base64_decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn authorization_header_round_trips() {
+        let creds = Credentials::new("user", "p:ss");
+        let header = creds.authorization();
+        assert_eq!(
+            Credentials::from_authorization(header.expose()),
+            Some(creds)
+        );
+        assert_eq!(Credentials::from_authorization("Bearer abc"), None);
+        assert_eq!(Credentials::from_authorization("Basic !!!!"), None);
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let creds = Credentials::new("user", "topsecret");
+        let shown = format!("{creds:?} {} {:?}", creds.password(), creds.authorization());
+        assert!(!shown.contains("topsecret"), "{shown}");
+        assert!(shown.contains("user"));
+    }
+}
