@@ -1,11 +1,51 @@
-//! Domain types, errors and the `Client` of the QosIc mobile-money SDK.
+//! Domain types, errors and the [`Client`] of the QosIc mobile-money SDK.
+//!
+//! QosIc (QOS-IC, "QosicBridge") collects and pays out mobile money in Benin and Togo through
+//! MTN MoMo, Moov Money and Celtiis Cash. This crate holds what every part of the SDK shares:
+//!
+//! - validated values: [`Msisdn`] (Benin's 8- and 10-digit plans, Togo), [`Amount`] (whole
+//!   XOF), [`TransactionRef`], [`ClientId`], [`Secret`] and [`Credentials`];
+//! - the [`Transport`] trait (the one place where I/O happens; `qosic-http` implements it with
+//!   reqwest, `qosic-mock` in-process);
+//! - the [`MobileCarrier`] trait (pure: builds requests and reads answers; `qosic-carriers-bj`
+//!   implements MTN, MOOV and Celtiis);
+//! - the [`Client`], which runs every operation the same way for every carrier and keeps the
+//!   SDK's promises (see the [`client`] module);
+//! - [`Outcome`] and [`Error`].
+//!
+//! # Brief overview
+//!
+//! ```text
+//! PaymentRequest ─► Client ─► MobileCarrier::payment ─► WireRequest ─► Transport::send
+//!                     ▲                                                      │
+//!                  Outcome ◄── Client (poll, decide) ◄── MobileCarrier::read ◄┘
+//! ```
+//!
+//! Most applications use the crate through `qosic-carriers-bj` and `qosic-http`; see the
+//! workspace README for a full program.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+pub mod carrier;
+pub mod client;
+pub mod error;
+pub mod outcome;
+pub mod request;
 pub mod secret;
 pub mod transport;
+pub mod types;
+pub mod wire;
 
+pub use carrier::{
+    LookupCall, MobileCarrier, MoneyCall, Operation, PollingPolicy, References, Reply, Verdict,
+    WireRequest,
+};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
+pub use error::Error;
+pub use outcome::{Outcome, RawResponse, Status};
+pub use request::{DepositRequest, Lookup, PaymentRequest};
 pub use secret::{Credentials, Secret};
 pub use transport::{
     ApiRequest, ApiResponse, Delivery, Transport, TransportError, TransportErrorKind,
 };
+pub use types::{Amount, ClientId, Country, Msisdn, Name, TransactionRef};

@@ -1,0 +1,906 @@
+//! The [`Client`]: validates input, picks the carrier, sends through the transport, polls, and
+//! keeps the SDK's promises.
+//!
+//! # The promises, and where they are kept
+//!
+//! - **No double charge.** A payment or deposit request is sent once; nothing here retries it.
+//!   References come fresh from the carrier's generator, and the client refuses a reference it
+//!   has already used for a payment or deposit.
+//! - **A timeout is not a failure.** After a lost answer the outcome is [`Status::Unknown`] and
+//!   the client checks the status of that same reference; when the polling window closes on a
+//!   pending payment the outcome is [`Status::Pending`].
+//! - **Terminal answers stop polling**: confirmed or failed, at once.
+//! - **Nothing lost.** Errors raised after a request may have left carry the reference.
+//! - **Bad input is refused before I/O**, with the field named.
+
+use std::collections::{HashSet, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::carrier::{
+    LookupCall, MobileCarrier, MoneyCall, Operation, Reply, Verdict, WireRequest,
+};
+use crate::error::Error;
+use crate::outcome::{Outcome, RawResponse, Status};
+use crate::request::{DepositRequest, Lookup, PaymentRequest};
+use crate::secret::{Credentials, Secret};
+use crate::transport::{ApiRequest, ApiResponse, Delivery, Transport};
+use crate::types::{Amount, Country, Msisdn, Name, TransactionRef};
+use crate::wire::excerpt;
+
+/// QosIc's production base URL.
+pub const DEFAULT_BASE_URL: &str = "https://api.qosic.net";
+
+/// How many references of past payments and deposits a client remembers to refuse their reuse.
+const REMEMBERED_REFERENCES: usize = 100_000;
+
+/// A QosIc client: credentials, carriers, a transport and a base URL.
+///
+/// Cheap to clone (an `Arc` inside) and safe to share across tasks: build one at start-up and
+/// clone it where needed; there is no need to wrap it in another `Arc`.
+///
+/// # Example
+///
+/// A payment against a stand-in transport that answers like QosIc's MOOV endpoint:
+///
+/// ```
+/// # use async_trait::async_trait;
+/// # use qosic_core::*;
+/// # #[derive(Debug)] struct Moov(ClientId);
+/// # impl MobileCarrier for Moov {
+/// #     fn name(&self) -> &str { "MOOV" }
+/// #     fn client_id(&self) -> &ClientId { &self.0 }
+/// #     fn serves(&self, _: &Msisdn) -> bool { true }
+/// #     fn polling(&self) -> Option<PollingPolicy> { None }
+/// #     fn payment(&self, _: &MoneyCall) -> Result<WireRequest, Error> {
+/// #         Ok(WireRequest { path: "/QosicBridge/user/requestpaymentmv".into(), body: b"{}".to_vec() })
+/// #     }
+/// #     fn status(&self, _: &LookupCall) -> Result<WireRequest, Error> { unreachable!() }
+/// #     fn read(&self, _: Operation, _: &ApiResponse) -> Reply { Reply::new(Verdict::Confirmed) }
+/// # }
+/// # #[derive(Debug)] struct Ok200;
+/// # #[async_trait] impl Transport for Ok200 {
+/// #     async fn send(&self, _: ApiRequest) -> Result<ApiResponse, TransportError> {
+/// #         Ok(ApiResponse::new(200, r#"{"responsecode":"0"}"#))
+/// #     }
+/// # }
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+/// let client = Client::builder()
+///     .login("merchant")
+///     .password("secret")
+///     .carrier(Moov(ClientId::new("MOOV_CLIENT")?))
+///     .transport(Ok200)
+///     .build()?;
+///
+/// let outcome = client
+///     .pay(PaymentRequest::new("22995000100", 1000).first_name("Ada").last_name("Lovelace"))
+///     .await?;
+/// assert!(outcome.success());
+/// assert_eq!(outcome.carrier(), "MOOV");
+/// println!("paid: {}", outcome.reference());
+/// # Ok::<(), Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    credentials: Credentials,
+    base_url: String,
+    carriers: Vec<Arc<dyn MobileCarrier>>,
+    transport: Arc<dyn Transport>,
+    default_country: Option<Country>,
+    used: Mutex<UsedReferences>,
+}
+
+#[derive(Default)]
+struct UsedReferences {
+    set: HashSet<String>,
+    order: VecDeque<String>,
+}
+
+impl UsedReferences {
+    /// Records `reference`; false when it was already used.
+    fn claim(&mut self, reference: &str) -> bool {
+        if !self.set.insert(reference.to_owned()) {
+            return false;
+        }
+        self.order.push_back(reference.to_owned());
+        if self.order.len() > REMEMBERED_REFERENCES {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        true
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let carriers: Vec<&str> = self.inner.carriers.iter().map(|c| c.name()).collect();
+        f.debug_struct("Client")
+            .field("credentials", &self.inner.credentials)
+            .field("base_url", &self.inner.base_url)
+            .field("carriers", &carriers)
+            .field("transport", &self.inner.transport)
+            .field("default_country", &self.inner.default_country)
+            .finish()
+    }
+}
+
+/// Builds a [`Client`]. Setters never fail; [`ClientBuilder::build`] reports the first problem.
+#[must_use]
+pub struct ClientBuilder {
+    login: Option<String>,
+    password: Option<Secret>,
+    base_url: String,
+    carriers: Vec<Arc<dyn MobileCarrier>>,
+    transport: Option<Arc<dyn Transport>>,
+    default_country: Option<Country>,
+    error: Option<Error>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("login", &self.login)
+            .field("password", &self.password)
+            .field("base_url", &self.base_url)
+            .field("carriers", &self.carriers)
+            .field("transport", &self.transport)
+            .field("default_country", &self.default_country)
+            .finish()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            login: None,
+            password: None,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            carriers: Vec::new(),
+            transport: None,
+            default_country: None,
+            error: None,
+        }
+    }
+}
+
+/// Reads an environment variable; `None` when unset or empty.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl ClientBuilder {
+    /// A builder with the default base URL and nothing else.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A builder with the login, password and base URL from the environment:
+    /// `QOSIC_LOGIN`, `QOSIC_PASSWORD` (both required) and `QOSIC_BASE_URL` (optional,
+    /// default [`DEFAULT_BASE_URL`]). Carriers read their client ids themselves
+    /// (`QOSIC_MTN_CLIENT_ID`…; see `qosic_carriers_bj::from_env`).
+    pub fn from_env() -> Self {
+        let mut builder = ClientBuilder::new();
+        if let Some(url) = env_var("QOSIC_BASE_URL") {
+            builder = builder.base_url(url);
+        }
+        match (env_var("QOSIC_LOGIN"), env_var("QOSIC_PASSWORD")) {
+            (Some(login), Some(password)) => builder.login(login).password(password),
+            (None, _) => builder.fail(Error::config(
+                "QOSIC_LOGIN",
+                "the QosIc API login, in the environment",
+            )),
+            (_, None) => builder.fail(Error::config(
+                "QOSIC_PASSWORD",
+                "the QosIc API password, in the environment",
+            )),
+        }
+    }
+
+    fn fail(mut self, error: Error) -> Self {
+        self.error.get_or_insert(error);
+        self
+    }
+
+    /// The API login (user name) from the QosIc dashboard.
+    pub fn login(mut self, login: impl Into<String>) -> Self {
+        self.login = Some(login.into());
+        self
+    }
+
+    /// The API password.
+    pub fn password(mut self, password: impl Into<Secret>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Login and password together.
+    pub fn credentials(self, credentials: Credentials) -> Self {
+        let password = credentials.password().clone();
+        self.login(credentials.login()).password(password)
+    }
+
+    /// The base URL, e.g. `https://api.qosic.net` (the default) or a fake server's URL.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into().trim().trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// Adds a carrier. Numbers go to the first added carrier that serves them.
+    pub fn carrier(self, carrier: impl MobileCarrier + 'static) -> Self {
+        self.shared_carrier(Arc::new(carrier))
+    }
+
+    /// Adds a shared carrier.
+    pub fn shared_carrier(mut self, carrier: Arc<dyn MobileCarrier>) -> Self {
+        self.carriers.push(carrier);
+        self
+    }
+
+    /// Adds several shared carriers.
+    pub fn carriers(mut self, carriers: impl IntoIterator<Item = Arc<dyn MobileCarrier>>) -> Self {
+        self.carriers.extend(carriers);
+        self
+    }
+
+    /// The transport, e.g. `qosic_http::HttpTransport`.
+    pub fn transport(self, transport: impl Transport + 'static) -> Self {
+        self.shared_transport(Arc::new(transport))
+    }
+
+    /// A shared transport.
+    pub fn shared_transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Accepts local numbers (without calling code) of this country.
+    pub fn default_country(mut self, country: Country) -> Self {
+        self.default_country = Some(country);
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        let login = self
+            .login
+            .filter(|l| !l.is_empty())
+            .ok_or_else(|| Error::config("login", "the QosIc API login"))?;
+        if login.contains(':') {
+            return Err(Error::config(
+                "login",
+                "a login without ':' (HTTP Basic auth cannot carry it)",
+            ));
+        }
+        let password = self
+            .password
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| Error::config("password", "the QosIc API password"))?;
+        let url = &self.base_url;
+        let host = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .filter(|rest| {
+                !rest.is_empty() && !rest.starts_with('/') && !rest.contains(char::is_whitespace)
+            })
+            .ok_or_else(|| {
+                Error::config(
+                    "base_url",
+                    "an http:// or https:// URL, such as https://api.qosic.net",
+                )
+            })?;
+        if url.starts_with("http://") && !is_loopback(host) {
+            tracing::warn!(base_url = %url, "plain-HTTP base URL: credentials and phone numbers travel in clear");
+        }
+        if self.carriers.is_empty() {
+            return Err(Error::config(
+                "carriers",
+                "at least one carrier, such as qosic_carriers_bj::Mtn",
+            ));
+        }
+        for (i, carrier) in self.carriers.iter().enumerate() {
+            if self.carriers[..i]
+                .iter()
+                .any(|c| c.name().eq_ignore_ascii_case(carrier.name()))
+            {
+                return Err(Error::config(
+                    "carriers",
+                    format!("one carrier per name ({} is added twice)", carrier.name()),
+                ));
+            }
+        }
+        let transport = self.transport.ok_or_else(|| {
+            Error::config(
+                "transport",
+                "a transport, such as qosic_http::HttpTransport",
+            )
+        })?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                credentials: Credentials::new(login, password),
+                base_url: self.base_url,
+                carriers: self.carriers,
+                transport,
+                default_country: self.default_country,
+                used: Mutex::new(UsedReferences::default()),
+            }),
+        })
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.split('/').next().unwrap_or(host);
+    let name = host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    matches!(name, "localhost" | "[::1]") || name.starts_with("127.")
+}
+
+/// A validated payment or deposit, ready to send.
+struct Prepared {
+    carrier: Arc<dyn MobileCarrier>,
+    call: MoneyCall,
+}
+
+/// The transaction a call is about, for outcomes and errors.
+struct Subject<'a> {
+    operation: Operation,
+    carrier: &'a Arc<dyn MobileCarrier>,
+    reference: &'a TransactionRef,
+    phone: &'a Msisdn,
+    amount: Option<Amount>,
+}
+
+/// How a send ended, before interpretation.
+enum Sent {
+    Answered(Reply, RawResponse),
+    /// The request may have been received, and no readable answer came.
+    Uncertain,
+}
+
+impl Client {
+    /// A [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A [`ClientBuilder`] with credentials and base URL from the environment (see
+    /// [`ClientBuilder::from_env`]); add carriers and a transport, then build.
+    pub fn from_env() -> ClientBuilder {
+        ClientBuilder::from_env()
+    }
+
+    /// The configured carriers.
+    pub fn carriers(&self) -> impl Iterator<Item = &dyn MobileCarrier> {
+        self.inner.carriers.iter().map(|c| &**c)
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// Takes a payment and waits for the customer's answer.
+    ///
+    /// Starts the payment, then, for carriers that answer later (MTN, Celtiis), checks its
+    /// status under the carrier's [`PollingPolicy`](crate::PollingPolicy) until a terminal
+    /// answer or the end of the window. The outcome is:
+    /// - [`Status::Confirmed`] or [`Status::Failed`] when QosIc said so;
+    /// - [`Status::Pending`] when the window closed first (the customer may still approve);
+    /// - [`Status::Unknown`] when the payment request may have reached QosIc but no answer
+    ///   says what became of it.
+    ///
+    /// Never sends the payment request twice. Fails before any I/O on invalid input, and with
+    /// an error carrying the reference when QosIc refuses the request.
+    pub async fn pay(&self, request: PaymentRequest) -> Result<Outcome, Error> {
+        let prepared = self.prepare_payment(request)?;
+        let span = operation_span("pay", &prepared);
+        async {
+            let outcome = self.start(Operation::Payment, &prepared).await?;
+            match (outcome.status, prepared.carrier.polling()) {
+                (Status::Pending | Status::Unknown, Some(_)) => {
+                    self.poll(&prepared.carrier, outcome).await
+                }
+                _ => Ok(outcome),
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Starts a payment and returns at once, without waiting for the customer.
+    ///
+    /// For servers that must not wait: store [`Outcome::lookup`], answer your own caller, and
+    /// later call [`Client::check_status`] or [`Client::wait`].
+    pub async fn initiate(&self, request: PaymentRequest) -> Result<Outcome, Error> {
+        let prepared = self.prepare_payment(request)?;
+        let span = operation_span("initiate", &prepared);
+        self.start(Operation::Payment, &prepared)
+            .instrument(span)
+            .await
+    }
+
+    /// Checks a transaction's status once.
+    pub async fn check_status(&self, lookup: Lookup) -> Result<Outcome, Error> {
+        let (carrier, call, phone) = self.resolve_lookup(&lookup)?;
+        let span = lookup_span("check_status", &carrier, &call.reference, &phone);
+        async {
+            let subject = Subject {
+                operation: Operation::Status,
+                carrier: &carrier,
+                reference: &call.reference,
+                phone: &phone,
+                amount: None,
+            };
+            self.check_once(&subject, &call).await
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Waits for a terminal answer on an existing transaction, under the carrier's polling
+    /// policy (for example to resume after a restart). The first check comes after one step.
+    pub async fn wait(&self, lookup: Lookup) -> Result<Outcome, Error> {
+        let (carrier, call, phone) = self.resolve_lookup(&lookup)?;
+        let span = lookup_span("wait", &carrier, &call.reference, &phone);
+        let start = Outcome {
+            operation: Operation::Status,
+            status: Status::Unknown,
+            reference: call.reference.clone(),
+            phone: phone.clone(),
+            carrier: Arc::from(carrier.name()),
+            amount: None,
+            code: None,
+            message: None,
+            service_ref: call.operator_ref.clone(),
+            raw: None,
+            status_checks: 0,
+        };
+        self.poll(&carrier, start).instrument(span).await
+    }
+
+    /// Refunds a confirmed payment (the Python SDK's `refund(reference, phone)`).
+    ///
+    /// The outcome is confirmed when QosIc made the refund and failed when it refused it.
+    /// Carriers without refunds (MOOV) fail with [`Error::Unsupported`] before any I/O.
+    pub async fn refund(&self, lookup: Lookup) -> Result<Outcome, Error> {
+        let (carrier, call, phone) = self.resolve_lookup(&lookup)?;
+        let wire = carrier.refund(&call)?;
+        let span = lookup_span("refund", &carrier, &call.reference, &phone);
+        async {
+            let subject = Subject {
+                operation: Operation::Refund,
+                carrier: &carrier,
+                reference: &call.reference,
+                phone: &phone,
+                amount: None,
+            };
+            match self.send(&subject, wire).await? {
+                Sent::Answered(reply, raw) => self.decide(&subject, reply, raw),
+                Sent::Uncertain => Ok(self.unknown(&subject)),
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Pays money out to a subscriber (QosIc's deposit). Synchronous: no polling.
+    ///
+    /// Never sent twice; after a lost answer the outcome is [`Status::Unknown`].
+    pub async fn deposit(&self, request: DepositRequest) -> Result<Outcome, Error> {
+        let prepared = self.prepare(
+            Operation::Deposit,
+            &request.phone,
+            request.amount,
+            None,
+            None,
+            request.carrier.as_deref(),
+            request.reference,
+        )?;
+        let span = operation_span("deposit", &prepared);
+        self.start(Operation::Deposit, &prepared)
+            .instrument(span)
+            .await
+    }
+
+    fn parse_phone(&self, phone: &str) -> Result<Msisdn, Error> {
+        match self.inner.default_country {
+            Some(country) => Msisdn::parse_with_default(phone, country),
+            None => Msisdn::parse(phone),
+        }
+    }
+
+    fn find_carrier(
+        &self,
+        named: Option<&str>,
+        phone: &Msisdn,
+    ) -> Result<Arc<dyn MobileCarrier>, Error> {
+        let carriers = &self.inner.carriers;
+        let found = match named {
+            Some(name) => carriers
+                .iter()
+                .find(|c| c.name().eq_ignore_ascii_case(name.trim()))
+                .ok_or_else(|| {
+                    Error::invalid_argument(
+                        "carrier",
+                        format!("one of the configured carriers: {}", self.carrier_names()),
+                    )
+                })?,
+            None => carriers.iter().find(|c| c.serves(phone)).ok_or_else(|| {
+                Error::ProviderNotFound {
+                    phone: phone.masked(),
+                    configured: self.carrier_names(),
+                }
+            })?,
+        };
+        Ok(Arc::clone(found))
+    }
+
+    fn carrier_names(&self) -> String {
+        self.inner
+            .carriers
+            .iter()
+            .map(|c| c.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn prepare_payment(&self, request: PaymentRequest) -> Result<Prepared, Error> {
+        self.prepare(
+            Operation::Payment,
+            &request.phone,
+            request.amount,
+            request.first_name.as_deref(),
+            request.last_name.as_deref(),
+            request.carrier.as_deref(),
+            request.reference,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn prepare(
+        &self,
+        operation: Operation,
+        phone: &str,
+        amount: u64,
+        first_name: Option<&str>,
+        last_name: Option<&str>,
+        carrier: Option<&str>,
+        reference: Option<String>,
+    ) -> Result<Prepared, Error> {
+        let phone = self.parse_phone(phone)?;
+        let amount = Amount::new(amount)?;
+        let first_name = Name::new("first_name", first_name.unwrap_or(""))?;
+        let last_name = Name::new("last_name", last_name.unwrap_or(""))?;
+        let carrier = self.find_carrier(carrier, &phone)?;
+        if let Some(max) = carrier.max_amount() {
+            if amount > max {
+                return Err(Error::invalid_argument(
+                    "amount",
+                    format!(
+                        "at most {max} for {} (a positive whole number of XOF)",
+                        carrier.name()
+                    ),
+                ));
+            }
+        }
+        let reference = match reference {
+            Some(given) => {
+                let reference = TransactionRef::new(given)?;
+                if !self.claim(&reference) {
+                    return Err(Error::invalid_argument(
+                        "reference",
+                        "a reference not used before: this client already sent a payment or deposit with it",
+                    ));
+                }
+                reference
+            }
+            None => self.fresh_reference(&carrier)?,
+        };
+        let call = MoneyCall {
+            reference,
+            phone,
+            amount,
+            first_name,
+            last_name,
+        };
+        // Building the wire request here makes unsupported operations fail before any I/O.
+        match operation {
+            Operation::Deposit => carrier.deposit(&call)?,
+            _ => carrier.payment(&call)?,
+        };
+        Ok(Prepared { carrier, call })
+    }
+
+    fn fresh_reference(&self, carrier: &Arc<dyn MobileCarrier>) -> Result<TransactionRef, Error> {
+        for _ in 0..3 {
+            let reference = TransactionRef::new(carrier.new_reference()).map_err(|_| {
+                Error::config(
+                    "reference factory",
+                    "references of 4 to 64 characters, each an ASCII letter, digit, '_' or '-'",
+                )
+            })?;
+            if self.claim(&reference) {
+                return Ok(reference);
+            }
+        }
+        Err(Error::config(
+            "reference factory",
+            "a fresh reference on every call (it repeated one)",
+        ))
+    }
+
+    fn claim(&self, reference: &TransactionRef) -> bool {
+        // A poisoned lock only means another thread panicked mid-insert; the set is still usable.
+        let mut used = self.inner.used.lock().unwrap_or_else(|e| e.into_inner());
+        used.claim(reference.as_str())
+    }
+
+    fn resolve_lookup(
+        &self,
+        lookup: &Lookup,
+    ) -> Result<(Arc<dyn MobileCarrier>, LookupCall, Msisdn), Error> {
+        let reference = TransactionRef::new(lookup.reference.clone())?;
+        let phone = self.parse_phone(&lookup.phone)?;
+        let carrier = self.find_carrier(lookup.carrier.as_deref(), &phone)?;
+        let call = LookupCall {
+            reference,
+            operator_ref: lookup.operator_ref.clone().filter(|r| !r.is_empty()),
+        };
+        Ok((carrier, call, phone))
+    }
+
+    /// Sends the payment or deposit once and reads the answer; never polls.
+    async fn start(&self, operation: Operation, prepared: &Prepared) -> Result<Outcome, Error> {
+        let carrier = &prepared.carrier;
+        let call = &prepared.call;
+        let wire = match operation {
+            Operation::Deposit => carrier.deposit(call)?,
+            _ => carrier.payment(call)?,
+        };
+        let subject = Subject {
+            operation,
+            carrier,
+            reference: &call.reference,
+            phone: &call.phone,
+            amount: Some(call.amount),
+        };
+        match self.send(&subject, wire).await? {
+            Sent::Answered(reply, raw) => self.decide(&subject, reply, raw),
+            Sent::Uncertain => Ok(self.unknown(&subject)),
+        }
+    }
+
+    /// Sends one request. Transport failures are errors when nothing left, `Uncertain` otherwise.
+    async fn send(&self, subject: &Subject<'_>, wire: WireRequest) -> Result<Sent, Error> {
+        let url = format!("{}{}", self.inner.base_url, wire.path);
+        let request = ApiRequest::new(url, self.inner.credentials.clone(), wire.body);
+        tracing::debug!(path = %wire.path, "sending {} request", subject.operation);
+        match self.inner.transport.send(request).await {
+            Ok(response) => {
+                let reply = subject.carrier.read(subject.operation, &response);
+                tracing::debug!(
+                    http_status = response.status,
+                    code = reply.code.as_deref().unwrap_or(""),
+                    verdict = ?reply.verdict,
+                    "{} answer",
+                    subject.operation
+                );
+                Ok(Sent::Answered(reply, raw(&response)))
+            }
+            Err(error) if error.delivery() == Delivery::NotSent => Err(Error::Transport {
+                operation: subject.operation,
+                reference: Some(subject.reference.clone()),
+                source: error,
+            }),
+            Err(error) => {
+                tracing::warn!(error = %error, "{} request may have been sent, no answer", subject.operation);
+                // Status checks are safe to repeat: report them as errors so polling can retry.
+                if subject.operation == Operation::Status {
+                    return Err(Error::Transport {
+                        operation: subject.operation,
+                        reference: Some(subject.reference.clone()),
+                        source: error,
+                    });
+                }
+                Ok(Sent::Uncertain)
+            }
+        }
+    }
+
+    /// Turns an answer into an outcome, or into an error for refusals.
+    fn decide(
+        &self,
+        subject: &Subject<'_>,
+        reply: Reply,
+        raw: RawResponse,
+    ) -> Result<Outcome, Error> {
+        let reference = Some(subject.reference.clone());
+        let status = match reply.verdict {
+            Verdict::Confirmed => Status::Confirmed,
+            Verdict::Failed => Status::Failed,
+            Verdict::Pending => Status::Pending,
+            Verdict::UnknownReference | Verdict::Unreadable => Status::Unknown,
+            Verdict::InvalidCredentials => return Err(Error::InvalidCredentials { reference }),
+            Verdict::InvalidClientId => {
+                return Err(Error::InvalidClientId {
+                    carrier: subject.carrier.name().to_owned(),
+                    reference,
+                })
+            }
+            Verdict::NoAccount => {
+                return Err(Error::UserAccountNotFound {
+                    phone: subject.phone.masked(),
+                    reference,
+                })
+            }
+            Verdict::ServerError => {
+                return Err(Error::ServerError {
+                    status: Some(raw.status),
+                    reason: reply
+                        .message
+                        .unwrap_or_else(|| excerpt(raw.body.as_bytes(), 200)),
+                    reference,
+                })
+            }
+            Verdict::Rejected => {
+                return Err(Error::Rejected {
+                    operation: subject.operation,
+                    status: raw.status,
+                    code: reply.code,
+                    message: reply
+                        .message
+                        .unwrap_or_else(|| excerpt(raw.body.as_bytes(), 200)),
+                    reference,
+                })
+            }
+        };
+        if reply.verdict == Verdict::Unreadable {
+            tracing::warn!(
+                http_status = raw.status,
+                "unreadable {} answer: outcome unknown",
+                subject.operation
+            );
+        }
+        let mut outcome = self.unknown(subject);
+        outcome.status = status;
+        outcome.code = reply.code;
+        outcome.message = reply.message;
+        outcome.service_ref = reply.service_ref;
+        outcome.raw = Some(raw);
+        Ok(outcome)
+    }
+
+    fn unknown(&self, subject: &Subject<'_>) -> Outcome {
+        Outcome {
+            operation: subject.operation,
+            status: Status::Unknown,
+            reference: subject.reference.clone(),
+            phone: subject.phone.clone(),
+            carrier: Arc::from(subject.carrier.name()),
+            amount: subject.amount,
+            code: None,
+            message: None,
+            service_ref: None,
+            raw: None,
+            status_checks: 0,
+        }
+    }
+
+    async fn check_once(&self, subject: &Subject<'_>, call: &LookupCall) -> Result<Outcome, Error> {
+        let wire = subject.carrier.status(call)?;
+        match self.send(subject, wire).await? {
+            Sent::Answered(reply, raw) => self.decide(subject, reply, raw),
+            Sent::Uncertain => Ok(self.unknown(subject)),
+        }
+    }
+
+    /// Checks the status of `last`'s transaction until a terminal answer or the end of the
+    /// carrier's window. Transient trouble (timeouts, 5xx, unreadable answers) does not end
+    /// the wait; refusals (credentials, client id) do.
+    async fn poll(
+        &self,
+        carrier: &Arc<dyn MobileCarrier>,
+        mut last: Outcome,
+    ) -> Result<Outcome, Error> {
+        let policy = carrier.polling().unwrap_or_default();
+        let deadline = Instant::now() + policy.window();
+        let call = LookupCall {
+            reference: last.reference.clone(),
+            operator_ref: last.service_ref.clone(),
+        };
+        let phone = last.phone.clone();
+        let subject = Subject {
+            operation: Operation::Status,
+            carrier,
+            reference: &call.reference,
+            phone: &phone,
+            amount: last.amount,
+        };
+        let mut checks = 0u32;
+        loop {
+            if policy.max_checks_limit().is_some_and(|max| checks >= max) {
+                break;
+            }
+            let next = Instant::now() + policy.step();
+            if next > deadline {
+                break;
+            }
+            tokio::time::sleep_until(next).await;
+            checks += 1;
+            match self.check_once(&subject, &call).await {
+                Ok(outcome) if outcome.status.is_terminal() => {
+                    tracing::info!(status = %outcome.status, checks, "payment {}", outcome.status);
+                    return Ok(Outcome {
+                        operation: last.operation,
+                        amount: last.amount,
+                        status_checks: checks,
+                        ..outcome
+                    });
+                }
+                Ok(outcome) => {
+                    tracing::debug!(check = checks, status = %outcome.status, "still waiting");
+                    // Once QosIc has said pending, a later "unknown" does not undo it.
+                    if outcome.status == Status::Pending || last.status == Status::Unknown {
+                        last.status = outcome.status;
+                        last.code = outcome.code;
+                        last.message = outcome.message;
+                        last.raw = outcome.raw;
+                        if outcome.service_ref.is_some() {
+                            last.service_ref = outcome.service_ref;
+                        }
+                    }
+                }
+                Err(error @ (Error::Transport { .. } | Error::ServerError { .. })) => {
+                    tracing::warn!(check = checks, error = %error, "status check failed; will check again");
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        tracing::info!(status = %last.status, checks, "polling window closed without a terminal answer");
+        last.status_checks = checks;
+        Ok(last)
+    }
+}
+
+fn raw(response: &ApiResponse) -> RawResponse {
+    RawResponse {
+        status: response.status,
+        body: response.text().into_owned(),
+    }
+}
+
+fn operation_span(name: &'static str, prepared: &Prepared) -> tracing::Span {
+    tracing::info_span!(
+        "qosic",
+        op = name,
+        carrier = prepared.carrier.name(),
+        reference = %prepared.call.reference,
+        phone = %prepared.call.phone.masked(),
+        amount = prepared.call.amount.xof(),
+    )
+}
+
+fn lookup_span(
+    name: &'static str,
+    carrier: &Arc<dyn MobileCarrier>,
+    reference: &TransactionRef,
+    phone: &Msisdn,
+) -> tracing::Span {
+    tracing::info_span!("qosic", op = name, carrier = carrier.name(), reference = %reference, phone = %phone.masked())
+}

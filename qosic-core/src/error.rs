@@ -1,0 +1,232 @@
+//! The one error type of the SDK, [`Error`].
+//!
+//! Every variant says, through [`Error::delivery`], whether the request was not sent, may have
+//! been sent, or was answered; every error raised after a request may have left carries the
+//! transaction reference ([`Error::reference`]), so nothing is lost.
+
+use crate::carrier::Operation;
+use crate::transport::{Delivery, TransportError};
+use crate::types::TransactionRef;
+
+/// Everything that can go wrong in a call to QosIc.
+///
+/// The first six variants are the Python SDK's errors, kept by name.
+/// Messages are lowercase, name the field at fault and never contain a secret or a full phone
+/// number.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// QosIc failed (HTTP 5xx) or sent an answer that cannot be read. Answered.
+    #[error("qosic server error{}: {reason}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    ServerError {
+        /// The HTTP status, when there was one.
+        status: Option<u16>,
+        /// What was wrong, in a few words.
+        reason: String,
+        /// The transaction reference, when the call had one.
+        reference: Option<TransactionRef>,
+    },
+    /// The number has no mobile-money account (HTTP 417). Answered.
+    #[error("user account not found: {phone} has no mobile-money account")]
+    UserAccountNotFound {
+        /// The masked phone number.
+        phone: String,
+        /// The transaction reference.
+        reference: Option<TransactionRef>,
+    },
+    /// No configured carrier serves the number. Not sent.
+    #[error("provider not found: no configured carrier serves {phone} (configured: {configured}); name the carrier if the number was ported")]
+    ProviderNotFound {
+        /// The masked phone number.
+        phone: String,
+        /// The configured carriers' names, comma-separated.
+        configured: String,
+    },
+    /// The phone number is not valid. Not sent.
+    #[error("invalid phone number: expected {expected}")]
+    InvalidPhoneNumber {
+        /// The form that was expected.
+        expected: String,
+    },
+    /// QosIc does not know the carrier's client id (HTTP 404, code `-2`). Answered.
+    #[error("invalid client id for {carrier}: qosic does not know it (check the client id issued for this carrier)")]
+    InvalidClientId {
+        /// The carrier whose client id was refused.
+        carrier: String,
+        /// The transaction reference.
+        reference: Option<TransactionRef>,
+    },
+    /// QosIc refused the login and password (HTTP 401). Answered.
+    #[error("invalid credentials: qosic refused the api login and password (HTTP 401)")]
+    InvalidCredentials {
+        /// The transaction reference.
+        reference: Option<TransactionRef>,
+    },
+    /// An argument is not valid. Not sent.
+    #[error("invalid {field}: expected {expected}")]
+    InvalidArgument {
+        /// The argument's name, e.g. `amount` or `reference`.
+        field: &'static str,
+        /// The form that was expected.
+        expected: String,
+    },
+    /// The carrier has no such operation (MOOV has no refund, for example). Not sent.
+    #[error("{carrier} does not support the {operation} operation")]
+    Unsupported {
+        /// The carrier's name.
+        carrier: String,
+        /// The operation asked for.
+        operation: Operation,
+    },
+    /// QosIc refused the request (HTTP 4xx other than 401, 404 with `-2` and 417). Answered.
+    #[error("qosic refused the {operation} (HTTP {status}{}): {message}", code.as_deref().map(|c| format!(", code {c}")).unwrap_or_default())]
+    Rejected {
+        /// The operation.
+        operation: Operation,
+        /// The HTTP status.
+        status: u16,
+        /// QosIc's `responsecode`, when there was one.
+        code: Option<String>,
+        /// QosIc's message, or the start of the body.
+        message: String,
+        /// The transaction reference.
+        reference: Option<TransactionRef>,
+    },
+    /// No complete answer came back. [`TransportError::delivery`] says whether the request may
+    /// have reached QosIc.
+    #[error("{operation} request {}{}", source.delivery(), reference.as_ref().map(|r| format!(" (reference {r})")).unwrap_or_default())]
+    Transport {
+        /// The operation.
+        operation: Operation,
+        /// The transaction reference.
+        reference: Option<TransactionRef>,
+        /// What the transport reported.
+        #[source]
+        source: TransportError,
+    },
+    /// The client or a carrier is misconfigured. Not sent.
+    #[error("invalid configuration of {field}: expected {expected}")]
+    Config {
+        /// The setting at fault, e.g. `base_url` or `QOSIC_LOGIN`.
+        field: &'static str,
+        /// The form that was expected.
+        expected: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn invalid_phone(expected: impl Into<String>) -> Error {
+        Error::InvalidPhoneNumber {
+            expected: expected.into(),
+        }
+    }
+
+    pub(crate) fn invalid_argument(field: &'static str, expected: impl Into<String>) -> Error {
+        Error::InvalidArgument {
+            field,
+            expected: expected.into(),
+        }
+    }
+
+    /// A configuration error for `field`.
+    pub fn config(field: &'static str, expected: impl Into<String>) -> Error {
+        Error::Config {
+            field,
+            expected: expected.into(),
+        }
+    }
+
+    /// Whether the request was not sent, may have been sent, or was answered.
+    ///
+    /// After [`Delivery::MaybeSent`] the money may have moved: check the status of
+    /// [`Error::reference`] before anything else, and never pay again under a new reference.
+    pub fn delivery(&self) -> Delivery {
+        match self {
+            Error::ProviderNotFound { .. }
+            | Error::InvalidPhoneNumber { .. }
+            | Error::InvalidArgument { .. }
+            | Error::Unsupported { .. }
+            | Error::Config { .. } => Delivery::NotSent,
+            Error::Transport { source, .. } => source.delivery(),
+            Error::ServerError { .. }
+            | Error::UserAccountNotFound { .. }
+            | Error::InvalidClientId { .. }
+            | Error::InvalidCredentials { .. }
+            | Error::Rejected { .. } => Delivery::Answered,
+        }
+    }
+
+    /// The transaction reference of the failed call, when it had one.
+    pub fn reference(&self) -> Option<&TransactionRef> {
+        match self {
+            Error::ServerError { reference, .. }
+            | Error::UserAccountNotFound { reference, .. }
+            | Error::InvalidClientId { reference, .. }
+            | Error::InvalidCredentials { reference }
+            | Error::Rejected { reference, .. }
+            | Error::Transport { reference, .. } => reference.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the call timed out.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Transport { source, .. } if source.is_timeout())
+    }
+
+    /// Whether the request may have reached QosIc without an answer: the outcome is unknown.
+    pub fn is_outcome_unknown(&self) -> bool {
+        self.delivery() == Delivery::MaybeSent
+    }
+
+    /// Whether the input or configuration was refused before any I/O.
+    pub fn is_invalid_input(&self) -> bool {
+        self.delivery() == Delivery::NotSent && !matches!(self, Error::Transport { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::TransportErrorKind;
+
+    #[test]
+    fn error_is_send_sync_and_small() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<Error>();
+        assert!(
+            std::mem::size_of::<Error>() <= 128,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
+    }
+
+    #[test]
+    fn transport_errors_keep_reference_and_delivery() {
+        let reference = TransactionRef::new("REF-0001").unwrap();
+        let err = Error::Transport {
+            operation: Operation::Payment,
+            reference: Some(reference.clone()),
+            source: TransportError::new(TransportErrorKind::Timeout, Delivery::MaybeSent),
+        };
+        assert_eq!(err.reference(), Some(&reference));
+        assert!(err.is_timeout());
+        assert!(err.is_outcome_unknown());
+        assert_eq!(
+            err.to_string(),
+            "payment request may have been sent (reference REF-0001)"
+        );
+        assert!(std::error::Error::source(&err).is_some());
+    }
+
+    #[test]
+    fn messages_name_the_field() {
+        let err = Error::invalid_argument("amount", "a positive whole number of XOF");
+        assert_eq!(
+            err.to_string(),
+            "invalid amount: expected a positive whole number of XOF"
+        );
+        assert_eq!(err.delivery(), Delivery::NotSent);
+        assert!(err.is_invalid_input());
+    }
+}
