@@ -151,7 +151,10 @@ pub fn benin_operator(national: &str) -> Option<Operator> {
 /// The two-digit prefixes (after `01` for 10-digit numbers) that `operator` holds.
 pub fn prefixes(operator: Operator, ten_digit: bool) -> impl Iterator<Item = u8> {
     let table = if ten_digit { TEN_DIGIT } else { LEGACY };
-    table.iter().filter(move |(_, op)| *op == operator).map(|(p, _)| *p)
+    table
+        .iter()
+        .filter(move |(_, op)| *op == operator)
+        .map(|(p, _)| *p)
 }
 
 #[cfg(test)]
@@ -181,7 +184,15 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_national_number() {
-        for bad in ["", "9700000", "970000000", "1197000000", "97a00000", "0297000000", "30000000"] {
+        for bad in [
+            "",
+            "9700000",
+            "970000000",
+            "1197000000",
+            "97a00000",
+            "0297000000",
+            "30000000",
+        ] {
             assert_eq!(benin_operator(bad), None, "{bad}");
         }
     }
