@@ -1,0 +1,153 @@
+//! Faults on demand: what a real network and a real QosIc do on a bad day.
+
+use std::time::Duration;
+
+use crate::endpoint::Endpoint;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FaultKind {
+    Status(u16),
+    Delay,
+    MalformedBody,
+    EmptyBody,
+    HtmlError,
+    DropConnection,
+}
+
+/// A fault to inject into the next matching requests.
+///
+/// A fault matches every wire request (not `/__admin/`) unless narrowed with [`Fault::on`],
+/// and stays until [`crate::MockQosic::clear_faults`] or a reset unless limited with
+/// [`Fault::times`]. When several faults match, the oldest one that is not used up wins.
+///
+/// By default the faulty request is **not acted on**: nothing is recorded, as if the
+/// request died before reaching QosIc. [`Fault::after_recording`] makes the server act on
+/// the request first (record the payment, confirm the deposit, ...) and then spoil the
+/// answer; [`Fault::lost_answer`] is a dropped connection after recording.
+/// [`Fault::delay`] is always acted on: the normal answer comes late.
+///
+/// ```
+/// use std::time::Duration;
+/// use qosic_mock::{Endpoint, Fault};
+///
+/// let two_503s = Fault::status(503).times(2).on(Endpoint::MtnPayment);
+/// let slow_status = Fault::delay(Duration::from_secs(30)).on(Endpoint::MtnStatus);
+/// let lost = Fault::lost_answer().times(1).on(Endpoint::MtnPayment);
+/// # let _ = (two_503s, slow_status, lost);
+/// ```
+///
+/// Over HTTP a dropped connection closes the socket without a response. In-process the
+/// transport returns `TransportError` of kind `ConnectionLost` with `Delivery::MaybeSent`,
+/// for both [`Fault::dropped_connection`] and [`Fault::lost_answer`]: a client cannot tell
+/// them apart, which is the point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "a fault does nothing until given to MockQosic::fault"]
+pub struct Fault {
+    pub(crate) kind: FaultKind,
+    pub(crate) times: Option<usize>,
+    pub(crate) endpoint: Option<Endpoint>,
+    pub(crate) delay: Duration,
+    pub(crate) after_recording: bool,
+    pub(crate) status: Option<u16>,
+}
+
+impl Fault {
+    fn new(kind: FaultKind) -> Self {
+        Fault {
+            kind,
+            times: None,
+            endpoint: None,
+            delay: Duration::ZERO,
+            after_recording: false,
+            status: None,
+        }
+    }
+
+    /// Answers with this HTTP status. The body is what QosIc sends with it: plain text for
+    /// 401, the `-2` JSON for 404, `ACCOUNTHOLDER_NOT_FOUND` for 417, and the JSON problem
+    /// `{"title","status","detail"}` otherwise.
+    pub fn status(status: u16) -> Self {
+        Fault::new(FaultKind::Status(status))
+    }
+
+    /// Answers normally, after `delay` (slept with `tokio::time::sleep`).
+    pub fn delay(delay: Duration) -> Self {
+        let mut fault = Fault::new(FaultKind::Delay);
+        fault.delay = delay;
+        fault
+    }
+
+    /// Answers 200 with truncated JSON (`{"responsecode":"00","responsemsg":"SUCC`).
+    pub fn malformed_body() -> Self {
+        Fault::new(FaultKind::MalformedBody)
+    }
+
+    /// Answers 200 with an empty body.
+    pub fn empty_body() -> Self {
+        Fault::new(FaultKind::EmptyBody)
+    }
+
+    /// Answers 502 with an HTML error page, as a reverse proxy in front of QosIc would.
+    pub fn html_error() -> Self {
+        Fault::new(FaultKind::HtmlError)
+    }
+
+    /// Closes the connection without answering; the request is not acted on.
+    pub fn dropped_connection() -> Self {
+        Fault::new(FaultKind::DropConnection)
+    }
+
+    /// Acts on the request (the payment is recorded) and then closes the connection
+    /// without answering.
+    pub fn lost_answer() -> Self {
+        Fault::dropped_connection().after_recording()
+    }
+
+    /// Applies to the next `n` matching requests only.
+    pub fn times(mut self, n: usize) -> Self {
+        self.times = Some(n);
+        self
+    }
+
+    /// Applies to requests to this endpoint only.
+    pub fn on(mut self, endpoint: Endpoint) -> Self {
+        self.endpoint = Some(endpoint);
+        self
+    }
+
+    /// Waits `delay` before the faulty answer (or before dropping the connection).
+    pub fn delayed(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+
+    /// Acts on the request before spoiling its answer (see the type's docs).
+    pub fn after_recording(mut self) -> Self {
+        self.after_recording = true;
+        self
+    }
+
+    /// The HTTP status that goes with a malformed, empty or HTML body
+    /// (defaults: 200, 200 and 502). Ignored by other faults.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        let what = match self.kind {
+            FaultKind::Status(s) => format!("status {s}"),
+            FaultKind::Delay => format!("delay {:?}", self.delay),
+            FaultKind::MalformedBody => "malformed body".to_owned(),
+            FaultKind::EmptyBody => "empty body".to_owned(),
+            FaultKind::HtmlError => "html error".to_owned(),
+            FaultKind::DropConnection if self.after_recording => "lost answer".to_owned(),
+            FaultKind::DropConnection => "dropped connection".to_owned(),
+        };
+        if self.after_recording && self.kind != FaultKind::DropConnection {
+            format!("{what} (after recording)")
+        } else {
+            what
+        }
+    }
+}

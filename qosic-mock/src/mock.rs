@@ -1,0 +1,373 @@
+//! [`MockQosic`], the fake server a test starts, programs and verifies, and its builder.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use qosic_core::Credentials;
+
+use crate::endpoint::{Carrier, Endpoint};
+use crate::fault::Fault;
+use crate::numbering::PhoneForms;
+use crate::server::{self, ServerHandle};
+use crate::state::{
+    Config, Ledger, RecordedRequest, Shared, TransactionKind, TransactionState, TransactionView,
+};
+use crate::subscriber::Subscriber;
+use crate::transport::InProcessTransport;
+use crate::{
+    DEFAULT_CELTIIS_CLIENT_ID, DEFAULT_LOGIN, DEFAULT_MOOV_CLIENT_ID, DEFAULT_MTN_CLIENT_ID,
+    DEFAULT_PASSWORD, IN_PROCESS_URI,
+};
+
+/// A fake QosIc server: state, subscribers, faults and a journal, reachable over HTTP on
+/// loopback ([`MockQosic::uri`]) and in-process ([`MockQosic::transport`]).
+///
+/// Dropping it stops the HTTP server and checks the expectations set with
+/// [`MockQosic::expect_requests`]: when one is not met it panics with a report of every
+/// request received (unless the thread is already panicking).
+#[must_use = "dropping the MockQosic stops the server at once"]
+pub struct MockQosic {
+    shared: Arc<Shared>,
+    server: Option<ServerHandle>,
+}
+
+impl fmt::Debug for MockQosic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockQosic")
+            .field("uri", &self.uri())
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockQosic {
+    /// Starts a server with the default settings on a random port of `127.0.0.1`.
+    ///
+    /// # Panics
+    ///
+    /// When no loopback port can be bound or no thread spawned; see
+    /// [`MockQosicBuilder::try_start`] for the fallible form.
+    pub async fn start() -> MockQosic {
+        MockQosic::builder().start().await
+    }
+
+    /// A fake server with the default settings and no HTTP server: use
+    /// [`MockQosic::transport`]. Works under `#[tokio::test(start_paused = true)]`.
+    pub fn in_process() -> MockQosic {
+        MockQosic::builder().build_in_process()
+    }
+
+    /// A builder for other settings.
+    pub fn builder() -> MockQosicBuilder {
+        MockQosicBuilder::default()
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:38219` (no trailing slash); append the wire
+    /// paths to it. For a server built with [`MockQosicBuilder::build_in_process`] this is
+    /// [`IN_PROCESS_URI`], which only the in-process transport understands.
+    pub fn uri(&self) -> String {
+        match &self.server {
+            Some(server) => format!("http://{}", server.addr),
+            None => IN_PROCESS_URI.to_owned(),
+        }
+    }
+
+    /// The socket address the HTTP server listens on (`None` in-process).
+    pub fn address(&self) -> Option<SocketAddr> {
+        self.server.as_ref().map(|s| s.addr)
+    }
+
+    /// An in-process [`qosic_core::Transport`] sharing this server's state (no sockets).
+    pub fn transport(&self) -> InProcessTransport {
+        InProcessTransport::new(Arc::clone(&self.shared))
+    }
+
+    /// How many TCP connections the HTTP server has accepted so far.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// The credentials the server accepts, for building a client.
+    pub fn credentials(&self) -> Credentials {
+        Credentials::new(
+            self.shared.config.login.clone(),
+            self.shared.config.password.clone(),
+        )
+    }
+
+    /// The client id the server expects from `carrier`'s endpoints.
+    pub fn client_id(&self, carrier: Carrier) -> &str {
+        match carrier {
+            Carrier::Mtn => &self.shared.config.mtn_client_id,
+            Carrier::Moov => &self.shared.config.moov_client_id,
+            Carrier::Celtiis => &self.shared.config.celtiis_client_id,
+        }
+    }
+
+    /// Programs the subscriber behind `phone` (any form: `22997000001`, `+229 01 97 00 00 01`,
+    /// ...; the legacy and the new form of a Benin number are the same subscriber).
+    /// Replaces an earlier program and the magic-number behaviour.
+    ///
+    /// # Panics
+    ///
+    /// When `phone` is not a Benin or Togo number.
+    #[track_caller]
+    pub fn subscriber(&self, phone: &str, subscriber: Subscriber) {
+        if let Err(e) = self.shared.program_subscriber(phone, subscriber) {
+            panic!("qosic-mock: {e}");
+        }
+    }
+
+    /// Injects a fault (see [`Fault`]).
+    pub fn fault(&self, fault: Fault) {
+        self.shared.add_fault(fault);
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.shared.clear_faults();
+    }
+
+    /// Expects exactly `count` requests to `endpoint` by the time the server is dropped
+    /// (or [`MockQosic::verify`] is called).
+    pub fn expect_requests(&self, endpoint: Endpoint, count: usize) {
+        self.shared.expect(endpoint, count);
+    }
+
+    /// Checks the expectations now.
+    ///
+    /// # Panics
+    ///
+    /// When one is not met, with a report of every request received.
+    #[track_caller]
+    pub fn verify(&self) {
+        if let Some(report) = self.shared.verification_report() {
+            panic!("{report}");
+        }
+    }
+
+    /// Every request received, oldest first (the admin API's requests are not recorded).
+    pub fn journal(&self) -> Vec<RecordedRequest> {
+        self.shared.journal()
+    }
+
+    /// The requests received by `endpoint`, oldest first.
+    pub fn requests_to(&self, endpoint: Endpoint) -> Vec<RecordedRequest> {
+        self.journal()
+            .into_iter()
+            .filter(|r| r.endpoint == Some(endpoint))
+            .collect()
+    }
+
+    /// The money that moved so far.
+    pub fn ledger(&self) -> Ledger {
+        self.shared.ledger()
+    }
+
+    /// The transaction recorded under `reference`, if any.
+    pub fn transaction(&self, reference: &str) -> Option<TransactionView> {
+        self.shared.transaction(reference)
+    }
+
+    /// Every transaction recorded, oldest first.
+    pub fn transactions(&self) -> Vec<TransactionView> {
+        self.shared.transactions()
+    }
+
+    /// How many payment requests (any carrier) carried `reference`, accepted or not.
+    pub fn payment_requests(&self, reference: &str) -> usize {
+        self.journal()
+            .iter()
+            .filter(|r| r.endpoint.is_some_and(Endpoint::is_payment))
+            .filter(|r| r.transref() == Some(reference))
+            .count()
+    }
+
+    /// Asserts that the customer was debited exactly once under `reference`: exactly one
+    /// payment request carried it, and the payment is confirmed (or confirmed and refunded).
+    ///
+    /// # Panics
+    ///
+    /// Otherwise, with the transaction and every request received.
+    #[track_caller]
+    pub fn assert_debited_once(&self, reference: &str) {
+        let requests = self.payment_requests(reference);
+        let tx = self.transaction(reference);
+        let debited = tx.as_ref().is_some_and(|tx| {
+            tx.kind == TransactionKind::Payment
+                && matches!(
+                    tx.state,
+                    TransactionState::Confirmed | TransactionState::Refunded
+                )
+        });
+        if requests != 1 || !debited {
+            panic!(
+                "qosic-mock: expected reference {reference:?} to be debited exactly once, \
+                 but {requests} payment request(s) carried it and its transaction is {tx:?}\n{}",
+                self.shared.journal_report()
+            );
+        }
+    }
+
+    /// Asserts that no money was taken under `reference` (no confirmed payment).
+    ///
+    /// # Panics
+    ///
+    /// Otherwise, with the transaction and every request received.
+    #[track_caller]
+    pub fn assert_not_debited(&self, reference: &str) {
+        if let Some(tx) = self.transaction(reference).filter(|tx| {
+            tx.kind == TransactionKind::Payment
+                && matches!(
+                    tx.state,
+                    TransactionState::Confirmed | TransactionState::Refunded
+                )
+        }) {
+            panic!(
+                "qosic-mock: expected reference {reference:?} not to be debited, but it is {tx:?}\n{}",
+                self.shared.journal_report()
+            );
+        }
+    }
+
+    /// Forgets every transaction, request, subscriber, fault and expectation.
+    /// The settings and the connection count stay.
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+}
+
+impl Drop for MockQosic {
+    fn drop(&mut self) {
+        // Stop the server first, so that a panic below leaves no thread behind.
+        self.server.take();
+        if std::thread::panicking() {
+            return;
+        }
+        if let Some(report) = self.shared.verification_report() {
+            panic!("{report}");
+        }
+    }
+}
+
+/// Settings for a [`MockQosic`]; from [`MockQosic::builder`].
+///
+/// Every setting has a default: the `DEFAULT_*` credentials and client ids, both Benin
+/// phone forms accepted, numbers sent to the wrong carrier accepted, and a random port on
+/// `127.0.0.1`.
+#[derive(Clone)]
+#[must_use = "a builder does nothing until started"]
+pub struct MockQosicBuilder {
+    config: Config,
+    addr: SocketAddr,
+}
+
+impl fmt::Debug for MockQosicBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockQosicBuilder")
+            .field("config", &self.config)
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl Default for MockQosicBuilder {
+    fn default() -> Self {
+        MockQosicBuilder {
+            config: Config {
+                login: DEFAULT_LOGIN.to_owned(),
+                password: DEFAULT_PASSWORD.to_owned(),
+                mtn_client_id: DEFAULT_MTN_CLIENT_ID.to_owned(),
+                moov_client_id: DEFAULT_MOOV_CLIENT_ID.to_owned(),
+                celtiis_client_id: DEFAULT_CELTIIS_CLIENT_ID.to_owned(),
+                phone_forms: PhoneForms::Both,
+                refuse_wrong_carrier: false,
+            },
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        }
+    }
+}
+
+impl MockQosicBuilder {
+    /// The API login accepted in Basic auth (default [`DEFAULT_LOGIN`]).
+    pub fn login(mut self, login: impl Into<String>) -> Self {
+        self.config.login = login.into();
+        self
+    }
+
+    /// The API password accepted in Basic auth (default [`DEFAULT_PASSWORD`]).
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.config.password = password.into();
+        self
+    }
+
+    /// MTN's client id (default [`DEFAULT_MTN_CLIENT_ID`]).
+    pub fn mtn_client_id(mut self, id: impl Into<String>) -> Self {
+        self.config.mtn_client_id = id.into();
+        self
+    }
+
+    /// MOOV's client id (default [`DEFAULT_MOOV_CLIENT_ID`]).
+    pub fn moov_client_id(mut self, id: impl Into<String>) -> Self {
+        self.config.moov_client_id = id.into();
+        self
+    }
+
+    /// Celtiis's client id (default [`DEFAULT_CELTIIS_CLIENT_ID`]).
+    pub fn celtiis_client_id(mut self, id: impl Into<String>) -> Self {
+        self.config.celtiis_client_id = id.into();
+        self
+    }
+
+    /// Which Benin number forms `msisdn` may take (default [`PhoneForms::Both`]).
+    pub fn phone_forms(mut self, forms: PhoneForms) -> Self {
+        self.config.phone_forms = forms;
+        self
+    }
+
+    /// Whether a number sent to another carrier's endpoint (by the Benin prefix tables) is
+    /// refused with HTTP 400 and code `515` (default `false`: accepted, as the public
+    /// record cannot tell).
+    pub fn refuse_wrong_carrier(mut self, refuse: bool) -> Self {
+        self.config.refuse_wrong_carrier = refuse;
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`, a random port).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Starts the HTTP server on its own thread and tokio runtime.
+    ///
+    /// # Panics
+    ///
+    /// When the address cannot be bound or no thread spawned.
+    pub async fn start(self) -> MockQosic {
+        match self.try_start().await {
+            Ok(mock) => mock,
+            Err(e) => panic!("qosic-mock: cannot start the server: {e}"),
+        }
+    }
+
+    /// Starts the HTTP server, or says why it could not.
+    pub async fn try_start(self) -> std::io::Result<MockQosic> {
+        let shared = Arc::new(Shared::new(self.config));
+        let server = server::spawn(self.addr, Arc::clone(&shared))?;
+        Ok(MockQosic {
+            shared,
+            server: Some(server),
+        })
+    }
+
+    /// Builds the fake server with no HTTP server: reach it with [`MockQosic::transport`].
+    pub fn build_in_process(self) -> MockQosic {
+        MockQosic {
+            shared: Arc::new(Shared::new(self.config)),
+            server: None,
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! Phone numbers as the fake server reads them: accepted wire forms, subscriber keys and
+//! the Benin prefix tables (PROTOCOL.md section 4).
+//!
+//! The prefix tables are a small private copy: `qosic_carriers_bj::numbering` did not exist
+//! when this crate was written. They only matter when the server is told to refuse numbers
+//! sent to the wrong carrier ([`crate::MockQosicBuilder::refuse_wrong_carrier`]).
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::endpoint::Carrier;
+
+/// Which Benin number forms the server accepts in `msisdn`.
+///
+/// The public record does not say which form QosIc accepts since Benin moved to 10-digit
+/// numbers on 30 Nov 2024, so this is configurable. Togo numbers (`228` + 8 digits) are
+/// always accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PhoneForms {
+    /// Only `229` + 8 digits (the legacy plan).
+    Legacy,
+    /// Only `229` + `01` + 8 digits (the plan since 30 Nov 2024).
+    New,
+    /// Both forms (the default).
+    #[default]
+    Both,
+}
+
+impl PhoneForms {
+    /// The lowercase name: `legacy`, `new` or `both`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PhoneForms::Legacy => "legacy",
+            PhoneForms::New => "new",
+            PhoneForms::Both => "both",
+        }
+    }
+
+    /// Parses `legacy`, `new` or `both`.
+    pub fn from_name(name: &str) -> Option<PhoneForms> {
+        match name {
+            "legacy" => Some(PhoneForms::Legacy),
+            "new" => Some(PhoneForms::New),
+            "both" => Some(PhoneForms::Both),
+            _ => None,
+        }
+    }
+
+    fn accepts_legacy(self) -> bool {
+        matches!(self, PhoneForms::Legacy | PhoneForms::Both)
+    }
+
+    fn accepts_new(self) -> bool {
+        matches!(self, PhoneForms::New | PhoneForms::Both)
+    }
+}
+
+impl fmt::Display for PhoneForms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Country {
+    Benin,
+    Togo,
+}
+
+/// A phone number understood by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Phone {
+    pub(crate) country: Country,
+    /// The national number: 8 digits, or 10 for a new-plan Benin number.
+    pub(crate) national: String,
+}
+
+impl Phone {
+    /// The key that identifies the subscriber, whatever form was used: country code + the
+    /// 8-digit subscriber number (a new-plan Benin number and its legacy form are one person).
+    pub(crate) fn key(&self) -> String {
+        let cc = match self.country {
+            Country::Benin => "229",
+            Country::Togo => "228",
+        };
+        let last8 = &self.national[self.national.len() - 8..];
+        format!("{cc}{last8}")
+    }
+
+    /// The last two digits of the national number, which pick the magic behaviour.
+    pub(crate) fn last_two(&self) -> &str {
+        &self.national[self.national.len() - 2..]
+    }
+
+    /// The carriers that may serve this number by its prefix (empty when unknown).
+    pub(crate) fn carriers(&self) -> &'static [Carrier] {
+        match self.country {
+            Country::Togo => &[],
+            Country::Benin if self.national.len() == 10 => new_plan(&self.national[2..4]),
+            Country::Benin => legacy_plan(&self.national[..2]),
+        }
+    }
+}
+
+/// Reads an `msisdn` as sent on the wire: digits only, in one of the accepted forms.
+pub(crate) fn parse_wire(msisdn: &str, forms: PhoneForms) -> Result<Phone, String> {
+    if msisdn.is_empty() || !msisdn.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "msisdn must be digits only, e.g. 22997000001 (got {:?})",
+            truncate(msisdn)
+        ));
+    }
+    if let Some(national) = msisdn.strip_prefix("228") {
+        if national.len() == 8 {
+            return Ok(Phone {
+                country: Country::Togo,
+                national: national.to_owned(),
+            });
+        }
+    }
+    if let Some(national) = msisdn.strip_prefix("229") {
+        if national.len() == 8 && forms.accepts_legacy() {
+            return Ok(Phone {
+                country: Country::Benin,
+                national: national.to_owned(),
+            });
+        }
+        if national.len() == 10 && national.starts_with("01") && forms.accepts_new() {
+            return Ok(Phone {
+                country: Country::Benin,
+                national: national.to_owned(),
+            });
+        }
+    }
+    let expected = match forms {
+        PhoneForms::Legacy => "229 + 8 digits or 228 + 8 digits",
+        PhoneForms::New => "229 + 01 + 8 digits or 228 + 8 digits",
+        PhoneForms::Both => "229 + 8 digits, 229 + 01 + 8 digits or 228 + 8 digits",
+    };
+    Err(format!(
+        "invalid msisdn {:?}: expected {expected}",
+        truncate(msisdn)
+    ))
+}
+
+/// Reads a phone number given by a test (admin API or builder): `+` or `00` in front,
+/// spaces, dots and dashes are allowed; every form is accepted.
+pub(crate) fn parse_lenient(phone: &str) -> Result<Phone, String> {
+    let digits: String = phone
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '+'))
+        .collect();
+    let digits = digits.strip_prefix("00").unwrap_or(&digits);
+    parse_wire(digits, PhoneForms::Both).map_err(|_| {
+        format!(
+            "invalid phone number {:?}: expected 229 + 8 digits, 229 + 01 + 8 digits or 228 + 8 digits",
+            truncate(phone)
+        )
+    })
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+const MTN: &[Carrier] = &[Carrier::Mtn];
+const MOOV: &[Carrier] = &[Carrier::Moov];
+const CELTIIS: &[Carrier] = &[Carrier::Celtiis];
+const MTN_OR_MOOV: &[Carrier] = &[Carrier::Mtn, Carrier::Moov];
+
+/// Legacy 8-digit plan, by the first two digits.
+fn legacy_plan(prefix: &str) -> &'static [Carrier] {
+    match prefix {
+        "42" | "46" | "50" | "51" | "52" | "53" | "54" | "57" | "59" | "61" | "62" | "66"
+        | "67" | "69" | "90" | "91" | "96" | "97" => MTN,
+        // libphonenumber says MTN, the Python SDK says Moov: accept either.
+        "58" => MTN_OR_MOOV,
+        "55" | "56" | "60" | "63" | "64" | "65" | "68" | "94" | "95" | "98" | "99" => MOOV,
+        "40" | "41" | "43" | "44" | "45" | "47" | "48" | "49" => CELTIIS,
+        _ => &[],
+    }
+}
+
+/// New 10-digit plan (`01` + 8 digits), by the two digits after `01`.
+fn new_plan(prefix: &str) -> &'static [Carrier] {
+    match prefix {
+        "42" | "46" | "50" | "51" | "52" | "53" | "54" | "56" | "57" | "59" | "61" | "62"
+        | "66" | "67" | "69" | "90" | "91" | "96" | "97" => MTN,
+        "45" | "55" | "58" | "60" | "63" | "64" | "65" | "68" | "94" | "95" | "98" | "99" => MOOV,
+        "40" | "41" | "43" | "44" | "47" | "48" => CELTIIS,
+        _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_are_configurable() {
+        assert!(parse_wire("22997000001", PhoneForms::Both).is_ok());
+        assert!(parse_wire("2290197000001", PhoneForms::Both).is_ok());
+        assert!(parse_wire("22997000001", PhoneForms::New).is_err());
+        assert!(parse_wire("2290197000001", PhoneForms::Legacy).is_err());
+        assert!(parse_wire("22890000001", PhoneForms::Legacy).is_ok());
+        for bad in [
+            "",
+            "+22997000001",
+            "2299700000",
+            "229970000011",
+            "2290297000001",
+            "abc",
+        ] {
+            assert!(parse_wire(bad, PhoneForms::Both).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn both_forms_are_one_subscriber() {
+        let a = parse_lenient("+229 97 00 00 01").unwrap();
+        let b = parse_lenient("00229 01 97 00 00 01").unwrap();
+        assert_eq!(a.key(), b.key());
+        assert_eq!(a.last_two(), "01");
+    }
+
+    #[test]
+    fn the_two_tables_differ() {
+        let legacy = parse_wire("22945000001", PhoneForms::Both).unwrap();
+        let new = parse_wire("2290145000001", PhoneForms::Both).unwrap();
+        assert_eq!(legacy.carriers(), CELTIIS);
+        assert_eq!(new.carriers(), MOOV);
+    }
+}

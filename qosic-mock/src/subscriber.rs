@@ -1,0 +1,155 @@
+//! Simulated subscribers: what the customer behind a phone number does with a payment.
+//!
+//! Numbers without a programmed [`Subscriber`] follow the magic numbers (by the last two
+//! digits of the national number): `90` declines, `91` has insufficient funds, `92` has no
+//! mobile-money account (HTTP 417 at initiation), `93` never answers (pending forever),
+//! `94` makes the server fail (HTTP 500 at initiation); any other number approves at the
+//! first status check (MOOV: at once).
+
+use std::time::Duration;
+
+/// What the customer does in the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Approve,
+    Decline,
+    InsufficientFunds,
+    NoAccount,
+    NeverAnswer,
+    ServerError,
+}
+
+/// When the outcome is known to QosIc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum When {
+    /// At the n-th status check (0 and 1 both mean: the first check already sees it).
+    Checks(u32),
+    /// Once this much time (tokio's clock) has passed since the payment was initiated.
+    After(Duration),
+}
+
+/// The programmed behaviour of one subscriber (a phone number).
+///
+/// Build one with a constructor, optionally followed by [`Subscriber::after_checks`] or
+/// [`Subscriber::after`], and give it to [`crate::MockQosic::subscriber`]:
+///
+/// ```
+/// use std::time::Duration;
+/// use qosic_mock::Subscriber;
+///
+/// let slow = Subscriber::approves_after_checks(3); // pending, pending, then 00
+/// let thinking = Subscriber::approves_after(Duration::from_secs(40)); // tokio's clock
+/// let grumpy = Subscriber::declines().after_checks(2); // pending, then declined
+/// # let _ = (slow, thinking, grumpy);
+/// ```
+///
+/// For MOOV, whose payment is synchronous, the outcome comes in the payment's answer:
+/// at once, or after the programmed duration (the request then takes that long).
+/// A MOOV subscriber who never answers gets a 202 PENDING that stays pending.
+///
+/// For deposits (payouts) only [`Subscriber::no_account`] (417) and
+/// [`Subscriber::server_error`] (500) matter; every other subscriber receives the money.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subscriber {
+    pub(crate) outcome: Outcome,
+    pub(crate) when: When,
+}
+
+impl Subscriber {
+    const fn new(outcome: Outcome) -> Self {
+        Subscriber {
+            outcome,
+            when: When::Checks(1),
+        }
+    }
+
+    /// Approves; the first status check answers `00` (MOOV: approved at once).
+    pub const fn approves() -> Self {
+        Subscriber::new(Outcome::Approve)
+    }
+
+    /// Approves at the `checks`-th status check; the checks before answer `01` PENDING.
+    pub const fn approves_after_checks(checks: u32) -> Self {
+        Subscriber::approves().after_checks(checks)
+    }
+
+    /// Approves once `delay` has passed since the payment was initiated, on tokio's clock
+    /// (`tokio::time::Instant`), so a paused test clock makes it free.
+    pub const fn approves_after(delay: Duration) -> Self {
+        Subscriber::approves().after(delay)
+    }
+
+    /// Declines the payment: status `-1` FAILED "TRANSACTION DECLINED" (magic number `90`).
+    pub const fn declines() -> Self {
+        Subscriber::new(Outcome::Decline)
+    }
+
+    /// Has insufficient funds: status `529` (magic number `91`).
+    pub const fn insufficient_funds() -> Self {
+        Subscriber::new(Outcome::InsufficientFunds)
+    }
+
+    /// Has no mobile-money account: HTTP 417 at initiation, nothing recorded (magic number `92`).
+    pub const fn no_account() -> Self {
+        Subscriber::new(Outcome::NoAccount)
+    }
+
+    /// Never answers the USSD prompt: pending forever (magic number `93`).
+    pub const fn never_answers() -> Self {
+        Subscriber::new(Outcome::NeverAnswer)
+    }
+
+    /// The server fails for this number: HTTP 500 at initiation, nothing recorded
+    /// (magic number `94`).
+    pub const fn server_error() -> Self {
+        Subscriber::new(Outcome::ServerError)
+    }
+
+    /// The outcome is seen at the `checks`-th status check instead of the first.
+    /// Ignored by subscribers whose outcome comes at initiation.
+    #[must_use]
+    pub const fn after_checks(mut self, checks: u32) -> Self {
+        self.when = When::Checks(checks);
+        self
+    }
+
+    /// The outcome is seen once `delay` has passed since initiation (tokio's clock).
+    /// Ignored by subscribers whose outcome comes at initiation.
+    #[must_use]
+    pub const fn after(mut self, delay: Duration) -> Self {
+        self.when = When::After(delay);
+        self
+    }
+
+    /// The behaviour of a number that nobody programmed, by its last two digits.
+    pub fn magic(last_two_digits: &str) -> Self {
+        match last_two_digits {
+            "90" => Subscriber::declines(),
+            "91" => Subscriber::insufficient_funds(),
+            "92" => Subscriber::no_account(),
+            "93" => Subscriber::never_answers(),
+            "94" => Subscriber::server_error(),
+            _ => Subscriber::approves(),
+        }
+    }
+
+    /// Reads the admin API's names: `approves`, `declines`, `insufficient_funds`,
+    /// `no_account`, `never_answers`, `server_error`.
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "approves" => Subscriber::approves(),
+            "declines" => Subscriber::declines(),
+            "insufficient_funds" => Subscriber::insufficient_funds(),
+            "no_account" => Subscriber::no_account(),
+            "never_answers" => Subscriber::never_answers(),
+            "server_error" => Subscriber::server_error(),
+            _ => return None,
+        })
+    }
+}
+
+impl Default for Subscriber {
+    fn default() -> Self {
+        Subscriber::approves()
+    }
+}

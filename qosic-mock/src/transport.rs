@@ -1,0 +1,72 @@
+//! The in-process transport: a [`Transport`] that calls the fake server's handler directly,
+//! with no sockets, so that tests can run by the thousand under tokio's paused clock.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use qosic_core::{
+    ApiRequest, ApiResponse, Delivery, Transport, TransportError, TransportErrorKind,
+};
+
+use crate::state::{Action, Incoming, Shared, MAX_BODY};
+
+/// A [`Transport`] wired straight into a [`crate::MockQosic`]'s state.
+///
+/// Get one from [`crate::MockQosic::transport`]. It is cheap to clone and every clone
+/// shares the server's state. The host part of request URLs is ignored; only the path,
+/// the credentials and the body matter.
+///
+/// Delays (programmed subscribers, [`crate::Fault::delay`]) are slept with
+/// `tokio::time::sleep` on the caller's runtime, so a paused clock skips them.
+/// A dropped connection or a lost answer comes back as a [`TransportError`] of kind
+/// [`TransportErrorKind::ConnectionLost`] with [`Delivery::MaybeSent`].
+#[derive(Clone)]
+pub struct InProcessTransport {
+    shared: Arc<Shared>,
+}
+
+impl InProcessTransport {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        InProcessTransport { shared }
+    }
+}
+
+impl fmt::Debug for InProcessTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InProcessTransport").finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Transport for InProcessTransport {
+    async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
+        let authorization = request.credentials().authorization();
+        let body = request.body();
+        let too_large = body.len() > MAX_BODY;
+        let action = self.shared.handle(&Incoming {
+            method: "POST",
+            path: request.path(),
+            authorization: Some(authorization.expose()),
+            body: if too_large { &[] } else { body },
+            too_large,
+        });
+        match action {
+            Action::Respond(reply) => {
+                if !reply.delay.is_zero() {
+                    tokio::time::sleep(reply.delay).await;
+                }
+                Ok(ApiResponse::new(reply.status, reply.body))
+            }
+            Action::Drop { delay } => {
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                Err(TransportError::new(
+                    TransportErrorKind::ConnectionLost,
+                    Delivery::MaybeSent,
+                ))
+            }
+        }
+    }
+}
