@@ -340,15 +340,16 @@ impl ClientBuilder {
 }
 
 fn is_loopback(host: &str) -> bool {
-    let host = host.split('/').next().unwrap_or(host);
-    let name = host.rsplit_once(':').map_or(host, |(h, port)| {
-        if port.bytes().all(|b| b.is_ascii_digit()) {
-            h
-        } else {
-            host
-        }
-    });
-    matches!(name, "localhost" | "[::1]") || name.starts_with("127.")
+    let authority = host.split('/').next().unwrap_or(host);
+    let name = match authority.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => authority,
+    };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    name == "localhost"
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A validated payment or deposit, ready to send.
@@ -904,3 +905,7 @@ fn lookup_span(
 ) -> tracing::Span {
     tracing::info_span!("qosic", op = name, carrier = carrier.name(), reference = %reference, phone = %phone.masked())
 }
+
+#[cfg(test)]
+#[path = "client_tests.rs"]
+mod tests;

@@ -1,0 +1,538 @@
+//! Unit tests of the client flow with mockall doubles of `Transport` and `MobileCarrier`.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::carrier::MockMobileCarrier;
+use crate::transport::{MockTransport, TransportError, TransportErrorKind};
+use crate::types::ClientId;
+use crate::PollingPolicy;
+
+const PAY_PATH: &str = "/pay";
+const STATUS_PATH: &str = "/status";
+const REFUND_PATH: &str = "/refund";
+
+/// A carrier double that serves every number, builds trivial requests and reads answers with
+/// `read`.
+fn carrier(
+    polling: Option<PollingPolicy>,
+    read: impl Fn(Operation, &ApiResponse) -> Reply + Send + Sync + 'static,
+) -> MockMobileCarrier {
+    let mut c = MockMobileCarrier::new();
+    c.expect_name().return_const("MTN".to_owned());
+    c.expect_client_id()
+        .return_const(ClientId::new("CID").unwrap());
+    c.expect_serves().returning(|_| true);
+    c.expect_max_amount()
+        .return_const(Some(Amount::new(500_000).unwrap()));
+    c.expect_polling().return_const(polling);
+    c.expect_new_reference()
+        .returning(|| crate::References::default().next());
+    c.expect_payment().returning(|call| {
+        Ok(WireRequest {
+            path: PAY_PATH.into(),
+            body: call.reference.as_str().as_bytes().to_vec(),
+        })
+    });
+    c.expect_status().returning(|_| {
+        Ok(WireRequest {
+            path: STATUS_PATH.into(),
+            body: Vec::new(),
+        })
+    });
+    c.expect_refund().returning(|_| {
+        Ok(WireRequest {
+            path: REFUND_PATH.into(),
+            body: Vec::new(),
+        })
+    });
+    c.expect_deposit().returning(|_| {
+        Err(Error::Unsupported {
+            carrier: "MTN".into(),
+            operation: Operation::Deposit,
+        })
+    });
+    c.expect_read().returning(read);
+    c
+}
+
+fn reply(verdict: Verdict) -> Reply {
+    Reply::new(verdict)
+}
+
+/// Reads the payment as pending and status checks by the answer's HTTP status:
+/// 200 confirmed, 201 failed, anything else pending.
+fn by_status(op: Operation, response: &ApiResponse) -> Reply {
+    match (op, response.status) {
+        (Operation::Payment, _) => reply(Verdict::Pending),
+        (_, 200) => reply(Verdict::Confirmed),
+        (_, 201) => reply(Verdict::Failed),
+        _ => reply(Verdict::Pending),
+    }
+}
+
+/// Counts the requests sent to each path.
+#[derive(Default)]
+struct Counts {
+    pay: AtomicU32,
+    status: AtomicU32,
+}
+
+/// A transport double answering payments with 202 and the n-th status check with
+/// `status_answer(n)` (1-based).
+fn transport(
+    counts: Arc<Counts>,
+    status_answer: impl Fn(u32) -> Result<ApiResponse, TransportError> + Send + Sync + 'static,
+) -> MockTransport {
+    let mut t = MockTransport::new();
+    t.expect_send().returning(move |request| {
+        assert_eq!(request.credentials().password().expose(), "pw");
+        match request.path() {
+            PAY_PATH => {
+                counts.pay.fetch_add(1, Ordering::SeqCst);
+                Ok(ApiResponse::new(202, "{}"))
+            }
+            STATUS_PATH => {
+                let n = counts.status.fetch_add(1, Ordering::SeqCst) + 1;
+                status_answer(n)
+            }
+            other => panic!("unexpected path {other}"),
+        }
+    });
+    t
+}
+
+fn client(carrier: MockMobileCarrier, transport: MockTransport) -> Client {
+    Client::builder()
+        .login("merchant")
+        .password("pw")
+        .base_url("http://127.0.0.1:1/")
+        .carrier(carrier)
+        .transport(transport)
+        .build()
+        .unwrap()
+}
+
+fn policy(step: u64, window: u64) -> Option<PollingPolicy> {
+    Some(PollingPolicy::new(Duration::from_secs(step), Duration::from_secs(window)).unwrap())
+}
+
+const PHONE: &str = "22997000100";
+
+#[tokio::test(start_paused = true)]
+async fn pay_polls_until_confirmed() {
+    let counts = Arc::new(Counts::default());
+    let t = transport(counts.clone(), |n| {
+        Ok(ApiResponse::new(if n == 3 { 200 } else { 202 }, "{}"))
+    });
+    let client = client(carrier(policy(10, 120), by_status), t);
+    let started = Instant::now();
+    let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
+    assert_eq!(outcome.status(), Status::Confirmed);
+    assert!(outcome.success());
+    assert_eq!(outcome.status_checks(), 3);
+    assert_eq!(outcome.operation(), Operation::Payment);
+    assert_eq!(outcome.amount(), Some(Amount::new(1000).unwrap()));
+    assert_eq!(counts.pay.load(Ordering::SeqCst), 1);
+    // Three steps of the paused clock.
+    assert_eq!(started.elapsed(), Duration::from_secs(30));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_status_stops_polling_at_once() {
+    let counts = Arc::new(Counts::default());
+    let t = transport(counts.clone(), |_| Ok(ApiResponse::new(201, "{}")));
+    let client = client(carrier(policy(5, 180), by_status), t);
+    let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
+    assert_eq!(outcome.status(), Status::Failed);
+    assert_eq!(counts.status.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_closed_window_is_pending_not_failed() {
+    let counts = Arc::new(Counts::default());
+    let t = transport(counts.clone(), |_| Ok(ApiResponse::new(202, "{}")));
+    let client = client(carrier(policy(10, 120), by_status), t);
+    let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
+    assert_eq!(outcome.status(), Status::Pending);
+    assert!(!outcome.success());
+    assert_eq!(outcome.status_checks(), 12);
+    assert_eq!(counts.pay.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_checks_ends_the_wait_early() {
+    let counts = Arc::new(Counts::default());
+    let t = transport(counts.clone(), |_| Ok(ApiResponse::new(202, "{}")));
+    let client = client(
+        carrier(policy(10, 120).map(|p| p.max_checks(4)), by_status),
+        t,
+    );
+    let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
+    assert_eq!(outcome.status(), Status::Pending);
+    assert_eq!(counts.status.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_payment_answer_is_checked_never_resent() {
+    let pays = Arc::new(AtomicU32::new(0));
+    let mut t = MockTransport::new();
+    let seen = pays.clone();
+    t.expect_send()
+        .returning(move |request| match request.path() {
+            PAY_PATH => {
+                seen.fetch_add(1, Ordering::SeqCst);
+                Err(TransportError::new(
+                    TransportErrorKind::Timeout,
+                    Delivery::MaybeSent,
+                ))
+            }
+            _ => Ok(ApiResponse::new(200, "{}")),
+        });
+    let client = client(carrier(policy(10, 120), by_status), t);
+    let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
+    assert_eq!(
+        outcome.status(),
+        Status::Confirmed,
+        "the status check found the payment"
+    );
+    assert_eq!(pays.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_answer_that_stays_unknown_is_reported_unknown() {
+    let mut t = MockTransport::new();
+    t.expect_send().returning(|_| {
+        Err(TransportError::new(
+            TransportErrorKind::ConnectionLost,
+            Delivery::MaybeSent,
+        ))
+    });
+    let client = client(carrier(policy(10, 60), by_status), t);
+    let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
+    assert_eq!(outcome.status(), Status::Unknown);
+    assert_eq!(outcome.status_checks(), 6);
+    assert!(outcome.raw_response().is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn transient_status_trouble_keeps_polling() {
+    let counts = Arc::new(Counts::default());
+    let t = transport(counts.clone(), |n| match n {
+        1 => Err(TransportError::new(
+            TransportErrorKind::Timeout,
+            Delivery::MaybeSent,
+        )),
+        2 => Ok(ApiResponse::new(503, "")),
+        _ => Ok(ApiResponse::new(200, "{}")),
+    });
+    let read = |op: Operation, r: &ApiResponse| {
+        if r.status == 503 {
+            reply(Verdict::ServerError)
+        } else {
+            by_status(op, r)
+        }
+    };
+    let client = client(carrier(policy(10, 120), read), t);
+    let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
+    assert_eq!(outcome.status(), Status::Confirmed);
+    assert_eq!(outcome.status_checks(), 3);
+}
+
+#[tokio::test]
+async fn a_connect_failure_is_an_error_with_the_reference() {
+    let mut t = MockTransport::new();
+    t.expect_send().times(1).returning(|_| {
+        Err(TransportError::new(
+            TransportErrorKind::Connect,
+            Delivery::NotSent,
+        ))
+    });
+    let client = client(carrier(policy(10, 120), by_status), t);
+    let err = client
+        .pay(PaymentRequest::new(PHONE, 1000).reference("ORDER-1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.delivery(), Delivery::NotSent);
+    assert_eq!(err.reference().map(|r| r.as_str()), Some("ORDER-1"));
+    assert!(matches!(err, Error::Transport { .. }));
+}
+
+#[tokio::test]
+async fn refusals_map_to_the_seed_errors_and_keep_the_reference() {
+    for (verdict, check) in [
+        (
+            Verdict::InvalidCredentials,
+            (|e: &Error| matches!(e, Error::InvalidCredentials { .. })) as fn(&Error) -> bool,
+        ),
+        (Verdict::InvalidClientId, |e| {
+            matches!(e, Error::InvalidClientId { .. })
+        }),
+        (Verdict::NoAccount, |e| {
+            matches!(e, Error::UserAccountNotFound { .. })
+        }),
+        (Verdict::ServerError, |e| {
+            matches!(
+                e,
+                Error::ServerError {
+                    status: Some(202),
+                    ..
+                }
+            )
+        }),
+        (Verdict::Rejected, |e| {
+            matches!(e, Error::Rejected { status: 202, .. })
+        }),
+    ] {
+        let t = transport(Arc::default(), |_| {
+            unreachable!("no status check after a refusal")
+        });
+        let client = client(carrier(policy(10, 120), move |_, _| reply(verdict)), t);
+        let err = client
+            .pay(PaymentRequest::new(PHONE, 1000).reference("ORDER-7"))
+            .await
+            .unwrap_err();
+        assert!(check(&err), "{verdict:?} gave {err:?}");
+        assert_eq!(err.reference().map(|r| r.as_str()), Some("ORDER-7"));
+        assert_eq!(err.delivery(), Delivery::Answered);
+        assert!(!err.to_string().contains("97000100"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_any_io() {
+    let mut t = MockTransport::new();
+    t.expect_send().never();
+    let client = client(carrier(policy(10, 120), by_status), t);
+    let cases = [
+        (PaymentRequest::new("12345", 1000), "invalid phone number"),
+        (PaymentRequest::new(PHONE, 0), "invalid amount"),
+        (
+            PaymentRequest::new(PHONE, 500_001),
+            "invalid amount: expected at most 500000 XOF for MTN",
+        ),
+        (
+            PaymentRequest::new(PHONE, 10).first_name("x".repeat(51)),
+            "invalid first_name",
+        ),
+        (
+            PaymentRequest::new(PHONE, 10).last_name("a\u{7}b"),
+            "invalid last_name",
+        ),
+        (
+            PaymentRequest::new(PHONE, 10).reference("no spaces please"),
+            "invalid reference",
+        ),
+        (
+            PaymentRequest::new(PHONE, 10).carrier("ORANGE"),
+            "invalid carrier: expected one of the configured carriers: MTN",
+        ),
+    ];
+    for (request, message) in cases {
+        let err = client.pay(request).await.unwrap_err();
+        assert!(err.to_string().starts_with(message), "{err}");
+        assert_eq!(err.delivery(), Delivery::NotSent);
+        assert!(err.reference().is_none());
+    }
+    let err = client
+        .deposit(DepositRequest::new(PHONE, 10))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Unsupported {
+                operation: Operation::Deposit,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_reference_never_serves_two_payments() {
+    let t = transport(Arc::default(), |_| Ok(ApiResponse::new(200, "{}")));
+    let client = client(carrier(None, |_, _| reply(Verdict::Confirmed)), t);
+    client
+        .pay(PaymentRequest::new(PHONE, 1000).reference("ORDER-9"))
+        .await
+        .unwrap();
+    let err = client
+        .pay(PaymentRequest::new(PHONE, 1000).reference("ORDER-9"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("invalid reference: expected a reference not used before"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_repeating_reference_factory_is_refused() {
+    let t = transport(Arc::default(), |_| Ok(ApiResponse::new(200, "{}")));
+    let mut c = MockMobileCarrier::new();
+    c.expect_name().return_const("MTN".to_owned());
+    c.expect_serves().returning(|_| true);
+    c.expect_max_amount().return_const(None);
+    c.expect_polling().return_const(None);
+    c.expect_new_reference().returning(|| "SAME-REF".to_owned());
+    c.expect_payment().returning(|_| {
+        Ok(WireRequest {
+            path: PAY_PATH.into(),
+            body: Vec::new(),
+        })
+    });
+    c.expect_read().returning(|_, _| reply(Verdict::Confirmed));
+    let client = client(c, t);
+    assert!(client
+        .pay(PaymentRequest::new(PHONE, 1000))
+        .await
+        .unwrap()
+        .success());
+    let err = client
+        .pay(PaymentRequest::new(PHONE, 1000))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Config {
+                field: "reference factory",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn check_status_wait_and_refund_use_the_lookup() {
+    let counts = Arc::new(Counts::default());
+    let mut t = MockTransport::new();
+    let seen = counts.clone();
+    t.expect_send()
+        .returning(move |request| match request.path() {
+            STATUS_PATH => {
+                let n = seen.status.fetch_add(1, Ordering::SeqCst) + 1;
+                Ok(ApiResponse::new(if n >= 3 { 200 } else { 202 }, "{}"))
+            }
+            REFUND_PATH => Ok(ApiResponse::new(200, "{}")),
+            other => panic!("unexpected {other}"),
+        });
+    let client = client(carrier(policy(5, 60), by_status), t);
+    let lookup = Lookup::new("ORDER-42", PHONE);
+    let once = client.check_status(lookup.clone()).await.unwrap();
+    assert_eq!(
+        (once.status(), once.operation()),
+        (Status::Pending, Operation::Status)
+    );
+    let waited = client.wait(lookup.clone()).await.unwrap();
+    assert_eq!(
+        (waited.status(), waited.status_checks()),
+        (Status::Confirmed, 2)
+    );
+    let refund = client.refund(lookup.carrier("mtn")).await.unwrap();
+    assert_eq!(
+        (refund.status(), refund.operation()),
+        (Status::Confirmed, Operation::Refund)
+    );
+    assert_eq!(refund.reference().as_str(), "ORDER-42");
+}
+
+#[tokio::test]
+async fn unsupported_refund_is_refused_before_io() {
+    let mut t = MockTransport::new();
+    t.expect_send().never();
+    let mut c = MockMobileCarrier::new();
+    c.expect_name().return_const("MOOV".to_owned());
+    c.expect_serves().returning(|_| true);
+    c.expect_refund().returning(|_| {
+        Err(Error::Unsupported {
+            carrier: "MOOV".into(),
+            operation: Operation::Refund,
+        })
+    });
+    let client = client(c, t);
+    let err = client
+        .refund(Lookup::new("ORDER-1", PHONE))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "MOOV does not support the refund operation"
+    );
+}
+
+#[test]
+fn builder_names_what_is_missing() {
+    let err = Client::builder().password("pw").build().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid configuration of login: expected the QosIc API login"
+    );
+    let err = Client::builder()
+        .login("l")
+        .password("p")
+        .base_url("ftp://x")
+        .build()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("invalid configuration of base_url"),
+        "{err}"
+    );
+    let err = Client::builder()
+        .login("l")
+        .password("p")
+        .build()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("invalid configuration of carriers"),
+        "{err}"
+    );
+    let mut t = MockTransport::new();
+    t.expect_send().never();
+    let err = Client::builder()
+        .login("l")
+        .password("p")
+        .carrier(carrier(None, by_status))
+        .carrier(carrier(None, by_status))
+        .transport(t)
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("MTN is added twice"), "{err}");
+}
+
+#[test]
+fn client_debug_hides_the_password() {
+    let mut t = MockTransport::new();
+    t.expect_send().never();
+    let client = Client::builder()
+        .login("merchant")
+        .password("hunter2-very-secret")
+        .carrier(carrier(None, by_status))
+        .transport(t)
+        .build()
+        .unwrap();
+    let shown = format!("{client:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(
+        shown.contains("merchant") && shown.contains("MTN"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn loopback_detection() {
+    assert!(is_loopback("127.0.0.1:8080"));
+    assert!(is_loopback("localhost"));
+    assert!(is_loopback("[::1]:80/x"));
+    assert!(!is_loopback("api.qosic.net"));
+    assert!(!is_loopback("127.example.com:80"));
+    assert!(!is_loopback("localhost.example.com"));
+}
