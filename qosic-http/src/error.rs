@@ -1,0 +1,135 @@
+//! The errors of this crate: [`Error`] for building a transport, [`BodyTooLarge`] as the source
+//! of a [`TransportError`](qosic_core::TransportError) of kind
+//! [`BodyTooLarge`](qosic_core::TransportErrorKind::BodyTooLarge).
+//!
+//! Errors of a call ([`Transport::send`](qosic_core::Transport::send)) are core's
+//! `TransportError`: they say what happened on the wire and whether the request may have been
+//! sent. The reqwest error is chained as their source, with its URL removed (a URL may carry
+//! credentials).
+
+use std::error::Error as StdError;
+use std::fmt;
+
+pub(crate) type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// Why a [`HttpTransport`](crate::HttpTransport) or a [`Certificate`](crate::Certificate)
+/// could not be made.
+///
+/// Setters of [`HttpTransportBuilder`](crate::HttpTransportBuilder) never fail: their errors
+/// surface at [`build`](crate::HttpTransportBuilder::build).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The bytes given as a certificate are not a certificate (bad PEM, bad base64, not DER).
+    #[error("invalid certificate")]
+    InvalidCertificate(#[source] BoxError),
+    /// The PEM input holds no `CERTIFICATE` section.
+    #[error("no certificate found in the PEM input")]
+    NoCertificate,
+    /// A setting is out of range, for example a zero timeout.
+    #[error("invalid setting: {0}")]
+    InvalidSetting(&'static str),
+    /// The user agent is not a valid HTTP header value.
+    #[error("invalid user agent")]
+    InvalidUserAgent(#[source] BoxError),
+    /// A TLS setting was given, but the crate was built without a TLS backend
+    /// (neither the `rustls` nor the `native-tls` feature).
+    #[error("TLS is not available: enable the `rustls` or `native-tls` feature of qosic-http")]
+    TlsUnavailable,
+    /// Certificate verification is on, but there is no root certificate to verify against:
+    /// the `rustls` backend was built without `platform-roots` or `webpki-roots` (or
+    /// built-in roots were turned off) and no root was added.
+    #[error(
+        "no root certificates: enable the `platform-roots` or `webpki-roots` feature of \
+         qosic-http, or add one with `add_root_certificate`"
+    )]
+    NoRootCertificates,
+    /// The TLS backend refused the configuration (for example the platform's certificate
+    /// store could not be read).
+    #[error("invalid TLS configuration")]
+    Tls(#[source] BoxError),
+    /// The HTTP client could not be built.
+    #[error("could not build the HTTP client")]
+    Client(#[source] BoxError),
+}
+
+/// The answer's body is larger than the transport accepts
+/// (see [`HttpTransportBuilder::max_response_size`](crate::HttpTransportBuilder::max_response_size)).
+///
+/// It is the source of a [`TransportError`](qosic_core::TransportError) of kind
+/// [`BodyTooLarge`](qosic_core::TransportErrorKind::BodyTooLarge): the server received the
+/// request, so the error says it may have been sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyTooLarge {
+    limit: usize,
+    content_length: Option<u64>,
+}
+
+impl BodyTooLarge {
+    pub(crate) fn new(limit: usize, content_length: Option<u64>) -> Self {
+        BodyTooLarge {
+            limit,
+            content_length,
+        }
+    }
+
+    /// The limit, in bytes.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// The length the server announced in `Content-Length`, when it did and it was above the
+    /// limit. `None` when the body was cut while it was being read.
+    pub fn content_length(&self) -> Option<u64> {
+        self.content_length
+    }
+}
+
+impl fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.content_length {
+            Some(length) => write!(
+                f,
+                "response body of {length} bytes (Content-Length) exceeds the limit of {} bytes",
+                self.limit
+            ),
+            None => write!(f, "response body exceeds the limit of {} bytes", self.limit),
+        }
+    }
+}
+
+impl StdError for BodyTooLarge {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_send_sync_and_small() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<Error>();
+        assert_send_sync::<BodyTooLarge>();
+        assert!(std::mem::size_of::<Error>() <= 3 * std::mem::size_of::<usize>());
+    }
+
+    #[test]
+    fn messages_are_lowercase_without_a_period() {
+        let messages = [
+            Error::NoCertificate.to_string(),
+            Error::InvalidSetting("timeout must be greater than zero").to_string(),
+            Error::TlsUnavailable.to_string(),
+            Error::NoRootCertificates.to_string(),
+            BodyTooLarge::new(10, Some(20)).to_string(),
+            BodyTooLarge::new(10, None).to_string(),
+        ];
+        for message in messages {
+            assert!(!message.ends_with('.'), "{message}");
+            // Lowercase, except for an acronym such as "TLS".
+            let first_word = message.split(' ').next().unwrap();
+            assert!(
+                first_word == first_word.to_lowercase() || first_word == first_word.to_uppercase(),
+                "{message}"
+            );
+        }
+    }
+}

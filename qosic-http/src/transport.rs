@@ -1,0 +1,634 @@
+//! [`HttpTransport`], the production [`Transport`], and its [`HttpTransportBuilder`].
+//!
+//! One `HttpTransport` holds one reqwest client, hence one connection pool: clone it (cheap,
+//! an `Arc` inside) rather than building a new one per call.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use qosic_core::{
+    ApiRequest, ApiResponse, Delivery, Transport, TransportError, TransportErrorKind,
+};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+
+use crate::error::{BodyTooLarge, Error};
+use crate::Certificate;
+
+/// The default whole-call timeout: 80 seconds, from connecting to the last byte of the answer.
+///
+/// MOOV answers a payment request only after the customer approved it on the phone (or the
+/// carrier gave up), so a call can legitimately take over a minute. This is the value the
+/// Python SDK uses.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(80);
+
+/// The default connect timeout: 10 seconds for DNS, TCP and the TLS handshake.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default limit on an answer's body: 1 MiB. QosIc's answers are a few hundred bytes.
+pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 1024 * 1024;
+
+/// The default `User-Agent`: `qosic-http/` and this crate's version.
+pub const DEFAULT_USER_AGENT: &str = concat!("qosic-http/", env!("CARGO_PKG_VERSION"));
+
+/// How long an unused pooled connection is kept: 90 seconds.
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// Which TLS library a transport uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TlsBackend {
+    #[cfg(feature = "rustls")]
+    Rustls,
+    #[cfg(feature = "native-tls")]
+    NativeTls,
+    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+    None,
+}
+
+/// The production [`Transport`]: HTTP/1.1 over reqwest, TLS verified by default, with
+/// timeouts, one connection pool and a bounded answer size.
+///
+/// Cloning is cheap and clones share the pool; do not wrap it in another `Arc`.
+/// It never follows redirects (a redirected payment could be sent twice): a `3xx` is an
+/// answer like any other.
+///
+/// See the [crate documentation](crate) for an example and for how errors are classified.
+#[derive(Clone)]
+pub struct HttpTransport {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: reqwest::Client,
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_response_size: usize,
+    tls: TlsBackend,
+    extra_roots: usize,
+    accept_invalid_certs: bool,
+}
+
+impl HttpTransport {
+    /// A transport with the defaults: [`DEFAULT_TIMEOUT`], [`DEFAULT_CONNECT_TIMEOUT`],
+    /// [`DEFAULT_MAX_RESPONSE_SIZE`], [`DEFAULT_USER_AGENT`], and the built-in root
+    /// certificates of the enabled TLS feature.
+    ///
+    /// # Errors
+    ///
+    /// When the TLS backend cannot be set up: the platform's certificate store cannot be read,
+    /// or the crate was built with `rustls` but neither `platform-roots` nor `webpki-roots`
+    /// ([`Error::NoRootCertificates`]).
+    pub fn new() -> Result<HttpTransport, Error> {
+        HttpTransport::builder().build()
+    }
+
+    /// A builder to change the defaults.
+    pub fn builder() -> HttpTransportBuilder {
+        HttpTransportBuilder::new()
+    }
+
+    /// The whole-call timeout.
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+
+    /// The connect timeout.
+    pub fn connect_timeout(&self) -> Duration {
+        self.inner.connect_timeout
+    }
+
+    /// The largest body accepted, in bytes.
+    pub fn max_response_size(&self) -> usize {
+        self.inner.max_response_size
+    }
+}
+
+impl fmt::Debug for HttpTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("HttpTransport")
+            .field("timeout", &inner.timeout)
+            .field("connect_timeout", &inner.connect_timeout)
+            .field("max_response_size", &inner.max_response_size)
+            .field("tls", &inner.tls)
+            .field("extra_roots", &inner.extra_roots)
+            .field("accept_invalid_certs", &inner.accept_invalid_certs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds an [`HttpTransport`]: `HttpTransport::builder()`, setters, then
+/// [`build`](HttpTransportBuilder::build).
+///
+/// Setters never fail; a bad value is reported by `build`.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let transport = qosic_http::HttpTransport::builder()
+///     .connect_timeout(Duration::from_secs(5))
+///     .timeout(Duration::from_secs(120))
+///     .max_response_size(64 * 1024)
+///     .user_agent("my-shop/1.0")
+///     .build()?;
+/// assert_eq!(transport.timeout(), Duration::from_secs(120));
+/// # Ok::<(), qosic_http::Error>(())
+/// ```
+#[must_use = "a builder does nothing until `build` is called"]
+#[derive(Debug)]
+pub struct HttpTransportBuilder {
+    connect_timeout: Duration,
+    timeout: Duration,
+    max_response_size: usize,
+    root_certs: Vec<Certificate>,
+    built_in_root_certs: bool,
+    accept_invalid_certs: bool,
+    user_agent: String,
+    pool_idle_timeout: Duration,
+    #[cfg(feature = "native-tls")]
+    native_tls: bool,
+}
+
+impl Default for HttpTransportBuilder {
+    fn default() -> Self {
+        HttpTransportBuilder::new()
+    }
+}
+
+impl HttpTransportBuilder {
+    /// A builder with the documented defaults (the same as `HttpTransport::builder()`).
+    pub fn new() -> Self {
+        HttpTransportBuilder {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+            root_certs: Vec::new(),
+            built_in_root_certs: true,
+            accept_invalid_certs: false,
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
+            #[cfg(feature = "native-tls")]
+            native_tls: false,
+        }
+    }
+
+    /// The time allowed to resolve the name, connect and finish the TLS handshake
+    /// (default [`DEFAULT_CONNECT_TIMEOUT`]). Must be greater than zero.
+    ///
+    /// A call that fails here was not sent.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The time allowed for the whole call, from connecting to the last byte of the answer
+    /// (default [`DEFAULT_TIMEOUT`]). Must be greater than zero.
+    ///
+    /// A call that times out after connecting may have been received by QosIc.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The largest answer body accepted, in bytes (default [`DEFAULT_MAX_RESPONSE_SIZE`]).
+    /// Must be greater than zero.
+    ///
+    /// A larger answer fails with [`TransportErrorKind::BodyTooLarge`]: at once when its
+    /// `Content-Length` is above the limit, otherwise as soon as the bytes read pass it.
+    /// Memory use stays within the limit.
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = bytes;
+        self
+    }
+
+    /// How long an unused pooled connection is kept open (default
+    /// [`DEFAULT_POOL_IDLE_TIMEOUT`]).
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.pool_idle_timeout = timeout;
+        self
+    }
+
+    /// Trusts `certificate` as a root, in addition to the built-in roots (see
+    /// [`tls_built_in_root_certs`](Self::tls_built_in_root_certs)).
+    ///
+    /// Use it for the QosIc staging host, whose certificate is self-signed: this keeps
+    /// verification on (the name and the dates are still checked), unlike
+    /// [`danger_accept_invalid_certs`](Self::danger_accept_invalid_certs).
+    /// `build` fails with [`Error::TlsUnavailable`] when the crate has no TLS feature.
+    pub fn add_root_certificate(mut self, certificate: Certificate) -> Self {
+        self.root_certs.push(certificate);
+        self
+    }
+
+    /// Whether to trust the built-in roots (default `true`): the operating system's store with
+    /// the `platform-roots` feature, Mozilla's roots with `webpki-roots`, the system's with
+    /// `native-tls`.
+    ///
+    /// With `false`, only the roots given to
+    /// [`add_root_certificate`](Self::add_root_certificate) are trusted.
+    pub fn tls_built_in_root_certs(mut self, enabled: bool) -> Self {
+        self.built_in_root_certs = enabled;
+        self
+    }
+
+    /// Turns off certificate verification: any certificate, for any name, is accepted.
+    ///
+    /// **Dangerous**: anyone on the path can then read and change the traffic, including the
+    /// merchant's credentials. Prefer [`add_root_certificate`](Self::add_root_certificate) for a
+    /// self-signed server. Logs a warning (`tracing`, level `WARN`) when `true`.
+    /// `build` fails with [`Error::TlsUnavailable`] when the crate has no TLS feature.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        if accept {
+            tracing::warn!(
+                "qosic-http: TLS certificate verification is disabled \
+                 (danger_accept_invalid_certs); never do this in production"
+            );
+        }
+        self.accept_invalid_certs = accept;
+        self
+    }
+
+    /// The `User-Agent` header (default [`DEFAULT_USER_AGENT`]).
+    ///
+    /// `build` fails with [`Error::InvalidUserAgent`] when it is not a valid header value.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Uses the `native-tls` backend even when `rustls` is enabled too (by default `rustls`
+    /// wins when both features are on).
+    #[cfg(feature = "native-tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "native-tls")))]
+    pub fn tls_backend_native(mut self) -> Self {
+        self.native_tls = true;
+        self
+    }
+
+    /// Builds the transport.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidSetting`] for a zero timeout or size limit, [`Error::InvalidUserAgent`],
+    /// [`Error::InvalidCertificate`] for a root the TLS backend cannot parse,
+    /// [`Error::TlsUnavailable`] for a TLS setting without a TLS feature,
+    /// [`Error::NoRootCertificates`] when verification is on with nothing to trust,
+    /// [`Error::Tls`] or [`Error::Client`] when the backend refuses the configuration.
+    pub fn build(self) -> Result<HttpTransport, Error> {
+        if self.timeout.is_zero() {
+            return Err(Error::InvalidSetting("timeout must be greater than zero"));
+        }
+        if self.connect_timeout.is_zero() {
+            return Err(Error::InvalidSetting(
+                "connect timeout must be greater than zero",
+            ));
+        }
+        if self.max_response_size == 0 {
+            return Err(Error::InvalidSetting(
+                "max response size must be greater than zero",
+            ));
+        }
+        let user_agent = HeaderValue::from_str(&self.user_agent)
+            .map_err(|e| Error::InvalidUserAgent(Box::new(e)))?;
+        let builder = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .pool_idle_timeout(self.pool_idle_timeout)
+            .user_agent(user_agent)
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
+            .http1_only();
+        let (builder, tls) = self.configure_tls(builder)?;
+        let client = builder.build().map_err(|e| Error::Client(Box::new(e)))?;
+        Ok(HttpTransport {
+            inner: Arc::new(Inner {
+                client,
+                timeout: self.timeout,
+                connect_timeout: self.connect_timeout,
+                max_response_size: self.max_response_size,
+                tls,
+                extra_roots: self.root_certs.len(),
+                accept_invalid_certs: self.accept_invalid_certs,
+            }),
+        })
+    }
+
+    #[cfg(feature = "native-tls")]
+    fn wants_native_tls(&self) -> bool {
+        self.native_tls || cfg!(not(feature = "rustls"))
+    }
+
+    #[cfg(feature = "native-tls")]
+    fn configure_native_tls(
+        &self,
+        builder: reqwest::ClientBuilder,
+    ) -> Result<(reqwest::ClientBuilder, TlsBackend), Error> {
+        let mut roots = Vec::with_capacity(self.root_certs.len());
+        for root in &self.root_certs {
+            let root = reqwest::Certificate::from_der(root.as_der())
+                .map_err(|e| Error::InvalidCertificate(Box::new(e.without_url())))?;
+            roots.push(root);
+        }
+        let builder = builder.tls_backend_native();
+        let builder = if self.built_in_root_certs {
+            builder.tls_certs_merge(roots)
+        } else {
+            if roots.is_empty() && !self.accept_invalid_certs {
+                return Err(Error::NoRootCertificates);
+            }
+            builder.tls_certs_only(roots)
+        };
+        Ok((
+            builder.tls_danger_accept_invalid_certs(self.accept_invalid_certs),
+            TlsBackend::NativeTls,
+        ))
+    }
+
+    fn configure_tls(
+        &self,
+        builder: reqwest::ClientBuilder,
+    ) -> Result<(reqwest::ClientBuilder, TlsBackend), Error> {
+        #[cfg(feature = "native-tls")]
+        if self.wants_native_tls() {
+            return self.configure_native_tls(builder);
+        }
+        #[cfg(feature = "rustls")]
+        {
+            let config = crate::tls::client_config(&crate::tls::RustlsOptions {
+                roots: &self.root_certs,
+                built_in_roots: self.built_in_root_certs,
+                accept_invalid_certs: self.accept_invalid_certs,
+            })?;
+            Ok((
+                builder.tls_backend_preconfigured(config),
+                TlsBackend::Rustls,
+            ))
+        }
+        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        {
+            if !self.root_certs.is_empty() || self.accept_invalid_certs {
+                return Err(Error::TlsUnavailable);
+            }
+            Ok((builder, TlsBackend::None))
+        }
+    }
+}
+
+/// Where a reqwest error happened: before the answer's head, or while reading its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Send,
+    Body,
+}
+
+#[async_trait]
+impl Transport for HttpTransport {
+    async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
+        let started = Instant::now();
+        let path = request.path();
+        tracing::debug!(
+            method = "POST",
+            path,
+            request_size = request.body().len(),
+            "qosic-http: sending request"
+        );
+        let result = self.send_inner(&request).await;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match &result {
+            Ok(response) => {
+                tracing::debug!(
+                    method = "POST",
+                    path,
+                    status = response.status,
+                    response_size = response.body.len(),
+                    elapsed_ms,
+                    "qosic-http: received response"
+                );
+                tracing::trace!(
+                    path,
+                    body = %response.text(),
+                    "qosic-http: response body"
+                );
+            }
+            Err(error) => tracing::debug!(
+                method = "POST",
+                path,
+                error = %error,
+                kind = ?error.kind(),
+                delivery = ?error.delivery(),
+                elapsed_ms,
+                "qosic-http: request failed"
+            ),
+        }
+        result
+    }
+}
+
+impl HttpTransport {
+    async fn send_inner(&self, request: &ApiRequest) -> Result<ApiResponse, TransportError> {
+        let url = parse_url(request.url())?;
+        let mut authorization =
+            HeaderValue::from_str(request.credentials().authorization().expose()).map_err(|e| {
+                TransportError::new(TransportErrorKind::InvalidRequest, Delivery::NotSent)
+                    .with_source(e)
+            })?;
+        authorization.set_sensitive(true);
+        let mut response = self
+            .inner
+            .client
+            .post(url)
+            .header(AUTHORIZATION, authorization)
+            .header(CONTENT_TYPE, JSON)
+            .header(ACCEPT, JSON)
+            .body(request.body().to_vec())
+            .send()
+            .await
+            .map_err(|e| classify(e, Phase::Send))?;
+
+        let status = response.status().as_u16();
+        let limit = self.inner.max_response_size;
+        let content_length = response.content_length();
+        if let Some(length) = content_length {
+            if length > limit as u64 {
+                return Err(too_large(limit, Some(length)));
+            }
+        }
+        // The announced length is at most the limit here, so this reserves at most the limit.
+        let mut body = Vec::with_capacity(content_length.map_or(0, |n| n as usize));
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| classify(e, Phase::Body))?
+        {
+            if chunk.len() > limit - body.len() {
+                return Err(too_large(limit, None));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(ApiResponse::new(status, body))
+    }
+}
+
+fn parse_url(url: &str) -> Result<reqwest::Url, TransportError> {
+    let invalid = |source: Box<dyn StdError + Send + Sync>| -> TransportError {
+        TransportError::new(TransportErrorKind::InvalidRequest, Delivery::NotSent)
+            .with_source(source)
+    };
+    let url = reqwest::Url::parse(url).map_err(|e| invalid(Box::new(e)))?;
+    match url.scheme() {
+        "http" => Ok(url),
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        "https" => Ok(url),
+        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        "https" => Err(invalid(Box::new(Error::TlsUnavailable))),
+        _ => Err(invalid("the URL scheme must be http or https".into())),
+    }
+}
+
+fn too_large(limit: usize, content_length: Option<u64>) -> TransportError {
+    // The server answered, so it received the request: a payment may have been recorded.
+    TransportError::new(TransportErrorKind::BodyTooLarge, Delivery::MaybeSent)
+        .with_source(BodyTooLarge::new(limit, content_length))
+}
+
+/// Maps a reqwest error to what happened on the wire.
+///
+/// Only failures that certainly happened before the request left (URL, DNS, TCP connect, TLS
+/// handshake, connect timeout) are [`Delivery::NotSent`]; anything else may have been sent.
+fn classify(error: reqwest::Error, phase: Phase) -> TransportError {
+    use TransportErrorKind as Kind;
+    let (kind, delivery) = match phase {
+        Phase::Body if error.is_timeout() => (Kind::Timeout, Delivery::MaybeSent),
+        Phase::Body => (Kind::ConnectionLost, Delivery::MaybeSent),
+        Phase::Send if error.is_builder() => (Kind::InvalidRequest, Delivery::NotSent),
+        Phase::Send if error.is_connect() => {
+            if is_tls_error(&error) {
+                (Kind::Tls, Delivery::NotSent)
+            } else if error.is_timeout() {
+                (Kind::Timeout, Delivery::NotSent)
+            } else {
+                (Kind::Connect, Delivery::NotSent)
+            }
+        }
+        Phase::Send if error.is_timeout() => (Kind::Timeout, Delivery::MaybeSent),
+        Phase::Send if is_connection_lost(&error) => (Kind::ConnectionLost, Delivery::MaybeSent),
+        Phase::Send => (Kind::Other, Delivery::MaybeSent),
+    };
+    // The URL may carry credentials (`https://user:password@host`): never keep it.
+    TransportError::new(kind, delivery).with_source(error.without_url())
+}
+
+/// Calls `found` on `error` and every error in its source chain, looking inside `io::Error`
+/// wrappers too (their `source` skips the wrapped error).
+fn any_in_chain(
+    error: &(dyn StdError + 'static),
+    found: &dyn Fn(&(dyn StdError + 'static)) -> bool,
+) -> bool {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if found(error) {
+            return true;
+        }
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            if let Some(inner) = io.get_ref() {
+                if any_in_chain(inner, found) {
+                    return true;
+                }
+            }
+        }
+        next = error.source();
+    }
+    false
+}
+
+fn is_tls_error(error: &reqwest::Error) -> bool {
+    any_in_chain(error, &|e| {
+        #[cfg(feature = "rustls")]
+        if e.is::<rustls::Error>() {
+            return true;
+        }
+        #[cfg(feature = "native-tls")]
+        if e.is::<native_tls::Error>() {
+            return true;
+        }
+        let _ = e;
+        false
+    })
+}
+
+fn is_connection_lost(error: &reqwest::Error) -> bool {
+    use std::io::ErrorKind;
+    any_in_chain(error, &|e| {
+        if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
+            return hyper.is_incomplete_message() || hyper.is_closed() || hyper.is_canceled();
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::UnexpectedEof
+                    | ErrorKind::NotConnected
+            );
+        }
+        false
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transport_is_send_sync_clone_and_small() {
+        fn assert_traits<T: Send + Sync + Clone + fmt::Debug + 'static>() {}
+        assert_traits::<HttpTransport>();
+        assert_eq!(
+            std::mem::size_of::<HttpTransport>(),
+            std::mem::size_of::<usize>()
+        );
+    }
+
+    #[test]
+    fn bad_settings_fail_at_build() {
+        let zero = Duration::ZERO;
+        for builder in [
+            HttpTransport::builder().timeout(zero),
+            HttpTransport::builder().connect_timeout(zero),
+            HttpTransport::builder().max_response_size(0),
+        ] {
+            assert!(matches!(builder.build(), Err(Error::InvalidSetting(_))));
+        }
+        assert!(matches!(
+            HttpTransport::builder().user_agent("bad\nagent").build(),
+            Err(Error::InvalidUserAgent(_))
+        ));
+    }
+
+    #[test]
+    fn urls_are_checked_before_io() {
+        for url in ["not a url", "ftp://example.com/x"] {
+            let error = parse_url(url).unwrap_err();
+            assert_eq!(error.kind(), TransportErrorKind::InvalidRequest);
+            assert_eq!(error.delivery(), Delivery::NotSent);
+        }
+        assert!(parse_url("http://127.0.0.1:9/x").is_ok());
+    }
+
+    #[test]
+    fn too_large_may_have_been_sent() {
+        let error = too_large(10, Some(11));
+        assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge);
+        assert_eq!(error.delivery(), Delivery::MaybeSent);
+        let source = StdError::source(&error).unwrap();
+        assert_eq!(
+            source.downcast_ref::<BodyTooLarge>(),
+            Some(&BodyTooLarge::new(10, Some(11)))
+        );
+    }
+}

@@ -1,0 +1,397 @@
+//! Test helpers: a small hyper server (plain or TLS) with scripted replies, a certificate
+//! made in the test, a request builder, and log capture.
+
+use std::convert::Infallible;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::header::HeaderMap;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use qosic_core::{ApiRequest, Credentials};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_rustls::rustls;
+
+/// The login and password every test request carries.
+pub(crate) const LOGIN: &str = "merchant";
+pub(crate) const PASSWORD: &str = "topsecret-password";
+
+/// A QosIc-like path.
+pub(crate) const PAYMENT_PATH: &str = "/QosicBridge/user/requestpayment";
+
+/// A payment body, as a carrier would send it.
+pub(crate) const PAYMENT_BODY: &str = r#"{"msisdn":"22951010200","amount":"100","firstname":"A","lastname":"B","transref":"ref-1","clientid":"MTN_CLIENT"}"#;
+
+/// A request to `base` + [`PAYMENT_PATH`] with the test credentials.
+pub(crate) fn payment_request(base: &str) -> ApiRequest {
+    ApiRequest::new(
+        format!("{base}{PAYMENT_PATH}"),
+        Credentials::new(LOGIN, PASSWORD),
+        PAYMENT_BODY.as_bytes().to_vec(),
+    )
+}
+
+/// Sends test logs to the test output (shown for failing tests).
+pub(crate) fn trace_init() {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_max_level(tracing::Level::DEBUG)
+        .try_init();
+}
+
+/// What the server does with each request.
+#[derive(Debug, Clone)]
+pub(crate) enum Reply {
+    /// Answers with this status and body.
+    Fixed { status: u16, body: &'static str },
+    /// Answers 302 to another path.
+    Redirect,
+    /// Reads the request and never answers.
+    Stall,
+    /// Sends the head and a few bytes of a longer body, then nothing more.
+    StallBody,
+    /// Answers 200 with `size` bytes, sent in 64 KiB chunks, with or without a
+    /// `Content-Length` (without it, the body is chunked).
+    Large { size: usize, content_length: bool },
+    /// Reads the request, then closes the connection without answering.
+    DropConnection,
+    /// Announces 1000 bytes, sends 10, then closes the connection.
+    TruncatedBody,
+}
+
+/// A request as the server received it.
+#[derive(Debug, Clone)]
+pub(crate) struct Received {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+/// A server on a random loopback port, stopped when dropped.
+#[derive(Debug)]
+pub(crate) struct TestServer {
+    addr: SocketAddr,
+    scheme: &'static str,
+    connections: Arc<AtomicUsize>,
+    received: Arc<Mutex<Vec<Received>>>,
+    accept_loop: JoinHandle<()>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.accept_loop.abort();
+    }
+}
+
+impl TestServer {
+    /// A plain-HTTP server.
+    pub(crate) async fn start(reply: Reply) -> TestServer {
+        TestServer::start_inner(reply, None).await
+    }
+
+    /// An HTTPS server presenting `cert`.
+    pub(crate) async fn start_tls(reply: Reply, cert: &TestCert) -> TestServer {
+        let key =
+            rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key.signing_key.serialize_der().into());
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.key.cert.der().clone()], key)
+        .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        TestServer::start_inner(reply, Some(acceptor)).await
+    }
+
+    async fn start_inner(reply: Reply, tls: Option<tokio_rustls::TlsAcceptor>) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let accept_loop = tokio::spawn({
+            let connections = Arc::clone(&connections);
+            let received = Arc::clone(&received);
+            async move {
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    connections.fetch_add(1, Ordering::SeqCst);
+                    let reply = reply.clone();
+                    let received = Arc::clone(&received);
+                    let tls = tls.clone();
+                    tokio::spawn(async move {
+                        match tls {
+                            // A refused handshake just ends the connection.
+                            Some(acceptor) => {
+                                if let Ok(stream) = acceptor.accept(stream).await {
+                                    serve(stream, reply, received).await;
+                                }
+                            }
+                            None => serve(stream, reply, received).await,
+                        }
+                    });
+                }
+            }
+        });
+        TestServer {
+            addr,
+            scheme,
+            connections,
+            received,
+            accept_loop,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` (or `https://`).
+    pub(crate) fn uri(&self) -> String {
+        format!("{}://{}", self.scheme, self.addr)
+    }
+
+    /// TCP connections accepted so far.
+    pub(crate) fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    /// Requests received so far (only those answered through hyper).
+    pub(crate) fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+async fn serve<S>(stream: S, reply: Reply, received: Arc<Mutex<Vec<Received>>>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    match reply {
+        Reply::DropConnection => {
+            let mut stream = stream;
+            read_request(&mut stream).await;
+            drop(stream);
+        }
+        Reply::TruncatedBody => {
+            let mut stream = stream;
+            read_request(&mut stream).await;
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789")
+                .await;
+            let _ = stream.flush().await;
+            drop(stream);
+        }
+        reply => {
+            let service = service_fn(move |request: Request<Incoming>| {
+                let reply = reply.clone();
+                let received = Arc::clone(&received);
+                async move {
+                    let (parts, body) = request.into_parts();
+                    let body = http_body_util::BodyExt::collect(body)
+                        .await
+                        .map(|b| b.to_bytes().to_vec())
+                        .unwrap_or_default();
+                    received.lock().unwrap().push(Received {
+                        method: parts.method.to_string(),
+                        path: parts.uri.path().to_owned(),
+                        headers: parts.headers,
+                        body,
+                    });
+                    Ok::<_, Infallible>(respond(reply).await)
+                }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        }
+    }
+}
+
+async fn respond(reply: Reply) -> Response<ReplyBody> {
+    match reply {
+        Reply::Fixed { status, body } => Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(ReplyBody::once(body))
+            .unwrap(),
+        Reply::Redirect => Response::builder()
+            .status(302)
+            .header("location", "/elsewhere")
+            .body(ReplyBody::once(""))
+            .unwrap(),
+        Reply::Stall => std::future::pending().await,
+        Reply::StallBody => Response::builder()
+            .status(200)
+            .header("content-length", "1000")
+            .body(ReplyBody {
+                chunk: Bytes::from_static(b"{\"partial\":"),
+                chunks_left: 1,
+                exact_size: None,
+                stall_at_end: true,
+            })
+            .unwrap(),
+        Reply::Large {
+            size,
+            content_length,
+        } => {
+            const CHUNK: usize = 64 * 1024;
+            assert_eq!(size % CHUNK, 0, "use a multiple of 64 KiB");
+            Response::builder()
+                .status(200)
+                .body(ReplyBody {
+                    chunk: Bytes::from(vec![b'x'; CHUNK]),
+                    chunks_left: size / CHUNK,
+                    exact_size: content_length.then_some(size as u64),
+                    stall_at_end: false,
+                })
+                .unwrap()
+        }
+        Reply::DropConnection | Reply::TruncatedBody => unreachable!("served without hyper"),
+    }
+}
+
+/// Reads one request head and its `Content-Length` body.
+async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) {
+    let mut data = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let Ok(n) = stream.read(&mut buffer).await else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        data.extend_from_slice(&buffer[..n]);
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().unwrap());
+            if data.len() >= end + 4 + length {
+                return;
+            }
+        }
+    }
+}
+
+/// A body sent as `chunks_left` copies of `chunk`, optionally stalling at the end.
+pub(crate) struct ReplyBody {
+    chunk: Bytes,
+    chunks_left: usize,
+    exact_size: Option<u64>,
+    stall_at_end: bool,
+}
+
+impl ReplyBody {
+    fn once(body: &'static str) -> Self {
+        ReplyBody {
+            chunk: Bytes::from_static(body.as_bytes()),
+            chunks_left: usize::from(!body.is_empty()),
+            exact_size: Some(body.len() as u64),
+            stall_at_end: false,
+        }
+    }
+}
+
+impl Body for ReplyBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if self.chunks_left > 0 {
+            self.chunks_left -= 1;
+            return Poll::Ready(Some(Ok(Frame::data(self.chunk.clone()))));
+        }
+        if self.stall_at_end {
+            // Never wakes: the client's timeout must end the call.
+            return Poll::Pending;
+        }
+        Poll::Ready(None)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.chunks_left == 0 && !self.stall_at_end
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.exact_size
+            .map_or_else(SizeHint::default, SizeHint::with_exact)
+    }
+}
+
+/// A self-signed certificate and its key, made for one test.
+pub(crate) struct TestCert {
+    key: rcgen::CertifiedKey<rcgen::KeyPair>,
+}
+
+impl TestCert {
+    /// A self-signed certificate for these names (IP addresses become IP SANs).
+    pub(crate) fn self_signed(names: &[&str]) -> TestCert {
+        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        TestCert {
+            key: rcgen::generate_simple_self_signed(names).unwrap(),
+        }
+    }
+
+    /// The certificate as PEM.
+    pub(crate) fn pem(&self) -> String {
+        self.key.cert.pem()
+    }
+}
+
+/// A port on loopback where nothing listens.
+pub(crate) fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Captures the logs of the current thread, at every level, until the guard is dropped.
+pub(crate) fn capture_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    (logs, tracing::subscriber::set_default(subscriber))
+}
+
+/// Captured log text.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    /// Everything logged so far.
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,69 @@
+//! Timeouts: a server that stalls far longer than the configured timeout.
+
+use std::time::Duration;
+
+use qosic_core::{Delivery, Transport, TransportErrorKind};
+use qosic_http::HttpTransport;
+
+use crate::support::{payment_request, trace_init, Reply, TestServer};
+
+fn short_timeout() -> HttpTransport {
+    HttpTransport::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_hits_the_timeout() {
+    trace_init();
+    let server = TestServer::start(Reply::Stall).await;
+
+    let error = short_timeout()
+        .send(payment_request(&server.uri()))
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), TransportErrorKind::Timeout, "{error:?}");
+    assert!(error.is_timeout());
+    assert_eq!(error.delivery(), Delivery::MaybeSent);
+    assert_eq!(server.received().len(), 1, "the server did get the request");
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_hits_the_timeout() {
+    let server = TestServer::start(Reply::StallBody).await;
+
+    let error = short_timeout()
+        .send(payment_request(&server.uri()))
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), TransportErrorKind::Timeout, "{error:?}");
+    assert_eq!(error.delivery(), Delivery::MaybeSent);
+}
+
+#[tokio::test]
+async fn timeouts_are_per_transport() {
+    let server = TestServer::start(Reply::Fixed {
+        status: 200,
+        body: "{}",
+    })
+    .await;
+    let patient = HttpTransport::builder()
+        .timeout(Duration::from_secs(120))
+        .connect_timeout(Duration::from_secs(3))
+        .build()
+        .unwrap();
+    assert_eq!(patient.timeout(), Duration::from_secs(120));
+    assert_eq!(patient.connect_timeout(), Duration::from_secs(3));
+    assert_eq!(
+        patient
+            .send(payment_request(&server.uri()))
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+    assert_eq!(short_timeout().timeout(), Duration::from_millis(300));
+}
