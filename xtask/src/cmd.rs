@@ -115,7 +115,7 @@ impl Cmd {
 impl fmt::Display for Cmd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (k, v) in &self.envs {
-            write!(f, "{}={} ", k.to_string_lossy(), v.to_string_lossy())?;
+            write!(f, "{}='{}' ", k.to_string_lossy(), v.to_string_lossy())?;
         }
         let program = Path::new(&self.program);
         // `$CARGO` is an absolute path into the toolchain; `cargo` reads better in logs.
@@ -125,8 +125,52 @@ impl fmt::Display for Cmd {
             .unwrap_or_default();
         f.write_str(&name)?;
         for arg in &self.args {
-            write!(f, " {}", arg.to_string_lossy())?;
+            let arg = arg.to_string_lossy();
+            // Quoted when needed, so that the echoed line can be pasted into a shell.
+            if arg.is_empty()
+                || arg.contains(|c: char| c.is_whitespace() || "'\"$`\\*?;&|<>()".contains(c))
+            {
+                write!(f, " '{}'", arg.replace('\'', "'\\''"))?;
+            } else {
+                write!(f, " {arg}")?;
+            }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_can_be_pasted_into_a_shell() {
+        let cmd = Cmd::new("/toolchain/bin/cargo")
+            .args(["doc", "--no-deps"])
+            .env("RUSTDOCFLAGS", "-D warnings");
+        assert_eq!(
+            cmd.to_string(),
+            "RUSTDOCFLAGS='-D warnings' cargo doc --no-deps"
+        );
+        let cmd = Cmd::git().args(["commit", "-m", "Release v1.0.0", "it's"]);
+        assert_eq!(
+            cmd.to_string(),
+            r#"git commit -m 'Release v1.0.0' 'it'\''s'"#
+        );
+    }
+
+    #[test]
+    fn read_reports_the_reason_on_one_line() {
+        let err = Cmd::git()
+            .args(["rev-parse", "--verify", "refs/heads/no-such-branch-here"])
+            .dir(std::env::temp_dir())
+            .read()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("`git rev-parse --verify refs/heads/no-such-branch-here` failed"),
+            "{err}"
+        );
+        assert!(!err.contains('\n'), "{err}");
     }
 }

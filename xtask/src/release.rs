@@ -588,9 +588,10 @@ fn release_changelog(
     }
 
     let mut notes = vec![format!(
-        "{}: {} entries of \"{}\" -> \"{heading}\"",
+        "{}: {} {} of \"{}\" -> \"{heading}\"",
         start + 1,
         entries,
+        if entries == 1 { "entry" } else { "entries" },
         lines[start].trim()
     )];
     let mut out = String::new();
