@@ -122,21 +122,22 @@ const BENCH_HELP: &str = "\
 cargo xtask bench: run the benchmark program
 
 USAGE:
-    cargo xtask bench [ARGS]...
+    cargo xtask bench [--] [ARGS]...
 
 Runs `cargo run --release -p qosic-examples --example bench -- ARGS`.
-Every argument goes to the benchmark, --help included.
+Every argument goes to the benchmark, --help included; a leading `--` is
+dropped.
 ";
 
 const MOCK_HELP: &str = "\
 cargo xtask mock: run the qosic-mock server
 
 USAGE:
-    cargo xtask mock [ARGS]...
+    cargo xtask mock [--] [ARGS]...
 
 Runs `cargo run -p qosic-mock -- ARGS`.
 Every argument goes to the server, --help included: `cargo xtask mock --help`
-prints the server's own flags.
+prints the server's own flags. A leading `--` is dropped.
 ";
 
 /// The help text for `topic`, or the general help.
@@ -163,9 +164,14 @@ pub(crate) fn parse(args: &[String]) -> Result<Task> {
     };
     let task = task.as_str();
     // Pass-through tasks give every argument, `--help` included, to the program they run.
+    // A leading `--` is optional: `cargo xtask mock -- --port 0` and `cargo xtask mock --port 0` are the same.
+    let passed = || match rest {
+        [first, others @ ..] if first == "--" => others.to_vec(),
+        _ => rest.to_vec(),
+    };
     match task {
-        "bench" => return Ok(Task::Bench(rest.to_vec())),
-        "mock" => return Ok(Task::Mock(rest.to_vec())),
+        "bench" => return Ok(Task::Bench(passed())),
+        "mock" => return Ok(Task::Mock(passed())),
         _ => {}
     }
     if rest.iter().any(|a| is_help(a)) {
@@ -305,6 +311,10 @@ mod tests {
             Task::Mock(vec!["--port".into(), "0".into(), "--help".into()])
         );
         assert_eq!(parse_str("bench").unwrap(), Task::Bench(vec![]));
+        assert_eq!(
+            parse_str("bench -- -- --n 3").unwrap(),
+            Task::Bench(vec!["--".into(), "--n".into(), "3".into()])
+        );
         assert!(parse_str("tidy extra").is_err());
     }
 }
