@@ -63,7 +63,7 @@ impl TempWorkspace {
     /// Runs git in the copy and returns its trimmed stdout; panics on failure.
     #[track_caller]
     pub(crate) fn git(&self, args: &[&str]) -> String {
-        let out = Command::new("git")
+        let out = isolated(Command::new("git"))
             .args(args)
             .current_dir(&self.dir)
             .output()
@@ -148,7 +148,7 @@ impl Run {
 
 /// Runs the xtask binary that cargo built for these tests.
 pub(crate) fn xtask_in(dir: &Path, args: &[&str], target_dir: &Path) -> Run {
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+    let out: Output = isolated(Command::new(env!("CARGO_BIN_EXE_xtask")))
         .args(args)
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target_dir)
@@ -159,6 +159,21 @@ pub(crate) fn xtask_in(dir: &Path, args: &[&str], target_dir: &Path) -> Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// Drops the variables that would point git at another repository than the copy's,
+/// as they are set when the tests run from a git hook.
+fn isolated(mut command: Command) -> Command {
+    for var in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_CEILING_DIRECTORIES",
+    ] {
+        command.env_remove(var);
+    }
+    command
 }
 
 /// Today in UTC, as the release dates the changelog.
