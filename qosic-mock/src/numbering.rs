@@ -1,13 +1,15 @@
 //! Phone numbers as the fake server reads them: accepted wire forms, subscriber keys and
 //! the Benin prefix tables (PROTOCOL.md section 4).
 //!
-//! The prefix tables are a small private copy: `qosic_carriers_bj::numbering` did not exist
-//! when this crate was written. They only matter when the server is told to refuse numbers
-//! sent to the wrong carrier ([`crate::MockQosicBuilder::refuse_wrong_carrier`]).
+//! The prefix tables are the SDK's own (`qosic_carriers_bj::numbering`), so the fake server
+//! and the carriers agree. They only matter when the server is told to refuse numbers sent
+//! to the wrong carrier ([`crate::MockQosicBuilder::refuse_wrong_carrier`]).
 
 use std::fmt;
 
 use serde::Serialize;
+
+use qosic_carriers_bj::numbering::{benin_operator, Operator};
 
 use crate::endpoint::Carrier;
 
@@ -95,12 +97,16 @@ impl Phone {
         &self.national[self.national.len() - 2..]
     }
 
-    /// The carriers that may serve this number by its prefix (empty when unknown).
-    pub(crate) fn carriers(&self) -> &'static [Carrier] {
+    /// The carrier that serves this number by its prefix (`None` when unknown, and for Togo).
+    pub(crate) fn carrier(&self) -> Option<Carrier> {
         match self.country {
-            Country::Togo => &[],
-            Country::Benin if self.national.len() == 10 => new_plan(&self.national[2..4]),
-            Country::Benin => legacy_plan(&self.national[..2]),
+            Country::Togo => None,
+            Country::Benin => match benin_operator(&self.national)? {
+                Operator::Mtn => Some(Carrier::Mtn),
+                Operator::Moov => Some(Carrier::Moov),
+                Operator::Celtiis => Some(Carrier::Celtiis),
+                _ => None,
+            },
         }
     }
 }
@@ -166,35 +172,6 @@ fn truncate(s: &str) -> String {
     s.chars().take(40).collect()
 }
 
-const MTN: &[Carrier] = &[Carrier::Mtn];
-const MOOV: &[Carrier] = &[Carrier::Moov];
-const CELTIIS: &[Carrier] = &[Carrier::Celtiis];
-const MTN_OR_MOOV: &[Carrier] = &[Carrier::Mtn, Carrier::Moov];
-
-/// Legacy 8-digit plan, by the first two digits.
-fn legacy_plan(prefix: &str) -> &'static [Carrier] {
-    match prefix {
-        "42" | "46" | "50" | "51" | "52" | "53" | "54" | "57" | "59" | "61" | "62" | "66"
-        | "67" | "69" | "90" | "91" | "96" | "97" => MTN,
-        // libphonenumber says MTN, the Python SDK says Moov: accept either.
-        "58" => MTN_OR_MOOV,
-        "55" | "56" | "60" | "63" | "64" | "65" | "68" | "94" | "95" | "98" | "99" => MOOV,
-        "40" | "41" | "43" | "44" | "45" | "47" | "48" | "49" => CELTIIS,
-        _ => &[],
-    }
-}
-
-/// New 10-digit plan (`01` + 8 digits), by the two digits after `01`.
-fn new_plan(prefix: &str) -> &'static [Carrier] {
-    match prefix {
-        "42" | "46" | "50" | "51" | "52" | "53" | "54" | "56" | "57" | "59" | "61" | "62"
-        | "66" | "67" | "69" | "90" | "91" | "96" | "97" => MTN,
-        "45" | "55" | "58" | "60" | "63" | "64" | "65" | "68" | "94" | "95" | "98" | "99" => MOOV,
-        "40" | "41" | "43" | "44" | "47" | "48" => CELTIIS,
-        _ => &[],
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,7 +207,7 @@ mod tests {
     fn the_two_tables_differ() {
         let legacy = parse_wire("22945000001", PhoneForms::Both).unwrap();
         let new = parse_wire("2290145000001", PhoneForms::Both).unwrap();
-        assert_eq!(legacy.carriers(), CELTIIS);
-        assert_eq!(new.carriers(), MOOV);
+        assert_eq!(legacy.carrier(), Some(Carrier::Celtiis));
+        assert_eq!(new.carrier(), Some(Carrier::Moov));
     }
 }

@@ -593,7 +593,7 @@ impl Shared {
         let msisdn = string_field(body, "msisdn").map_err(|e| bad_request(&e, Some(reference)))?;
         let phone = numbering::parse_wire(msisdn, self.config.phone_forms)
             .map_err(|e| bad_request(&e, Some(reference)))?;
-        if self.config.refuse_wrong_carrier && !phone.carriers().contains(&endpoint.carrier()) {
+        if self.config.refuse_wrong_carrier && phone.carrier() != Some(endpoint.carrier()) {
             return Err(Reply::json(
                 400,
                 &json!({

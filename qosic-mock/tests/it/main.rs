@@ -1,1 +1,9 @@
-//! x
+//! Integration tests of the fake QosIc server, through HTTP, in-process and the binary.
+
+mod admin;
+mod binary;
+mod faults;
+mod subscribers;
+mod support;
+mod verify;
+mod wire;

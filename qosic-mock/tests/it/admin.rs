@@ -1,0 +1,202 @@
+//! The admin HTTP API under /__admin/.
+
+use qosic_mock::{MockQosic, TransactionState};
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+fn admin(mock: &MockQosic, method: &str, path: &str, body: &Value) -> Answer {
+    let body = if body.is_null() {
+        Vec::new()
+    } else {
+        body.to_string().into_bytes()
+    };
+    http_request(mock.address().unwrap(), method, path, None, &body)
+}
+
+#[tokio::test]
+async fn program_read_and_reset_through_the_admin_api() {
+    let mock = MockQosic::start().await;
+    let m = &mock;
+    let a = admin(m, "GET", "/__admin/health", &Value::Null);
+    assert_eq!(a.status(), 200);
+    assert_eq!(a.json()["status"], "ok");
+
+    let a = admin(
+        m,
+        "POST",
+        "/__admin/subscribers",
+        &json!({"phone": "22997000001", "behaviour": "approves", "after_checks": 2}),
+    );
+    assert_eq!(a.status(), 200, "{}", a.text());
+    let a = admin(
+        m,
+        "POST",
+        "/__admin/faults",
+        &json!({"kind": "status", "status": 503, "times": 1, "endpoint": "mtn_payment"}),
+    );
+    assert_eq!(a.status(), 200, "{}", a.text());
+
+    let auth = basic("merchant", "secret");
+    let addr = m.address().unwrap();
+    let post = |path: &str, body: Value| {
+        http_request(addr, "POST", path, Some(&auth), body.to_string().as_bytes())
+    };
+    assert_eq!(
+        post(MTN_PAY, pay("22997000001", "100", "A1", "MTN_CLIENT")).status(),
+        503
+    );
+    assert_eq!(
+        post(MTN_PAY, pay("22997000001", "100", "A1", "MTN_CLIENT")).status(),
+        202
+    );
+    assert_eq!(post(MTN_STATUS, status("A1", "MTN_CLIENT")).code(), "01");
+    assert_eq!(post(MTN_STATUS, status("A1", "MTN_CLIENT")).code(), "00");
+
+    let tx = admin(m, "GET", "/__admin/transactions/A1", &Value::Null).json();
+    assert_eq!(tx["state"], "confirmed");
+    assert_eq!(tx["amount"], 100);
+    assert_eq!(tx["carrier"], "mtn");
+    assert_eq!(
+        admin(m, "GET", "/__admin/transactions/NOPE", &Value::Null).status(),
+        404
+    );
+    assert_eq!(
+        admin(m, "GET", "/__admin/transactions", &Value::Null)
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let ledger = admin(m, "GET", "/__admin/ledger", &Value::Null).json();
+    assert_eq!(
+        ledger,
+        json!({"collected": 100, "refunded": 0, "paid_out": 0, "pending": 0})
+    );
+    let journal = admin(m, "GET", "/__admin/journal", &Value::Null).json();
+    assert_eq!(journal.as_array().unwrap().len(), 4);
+    assert_eq!(journal[0]["endpoint"], "mtn_payment");
+    assert_eq!(journal[0]["status"], 503);
+    assert_eq!(journal[0]["fault"], "status 503");
+    assert_eq!(journal[1]["body"]["transref"], "A1");
+    assert_eq!(journal[1]["auth_accepted"], true);
+
+    // Expectations, checked on demand (a binary has no drop to check them).
+    admin(
+        m,
+        "POST",
+        "/__admin/expectations",
+        &json!({"endpoint": "mtn_refund", "count": 1}),
+    );
+    let v = admin(m, "GET", "/__admin/verify", &Value::Null);
+    assert_eq!(v.status(), 409);
+    assert!(v.json()["report"].as_str().unwrap().contains("mtn_refund"));
+
+    assert_eq!(
+        admin(m, "POST", "/__admin/reset", &Value::Null).status(),
+        200
+    );
+    assert_eq!(
+        admin(m, "GET", "/__admin/verify", &Value::Null).status(),
+        200
+    );
+    assert_eq!(
+        admin(m, "GET", "/__admin/transactions", &Value::Null).json(),
+        json!([])
+    );
+    assert!(m.journal().is_empty());
+    assert_eq!(
+        m.transaction("A1").map(|t| t.state),
+        None::<TransactionState>
+    );
+}
+
+#[tokio::test]
+async fn admin_faults_of_every_kind_and_clearing() {
+    let mock = MockQosic::start().await;
+    for spec in [
+        json!({"kind": "delay", "delay_ms": 1}),
+        json!({"kind": "malformed_body", "status": 200}),
+        json!({"kind": "empty_body"}),
+        json!({"kind": "html_error", "status": 503}),
+        json!({"kind": "dropped_connection", "times": 1}),
+        json!({"kind": "lost_answer", "endpoint": "moov_payment", "delay_ms": 1}),
+        json!({"kind": "status", "status": 500, "after_recording": true}),
+    ] {
+        let a = admin(&mock, "POST", "/__admin/faults", &spec);
+        assert_eq!(a.status(), 200, "{spec} {}", a.text());
+    }
+    assert_eq!(
+        admin(&mock, "DELETE", "/__admin/faults", &Value::Null).status(),
+        200
+    );
+    assert_eq!(
+        admin(&mock, "DELETE", "/__admin/subscribers", &Value::Null).status(),
+        200
+    );
+    let addr = mock.address().unwrap();
+    let auth = basic("merchant", "secret");
+    let a = http_request(
+        addr,
+        "POST",
+        MTN_PAY,
+        Some(&auth),
+        pay("22997000001", "1", "Z", "MTN_CLIENT")
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(a.status(), 202);
+}
+
+#[tokio::test]
+async fn admin_refuses_bad_input_with_400() {
+    let mock = MockQosic::start().await;
+    for (path, body) in [
+        (
+            "/__admin/subscribers",
+            json!({"phone": "123", "behaviour": "approves"}),
+        ),
+        (
+            "/__admin/subscribers",
+            json!({"phone": "22997000001", "behaviour": "dances"}),
+        ),
+        (
+            "/__admin/subscribers",
+            json!({"phone": "22997000001", "behaviour": "approves", "after_checks": 1, "after_ms": 5}),
+        ),
+        ("/__admin/subscribers", json!({"phone": "22997000001"})),
+        ("/__admin/faults", json!({"kind": "explode"})),
+        ("/__admin/faults", json!({"kind": "status"})),
+        (
+            "/__admin/faults",
+            json!({"kind": "status", "status": 500, "endpoint": "nowhere"}),
+        ),
+        (
+            "/__admin/faults",
+            json!({"kind": "status", "status": 500, "surprise": 1}),
+        ),
+        (
+            "/__admin/expectations",
+            json!({"endpoint": "nowhere", "count": 1}),
+        ),
+    ] {
+        let a = admin(&mock, "POST", path, &body);
+        assert_eq!(a.status(), 400, "{path} {body}");
+        assert!(a.json()["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    }
+    let a = http_request(
+        mock.address().unwrap(),
+        "POST",
+        "/__admin/faults",
+        None,
+        b"\xff{",
+    );
+    assert_eq!(a.status(), 400);
+    assert_eq!(
+        admin(&mock, "GET", "/__admin/nothing", &Value::Null).status(),
+        404
+    );
+    // Admin requests are not in the journal.
+    assert!(mock.journal().is_empty());
+}
