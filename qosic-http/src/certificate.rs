@@ -17,10 +17,12 @@ use crate::error::Error;
 /// # let pem = include_bytes!("../tests/it/data/example-root.pem");
 /// // let pem = std::fs::read("staging-root.pem")?;
 /// let root = qosic_http::Certificate::from_pem(pem)?;
+/// # #[cfg(any(feature = "rustls", feature = "native-tls"))] {
 /// let transport = qosic_http::HttpTransport::builder()
 ///     .add_root_certificate(root)
 ///     .build()?;
 /// # let _ = transport;
+/// # }
 /// # Ok(())
 /// # }
 /// ```

@@ -318,11 +318,6 @@ impl HttpTransportBuilder {
     }
 
     #[cfg(feature = "native-tls")]
-    fn wants_native_tls(&self) -> bool {
-        self.native_tls || cfg!(not(feature = "rustls"))
-    }
-
-    #[cfg(feature = "native-tls")]
     fn configure_native_tls(
         &self,
         builder: reqwest::ClientBuilder,
@@ -348,33 +343,43 @@ impl HttpTransportBuilder {
         ))
     }
 
+    #[cfg(feature = "rustls")]
     fn configure_tls(
         &self,
         builder: reqwest::ClientBuilder,
     ) -> Result<(reqwest::ClientBuilder, TlsBackend), Error> {
         #[cfg(feature = "native-tls")]
-        if self.wants_native_tls() {
+        if self.native_tls {
             return self.configure_native_tls(builder);
         }
-        #[cfg(feature = "rustls")]
-        {
-            let config = crate::tls::client_config(&crate::tls::RustlsOptions {
-                roots: &self.root_certs,
-                built_in_roots: self.built_in_root_certs,
-                accept_invalid_certs: self.accept_invalid_certs,
-            })?;
-            Ok((
-                builder.tls_backend_preconfigured(config),
-                TlsBackend::Rustls,
-            ))
+        let config = crate::tls::client_config(&crate::tls::RustlsOptions {
+            roots: &self.root_certs,
+            built_in_roots: self.built_in_root_certs,
+            accept_invalid_certs: self.accept_invalid_certs,
+        })?;
+        Ok((
+            builder.tls_backend_preconfigured(config),
+            TlsBackend::Rustls,
+        ))
+    }
+
+    #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+    fn configure_tls(
+        &self,
+        builder: reqwest::ClientBuilder,
+    ) -> Result<(reqwest::ClientBuilder, TlsBackend), Error> {
+        self.configure_native_tls(builder)
+    }
+
+    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+    fn configure_tls(
+        &self,
+        builder: reqwest::ClientBuilder,
+    ) -> Result<(reqwest::ClientBuilder, TlsBackend), Error> {
+        if !self.root_certs.is_empty() || self.accept_invalid_certs {
+            return Err(Error::TlsUnavailable);
         }
-        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-        {
-            if !self.root_certs.is_empty() || self.accept_invalid_certs {
-                return Err(Error::TlsUnavailable);
-            }
-            Ok((builder, TlsBackend::None))
-        }
+        Ok((builder, TlsBackend::None))
     }
 }
 

@@ -1,12 +1,18 @@
 //! Integration tests of qosic-http against loopback servers: the small hyper server of
 //! `support` (plain HTTP and HTTPS with a certificate made in the test). Nothing reaches the
 //! internet.
+//!
+//! Run them with the default features, with `--no-default-features` (plain HTTP only: the
+//! `no_tls` module replaces `tls`) or with `--all-features`.
 
 mod errors;
 mod limits;
 mod logging;
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+mod no_tls;
 mod pool;
 mod support;
 mod timeouts;
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
 mod tls;
 mod wire;

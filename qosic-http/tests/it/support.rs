@@ -1,6 +1,9 @@
 //! Test helpers: a small hyper server (plain or TLS) with scripted replies, a certificate
 //! made in the test, a request builder, and log capture.
 
+// Without a TLS feature the HTTPS helpers have no user.
+#![cfg_attr(not(any(feature = "rustls", feature = "native-tls")), allow(dead_code))]
+
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;

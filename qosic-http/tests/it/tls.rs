@@ -133,3 +133,29 @@ fn a_bad_root_fails_at_build() {
         .unwrap_err();
     assert!(matches!(error, Error::InvalidCertificate(_)), "{error:?}");
 }
+
+#[cfg(all(feature = "rustls", feature = "native-tls"))]
+#[tokio::test]
+async fn the_native_backend_can_be_chosen_when_both_are_built() {
+    let cert = TestCert::self_signed(&["127.0.0.1"]);
+    let server = TestServer::start_tls(PENDING, &cert).await;
+
+    let refused = HttpTransport::builder()
+        .tls_backend_native()
+        .build()
+        .unwrap();
+    assert!(format!("{refused:?}").contains("NativeTls"));
+    let error = refused
+        .send(payment_request(&server.uri()))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), TransportErrorKind::Tls, "{error:?}");
+
+    let trusting = HttpTransport::builder()
+        .tls_backend_native()
+        .add_root_certificate(Certificate::from_pem(cert.pem().as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let response = trusting.send(payment_request(&server.uri())).await.unwrap();
+    assert_eq!(response.status, 202);
+}
