@@ -430,7 +430,10 @@ fn bump_manifest(
             out.push_str(line);
             continue;
         }
-        let Some((key, value)) = trimmed.split_once('=') else {
+        let Some((key, value)) = trimmed
+            .split_once('=')
+            .filter(|_| !trimmed.starts_with('#'))
+        else {
             out.push_str(line);
             continue;
         };
@@ -729,7 +732,7 @@ version = "0.1.0"
 edition = "2021"
 
 [workspace.dependencies]
-# Internal crates.
+# Internal crates: qosic-core = { version = "0.1.0" } and so on.
 qosic-core = { path = "qosic-core", version = "0.1.0" }
 "qosic-http" = { version = "=0.1.0", path = "qosic-http", default-features = false }
 renamed = { package = "qosic-mock", path = "qosic-mock", version = "^0.1.0" }
@@ -837,6 +840,27 @@ version = "0.1.0"
         assert!(release_changelog("# Changelog\n", "0.1.0", "0.2.0", "d")
             .unwrap_err()
             .contains("Unreleased"));
+    }
+
+    #[test]
+    fn checks_cover_the_workspace_and_each_feature_alone() {
+        let ws = Workspace::from_metadata(&crate::workspace::tests::metadata(&[
+            ("qosic-core", true, &[]),
+            ("qosic-examples", false, &[]),
+        ]))
+        .unwrap();
+        let checks: Vec<String> = checks(&ws).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            checks,
+            [
+                "cargo fmt --all -- --check",
+                "cargo clippy --workspace --all-targets --locked -- -D warnings",
+                "cargo test --workspace --locked",
+                "RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps --locked",
+                "cargo check -p qosic-core --locked --no-default-features",
+                "cargo check -p qosic-core --locked --no-default-features --features rustls",
+            ]
+        );
     }
 
     #[test]

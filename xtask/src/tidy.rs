@@ -132,7 +132,7 @@ fn manifest_dep_shapes(shown: &str, text: &str, internal: &[&str]) -> Vec<String
             section = line.trim_matches(['[', ']']).replace([' ', '"'], "");
             continue;
         }
-        if !is_dep_section(&section) {
+        if !is_dep_section(&section) || line.starts_with('#') {
             continue;
         }
         let Some((key, value)) = line.split_once('=') else {
