@@ -1,4 +1,334 @@
-//! A fake QosIc server.
+//! A fake QosIc server for tests: stateful, with simulated subscribers, a money ledger,
+//! faults on demand and verification.
+//!
+//! Merchants cannot test payment flows against real money, and the QosIc sandbox confirms
+//! everything without a USSD push. This crate is where bugs in payment flows get caught
+//! instead: a fake that speaks the real wire protocol (`docs/WIRE.md`: the paths, bodies,
+//! codes and HTTP statuses QosIc uses) and keeps real state: transactions by reference,
+//! refunds only of confirmed payments and only once, deposits, duplicate references
+//! refused, and a ledger of the money that moved.
+//!
+//! It learns from `wiremock` (start it in the test, verify on drop, hyper kept private, a
+//! random loopback port on its own thread) and from `stripe-mock` (it speaks the real
+//! protocol rather than canned stubs), and adds what both lack: state, subscribers, money
+//! and faults. It does not depend on `qosic-http`: any HTTP client, in any language, can
+//! use it.
+//!
+//! # Brief overview
+//!
+//! There are three ways in, all sharing one state and one handler:
+//!
+//! 1. [`MockQosic::start`]: an HTTP/1.1 server on a random port of `127.0.0.1`, on its own
+//!    thread and tokio runtime; [`MockQosic::uri`] is its base URL. For tests of a real
+//!    transport. [`MockQosic::connections`] counts the TCP connections it accepted.
+//! 2. [`MockQosic::transport`]: an [`InProcessTransport`] implementing
+//!    [`qosic_core::Transport`] with no sockets. [`MockQosic::in_process`] builds a fake
+//!    with no HTTP server at all, for thousands of fast tests under tokio's paused clock.
+//! 3. The `qosic-mock` binary, for test suites in other languages, with an admin HTTP API
+//!    under `/__admin/` (see [The binary](#the-binary) and [The admin API](#the-admin-api)).
+//!
+//! The server accepts [`DEFAULT_LOGIN`] / [`DEFAULT_PASSWORD`] in Basic auth and the client
+//! ids [`DEFAULT_MTN_CLIENT_ID`], [`DEFAULT_MOOV_CLIENT_ID`] and [`DEFAULT_CELTIIS_CLIENT_ID`],
+//! unless [`MockQosic::builder`] says otherwise.
+//!
+//! # Quick start
+//!
+//! A full MTN payment through the in-process transport: 202 PENDING, then `00` at the first
+//! status check, then a refund; the ledger and the journal tell what happened.
+//!
+//! ```
+//! use qosic_core::{ApiRequest, Transport};
+//! use qosic_mock::{Endpoint, MockQosic};
+//! use serde_json::{json, Value};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mock = MockQosic::in_process();
+//! mock.expect_requests(Endpoint::MtnPayment, 1); // checked when `mock` is dropped
+//! let transport = mock.transport();
+//! let call = |path: &str, body: Value| {
+//!     let url = format!("{}{path}", mock.uri());
+//!     transport.send(ApiRequest::new(url, mock.credentials(), body.to_string().into_bytes()))
+//! };
+//!
+//! let answer = call(
+//!     "/QosicBridge/user/requestpayment",
+//!     json!({"msisdn": "22997000001", "amount": "1500", "firstname": "Ada",
+//!            "lastname": "Lovelace", "transref": "ORDER-42", "clientid": "MTN_CLIENT"}),
+//! )
+//! .await?;
+//! assert_eq!(answer.status, 202);
+//! let body: Value = serde_json::from_slice(&answer.body)?;
+//! assert_eq!(body["responsecode"], "01");
+//!
+//! let status = call(
+//!     "/QosicBridge/user/gettransactionstatus",
+//!     json!({"transref": "ORDER-42", "clientid": "MTN_CLIENT"}),
+//! )
+//! .await?;
+//! let body: Value = serde_json::from_slice(&status.body)?;
+//! assert_eq!(body["responsecode"], "00");
+//!
+//! let refund = call(
+//!     "/QosicBridge/user/refund",
+//!     json!({"transref": "ORDER-42", "clientid": "MTN_CLIENT"}),
+//! )
+//! .await?;
+//! assert_eq!(refund.status, 200);
+//!
+//! mock.assert_debited_once("ORDER-42");
+//! let ledger = mock.ledger();
+//! assert_eq!((ledger.collected, ledger.refunded), (1500, 1500));
+//! assert_eq!(mock.journal().len(), 3);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! With the SDK, give the client `mock.transport()` as its transport and `mock.uri()` as its
+//! base URL; with `qosic-http` (or any HTTP client), start a server and use its `uri()`:
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use qosic_mock::MockQosic;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! let mock = MockQosic::start().await;
+//! assert!(mock.uri().starts_with("http://127.0.0.1:"));
+//!
+//! // Any HTTP/1.1 client will do; here a bare TcpStream.
+//! let body = r#"{"transref":"NOPE","clientid":"MTN_CLIENT"}"#;
+//! let mut stream = std::net::TcpStream::connect(mock.address().unwrap())?;
+//! write!(
+//!     stream,
+//!     "POST /QosicBridge/user/gettransactionstatus HTTP/1.1\r\nHost: x\r\n\
+//!      Authorization: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+//!      Connection: close\r\n\r\n{body}",
+//!     mock.credentials().authorization().expose(),
+//!     body.len(),
+//! )?;
+//! let mut answer = String::new();
+//! stream.read_to_string(&mut answer)?;
+//! assert!(answer.starts_with("HTTP/1.1 200 OK"));
+//! assert!(answer.contains(r#""responsecode":"-1""#)); // unknown reference
+//! assert_eq!(mock.connections(), 1);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # The protocol served
+//!
+//! Every endpoint of `docs/WIRE.md`: MTN payment (202 PENDING), status (also `…V2`),
+//! refund and deposit; MOOV payment (synchronous, 200 `"0"`), status (`specialfield1`
+//! required, may be empty) and deposit (`"0"`); Celtiis payment and status. [`Endpoint`]
+//! names them and gives their paths. Requests are checked in this order:
+//!
+//! | check | answer |
+//! |---|---|
+//! | path is not an endpoint | 404 JSON problem `{"title","status","detail"}` |
+//! | method is not POST | 405 JSON problem |
+//! | body over 1 MiB | 413 JSON problem |
+//! | Basic auth missing or wrong | 401, plain text `HTTP Status 401: Bad credentials` |
+//! | body not a JSON object, `clientid` missing | 400 `{"responsecode":"-1","responsemsg":<what is wrong>}` |
+//! | `clientid` not this carrier's | 404 `{"responsecode":"-2","responsemsg":"Invalid Client Id",…}` |
+//! | other field missing or malformed | 400 as above (every value must be a JSON string; `amount` a positive whole number of XOF that fits in `u64`; `transref` 1 to 64 characters) |
+//! | `msisdn` not in an accepted form | 400 (see [`PhoneForms`]) |
+//! | number of another carrier, when [`MockQosicBuilder::refuse_wrong_carrier`] | 400 `{"responsecode":"515",…}` |
+//! | `transref` already used (payments and deposits share one namespace) | 400 `Payment reference already exists` |
+//! | subscriber has no account / server error | 417 `ACCOUNTHOLDER_NOT_FOUND` / 500 JSON problem; nothing recorded |
+//!
+//! Status of an unknown reference (or one made on another carrier's endpoint) answers 200
+//! `{"responsecode":"-1","responsemsg":"FAILED","transref":R,"serviceref":"0"}`.
+//! A refund needs a confirmed MTN payment and works once; otherwise 400 with
+//! `responsecode` `-1` and the reason (`Transaction not found`,
+//! `Transaction not successful, cannot be refunded`, `Transaction already refunded`).
+//! A refunded payment's status still answers `00`.
+//! The server never panics on a request: whatever the bytes, it answers as above.
+//!
+//! # Subscribers
+//!
+//! The customer behind a number decides what happens to a payment. With no setup, the last
+//! two digits of the national number decide (the same for `229XXXXXXXX`, `22901XXXXXXXX`
+//! and `228XXXXXXXX`):
+//!
+//! | last digits | MTN / Celtiis | MOOV (synchronous) |
+//! |---|---|---|
+//! | `90` | 202, then status `-1` FAILED `TRANSACTION DECLINED` | 200 `-1` |
+//! | `91` | 202, then status `529` INSUFFICIENT FUNDS | 200 `529` |
+//! | `92` | 417 `ACCOUNTHOLDER_NOT_FOUND` at initiation | 417 |
+//! | `93` | 202, then `01` PENDING forever | 202 `01` PENDING forever |
+//! | `94` | 500 JSON problem at initiation | 500 |
+//! | others | 202, then `00` at the first status check | 200 `"0"` at once |
+//!
+//! [`MockQosic::subscriber`] programs any number with a [`Subscriber`]: approve after N
+//! status checks or after a duration, decline, insufficient funds, no account, never answer,
+//! server error. Durations follow tokio's clock (`tokio::time::Instant`), so with a paused
+//! clock they cost nothing:
+//!
+//! ```
+//! use std::time::Duration;
+//! use qosic_mock::{MockQosic, Subscriber, TransactionState};
+//!
+//! # fn main() {
+//! # let rt = tokio::runtime::Builder::new_current_thread()
+//! #     .enable_time().start_paused(true).build().unwrap();
+//! # rt.block_on(async {
+//! let mock = MockQosic::in_process();
+//! mock.subscriber("22997000001", Subscriber::approves_after_checks(3));
+//! mock.subscriber("+229 01 96 00 00 02", Subscriber::approves_after(Duration::from_secs(90)));
+//! mock.subscriber("22995000003", Subscriber::declines().after_checks(2));
+//! # use qosic_core::{ApiRequest, Transport};
+//! # let pay = |phone: &str, r: &str| ApiRequest::new(
+//! #     format!("{}/QosicBridge/user/requestpayment", mock.uri()), mock.credentials(),
+//! #     format!(r#"{{"msisdn":"{phone}","amount":"100","transref":"{r}","clientid":"MTN_CLIENT"}}"#).into_bytes());
+//! # mock.transport().send(pay("2290196000002", "LATE")).await.unwrap();
+//!
+//! // ... the code under test initiates payment LATE for 2290196000002, then:
+//! tokio::time::sleep(Duration::from_secs(90)).await; // instant with a paused clock
+//! assert_eq!(mock.transaction("LATE").unwrap().state, TransactionState::Confirmed);
+//! # });
+//! # }
+//! ```
+//!
+//! A MOOV payment is synchronous: a subscriber who approves after a duration makes the
+//! payment request itself take that long (slept with `tokio::time::sleep`, so free under a
+//! paused clock with the in-process transport). Deposits only care about
+//! [`Subscriber::no_account`] (417) and [`Subscriber::server_error`] (500).
+//!
+//! # Faults
+//!
+//! [`MockQosic::fault`] injects a [`Fault`] into the next matching requests: every wire
+//! request unless narrowed with [`Fault::on`], for ever unless limited with [`Fault::times`].
+//!
+//! | fault | over HTTP | in-process | acted on? |
+//! |---|---|---|---|
+//! | [`Fault::status`] | that status, with QosIc's body for it | same | no |
+//! | [`Fault::delay`] | the normal answer, late | same (`tokio::time::sleep`) | yes |
+//! | [`Fault::malformed_body`] | 200, truncated JSON | same | no |
+//! | [`Fault::empty_body`] | 200, empty body | same | no |
+//! | [`Fault::html_error`] | 502, an nginx HTML page | same | no |
+//! | [`Fault::dropped_connection`] | connection closed without an answer | `TransportError` `ConnectionLost`, `Delivery::MaybeSent` | no |
+//! | [`Fault::lost_answer`] | connection closed without an answer | same as above | **yes**: the payment is recorded |
+//!
+//! [`Fault::after_recording`] makes any fault act on the request first, [`Fault::delayed`]
+//! adds a wait before the faulty answer, and [`Fault::with_status`] changes the status of
+//! a body fault. The journal marks each faulty request.
+//!
+//! ```
+//! use qosic_core::{ApiRequest, Delivery, Transport, TransportErrorKind};
+//! use qosic_mock::{Endpoint, Fault, MockQosic, TransactionState};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let mock = MockQosic::in_process();
+//! mock.fault(Fault::lost_answer().times(1).on(Endpoint::MtnPayment));
+//!
+//! let body = r#"{"msisdn":"22997000001","amount":"100","transref":"R-1","clientid":"MTN_CLIENT"}"#;
+//! let url = format!("{}/QosicBridge/user/requestpayment", mock.uri());
+//! let err = mock
+//!     .transport()
+//!     .send(ApiRequest::new(url, mock.credentials(), body.into()))
+//!     .await
+//!     .unwrap_err();
+//! assert_eq!(err.kind(), TransportErrorKind::ConnectionLost);
+//! assert_eq!(err.delivery(), Delivery::MaybeSent);
+//! // QosIc got it all the same: the client must check the status, never pay again.
+//! assert_eq!(mock.transaction("R-1").unwrap().state, TransactionState::Pending);
+//! # }
+//! ```
+//!
+//! # Verification
+//!
+//! - [`MockQosic::journal`] lists every request received ([`RecordedRequest`]: method, path,
+//!   endpoint, parsed body, whether the auth was accepted, the status answered, the fault
+//!   injected); [`MockQosic::requests_to`] filters it by endpoint.
+//! - [`MockQosic::expect_requests`] sets an exact count per endpoint. It is checked when the
+//!   [`MockQosic`] is dropped (or by [`MockQosic::verify`]), which panics with a report of
+//!   every request received, unless the thread is already panicking.
+//! - [`MockQosic::assert_debited_once`] checks that exactly one payment request carried a
+//!   reference and that it was confirmed; [`MockQosic::assert_not_debited`] the opposite;
+//!   [`MockQosic::payment_requests`] counts.
+//! - [`MockQosic::ledger`] ([`Ledger`]: collected, refunded, paid out, pending, in XOF),
+//!   [`MockQosic::transaction`] and [`MockQosic::transactions`] ([`TransactionView`]).
+//!
+//! # Where the sources disagree
+//!
+//! `PROTOCOL.md` lists open questions; the fake makes them settings:
+//!
+//! - [`MockQosicBuilder::phone_forms`]: Benin `229` + 8 digits, `229` + `01` + 8 digits, or
+//!   both ([`PhoneForms::Both`], the default). Togo `228` + 8 digits is always accepted.
+//! - [`MockQosicBuilder::refuse_wrong_carrier`]: whether a number sent to another carrier's
+//!   endpoint is refused (default: accepted). Carriers are found with the SDK's own tables,
+//!   `qosic_carriers_bj::numbering` (legacy 8-digit and new 10-digit plans differ).
+//!
+//! # The binary
+//!
+//! ```text
+//! cargo run -p qosic-mock -- --listen 127.0.0.1:0 --login L --password P \
+//!     --mtn-client-id M --moov-client-id V [--celtiis-client-id C]
+//! ```
+//!
+//! prints `listening on http://127.0.0.1:PORT` as the **first line on stdout**, flushes,
+//! and serves until killed. Every flag has a default (`--help` prints them), so
+//! `cargo run -p qosic-mock` alone works:
+//!
+//! | flag | default |
+//! |---|---|
+//! | `--listen ADDR` | `127.0.0.1:0` (a random port) |
+//! | `--login LOGIN` | `merchant` |
+//! | `--password PASSWORD` | `secret` |
+//! | `--mtn-client-id ID` | `MTN_CLIENT` |
+//! | `--moov-client-id ID` | `MOOV_CLIENT` |
+//! | `--celtiis-client-id ID` | `CELTIIS_CLIENT` |
+//! | `--phone-forms legacy\|new\|both` | `both` |
+//! | `--refuse-wrong-carrier` | off |
+//!
+//! Flags also take the `--flag=value` form. A bad flag exits with status 2.
+//!
+//! # The admin API
+//!
+//! Under the reserved prefix `/__admin/`, served by the HTTP server (of the binary or of
+//! [`MockQosic::start`]). JSON in and out, no auth, not recorded in the journal.
+//!
+//! | method and path | does |
+//! |---|---|
+//! | `GET /__admin/health` | `{"status":"ok","connections":N,"requests":N}` |
+//! | `GET /__admin/config` | the settings (without the password) |
+//! | `GET /__admin/ledger` | `{"collected","refunded","paid_out","pending"}` in XOF |
+//! | `GET /__admin/journal` | every request: `method`, `path`, `endpoint`, `body`, `auth_accepted`, `status`, `fault` |
+//! | `GET /__admin/transactions` | every transaction: `reference`, `carrier`, `kind`, `msisdn`, `amount`, `state`, `status_checks`, `service_ref` |
+//! | `GET /__admin/transactions/{reference}` | one transaction, or 404 |
+//! | `POST /__admin/subscribers` | program a number: `{"phone", "behaviour", "after_checks"?, "after_ms"?}`; behaviours: `approves`, `declines`, `insufficient_funds`, `no_account`, `never_answers`, `server_error` |
+//! | `DELETE /__admin/subscribers` | forget programmed numbers (the magic numbers stay) |
+//! | `POST /__admin/faults` | inject a fault: `{"kind", "status"?, "delay_ms"?, "times"?, "endpoint"?, "after_recording"?}`; kinds: `status`, `delay`, `malformed_body`, `empty_body`, `html_error`, `dropped_connection`, `lost_answer` |
+//! | `DELETE /__admin/faults` | remove every fault |
+//! | `POST /__admin/expectations` | `{"endpoint", "count"}`: expect exactly `count` requests |
+//! | `GET /__admin/verify` | 200 `{"ok":true}`, or 409 `{"ok":false,"report"}` |
+//! | `POST /__admin/reset` | forget transactions, journal, subscribers, faults and expectations |
+//!
+//! Endpoint names are `mtn_payment`, `mtn_status`, `mtn_refund`, `mtn_deposit`,
+//! `moov_payment`, `moov_status`, `moov_deposit`, `celtiis_payment`, `celtiis_status`.
+//! Bad admin input gets 400 with a JSON problem saying what is wrong.
+//!
+//! ```text
+//! $ qosic-mock &                 # listening on http://127.0.0.1:40123
+//! $ Q=http://127.0.0.1:40123
+//! $ curl -s -X POST $Q/__admin/subscribers \
+//!     -d '{"phone":"22997000001","behaviour":"approves","after_checks":3}'
+//! $ curl -s -X POST $Q/__admin/faults \
+//!     -d '{"kind":"status","status":503,"times":2,"endpoint":"mtn_payment"}'
+//! $ pay() { curl -s -u merchant:secret -H 'Content-Type: application/json' \
+//!     $Q/QosicBridge/user/requestpayment \
+//!     -d '{"msisdn":"22997000001","amount":"100","transref":"T1","clientid":"MTN_CLIENT"}'; }
+//! $ pay; pay                     # 503 twice (the fault), nothing recorded
+//! $ pay                          # 202 {"responsecode":"01","responsemsg":"PENDING",...}
+//! $ curl -s $Q/__admin/ledger    # {"collected":0,"paid_out":0,"pending":100,"refunded":0}
+//! $ curl -s $Q/__admin/journal
+//! $ curl -s $Q/__admin/transactions/T1
+//! $ curl -s -X POST $Q/__admin/expectations -d '{"endpoint":"mtn_refund","count":0}'
+//! $ curl -s $Q/__admin/verify
+//! $ curl -s -X POST $Q/__admin/reset
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
