@@ -251,6 +251,12 @@
 //! - [`MockQosic::ledger`] ([`Ledger`]: collected, refunded, paid out, pending, in XOF),
 //!   [`MockQosic::transaction`] and [`MockQosic::transactions`] ([`TransactionView`]).
 //!
+//! # Transport fakes
+//!
+//! For tests that need no server, [`fakes`] has [`capture_request`] (see the exact request
+//! sent), [`ReplayTransport`] (script raw answers and lost answers) and [`NeverTransport`]
+//! (a request that never completes, to test timeouts).
+//!
 //! # Where the sources disagree
 //!
 //! `PROTOCOL.md` lists open questions; the fake makes them settings:
@@ -334,6 +340,7 @@
 
 mod admin;
 mod endpoint;
+pub mod fakes;
 mod fault;
 mod mock;
 mod numbering;
@@ -343,6 +350,9 @@ mod subscriber;
 mod transport;
 
 pub use endpoint::{Carrier, Endpoint, UnknownEndpoint};
+pub use fakes::{
+    capture_request, CaptureHandle, CaptureTransport, NeverTransport, ReplayTransport,
+};
 pub use fault::Fault;
 pub use mock::{MockQosic, MockQosicBuilder};
 pub use numbering::PhoneForms;
