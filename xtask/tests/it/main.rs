@@ -328,3 +328,110 @@ fn release_commits_and_tags() {
         format!("error: {new} does not come after the current version {new}")
     );
 }
+
+/// The log lines of the fake cargo for the checks and packaging, as (working directory, RUSTDOCFLAGS, arguments).
+fn logged_steps(log: &str) -> Vec<(String, String, String)> {
+    log.lines()
+        .filter_map(|l| {
+            let mut parts = l.splitn(3, " | ");
+            let (dir, flags, args) = (parts.next()?, parts.next()?, parts.next()?);
+            let step = ["fmt ", "clippy ", "test ", "doc ", "check ", "package "];
+            step.iter().any(|s| args.starts_with(s)).then(|| {
+                let flags = flags.trim_start_matches("RUSTDOCFLAGS=");
+                (dir.to_owned(), flags.to_owned(), args.to_owned())
+            })
+        })
+        .collect()
+}
+
+/// Without `--skip-checks`, the dry run runs every check, then a verifying `cargo package`, in its scratch copy.
+/// A fake cargo answers the checks (running them would rebuild the whole workspace) and adds `--no-verify`.
+#[test]
+fn release_dry_run_runs_the_checks_in_a_scratch_copy() {
+    let ws = TempWorkspace::with_git(CHANGELOG);
+    let script = r#"case "$1" in fmt|clippy|test|doc|check) exit 0;; package) set -- "$@" --no-verify;; esac"#;
+    let (run, log) =
+        ws.xtask_with_fake_cargo(&["release", "patch", "--dry-run", "--offline"], script);
+    let run = run.success();
+    assert!(
+        run.stdout
+            .contains("checks:\n  cargo fmt --all -- --check\n"),
+        "{}",
+        run.stdout
+    );
+
+    let steps = logged_steps(&log);
+    let args: Vec<&str> = steps.iter().map(|(_, _, a)| a.as_str()).collect();
+    assert_eq!(
+        args[..4],
+        [
+            "fmt --all -- --check",
+            "clippy --workspace --all-targets --locked -- -D warnings",
+            "test --workspace --locked",
+            "doc --workspace --no-deps --locked",
+        ],
+        "{log}"
+    );
+    assert_eq!(
+        steps[3].1, "-D warnings",
+        "cargo doc runs with RUSTDOCFLAGS=-D warnings"
+    );
+    for name in ORDER {
+        let check = format!("check -p {name} --locked --no-default-features");
+        assert!(args.contains(&check.as_str()), "no `{check}` in:\n{log}");
+    }
+    let package = format!("package -p {} --offline", ORDER.join(" -p "));
+    assert_eq!(
+        args.last(),
+        Some(&package.as_str()),
+        "packaging is last and verifies:\n{log}"
+    );
+
+    // Everything ran in the scratch copy, none of it in the tree.
+    let scratch = std::env::temp_dir().join("xtask-release-");
+    for (dir, _, args) in &steps {
+        assert!(
+            dir.starts_with(&*scratch.to_string_lossy()),
+            "`{args}` ran in {dir}"
+        );
+    }
+    assert_eq!(ws.git(&["status", "--porcelain"]), "");
+    assert_eq!(ws.git(&["tag", "--list"]), "");
+}
+
+/// A check that fails stops the release before packaging, and the edited files are written back.
+#[test]
+fn a_failed_release_restores_the_tree() {
+    let ws = TempWorkspace::with_git(CHANGELOG);
+    let head = ws.git(&["rev-parse", "HEAD"]);
+    let script = r#"case "$1" in fmt|clippy) exit 0;; test) echo "error: 1 test failed" >&2; exit 101;; esac"#;
+    let (run, log) = ws.xtask_with_fake_cargo(&["release", "minor", "--offline"], script);
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stderr.lines().last(),
+        Some("error: `cargo test --workspace --locked` failed (exit status: 101); the tree was restored, nothing was committed"),
+        "{}",
+        run.stderr
+    );
+
+    // A real run checks the tree itself, and stops at the first failure.
+    let steps = logged_steps(&log);
+    let args: Vec<&str> = steps.iter().map(|(_, _, a)| a.as_str()).collect();
+    assert_eq!(args.len(), 3, "{log}");
+    assert_eq!(args[2], "test --workspace --locked");
+    assert!(
+        steps[0]
+            .0
+            .ends_with(ws.path("").file_name().unwrap().to_str().unwrap()),
+        "{log}"
+    );
+
+    assert_eq!(
+        ws.git(&["status", "--porcelain"]),
+        "",
+        "the tree was not restored"
+    );
+    assert_eq!(ws.read("CHANGELOG.md"), CHANGELOG);
+    assert_eq!(ws.git(&["rev-parse", "HEAD"]), head);
+    assert_eq!(ws.git(&["tag", "--list"]), "");
+}

@@ -81,6 +81,44 @@ impl TempWorkspace {
         xtask_in(&self.dir, args, &self.dir.join("target"))
     }
 
+    /// Like `xtask`, with `$CARGO` pointing at a fake cargo.
+    ///
+    /// The fake appends `WORKING_DIR | RUSTDOCFLAGS=.. | ARGS` to a log kept outside the copy (so the tree stays clean),
+    /// then runs `script` (shell code that sees the arguments as `$@`), then the real cargo.
+    /// Returns the run and the log.
+    pub(crate) fn xtask_with_fake_cargo(&self, args: &[&str], script: &str) -> (Run, String) {
+        let fake_dir = self.dir.with_extension("fake-cargo");
+        fs::create_dir_all(&fake_dir).expect("create the fake cargo's directory");
+        let log = fake_dir.join("cargo.log");
+        let fake = fake_dir.join("cargo");
+        let real = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let body = format!(
+            "#!/bin/sh\necho \"$PWD | RUSTDOCFLAGS=$RUSTDOCFLAGS | $*\" >> '{}'\n{script}\nexec '{real}' \"$@\"\n",
+            log.display()
+        );
+        fs::write(&fake, body).expect("write the fake cargo");
+        let mut perms = fs::metadata(&fake)
+            .expect("stat the fake cargo")
+            .permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+        fs::set_permissions(&fake, perms).expect("make the fake cargo executable");
+        let out = isolated(Command::new(env!("CARGO_BIN_EXE_xtask")))
+            .args(args)
+            .current_dir(&self.dir)
+            .env("CARGO_TARGET_DIR", self.dir.join("target"))
+            .env("CARGO", &fake)
+            .output()
+            .expect("run xtask");
+        let run = Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        let log = fs::read_to_string(&log).unwrap_or_default();
+        let _ = fs::remove_dir_all(&fake_dir);
+        (run, log)
+    }
+
     /// `version = ".."` under `[workspace.package]` of the root manifest.
     pub(crate) fn workspace_version(&self) -> String {
         let manifest = self.read("Cargo.toml");
