@@ -521,3 +521,84 @@ mod tests {
         assert!(ClientId::new("").is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Writes `digits` the way people do: optional `+` or `00`, separators between groups.
+    fn decorate(prefix: u8, digits: &str, seps: &[u8]) -> String {
+        let mut out = match prefix % 3 {
+            0 => String::new(),
+            1 => "+".to_owned(),
+            _ => "00".to_owned(),
+        };
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 {
+                match seps.get(i).copied().unwrap_or(0) % 5 {
+                    1 => out.push(' '),
+                    2 => out.push('.'),
+                    3 => out.push('-'),
+                    _ => {}
+                }
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn legacy_benin_numbers_parse_in_any_dress(n in "[0-9]{8}", p in any::<u8>(), seps in proptest::collection::vec(any::<u8>(), 13)) {
+            let m = Msisdn::parse(&decorate(p, &format!("229{n}"), &seps)).unwrap();
+            prop_assert_eq!(m.national(), n.as_str());
+            prop_assert!(m.is_legacy_benin());
+            prop_assert_eq!(Msisdn::parse(&m.to_string()).unwrap(), m);
+        }
+
+        #[test]
+        fn ten_digit_benin_numbers_parse_and_convert(n in "[0-9]{8}", p in any::<u8>(), seps in proptest::collection::vec(any::<u8>(), 13)) {
+            let m = Msisdn::parse(&decorate(p, &format!("22901{n}"), &seps)).unwrap();
+            prop_assert_eq!(m.national(), format!("01{n}"));
+            let legacy = m.to_legacy();
+            prop_assert_eq!(legacy.national(), n.as_str());
+            prop_assert_eq!(m.to_legacy().to_ten_digit(), m.clone());
+            let local = Msisdn::parse_with_default(&format!("01{n}"), Country::Benin).unwrap();
+            prop_assert_eq!(local, m);
+        }
+
+        #[test]
+        fn togo_numbers_parse(n in "[0-9]{8}") {
+            let m = Msisdn::parse(&format!("+228 {n}")).unwrap();
+            prop_assert_eq!(m.country(), Country::Togo);
+            prop_assert_eq!(m.to_string(), format!("228{n}"));
+        }
+
+        #[test]
+        fn masking_keeps_length_and_hides_the_middle(n in "[0-9]{8}") {
+            let m = Msisdn::parse(&format!("229{n}")).unwrap();
+            let masked = m.masked();
+            prop_assert_eq!(masked.len(), 11);
+            prop_assert_eq!(&masked[5..9], "****");
+            prop_assert_eq!(&format!("{m:?}"), &format!("Msisdn({masked})"));
+        }
+
+        #[test]
+        fn no_input_panics_and_errors_name_the_form(s in "\\PC{0,40}") {
+            if let Err(e) = Msisdn::parse(&s) {
+                prop_assert!(e.to_string().starts_with("invalid phone number: expected"));
+            }
+            let _ = Msisdn::parse_with_default(&s, Country::Benin);
+            let _ = s.parse::<Amount>();
+            let _ = TransactionRef::new(s.clone());
+        }
+
+        #[test]
+        fn wrong_lengths_are_refused(n in "[0-9]{1,7}|[0-9]{11,15}") {
+            let international = format!("229{}", n);
+            let refused = Msisdn::parse(&international).is_err() && Msisdn::parse_with_default(&n, Country::Benin).is_err();
+            prop_assert!(refused);
+        }
+    }
+}
