@@ -341,6 +341,8 @@ fn cargo_commands(readme: &str) -> Vec<(usize, String)> {
         }
         if in_shell {
             let command = trimmed.strip_prefix("$ ").unwrap_or(trimmed);
+            // A shell comment (` # ...`) is not part of the command.
+            let command = command.find(" #").map_or(command, |at| &command[..at]);
             if command.starts_with("cargo ") {
                 commands.push((
                     i + 1,
@@ -428,7 +430,7 @@ mod tests {
 
     #[test]
     fn readme_commands_are_read_from_shell_blocks_only() {
-        let readme = "# X\n\n```sh\n$ cargo run --example pay\ncargo test   --workspace\necho hi\n```\n\n```rust\ncargo fake\n```\n\n```console\ncargo xtask tidy\n```\n";
+        let readme = "# X\n\n```sh\n$ cargo run --example pay\ncargo test   --workspace   # all of them\necho hi\n```\n\n```rust\ncargo fake\n```\n\n```console\ncargo xtask tidy\n```\n";
         assert_eq!(
             cargo_commands(readme),
             [
