@@ -50,23 +50,38 @@
 //!
 //! # Example
 //!
+//! Against qosic-mock, the fake QosIc server (plain HTTP on loopback); for production, use
+//! `https://api.qosic.net` and your own credentials.
+//!
 //! ```
 //! use qosic_core::{ApiRequest, Credentials, Delivery, Transport, TransportErrorKind};
 //! use qosic_http::HttpTransport;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let qosic = qosic_mock::MockQosic::start().await;
+//!
+//! // Build one transport and clone it where needed: clones share the connection pool.
 //! let transport = HttpTransport::builder()
 //!     .timeout(std::time::Duration::from_secs(90))
 //!     .build()?;
 //!
-//! // A port where nothing listens: the connection is refused, so the payment was not sent
-//! // and may safely be tried again.
+//! let request = ApiRequest::new(
+//!     format!("{}/QosicBridge/user/requestpayment", qosic.uri()),
+//!     Credentials::new("merchant", "secret"),
+//!     br#"{"msisdn":"22997000001","amount":"100","firstname":"Ada","lastname":"Lovelace",
+//!         "transref":"order-42","clientid":"MTN_CLIENT"}"#.to_vec(),
+//! );
+//! let response = transport.send(request).await?;
+//! assert_eq!(response.status, 202); // MTN: accepted, pending the customer's approval
+//!
+//! // Where nothing listens, the connection is refused: the request was not sent, and may
+//! // safely be tried again.
 //! let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
 //! let request = ApiRequest::new(
 //!     format!("http://127.0.0.1:{port}/QosicBridge/user/requestpayment"),
 //!     Credentials::new("merchant", "secret"),
-//!     br#"{"msisdn":"22951010200","amount":"100","transref":"r1","clientid":"MTN_CLIENT"}"#.to_vec(),
+//!     Vec::new(),
 //! );
 //! let error = transport.send(request).await.unwrap_err();
 //! assert_eq!(error.kind(), TransportErrorKind::Connect);

@@ -25,6 +25,8 @@ async fn a_self_signed_server_is_refused_by_default() {
     assert_eq!(error.kind(), TransportErrorKind::Tls, "{error:?}");
     assert_eq!(error.delivery(), Delivery::NotSent);
     assert!(std::error::Error::source(&error).is_some());
+    // The client connected, the handshake failed, and no request went through.
+    assert_eq!(server.connections(), 1);
     assert!(server.received().is_empty());
 }
 
