@@ -502,6 +502,20 @@ impl Shared {
             Action::Respond(reply) => Some(reply.status),
             Action::Drop { .. } => None,
         };
+        // No credentials and no phone number in logs: the endpoint, reference and outcome.
+        let transref = parsed
+            .as_ref()
+            .and_then(|b| b.get("transref"))
+            .and_then(|v| v.as_str())
+            .unwrap_or("-");
+        tracing::debug!(
+            endpoint = endpoint.map_or("-", Endpoint::name),
+            transref,
+            auth_accepted,
+            status = status.map_or(0, u32::from),
+            fault = fault_name.as_deref().unwrap_or("-"),
+            "qosic-mock request"
+        );
         state.journal.push(RecordedRequest {
             method: req.method.to_owned(),
             path: req.path.chars().take(2048).collect(),

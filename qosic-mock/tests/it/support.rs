@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
 use qosic_core::{ApiRequest, Credentials, Delivery, Transport, TransportErrorKind};
-use qosic_mock::{MockQosic, DEFAULT_LOGIN, DEFAULT_PASSWORD};
+use qosic_mock::{MockQosic, MockQosicBuilder, DEFAULT_LOGIN, DEFAULT_PASSWORD};
 use serde_json::Value;
 
 /// What came back: an answer, or a connection closed without one.
@@ -126,6 +126,15 @@ impl Harness {
         let mock = match via {
             Via::Http => MockQosic::start().await,
             Via::InProcess => MockQosic::in_process(),
+        };
+        Harness { mock, via }
+    }
+
+    /// A fake with these settings, reached `via`.
+    pub(crate) async fn build(builder: MockQosicBuilder, via: Via) -> Harness {
+        let mock = match via {
+            Via::Http => builder.start().await,
+            Via::InProcess => builder.build_in_process(),
         };
         Harness { mock, via }
     }

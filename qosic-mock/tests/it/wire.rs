@@ -371,71 +371,111 @@ async fn unknown_paths_and_methods_get_json_problems() {
 
 #[tokio::test]
 async fn phone_forms_are_configurable() {
-    let legacy_only = MockQosic::builder()
-        .phone_forms(qosic_mock::PhoneForms::Legacy)
-        .build_in_process();
-    let new_only = MockQosic::builder()
-        .phone_forms(qosic_mock::PhoneForms::New)
-        .build_in_process();
-    let both = MockQosic::in_process();
+    use qosic_mock::PhoneForms;
     let legacy = pay("22997000001", "100", "L", "MTN_CLIENT");
     let new = pay("2290197000001", "100", "N", "MTN_CLIENT");
     let togo = pay("22890000001", "100", "T", "MTN_CLIENT");
-    let h = Harness::with(legacy_only, Via::InProcess);
-    assert_eq!(h.post(MTN_PAY, &legacy).await.status(), 202);
-    assert_eq!(h.post(MTN_PAY, &new).await.status(), 400);
-    assert_eq!(h.post(MTN_PAY, &togo).await.status(), 202);
-    let h = Harness::with(new_only, Via::InProcess);
-    assert_eq!(h.post(MTN_PAY, &legacy).await.status(), 400);
-    assert_eq!(h.post(MTN_PAY, &new).await.status(), 202);
-    let h = Harness::with(both, Via::InProcess);
-    assert_eq!(h.post(MTN_PAY, &legacy).await.status(), 202);
-    assert_eq!(h.post(MTN_PAY, &new).await.status(), 202);
+    for via in BOTH {
+        for (forms, legacy_ok, new_ok) in [
+            (PhoneForms::Legacy, true, false),
+            (PhoneForms::New, false, true),
+            (PhoneForms::Both, true, true),
+        ] {
+            let h = Harness::build(MockQosic::builder().phone_forms(forms), via).await;
+            let expect = |ok: bool| if ok { 202 } else { 400 };
+            assert_eq!(
+                h.post(MTN_PAY, &legacy).await.status(),
+                expect(legacy_ok),
+                "{via:?} {forms}"
+            );
+            assert_eq!(
+                h.post(MTN_PAY, &new).await.status(),
+                expect(new_ok),
+                "{via:?} {forms}"
+            );
+            assert_eq!(h.post(MTN_PAY, &togo).await.status(), 202);
+        }
+    }
 }
 
 #[tokio::test]
 async fn wrong_carrier_is_accepted_by_default_and_refused_on_demand() {
-    // 0145 is MOOV in the new plan, 45 is Celtiis in the legacy plan.
-    let lenient = Harness::new(Via::InProcess).await;
-    let a = lenient
-        .post(MTN_PAY, &pay("22995000001", "100", "W1", "MTN_CLIENT"))
-        .await;
-    assert_eq!(a.status(), 202);
+    for via in BOTH {
+        // 95 is MOOV; 0145 is MOOV in the new plan while 45 is Celtiis in the legacy plan.
+        let lenient = Harness::new(via).await;
+        let a = lenient
+            .post(MTN_PAY, &pay("22995000001", "100", "W1", "MTN_CLIENT"))
+            .await;
+        assert_eq!(a.status(), 202);
 
-    let strict = Harness::with(
-        MockQosic::builder()
-            .refuse_wrong_carrier(true)
-            .build_in_process(),
-        Via::InProcess,
-    );
-    let a = strict
-        .post(MTN_PAY, &pay("22995000001", "100", "W1", "MTN_CLIENT"))
-        .await;
-    assert_eq!(a.status(), 400);
-    assert_eq!(a.code(), "515");
-    let a = strict
-        .post(MOOV_PAY, &pay("2290145000001", "100", "W2", "MOOV_CLIENT"))
-        .await;
-    assert_eq!(a.status(), 200);
-    let a = strict
-        .post(
-            CELTIIS_PAY,
-            &pay("22945000001", "100", "W3", "CELTIIS_CLIENT"),
-        )
-        .await;
-    assert_eq!(a.status(), 202);
-    let a = strict
-        .post(
-            CELTIIS_PAY,
-            &pay("2290145000001", "100", "W4", "CELTIIS_CLIENT"),
-        )
-        .await;
-    assert_eq!(a.status(), 400);
-    let a = strict
-        .post(
-            MTN_DEPOSIT,
-            &deposit("22995000001", "100", "W5", "MTN_CLIENT"),
-        )
-        .await;
-    assert_eq!(a.status(), 400);
+        let strict = Harness::build(MockQosic::builder().refuse_wrong_carrier(true), via).await;
+        let a = strict
+            .post(MTN_PAY, &pay("22995000001", "100", "W1", "MTN_CLIENT"))
+            .await;
+        assert_eq!(a.status(), 400);
+        assert_eq!(a.code(), "515");
+        assert_eq!(a.json()["transref"], "W1");
+        let a = strict
+            .post(MOOV_PAY, &pay("2290145000001", "100", "W2", "MOOV_CLIENT"))
+            .await;
+        assert_eq!(a.status(), 200);
+        let a = strict
+            .post(
+                CELTIIS_PAY,
+                &pay("22945000001", "100", "W3", "CELTIIS_CLIENT"),
+            )
+            .await;
+        assert_eq!(a.status(), 202);
+        let a = strict
+            .post(
+                CELTIIS_PAY,
+                &pay("2290145000001", "100", "W4", "CELTIIS_CLIENT"),
+            )
+            .await;
+        assert_eq!(a.status(), 400);
+        let a = strict
+            .post(
+                MTN_DEPOSIT,
+                &deposit("22995000001", "100", "W5", "MTN_CLIENT"),
+            )
+            .await;
+        assert_eq!(a.status(), 400);
+        assert_eq!(strict.mock.transactions().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn custom_credentials_and_client_ids() {
+    for via in BOTH {
+        let builder = MockQosic::builder()
+            .login("L")
+            .password("P")
+            .mtn_client_id("M")
+            .moov_client_id("V")
+            .celtiis_client_id("C");
+        let h = Harness::build(builder, via).await;
+        assert_eq!(h.mock.credentials().login(), "L");
+        assert_eq!(h.mock.client_id(qosic_mock::Carrier::Moov), "V");
+        // The harness sends the default credentials: refused.
+        assert_eq!(
+            h.post(MTN_PAY, &pay("22997000001", "1", "C1", "M"))
+                .await
+                .status(),
+            401
+        );
+        let body = pay("22997000001", "1", "C1", "M").to_string().into_bytes();
+        assert_eq!(h.post_as("L", "P", MTN_PAY, body).await.status(), 202);
+        let body = pay("22940000001", "1", "C2", "C").to_string().into_bytes();
+        assert_eq!(h.post_as("L", "P", CELTIIS_PAY, body).await.status(), 202);
+    }
+}
+
+#[test]
+fn the_public_types_are_send_and_sync() {
+    fn check<T: Send + Sync + 'static>() {}
+    check::<MockQosic>();
+    check::<qosic_mock::InProcessTransport>();
+    check::<qosic_mock::ReplayTransport>();
+    check::<qosic_mock::Fault>();
+    check::<qosic_mock::RecordedRequest>();
 }
