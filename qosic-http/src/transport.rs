@@ -54,7 +54,12 @@ enum TlsBackend {
 ///
 /// Cloning is cheap and clones share the pool; do not wrap it in another `Arc`.
 /// It never follows redirects (a redirected payment could be sent twice): a `3xx` is an
-/// answer like any other.
+/// answer like any other. It never retries a request that may have been written; the only
+/// re-send is hyper's, of a request that found its pooled connection already closed before
+/// any byte of it was written.
+///
+/// Proxies named by the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`)
+/// are used.
 ///
 /// See the [crate documentation](crate) for an example and for how errors are classified.
 #[derive(Clone)]
@@ -300,6 +305,9 @@ impl HttpTransportBuilder {
             .pool_idle_timeout(self.pool_idle_timeout)
             .user_agent(user_agent)
             .redirect(reqwest::redirect::Policy::none())
+            // reqwest retries only HTTP/2 and HTTP/3 refusals, which this client never speaks;
+            // say "never" anyway, so that no later default can send a payment twice.
+            .retry(reqwest::retry::never())
             .referer(false)
             .http1_only();
         let (builder, tls) = self.configure_tls(builder)?;
