@@ -60,7 +60,8 @@ cargo xtask release: cut a release of every publishable crate
 USAGE:
     cargo xtask release <patch|minor|major|X.Y.Z> [--dry-run] [--publish]
 
-Steps, in order; any failure stops the release and restores the tree:
+Steps, in order; a failure up to the commit stops the release and restores
+the tree:
     1. refuse a dirty git tree, or a tag vX.Y.Z that already exists
     2. bump [workspace.package] version and the version of every internal
        dependency in every manifest, then `cargo update --workspace`

@@ -83,13 +83,16 @@ pub(crate) fn run(root: &Path, flags: &ReleaseFlags) -> Result<()> {
 
     let lock = root.join("Cargo.lock");
     let lock_before = fs::read_to_string(&lock).ok();
-    let steps =
-        prepare(&root, &plan, flags, None).and_then(|()| package(&root, &plan, flags, None, true));
+    let steps = prepare(&root, &plan, flags, None)
+        .and_then(|()| package(&root, &plan, flags, None, true))
+        .and_then(|_| commit(&root, &plan, &tag));
     if let Err(err) = steps {
         restore(&root, &plan, lock_before.as_deref())?;
         bail!("{err}; the tree was restored, nothing was committed");
     }
-    commit_and_tag(&root, &plan, &tag)?;
+    if let Err(err) = create_tag(&root, &plan, &tag) {
+        bail!("{err}; the release commit is in place but untagged: tag it with `git tag -a {tag}`");
+    }
     println!("released {tag}: committed and tagged");
     if flags.publish {
         for (i, name) in plan.order.iter().enumerate() {
@@ -354,23 +357,32 @@ fn package(
     Ok(crates)
 }
 
-fn commit_and_tag(root: &Path, plan: &Plan, tag: &str) -> Result<()> {
-    let mut add = Cmd::git().args(["add", "--", "Cargo.lock"]).dir(root);
+/// Commits exactly the release's files, whatever else the index holds; `git commit -- PATHS` leaves
+/// the index untouched when it fails, so restoring the files is enough to undo the release.
+fn commit(root: &Path, plan: &Plan, tag: &str) -> Result<()> {
+    let mut commit = Cmd::git()
+        .args([
+            "commit",
+            "-q",
+            "-m",
+            &format!("Release {tag}"),
+            "--",
+            "Cargo.lock",
+        ])
+        .dir(root);
     for edit in plan.manifests.iter().chain([&plan.changelog]) {
-        add = add.arg(&edit.path);
+        commit = commit.arg(&edit.path);
     }
-    add.run()?;
-    let message = format!("Release {tag}");
+    commit.run()
+}
+
+/// An annotated tag whose message is the changelog section.
+fn create_tag(root: &Path, plan: &Plan, tag: &str) -> Result<()> {
+    let message = format!("Release {tag}\n\n{}", plan.section.trim_end());
     Cmd::git()
-        .args(["commit", "-q", "-m", &message])
+        .args(["tag", "-a", tag, "-m", &message])
         .dir(root)
-        .run()?;
-    let tag_message = format!("{message}\n\n{}", plan.section.trim_end());
-    Cmd::git()
-        .args(["tag", "-a", tag, "-m", &tag_message])
-        .dir(root)
-        .run()?;
-    Ok(())
+        .run()
 }
 
 fn restore(root: &Path, plan: &Plan, lock: Option<&str>) -> Result<()> {

@@ -435,3 +435,34 @@ fn a_failed_release_restores_the_tree() {
     assert_eq!(ws.git(&["rev-parse", "HEAD"]), head);
     assert_eq!(ws.git(&["tag", "--list"]), "");
 }
+
+/// A commit that git refuses (here, a pre-commit hook) undoes the release too: no commit, no tag, a clean tree.
+#[test]
+fn a_refused_commit_restores_the_tree() {
+    let ws = TempWorkspace::with_git(CHANGELOG);
+    let head = ws.git(&["rev-parse", "HEAD"]);
+    let hook = ws.path(".git/hooks/pre-commit");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\necho 'hook: no releases today' >&2\nexit 1\n",
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(&hook).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&hook, perms).unwrap();
+
+    let run = ws.xtask(&["release", "patch", "--skip-checks", "--offline"]);
+    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    let last = run.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: `git commit -q -m 'Release v"),
+        "{last}"
+    );
+    assert!(
+        last.ends_with("failed (exit status: 1); the tree was restored, nothing was committed"),
+        "{last}"
+    );
+    assert_eq!(ws.git(&["status", "--porcelain"]), "");
+    assert_eq!(ws.git(&["rev-parse", "HEAD"]), head);
+    assert_eq!(ws.git(&["tag", "--list"]), "");
+}
