@@ -440,3 +440,26 @@ mod tests {
         assert_eq!(PhoneFormat::Local.render(&ten), "0197000100");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_answer_is_read_without_panic(status in 0u16..1000, body in proptest::collection::vec(any::<u8>(), 0..200), op in 0u8..4) {
+            let op = [Operation::Payment, Operation::Status, Operation::Refund, Operation::Deposit][op as usize];
+            let _ = read_answer(op, &ApiResponse::new(status, body));
+        }
+
+        #[test]
+        fn any_json_code_is_read_without_panic(code in "\\PC{0,12}", message in "\\PC{0,30}", status in 100u16..600) {
+            let body = serde_json::json!({"responsecode": code, "responsemsg": message, "serviceref": "0"}).to_string();
+            let reply = read_answer(Operation::Status, &ApiResponse::new(status, body));
+            if (200..300).contains(&status) && code.trim().parse::<i64>().is_err() && !code.is_empty() {
+                prop_assert_eq!(reply.verdict, Verdict::Unreadable, "a non-numeric code is never read as a failure");
+            }
+        }
+    }
+}

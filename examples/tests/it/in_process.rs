@@ -170,3 +170,70 @@ async fn a_thousand_payments_wait_together() {
     }
     assert_eq!(mock.ledger().collected, 100_000);
 }
+
+#[tokio::test(start_paused = true)]
+async fn refund_and_deposit_in_process() {
+    let mock = MockQosic::in_process();
+    let client = in_process_client(&mock);
+    let paid = client
+        .pay(PaymentRequest::new("22997000100", 3000))
+        .await
+        .unwrap();
+    let refund = client.refund(paid.lookup()).await.unwrap();
+    assert_eq!(refund.status(), Status::Confirmed);
+    let payout = client
+        .deposit(qosic_core::DepositRequest::new("22995000100", 1200))
+        .await
+        .unwrap();
+    assert_eq!(
+        (payout.status(), payout.carrier()),
+        (Status::Confirmed, "MOOV")
+    );
+    let ledger = mock.ledger();
+    assert_eq!(
+        (ledger.collected, ledger.refunded, ledger.paid_out),
+        (3000, 3000, 1200)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_wire_form_of_the_number_is_a_carrier_setting() {
+    use qosic_carriers_bj::{Mtn, PhoneFormat};
+    use qosic_mock::PhoneForms;
+
+    // A server that only knows the legacy plan, as QosIc's docs show it.
+    let mock = MockQosic::builder()
+        .phone_forms(PhoneForms::Legacy)
+        .build_in_process();
+    let as_given = in_process_client(&mock);
+    let err = as_given
+        .pay(PaymentRequest::new("2290197000100", 100))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, qosic_core::Error::Rejected { status: 400, .. }),
+        "{err:?}"
+    );
+
+    let legacy = qosic_core::Client::builder()
+        .base_url(mock.uri())
+        .login(qosic_mock::DEFAULT_LOGIN)
+        .password(qosic_mock::DEFAULT_PASSWORD)
+        .carrier(
+            Mtn::new(qosic_mock::DEFAULT_MTN_CLIENT_ID)
+                .unwrap()
+                .with_phone_format(PhoneFormat::Legacy),
+        )
+        .transport(mock.transport())
+        .build()
+        .unwrap();
+    let outcome = legacy
+        .pay(PaymentRequest::new("2290197000100", 100))
+        .await
+        .unwrap();
+    assert_eq!(outcome.status(), Status::Confirmed);
+    let sent = mock.requests_to(Endpoint::MtnPayment);
+    assert_eq!(sent.last().unwrap().field("msisdn"), Some("22997000100"));
+    // The outcome keeps the number as the caller wrote it.
+    assert_eq!(outcome.phone().national(), "0197000100");
+}
