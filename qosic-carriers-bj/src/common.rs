@@ -242,7 +242,7 @@ pub(crate) use settings_accessors;
 macro_rules! settings_setters {
     ($carrier:ident) => {
         impl $carrier {
-            /// Sends numbers in this form (default [`PhoneFormat::AsGiven`]).
+            /// Sends numbers in this form (default [`PhoneFormat::AsGiven`](crate::PhoneFormat::AsGiven)).
             pub fn with_phone_format(mut self, format: $crate::PhoneFormat) -> Self {
                 self.settings.phone_format = format;
                 self
