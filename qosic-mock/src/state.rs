@@ -118,9 +118,15 @@ pub struct TransactionView {
 
 /// Money that moved through the fake server, in whole XOF.
 ///
-/// Read it with [`crate::MockQosic::ledger`] (or `GET /__admin/ledger`).
+/// Read it with [`crate::MockQosic::ledger`] (or `GET /__admin/ledger`). A plain struct, so
+/// a test can compare it whole:
+///
+/// ```
+/// use qosic_mock::{Ledger, MockQosic};
+/// let mock = MockQosic::in_process();
+/// assert_eq!(mock.ledger(), Ledger { collected: 0, ..Ledger::default() });
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
 pub struct Ledger {
     /// Sum of confirmed payments, including those refunded later.
     pub collected: u64,
