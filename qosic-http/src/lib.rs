@@ -29,7 +29,7 @@
 //!
 //! | what happened | kind | delivery |
 //! |---|---|---|
-//! | bad URL | `InvalidRequest` | `NotSent` |
+//! | bad URL, URL with `user:password@`, scheme other than http(s) | `InvalidRequest` | `NotSent` |
 //! | DNS failure, connection refused | `Connect` | `NotSent` |
 //! | certificate refused, handshake failed | `Tls` | `NotSent` |
 //! | connect timeout | `Timeout` | `NotSent` |

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use qosic_core::{
     ApiRequest, ApiResponse, Delivery, Transport, TransportError, TransportErrorKind,
 };
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 
 use crate::error::{BodyTooLarge, Error};
 use crate::Certificate;
@@ -431,6 +431,7 @@ impl Transport for HttpTransport {
                 method = "POST",
                 path,
                 error = %error,
+                cause = %causes(error),
                 kind = ?error.kind(),
                 delivery = ?error.delivery(),
                 elapsed_ms,
@@ -450,13 +451,15 @@ impl HttpTransport {
                     .with_source(e)
             })?;
         authorization.set_sensitive(true);
+        let mut headers = HeaderMap::with_capacity(3);
+        headers.insert(AUTHORIZATION, authorization);
+        headers.insert(CONTENT_TYPE, JSON);
+        headers.insert(ACCEPT, JSON);
         let mut response = self
             .inner
             .client
             .post(url)
-            .header(AUTHORIZATION, authorization)
-            .header(CONTENT_TYPE, JSON)
-            .header(ACCEPT, JSON)
+            .headers(headers)
             .body(request.body().to_vec())
             .send()
             .await
@@ -492,6 +495,12 @@ fn parse_url(url: &str) -> Result<reqwest::Url, TransportError> {
             .with_source(source)
     };
     let url = reqwest::Url::parse(url).map_err(|e| invalid(Box::new(e)))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // reqwest would send them as a second Authorization header, and logs could show them.
+        return Err(invalid(
+            "the URL must not carry credentials (user:password@): they go in Credentials".into(),
+        ));
+    }
     match url.scheme() {
         "http" => Ok(url),
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
@@ -500,6 +509,20 @@ fn parse_url(url: &str) -> Result<reqwest::Url, TransportError> {
         "https" => Err(invalid(Box::new(Error::TlsUnavailable))),
         _ => Err(invalid("the URL scheme must be http or https".into())),
     }
+}
+
+/// The messages of `error`'s sources, joined by `": "` (reqwest's errors carry no URL here).
+fn causes(error: &TransportError) -> String {
+    let mut text = String::new();
+    let mut next = StdError::source(error);
+    while let Some(cause) = next {
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }
 
 fn too_large(limit: usize, content_length: Option<u64>) -> TransportError {
@@ -631,6 +654,9 @@ mod tests {
             assert_eq!(error.delivery(), Delivery::NotSent);
         }
         assert!(parse_url("http://127.0.0.1:9/x").is_ok());
+        let error = parse_url("http://user:pass@127.0.0.1:9/x").unwrap_err();
+        assert_eq!(error.kind(), TransportErrorKind::InvalidRequest);
+        assert!(!format!("{error:?}").contains("pass@"));
     }
 
     #[test]

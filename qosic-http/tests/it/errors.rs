@@ -74,11 +74,34 @@ async fn a_bad_url_is_refused_before_io() {
     }
 }
 
+fn shown(error: &qosic_core::TransportError) -> String {
+    let mut shown = format!("{error} {error:?}");
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        shown.push_str(&format!(" {e} {e:?}"));
+        source = e.source();
+    }
+    shown
+}
+
 #[tokio::test]
-async fn errors_never_show_the_password_or_the_url_userinfo() {
-    let port = closed_port();
+async fn errors_never_show_the_password() {
+    let base = format!("http://127.0.0.1:{}", closed_port());
+    let error = HttpTransport::new()
+        .unwrap()
+        .send(payment_request(&base))
+        .await
+        .unwrap_err();
+
+    let shown = shown(&error);
+    assert!(shown.contains("refused"), "{shown}");
+    assert!(!shown.contains(PASSWORD), "{shown}");
+}
+
+#[tokio::test]
+async fn credentials_in_the_url_are_refused_before_io() {
     let request = ApiRequest::new(
-        format!("http://user:url-secret@127.0.0.1:{port}/x"),
+        format!("http://user:url-secret@127.0.0.1:{}/x", closed_port()),
         Credentials::new("merchant", PASSWORD),
         Vec::new(),
     );
@@ -88,12 +111,7 @@ async fn errors_never_show_the_password_or_the_url_userinfo() {
         .await
         .unwrap_err();
 
-    let mut shown = format!("{error} {error:?}");
-    let mut source = std::error::Error::source(&error);
-    while let Some(e) = source {
-        shown.push_str(&format!(" {e} {e:?}"));
-        source = e.source();
-    }
-    assert!(!shown.contains(PASSWORD), "{shown}");
-    assert!(!shown.contains("url-secret"), "{shown}");
+    assert_eq!(error.kind(), TransportErrorKind::InvalidRequest);
+    assert_eq!(error.delivery(), Delivery::NotSent);
+    assert!(!shown(&error).contains("url-secret"), "{}", shown(&error));
 }
