@@ -287,3 +287,26 @@ async fn the_server_counts_accepted_connections() {
     assert_eq!(mock.connections(), 2);
     assert_eq!(mock.journal().len(), 3);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_delayed_drop_waits_before_closing() {
+    let h = Harness::new(Via::InProcess).await;
+    h.mock.fault(
+        Fault::html_error()
+            .with_status(503)
+            .delayed(Duration::from_secs(5))
+            .times(1),
+    );
+    h.mock
+        .fault(Fault::dropped_connection().delayed(Duration::from_secs(120)));
+    let body = pay("22997000001", "100", "DD", "MTN_CLIENT");
+    let a = h.post(MTN_PAY, &body).await;
+    assert_eq!(a.status(), 503);
+    assert!(a.text().contains("503 Service Unavailable"));
+    // The client gives up before the connection is dropped.
+    let waited = tokio::time::timeout(Duration::from_secs(60), h.post(MTN_PAY, &body)).await;
+    assert!(waited.is_err());
+    // Without a client timeout, the drop comes in the end.
+    assert_eq!(h.post(MTN_PAY, &body).await, Answer::Dropped);
+    assert!(h.mock.transaction("DD").is_none());
+}

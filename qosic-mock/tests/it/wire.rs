@@ -479,3 +479,56 @@ fn the_public_types_are_send_and_sync() {
     check::<qosic_mock::Fault>();
     check::<qosic_mock::RecordedRequest>();
 }
+
+#[tokio::test]
+async fn arbitrary_bytes_never_break_the_server() {
+    // A deterministic xorshift generator: random bodies, and mutations of a valid one.
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let valid = pay("22997000001", "100", "FUZZ", "MTN_CLIENT")
+        .to_string()
+        .into_bytes();
+    let paths = [
+        MTN_PAY,
+        MTN_STATUS,
+        MTN_REFUND,
+        MTN_DEPOSIT,
+        MOOV_PAY,
+        MOOV_STATUS,
+        MOOV_DEPOSIT,
+        CELTIIS_PAY,
+        CELTIIS_STATUS,
+    ];
+    for via in BOTH {
+        let h = Harness::new(via).await;
+        let rounds = if via == Via::Http { 60 } else { 600 };
+        for i in 0..rounds {
+            let mut body = if i % 2 == 0 {
+                valid.clone()
+            } else {
+                (0..next() % 64).map(|_| next() as u8).collect()
+            };
+            for _ in 0..(next() % 4) {
+                if !body.is_empty() {
+                    let at = (next() as usize) % body.len();
+                    body[at] = next() as u8;
+                }
+            }
+            let path = paths[(next() as usize) % paths.len()];
+            let a = h.post_as("merchant", "secret", path, body).await;
+            assert!(
+                matches!(a.status(), 200 | 202 | 400 | 404 | 417 | 500),
+                "{via:?} {path}: {}",
+                a.status()
+            );
+        }
+        // Still serving.
+        let a = h.post(MTN_STATUS, &status("NOPE", "MTN_CLIENT")).await;
+        assert_eq!(a.code(), "-1");
+    }
+}
