@@ -27,6 +27,10 @@
 //! 3. The `qosic-mock` binary, for test suites in other languages, with an admin HTTP API
 //!    under `/__admin/` (see [The binary](#the-binary) and [The admin API](#the-admin-api)).
 //!
+//! The HTTP server keeps the real clock of its own runtime, which a paused test clock does
+//! not reach: tests that pause tokio's clock use the in-process transport, whose waits are
+//! slept on the caller's runtime.
+//!
 //! The server accepts [`DEFAULT_LOGIN`] / [`DEFAULT_PASSWORD`] in Basic auth and the client
 //! ids [`DEFAULT_MTN_CLIENT_ID`], [`DEFAULT_MOOV_CLIENT_ID`] and [`DEFAULT_CELTIIS_CLIENT_ID`],
 //! unless [`MockQosic::builder`] says otherwise.
@@ -84,8 +88,10 @@
 //! # }
 //! ```
 //!
-//! With the SDK, give the client `mock.transport()` as its transport and `mock.uri()` as its
-//! base URL; with `qosic-http` (or any HTTP client), start a server and use its `uri()`:
+//! With the SDK, give the client builder `mock.credentials()`, `mock.uri()` as its base URL
+//! and `mock.transport()` as its transport, and carriers with the default client ids
+//! (`Mtn::new(DEFAULT_MTN_CLIENT_ID)`, ...). With `qosic-http` (or any HTTP client), start a
+//! server and use its `uri()`:
 //!
 //! ```
 //! use std::io::{Read, Write};

@@ -218,7 +218,9 @@ async fn moov_waits_for_the_customer_then_answers() {
                 .await
         }
     });
-    tokio::task::yield_now().await;
+    while h.mock.transaction("WAIT").is_none() {
+        tokio::task::yield_now().await;
+    }
     // While the customer thinks, the payment is pending.
     assert_eq!(h.post(MOOV_STATUS, &moov_status("WAIT")).await.code(), "01");
     let a = payer.await.unwrap();
