@@ -4,7 +4,7 @@
 //! serves until killed. `qosic-mock --help` lists the flags and their defaults.
 
 use std::io::Write;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 
 use qosic_mock::{
@@ -93,9 +93,13 @@ fn parse(mut raw: impl Iterator<Item = String>) -> Result<Parsed, String> {
             }
             "--listen" => {
                 let v = value("--listen")?;
-                args.listen = v.parse().map_err(|_| {
-                    format!("--listen: {v:?} is not an address like 127.0.0.1:8080")
-                })?;
+                args.listen = v
+                    .parse()
+                    .ok()
+                    .or_else(|| v.to_socket_addrs().ok().and_then(|mut a| a.next()))
+                    .ok_or_else(|| {
+                        format!("--listen: {v:?} is not an address like 127.0.0.1:8080")
+                    })?;
             }
             "--login" => args.login = value("--login")?,
             "--password" => args.password = value("--password")?,
@@ -210,6 +214,11 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(a.listen.port(), 9);
+        assert!(run(&["--listen", "localhost:0"])
+            .unwrap()
+            .listen
+            .ip()
+            .is_loopback());
         assert_eq!(
             (
                 &*a.login,
