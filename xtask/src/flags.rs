@@ -62,11 +62,13 @@ USAGE:
 
 Steps, in order; a failure up to the commit stops the release and restores
 the tree:
-    1. refuse a dirty git tree, or a tag vX.Y.Z that already exists
+    1. refuse a dirty git tree, or a tag vX.Y.Z that already exists; the
+       version must come after the current one, or be the current one if
+       it was never tagged (a first release)
     2. bump [workspace.package] version and the version of every internal
        dependency in every manifest, then `cargo update --workspace`
     3. move the `## [Unreleased]` entries of CHANGELOG.md under
-       `## [X.Y.Z] - <today>` (and update the compare links, if any)
+       `## [X.Y.Z] - <today>` (and update the [Unreleased] link, if any)
     4. checks: cargo fmt --check; clippy -D warnings; test; doc with
        RUSTDOCFLAGS=-D warnings; each publishable crate checked with
        --no-default-features, and with each feature alone

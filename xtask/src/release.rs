@@ -54,11 +54,10 @@ pub(crate) fn run(root: &Path, flags: &ReleaseFlags) -> Result<()> {
     let ws = Workspace::load(root)?;
     let root = ws.root.clone();
     ensure_clean(&root)?;
-    let plan = plan(&ws, flags, &today())?;
+    let tags = Cmd::git().args(["tag", "--list"]).dir(&root).read()?;
+    let tags: Vec<&str> = tags.lines().map(str::trim).collect();
+    let plan = plan(&ws, flags, &today(), &tags)?;
     let tag = format!("v{}", plan.new);
-    if tag_exists(&root, &tag)? {
-        bail!("tag {tag} already exists; pick another version");
-    }
     print!("{}", plan.describe(flags));
 
     if flags.dry_run {
@@ -122,6 +121,13 @@ impl Plan {
             self.old, self.new, flags.bump
         );
         let _ = writeln!(out, "version bumps:");
+        if self.old == self.new {
+            let _ = writeln!(
+                out,
+                "  none: first release of {}, which has no tag yet",
+                self.new
+            );
+        }
         for edit in &self.manifests {
             for note in &edit.notes {
                 let _ = writeln!(out, "  {}:{note}", edit.path.display());
@@ -159,11 +165,21 @@ impl Plan {
 }
 
 /// Computes every edit of the release without touching the disk (beyond reading).
-fn plan(ws: &Workspace, flags: &ReleaseFlags, date: &str) -> Result<Plan> {
+///
+/// The new version comes after the current one, except for a first release: the current version itself
+/// may be released as long as it has no tag (`cargo xtask release 0.1.0` in a workspace at 0.1.0).
+fn plan(ws: &Workspace, flags: &ReleaseFlags, date: &str, tags: &[&str]) -> Result<Plan> {
     let old = current_version(ws)?;
     let new = old.bump(&flags.bump);
-    if new.precedence(&old) != Ordering::Greater {
-        bail!("{new} does not come after the current version {old}");
+    match new.precedence(&old) {
+        Ordering::Less => bail!("{new} does not come after the current version {old}"),
+        Ordering::Equal if tags.contains(&format!("v{old}").as_str()) => {
+            bail!("{old} is already released (tag v{old}); pick patch, minor, major or a later version")
+        }
+        Ordering::Equal | Ordering::Greater => {}
+    }
+    if tags.contains(&format!("v{new}").as_str()) {
+        bail!("tag v{new} already exists; pick another version");
     }
     let internal: Vec<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
     let (old_s, new_s) = (old.to_string(), new.to_string());
@@ -190,7 +206,7 @@ fn plan(ws: &Workspace, flags: &ReleaseFlags, date: &str) -> Result<Plan> {
             });
         }
     }
-    if manifests.is_empty() {
+    if manifests.is_empty() && old != new {
         bail!("found no `version = \"{old}\"` to bump in the manifests");
     }
 
@@ -290,7 +306,7 @@ fn verify_bump(dir: &Path, plan: &Plan) -> Result<()> {
     let ws = Workspace::load(dir)?;
     let (old, new) = (plan.old.to_string(), plan.new.to_string());
     for p in &ws.packages {
-        if p.version == old {
+        if p.version == old && old != new {
             bail!(
                 "{} is still at {old} after the bump; its manifest has a shape xtask cannot edit",
                 p.name
@@ -409,11 +425,6 @@ fn ensure_clean(root: &Path) -> Result<()> {
         );
     }
     Ok(())
-}
-
-fn tag_exists(root: &Path, tag: &str) -> Result<bool> {
-    let out = Cmd::git().args(["tag", "--list", tag]).dir(root).read()?;
-    Ok(!out.trim().is_empty())
 }
 
 /// Bumps the versions in one manifest; returns the new text and one note per edited line.
@@ -620,18 +631,28 @@ fn release_changelog(
         out.push('\n');
     }
     for (i, l) in lines.iter().enumerate().skip(end) {
-        let unreleased_link = l.to_ascii_lowercase().starts_with("[unreleased]: ");
-        match l.split_once("/compare/").filter(|_| unreleased_link) {
-            Some((base, range)) if range.ends_with("...HEAD") => {
-                let base = base.split_once("]: ").map_or(base, |(_, b)| b);
+        let url = l
+            .split_once("]: ")
+            .filter(|(label, _)| label.eq_ignore_ascii_case("[unreleased"))
+            .map(|(_, url)| url.trim());
+        // `<repo>/compare/vOLD...HEAD` after earlier releases; `<repo>/commits/<branch>` (or `/tree/`) before the first.
+        let compare = url
+            .and_then(|u| u.split_once("/compare/"))
+            .filter(|(_, range)| range.ends_with("...HEAD"))
+            .map(|(base, _)| (base, format!("{base}/compare/v{old}...v{new}")));
+        let first = url
+            .and_then(|u| u.split_once("/commits/").or_else(|| u.split_once("/tree/")))
+            .map(|(base, _)| (base, format!("{base}/releases/tag/v{new}")));
+        match compare.or(first) {
+            Some((base, release_link)) => {
                 out.push_str(&format!("[Unreleased]: {base}/compare/v{new}...HEAD\n"));
-                out.push_str(&format!("[{new}]: {base}/compare/v{old}...v{new}\n"));
+                out.push_str(&format!("[{new}]: {release_link}\n"));
                 notes.push(format!(
-                    "{}: compare links now start at v{new}; added [{new}]",
+                    "{}: the [Unreleased] link now compares from v{new}; added [{new}]",
                     i + 1
                 ));
             }
-            _ => {
+            None => {
                 out.push_str(l);
                 out.push('\n');
             }
@@ -840,6 +861,18 @@ version = "0.1.0"
             "# Changelog\n\n## [Unreleased]\n\n## [0.1.1] - 2026-11-28\n\n### Added\n- One.\n"
         );
         assert_eq!(notes.len(), 1);
+    }
+
+    #[test]
+    fn changelog_first_release_links_to_the_tag() {
+        let text =
+            "## [Unreleased]\n\n- One.\n\n[Unreleased]: https://github.com/o/r/commits/main\n";
+        let (after, _, notes) = release_changelog(text, "0.1.0", "0.1.0", "2026-11-28").unwrap();
+        assert_eq!(
+            after,
+            "## [Unreleased]\n\n## [0.1.0] - 2026-11-28\n\n- One.\n\n[Unreleased]: https://github.com/o/r/compare/v0.1.0...HEAD\n[0.1.0]: https://github.com/o/r/releases/tag/v0.1.0\n"
+        );
+        assert_eq!(notes.len(), 2);
     }
 
     #[test]

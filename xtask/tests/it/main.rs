@@ -142,7 +142,10 @@ fn release_dry_run_prints_the_plan_and_changes_nothing() {
     );
     assert!(out.contains(&format!("  | {heading}\n")), "{out}");
     assert!(out.contains("  | - Release tooling.\n"), "{out}");
-    assert!(out.contains("compare links now start at v"), "{out}");
+    assert!(
+        out.contains(&format!("the [Unreleased] link now compares from v{new}")),
+        "{out}"
+    );
     assert!(out.contains("  skipped (--skip-checks)"), "{out}");
     assert!(
         out.contains(&format!("package order: {}\n", ORDER.join(", "))),
@@ -325,7 +328,14 @@ fn release_commits_and_tags() {
         .one_line_failure();
     assert_eq!(
         line,
-        format!("error: {new} does not come after the current version {new}")
+        format!("error: {new} is already released (tag v{new}); pick patch, minor, major or a later version")
+    );
+    let line = ws
+        .xtask(&["release", &old, "--dry-run", "--skip-checks", "--offline"])
+        .one_line_failure();
+    assert_eq!(
+        line,
+        format!("error: {old} does not come after the current version {new}")
     );
 }
 
@@ -465,4 +475,50 @@ fn a_refused_commit_restores_the_tree() {
     assert_eq!(ws.git(&["status", "--porcelain"]), "");
     assert_eq!(ws.git(&["rev-parse", "HEAD"]), head);
     assert_eq!(ws.git(&["tag", "--list"]), "");
+}
+
+/// The first release may keep the current version, which has no tag yet: nothing to bump, the changelog dated,
+/// a commit and a tag.
+#[test]
+fn first_release_of_the_current_version() {
+    let first = CHANGELOG
+        .replace("## [0.0.1] - 2026-01-01\n\n### Added\n\n- Nothing much.\n\n", "")
+        .replace(
+            "[Unreleased]: https://github.com/qosic-rs/qosic-rs/compare/v0.0.1...HEAD\n[0.0.1]: https://github.com/qosic-rs/qosic-rs/releases/tag/v0.0.1\n",
+            "[Unreleased]: https://github.com/qosic-rs/qosic-rs/commits/main\n",
+        );
+    let ws = TempWorkspace::with_git(&first);
+    let version = ws.workspace_version();
+    let manifest = ws.read("Cargo.toml");
+    let run = ws
+        .xtask(&["release", &version, "--skip-checks", "--offline"])
+        .success();
+    assert!(
+        run.stdout.contains(&format!(
+            "  none: first release of {version}, which has no tag yet\n"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(ws.read("Cargo.toml"), manifest);
+    assert_eq!(
+        ws.git(&["log", "-1", "--format=%s"]),
+        format!("Release v{version}")
+    );
+    assert_eq!(ws.git(&["tag", "--list"]), format!("v{version}"));
+    assert_eq!(ws.git(&["status", "--porcelain"]), "");
+    let changelog = ws.read("CHANGELOG.md");
+    assert!(
+        changelog.contains(&format!(
+            "## [Unreleased]\n\n## [{version}] - {}\n",
+            today()
+        )),
+        "{changelog}"
+    );
+    assert!(
+        changelog.ends_with(&format!(
+            "[Unreleased]: https://github.com/qosic-rs/qosic-rs/compare/v{version}...HEAD\n[{version}]: https://github.com/qosic-rs/qosic-rs/releases/tag/v{version}\n"
+        )),
+        "{changelog}"
+    );
 }
