@@ -6,7 +6,7 @@
 //! interprets nothing of QosIc: a `401` or a `500` is an answer, not an error. This is the
 //! only crate of the SDK that knows reqwest.
 //!
-//! # Brief overview
+//! ## Brief overview
 //!
 //! - **TLS is verified** by default, with rustls and the *ring* crypto provider. Extra roots
 //!   (the QosIc staging host has a self-signed certificate) go through
@@ -21,7 +21,7 @@
 //! - **No redirects, no retries**: a request that may have reached QosIc is never sent again
 //!   by this crate.
 //!
-//! # Errors: was the request sent?
+//! ## Errors: was the request sent?
 //!
 //! A call fails with a [`TransportError`](qosic_core::TransportError) only when no complete
 //! answer came back. Its [`delivery`](qosic_core::TransportError::delivery) is what keeps the
@@ -41,14 +41,14 @@
 //! The reqwest error is chained as the source, without its URL (a URL may carry
 //! credentials).
 //!
-//! # Logging
+//! ## Logging
 //!
 //! Through `tracing`: each call logs at `DEBUG` its method, URL path, status, body sizes and
 //! elapsed time; the answer's body is logged at `TRACE` only. The request body (it holds the
 //! customer's phone number), the host, the `Authorization` header and the password are never
 //! logged.
 //!
-//! # Example
+//! ## Example
 //!
 //! Against qosic-mock, the fake QosIc server (plain HTTP on loopback); for production, use
 //! `https://api.qosic.net` and your own credentials.
@@ -90,7 +90,7 @@
 //! # }
 //! ```
 //!
-//! # Optional Features
+//! ## Optional Features
 //!
 //! - **`rustls`** (default): TLS with rustls and the *ring* crypto provider (no aws-lc-rs, no
 //!   C toolchain beyond *ring*'s). Alone, it trusts only the roots added with
