@@ -76,14 +76,21 @@ impl From<&str> for Secret {
 pub struct Credentials {
     login: Arc<str>,
     password: Secret,
+    /// `Basic base64(login:password)`, computed once: every request sends it.
+    authorization: Secret,
 }
 
 impl Credentials {
     /// Pairs a login with its password.
     pub fn new(login: impl Into<String>, password: impl Into<Secret>) -> Self {
+        let login: Arc<str> = Arc::from(login.into());
+        let password: Secret = password.into();
+        let raw = format!("{}:{}", login, password.expose());
+        let authorization = Secret::new(format!("Basic {}", base64_encode(raw.as_bytes())));
         Credentials {
-            login: Arc::from(login.into()),
-            password: password.into(),
+            login,
+            password,
+            authorization,
         }
     }
 
@@ -99,8 +106,7 @@ impl Credentials {
 
     /// The value of the HTTP `Authorization` header: `Basic base64(login:password)`.
     pub fn authorization(&self) -> Secret {
-        let raw = format!("{}:{}", self.login, self.password.expose());
-        Secret::new(format!("Basic {}", base64_encode(raw.as_bytes())))
+        self.authorization.clone()
     }
 
     /// Reads an HTTP `Authorization` header value of the Basic scheme.
