@@ -174,12 +174,13 @@ fn verdict_from_message(message: &str) -> Option<Verdict> {
 /// | anything else | any | `Unreadable` |
 pub(crate) fn read_answer(operation: Operation, response: &ApiResponse) -> Reply {
     let body = QosicBody::parse(&response.body);
-    let (code, message, service_ref) = match &body {
-        Some(b) => (
-            b.code.clone(),
-            b.message.clone().or_else(|| b.comment.clone()),
-            b.serviceref.clone(),
-        ),
+    let is_json = body.is_some();
+    let unknown_ref = body
+        .as_ref()
+        .is_some_and(|b| b.serviceref.as_deref() == Some("0"));
+    // The fields move into the reply (no copies: this runs for every answer).
+    let (code, message, service_ref) = match body {
+        Some(b) => (b.code, b.message.or(b.comment), b.serviceref),
         None => (
             None,
             (!response.body.is_empty()).then(|| excerpt(&response.body, 200)),
@@ -192,17 +193,15 @@ pub(crate) fn read_answer(operation: Operation, response: &ApiResponse) -> Reply
         404 if numeric == Some(-2) => Verdict::InvalidClientId,
         417 => Verdict::NoAccount,
         500..=599 => Verdict::ServerError,
-        200..=299 => match (numeric, &body) {
+        200..=299 => match (numeric, is_json) {
             (Some(0), _) => Verdict::Confirmed,
             (Some(1), _) => Verdict::Pending,
             (Some(-2), _) => Verdict::InvalidClientId,
-            (Some(-1), Some(b))
-                if operation == Operation::Status && b.serviceref.as_deref() == Some("0") =>
-            {
+            (Some(-1), true) if operation == Operation::Status && unknown_ref => {
                 Verdict::UnknownReference
             }
             (Some(_), _) => Verdict::Failed,
-            (None, Some(b)) if b.code.is_none() => message
+            (None, true) if code.is_none() => message
                 .as_deref()
                 .and_then(verdict_from_message)
                 .unwrap_or(Verdict::Unreadable),

@@ -356,6 +356,8 @@ fn is_loopback(host: &str) -> bool {
 struct Prepared {
     carrier: Arc<dyn MobileCarrier>,
     call: MoneyCall,
+    /// The payment or deposit request, built once while preparing.
+    wire: WireRequest,
 }
 
 /// The transaction a call is about, for outcomes and errors.
@@ -412,11 +414,10 @@ impl Client {
         let prepared = self.prepare_payment(request)?;
         let span = operation_span("pay", &prepared);
         async {
-            let outcome = self.start(Operation::Payment, &prepared).await?;
-            match (outcome.status, prepared.carrier.polling()) {
-                (Status::Pending | Status::Unknown, Some(_)) => {
-                    self.poll(&prepared.carrier, outcome).await
-                }
+            let carrier = Arc::clone(&prepared.carrier);
+            let outcome = self.start(Operation::Payment, prepared).await?;
+            match (outcome.status, carrier.polling()) {
+                (Status::Pending | Status::Unknown, Some(_)) => self.poll(&carrier, outcome).await,
                 _ => Ok(outcome),
             }
         }
@@ -431,7 +432,7 @@ impl Client {
     pub async fn initiate(&self, request: PaymentRequest) -> Result<Outcome, Error> {
         let prepared = self.prepare_payment(request)?;
         let span = operation_span("initiate", &prepared);
-        self.start(Operation::Payment, &prepared)
+        self.start(Operation::Payment, prepared)
             .instrument(span)
             .await
     }
@@ -514,7 +515,7 @@ impl Client {
             request.reference,
         )?;
         let span = operation_span("deposit", &prepared);
-        self.start(Operation::Deposit, &prepared)
+        self.start(Operation::Deposit, prepared)
             .instrument(span)
             .await
     }
@@ -621,11 +622,15 @@ impl Client {
             last_name,
         };
         // Building the wire request here makes unsupported operations fail before any I/O.
-        match operation {
+        let wire = match operation {
             Operation::Deposit => carrier.deposit(&call)?,
             _ => carrier.payment(&call)?,
         };
-        Ok(Prepared { carrier, call })
+        Ok(Prepared {
+            carrier,
+            call,
+            wire,
+        })
     }
 
     fn fresh_reference(&self, carrier: &Arc<dyn MobileCarrier>) -> Result<TransactionRef, Error> {
@@ -667,13 +672,13 @@ impl Client {
     }
 
     /// Sends the payment or deposit once and reads the answer; never polls.
-    async fn start(&self, operation: Operation, prepared: &Prepared) -> Result<Outcome, Error> {
-        let carrier = &prepared.carrier;
-        let call = &prepared.call;
-        let wire = match operation {
-            Operation::Deposit => carrier.deposit(call)?,
-            _ => carrier.payment(call)?,
-        };
+    async fn start(&self, operation: Operation, prepared: Prepared) -> Result<Outcome, Error> {
+        let Prepared {
+            carrier,
+            call,
+            wire,
+        } = prepared;
+        let carrier = &carrier;
         let subject = Subject {
             operation,
             carrier,
@@ -702,7 +707,7 @@ impl Client {
                     "{} answer",
                     subject.operation
                 );
-                Ok(Sent::Answered(reply, raw(&response)))
+                Ok(Sent::Answered(reply, raw(response)))
             }
             Err(error) if error.delivery() == Delivery::NotSent => Err(Error::Transport {
                 operation: subject.operation,
@@ -842,7 +847,13 @@ impl Client {
             if next > deadline {
                 break;
             }
-            tokio::time::sleep_until(next).await;
+            if next > Instant::now() {
+                tokio::time::sleep_until(next).await;
+            } else {
+                // Already due (a sub-microsecond step): skip tokio's timer, whose 1 ms
+                // resolution would add up to a millisecond, but still let other tasks run.
+                yield_once().await;
+            }
             checks += 1;
             match self.check_once(&subject, &call).await {
                 Ok(outcome) if outcome.status.is_terminal() => {
@@ -879,10 +890,31 @@ impl Client {
     }
 }
 
-fn raw(response: &ApiResponse) -> RawResponse {
+/// Returns `Pending` once (after waking itself), then `Ready`: a yield point that needs no
+/// tokio runtime feature beyond `time`.
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+}
+
+/// The answer kept in the outcome; the body moves into it (no copy when it is UTF-8).
+fn raw(response: ApiResponse) -> RawResponse {
+    let body = match String::from_utf8(response.body) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
     RawResponse {
         status: response.status,
-        body: response.text().into_owned(),
+        body,
     }
 }
 

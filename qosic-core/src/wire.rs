@@ -21,32 +21,114 @@ pub struct QosicBody {
     pub comment: Option<String>,
 }
 
-fn field(map: &serde_json::Map<String, Value>, name: &str) -> Option<String> {
-    let value = map
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)?;
+/// The fields read, in the order of [`Fields::slots`].
+const NAMES: [&str; 7] = [
+    "responsecode",
+    "responsemsg",
+    "detail",
+    "title",
+    "transref",
+    "serviceref",
+    "comment",
+];
+
+/// A field's value as the SDK reads it: strings trimmed, numbers and booleans in their JSON
+/// form, anything else absent.
+fn scalar(value: Value) -> Option<String> {
     match value {
-        Value::String(s) => Some(s.trim().to_owned()),
+        Value::String(s) => {
+            let trimmed = s.trim();
+            Some(if trimmed.len() == s.len() {
+                s
+            } else {
+                trimmed.to_owned()
+            })
+        }
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
 }
 
+/// Reads a JSON object's entries one by one, keeping only the values of [`NAMES`] (keys
+/// compared without case) and skipping the rest without allocating: no `Value` tree.
+///
+/// When several keys match one name (`responseCode` and `responsecode`), the smallest key in
+/// byte order wins, and for a repeated key the last value: what looking the name up in a
+/// parsed `serde_json::Map` (a `BTreeMap`) gives.
+#[derive(Default)]
+struct Fields<'de> {
+    slots: [Option<(std::borrow::Cow<'de, str>, Option<String>)>; 7],
+}
+
+/// A map key, borrowed from the input when it has no escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Fields<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Fields<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Fields<'de>, A::Error> {
+                let mut fields = Fields::default();
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                    let Some(i) = NAMES.iter().position(|n| key.eq_ignore_ascii_case(n)) else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        continue;
+                    };
+                    let value = scalar(map.next_value::<Value>()?);
+                    let slot = &mut fields.slots[i];
+                    if slot.as_ref().is_none_or(|(kept, _)| *key <= **kept) {
+                        *slot = Some((key, value));
+                    }
+                }
+                Ok(fields)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
 impl QosicBody {
     /// Reads a body; `None` when it is not a JSON object.
     pub fn parse(body: &[u8]) -> Option<QosicBody> {
-        let value: Value = serde_json::from_slice(body).ok()?;
-        let map = value.as_object()?;
+        let fields: Fields<'_> = serde_json::from_slice(body).ok()?;
+        let [code, message, detail, title, transref, serviceref, comment] =
+            fields.slots.map(|slot| slot.and_then(|(_, value)| value));
         Some(QosicBody {
-            code: field(map, "responsecode"),
-            message: field(map, "responsemsg")
-                .or_else(|| field(map, "detail"))
-                .or_else(|| field(map, "title")),
-            transref: field(map, "transref"),
-            serviceref: field(map, "serviceref"),
-            comment: field(map, "comment"),
+            code,
+            message: message.or(detail).or(title),
+            transref,
+            serviceref,
+            comment,
         })
     }
 }
@@ -86,6 +168,60 @@ mod tests {
             QosicBody::parse(br#"{"title":"Internal Server Error","status":500,"detail":"boom"}"#)
                 .unwrap();
         assert_eq!(b.message.as_deref(), Some("boom"));
+    }
+
+    /// The reading before it streamed: a whole `Value`, then a case-insensitive lookup.
+    fn parse_with_value(body: &[u8]) -> Option<QosicBody> {
+        fn field(map: &serde_json::Map<String, Value>, name: &str) -> Option<String> {
+            let value = map
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)?;
+            match value {
+                Value::String(s) => Some(s.trim().to_owned()),
+                Value::Number(n) => Some(n.to_string()),
+                Value::Bool(b) => Some(b.to_string()),
+                _ => None,
+            }
+        }
+        let value: Value = serde_json::from_slice(body).ok()?;
+        let map = value.as_object()?;
+        Some(QosicBody {
+            code: field(map, "responsecode"),
+            message: field(map, "responsemsg")
+                .or_else(|| field(map, "detail"))
+                .or_else(|| field(map, "title")),
+            transref: field(map, "transref"),
+            serviceref: field(map, "serviceref"),
+            comment: field(map, "comment"),
+        })
+    }
+
+    #[test]
+    fn streaming_reads_like_a_value_tree() {
+        for body in [
+            &br#"{"responsecode":"01","responsemsg":"PENDING","transref":"123","comment":null}"#[..],
+            br#"{"responseCode":0,"responseMsg":"SUCCESS","serviceRef":14557856}"#,
+            br#"{"title":"Internal Server Error","status":500,"detail":"boom"}"#,
+            br#"{"title":"T","status":500}"#,
+            br#"{"responsecode":"00","responseCode":"01","RESPONSECODE":"02"}"#,
+            br#"{"responsecode":"00","responsecode":"01"}"#,
+            br#"{"responsecode":" 00 ","responsemsg":true,"comment":1.5e3,"transref":[1]}"#,
+            br#"{"respons\u0065code":"7","x":{"responsecode":"9"},"serviceref":{"a":1}}"#,
+            br#"{"responsecode":"00"} trailing"#,
+            br#"{"responsecode":"00","#,
+            br#"{}"#,
+            b"[]",
+            b"\"text\"",
+            b"",
+        ] {
+            assert_eq!(
+                QosicBody::parse(body),
+                parse_with_value(body),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
     }
 
     #[test]
