@@ -8,4 +8,5 @@ mod support;
 
 mod errors;
 mod in_process;
+mod loadgen;
 mod loopback;

@@ -1,0 +1,271 @@
+//! Benchmark 4, the mock under load: status requests per second that the qosic-mock binary
+//! serves over keep-alive connections, divided by a minimal hyper server (this program run
+//! as `bench __minimal-server BODY`, a child process with one current-thread runtime like the
+//! mock's) answering the same bytes, in interleaved rounds.
+//!
+//! The load comes from raw keep-alive TCP connections sending one hand-written request at a
+//! time each and reading the answer by its `Content-Length`: the cheapest client, so that
+//! the servers are what is measured.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use qosic_core::Credentials;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::common::{median, Row, Server};
+
+/// Serves `body` as `application/json` to every request, on a random loopback port; prints
+/// `listening on http://ADDR` first. Runs until killed.
+pub(crate) fn minimal_server(body: String) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| e.to_string())?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        println!("listening on http://{addr}");
+        let body = Bytes::from(body);
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let body = body.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let body = body.clone();
+                        async move {
+                            // Read the request body, as the mock does.
+                            let _ = req.into_body().collect().await;
+                            let mut response = hyper::Response::new(Full::new(body));
+                            response.headers_mut().insert(
+                                hyper::header::CONTENT_TYPE,
+                                hyper::header::HeaderValue::from_static("application/json"),
+                            );
+                            Ok::<_, Infallible>(response)
+                        }
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    })
+}
+
+/// The raw bytes of one status request for `reference`.
+fn status_request(reference: &str) -> Vec<u8> {
+    let body = format!(
+        r#"{{"transref":"{reference}","clientid":"{}"}}"#,
+        qosic_mock::DEFAULT_MTN_CLIENT_ID
+    );
+    let auth = Credentials::new(qosic_mock::DEFAULT_LOGIN, qosic_mock::DEFAULT_PASSWORD)
+        .authorization()
+        .expose()
+        .to_owned();
+    format!(
+        "POST /QosicBridge/user/gettransactionstatus HTTP/1.1\r\nhost: 127.0.0.1\r\n\
+         authorization: {auth}\r\ncontent-type: application/json\r\naccept: application/json\r\n\
+         content-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Reads one HTTP/1.1 answer (head + `Content-Length` body) into `buf`; returns its status.
+async fn read_answer(stream: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> Result<u16, String> {
+    buf.clear();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = std::str::from_utf8(&buf[..end]).map_err(|e| e.to_string())?;
+            let status: u16 = head
+                .get(9..12)
+                .and_then(|s| s.parse().ok())
+                .ok_or("bad status line")?;
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse().ok())?
+                })
+                .ok_or("no content-length")?;
+            let total = end + 4 + length;
+            while buf.len() < total {
+                let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
+                if n == 0 {
+                    return Err("connection closed mid-answer".into());
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            if buf.len() > total {
+                return Err("more bytes than one answer (no pipelining here)".into());
+            }
+            return Ok(status);
+        }
+        let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("connection closed".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Status requests per second served at `addr` by `connections` keep-alive connections
+/// over `duration` (after a short warm-up).
+async fn load(
+    addr: SocketAddr,
+    request: Arc<Vec<u8>>,
+    connections: usize,
+    duration: Duration,
+) -> Result<f64, String> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let counting = Arc::new(AtomicBool::new(false));
+    let served = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (stop, counting, served, request) = (
+            Arc::clone(&stop),
+            Arc::clone(&counting),
+            Arc::clone(&served),
+            Arc::clone(&request),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut stream = tokio::net::TcpStream::connect(addr)
+                .await
+                .map_err(|e| e.to_string())?;
+            stream.set_nodelay(true).map_err(|e| e.to_string())?;
+            let mut buf = Vec::with_capacity(4096);
+            while !stop.load(Ordering::Relaxed) {
+                stream
+                    .write_all(&request)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let status = read_answer(&mut stream, &mut buf).await?;
+                if status != 200 {
+                    return Err(format!("answered {status}"));
+                }
+                if counting.load(Ordering::Relaxed) {
+                    served.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Ok::<(), String>(())
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    counting.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    tokio::time::sleep(duration).await;
+    let count = served.load(Ordering::Relaxed);
+    let elapsed = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        t.await.map_err(|e| e.to_string())??;
+    }
+    Ok(count as f64 / elapsed.as_secs_f64())
+}
+
+fn addr_of(url: &str) -> Result<SocketAddr, String> {
+    url.trim_start_matches("http://")
+        .parse()
+        .map_err(|_| format!("not a loopback address: {url}"))
+}
+
+pub(crate) async fn run(mock_bin: &Path, quick: bool, rounds: usize) -> Row {
+    const NAME: &str = "Mock under load: qosic-mock / minimal hyper, status req/s";
+    const GOAL: &str = ">= 0.7";
+    match measure(mock_bin, quick, rounds).await {
+        Ok(row) => row,
+        Err(e) => Row::unavailable(4, NAME, GOAL, &e),
+    }
+}
+
+async fn measure(mock_bin: &Path, quick: bool, rounds: usize) -> Result<Row, String> {
+    let mock = Server::spawn(mock_bin, &[])?;
+    // A confirmed payment whose status the load asks for; its answer is what the minimal
+    // server will send.
+    let http = reqwest::Client::new();
+    let auth = Credentials::new(qosic_mock::DEFAULT_LOGIN, qosic_mock::DEFAULT_PASSWORD);
+    let post = |path: &str, body: String| {
+        http.post(format!("{}{path}", mock.url))
+            .header("authorization", auth.authorization().expose())
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let reference = "LOAD000001";
+    post(
+        "/QosicBridge/user/requestpayment",
+        format!(r#"{{"msisdn":"22997000100","amount":"1000","transref":"{reference}","clientid":"MTN_CLIENT"}}"#),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let answer = post(
+        "/QosicBridge/user/gettransactionstatus",
+        format!(r#"{{"transref":"{reference}","clientid":"MTN_CLIENT"}}"#),
+    )
+    .await
+    .map_err(|e| e.to_string())?
+    .text()
+    .await
+    .map_err(|e| e.to_string())?;
+    if !answer.contains(r#""responsecode":"00""#) {
+        return Err(format!(
+            "the mock did not confirm the load's payment: {answer}"
+        ));
+    }
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let minimal = Server::spawn(&exe, &["__minimal-server", &answer])?;
+    let request = Arc::new(status_request(reference));
+    let (mock_addr, minimal_addr) = (addr_of(&mock.url)?, addr_of(&minimal.url)?);
+    let connections = 32;
+    let duration = if quick {
+        Duration::from_millis(700)
+    } else {
+        Duration::from_secs(2)
+    };
+    let (mut m, mut h, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let (mut a, mut b) = (0.0, 0.0);
+        for turn in 0..2 {
+            if (round + turn) % 2 == 0 {
+                a = load(mock_addr, Arc::clone(&request), connections, duration).await?;
+            } else {
+                b = load(minimal_addr, Arc::clone(&request), connections, duration).await?;
+            }
+        }
+        m.push(a);
+        h.push(b);
+        ratio.push(a / b);
+    }
+    let r = median(&ratio);
+    let journal = crate::common::rss_bytes(&mock.pid().to_string()).unwrap_or(0);
+    Ok(Row {
+        number: 4,
+        name: "Mock under load: qosic-mock / minimal hyper, status req/s",
+        figure: format!("{r:.3}"),
+        goal: ">= 0.7",
+        pass: Some(r >= 0.7),
+        details: vec![format!(
+            "{connections} keep-alive connections, {:.1} s x {rounds} rounds: qosic-mock {:.0} req/s, minimal hyper {:.0} req/s (medians); ratios {}; mock resident set after: {:.1} MiB",
+            duration.as_secs_f64(),
+            median(&m),
+            median(&h),
+            ratio.iter().map(|x| format!("{x:.3}")).collect::<Vec<_>>().join(" "),
+            journal as f64 / 1048576.0
+        )],
+    })
+}

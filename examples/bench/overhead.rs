@@ -1,0 +1,227 @@
+//! Benchmark 1, SDK overhead against the limit: MTN pay flows per second through the SDK
+//! (`Client::pay` on `HttpTransport`) divided by the same two HTTP requests made with bare
+//! reqwest and hand-written JSON, against the same qosic-mock process, in interleaved rounds.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use qosic_core::Credentials;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+
+use crate::common::{cpu_time, median, sdk_client, Row, AT_ONCE};
+use crate::flows::{self, approving_phone};
+
+/// The limit: a reqwest client with the same settings that matter (HTTP/1.1, keep-alive),
+/// JSON written by `format!`, the answer checked by a substring search.
+#[derive(Clone)]
+pub(crate) struct Bare {
+    client: reqwest::Client,
+    payment_url: Arc<str>,
+    status_url: Arc<str>,
+    reset_url: Arc<str>,
+    authorization: Arc<str>,
+}
+
+static NEXT_REF: AtomicU64 = AtomicU64::new(0);
+
+impl Bare {
+    pub(crate) fn new(base_url: &str) -> Result<Bare, String> {
+        let client = reqwest::Client::builder()
+            .http1_only()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let credentials = Credentials::new(qosic_mock::DEFAULT_LOGIN, qosic_mock::DEFAULT_PASSWORD);
+        Ok(Bare {
+            client,
+            payment_url: format!("{base_url}/QosicBridge/user/requestpayment").into(),
+            status_url: format!("{base_url}/QosicBridge/user/gettransactionstatus").into(),
+            reset_url: format!("{base_url}/__admin/reset").into(),
+            authorization: credentials.authorization().expose().into(),
+        })
+    }
+
+    /// Forgets the mock's transactions and journal, so that every measurement starts equal.
+    pub(crate) async fn reset_mock(&self) -> Result<(), String> {
+        let r = self
+            .client
+            .post(&*self.reset_url)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if r.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("POST /__admin/reset answered {}", r.status()))
+        }
+    }
+
+    async fn post(&self, url: &str, body: String) -> Result<(u16, bytes::Bytes), String> {
+        let r = self
+            .client
+            .post(url)
+            .header(AUTHORIZATION, &*self.authorization)
+            .header(CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = r.status().as_u16();
+        let body = r.bytes().await.map_err(|e| e.to_string())?;
+        Ok((status, body))
+    }
+
+    /// One flow: the payment request (202 expected), then one status check (`00` expected).
+    pub(crate) async fn flow(&self, phone: &str) -> Result<(), String> {
+        let reference = format!("BARE{:016}", NEXT_REF.fetch_add(1, Ordering::Relaxed));
+        let (status, _) = self
+            .post(
+                &self.payment_url,
+                format!(
+                    r#"{{"msisdn":"{phone}","amount":"1000","firstname":"Ada","lastname":"Lovelace","transref":"{reference}","clientid":"{}"}}"#,
+                    qosic_mock::DEFAULT_MTN_CLIENT_ID
+                ),
+            )
+            .await?;
+        if status != 202 {
+            return Err(format!("payment answered {status}"));
+        }
+        let (status, body) = self
+            .post(
+                &self.status_url,
+                format!(
+                    r#"{{"transref":"{reference}","clientid":"{}"}}"#,
+                    qosic_mock::DEFAULT_MTN_CLIENT_ID
+                ),
+            )
+            .await?;
+        let confirmed = memchr_find(&body, br#""responsecode":"00""#);
+        if status != 200 || !confirmed {
+            return Err(format!("status answered {status}"));
+        }
+        Ok(())
+    }
+
+    /// `flows` bare flows, `concurrency` at a time; returns flows per second.
+    pub(crate) async fn run(&self, flows: usize, concurrency: usize) -> Result<f64, String> {
+        let next = Arc::new(AtomicUsize::new(0));
+        let started = Instant::now();
+        let mut workers = Vec::new();
+        for _ in 0..concurrency.clamp(1, flows.max(1)) {
+            let bare = self.clone();
+            let next = Arc::clone(&next);
+            workers.push(tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= flows {
+                        return Ok::<(), String>(());
+                    }
+                    bare.flow(&approving_phone(i)).await?;
+                }
+            }));
+        }
+        for worker in workers {
+            worker.await.map_err(|e| e.to_string())??;
+        }
+        Ok(flows as f64 / started.elapsed().as_secs_f64())
+    }
+}
+
+fn memchr_find(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Per round (alternating which goes first): SDK flows/s, bare flows/s, their ratio, and
+/// this process's CPU time per flow (µs) for each.
+#[derive(Debug, Default)]
+struct Rounds {
+    sdk: Vec<f64>,
+    bare: Vec<f64>,
+    ratio: Vec<f64>,
+    sdk_cpu_us: Vec<f64>,
+    bare_cpu_us: Vec<f64>,
+}
+
+fn cpu_us() -> f64 {
+    cpu_time("self").unwrap_or_default().as_secs_f64() * 1e6
+}
+
+/// SDK / bare flows per second at `concurrency`, in interleaved rounds.
+async fn ratios(
+    base_url: &str,
+    flows: usize,
+    concurrency: usize,
+    rounds: usize,
+) -> Result<Rounds, String> {
+    let bare = Bare::new(base_url)?;
+    let sdk = sdk_client(base_url, AT_ONCE, Duration::from_secs(10))?;
+    // Warm both: connections, allocator, the mock's code paths.
+    bare.run(200, concurrency).await?;
+    let warm = flows::run(&sdk, 200, concurrency, 0).await;
+    if warm.failures > 0 {
+        return Err(warm.first_failure.unwrap_or_default());
+    }
+    let mut out = Rounds::default();
+    for round in 0..rounds {
+        let mut s = 0.0;
+        let mut b = 0.0;
+        for turn in 0..2 {
+            bare.reset_mock().await?;
+            let cpu = cpu_us();
+            if (round + turn) % 2 == 0 {
+                b = bare.run(flows, concurrency).await?;
+                out.bare_cpu_us.push((cpu_us() - cpu) / flows as f64);
+            } else {
+                let report = flows::run(&sdk, flows, concurrency, 0).await;
+                if report.failures > 0 {
+                    return Err(report.first_failure.unwrap_or_default());
+                }
+                s = report.flows_per_sec();
+                out.sdk_cpu_us.push((cpu_us() - cpu) / flows as f64);
+            }
+        }
+        out.sdk.push(s);
+        out.bare.push(b);
+        out.ratio.push(s / b);
+    }
+    Ok(out)
+}
+
+fn describe(label: &str, flows: usize, rounds: usize, r: &Rounds) -> String {
+    format!(
+        "{label}, {flows} flows x {rounds} rounds: SDK {:.0} flows/s, bare {:.0} flows/s, ratio {:.3} (medians; ratios {}); CPU of this process per flow: SDK {:.0} us, bare {:.0} us",
+        median(&r.sdk),
+        median(&r.bare),
+        median(&r.ratio),
+        r.ratio.iter().map(|x| format!("{x:.3}")).collect::<Vec<_>>().join(" "),
+        median(&r.sdk_cpu_us),
+        median(&r.bare_cpu_us),
+    )
+}
+
+pub(crate) async fn run(base_url: &str, quick: bool, rounds: usize) -> Row {
+    const NAME: &str = "SDK overhead: SDK / bare reqwest flows/s";
+    const GOAL: &str = ">= 0.9";
+    let (seq_flows, par_flows) = if quick { (300, 1000) } else { (2000, 6000) };
+    let sequential = match ratios(base_url, seq_flows, 1, rounds).await {
+        Ok(r) => r,
+        Err(e) => return Row::unavailable(1, NAME, GOAL, &e),
+    };
+    let concurrent = match ratios(base_url, par_flows, 32, rounds).await {
+        Ok(r) => r,
+        Err(e) => return Row::unavailable(1, NAME, GOAL, &e),
+    };
+    let (seq, par) = (median(&sequential.ratio), median(&concurrent.ratio));
+    Row {
+        number: 1,
+        name: NAME,
+        figure: format!("{seq:.3} sequential; {par:.3} at concurrency 32"),
+        goal: GOAL,
+        pass: Some(seq >= 0.9 && par >= 0.9),
+        details: vec![
+            describe("sequential", seq_flows, rounds, &sequential),
+            describe("concurrency 32", par_flows, rounds, &concurrent),
+        ],
+    }
+}
