@@ -128,6 +128,42 @@ impl Bare {
     }
 }
 
+/// The bare client as the SDK's transport: splits the overhead between the client and
+/// carriers (qosic-core, qosic-carriers-bj) and `HttpTransport` (qosic-http).
+#[async_trait::async_trait]
+impl qosic_core::Transport for Bare {
+    async fn send(
+        &self,
+        request: qosic_core::ApiRequest,
+    ) -> Result<qosic_core::ApiResponse, qosic_core::TransportError> {
+        let fail = |e: reqwest::Error| {
+            qosic_core::TransportError::new(
+                qosic_core::TransportErrorKind::Other,
+                qosic_core::Delivery::MaybeSent,
+            )
+            .with_source(e)
+        };
+        let r = self
+            .client
+            .post(request.url())
+            .header(AUTHORIZATION, &*self.authorization)
+            .header(CONTENT_TYPE, "application/json")
+            .body(request.body().to_vec())
+            .send()
+            .await
+            .map_err(fail)?;
+        let status = r.status().as_u16();
+        let body = r.bytes().await.map_err(fail)?;
+        Ok(qosic_core::ApiResponse::new(status, body.to_vec()))
+    }
+}
+
+impl std::fmt::Debug for Bare {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bare").finish_non_exhaustive()
+    }
+}
+
 fn memchr_find(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -139,6 +175,8 @@ struct Rounds {
     sdk: Vec<f64>,
     bare: Vec<f64>,
     ratio: Vec<f64>,
+    /// The SDK on a bare-reqwest transport, divided by bare.
+    core_ratio: Vec<f64>,
     sdk_cpu_us: Vec<f64>,
     bare_cpu_us: Vec<f64>,
 }
@@ -156,6 +194,11 @@ async fn ratios(
 ) -> Result<Rounds, String> {
     let bare = Bare::new(base_url)?;
     let sdk = sdk_client(base_url, AT_ONCE, Duration::from_secs(10))?;
+    let polling = qosic_core::PollingPolicy::unbounded(AT_ONCE, Duration::from_secs(10))
+        .map_err(|e| e.to_string())?;
+    let core = crate::common::mock_target(base_url)
+        .client(bare.clone(), polling)
+        .map_err(|e| e.to_string())?;
     // Warm both: connections, allocator, the mock's code paths.
     bare.run(200, concurrency).await?;
     let warm = flows::run(&sdk, 200, concurrency, 0).await;
@@ -164,39 +207,50 @@ async fn ratios(
     }
     let mut out = Rounds::default();
     for round in 0..rounds {
-        let mut s = 0.0;
-        let mut b = 0.0;
-        for turn in 0..2 {
+        let (mut s, mut b, mut c) = (0.0, 0.0, 0.0);
+        for turn in 0..3 {
             bare.reset_mock().await?;
             let cpu = cpu_us();
-            if (round + turn) % 2 == 0 {
-                b = bare.run(flows, concurrency).await?;
-                out.bare_cpu_us.push((cpu_us() - cpu) / flows as f64);
-            } else {
-                let report = flows::run(&sdk, flows, concurrency, 0).await;
-                if report.failures > 0 {
-                    return Err(report.first_failure.unwrap_or_default());
+            match (round + turn) % 3 {
+                0 => {
+                    b = bare.run(flows, concurrency).await?;
+                    out.bare_cpu_us.push((cpu_us() - cpu) / flows as f64);
                 }
-                s = report.flows_per_sec();
-                out.sdk_cpu_us.push((cpu_us() - cpu) / flows as f64);
+                1 => {
+                    let report = flows::run(&sdk, flows, concurrency, 0).await;
+                    if report.failures > 0 {
+                        return Err(report.first_failure.unwrap_or_default());
+                    }
+                    s = report.flows_per_sec();
+                    out.sdk_cpu_us.push((cpu_us() - cpu) / flows as f64);
+                }
+                _ => {
+                    let report = flows::run(&core, flows, concurrency, 0).await;
+                    if report.failures > 0 {
+                        return Err(report.first_failure.unwrap_or_default());
+                    }
+                    c = report.flows_per_sec();
+                }
             }
         }
         out.sdk.push(s);
         out.bare.push(b);
         out.ratio.push(s / b);
+        out.core_ratio.push(c / b);
     }
     Ok(out)
 }
 
 fn describe(label: &str, flows: usize, rounds: usize, r: &Rounds) -> String {
     format!(
-        "{label}, {flows} flows x {rounds} rounds: SDK {:.0} flows/s, bare {:.0} flows/s, ratio {:.3} (medians; ratios {}); CPU of this process per flow: SDK {:.0} us, bare {:.0} us",
+        "{label}, {flows} flows x {rounds} rounds: SDK {:.0} flows/s, bare {:.0} flows/s, ratio {:.3} (medians; ratios {}); CPU of this process per flow: SDK {:.0} us, bare {:.0} us; the SDK on a bare-reqwest Transport (qosic-http left out): ratio {:.3}",
         median(&r.sdk),
         median(&r.bare),
         median(&r.ratio),
         r.ratio.iter().map(|x| format!("{x:.3}")).collect::<Vec<_>>().join(" "),
         median(&r.sdk_cpu_us),
         median(&r.bare_cpu_us),
+        median(&r.core_ratio),
     )
 }
 
