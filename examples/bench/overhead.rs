@@ -257,7 +257,7 @@ fn describe(label: &str, flows: usize, rounds: usize, r: &Rounds) -> String {
 pub(crate) async fn run(base_url: &str, quick: bool, rounds: usize) -> Row {
     const NAME: &str = "SDK overhead: SDK / bare reqwest flows/s";
     const GOAL: &str = ">= 0.9";
-    let (seq_flows, par_flows) = if quick { (300, 1000) } else { (2000, 6000) };
+    let (seq_flows, par_flows) = if quick { (300, 1000) } else { (4000, 20000) };
     let sequential = match ratios(base_url, seq_flows, 1, rounds).await {
         Ok(r) => r,
         Err(e) => return Row::unavailable(1, NAME, GOAL, &e),
