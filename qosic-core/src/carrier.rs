@@ -177,14 +177,16 @@ impl fmt::Debug for References {
     }
 }
 
-fn base36(mut n: u64, width: usize) -> String {
+/// Appends the last `width` base-36 digits of `n` to `out`.
+fn push_base36(out: &mut String, mut n: u64, width: usize) {
     const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    let mut out = vec![b'0'; width];
-    for slot in out.iter_mut().rev() {
+    let mut digits = [b'0'; 16];
+    let width = width.min(digits.len());
+    for slot in digits[..width].iter_mut().rev() {
         *slot = DIGITS[(n % 36) as usize];
         n /= 36;
     }
-    String::from_utf8(out).unwrap_or_default()
+    out.extend(digits[..width].iter().map(|&d| char::from(d)));
 }
 
 /// `Q` + 8 base-36 digits of milliseconds + 3 of a process counter + 8 of randomness.
@@ -203,12 +205,13 @@ fn default_reference() -> String {
     hasher.write_u128(now.as_nanos());
     hasher.write_u32(std::process::id());
     let millis = now.as_millis() as u64 % 36u64.pow(8);
-    format!(
-        "Q{}{}{}",
-        base36(millis, 8),
-        base36(count % 36u64.pow(3), 3),
-        base36(hasher.finish(), 8)
-    )
+    // One allocation: this runs for every payment.
+    let mut reference = String::with_capacity(20);
+    reference.push('Q');
+    push_base36(&mut reference, millis, 8);
+    push_base36(&mut reference, count % 36u64.pow(3), 3);
+    push_base36(&mut reference, hasher.finish(), 8);
+    reference
 }
 
 /// A payment or deposit, validated, as the carrier turns it into a request body.
