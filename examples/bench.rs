@@ -250,7 +250,10 @@ fn main() -> ExitCode {
     let _ = rustls::crypto::ring::default_provider().install_default();
     println!("machine: {}", machine());
     let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
-    println!("command: cargo xtask bench {command}");
+    println!(
+        "command: {}",
+        format!("cargo xtask bench {command}").trim_end()
+    );
     match run(&args) {
         Ok(mut rows) => {
             rows.sort_by_key(|r| r.number);
