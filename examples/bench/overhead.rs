@@ -7,13 +7,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use qosic_core::Credentials;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 
 use crate::common::{cpu_time, median, sdk_client, Row, AT_ONCE};
 use crate::flows::{self, approving_phone};
 
 /// The limit: a reqwest client with the same settings that matter (HTTP/1.1, keep-alive),
-/// JSON written by `format!`, the answer checked by a substring search.
+/// sending the same bytes as the SDK (the same headers, JSON written by `format!`), the
+/// answer checked by a substring search.
 #[derive(Clone)]
 pub(crate) struct Bare {
     client: reqwest::Client,
@@ -29,6 +30,7 @@ impl Bare {
     pub(crate) fn new(base_url: &str) -> Result<Bare, String> {
         let client = reqwest::Client::builder()
             .http1_only()
+            .user_agent(qosic_http::DEFAULT_USER_AGENT)
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| e.to_string())?;
@@ -63,6 +65,7 @@ impl Bare {
             .post(url)
             .header(AUTHORIZATION, &*self.authorization)
             .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json")
             .body(body)
             .send()
             .await
@@ -148,6 +151,7 @@ impl qosic_core::Transport for Bare {
             .post(request.url())
             .header(AUTHORIZATION, &*self.authorization)
             .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json")
             .body(request.body().to_vec())
             .send()
             .await
