@@ -626,6 +626,32 @@ impl Shared {
         Ok(phone)
     }
 
+    /// What payments and deposits check before moving money: the number, a fresh reference,
+    /// and a subscriber who has an account and does not make the server fail. `Ok` is how the
+    /// subscriber behaves; `Err` is the answer that refuses the request.
+    fn admit(
+        &self,
+        state: &State,
+        endpoint: Endpoint,
+        body: &Map<String, Value>,
+        reference: &str,
+    ) -> Result<Subscriber, Reply> {
+        let phone = self.phone(body, endpoint, reference)?;
+        if state.transactions.contains_key(reference) {
+            return Err(duplicate(reference));
+        }
+        let behaviour = state
+            .subscribers
+            .get(&phone.key())
+            .copied()
+            .unwrap_or_else(|| Subscriber::magic(phone.last_two()));
+        match behaviour.outcome {
+            Outcome::NoAccount => Err(no_account(reference)),
+            Outcome::ServerError => Err(server_error("the carrier failed to process the request")),
+            _ => Ok(behaviour),
+        }
+    }
+
     fn payment(
         &self,
         state: &mut State,
@@ -640,25 +666,10 @@ impl Shared {
                 Some(_) => return Err(format!("{name} must be a string")),
             }
         }
-        let phone = match self.phone(body, endpoint, reference) {
-            Ok(p) => p,
+        let behaviour = match self.admit(state, endpoint, body, reference) {
+            Ok(admitted) => admitted,
             Err(reply) => return Ok(reply),
         };
-        if state.transactions.contains_key(reference) {
-            return Ok(duplicate(reference));
-        }
-        let behaviour = state
-            .subscribers
-            .get(&phone.key())
-            .copied()
-            .unwrap_or_else(|| Subscriber::magic(phone.last_two()));
-        match behaviour.outcome {
-            Outcome::NoAccount => return Ok(no_account(reference)),
-            Outcome::ServerError => {
-                return Ok(server_error("the carrier failed to process the request"))
-            }
-            _ => {}
-        }
         let service_ref = next_service_ref(state);
         let mut tx = Transaction {
             view: TransactionView {
@@ -769,25 +780,10 @@ impl Shared {
     ) -> Result<Reply, String> {
         let reference = transref(body)?;
         let amount = amount(body)?;
-        let phone = match self.phone(body, endpoint, reference) {
-            Ok(p) => p,
+        let behaviour = match self.admit(state, endpoint, body, reference) {
+            Ok(admitted) => admitted,
             Err(reply) => return Ok(reply),
         };
-        if state.transactions.contains_key(reference) {
-            return Ok(duplicate(reference));
-        }
-        let behaviour = state
-            .subscribers
-            .get(&phone.key())
-            .copied()
-            .unwrap_or_else(|| Subscriber::magic(phone.last_two()));
-        match behaviour.outcome {
-            Outcome::NoAccount => return Ok(no_account(reference)),
-            Outcome::ServerError => {
-                return Ok(server_error("the carrier failed to process the request"))
-            }
-            _ => {}
-        }
         let service_ref = next_service_ref(state);
         let code = if endpoint.carrier() == Carrier::Moov {
             "0"
