@@ -140,8 +140,7 @@ impl Outcome {
 
     /// What is needed to check this transaction again later.
     pub fn lookup(&self) -> crate::Lookup {
-        let mut lookup = crate::Lookup::new(self.reference.as_str(), self.phone.international())
-            .carrier(&*self.carrier);
+        let mut lookup = crate::Lookup::new(&self.reference, &self.phone).carrier(&*self.carrier);
         if let Some(service_ref) = &self.service_ref {
             lookup = lookup.operator_ref(service_ref);
         }

@@ -198,6 +198,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn parsed_values_can_be_passed_back_in() {
+        let phone = crate::Msisdn::parse("+229 97 12 34 56").unwrap();
+        let reference = crate::TransactionRef::new("ORDER-1").unwrap();
+        assert_eq!(PaymentRequest::new(&phone, 1).phone, "22997123456");
+        let lookup = Lookup::new(&reference, phone);
+        assert_eq!(
+            (lookup.reference.as_str(), lookup.phone.as_str()),
+            ("ORDER-1", "22997123456")
+        );
+    }
+
+    #[test]
     fn debug_masks_phones() {
         let shown = format!(
             "{:?} {:?} {:?}",

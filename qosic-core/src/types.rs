@@ -226,6 +226,20 @@ impl fmt::Debug for Msisdn {
     }
 }
 
+/// The international form (`22997000000`), so a parsed number can go where a `String` is
+/// taken, e.g. `PaymentRequest::new(&phone, 1000)`.
+impl From<&Msisdn> for String {
+    fn from(phone: &Msisdn) -> String {
+        phone.international()
+    }
+}
+
+impl From<Msisdn> for String {
+    fn from(phone: Msisdn) -> String {
+        phone.international()
+    }
+}
+
 impl FromStr for Msisdn {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -338,6 +352,18 @@ impl FromStr for TransactionRef {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         TransactionRef::new(s)
+    }
+}
+
+impl From<&TransactionRef> for String {
+    fn from(reference: &TransactionRef) -> String {
+        reference.0.clone()
+    }
+}
+
+impl From<TransactionRef> for String {
+    fn from(reference: TransactionRef) -> String {
+        reference.0
     }
 }
 
