@@ -4,6 +4,9 @@
 //! been sent, or was answered; every error raised after a request may have left carries the
 //! transaction reference ([`Error::reference`]), so nothing is lost.
 
+use std::error::Error as StdError;
+use std::fmt;
+
 use crate::carrier::Operation;
 use crate::transport::{Delivery, TransportError};
 use crate::types::TransactionRef;
@@ -13,11 +16,10 @@ use crate::types::TransactionRef;
 /// The first six variants are the Python SDK's errors, kept by name.
 /// Messages are lowercase, name the field at fault and never contain a secret or a full phone
 /// number.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// QosIc failed (HTTP 5xx) or sent an answer that cannot be read. Answered.
-    #[error("qosic server error{}: {reason}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
     ServerError {
         /// The HTTP status, when there was one.
         status: Option<u16>,
@@ -27,7 +29,6 @@ pub enum Error {
         reference: Option<TransactionRef>,
     },
     /// The number has no mobile-money account (HTTP 417). Answered.
-    #[error("user account not found: {phone} has no mobile-money account")]
     UserAccountNotFound {
         /// The masked phone number.
         phone: String,
@@ -35,7 +36,6 @@ pub enum Error {
         reference: Option<TransactionRef>,
     },
     /// No configured carrier serves the number. Not sent.
-    #[error("provider not found: no configured carrier serves {phone} (configured: {configured}); name the carrier if the number was ported")]
     ProviderNotFound {
         /// The masked phone number.
         phone: String,
@@ -43,13 +43,11 @@ pub enum Error {
         configured: String,
     },
     /// The phone number is not valid. Not sent.
-    #[error("invalid phone number: expected {expected}")]
     InvalidPhoneNumber {
         /// The form that was expected.
         expected: String,
     },
     /// QosIc does not know the carrier's client id (HTTP 404, code `-2`). Answered.
-    #[error("invalid client id for {carrier}: qosic does not know it (check the client id issued for this carrier)")]
     InvalidClientId {
         /// The carrier whose client id was refused.
         carrier: String,
@@ -57,13 +55,11 @@ pub enum Error {
         reference: Option<TransactionRef>,
     },
     /// QosIc refused the login and password (HTTP 401). Answered.
-    #[error("invalid credentials: qosic refused the api login and password (HTTP 401)")]
     InvalidCredentials {
         /// The transaction reference.
         reference: Option<TransactionRef>,
     },
     /// An argument is not valid. Not sent.
-    #[error("invalid {field}: expected {expected}")]
     InvalidArgument {
         /// The argument's name, e.g. `amount` or `reference`.
         field: &'static str,
@@ -71,7 +67,6 @@ pub enum Error {
         expected: String,
     },
     /// The carrier has no such operation (MOOV has no refund, for example). Not sent.
-    #[error("{carrier} does not support the {operation} operation")]
     Unsupported {
         /// The carrier's name.
         carrier: String,
@@ -79,7 +74,6 @@ pub enum Error {
         operation: Operation,
     },
     /// QosIc refused the request (HTTP 4xx other than 401, 404 with `-2` and 417). Answered.
-    #[error("qosic refused the {operation} (HTTP {status}{}): {message}", code.as_deref().map(|c| format!(", code {c}")).unwrap_or_default())]
     Rejected {
         /// The operation.
         operation: Operation,
@@ -94,18 +88,25 @@ pub enum Error {
     },
     /// No complete answer came back. [`TransportError::delivery`] says whether the request may
     /// have reached QosIc.
-    #[error("{operation} request {}{}", source.delivery(), reference.as_ref().map(|r| format!(" (reference {r})")).unwrap_or_default())]
     Transport {
         /// The operation.
         operation: Operation,
         /// The transaction reference.
         reference: Option<TransactionRef>,
-        /// What the transport reported.
-        #[source]
+        /// What the transport reported; its text is part of this error's message, and
+        /// [`std::error::Error::source`] skips to its own cause, so a printed chain does not
+        /// repeat itself.
         source: TransportError,
     },
+    /// The transport could not be set up (a certificate, TLS roots, the HTTP client): a
+    /// `qosic_http::Error` converted by `?`. Not sent.
+    Setup {
+        /// What could not be set up, e.g. `the HTTP transport`.
+        what: &'static str,
+        /// Why; its text is part of this error's message.
+        source: Box<dyn StdError + Send + Sync + 'static>,
+    },
     /// The client or a carrier is misconfigured. Not sent.
-    #[error("invalid configuration of {field}: expected {expected}")]
     Config {
         /// The setting at fault, e.g. `base_url` or `QOSIC_LOGIN`.
         field: &'static str,
@@ -114,7 +115,107 @@ pub enum Error {
     },
 }
 
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::ServerError { status, reason, .. } => {
+                f.write_str("qosic server error")?;
+                if let Some(status) = status {
+                    write!(f, " (HTTP {status})")?;
+                }
+                write!(f, ": {reason}")
+            }
+            Error::UserAccountNotFound { phone, .. } => {
+                write!(
+                    f,
+                    "user account not found: {phone} has no mobile-money account"
+                )
+            }
+            Error::ProviderNotFound { phone, configured } => write!(
+                f,
+                "provider not found: no configured carrier serves {phone} (configured: \
+                 {configured}); name the carrier if the number was ported"
+            ),
+            Error::InvalidPhoneNumber { expected } => {
+                write!(f, "invalid phone number: expected {expected}")
+            }
+            Error::InvalidClientId { carrier, .. } => write!(
+                f,
+                "invalid client id for {carrier}: qosic does not know it (check the client id \
+                 issued for this carrier)"
+            ),
+            Error::InvalidCredentials { .. } => f.write_str(
+                "invalid credentials: qosic refused the api login and password (HTTP 401)",
+            ),
+            Error::InvalidArgument { field, expected } => {
+                write!(f, "invalid {field}: expected {expected}")
+            }
+            Error::Unsupported { carrier, operation } => {
+                write!(f, "{carrier} does not support the {operation} operation")
+            }
+            Error::Rejected {
+                operation,
+                status,
+                code,
+                message,
+                ..
+            } => {
+                write!(f, "qosic refused the {operation} (HTTP {status}")?;
+                if let Some(code) = code {
+                    write!(f, ", code {code}")?;
+                }
+                write!(f, "): {message}")
+            }
+            Error::Transport {
+                operation,
+                reference,
+                source,
+            } => {
+                write!(f, "{operation} request {}", source.delivery())?;
+                if let Some(reference) = reference {
+                    write!(f, " (reference {reference})")?;
+                }
+                write!(f, ": {}", source.reason())
+            }
+            Error::Setup { what, source } => write!(f, "could not set up {what}: {source}"),
+            Error::Config { field, expected } => {
+                write!(f, "invalid configuration of {field}: expected {expected}")
+            }
+        }
+    }
+}
+
+impl StdError for Error {
+    /// The cause below the one this error's message already names: for
+    /// [`Error::Transport`], the transport's own source (an I/O, TLS or HTTP library error);
+    /// for [`Error::Setup`], the source of the setup error. So `{:#}`-style printing of the
+    /// chain (anyhow, eyre) never says the same thing twice.
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Error::Transport { source, .. } => source.source(),
+            Error::Setup { source, .. } => source.source(),
+            _ => None,
+        }
+    }
+}
+
 impl Error {
+    /// An [`Error::Setup`]: `what` could not be set up because of `source`.
+    pub fn setup(what: &'static str, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Error {
+        Error::Setup {
+            what,
+            source: source.into(),
+        }
+    }
+
+    /// The transport's error, for [`Error::Transport`].
+    pub fn transport_error(&self) -> Option<&TransportError> {
+        match self {
+            Error::Transport { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+
     pub(crate) fn invalid_phone(expected: impl Into<String>) -> Error {
         Error::InvalidPhoneNumber {
             expected: expected.into(),
@@ -146,6 +247,7 @@ impl Error {
             | Error::InvalidPhoneNumber { .. }
             | Error::InvalidArgument { .. }
             | Error::Unsupported { .. }
+            | Error::Setup { .. }
             | Error::Config { .. } => Delivery::NotSent,
             Error::Transport { source, .. } => source.delivery(),
             Error::ServerError { .. }
@@ -214,9 +316,41 @@ mod tests {
         assert!(err.is_outcome_unknown());
         assert_eq!(
             err.to_string(),
-            "payment request may have been sent (reference REF-0001)"
+            "payment request may have been sent (reference REF-0001): timed out"
         );
-        assert!(std::error::Error::source(&err).is_some());
+        assert!(err.transport_error().is_some());
+    }
+
+    #[test]
+    fn the_chain_never_repeats_itself() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "os says refused");
+        let err = Error::Transport {
+            operation: Operation::Status,
+            reference: None,
+            source: TransportError::new(TransportErrorKind::Connect, Delivery::NotSent)
+                .with_reason("connection refused by 127.0.0.1:9")
+                .with_source(io),
+        };
+        let mut chain = vec![err.to_string()];
+        let mut next = StdError::source(&err);
+        while let Some(e) = next {
+            chain.push(e.to_string());
+            next = e.source();
+        }
+        assert_eq!(
+            chain,
+            [
+                "status request not sent: connection refused by 127.0.0.1:9",
+                "os says refused"
+            ]
+        );
+        let setup = Error::setup("the HTTP transport", std::io::Error::other("no roots"));
+        assert_eq!(
+            setup.to_string(),
+            "could not set up the HTTP transport: no roots"
+        );
+        assert!(StdError::source(&setup).is_none());
+        assert_eq!(setup.delivery(), Delivery::NotSent);
     }
 
     #[test]

@@ -157,6 +157,7 @@ type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 pub struct TransportError {
     kind: TransportErrorKind,
     delivery: Delivery,
+    reason: Option<Box<str>>,
     source: Option<BoxError>,
 }
 
@@ -173,7 +174,24 @@ impl TransportError {
         TransportError {
             kind,
             delivery,
+            reason: None,
             source: None,
+        }
+    }
+
+    /// Says why, in plain words, with the fix when there is one: `connection refused by
+    /// 127.0.0.1:9 (is the server running, and is the base URL right?)`. Transports should set
+    /// it: it is what [`Error`](crate::Error) shows. Without it, the kind is shown.
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into().into_boxed_str());
+        self
+    }
+
+    /// Why, in plain words: the reason the transport gave, or else the kind.
+    pub fn reason(&self) -> std::borrow::Cow<'_, str> {
+        match &self.reason {
+            Some(reason) => std::borrow::Cow::Borrowed(reason),
+            None => std::borrow::Cow::Owned(self.kind.to_string()),
         }
     }
 
@@ -201,7 +219,7 @@ impl TransportError {
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (request {})", self.kind, self.delivery)
+        write!(f, "{} (request {})", self.reason(), self.delivery)
     }
 }
 
