@@ -179,11 +179,16 @@ pub(crate) fn read_answer(operation: Operation, response: &ApiResponse) -> Reply
         .as_ref()
         .is_some_and(|b| b.serviceref.as_deref() == Some("0"));
     // The fields move into the reply (no copies: this runs for every answer).
-    let (code, message, service_ref) = match body {
-        Some(b) => (b.code, b.message.or(b.comment), b.serviceref),
+    let (code, message, service_ref, comment, echoed_ref) = match body {
+        Some(b) => {
+            let message = b.message.or_else(|| b.comment.clone());
+            (b.code, message, b.serviceref, b.comment, b.transref)
+        }
         None => (
             None,
             (!response.body.is_empty()).then(|| excerpt(&response.body, 200)),
+            None,
+            None,
             None,
         ),
     };
@@ -216,6 +221,8 @@ pub(crate) fn read_answer(operation: Operation, response: &ApiResponse) -> Reply
         code,
         message,
         service_ref: service_ref.filter(|s| !s.is_empty()),
+        comment: comment.filter(|c| !c.is_empty()),
+        echoed_ref: echoed_ref.filter(|r| !r.is_empty()),
     }
 }
 

@@ -13,8 +13,15 @@ use crate::numbering::{benin_operator, Operator};
 /// A payment answers only once the customer has approved or declined (code `0` is success),
 /// so the transport's timeout must cover the customer's approval (`qosic-http` waits 80 s by
 /// default). QosIc has no refund for MOOV: [`Client::refund`](qosic_core::Client::refund)
-/// fails with [`Error::Unsupported`] before any I/O. Status checks send the operator's
-/// transaction id as `specialfield1` when the lookup has one.
+/// fails with [`Error::Unsupported`] before any I/O. Status checks
+/// (`gettransactionstatus2mv`) send the operator's transaction id as `specialfield1` when the
+/// lookup has one.
+///
+/// When a payment's answer is lost or cannot be read, the client checks the status of the
+/// same reference under the default [`PollingPolicy`] (a check every 10 s for 120 s), as for
+/// MTN: the payment may have gone through. [`Moov::with_polling`] changes the policy;
+/// [`Moov::without_polling`] turns the checks off (the outcome then stays unknown, with its
+/// reference, for the caller to check).
 ///
 /// ```
 /// let moov = qosic_carriers_bj::Moov::new("MOOV_CLIENT_ID")?;
@@ -35,14 +42,21 @@ impl Moov {
     pub fn new(client_id: impl AsRef<str>) -> Result<Moov, Error> {
         Ok(Moov {
             settings: Settings::new(client_id.as_ref())?,
-            polling: None,
+            polling: Some(PollingPolicy::default()),
         })
     }
 
-    /// Polls the status endpoint when a payment answers pending or its answer is lost
-    /// (by default MOOV payments are synchronous and not polled).
+    /// Checks the status under `policy` when a payment answers pending or its answer is lost
+    /// (default: [`PollingPolicy::default`]).
     pub fn with_polling(mut self, policy: PollingPolicy) -> Self {
         self.polling = Some(policy);
+        self
+    }
+
+    /// Never checks the status after a payment: an unknown or pending outcome is returned as
+    /// it is, with its reference, for the caller to check later.
+    pub fn without_polling(mut self) -> Self {
+        self.polling = None;
         self
     }
 }

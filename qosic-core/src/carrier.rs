@@ -239,12 +239,23 @@ pub struct LookupCall {
 }
 
 /// A request as the carrier shapes it: a path under the base URL and a JSON body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the body as text with phone numbers masked.
+#[derive(Clone, PartialEq, Eq)]
 pub struct WireRequest {
     /// The path, e.g. `/QosicBridge/user/requestpayment`.
     pub path: String,
     /// The JSON body.
     pub body: Vec<u8>,
+}
+
+impl fmt::Debug for WireRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WireRequest")
+            .field("path", &self.path)
+            .field("body", &crate::wire::masked_text(&self.body))
+            .finish()
+    }
 }
 
 /// What an answer means, as a carrier reads it.
@@ -284,6 +295,14 @@ pub struct Reply {
     pub message: Option<String>,
     /// The operator's reference (`serviceref`), when given.
     pub service_ref: Option<String>,
+    /// QosIc's `comment`: the reason of a decline, when given (`TRANSACTION DECLINED`).
+    pub comment: Option<String>,
+    /// The transaction reference the answer is about (`transref`), when it names one.
+    ///
+    /// The client compares it with the reference it sent: an answer about another
+    /// transaction never settles this one (its outcome stays unknown, and the client checks
+    /// the status of its own reference).
+    pub echoed_ref: Option<String>,
 }
 
 impl Reply {
@@ -294,6 +313,8 @@ impl Reply {
             code: None,
             message: None,
             service_ref: None,
+            comment: None,
+            echoed_ref: None,
         }
     }
 }

@@ -5,7 +5,22 @@
 //!
 //! - **No double charge.** A payment or deposit request is sent once; nothing here retries it.
 //!   References come fresh from the carrier's generator, and the client refuses a reference it
-//!   has already used for a payment or deposit.
+//!   has already sent a payment or deposit with. What that check covers: the last 100,000
+//!   references this `Client` (and its clones) sent, in this process. A reference is claimed
+//!   only once its request is built, and given back when the request certainly did not leave
+//!   ([`Delivery::NotSent`]: a refused connection, a DNS or TLS failure), so sending the same
+//!   order id again after such an error is safe. Across processes and restarts, use
+//!   references that are unique by construction (the default generator's are; QosIc itself
+//!   refuses a reused reference).
+//! - **An answer settles only its own payment.** An answer whose `transref` names another
+//!   transaction leaves the outcome unknown, and the client checks the status of its own
+//!   reference.
+//! - **The window is a deadline.** A call that waits returns within the payment request's
+//!   timeout, plus the polling window, plus [`WINDOW_GRACE`]: the last status check gets only
+//!   the time left in the window plus the grace.
+//! - **Phone numbers stay masked.** Texts from the server (messages, comments, body excerpts)
+//!   are masked ([`mask_numbers`]) before an outcome, an error or a
+//!   log line shows them.
 //! - **A timeout is not a failure.** After a lost answer the outcome is [`Status::Unknown`] and
 //!   the client checks the status of that same reference; when the polling window closes on a
 //!   pending payment the outcome is [`Status::Pending`].
@@ -27,15 +42,25 @@ use crate::error::Error;
 use crate::outcome::{Outcome, RawResponse, Status};
 use crate::request::{DepositRequest, Lookup, PaymentRequest};
 use crate::secret::{Credentials, Secret};
-use crate::transport::{ApiRequest, ApiResponse, Delivery, Transport};
+use crate::transport::{
+    ApiRequest, ApiResponse, Delivery, Transport, TransportError, TransportErrorKind,
+};
 use crate::types::{Amount, Country, Msisdn, Name, TransactionRef};
-use crate::wire::excerpt;
+use crate::wire::{excerpt, mask_numbers};
 
 /// QosIc's production base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.qosic.net";
 
 /// How many references of past payments and deposits a client remembers to refuse their reuse.
 const REMEMBERED_REFERENCES: usize = 100_000;
+
+/// How long a status check may run past the end of the polling window.
+///
+/// The polling window is a deadline for the whole wait: a status check that starts just
+/// before the window closes gets the time left plus this grace, not the transport's full
+/// timeout. So [`Client::pay`] returns within the payment request's timeout, plus the
+/// window, plus this grace, whatever the server does.
+pub const WINDOW_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A QosIc client: credentials, carriers, a transport and a base URL.
 ///
@@ -117,6 +142,15 @@ impl UsedReferences {
             }
         }
         true
+    }
+
+    /// Forgets `reference`, so that it can be claimed again.
+    fn release(&mut self, reference: &str) {
+        if self.set.remove(reference) {
+            if let Some(i) = self.order.iter().rposition(|r| r == reference) {
+                self.order.remove(i);
+            }
+        }
     }
 }
 
@@ -469,6 +503,7 @@ impl Client {
             amount: None,
             code: None,
             message: None,
+            comment: None,
             service_ref: call.operator_ref.clone(),
             raw: None,
             status_checks: 0,
@@ -601,30 +636,35 @@ impl Client {
                 ));
             }
         }
-        let reference = match reference {
+        let build = |reference: TransactionRef| -> Result<(MoneyCall, WireRequest), Error> {
+            let call = MoneyCall {
+                reference,
+                phone: phone.clone(),
+                amount,
+                first_name: first_name.clone(),
+                last_name: last_name.clone(),
+            };
+            // Building the wire request before any I/O makes unsupported operations fail early.
+            let wire = match operation {
+                Operation::Deposit => carrier.deposit(&call)?,
+                _ => carrier.payment(&call)?,
+            };
+            Ok((call, wire))
+        };
+        // A reference is claimed only once its request is built, so nothing that fails before
+        // sending burns it; `start` gives it back when the request was certainly not sent.
+        let (call, wire) = match reference {
             Some(given) => {
-                let reference = TransactionRef::new(given)?;
-                if !self.claim(&reference) {
+                let built = build(TransactionRef::new(given)?)?;
+                if !self.claim(&built.0.reference) {
                     return Err(Error::invalid_argument(
                         "reference",
                         "a reference not used before: this client already sent a payment or deposit with it",
                     ));
                 }
-                reference
+                built
             }
-            None => self.fresh_reference(&carrier)?,
-        };
-        let call = MoneyCall {
-            reference,
-            phone,
-            amount,
-            first_name,
-            last_name,
-        };
-        // Building the wire request here makes unsupported operations fail before any I/O.
-        let wire = match operation {
-            Operation::Deposit => carrier.deposit(&call)?,
-            _ => carrier.payment(&call)?,
+            None => self.fresh(&carrier, build)?,
         };
         Ok(Prepared {
             carrier,
@@ -633,7 +673,12 @@ impl Client {
         })
     }
 
-    fn fresh_reference(&self, carrier: &Arc<dyn MobileCarrier>) -> Result<TransactionRef, Error> {
+    /// Builds the request with a fresh reference from the carrier's factory, and claims it.
+    fn fresh(
+        &self,
+        carrier: &Arc<dyn MobileCarrier>,
+        build: impl Fn(TransactionRef) -> Result<(MoneyCall, WireRequest), Error>,
+    ) -> Result<(MoneyCall, WireRequest), Error> {
         for _ in 0..3 {
             let reference = TransactionRef::new(carrier.new_reference()).map_err(|_| {
                 Error::config(
@@ -641,14 +686,21 @@ impl Client {
                     "references of 4 to 64 characters, each an ASCII letter, digit, '_' or '-'",
                 )
             })?;
-            if self.claim(&reference) {
-                return Ok(reference);
+            let built = build(reference)?;
+            if self.claim(&built.0.reference) {
+                return Ok(built);
             }
         }
         Err(Error::config(
             "reference factory",
             "a fresh reference on every call (it repeated one)",
         ))
+    }
+
+    /// Gives a reference back: its request certainly did not leave, so it may be sent again.
+    fn release(&self, reference: &TransactionRef) {
+        let mut used = self.inner.used.lock().unwrap_or_else(|e| e.into_inner());
+        used.release(reference.as_str());
     }
 
     fn claim(&self, reference: &TransactionRef) -> bool {
@@ -686,7 +738,16 @@ impl Client {
             phone: &call.phone,
             amount: Some(call.amount),
         };
-        match self.send(&subject, wire).await? {
+        let sent = match self.send(&subject, wire).await {
+            Ok(sent) => sent,
+            Err(error) => {
+                if error.delivery() == Delivery::NotSent {
+                    self.release(&call.reference);
+                }
+                return Err(error);
+            }
+        };
+        match sent {
             Sent::Answered(reply, raw) => self.decide(&subject, reply, raw),
             Sent::Uncertain => Ok(self.unknown(&subject)),
         }
@@ -733,11 +794,43 @@ impl Client {
     fn decide(
         &self,
         subject: &Subject<'_>,
-        reply: Reply,
+        mut reply: Reply,
         raw: RawResponse,
     ) -> Result<Outcome, Error> {
         let reference = Some(subject.reference.clone());
+        // Servers echo phone numbers in their texts: mask them before anything shows them.
+        reply.message = reply.message.map(masked);
+        reply.comment = reply.comment.map(masked);
+        let foreign = reply
+            .echoed_ref
+            .as_deref()
+            .is_some_and(|echoed| !echoed.is_empty() && echoed != subject.reference.as_str());
         let status = match reply.verdict {
+            // An answer about another transaction says nothing about ours.
+            Verdict::Confirmed
+            | Verdict::Failed
+            | Verdict::Pending
+            | Verdict::UnknownReference
+            | Verdict::Unreadable
+                if foreign =>
+            {
+                tracing::warn!(
+                    http_status = raw.status,
+                    "{} answer names another reference: ignored, outcome unknown",
+                    subject.operation
+                );
+                reply.code = None;
+                reply.comment = None;
+                reply.message = Some(format!(
+                    "the answer was about another reference ({}), not this one",
+                    reply
+                        .echoed_ref
+                        .as_deref()
+                        .map(mask_numbers)
+                        .unwrap_or_default()
+                ));
+                Status::Unknown
+            }
             Verdict::Confirmed => Status::Confirmed,
             Verdict::Failed => Status::Failed,
             Verdict::Pending => Status::Pending,
@@ -787,7 +880,8 @@ impl Client {
         outcome.status = status;
         outcome.code = reply.code;
         outcome.message = reply.message;
-        outcome.service_ref = reply.service_ref;
+        outcome.comment = reply.comment;
+        outcome.service_ref = if foreign { None } else { reply.service_ref };
         outcome.raw = Some(raw);
         Ok(outcome)
     }
@@ -802,6 +896,7 @@ impl Client {
             amount: subject.amount,
             code: None,
             message: None,
+            comment: None,
             service_ref: None,
             raw: None,
             status_checks: 0,
@@ -859,7 +954,22 @@ impl Client {
                 yield_once().await;
             }
             checks += 1;
-            match self.check_once(&subject, &call).await {
+            let time_left = deadline.saturating_duration_since(Instant::now()) + WINDOW_GRACE;
+            let checked = tokio::time::timeout(time_left, self.check_once(&subject, &call))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::Transport {
+                        operation: Operation::Status,
+                        reference: Some(call.reference.clone()),
+                        source: TransportError::new(TransportErrorKind::Timeout, Delivery::MaybeSent)
+                            .with_reason(format!(
+                                "no answer before the polling window closed ({} s left in the window, plus {} s of grace)",
+                                time_left.saturating_sub(WINDOW_GRACE).as_secs(),
+                                WINDOW_GRACE.as_secs()
+                            )),
+                    })
+                });
+            match checked {
                 Ok(outcome) if outcome.status.is_terminal() => {
                     tracing::info!(status = %outcome.status, checks, "payment {}", outcome.status);
                     return Ok(Outcome {
@@ -876,6 +986,7 @@ impl Client {
                         last.status = outcome.status;
                         last.code = outcome.code;
                         last.message = outcome.message;
+                        last.comment = outcome.comment;
                         last.raw = outcome.raw;
                         if outcome.service_ref.is_some() {
                             last.service_ref = outcome.service_ref;
@@ -908,6 +1019,14 @@ async fn yield_once() {
         }
     })
     .await;
+}
+
+/// A server's text with phone numbers masked.
+fn masked(text: String) -> String {
+    match mask_numbers(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(masked) => masked,
+    }
 }
 
 /// The answer kept in the outcome; the body moves into it (no copy when it is UTF-8).

@@ -36,10 +36,10 @@ fn carrier(
             body: call.reference.as_str().as_bytes().to_vec(),
         })
     });
-    c.expect_status().returning(|_| {
+    c.expect_status().returning(|call| {
         Ok(WireRequest {
             path: STATUS_PATH.into(),
-            body: Vec::new(),
+            body: call.reference.as_str().as_bytes().to_vec(),
         })
     });
     c.expect_refund().returning(|_| {
@@ -535,4 +535,209 @@ fn loopback_detection() {
     assert!(!is_loopback("api.qosic.net"));
     assert!(!is_loopback("127.example.com:80"));
     assert!(!is_loopback("localhost.example.com"));
+}
+
+// Findings of the outside reliability review (issue 14): each test failed before its fix.
+
+/// Reads every answer by its HTTP status (200 confirmed, 202 pending) and echoes the
+/// reference the body names, as the carriers do.
+fn echoing(op: Operation, response: &ApiResponse) -> Reply {
+    let mut r = by_status(op, response);
+    let body = String::from_utf8_lossy(&response.body);
+    r.echoed_ref = body.strip_prefix("ref:").map(str::to_owned);
+    r
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_answer_about_another_reference_never_settles_ours() {
+    // The payment answer and the first two status checks name another transaction.
+    let counts = Arc::new(Counts::default());
+    let mut t = MockTransport::new();
+    let seen = counts.clone();
+    t.expect_send()
+        .returning(move |request| match request.path() {
+            PAY_PATH => {
+                seen.pay.fetch_add(1, Ordering::SeqCst);
+                Ok(ApiResponse::new(200, "ref:SOMEONE-ELSE"))
+            }
+            _ => {
+                let n = seen.status.fetch_add(1, Ordering::SeqCst) + 1;
+                let ours = String::from_utf8_lossy(request.body()).into_owned();
+                let echoed = if n < 3 {
+                    "SOMEONE-ELSE".to_owned()
+                } else {
+                    ours
+                };
+                Ok(ApiResponse::new(200, format!("ref:{echoed}")))
+            }
+        });
+    let c = carrier(policy(10, 120), echoing);
+    let client = client(c, t);
+    let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
+    assert_eq!(counts.pay.load(Ordering::SeqCst), 1);
+    assert_eq!(outcome.status(), Status::Confirmed);
+    assert_eq!(
+        outcome.status_checks(),
+        3,
+        "two answers about another reference were ignored"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_synchronous_answer_about_another_reference_is_unknown_then_checked() {
+    // MOOV-like: the payment answer is final (confirmed), but names another transaction.
+    let counts = Arc::new(Counts::default());
+    let mut t = MockTransport::new();
+    let seen = counts.clone();
+    t.expect_send()
+        .returning(move |request| match request.path() {
+            PAY_PATH => {
+                seen.pay.fetch_add(1, Ordering::SeqCst);
+                Ok(ApiResponse::new(200, "ref:SOMEONE-ELSE"))
+            }
+            _ => {
+                seen.status.fetch_add(1, Ordering::SeqCst);
+                Ok(ApiResponse::new(202, "ref:SOMEONE-ELSE"))
+            }
+        });
+    let client = client(carrier(policy(10, 60), echoing), t);
+    let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
+    assert_eq!(
+        outcome.status(),
+        Status::Unknown,
+        "never confirmed by another's answer"
+    );
+    assert_eq!(outcome.status_checks(), 6);
+    assert!(outcome.message().unwrap().contains("another reference"));
+    assert_eq!(counts.pay.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_window_is_a_deadline_for_the_whole_wait() {
+    // Every status check runs into an 80 s transport timeout: without the deadline, the last
+    // check, started just before the window closes, would run 80 s past it.
+    let mut t = MockTransport::new();
+    t.expect_send().returning(|request| match request.path() {
+        PAY_PATH => Ok(ApiResponse::new(202, "{}")),
+        _ => Err(TransportError::new(
+            TransportErrorKind::Timeout,
+            Delivery::MaybeSent,
+        )),
+    });
+    #[derive(Debug)]
+    struct Slow(MockTransport);
+    #[async_trait::async_trait]
+    impl Transport for Slow {
+        async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
+            if request.path() == STATUS_PATH {
+                tokio::time::sleep(Duration::from_secs(80)).await;
+            }
+            self.0.send(request).await
+        }
+    }
+    let client = Client::builder()
+        .login("merchant")
+        .password("pw")
+        .base_url("http://127.0.0.1:1/")
+        .carrier(carrier(policy(10, 120), by_status))
+        .transport(Slow(t))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(outcome.status(), Status::Pending);
+    assert!(
+        took <= Duration::from_secs(120) + WINDOW_GRACE,
+        "the wait took {took:?}, past its window of 120 s plus {WINDOW_GRACE:?} of grace"
+    );
+}
+
+#[tokio::test]
+async fn a_reference_not_sent_can_be_sent_again() {
+    let attempts = Arc::new(AtomicU32::new(0));
+    let seen = attempts.clone();
+    let mut t = MockTransport::new();
+    t.expect_send()
+        .returning(move |request| match request.path() {
+            PAY_PATH => match seen.fetch_add(1, Ordering::SeqCst) {
+                0 => Err(TransportError::new(
+                    TransportErrorKind::Connect,
+                    Delivery::NotSent,
+                )),
+                1 => Err(TransportError::new(
+                    TransportErrorKind::Timeout,
+                    Delivery::MaybeSent,
+                )),
+                _ => Ok(ApiResponse::new(202, "{}")),
+            },
+            _ => Ok(ApiResponse::new(200, "{}")),
+        });
+    let client = client(carrier(None, by_status), t);
+    let order = || PaymentRequest::new(PHONE, 1000).reference("ORDER-1");
+    let first = client.initiate(order()).await.unwrap_err();
+    assert_eq!(first.delivery(), Delivery::NotSent);
+    // Not sent: the same order id may go out again.
+    let second = client.initiate(order()).await.unwrap();
+    assert_eq!(second.status(), Status::Unknown);
+    // May have been sent: never again.
+    let third = client.initiate(order()).await.unwrap_err();
+    assert!(third.to_string().contains("reference"), "{third}");
+    assert_eq!(third.delivery(), Delivery::NotSent);
+    assert_eq!(attempts.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_reference_is_not_burnt_by_a_request_that_cannot_be_built() {
+    let mut t = MockTransport::new();
+    t.expect_send()
+        .returning(|_| Ok(ApiResponse::new(202, "{}")));
+    let client = client(carrier(None, by_status), t);
+    // MTN's double has no deposit: refused before I/O, and ORDER-7 stays free.
+    let err = client
+        .deposit(DepositRequest::new(PHONE, 1000).reference("ORDER-7"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }));
+    client
+        .initiate(PaymentRequest::new(PHONE, 1000).reference("ORDER-7"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn numbers_in_server_text_are_masked_everywhere() {
+    let body =
+        r#"{"responsecode":"-1","responsemsg":"WRONG NETWORK: 22997000100 is not a moov number"}"#;
+    let mut t = MockTransport::new();
+    t.expect_send()
+        .returning(move |_| Ok(ApiResponse::new(400, body)));
+    let read = |_: Operation, r: &ApiResponse| {
+        let mut reply = reply(Verdict::Rejected);
+        reply.message = crate::wire::QosicBody::parse(&r.body).and_then(|b| b.message);
+        reply
+    };
+    let client = client(carrier(None, read), t);
+    let err = client
+        .initiate(PaymentRequest::new(PHONE, 1000))
+        .await
+        .unwrap_err();
+    for text in [err.to_string(), format!("{err:?}")] {
+        assert!(!text.contains("22997000100"), "{text}");
+        assert!(text.contains("22997****00"), "{text}");
+    }
+    let creds = Credentials::new("merchant", "pw");
+    let request = ApiRequest::new("http://h/p", creds, br#"{"msisdn":"22997000100"}"#.to_vec());
+    let wire = WireRequest {
+        path: "/p".into(),
+        body: br#"{"msisdn":"2290197000100"}"#.to_vec(),
+    };
+    let response = ApiResponse::new(200, body);
+    for text in [
+        format!("{request:?}"),
+        format!("{wire:?}"),
+        format!("{response:?}"),
+    ] {
+        assert!(!text.contains("97000100"), "{text}");
+    }
 }

@@ -40,7 +40,7 @@ pub use carrier::{
     LookupCall, MobileCarrier, MoneyCall, Operation, PollingPolicy, References, Reply, Verdict,
     WireRequest,
 };
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, WINDOW_GRACE};
 pub use error::Error;
 pub use outcome::{Outcome, RawResponse, Status};
 pub use request::{DepositRequest, Lookup, PaymentRequest};

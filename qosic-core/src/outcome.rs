@@ -50,12 +50,23 @@ impl fmt::Display for Status {
 }
 
 /// The last answer QosIc gave, kept as received (the Python SDK's raw response).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The fields hold the answer as it came; `Debug` masks the phone numbers in the body.
+#[derive(Clone, PartialEq, Eq)]
 pub struct RawResponse {
     /// The HTTP status.
     pub status: u16,
     /// The body, as text.
     pub body: String,
+}
+
+impl fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("status", &self.status)
+            .field("body", &crate::wire::mask_numbers(&self.body))
+            .finish()
+    }
 }
 
 /// What became of an operation: its status and everything needed to follow it up.
@@ -72,6 +83,7 @@ pub struct Outcome {
     pub(crate) amount: Option<Amount>,
     pub(crate) code: Option<String>,
     pub(crate) message: Option<String>,
+    pub(crate) comment: Option<String>,
     pub(crate) service_ref: Option<String>,
     pub(crate) raw: Option<RawResponse>,
     pub(crate) status_checks: u32,
@@ -118,9 +130,26 @@ impl Outcome {
         self.code.as_deref()
     }
 
-    /// QosIc's last `responsemsg`.
+    /// QosIc's last `responsemsg` (`FAILED`, `SUCCESSFUL`…), phone numbers masked.
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
+    }
+
+    /// Why, in QosIc's words: the `comment` it gave (`TRANSACTION DECLINED`), or else its
+    /// message (`INSUFFICIENT FUNDS`). Phone numbers in it are masked. Show it to the customer
+    /// when a payment failed.
+    ///
+    /// ```
+    /// # use qosic_core::{Outcome, Status};
+    /// fn explain(outcome: &Outcome) -> String {
+    ///     match outcome.status() {
+    ///         Status::Failed => format!("declined: {}", outcome.reason().unwrap_or("no reason given")),
+    ///         status => status.to_string(),
+    ///     }
+    /// }
+    /// ```
+    pub fn reason(&self) -> Option<&str> {
+        self.comment.as_deref().or(self.message.as_deref())
     }
 
     /// The operator's reference (`serviceref`), when QosIc gave one.

@@ -45,8 +45,9 @@ impl fmt::Display for Delivery {
 
 /// One call to QosIc: a POST of a JSON body to `url` with HTTP Basic auth.
 ///
-/// `Debug` never shows the password (see [`Credentials`]).
-#[derive(Debug, Clone)]
+/// `Debug` never shows the password (see [`Credentials`]) and shows the body as text with
+/// phone numbers masked.
+#[derive(Clone)]
 pub struct ApiRequest {
     url: String,
     credentials: Credentials,
@@ -89,8 +90,20 @@ impl ApiRequest {
     }
 }
 
+impl fmt::Debug for ApiRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiRequest")
+            .field("url", &self.url)
+            .field("credentials", &self.credentials)
+            .field("body", &crate::wire::masked_text(&self.body))
+            .finish()
+    }
+}
+
 /// What the server answered: an HTTP status and the raw body, whatever they are.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the body as text with phone numbers masked.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ApiResponse {
     /// The HTTP status code.
     pub status: u16,
@@ -110,6 +123,15 @@ impl ApiResponse {
     /// The body as text, with invalid UTF-8 replaced.
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.body)
+    }
+}
+
+impl fmt::Debug for ApiResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiResponse")
+            .field("status", &self.status)
+            .field("body", &crate::wire::masked_text(&self.body))
+            .finish()
     }
 }
 

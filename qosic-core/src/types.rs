@@ -622,6 +622,8 @@ mod properties {
 
         #[test]
         fn wrong_lengths_are_refused(n in "[0-9]{1,7}|[0-9]{11,15}") {
+            // A long local "number" may itself be a full international one (228 + 8 digits).
+            prop_assume!(!["228", "229", "00"].iter().any(|p| n.starts_with(p)));
             let international = format!("229{}", n);
             let refused = Msisdn::parse(&international).is_err() && Msisdn::parse_with_default(&n, Country::Benin).is_err();
             prop_assert!(refused);

@@ -133,10 +133,64 @@ impl QosicBody {
     }
 }
 
-/// The start of a body, for error messages: at most `max` characters, on one line.
+/// `text` with every run of eight or more digits masked, as [`Msisdn::masked`] masks a
+/// number: `WRONG NETWORK: 22997000100 is not a moov number` becomes
+/// `WRONG NETWORK: 22997****00 is not a moov number`.
+///
+/// The SDK passes every text a server sends through it before showing or logging it, since
+/// servers echo phone numbers in their messages.
+///
+/// ```
+/// use qosic_core::wire::mask_numbers;
+/// assert_eq!(mask_numbers("22997000100 is not a moov number"), "22997****00 is not a moov number");
+/// assert_eq!(mask_numbers("call 0197000100"), "call 01******00");
+/// assert_eq!(mask_numbers("code 529"), "code 529");
+/// ```
+///
+/// [`Msisdn::masked`]: crate::Msisdn::masked
+pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let long_run = bytes
+        .split(|b| !b.is_ascii_digit())
+        .any(|run| run.len() >= 8);
+    if !long_run {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        out.push_str(&rest[..start]);
+        let run_len = rest[start..]
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len() - start);
+        let run = &rest[start..start + run_len];
+        if run_len >= 8 {
+            let keep_front = if run_len >= 11 { 5 } else { 2 };
+            out.push_str(&run[..keep_front]);
+            out.extend(std::iter::repeat_n('*', run_len - keep_front - 2));
+            out.push_str(&run[run_len - 2..]);
+        } else {
+            out.push_str(run);
+        }
+        rest = &rest[start + run_len..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// A body as text for `Debug`: invalid UTF-8 replaced, phone numbers masked.
+pub(crate) fn masked_text(body: &[u8]) -> String {
+    mask_numbers(&String::from_utf8_lossy(body)).into_owned()
+}
+
+/// The start of a body, for error messages: at most `max` characters, on one line, with phone
+/// numbers masked ([`mask_numbers`]).
 pub fn excerpt(body: &[u8], max: usize) -> String {
     let text = String::from_utf8_lossy(body);
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let one_line: String = mask_numbers(&text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if one_line.chars().count() <= max {
         return one_line;
     }

@@ -237,3 +237,19 @@ async fn the_wire_form_of_the_number_is_a_carrier_setting() {
     // The outcome keeps the number as the caller wrote it.
     assert_eq!(outcome.phone().national(), "0197000100");
 }
+
+/// Issue 14, finding 2: a lost MOOV answer used to end UNKNOWN with no status check at all.
+#[tokio::test(start_paused = true)]
+async fn a_lost_moov_answer_is_settled_by_status_checks_on_the_same_reference() {
+    let mock = MockQosic::in_process();
+    let _lost = mock.fault(Fault::lost_answer().times(1).on(Endpoint::MoovPayment));
+    let outcome = in_process_client(&mock)
+        .pay(PaymentRequest::new("22995000100", 1000))
+        .await
+        .unwrap();
+    assert_eq!(outcome.status(), Status::Confirmed);
+    assert!(outcome.status_checks() >= 1);
+    assert_eq!(mock.requests_to(Endpoint::MoovPayment).len(), 1);
+    assert!(!mock.requests_to(Endpoint::MoovStatus).is_empty());
+    mock.assert_debited_once(outcome.reference().as_str());
+}
