@@ -64,7 +64,7 @@ fn a_full_run_logs_no_secret_and_no_full_phone_number() {
                 .unwrap();
             client.refund(paid.lookup()).await.unwrap();
             client
-                .check_status(Lookup::new(paid.reference().as_str(), "22997123456"))
+                .check_status(Lookup::parse(paid.reference().as_str(), "22997123456").unwrap())
                 .await
                 .unwrap();
             let _ = client

@@ -175,9 +175,13 @@ pub struct ClientBuilder {
     base_url: String,
     carriers: Vec<Arc<dyn MobileCarrier>>,
     transport: Option<Arc<dyn Transport>>,
+    default_transport: Option<TransportFactory>,
     default_country: Option<Country>,
     error: Option<Error>,
 }
+
+/// Makes the transport a builder uses when none was given.
+type TransportFactory = Box<dyn FnOnce() -> Result<Arc<dyn Transport>, Error> + Send>;
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -200,6 +204,7 @@ impl Default for ClientBuilder {
             base_url: DEFAULT_BASE_URL.to_owned(),
             carriers: Vec::new(),
             transport: None,
+            default_transport: None,
             default_country: None,
             error: None,
         }
@@ -296,6 +301,17 @@ impl ClientBuilder {
         self
     }
 
+    /// The transport to use when [`ClientBuilder::transport`] is not called, made by
+    /// `factory` at [`ClientBuilder::build`] (and only then). The `qosic` crate's
+    /// `qosic::builder()` and `qosic::from_env()` set the HTTP transport here.
+    pub fn default_transport(
+        mut self,
+        factory: impl FnOnce() -> Result<Arc<dyn Transport>, Error> + Send + 'static,
+    ) -> Self {
+        self.default_transport = Some(Box::new(factory));
+        self
+    }
+
     /// Accepts local numbers (without calling code) of this country.
     pub fn default_country(mut self, country: Country) -> Self {
         self.default_country = Some(country);
@@ -354,12 +370,17 @@ impl ClientBuilder {
                 ));
             }
         }
-        let transport = self.transport.ok_or_else(|| {
-            Error::config(
-                "transport",
-                "a transport, such as qosic_http::HttpTransport",
-            )
-        })?;
+        let transport = match (self.transport, self.default_transport) {
+            (Some(transport), _) => transport,
+            (None, Some(factory)) => factory()?,
+            (None, None) => {
+                return Err(Error::config(
+                    "transport",
+                    "a transport, such as qosic_http::HttpTransport (qosic::builder() and \
+                     qosic::from_env() of the `qosic` crate use it by default)",
+                ))
+            }
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 credentials: Credentials::new(login, password),
@@ -713,8 +734,8 @@ impl Client {
         &self,
         lookup: &Lookup,
     ) -> Result<(Arc<dyn MobileCarrier>, LookupCall, Msisdn), Error> {
-        let reference = TransactionRef::new(lookup.reference.clone())?;
-        let phone = self.parse_phone(&lookup.phone)?;
+        let reference = lookup.reference.clone();
+        let phone = lookup.phone.clone();
         let carrier = self.find_carrier(lookup.carrier.as_deref(), &phone)?;
         let call = LookupCall {
             reference,

@@ -424,7 +424,7 @@ async fn check_status_wait_and_refund_use_the_lookup() {
             other => panic!("unexpected {other}"),
         });
     let client = client(carrier(policy(5, 60), by_status), t);
-    let lookup = Lookup::new("ORDER-42", PHONE);
+    let lookup = Lookup::parse("ORDER-42", PHONE).unwrap();
     let once = client.check_status(lookup.clone()).await.unwrap();
     assert_eq!(
         (once.status(), once.operation()),
@@ -458,7 +458,7 @@ async fn unsupported_refund_is_refused_before_io() {
     });
     let client = client(c, t);
     let err = client
-        .refund(Lookup::new("ORDER-1", PHONE))
+        .refund(Lookup::parse("ORDER-1", PHONE).unwrap())
         .await
         .unwrap_err();
     assert_eq!(

@@ -169,7 +169,8 @@ impl Outcome {
 
     /// What is needed to check this transaction again later.
     pub fn lookup(&self) -> crate::Lookup {
-        let mut lookup = crate::Lookup::new(&self.reference, &self.phone).carrier(&*self.carrier);
+        let mut lookup =
+            crate::Lookup::new(self.reference.clone(), self.phone.clone()).carrier(&*self.carrier);
         if let Some(service_ref) = &self.service_ref {
             lookup = lookup.operator_ref(service_ref);
         }

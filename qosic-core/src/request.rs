@@ -5,6 +5,9 @@
 
 use std::fmt;
 
+use crate::error::Error;
+use crate::types::{Msisdn, TransactionRef};
+
 fn mask_raw(phone: &str) -> String {
     let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
     let keep = digits.len().min(2);
@@ -141,55 +144,134 @@ impl fmt::Debug for DepositRequest {
 /// An existing transaction, to check, wait on or refund: its reference and phone number,
 /// and optionally the carrier's name and the operator's own transaction id.
 ///
-/// Store these four with your order; [`Outcome::lookup`](crate::Outcome::lookup) builds one.
+/// Store it with your order: [`Outcome::lookup`](crate::Outcome::lookup) builds one, its
+/// getters give the four values back, and with the `serde` feature it is `Serialize` and
+/// `Deserialize` (reading validates, as [`Lookup::parse`] does). After a restart, rebuild it
+/// from what you stored and call [`Client::wait`](crate::Client::wait) or
+/// [`Client::check_status`](crate::Client::check_status).
 ///
 /// ```
 /// use qosic_core::Lookup;
-/// let lookup = Lookup::new("Q0ABC123XYZ", "22997000100").carrier("MTN");
-/// # let _ = lookup;
+/// // From the strings a database gives back: validated.
+/// let lookup = Lookup::parse("Q0ABC123XYZ", "22997000100")?.carrier("MTN");
+/// assert_eq!(lookup.reference().as_str(), "Q0ABC123XYZ");
+/// assert_eq!(lookup.phone().international(), "22997000100");
+/// assert_eq!(lookup.carrier_name(), Some("MTN"));
+/// assert!(Lookup::parse("has space", "22997000100").is_err());
+/// # Ok::<(), qosic_core::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 #[must_use]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(try_from = "StoredLookup", into = "StoredLookup")
+)]
 pub struct Lookup {
-    pub(crate) reference: String,
-    pub(crate) phone: String,
+    pub(crate) reference: TransactionRef,
+    pub(crate) phone: Msisdn,
     pub(crate) carrier: Option<String>,
     pub(crate) operator_ref: Option<String>,
 }
 
 impl Lookup {
     /// The transaction `reference` made with `phone`.
-    pub fn new(reference: impl Into<String>, phone: impl Into<String>) -> Self {
+    pub fn new(reference: TransactionRef, phone: Msisdn) -> Self {
         Lookup {
-            reference: reference.into(),
-            phone: phone.into(),
+            reference,
+            phone,
             carrier: None,
             operator_ref: None,
         }
     }
 
-    /// The carrier's name, when it cannot be told from the number.
+    /// The transaction from stored strings, validated: a reference as [`TransactionRef::new`]
+    /// accepts it, and a phone number in international form ([`Msisdn::parse`]).
+    pub fn parse(reference: &str, phone: &str) -> Result<Self, Error> {
+        Ok(Lookup::new(
+            TransactionRef::new(reference)?,
+            Msisdn::parse(phone)?,
+        ))
+    }
+
+    /// The carrier's name, when it cannot be told from the number (a ported number).
     pub fn carrier(mut self, carrier: impl Into<String>) -> Self {
-        self.carrier = Some(carrier.into());
+        self.carrier = Some(carrier.into()).filter(|c| !c.trim().is_empty());
         self
     }
 
     /// The operator's own transaction id (QosIc's `serviceref`; MOOV's status call sends it as
     /// `specialfield1`).
     pub fn operator_ref(mut self, operator_ref: impl Into<String>) -> Self {
-        self.operator_ref = Some(operator_ref.into());
+        self.operator_ref = Some(operator_ref.into()).filter(|r| !r.is_empty());
         self
+    }
+
+    /// The transaction reference.
+    pub fn reference(&self) -> &TransactionRef {
+        &self.reference
+    }
+
+    /// The subscriber's number.
+    pub fn phone(&self) -> &Msisdn {
+        &self.phone
+    }
+
+    /// The carrier's name, when given.
+    pub fn carrier_name(&self) -> Option<&str> {
+        self.carrier.as_deref()
+    }
+
+    /// The operator's transaction id, when known.
+    pub fn operator_ref_value(&self) -> Option<&str> {
+        self.operator_ref.as_deref()
     }
 }
 
 impl fmt::Debug for Lookup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Lookup")
-            .field("reference", &self.reference)
-            .field("phone", &mask_raw(&self.phone))
+            .field("reference", &self.reference.as_str())
+            .field("phone", &self.phone)
             .field("carrier", &self.carrier)
             .field("operator_ref", &self.operator_ref)
             .finish()
+    }
+}
+
+/// The stored form of a [`Lookup`]: plain strings, checked when read back.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredLookup {
+    reference: String,
+    phone: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    carrier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    operator_ref: Option<String>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<StoredLookup> for Lookup {
+    type Error = Error;
+
+    fn try_from(stored: StoredLookup) -> Result<Self, Error> {
+        let mut lookup = Lookup::parse(&stored.reference, &stored.phone)?;
+        lookup.carrier = stored.carrier.filter(|c| !c.trim().is_empty());
+        lookup.operator_ref = stored.operator_ref.filter(|r| !r.is_empty());
+        Ok(lookup)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<Lookup> for StoredLookup {
+    fn from(lookup: Lookup) -> Self {
+        StoredLookup {
+            reference: lookup.reference.into(),
+            phone: lookup.phone.international(),
+            carrier: lookup.carrier,
+            operator_ref: lookup.operator_ref,
+        }
     }
 }
 
@@ -202,10 +284,10 @@ mod tests {
         let phone = crate::Msisdn::parse("+229 97 12 34 56").unwrap();
         let reference = crate::TransactionRef::new("ORDER-1").unwrap();
         assert_eq!(PaymentRequest::new(&phone, 1).phone, "22997123456");
-        let lookup = Lookup::new(&reference, phone);
+        let lookup = Lookup::new(reference, phone);
         assert_eq!(
-            (lookup.reference.as_str(), lookup.phone.as_str()),
-            ("ORDER-1", "22997123456")
+            (lookup.reference().as_str(), lookup.phone().international()),
+            ("ORDER-1", "22997123456".to_owned())
         );
     }
 
@@ -215,10 +297,44 @@ mod tests {
             "{:?} {:?} {:?}",
             PaymentRequest::new("+229 97 12 34 56", 1),
             DepositRequest::new("22997123456", 1),
-            Lookup::new("REF1", "22997123456")
+            Lookup::parse("REF1", "22997123456").unwrap()
         );
         assert!(!shown.contains("1234"), "{shown}");
         assert!(shown.contains("*********56"), "{shown}");
         assert_eq!(mask_raw(""), "");
+    }
+}
+
+#[cfg(all(test, feature = "serde"))]
+mod serde_tests {
+    use super::*;
+
+    #[test]
+    fn a_lookup_survives_a_json_round_trip() {
+        let lookup = Lookup::parse("ORDER-1", "+229 01 97 00 01 00")
+            .unwrap()
+            .carrier("MTN")
+            .operator_ref("SMS-77");
+        let json = serde_json::to_string(&lookup).unwrap();
+        assert_eq!(
+            json,
+            r#"{"reference":"ORDER-1","phone":"2290197000100","carrier":"MTN","operator_ref":"SMS-77"}"#
+        );
+        let back: Lookup = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, lookup);
+    }
+
+    #[test]
+    fn stored_values_are_checked_when_read() {
+        let err =
+            serde_json::from_str::<Lookup>(r#"{"reference":"bad ref","phone":"22997000100"}"#)
+                .unwrap_err();
+        assert!(err.to_string().contains("invalid reference"), "{err}");
+        let err =
+            serde_json::from_str::<Lookup>(r#"{"reference":"ORDER-1","phone":"123"}"#).unwrap_err();
+        assert!(err.to_string().contains("invalid phone number"), "{err}");
+        let minimal: Lookup =
+            serde_json::from_str(r#"{"reference":"ORDER-1","phone":"22997000100"}"#).unwrap();
+        assert_eq!(minimal.carrier_name(), None);
     }
 }

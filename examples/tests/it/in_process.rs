@@ -147,7 +147,10 @@ async fn a_restarted_server_resumes_waiting_on_the_stored_reference() {
         .transport(mock.transport())
         .build()
         .unwrap();
-    let outcome = second.wait(Lookup::new(stored.0, stored.1)).await.unwrap();
+    let outcome = second
+        .wait(Lookup::parse(&stored.0, &stored.1).unwrap())
+        .await
+        .unwrap();
     assert_eq!(outcome.status(), Status::Confirmed);
     assert_eq!(mock.requests_to(Endpoint::MtnPayment).len(), 1);
 }

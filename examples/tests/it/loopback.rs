@@ -122,7 +122,7 @@ async fn mtn_refund_gives_the_money_back_once() {
         .unwrap();
     assert!(paid.success());
     let refund = client
-        .refund(Lookup::new(paid.reference().as_str(), "22997000100"))
+        .refund(Lookup::parse(paid.reference().as_str(), "22997000100").unwrap())
         .await
         .unwrap();
     assert_eq!(
