@@ -345,6 +345,7 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 mod admin;
+mod client;
 mod endpoint;
 pub mod fakes;
 mod fault;
@@ -355,6 +356,7 @@ mod state;
 mod subscriber;
 mod transport;
 
+pub use client::TEST_POLLING_STEP;
 pub use endpoint::{Carrier, Endpoint, UnknownEndpoint};
 pub use fakes::{
     capture_request, CaptureHandle, CaptureTransport, NeverTransport, ReplayTransport,
