@@ -24,8 +24,8 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use qosic_core::PollingPolicy;
-use qosic_http::HttpTransport;
+use qosic::http::HttpTransport;
+use qosic::PollingPolicy;
 
 #[path = "bench/flows.rs"]
 mod flows;
@@ -151,7 +151,7 @@ async fn main() -> ExitCode {
         let transport = HttpTransport::builder()
             .timeout(args.timeout)
             .build()
-            .map_err(|e| qosic_core::Error::config("transport", e.to_string()))?;
+            .map_err(|e| qosic::Error::setup("the HTTP transport", e))?;
         flows::Target::from_env(&args.base_url).client(transport, polling)
     });
     let client = match setup {

@@ -19,106 +19,75 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use qosic_carriers_bj::{Celtiis, Moov, Mtn};
-use qosic_core::{Client, Error, MobileCarrier, Outcome, PaymentRequest, PollingPolicy, Status};
-use qosic_http::HttpTransport;
-use qosic_mock::MockQosic;
+use clap::Parser;
+use qosic::benin::{Celtiis, Moov, Mtn};
+use qosic::carrier::MobileCarrier;
+use qosic::mock::MockQosic;
+use qosic::{Client, Error, Outcome, PaymentRequest, PollingPolicy, Status};
 
-const USAGE: &str = "\
-usage: cargo run --example pay -- [--phone NUMBER] [--amount XOF] [--first-name NAME] [--last-name NAME]
-                                  [--carrier MTN|MOOV|CELTIIS] [--refund] [--quiet]
-
-  --phone       the subscriber to charge (default 22997000100: an MTN number that approves;
-                on the fake server, numbers ending in 90 decline, 91 lack funds, 92 have no
-                account, 93 never answer, 94 fail with a server error)
-  --amount      whole XOF (default 1000)
-  --carrier     name the carrier instead of picking it by prefix
-  --refund      refund the payment once confirmed
-  --quiet       print only the result, not each step
-
-Runs against an embedded fake QosIc server unless QOSIC_BASE_URL is set; then QOSIC_LOGIN,
-QOSIC_PASSWORD and QOSIC_MTN_CLIENT_ID / QOSIC_MOOV_CLIENT_ID / QOSIC_CELTIIS_CLIENT_ID are read.";
-
-#[derive(Debug)]
+/// Takes one mobile-money payment and follows it to the end.
+///
+/// Runs against an embedded fake QosIc server unless QOSIC_BASE_URL is set; then QOSIC_LOGIN,
+/// QOSIC_PASSWORD and QOSIC_MTN_CLIENT_ID / QOSIC_MOOV_CLIENT_ID / QOSIC_CELTIIS_CLIENT_ID are
+/// read. Exit status: 0 confirmed, 1 failed, 2 pending or unknown, 3 error, 64 bad input.
+#[derive(Debug, clap::Parser)]
+#[command(name = "pay", version)]
 struct Args {
+    /// The subscriber to charge (on the fake server, numbers ending in 90 decline, 91 lack
+    /// funds, 92 have no account, 93 never answer, 94 fail with a server error)
+    #[arg(long, default_value = "22997000100")]
     phone: String,
+    /// Whole XOF
+    #[arg(long, default_value_t = 1000)]
     amount: u64,
+    /// The customer's first name
+    #[arg(long)]
     first_name: Option<String>,
+    /// The customer's last name
+    #[arg(long)]
     last_name: Option<String>,
+    /// Name the carrier (MTN, MOOV, CELTIIS) instead of picking it by prefix
+    #[arg(long)]
     carrier: Option<String>,
+    /// Refund the payment once confirmed
+    #[arg(long)]
     refund: bool,
+    /// Print only the result, not each step (RUST_LOG, when set, still applies)
+    #[arg(long, short)]
     quiet: bool,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        phone: "22997000100".to_owned(),
-        amount: 1000,
-        first_name: None,
-        last_name: None,
-        carrier: None,
-        refund: false,
-        quiet: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let (name, inline) = match flag.split_once('=') {
-            Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
-            None => (flag.clone(), None),
-        };
-        let mut value = |what: &str| {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .ok_or(format!("{name} needs {what}"))
-        };
-        match name.as_str() {
-            "--phone" => args.phone = value("a phone number")?,
-            "--amount" => {
-                let raw = value("an amount")?;
-                args.amount = raw.parse().map_err(|_| {
-                    format!("--amount: expected a positive whole number of XOF, got {raw:?}")
-                })?;
-            }
-            "--first-name" => args.first_name = Some(value("a name")?),
-            "--last-name" => args.last_name = Some(value("a name")?),
-            "--carrier" => args.carrier = Some(value("a carrier name")?),
-            "--refund" => args.refund = true,
-            "--quiet" | "-q" => args.quiet = true,
-            "--help" | "-h" => return Err(String::new()),
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    Ok(args)
-}
-
-/// Prints the SDK's own events (one per request and per status check), with masked numbers.
-fn init_logging() {
-    use tracing_subscriber::filter::{LevelFilter, Targets};
+/// Prints the SDK's own events (one per request and per status check), with masked numbers;
+/// `RUST_LOG` (tracing-subscriber's env filter) replaces the default selection.
+fn init_logging(quiet: bool) {
+    use tracing_subscriber::filter::{EnvFilter, LevelFilter, Targets};
     use tracing_subscriber::prelude::*;
-    let filter = Targets::new()
-        .with_target("qosic_core", LevelFilter::DEBUG)
-        .with_default(LevelFilter::WARN);
-    tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .compact()
-                .without_time()
-                .with_target(false)
-                .with_ansi(false),
-        )
-        .with(filter)
-        .init();
+    let layer = tracing_subscriber::fmt::layer()
+        .compact()
+        .without_time()
+        .with_target(false)
+        .with_ansi(false);
+    match std::env::var("RUST_LOG") {
+        Ok(directives) if !directives.trim().is_empty() => tracing_subscriber::registry()
+            .with(layer)
+            .with(EnvFilter::new(directives))
+            .init(),
+        _ if quiet => {}
+        _ => tracing_subscriber::registry()
+            .with(layer)
+            .with(
+                Targets::new()
+                    .with_target("qosic_core", LevelFilter::DEBUG)
+                    .with_default(LevelFilter::WARN),
+            )
+            .init(),
+    }
 }
 
 /// A client for the server named by the environment, or for an embedded fake server.
 async fn client() -> Result<(Client, Option<MockQosic>), Error> {
-    let transport = HttpTransport::new().map_err(|e| Error::config("transport", e.to_string()))?;
     if std::env::var_os("QOSIC_BASE_URL").is_some() {
-        let client = Client::from_env()
-            .carriers(qosic_carriers_bj::from_env()?)
-            .transport(transport)
-            .build()?;
+        let client = qosic::from_env()?;
         println!("paying through {}", client.base_url());
         return Ok((client, None));
     }
@@ -126,16 +95,16 @@ async fn client() -> Result<(Client, Option<MockQosic>), Error> {
     // The fake server answers at once, so check every second instead of QosIc's 10 s.
     let polling = PollingPolicy::unbounded(Duration::from_secs(1), Duration::from_secs(120))?;
     let carriers: Vec<Arc<dyn MobileCarrier>> = vec![
-        Arc::new(Mtn::new(qosic_mock::DEFAULT_MTN_CLIENT_ID)?.with_polling(polling)),
-        Arc::new(Moov::new(qosic_mock::DEFAULT_MOOV_CLIENT_ID)?),
-        Arc::new(Celtiis::new(qosic_mock::DEFAULT_CELTIIS_CLIENT_ID)?.with_polling(polling)),
+        Arc::new(Mtn::new(qosic::mock::DEFAULT_MTN_CLIENT_ID)?.with_polling(polling)),
+        Arc::new(Moov::new(qosic::mock::DEFAULT_MOOV_CLIENT_ID)?.with_polling(polling)),
+        Arc::new(Celtiis::new(qosic::mock::DEFAULT_CELTIIS_CLIENT_ID)?.with_polling(polling)),
     ];
-    let client = Client::builder()
+    // The real HTTP transport (qosic::builder()'s default), over loopback.
+    let client = qosic::builder()
         .base_url(mock.uri())
-        .login(qosic_mock::DEFAULT_LOGIN)
-        .password(qosic_mock::DEFAULT_PASSWORD)
+        .login(qosic::mock::DEFAULT_LOGIN)
+        .password(qosic::mock::DEFAULT_PASSWORD)
         .carriers(carriers)
-        .transport(transport)
         .build()?;
     println!(
         "paying through the embedded fake QosIc server at {} (set QOSIC_BASE_URL to use another)",
@@ -146,7 +115,7 @@ async fn client() -> Result<(Client, Option<MockQosic>), Error> {
 
 fn describe(outcome: &Outcome) -> String {
     let mut line = format!("{}", outcome.status());
-    match (outcome.code(), outcome.message()) {
+    match (outcome.code(), outcome.reason()) {
         (Some(code), Some(message)) => line.push_str(&format!(" (code {code}: {message})")),
         (Some(code), None) => line.push_str(&format!(" (code {code})")),
         (None, Some(message)) => line.push_str(&format!(" ({message})")),
@@ -209,20 +178,18 @@ async fn run(args: Args) -> Result<ExitCode, Error> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse_args() {
+    let args = match Args::try_parse() {
         Ok(args) => args,
-        Err(message) if message.is_empty() => {
-            println!("{USAGE}");
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
             return ExitCode::SUCCESS;
         }
-        Err(message) => {
-            eprintln!("error: {message}\n\n{USAGE}");
+        Err(e) => {
+            let _ = e.print();
             return ExitCode::from(64);
         }
     };
-    if !args.quiet {
-        init_logging();
-    }
+    init_logging(args.quiet);
     match run(args).await {
         Ok(code) => code,
         Err(error) => {

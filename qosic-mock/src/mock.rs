@@ -167,7 +167,8 @@ impl MockQosic {
     }
 
     /// The transaction recorded under `reference`, if any.
-    pub fn transaction(&self, reference: &str) -> Option<TransactionView> {
+    pub fn transaction(&self, reference: impl AsRef<str>) -> Option<TransactionView> {
+        let reference = reference.as_ref();
         self.shared.transaction(reference)
     }
 
@@ -177,7 +178,8 @@ impl MockQosic {
     }
 
     /// How many payment requests (any carrier) carried `reference`, accepted or not.
-    pub fn payment_requests(&self, reference: &str) -> usize {
+    pub fn payment_requests(&self, reference: impl AsRef<str>) -> usize {
+        let reference = reference.as_ref();
         self.journal()
             .iter()
             .filter(|r| r.endpoint.is_some_and(Endpoint::is_payment))
@@ -192,7 +194,8 @@ impl MockQosic {
     ///
     /// Otherwise, with the transaction and every request received.
     #[track_caller]
-    pub fn assert_debited_once(&self, reference: &str) {
+    pub fn assert_debited_once(&self, reference: impl AsRef<str>) {
+        let reference = reference.as_ref();
         let requests = self.payment_requests(reference);
         let tx = self.transaction(reference);
         let debited = tx.as_ref().is_some_and(|tx| {
@@ -217,7 +220,8 @@ impl MockQosic {
     ///
     /// Otherwise, with the transaction and every request received.
     #[track_caller]
-    pub fn assert_not_debited(&self, reference: &str) {
+    pub fn assert_not_debited(&self, reference: impl AsRef<str>) {
+        let reference = reference.as_ref();
         if let Some(tx) = self.transaction(reference).filter(|tx| {
             tx.kind == TransactionKind::Payment
                 && matches!(

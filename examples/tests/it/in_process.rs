@@ -245,7 +245,7 @@ async fn the_wire_form_of_the_number_is_a_carrier_setting() {
 #[tokio::test(start_paused = true)]
 async fn a_lost_moov_answer_is_settled_by_status_checks_on_the_same_reference() {
     let mock = MockQosic::in_process();
-    let _lost = mock.fault(Fault::lost_answer().times(1).on(Endpoint::MoovPayment));
+    mock.fault(Fault::lost_answer().times(1).on(Endpoint::MoovPayment));
     let outcome = in_process_client(&mock)
         .pay(PaymentRequest::new("22995000100", 1000))
         .await

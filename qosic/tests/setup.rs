@@ -1,0 +1,67 @@
+//! Setup from the environment: `qosic::from_env` (one test: the environment is global).
+
+use qosic::{Error, PaymentRequest, Status};
+
+fn set(vars: &[(&str, Option<&str>)]) {
+    for (name, value) in vars {
+        // Edition 2021: set_var is safe; this binary has one test, so no other thread reads.
+        match value {
+            Some(value) => std::env::set_var(name, value),
+            None => std::env::remove_var(name),
+        }
+    }
+}
+
+#[tokio::test]
+async fn from_env_builds_a_ready_client_and_names_what_is_missing() {
+    let mock = qosic::mock::MockQosic::start().await;
+    set(&[
+        ("QOSIC_BASE_URL", Some(&mock.uri())),
+        ("QOSIC_LOGIN", None),
+        ("QOSIC_PASSWORD", Some(qosic::mock::DEFAULT_PASSWORD)),
+        ("QOSIC_MTN_CLIENT_ID", None),
+        ("QOSIC_MOOV_CLIENT_ID", None),
+        ("QOSIC_CELTIIS_CLIENT_ID", None),
+    ]);
+    let err = qosic::from_env().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Config {
+                field: "QOSIC_LOGIN",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("QOSIC_LOGIN"), "{err}");
+
+    set(&[("QOSIC_LOGIN", Some(qosic::mock::DEFAULT_LOGIN))]);
+    let err = qosic::from_env().unwrap_err();
+    assert!(err.to_string().contains("QOSIC_MTN_CLIENT_ID"), "{err}");
+
+    set(&[
+        (
+            "QOSIC_MOOV_CLIENT_ID",
+            Some(qosic::mock::DEFAULT_MOOV_CLIENT_ID),
+        ),
+        (
+            "QOSIC_CELTIIS_CLIENT_ID",
+            Some(qosic::mock::DEFAULT_CELTIIS_CLIENT_ID),
+        ),
+    ]);
+    let client = qosic::from_env().unwrap();
+    let names: Vec<&str> = client.carriers().map(|c| c.name()).collect();
+    assert_eq!(
+        names,
+        ["MOOV", "CELTIIS"],
+        "only the carriers whose id is set"
+    );
+    // MOOV answers at once: a real payment over loopback HTTP, with the default transport.
+    let outcome = client
+        .pay(PaymentRequest::new("22995000100", 1000))
+        .await
+        .unwrap();
+    assert_eq!(outcome.status(), Status::Confirmed);
+    mock.assert_debited_once(outcome.reference());
+}
