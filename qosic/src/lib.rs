@@ -177,8 +177,22 @@
 //!
 //! # Blocking
 //!
-//! With the `blocking` feature, [`blocking::Client`] offers the same operations to
-//! synchronous programs; see its module for an example.
+//! With the `blocking` feature, `qosic::blocking::Client` offers the same operations to
+//! synchronous programs, on a runtime thread of its own:
+//!
+//! ```
+//! # #[cfg(all(feature = "blocking", feature = "mock"))]
+//! fn main() -> Result<(), qosic::Error> {
+//!     // In production: let client = qosic::blocking::Client::from_env()?;
+//!     let mock = qosic::mock::MockQosic::in_process();
+//!     let client = qosic::blocking::Client::new(mock.client())?;
+//!
+//!     let outcome = client.pay(qosic::PaymentRequest::new("22997000100", 1000))?;
+//!     println!("{}: {}", outcome.reference(), outcome.status());
+//!     Ok(())
+//! }
+//! # #[cfg(not(all(feature = "blocking", feature = "mock")))] fn main() {}
+//! ```
 //!
 //! # Optional features
 //!
