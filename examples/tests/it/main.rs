@@ -6,6 +6,7 @@
 
 mod support;
 
+mod bad_input;
 mod errors;
 mod in_process;
 mod loadgen;
