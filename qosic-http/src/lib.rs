@@ -115,6 +115,7 @@
 
 mod certificate;
 mod error;
+mod reason;
 #[cfg(feature = "rustls")]
 mod tls;
 mod transport;
