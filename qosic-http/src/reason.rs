@@ -123,7 +123,7 @@ pub(crate) fn connect(error: &reqwest::Error, target: &Target) -> String {
         return format!(
             "could not resolve the host name {} (is the base URL right, and does this \
              machine's DNS work?)",
-            target.host
+            target.host()
         );
     }
     let kind = io_kind(error, |kind| {

@@ -685,7 +685,7 @@ fn classify(error: reqwest::Error, phase: Phase, call: &Call<'_>) -> TransportEr
 }
 
 fn is_tls_error(error: &reqwest::Error) -> bool {
-    reason::find_map(error, &mut |e| {
+    reason::find_map::<()>(error, &mut |e| {
         #[cfg(feature = "rustls")]
         if e.is::<rustls::Error>() {
             return Some(());

@@ -37,7 +37,7 @@ async fn a_refused_connection_names_the_host_and_port() {
 #[tokio::test]
 async fn an_unknown_host_name_is_named() {
     let error = status_error(
-        "https://qosic-staging.invalid",
+        "http://qosic-staging.invalid",
         HttpTransport::new().unwrap(),
     )
     .await;

@@ -387,6 +387,8 @@ impl TestCert {
         TestCert::new(&params, None)
     }
 
+    // Only the rustls tests (`tls_reasons`) use it.
+    #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
     /// A self-signed end-entity certificate that expired on 2001-01-01.
     pub(crate) fn expired(names: &[&str]) -> TestCert {
         let mut params = TestCert::params(names);
@@ -395,6 +397,8 @@ impl TestCert {
         TestCert::new(&params, None)
     }
 
+    // Only the rustls tests (`tls_reasons`) use it.
+    #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
     /// A certificate for these names issued by a CA made for the occasion and trusted by no
     /// one (the server sends the leaf alone).
     pub(crate) fn issued_by_unknown_ca(names: &[&str]) -> TestCert {
@@ -406,6 +410,8 @@ impl TestCert {
         TestCert::new(&TestCert::params(names), Some(&issuer))
     }
 
+    // Only the rustls tests (`tls_reasons`) use it.
+    #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
     /// The same certificate with a private key that does not match it: a server that copied
     /// a certificate without its key.
     pub(crate) fn with_another_key(&self) -> TestCert {
