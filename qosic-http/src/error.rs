@@ -43,10 +43,11 @@ pub enum Error {
     TlsUnavailable,
     /// Certificate verification is on, but there is no root certificate to verify against:
     /// the `rustls` backend was built without `platform-roots` or `webpki-roots` (or
-    /// built-in roots were turned off) and no root was added.
+    /// built-in roots were turned off) and no root was added nor certificate pinned.
     #[error(
         "no root certificates: enable the `platform-roots` or `webpki-roots` feature of \
-         qosic-http, or add one with `add_root_certificate`"
+         qosic-http, add one with `add_root_certificate`, or pin a server's self-signed \
+         certificate with `trust_self_signed_certificate`"
     )]
     NoRootCertificates,
     /// A certificate was given to

@@ -95,7 +95,7 @@ fn io_kind(
 }
 
 /// The message of the last error in the chain: the most precise one.
-fn innermost(error: &(dyn StdError + 'static)) -> String {
+pub(crate) fn innermost(error: &(dyn StdError + 'static)) -> String {
     let mut last = error;
     while let Some(next) = last.source() {
         last = next;
@@ -309,6 +309,61 @@ mod tests {
         assert_eq!(duration(Duration::from_millis(300)), "300ms");
         assert_eq!(duration(Duration::from_millis(1500)), "1.5s");
         assert_eq!(duration(Duration::from_micros(20)), "less than 1ms");
+    }
+
+    fn call(target: &Target, took: Duration) -> Call<'_> {
+        Call {
+            target,
+            started: Instant::now()
+                .checked_sub(took)
+                .expect("the machine has been up longer than the test's durations"),
+            timeout: Duration::from_secs(80),
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+
+    fn target() -> Target {
+        Target::from_url(&reqwest::Url::parse("https://api.qosic.net/QosicBridge/x").unwrap())
+    }
+
+    #[test]
+    fn timeouts_say_which_timeout_fired_and_what_to_do() {
+        let target = target();
+        assert_eq!(
+            timeout(&call(&target, Duration::from_secs(10)), true, false),
+            "connecting to api.qosic.net:443 timed out after 10s (is the server up, and does a \
+             firewall let the connection through? HttpTransportBuilder::connect_timeout sets \
+             the limit)"
+        );
+        assert_eq!(
+            timeout(&call(&target, Duration::from_secs(80)), false, false),
+            "timed out waiting for the answer from api.qosic.net:443 after 80s (the request \
+             timeout): the server may have received the request, so check its status before \
+             paying again; HttpTransportBuilder::timeout raises the limit"
+        );
+        assert_eq!(
+            timeout(&call(&target, Duration::from_secs(81)), false, true),
+            "timed out reading the answer from api.qosic.net:443 after 80s (the request \
+             timeout): the server may have received the request, so check its status before \
+             paying again"
+        );
+    }
+
+    #[test]
+    fn a_timeout_in_far_less_real_time_blames_the_paused_clock() {
+        let target = target();
+        for (connecting, which) in [
+            (true, "connect timeout of 10s"),
+            (false, "request timeout of 80s"),
+        ] {
+            let reason = timeout(&call(&target, Duration::from_secs(3)), connecting, false);
+            assert!(
+                reason.starts_with(&format!(
+                    "the {which} fired after 3.0s of real time: tokio's clock is paused"
+                )),
+                "{reason}"
+            );
+        }
     }
 
     #[test]

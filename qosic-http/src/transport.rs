@@ -643,7 +643,10 @@ fn classify(error: reqwest::Error, phase: Phase, call: &Call<'_>) -> TransportEr
         Phase::Send if error.is_builder() => (
             Kind::InvalidRequest,
             Delivery::NotSent,
-            format!("the request to {target} could not be built"),
+            format!(
+                "the request to {target} could not be built: {}",
+                reason::innermost(&error)
+            ),
         ),
         Phase::Send if error.is_connect() => {
             if is_tls_error(&error) {
@@ -770,6 +773,11 @@ mod tests {
         let error = too_large(&target, 10, Some(11));
         assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge);
         assert_eq!(error.delivery(), Delivery::MaybeSent);
+        assert_eq!(
+            error.reason(),
+            "answer from 127.0.0.1:9 too large: 11 bytes announced, over the limit of 10 bytes \
+             (HttpTransportBuilder::max_response_size raises the limit)"
+        );
         let source = StdError::source(&error).unwrap();
         assert_eq!(
             source.downcast_ref::<BodyTooLarge>(),
