@@ -627,6 +627,9 @@ fn too_large(target: &Target, limit: usize, content_length: Option<u64>) -> Tran
 /// handshake, connect timeout) are [`Delivery::NotSent`]; anything else may have been sent.
 fn classify(error: reqwest::Error, phase: Phase, call: &Call<'_>) -> TransportError {
     use TransportErrorKind as Kind;
+    // The URL may carry credentials (`https://user:password@host`) or a token: never keep it,
+    // nor show it in a reason (reqwest's own message names it).
+    let error = error.without_url();
     let target = call.target;
     let body = phase == Phase::Body;
     let (kind, delivery, reason) = match phase {
@@ -681,10 +684,9 @@ fn classify(error: reqwest::Error, phase: Phase, call: &Call<'_>) -> TransportEr
             reason::other(&error, target),
         ),
     };
-    // The URL may carry credentials (`https://user:password@host`): never keep it.
     TransportError::new(kind, delivery)
         .with_reason(reason)
-        .with_source(error.without_url())
+        .with_source(error)
 }
 
 fn is_tls_error(error: &reqwest::Error) -> bool {

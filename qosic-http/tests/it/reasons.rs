@@ -264,3 +264,29 @@ fn build_errors_convert_into_qosic_core_errors_with_question_mark() {
     );
     assert_eq!(error.delivery(), Delivery::NotSent);
 }
+
+#[tokio::test]
+async fn a_query_string_never_shows_in_a_failure() {
+    let closed = TestServer::start(Reply::DropConnection).await;
+    let bases = [
+        format!("http://127.0.0.1:{}", closed_port()),
+        closed.uri(),
+        "http://qosic-staging.invalid".to_owned(),
+    ];
+    for base in bases {
+        let request = ApiRequest::new(
+            format!("{base}/QosicBridge/user/requestpayment?token=query-secret"),
+            Credentials::new("merchant", PASSWORD),
+            Vec::new(),
+        );
+        let error = HttpTransport::new()
+            .unwrap()
+            .send(request)
+            .await
+            .unwrap_err();
+        let shown = format!("{}\n{error:?}", chain(&error).join("\n"));
+        assert!(!shown.contains("query-secret"), "{shown}");
+        assert!(!shown.contains("requestpayment"), "{shown}");
+        assert!(!shown.contains(PASSWORD), "{shown}");
+    }
+}

@@ -79,6 +79,10 @@ async fn an_expired_certificate_gives_its_date_and_the_clock() {
     assert!(text.ends_with(" UTC)"), "{text}");
 }
 
+const WRONG_NAME: &str = "certificate of 127.0.0.1 is for staging.example.invalid, not \
+     127.0.0.1 (use a host name the certificate lists in the base URL, or give the server a \
+     certificate for 127.0.0.1)";
+
 #[tokio::test]
 async fn a_certificate_for_another_name_says_which_names_it_has() {
     let cert = TestCert::self_signed(&["staging.example.invalid"]);
@@ -90,15 +94,7 @@ async fn a_certificate_for_another_name_says_which_names_it_has() {
 
     let error = status_error(&server.uri(), transport).await;
 
-    assert_eq!(
-        error.to_string(),
-        format!(
-            "{}certificate of 127.0.0.1 is for staging.example.invalid, not 127.0.0.1 (use a \
-             host name the certificate lists in the base URL, or give the server a certificate \
-             for 127.0.0.1)",
-            not_sent()
-        )
-    );
+    assert_eq!(error.to_string(), format!("{}{WRONG_NAME}", not_sent()));
 }
 
 const CA_AS_SERVER: &str = "certificate of 127.0.0.1 is a CA certificate (CA:TRUE, the \
@@ -209,15 +205,7 @@ async fn a_pinned_certificate_still_checks_the_name() {
 
     let error = status_error(&server.uri(), transport).await;
 
-    assert_eq!(
-        error.to_string(),
-        format!(
-            "{}certificate of 127.0.0.1 is for staging.example.invalid, not 127.0.0.1 (use a \
-             host name the certificate lists in the base URL, or give the server a certificate \
-             for 127.0.0.1)",
-            not_sent()
-        )
-    );
+    assert_eq!(error.to_string(), format!("{}{WRONG_NAME}", not_sent()));
     assert!(server.received().is_empty());
 }
 
