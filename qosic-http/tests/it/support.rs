@@ -345,6 +345,8 @@ pub(crate) struct TestCert {
     der: rustls::pki_types::CertificateDer<'static>,
     pem: String,
     key: Vec<u8>,
+    /// For a CA certificate: what signs the certificates it issues.
+    issuer: Option<rcgen::Issuer<'static, rcgen::KeyPair>>,
 }
 
 impl TestCert {
@@ -357,10 +359,12 @@ impl TestCert {
             Some(issuer) => params.signed_by(&key, issuer).unwrap(),
             None => params.self_signed(&key).unwrap(),
         };
+        let ca = matches!(params.is_ca, rcgen::IsCa::Ca(_));
         TestCert {
             der: cert.der().clone(),
             pem: cert.pem(),
             key: key.serialize_der(),
+            issuer: ca.then(|| rcgen::Issuer::new(params.clone(), key)),
         }
     }
 
@@ -387,9 +391,9 @@ impl TestCert {
         TestCert::new(&params, None)
     }
 
+    /// A self-signed end-entity certificate that expired on 2001-01-01.
     // Only the rustls tests (`tls_reasons`) use it.
     #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
-    /// A self-signed end-entity certificate that expired on 2001-01-01.
     pub(crate) fn expired(names: &[&str]) -> TestCert {
         let mut params = TestCert::params(names);
         params.not_before = rcgen::date_time_ymd(2000, 1, 1);
@@ -397,10 +401,10 @@ impl TestCert {
         TestCert::new(&params, None)
     }
 
-    // Only the rustls tests (`tls_reasons`) use it.
-    #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
     /// A certificate for these names issued by a CA made for the occasion and trusted by no
     /// one (the server sends the leaf alone).
+    // Only the rustls tests (`tls_reasons`) use it.
+    #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
     pub(crate) fn issued_by_unknown_ca(names: &[&str]) -> TestCert {
         let mut ca = TestCert::params(&[]);
         ca.distinguished_name
@@ -410,15 +414,27 @@ impl TestCert {
         TestCert::new(&TestCert::params(names), Some(&issuer))
     }
 
+    /// A certificate for these names issued by this (CA) certificate.
     // Only the rustls tests (`tls_reasons`) use it.
     #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
+    pub(crate) fn issue(&self, names: &[&str]) -> TestCert {
+        let issuer = self
+            .issuer
+            .as_ref()
+            .expect("a CA certificate issues certificates");
+        TestCert::new(&TestCert::params(names), Some(issuer))
+    }
+
     /// The same certificate with a private key that does not match it: a server that copied
     /// a certificate without its key.
+    // Only the rustls tests (`tls_reasons`) use it.
+    #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
     pub(crate) fn with_another_key(&self) -> TestCert {
         TestCert {
             der: self.der.clone(),
             pem: self.pem.clone(),
             key: rcgen::KeyPair::generate().unwrap().serialize_der(),
+            issuer: None,
         }
     }
 

@@ -195,6 +195,30 @@ async fn a_pinned_certificate_does_not_make_another_self_signed_server_trusted()
 }
 
 #[tokio::test]
+async fn a_pinned_ca_certificate_vouches_for_nothing_it_signed() {
+    let pinned = TestCert::openssl_self_signed("127.0.0.1");
+    let issued = pinned.issue(&["127.0.0.1"]);
+    let server = TestServer::start_tls(PENDING, &issued).await;
+    let transport = HttpTransport::builder()
+        .trust_self_signed_certificate(pinned.certificate())
+        .build()
+        .unwrap();
+
+    let error = status_error(&server.uri(), transport).await;
+
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}certificate of 127.0.0.1 not trusted: no trusted certificate authority issued it \
+             (add that authority with add_root_certificate; for a staging server's self-signed \
+             certificate, use trust_self_signed_certificate)",
+            not_sent()
+        )
+    );
+    assert!(server.received().is_empty());
+}
+
+#[tokio::test]
 async fn a_pinned_certificate_still_checks_the_name() {
     let cert = TestCert::openssl_self_signed("staging.example.invalid");
     let server = TestServer::start_tls(PENDING, &cert).await;
