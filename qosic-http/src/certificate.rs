@@ -1,4 +1,5 @@
-//! [`Certificate`]: a root certificate to trust in addition to (or instead of) the built-in ones.
+//! [`Certificate`]: a certificate to trust, as a root (in addition to or instead of the
+//! built-in ones) or pinned as a server's own.
 
 use std::fmt;
 
@@ -7,15 +8,15 @@ use rustls_pki_types::CertificateDer;
 
 use crate::error::Error;
 
-/// An X.509 certificate to trust as a root, for example the self-signed certificate of the
-/// QosIc staging host.
-///
-/// Give it to [`HttpTransportBuilder::add_root_certificate`](crate::HttpTransportBuilder::add_root_certificate).
+/// An X.509 certificate to trust: a private certificate authority's, given to
+/// [`HttpTransportBuilder::add_root_certificate`](crate::HttpTransportBuilder::add_root_certificate),
+/// or a server's own self-signed certificate (the QosIc staging host's), given to
+/// [`HttpTransportBuilder::trust_self_signed_certificate`](crate::HttpTransportBuilder::trust_self_signed_certificate).
 ///
 /// ```
 /// # fn main() -> Result<(), qosic_http::Error> {
 /// # let pem = include_bytes!("../tests/it/data/example-root.pem");
-/// // let pem = std::fs::read("staging-root.pem")?;
+/// // let pem = std::fs::read("private-ca.pem")?;
 /// let root = qosic_http::Certificate::from_pem(pem)?;
 /// # #[cfg(any(feature = "rustls", feature = "native-tls"))] {
 /// let transport = qosic_http::HttpTransport::builder()

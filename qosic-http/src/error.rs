@@ -20,17 +20,22 @@ pub(crate) type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The bytes given as a certificate are not a certificate (bad PEM, bad base64, not DER).
-    #[error("invalid certificate")]
+    /// The bytes given as a certificate are not a certificate (bad PEM, bad base64, not DER),
+    /// or the TLS backend cannot read it.
+    #[error("invalid certificate: expected PEM with a CERTIFICATE section or DER bytes")]
     InvalidCertificate(#[source] BoxError),
     /// The PEM input holds no `CERTIFICATE` section.
-    #[error("no certificate found in the PEM input")]
+    #[error(
+        "no certificate found in the PEM input: expected a -----BEGIN CERTIFICATE----- section"
+    )]
     NoCertificate,
     /// A setting is out of range, for example a zero timeout.
     #[error("invalid setting: {0}")]
     InvalidSetting(&'static str),
     /// The user agent is not a valid HTTP header value.
-    #[error("invalid user agent")]
+    #[error(
+        "invalid user agent: expected visible ASCII without line breaks (an HTTP header value)"
+    )]
     InvalidUserAgent(#[source] BoxError),
     /// A TLS setting was given, but the crate was built without a TLS backend
     /// (neither the `rustls` nor the `native-tls` feature).
@@ -38,19 +43,48 @@ pub enum Error {
     TlsUnavailable,
     /// Certificate verification is on, but there is no root certificate to verify against:
     /// the `rustls` backend was built without `platform-roots` or `webpki-roots` (or
-    /// built-in roots were turned off) and no root was added.
+    /// built-in roots were turned off) and no root was added nor certificate pinned.
     #[error(
         "no root certificates: enable the `platform-roots` or `webpki-roots` feature of \
-         qosic-http, or add one with `add_root_certificate`"
+         qosic-http, add one with `add_root_certificate`, or pin a server's self-signed \
+         certificate with `trust_self_signed_certificate`"
     )]
     NoRootCertificates,
+    /// A certificate was given to
+    /// [`trust_self_signed_certificate`](crate::HttpTransportBuilder::trust_self_signed_certificate),
+    /// but the transport uses the `native-tls` backend, which cannot pin a certificate.
+    #[error(
+        "trust_self_signed_certificate needs the rustls backend, and native-tls cannot pin a \
+         certificate: use rustls (the default), or add_root_certificate, which also trusts \
+         every certificate this one signs"
+    )]
+    PinningUnavailable,
     /// The TLS backend refused the configuration (for example the platform's certificate
     /// store could not be read).
-    #[error("invalid TLS configuration")]
+    #[error(
+        "the TLS library refused the configuration (is the system's certificate store \
+         readable?)"
+    )]
     Tls(#[source] BoxError),
     /// The HTTP client could not be built.
-    #[error("could not build the HTTP client")]
+    #[error("reqwest could not build the HTTP client")]
     Client(#[source] BoxError),
+}
+
+/// So that `HttpTransport::new()?` works in a function returning `qosic_core::Error`: an
+/// [`Error::Setup`](qosic_core::Error::Setup) of `the HTTP transport`, displayed as
+/// `could not set up the HTTP transport: {this error}`.
+///
+/// ```
+/// fn transport() -> Result<qosic_http::HttpTransport, qosic_core::Error> {
+///     Ok(qosic_http::HttpTransport::builder().build()?)
+/// }
+/// # transport().unwrap();
+/// ```
+impl From<Error> for qosic_core::Error {
+    fn from(error: Error) -> qosic_core::Error {
+        qosic_core::Error::setup("the HTTP transport", error)
+    }
 }
 
 /// The answer's body is larger than the transport accepts
@@ -119,6 +153,11 @@ mod tests {
             Error::InvalidSetting("timeout must be greater than zero").to_string(),
             Error::TlsUnavailable.to_string(),
             Error::NoRootCertificates.to_string(),
+            Error::PinningUnavailable.to_string(),
+            Error::InvalidCertificate("x".into()).to_string(),
+            Error::InvalidUserAgent("x".into()).to_string(),
+            Error::Tls("x".into()).to_string(),
+            Error::Client("x".into()).to_string(),
             BodyTooLarge::new(10, Some(20)).to_string(),
             BodyTooLarge::new(10, None).to_string(),
         ];
@@ -131,5 +170,22 @@ mod tests {
                 "{message}"
             );
         }
+    }
+
+    #[test]
+    fn converts_into_a_core_setup_error_without_repeating_itself() {
+        let error = Error::InvalidCertificate("bad base64".into());
+        let core: qosic_core::Error = error.into();
+        assert_eq!(
+            core.to_string(),
+            "could not set up the HTTP transport: invalid certificate: expected PEM with a \
+             CERTIFICATE section or DER bytes"
+        );
+        assert_eq!(core.delivery(), qosic_core::Delivery::NotSent);
+        // The next cause is the one below qosic-http's error, not qosic-http's error again.
+        assert_eq!(
+            std::error::Error::source(&core).unwrap().to_string(),
+            "bad base64"
+        );
     }
 }

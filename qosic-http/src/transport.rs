@@ -15,6 +15,7 @@ use qosic_core::{
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 
 use crate::error::{BodyTooLarge, Error};
+use crate::reason::{self, Call, Target};
 use crate::Certificate;
 
 /// The default whole-call timeout: 80 seconds, from connecting to the last byte of the answer.
@@ -79,6 +80,7 @@ struct Inner {
     max_response_size: usize,
     tls: TlsBackend,
     extra_roots: usize,
+    pinned_certs: usize,
     accept_invalid_certs: bool,
 }
 
@@ -126,6 +128,7 @@ impl fmt::Debug for HttpTransport {
             .field("max_response_size", &inner.max_response_size)
             .field("tls", &inner.tls)
             .field("extra_roots", &inner.extra_roots)
+            .field("pinned_certs", &inner.pinned_certs)
             .field("accept_invalid_certs", &inner.accept_invalid_certs)
             .finish_non_exhaustive()
     }
@@ -155,6 +158,7 @@ pub struct HttpTransportBuilder {
     timeout: Duration,
     max_response_size: usize,
     root_certs: Vec<Certificate>,
+    pinned_certs: Vec<Certificate>,
     built_in_root_certs: bool,
     accept_invalid_certs: bool,
     user_agent: String,
@@ -177,6 +181,7 @@ impl HttpTransportBuilder {
             timeout: DEFAULT_TIMEOUT,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             root_certs: Vec::new(),
+            pinned_certs: Vec::new(),
             built_in_root_certs: true,
             accept_invalid_certs: false,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
@@ -225,12 +230,53 @@ impl HttpTransportBuilder {
     /// Trusts `certificate` as a root, in addition to the built-in roots (see
     /// [`tls_built_in_root_certs`](Self::tls_built_in_root_certs)).
     ///
-    /// Use it for the QosIc staging host, whose certificate is self-signed: this keeps
-    /// verification on (the name and the dates are still checked), unlike
-    /// [`danger_accept_invalid_certs`](Self::danger_accept_invalid_certs).
+    /// Use it for a private certificate authority: the servers' certificates it signed are
+    /// then trusted, and their names and dates are still checked. For a server whose own
+    /// certificate is self-signed, use
+    /// [`trust_self_signed_certificate`](Self::trust_self_signed_certificate) instead: a
+    /// certificate made by `openssl req -x509` is a CA certificate (`CA:TRUE`), which TLS
+    /// refuses as a server's own certificate even when it is a trusted root.
     /// `build` fails with [`Error::TlsUnavailable`] when the crate has no TLS feature.
     pub fn add_root_certificate(mut self, certificate: Certificate) -> Self {
         self.root_certs.push(certificate);
+        self
+    }
+
+    /// Trusts `certificate` as a server's own certificate, for a server (such as the QosIc
+    /// staging host) whose certificate is self-signed. May be called several times.
+    ///
+    /// The certificate is pinned by its bytes: a server that presents exactly this certificate
+    /// is accepted when the certificate names the URL's host (DNS name or IP address in its
+    /// subject alternative names) and is within its validity dates, and when the server
+    /// proves in the handshake that it holds the certificate's private key (checked with the
+    /// *ring* provider). No chain or CA flag is checked, so this works for the `CA:TRUE`
+    /// certificates that `openssl req -x509` makes by default. Every other certificate is
+    /// verified as before: pinning one server's certificate trusts nothing it signed, and no
+    /// other server. Unlike [`danger_accept_invalid_certs`](Self::danger_accept_invalid_certs),
+    /// verification stays on.
+    ///
+    /// With `tls_built_in_root_certs(false)` and no added root, only the pinned certificates
+    /// are trusted.
+    ///
+    /// Only the `rustls` backend can pin a certificate: `build` fails with
+    /// [`Error::PinningUnavailable`] on the `native-tls` backend, and with
+    /// [`Error::TlsUnavailable`] when the crate has no TLS feature.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // The certificate the staging server presents, e.g. made with
+    /// // openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=staging.example \
+    /// //     -addext subjectAltName=DNS:staging.example -keyout key.pem -out staging.pem
+    /// let staging = qosic_http::Certificate::from_pem(&std::fs::read("staging.pem")?)?;
+    /// let transport = qosic_http::HttpTransport::builder()
+    ///     .trust_self_signed_certificate(staging)
+    ///     .build()?;
+    /// # let _ = transport;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn trust_self_signed_certificate(mut self, certificate: Certificate) -> Self {
+        self.pinned_certs.push(certificate);
         self
     }
 
@@ -248,8 +294,10 @@ impl HttpTransportBuilder {
     /// Turns off certificate verification: any certificate, for any name, is accepted.
     ///
     /// **Dangerous**: anyone on the path can then read and change the traffic, including the
-    /// merchant's credentials. Prefer [`add_root_certificate`](Self::add_root_certificate) for a
-    /// self-signed server. Logs a warning (`tracing`, level `WARN`) when `true`.
+    /// merchant's credentials. Prefer
+    /// [`trust_self_signed_certificate`](Self::trust_self_signed_certificate) for a server with
+    /// a self-signed certificate, and [`add_root_certificate`](Self::add_root_certificate) for a
+    /// private certificate authority. Logs a warning (`tracing`, level `WARN`) when `true`.
     /// `build` fails with [`Error::TlsUnavailable`] when the crate has no TLS feature.
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
         if accept {
@@ -284,8 +332,9 @@ impl HttpTransportBuilder {
     /// # Errors
     ///
     /// [`Error::InvalidSetting`] for a zero timeout or size limit, [`Error::InvalidUserAgent`],
-    /// [`Error::InvalidCertificate`] for a root the TLS backend cannot parse,
-    /// [`Error::TlsUnavailable`] for a TLS setting without a TLS feature,
+    /// [`Error::InvalidCertificate`] for a root or pinned certificate the TLS backend cannot
+    /// parse, [`Error::TlsUnavailable`] for a TLS setting without a TLS feature,
+    /// [`Error::PinningUnavailable`] for a pinned certificate on the `native-tls` backend,
     /// [`Error::NoRootCertificates`] when verification is on with nothing to trust,
     /// [`Error::Tls`] or [`Error::Client`] when the backend refuses the configuration.
     pub fn build(self) -> Result<HttpTransport, Error> {
@@ -325,6 +374,7 @@ impl HttpTransportBuilder {
                 max_response_size: self.max_response_size,
                 tls,
                 extra_roots: self.root_certs.len(),
+                pinned_certs: self.pinned_certs.len(),
                 accept_invalid_certs: self.accept_invalid_certs,
             }),
         })
@@ -335,6 +385,9 @@ impl HttpTransportBuilder {
         &self,
         builder: reqwest::ClientBuilder,
     ) -> Result<(reqwest::ClientBuilder, TlsBackend), Error> {
+        if !self.pinned_certs.is_empty() {
+            return Err(Error::PinningUnavailable);
+        }
         let mut roots = Vec::with_capacity(self.root_certs.len());
         for root in &self.root_certs {
             let root = reqwest::Certificate::from_der(root.as_der())
@@ -367,6 +420,7 @@ impl HttpTransportBuilder {
         }
         let config = crate::tls::client_config(&crate::tls::RustlsOptions {
             roots: &self.root_certs,
+            pinned: &self.pinned_certs,
             built_in_roots: self.built_in_root_certs,
             accept_invalid_certs: self.accept_invalid_certs,
         })?;
@@ -389,7 +443,8 @@ impl HttpTransportBuilder {
         &self,
         builder: reqwest::ClientBuilder,
     ) -> Result<(reqwest::ClientBuilder, TlsBackend), Error> {
-        if !self.root_certs.is_empty() || self.accept_invalid_certs {
+        if !self.root_certs.is_empty() || !self.pinned_certs.is_empty() || self.accept_invalid_certs
+        {
             return Err(Error::TlsUnavailable);
         }
         Ok((builder, TlsBackend::None))
@@ -414,7 +469,7 @@ impl Transport for HttpTransport {
             request_size = request.body().len(),
             "qosic-http: sending request"
         );
-        let result = self.send_inner(&request).await;
+        let result = self.send_inner(&request, started).await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {
             Ok(response) => {
@@ -448,11 +503,27 @@ impl Transport for HttpTransport {
 }
 
 impl HttpTransport {
-    async fn send_inner(&self, request: &ApiRequest) -> Result<ApiResponse, TransportError> {
+    async fn send_inner(
+        &self,
+        request: &ApiRequest,
+        started: Instant,
+    ) -> Result<ApiResponse, TransportError> {
         let url = parse_url(request.url())?;
+        let target = Target::from_url(&url);
+        let call = Call {
+            target: &target,
+            started,
+            timeout: self.inner.timeout,
+            connect_timeout: self.inner.connect_timeout,
+        };
         let mut authorization =
             HeaderValue::from_str(request.credentials().authorization().expose()).map_err(|e| {
+                // Never show the header: it is the password, barely encoded.
                 TransportError::new(TransportErrorKind::InvalidRequest, Delivery::NotSent)
+                    .with_reason(
+                        "the login or password cannot be sent in an HTTP header (it holds a \
+                         control character, such as a line break)",
+                    )
                     .with_source(e)
             })?;
         authorization.set_sensitive(true);
@@ -468,14 +539,14 @@ impl HttpTransport {
             .body(request.body().to_vec())
             .send()
             .await
-            .map_err(|e| classify(e, Phase::Send))?;
+            .map_err(|e| classify(e, Phase::Send, &call))?;
 
         let status = response.status().as_u16();
         let limit = self.inner.max_response_size;
         let content_length = response.content_length();
         if let Some(length) = content_length {
             if length > limit as u64 {
-                return Err(too_large(limit, Some(length)));
+                return Err(too_large(&target, limit, Some(length)));
             }
         }
         // The announced length is at most the limit here, so this reserves at most the limit.
@@ -483,10 +554,10 @@ impl HttpTransport {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| classify(e, Phase::Body))?
+            .map_err(|e| classify(e, Phase::Body, &call))?
         {
             if chunk.len() > limit - body.len() {
-                return Err(too_large(limit, None));
+                return Err(too_large(&target, limit, None));
             }
             body.extend_from_slice(&chunk);
         }
@@ -495,15 +566,20 @@ impl HttpTransport {
 }
 
 fn parse_url(url: &str) -> Result<reqwest::Url, TransportError> {
-    let invalid = |source: Box<dyn StdError + Send + Sync>| -> TransportError {
+    // Reasons never show the URL: it may carry credentials or a token.
+    let invalid = |reason: String| -> TransportError {
         TransportError::new(TransportErrorKind::InvalidRequest, Delivery::NotSent)
-            .with_source(source)
+            .with_reason(reason)
     };
-    let url = reqwest::Url::parse(url).map_err(|e| invalid(Box::new(e)))?;
+    let url = reqwest::Url::parse(url).map_err(|e| {
+        invalid(format!("invalid URL ({e}): check the client's base URL")).with_source(e)
+    })?;
     if !url.username().is_empty() || url.password().is_some() {
         // reqwest would send them as a second Authorization header, and logs could show them.
         return Err(invalid(
-            "the URL must not carry credentials (user:password@): they go in Credentials".into(),
+            "the URL carries a user name or password (user:password@): remove them from the \
+             base URL; the login and password go in the client's credentials"
+                .to_owned(),
         ));
     }
     match url.scheme() {
@@ -511,8 +587,16 @@ fn parse_url(url: &str) -> Result<reqwest::Url, TransportError> {
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
         "https" => Ok(url),
         #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-        "https" => Err(invalid(Box::new(Error::TlsUnavailable))),
-        _ => Err(invalid("the URL scheme must be http or https".into())),
+        "https" => Err(invalid(
+            "https:// URLs need TLS, and qosic-http was built without it: enable its `rustls` \
+             or `native-tls` feature"
+                .to_owned(),
+        )
+        .with_source(Error::TlsUnavailable)),
+        scheme => Err(invalid(format!(
+            "unsupported URL scheme {scheme}: the base URL must start with https:// (or \
+             http:// for a local test server)"
+        ))),
     }
 }
 
@@ -530,95 +614,116 @@ fn causes(error: &TransportError) -> String {
     text
 }
 
-fn too_large(limit: usize, content_length: Option<u64>) -> TransportError {
+fn too_large(target: &Target, limit: usize, content_length: Option<u64>) -> TransportError {
     // The server answered, so it received the request: a payment may have been recorded.
     TransportError::new(TransportErrorKind::BodyTooLarge, Delivery::MaybeSent)
+        .with_reason(reason::too_large(target, limit, content_length))
         .with_source(BodyTooLarge::new(limit, content_length))
 }
 
-/// Maps a reqwest error to what happened on the wire.
+/// Maps a reqwest error to what happened on the wire, and says why in plain words.
 ///
 /// Only failures that certainly happened before the request left (URL, DNS, TCP connect, TLS
 /// handshake, connect timeout) are [`Delivery::NotSent`]; anything else may have been sent.
-fn classify(error: reqwest::Error, phase: Phase) -> TransportError {
+fn classify(error: reqwest::Error, phase: Phase, call: &Call<'_>) -> TransportError {
     use TransportErrorKind as Kind;
-    let (kind, delivery) = match phase {
-        Phase::Body if error.is_timeout() => (Kind::Timeout, Delivery::MaybeSent),
-        Phase::Body => (Kind::ConnectionLost, Delivery::MaybeSent),
-        Phase::Send if error.is_builder() => (Kind::InvalidRequest, Delivery::NotSent),
+    // The URL may carry credentials (`https://user:password@host`) or a token: never keep it,
+    // nor show it in a reason (reqwest's own message names it).
+    let error = error.without_url();
+    let target = call.target;
+    let body = phase == Phase::Body;
+    let (kind, delivery, reason) = match phase {
+        Phase::Body if error.is_timeout() => (
+            Kind::Timeout,
+            Delivery::MaybeSent,
+            reason::timeout(call, false, body),
+        ),
+        Phase::Body => (
+            Kind::ConnectionLost,
+            Delivery::MaybeSent,
+            reason::connection_lost(&error, target, body),
+        ),
+        Phase::Send if error.is_builder() => (
+            Kind::InvalidRequest,
+            Delivery::NotSent,
+            format!(
+                "the request to {target} could not be built: {}",
+                reason::innermost(&error)
+            ),
+        ),
         Phase::Send if error.is_connect() => {
             if is_tls_error(&error) {
-                (Kind::Tls, Delivery::NotSent)
+                (Kind::Tls, Delivery::NotSent, reason::tls(&error, target))
             } else if error.is_timeout() {
-                (Kind::Timeout, Delivery::NotSent)
+                (
+                    Kind::Timeout,
+                    Delivery::NotSent,
+                    reason::timeout(call, true, body),
+                )
             } else {
-                (Kind::Connect, Delivery::NotSent)
+                (
+                    Kind::Connect,
+                    Delivery::NotSent,
+                    reason::connect(&error, target),
+                )
             }
         }
-        Phase::Send if error.is_timeout() => (Kind::Timeout, Delivery::MaybeSent),
-        Phase::Send if is_connection_lost(&error) => (Kind::ConnectionLost, Delivery::MaybeSent),
-        Phase::Send => (Kind::Other, Delivery::MaybeSent),
+        Phase::Send if error.is_timeout() => (
+            Kind::Timeout,
+            Delivery::MaybeSent,
+            reason::timeout(call, false, body),
+        ),
+        Phase::Send if is_connection_lost(&error) => (
+            Kind::ConnectionLost,
+            Delivery::MaybeSent,
+            reason::connection_lost(&error, target, body),
+        ),
+        Phase::Send => (
+            Kind::Other,
+            Delivery::MaybeSent,
+            reason::other(&error, target),
+        ),
     };
-    // The URL may carry credentials (`https://user:password@host`): never keep it.
-    TransportError::new(kind, delivery).with_source(error.without_url())
-}
-
-/// Calls `found` on `error` and every error in its source chain, looking inside `io::Error`
-/// wrappers too (their `source` skips the wrapped error).
-fn any_in_chain(
-    error: &(dyn StdError + 'static),
-    found: &dyn Fn(&(dyn StdError + 'static)) -> bool,
-) -> bool {
-    let mut next = Some(error);
-    while let Some(error) = next {
-        if found(error) {
-            return true;
-        }
-        if let Some(io) = error.downcast_ref::<std::io::Error>() {
-            if let Some(inner) = io.get_ref() {
-                if any_in_chain(inner, found) {
-                    return true;
-                }
-            }
-        }
-        next = error.source();
-    }
-    false
+    TransportError::new(kind, delivery)
+        .with_reason(reason)
+        .with_source(error)
 }
 
 fn is_tls_error(error: &reqwest::Error) -> bool {
-    any_in_chain(error, &|e| {
+    reason::find_map::<()>(error, &mut |e| {
         #[cfg(feature = "rustls")]
         if e.is::<rustls::Error>() {
-            return true;
+            return Some(());
         }
         #[cfg(feature = "native-tls")]
         if e.is::<native_tls::Error>() {
-            return true;
+            return Some(());
         }
         let _ = e;
-        false
+        None
     })
+    .is_some()
 }
 
 fn is_connection_lost(error: &reqwest::Error) -> bool {
     use std::io::ErrorKind;
-    any_in_chain(error, &|e| {
+    reason::find_map(error, &mut |e| {
         if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
-            return hyper.is_incomplete_message() || hyper.is_closed() || hyper.is_canceled();
+            return (hyper.is_incomplete_message() || hyper.is_closed() || hyper.is_canceled())
+                .then_some(());
         }
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            return matches!(
-                io.kind(),
-                ErrorKind::ConnectionReset
-                    | ErrorKind::ConnectionAborted
-                    | ErrorKind::BrokenPipe
-                    | ErrorKind::UnexpectedEof
-                    | ErrorKind::NotConnected
-            );
-        }
-        false
+        let io = e.downcast_ref::<std::io::Error>()?;
+        matches!(
+            io.kind(),
+            ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+                | ErrorKind::UnexpectedEof
+                | ErrorKind::NotConnected
+        )
+        .then_some(())
     })
+    .is_some()
 }
 
 #[cfg(test)]
@@ -666,9 +771,15 @@ mod tests {
 
     #[test]
     fn too_large_may_have_been_sent() {
-        let error = too_large(10, Some(11));
+        let target = Target::from_url(&reqwest::Url::parse("http://127.0.0.1:9/x").unwrap());
+        let error = too_large(&target, 10, Some(11));
         assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge);
         assert_eq!(error.delivery(), Delivery::MaybeSent);
+        assert_eq!(
+            error.reason(),
+            "answer from 127.0.0.1:9 too large: 11 bytes announced, over the limit of 10 bytes \
+             (HttpTransportBuilder::max_response_size raises the limit)"
+        );
         let source = StdError::source(&error).unwrap();
         assert_eq!(
             source.downcast_ref::<BodyTooLarge>(),

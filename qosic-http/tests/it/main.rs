@@ -12,8 +12,11 @@ mod logging;
 mod mock;
 #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
 mod no_tls;
+mod reasons;
 mod support;
 mod timeouts;
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 mod tls;
+#[cfg(feature = "rustls")]
+mod tls_reasons;
 mod wire;

@@ -18,7 +18,10 @@ use hyper::header::HeaderMap;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use qosic_core::{ApiRequest, Credentials};
+use qosic_core::{
+    ApiRequest, ApiResponse, Client, ClientId, Credentials, Lookup, LookupCall, MobileCarrier,
+    MoneyCall, Msisdn, Operation, PollingPolicy, Verdict, WireRequest,
+};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -102,18 +105,19 @@ impl TestServer {
         TestServer::start_inner(reply, None).await
     }
 
-    /// An HTTPS server presenting `cert`.
+    /// An HTTPS server presenting `cert` and signing the handshake with its key (which may
+    /// not match: see [`TestCert::with_another_key`]).
     pub(crate) async fn start_tls(reply: Reply, cert: &TestCert) -> TestServer {
-        let key =
-            rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key.signing_key.serialize_der().into());
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.key.cert.der().clone()], key)
-        .unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key.clone().into());
+        let signing_key = provider.key_provider.load_private_key(key).unwrap();
+        // `CertifiedKey::new` does not check that the key matches, unlike `with_single_cert`.
+        let certified = rustls::sign::CertifiedKey::new(vec![cert.der.clone()], signing_key);
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(certified)));
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
         TestServer::start_inner(reply, Some(acceptor)).await
     }
@@ -336,23 +340,112 @@ impl Body for ReplyBody {
     }
 }
 
-/// A self-signed certificate and its key, made for one test.
+/// A server certificate and its key, made for one test.
 pub(crate) struct TestCert {
-    key: rcgen::CertifiedKey<rcgen::KeyPair>,
+    der: rustls::pki_types::CertificateDer<'static>,
+    pem: String,
+    key: Vec<u8>,
+    /// For a CA certificate: what signs the certificates it issues.
+    issuer: Option<rcgen::Issuer<'static, rcgen::KeyPair>>,
 }
 
 impl TestCert {
-    /// A self-signed certificate for these names (IP addresses become IP SANs).
-    pub(crate) fn self_signed(names: &[&str]) -> TestCert {
-        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    fn new(
+        params: &rcgen::CertificateParams,
+        issuer: Option<&rcgen::Issuer<'_, rcgen::KeyPair>>,
+    ) -> TestCert {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = match issuer {
+            Some(issuer) => params.signed_by(&key, issuer).unwrap(),
+            None => params.self_signed(&key).unwrap(),
+        };
+        let ca = matches!(params.is_ca, rcgen::IsCa::Ca(_));
         TestCert {
-            key: rcgen::generate_simple_self_signed(names).unwrap(),
+            der: cert.der().clone(),
+            pem: cert.pem(),
+            key: key.serialize_der(),
+            issuer: ca.then(|| rcgen::Issuer::new(params.clone(), key)),
+        }
+    }
+
+    fn params(names: &[&str]) -> rcgen::CertificateParams {
+        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        rcgen::CertificateParams::new(names).unwrap()
+    }
+
+    /// A self-signed end-entity certificate (`CA:FALSE`) for these names (IP addresses become
+    /// IP SANs).
+    pub(crate) fn self_signed(names: &[&str]) -> TestCert {
+        TestCert::new(&TestCert::params(names), None)
+    }
+
+    /// A self-signed certificate as `openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=HOST
+    /// -addext subjectAltName=IP:HOST` makes it: a CA certificate (`CA:TRUE`) with the host as
+    /// common name and subject alternative name (a P-256 key: ring cannot make RSA keys).
+    pub(crate) fn openssl_self_signed(host: &str) -> TestCert {
+        let mut params = TestCert::params(&[host]);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, host);
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        TestCert::new(&params, None)
+    }
+
+    /// A self-signed end-entity certificate that expired on 2001-01-01.
+    // Only the rustls tests (`tls_reasons`) use it.
+    #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
+    pub(crate) fn expired(names: &[&str]) -> TestCert {
+        let mut params = TestCert::params(names);
+        params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2001, 1, 1);
+        TestCert::new(&params, None)
+    }
+
+    /// A certificate for these names issued by a CA made for the occasion and trusted by no
+    /// one (the server sends the leaf alone).
+    // Only the rustls tests (`tls_reasons`) use it.
+    #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
+    pub(crate) fn issued_by_unknown_ca(names: &[&str]) -> TestCert {
+        let mut ca = TestCert::params(&[]);
+        ca.distinguished_name
+            .push(rcgen::DnType::CommonName, "qosic-http test CA");
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let issuer = rcgen::Issuer::new(ca, rcgen::KeyPair::generate().unwrap());
+        TestCert::new(&TestCert::params(names), Some(&issuer))
+    }
+
+    /// A certificate for these names issued by this (CA) certificate.
+    // Only the rustls tests (`tls_reasons`) use it.
+    #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
+    pub(crate) fn issue(&self, names: &[&str]) -> TestCert {
+        let issuer = self
+            .issuer
+            .as_ref()
+            .expect("a CA certificate issues certificates");
+        TestCert::new(&TestCert::params(names), Some(issuer))
+    }
+
+    /// The same certificate with a private key that does not match it: a server that copied
+    /// a certificate without its key.
+    // Only the rustls tests (`tls_reasons`) use it.
+    #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
+    pub(crate) fn with_another_key(&self) -> TestCert {
+        TestCert {
+            der: self.der.clone(),
+            pem: self.pem.clone(),
+            key: rcgen::KeyPair::generate().unwrap().serialize_der(),
+            issuer: None,
         }
     }
 
     /// The certificate as PEM.
     pub(crate) fn pem(&self) -> String {
-        self.key.cert.pem()
+        self.pem.clone()
+    }
+
+    /// The certificate, as qosic-http takes it.
+    pub(crate) fn certificate(&self) -> qosic_http::Certificate {
+        qosic_http::Certificate::from_pem(self.pem.as_bytes()).unwrap()
     }
 }
 
@@ -397,4 +490,81 @@ impl io::Write for Logs {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
+}
+
+/// The reference of every call made through [`client`].
+pub(crate) const REFERENCE: &str = "ORDER-42";
+
+/// A carrier that serves every number, to build a [`Client`] around the transport under test.
+#[derive(Debug)]
+pub(crate) struct StubCarrier(ClientId);
+
+impl MobileCarrier for StubCarrier {
+    fn name(&self) -> &str {
+        "STUB"
+    }
+
+    fn client_id(&self) -> &ClientId {
+        &self.0
+    }
+
+    fn serves(&self, _phone: &Msisdn) -> bool {
+        true
+    }
+
+    fn polling(&self) -> Option<PollingPolicy> {
+        None
+    }
+
+    fn payment(&self, _call: &MoneyCall) -> Result<WireRequest, qosic_core::Error> {
+        Ok(WireRequest {
+            path: PAYMENT_PATH.to_owned(),
+            body: PAYMENT_BODY.as_bytes().to_vec(),
+        })
+    }
+
+    fn status(&self, _call: &LookupCall) -> Result<WireRequest, qosic_core::Error> {
+        Ok(WireRequest {
+            path: "/QosicBridge/user/gettransactionstatus".to_owned(),
+            body: br#"{"transref":"ORDER-42","clientid":"STUB_CLIENT"}"#.to_vec(),
+        })
+    }
+
+    fn read(&self, _operation: Operation, _response: &ApiResponse) -> qosic_core::Reply {
+        qosic_core::Reply::new(Verdict::Pending)
+    }
+}
+
+/// A client of the server at `base` through `transport`, with the stub carrier.
+pub(crate) fn client(base: &str, transport: qosic_http::HttpTransport) -> Client {
+    Client::builder()
+        .login(LOGIN)
+        .password(PASSWORD)
+        .base_url(base)
+        .carrier(StubCarrier(ClientId::new("STUB_CLIENT").unwrap()))
+        .transport(transport)
+        .build()
+        .unwrap()
+}
+
+/// Checks the status of [`REFERENCE`] at `base` and returns the error it fails with.
+pub(crate) async fn status_error(
+    base: &str,
+    transport: qosic_http::HttpTransport,
+) -> qosic_core::Error {
+    client(base, transport)
+        .check_status(Lookup::new(REFERENCE, "22997000001"))
+        .await
+        .expect_err("the status check must fail")
+}
+
+/// The error and its causes, one a line, as `{:#}`-style printers (anyhow, eyre) show them.
+pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut lines = vec![error.to_string()];
+    let mut next = error.source();
+    while let Some(cause) = next {
+        lines.push(cause.to_string());
+        next = cause.source();
+    }
+    lines
 }

@@ -161,3 +161,56 @@ async fn the_native_backend_can_be_chosen_when_both_are_built() {
     let response = trusting.send(payment_request(&server.uri())).await.unwrap();
     assert_eq!(response.status, 202);
 }
+
+/// `native-tls` has no way to pin one certificate: it says so at build, with the way out.
+#[cfg(feature = "native-tls")]
+#[test]
+fn pinning_needs_the_rustls_backend() {
+    let cert = TestCert::openssl_self_signed("127.0.0.1");
+    let builder = HttpTransport::builder();
+    #[cfg(feature = "rustls")]
+    let builder = builder.tls_backend_native();
+
+    let error = builder
+        .trust_self_signed_certificate(cert.certificate())
+        .build()
+        .unwrap_err();
+
+    assert!(matches!(error, Error::PinningUnavailable), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "trust_self_signed_certificate needs the rustls backend, and native-tls cannot pin a \
+         certificate: use rustls (the default), or add_root_certificate, which also trusts \
+         every certificate this one signs"
+    );
+}
+
+/// native-tls errors are opaque: the reason names the server and gives the library's words.
+#[cfg(feature = "native-tls")]
+#[tokio::test]
+async fn native_tls_reasons_name_the_server() {
+    let cert = TestCert::openssl_self_signed("127.0.0.1");
+    let server = TestServer::start_tls(PENDING, &cert).await;
+    let builder = HttpTransport::builder();
+    #[cfg(feature = "rustls")]
+    let builder = builder.tls_backend_native();
+
+    let error = builder
+        .build()
+        .unwrap()
+        .send(payment_request(&server.uri()))
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), TransportErrorKind::Tls, "{error:?}");
+    let reason = error.reason();
+    let expected = format!(
+        "TLS handshake with {} failed (native-tls: ",
+        server.uri().trim_start_matches("https://")
+    );
+    assert!(reason.starts_with(&expected), "{reason}");
+    assert!(
+        reason.ends_with("); a private or self-signed certificate needs add_root_certificate"),
+        "{reason}"
+    );
+}
