@@ -517,8 +517,13 @@ impl Scratch {
             .strip_prefix(canonical(&repo))
             .map(Path::to_path_buf)
             .unwrap_or_default();
+        let root = if inside.as_os_str().is_empty() {
+            worktree.clone()
+        } else {
+            worktree.join(inside)
+        };
         Ok(Scratch {
-            root: worktree.join(inside),
+            root,
             repo,
             worktree,
             _dir: dir,
