@@ -3,16 +3,18 @@
 //! Run `cargo xtask help` for the list of tasks.
 //! The alias lives in `.cargo/config.toml` (`xtask = "run --quiet --package xtask --"`).
 //!
-//! This crate uses std only, so that `cargo xtask` builds in seconds on a cold cache:
-//! flags are parsed by hand in `flags.rs`, `cargo metadata` is read by the small JSON reader in `json.rs`,
-//! and manifests are edited line by line in `release.rs`, for the shapes this workspace uses.
+//! It leans on the crates the ecosystem already trusts for each job, as `docs/style.md` ("Crates we reach for") says:
+//! clap for the command line, cargo_metadata for the workspace, semver for versions, toml_edit for manifests
+//! (format-preserving), xshell for running programs and tempfile for the dry run's scratch worktree.
+//! They cost about 20 s on the first, cold build of xtask (measured in `docs/style.md`), and nothing after.
 //! Cargo is always invoked through `$CARGO`, like cargo-xtask recommends.
 //!
 //! Every failure ends the process with exit status 1 and one line on stderr that starts with `error: `.
 
+mod api;
 mod cmd;
 mod flags;
-mod json;
+mod manifest;
 mod release;
 mod tidy;
 mod version;
@@ -22,8 +24,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cmd::Cmd;
-use crate::flags::Task;
+use clap::Parser as _;
+
+use crate::flags::{Cli, Task};
 
 /// The error every task returns: one sentence that says what went wrong.
 #[derive(Debug)]
@@ -38,6 +41,13 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// A program that failed to start or exited non-zero; `$CARGO`'s full path reads as `cargo`.
+impl From<xshell::Error> for Error {
+    fn from(err: xshell::Error) -> Error {
+        Error(cmd::shorten(&err.to_string()))
     }
 }
 
@@ -65,49 +75,54 @@ fn main() -> ExitCode {
 }
 
 fn try_main() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match flags::parse(&args)? {
-        Task::Help(topic) => {
-            print!("{}", flags::help(topic.as_deref())?);
-            Ok(())
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => {
+            // --help and --version: printed on stdout, exit 0.
+            return err
+                .print()
+                .map_err(|e| Error::new(format!("cannot print the help: {e}")));
         }
+        Err(err) => return Err(flags::usage_error(&err)),
+    };
+    let Some(task) = cli.task else {
+        return flags::print_help();
+    };
+    match task {
         Task::Release(flags) => release::run(&workspace_root()?, &flags),
-        Task::Ci => Cmd::new("bash").arg(".ci/run").dir(workspace_root()?).run(),
+        Task::Ci => {
+            let sh = cmd::shell(&workspace_root()?)?;
+            cmd::run(sh.cmd("bash").arg(".ci/run"))
+        }
         Task::Tidy => tidy::run(&workspace_root()?),
-        Task::Bench(rest) => Cmd::cargo()
-            .args([
+        Task::Bench(pass) => {
+            let sh = cmd::shell(&workspace_root()?)?;
+            let bench = [
                 "run",
                 "--release",
                 "-p",
                 "qosic-examples",
                 "--example",
                 "bench",
-                "--",
-            ])
-            .args(rest)
-            .dir(workspace_root()?)
-            .run(),
-        Task::Mock(rest) => Cmd::cargo()
-            .args(["run", "-p", "qosic-mock", "--"])
-            .args(rest)
-            .dir(workspace_root()?)
-            .run(),
+            ];
+            cmd::run(cmd::cargo(&sh).args(bench).arg("--").args(pass.args))
+        }
+        Task::Mock(pass) => {
+            let sh = cmd::shell(&workspace_root()?)?;
+            cmd::run(
+                cmd::cargo(&sh)
+                    .args(["run", "-p", "qosic-mock", "--"])
+                    .args(pass.args),
+            )
+        }
     }
 }
 
 /// The workspace the tasks act on: the one that contains the current directory.
 ///
-/// Not `CARGO_MANIFEST_DIR`: the release tests run this binary on a temporary copy of the workspace.
+/// Not `CARGO_MANIFEST_DIR`: the release tests run this binary on fixture workspaces.
 fn workspace_root() -> Result<PathBuf> {
-    let out = Cmd::cargo()
-        .args(["locate-project", "--workspace", "--message-format", "plain"])
-        .read()?;
-    let manifest = PathBuf::from(out.trim());
-    match manifest.parent() {
-        Some(dir) => Ok(dir.to_path_buf()),
-        None => bail!(
-            "cargo locate-project returned `{}`, which has no parent",
-            out.trim()
-        ),
-    }
+    let here = std::env::current_dir()
+        .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?;
+    Ok(workspace::Workspace::load(&here)?.root().to_path_buf())
 }

@@ -1,30 +1,30 @@
-//! `cargo xtask release`: bump, date the changelog, check, package, commit, tag and (on request) publish.
+//! `cargo xtask release`: bump, date the changelog, check, compare the API, package, commit, tag and (on request) publish.
 //!
 //! The release is planned first, as pure edits of file texts (`plan`), printed, and only then carried out.
 //! A real run edits the tree and, if any later step fails, writes the original files back,
 //! so a failed release leaves the tree as it found it.
-//! A dry run carries out the same steps in a scratch copy of the workspace (in the system temp directory,
-//! sharing the real target directory so that builds are reused), so its checks and packages
-//! see the bumped versions while the tree stays untouched.
+//! A dry run carries out the same steps in a scratch `git worktree` of HEAD in a temporary directory
+//! (sharing the real target directory, so that builds are reused), removed when the run ends, failed or not:
+//! its checks and packages see the bumped versions while the tree stays untouched.
 //!
-//! Manifests are edited line by line, for the shapes this workspace uses:
-//! `version = ".."` under `[workspace.package]` or `[package]`, and inline tables such as
-//! `qosic-core = { path = "qosic-core", version = "0.1.0" }` (or `[dependencies.qosic-core]` tables)
-//! in any dependency section.
-//! After the edit, `cargo metadata` must report the new version everywhere, so a shape this code misses
+//! Manifests are edited with toml_edit (`manifest.rs`), which keeps their formatting.
+//! After the edit, `cargo metadata` must report the new version everywhere, so a shape the edit misses
 //! stops the release instead of shipping mismatched versions.
 
-use std::cmp::Ordering;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::cmd::Cmd;
+use xshell::{cmd, Shell};
+
+use crate::api::ApiCheck;
+use crate::cmd::{cargo, run as run_cmd, shell};
 use crate::flags::ReleaseFlags;
-use crate::version::Version;
-use crate::workspace::Workspace;
-use crate::{bail, Error, Result};
+use crate::manifest::Manifest;
+use crate::version::{self, Version};
+use crate::workspace::{self, Workspace};
+use crate::{api, bail, Error, Result};
 
 /// One file's planned change.
 #[derive(Debug, Clone)]
@@ -37,6 +37,22 @@ struct FileEdit {
     notes: Vec<String>,
 }
 
+/// A cargo command of the checks, as data: printed in the plan, then run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Check {
+    env: Option<(&'static str, &'static str)>,
+    args: Vec<String>,
+}
+
+impl fmt::Display for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some((key, value)) = self.env {
+            write!(f, "{key}='{value}' ")?;
+        }
+        write!(f, "cargo {}", self.args.join(" "))
+    }
+}
+
 /// Everything a release will do, computed before anything is done.
 #[derive(Debug)]
 struct Plan {
@@ -47,29 +63,41 @@ struct Plan {
     /// The new changelog section, heading included.
     section: String,
     order: Vec<String>,
-    checks: Vec<Cmd>,
+    checks: Vec<Check>,
+    api: ApiCheck,
 }
 
 pub(crate) fn run(root: &Path, flags: &ReleaseFlags) -> Result<()> {
+    flags.validate()?;
     let ws = Workspace::load(root)?;
-    let root = ws.root.clone();
-    ensure_clean(&root)?;
-    let tags = Cmd::git().args(["tag", "--list"]).dir(&root).read()?;
+    let root = ws.root().to_path_buf();
+    let sh = shell(&root)?;
+    ensure_clean(&sh)?;
+    let tags = cmd!(sh, "git tag --list").read()?;
     let tags: Vec<&str> = tags.lines().map(str::trim).collect();
-    let plan = plan(&ws, flags, &today(), &tags)?;
+    let plan = plan(&ws, flags, &today(), &tags, |tag, manifest| {
+        // `TAG:./PATH` is PATH relative to the workspace root, where the shell runs.
+        let object = format!("{tag}:./{}", manifest.display());
+        cmd!(sh, "git cat-file -e {object}")
+            .quiet()
+            .ignore_stderr()
+            .run()
+            .is_ok()
+    })?;
     let tag = format!("v{}", plan.new);
     print!("{}", plan.describe(flags));
 
     if flags.dry_run {
-        let scratch = Scratch::copy_of(&ws)?;
+        let scratch = Scratch::of_head(&root)?;
         eprintln!(
-            "dry run: working in the scratch copy {}",
-            scratch.dir.display()
+            "dry run: working in the scratch worktree {}",
+            scratch.root.display()
         );
+        let sh = shell(&scratch.root)?;
         // Shares the real target directory, so the checks reuse what is already built.
-        let target = ws.target_dir.clone();
-        prepare(&scratch.dir, &plan, flags, Some(&target))?;
-        let packaged = package(&scratch.dir, &plan, flags, Some(&target), false)?;
+        sh.set_var("CARGO_TARGET_DIR", ws.target_dir());
+        prepare(&sh, &plan, flags)?;
+        let packaged = package(&sh, &plan, flags, ws.target_dir())?;
         println!("dry run: packaged {}", packaged.join(", "));
         if flags.publish {
             for name in &plan.order {
@@ -82,20 +110,20 @@ pub(crate) fn run(root: &Path, flags: &ReleaseFlags) -> Result<()> {
 
     let lock = root.join("Cargo.lock");
     let lock_before = fs::read_to_string(&lock).ok();
-    let steps = prepare(&root, &plan, flags, None)
-        .and_then(|()| package(&root, &plan, flags, None, true))
-        .and_then(|_| commit(&root, &plan, &tag));
+    let steps = prepare(&sh, &plan, flags)
+        .and_then(|()| package(&sh, &plan, flags, ws.target_dir()))
+        .and_then(|_| commit(&sh, &plan, &tag));
     if let Err(err) = steps {
         restore(&root, &plan, lock_before.as_deref())?;
         bail!("{err}; the tree was restored, nothing was committed");
     }
-    if let Err(err) = create_tag(&root, &plan, &tag) {
+    if let Err(err) = create_tag(&sh, &plan, &tag) {
         bail!("{err}; the release commit is in place but untagged: tag it with `git tag -a {tag}`");
     }
     println!("released {tag}: committed and tagged");
     if flags.publish {
         for (i, name) in plan.order.iter().enumerate() {
-            if let Err(err) = Cmd::cargo().args(["publish", "-p", name]).dir(&root).run() {
+            if let Err(err) = run_cmd(cargo(&sh).args(["publish", "-p", name])) {
                 let rest = plan.order[i..].join(", ");
                 bail!("{err}; {tag} is tagged; still to publish, in order: {rest}");
             }
@@ -149,6 +177,14 @@ impl Plan {
                 let _ = writeln!(out, "  {check}");
             }
         }
+        let _ = writeln!(out, "api check:");
+        if flags.skip_checks {
+            let _ = writeln!(out, "  skipped (--skip-checks)");
+        } else {
+            for line in self.api.describe(&self.new).lines() {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
         let _ = writeln!(out, "package order: {}", self.order.join(", "));
         let _ = writeln!(
             out,
@@ -168,52 +204,80 @@ impl Plan {
 ///
 /// The new version comes after the current one, except for a first release: the current version itself
 /// may be released as long as it has no tag (`cargo xtask release 0.1.0` in a workspace at 0.1.0).
-fn plan(ws: &Workspace, flags: &ReleaseFlags, date: &str, tags: &[&str]) -> Result<Plan> {
+/// `existed(tag, manifest)` says whether a manifest (relative to the root) existed at a tag, for the API check.
+fn plan(
+    ws: &Workspace,
+    flags: &ReleaseFlags,
+    date: &str,
+    tags: &[&str],
+    existed: impl Fn(&str, &Path) -> bool,
+) -> Result<Plan> {
     let old = current_version(ws)?;
-    let new = old.bump(&flags.bump);
-    match new.precedence(&old) {
-        Ordering::Less => bail!("{new} does not come after the current version {old}"),
-        Ordering::Equal if tags.contains(&format!("v{old}").as_str()) => {
-            bail!("{old} is already released (tag v{old}); pick patch, minor, major or a later version")
-        }
-        Ordering::Equal | Ordering::Greater => {}
+    let new = version::bump(&old, &flags.bump);
+    if new < old {
+        bail!("{new} does not come after the current version {old}");
+    }
+    if new == old && tags.contains(&format!("v{old}").as_str()) {
+        bail!(
+            "{old} is already released (tag v{old}); pick patch, minor, major or a later version"
+        );
     }
     if tags.contains(&format!("v{new}").as_str()) {
         bail!("tag v{new} already exists; pick another version");
     }
-    let internal: Vec<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
+    let internal: Vec<&str> = ws.packages().iter().map(|p| p.name.as_str()).collect();
     let (old_s, new_s) = (old.to_string(), new.to_string());
 
     // The root manifest first, then each member's, each file once.
-    let mut files: Vec<(PathBuf, bool)> = vec![(ws.root.join("Cargo.toml"), false)];
-    for p in &ws.packages {
-        let bumped = p.version == old_s;
-        match files.iter_mut().find(|(f, _)| *f == p.manifest_path) {
-            Some(entry) => entry.1 |= bumped,
-            None => files.push((p.manifest_path.clone(), bumped)),
+    let mut files: Vec<PathBuf> = vec![ws.root().join("Cargo.toml")];
+    for p in ws.packages() {
+        let file = p.manifest_path.as_std_path().to_path_buf();
+        if !files.contains(&file) {
+            files.push(file);
         }
     }
     let mut manifests = Vec::new();
-    for (file, package_version) in files {
-        let before = read(&file)?;
-        let (after, notes) = bump_manifest(&before, &internal, &old_s, &new_s, package_version);
-        if !notes.is_empty() {
-            manifests.push(FileEdit {
-                path: relative(&ws.root, &file),
-                before,
-                after,
-                notes,
-            });
+    for file in files.iter().filter(|_| old != new) {
+        let path = relative(ws.root(), file);
+        let before = read(file)?;
+        let manifest =
+            Manifest::parse(&before).map_err(|e| Error::new(format!("{}: {e}", path.display())))?;
+        let sites = manifest.version_sites(&internal, &old_s);
+        if sites.is_empty() {
+            continue;
         }
+        let notes = sites
+            .iter()
+            .map(|s| {
+                let to = with_operator(&s.old, &new_s);
+                format!("{}: {} \"{}\" -> \"{to}\"", s.line, s.what, s.old)
+            })
+            .collect();
+        let after = manifest.replace(&sites, |req| with_operator(req, &new_s));
+        manifests.push(FileEdit {
+            path,
+            before,
+            after,
+            notes,
+        });
     }
     if manifests.is_empty() && old != new {
         bail!("found no `version = \"{old}\"` to bump in the manifests");
     }
 
-    let changelog_path = ws.root.join("CHANGELOG.md");
+    let changelog_path = ws.root().join("CHANGELOG.md");
     let before = read(&changelog_path)?;
     let (after, section, notes) = release_changelog(&before, &old_s, &new_s, date)
         .map_err(|e| Error::new(format!("CHANGELOG.md: {e}")))?;
+    let libraries: Vec<(&str, PathBuf)> = ws
+        .publishable()
+        .filter(|p| workspace::library(p).is_some())
+        .map(|p| {
+            let manifest = p.manifest_path.as_std_path();
+            (p.name.as_str(), relative(ws.root(), manifest))
+        })
+        .collect();
+    let api = api::decide(&new, tags, &libraries, |tag, m: &PathBuf| existed(tag, m));
     Ok(Plan {
         old,
         new,
@@ -227,26 +291,40 @@ fn plan(ws: &Workspace, flags: &ReleaseFlags, date: &str, tags: &[&str]) -> Resu
         section,
         order: ws.publish_order()?,
         checks: checks(ws),
+        api,
     })
 }
 
 /// The version every publishable crate shares.
 fn current_version(ws: &Workspace) -> Result<Version> {
-    let mut versions = ws
-        .publishable()
-        .map(|p| (p.name.as_str(), p.version.as_str()));
+    let mut versions = ws.publishable().map(|p| (p.name.as_str(), &p.version));
     let Some((first, version)) = versions.next() else {
         bail!("the workspace has no publishable crate");
     };
     if let Some((other, v)) = versions.find(|(_, v)| v != &version) {
         bail!("crates disagree on the version: {first} is {version}, {other} is {v}");
     }
-    Version::parse(version).map_err(|e| Error::new(format!("{first}'s version `{version}`: {e}")))
+    if !version.build.is_empty() {
+        bail!("{first}'s version `{version}` has build metadata, which releases do not use");
+    }
+    Ok(version.clone())
+}
+
+/// The new requirement for an old one: same operator (`=`, `^`, `~` or none), new version.
+fn with_operator(old_req: &str, new: &str) -> String {
+    let op_len = old_req.len() - old_req.trim_start_matches(['=', '^', '~']).len();
+    format!("{}{new}", &old_req[..op_len])
 }
 
 /// The release checks, in the order they run (cheapest first).
-fn checks(ws: &Workspace) -> Vec<Cmd> {
-    let cargo = |args: &[&str]| Cmd::cargo().args(args);
+///
+/// The feature matrix comes from `cargo metadata`: each publishable crate with `--no-default-features`,
+/// then with each of its features alone, so a new crate or feature is checked without editing this list.
+fn checks(ws: &Workspace) -> Vec<Check> {
+    let cargo = |args: &[&str]| Check {
+        env: None,
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+    };
     let mut checks = vec![
         cargo(&["fmt", "--all", "--", "--check"]),
         cargo(&[
@@ -259,7 +337,10 @@ fn checks(ws: &Workspace) -> Vec<Cmd> {
             "warnings",
         ]),
         cargo(&["test", "--workspace", "--locked"]),
-        cargo(&["doc", "--workspace", "--no-deps", "--locked"]).env("RUSTDOCFLAGS", "-D warnings"),
+        Check {
+            env: Some(("RUSTDOCFLAGS", "-D warnings")),
+            ..cargo(&["doc", "--workspace", "--no-deps", "--locked"])
+        },
     ];
     for p in ws.publishable() {
         let base = [
@@ -270,32 +351,28 @@ fn checks(ws: &Workspace) -> Vec<Cmd> {
             "--no-default-features",
         ];
         checks.push(cargo(&base));
-        for feature in &p.features {
-            checks.push(cargo(&base).args(["--features", feature.as_str()]));
+        for feature in workspace::features(p) {
+            checks.push(cargo(&[&base[..], &["--features", feature]].concat()));
         }
     }
     checks
 }
 
-/// Writes the bumped manifests and changelog into `dir`, updates the lockfile, checks the result and runs the checks.
-fn prepare(dir: &Path, plan: &Plan, flags: &ReleaseFlags, target: Option<&Path>) -> Result<()> {
+/// Writes the bumped manifests and changelog into the shell's directory, updates the lockfile, checks the result,
+/// then runs the checks and the API check.
+fn prepare(sh: &Shell, plan: &Plan, flags: &ReleaseFlags) -> Result<()> {
+    let dir = sh.current_dir();
     for edit in plan.manifests.iter().chain([&plan.changelog]) {
         write(&dir.join(&edit.path), &edit.after)?;
     }
-    let with_env = |cmd: Cmd| match target {
-        Some(t) => cmd.env("CARGO_TARGET_DIR", t),
-        None => cmd,
-    };
-    let mut update = Cmd::cargo().args(["update", "--workspace"]).dir(dir);
-    if flags.offline {
-        update = update.arg("--offline");
-    }
-    with_env(update).run()?;
-    verify_bump(dir, plan)?;
+    let offline = flags.offline.then_some("--offline");
+    run_cmd(cargo(sh).args(["update", "--workspace"]).args(offline))?;
+    verify_bump(&dir, plan)?;
     if !flags.skip_checks {
         for check in &plan.checks {
-            with_env(check.clone().dir(dir)).run()?;
+            run_cmd(cargo(sh).args(&check.args).envs(check.env))?;
         }
+        api::run(sh, &plan.api, &plan.new)?;
     }
     Ok(())
 }
@@ -303,18 +380,25 @@ fn prepare(dir: &Path, plan: &Plan, flags: &ReleaseFlags, target: Option<&Path>)
 /// Reads the edited workspace back through cargo: every crate that was at the old version is at the new one,
 /// and every internal dependency asks for the new one.
 fn verify_bump(dir: &Path, plan: &Plan) -> Result<()> {
+    if plan.old == plan.new {
+        return Ok(());
+    }
     let ws = Workspace::load(dir)?;
-    let (old, new) = (plan.old.to_string(), plan.new.to_string());
-    for p in &ws.packages {
-        if p.version == old && old != new {
+    let new = &plan.new;
+    for p in ws.packages() {
+        if p.version == plan.old {
             bail!(
-                "{} is still at {old} after the bump; its manifest has a shape xtask cannot edit",
-                p.name
+                "{} is still at {} after the bump; its manifest has a shape xtask cannot edit",
+                p.name,
+                plan.old
             );
         }
-        for d in p.internal_deps(&ws) {
-            let req = d.req.trim_start_matches(['=', '^', '~']);
-            if d.req != "*" && req != new {
+        for d in ws.internal_deps(p) {
+            let names_new = d.req.comparators.iter().any(|c| {
+                (c.major, c.minor, c.patch, &c.pre)
+                    == (new.major, Some(new.minor), Some(new.patch), &new.pre)
+            });
+            if !d.req.comparators.is_empty() && !names_new {
                 bail!(
                     "{}'s dependency on {} still requires `{}` after the bump; its manifest has a shape xtask cannot edit",
                     p.name,
@@ -327,42 +411,26 @@ fn verify_bump(dir: &Path, plan: &Plan) -> Result<()> {
     Ok(())
 }
 
-/// `cargo package` for every publishable crate; returns the paths of the `.crate` files.
+/// `cargo package` of every publishable crate, in the shell's directory; returns the paths of the `.crate` files.
 ///
 /// Packaging several crates of one workspace in one command lets cargo resolve the unpublished
 /// internal dependencies against the crates it just packaged.
-fn package(
-    dir: &Path,
-    plan: &Plan,
-    flags: &ReleaseFlags,
-    target: Option<&Path>,
-    dirty: bool,
-) -> Result<Vec<String>> {
-    let mut cmd = Cmd::cargo().arg("package").dir(dir);
+/// `--allow-dirty`: the bump is not committed yet (the commit comes only once everything passed).
+fn package(sh: &Shell, plan: &Plan, flags: &ReleaseFlags, target: &Path) -> Result<Vec<String>> {
+    let mut args = vec!["package", "--allow-dirty"];
     for name in &plan.order {
-        cmd = cmd.args(["-p", name]);
+        args.extend(["-p", name]);
     }
     if flags.skip_checks {
-        cmd = cmd.arg("--no-verify");
+        args.push("--no-verify");
     }
     if flags.offline {
-        cmd = cmd.arg("--offline");
+        args.push("--offline");
     }
-    if dirty {
-        // The bump is not committed yet: the commit comes only once everything passed.
-        cmd = cmd.arg("--allow-dirty");
-    }
-    if let Some(t) = target {
-        cmd = cmd.env("CARGO_TARGET_DIR", t);
-    }
-    cmd.run()?;
-    let target_dir = match target {
-        Some(t) => t.to_path_buf(),
-        None => Workspace::load(dir)?.target_dir,
-    };
+    run_cmd(cargo(sh).args(args))?;
     let mut crates = Vec::new();
     for name in &plan.order {
-        let file = target_dir
+        let file = target
             .join("package")
             .join(format!("{name}-{}.crate", plan.new));
         if !file.is_file() {
@@ -375,30 +443,23 @@ fn package(
 
 /// Commits exactly the release's files, whatever else the index holds; `git commit -- PATHS` leaves
 /// the index untouched when it fails, so restoring the files is enough to undo the release.
-fn commit(root: &Path, plan: &Plan, tag: &str) -> Result<()> {
-    let mut commit = Cmd::git()
-        .args([
-            "commit",
-            "-q",
-            "-m",
-            &format!("Release {tag}"),
-            "--",
-            "Cargo.lock",
-        ])
-        .dir(root);
-    for edit in plan.manifests.iter().chain([&plan.changelog]) {
-        commit = commit.arg(&edit.path);
-    }
-    commit.run()
+fn commit(sh: &Shell, plan: &Plan, tag: &str) -> Result<()> {
+    let message = format!("Release {tag}");
+    let files = plan
+        .manifests
+        .iter()
+        .chain([&plan.changelog])
+        .map(|e| &e.path);
+    run_cmd(cmd!(
+        sh,
+        "git commit -q -m {message} -- Cargo.lock {files...}"
+    ))
 }
 
 /// An annotated tag whose message is the changelog section.
-fn create_tag(root: &Path, plan: &Plan, tag: &str) -> Result<()> {
+fn create_tag(sh: &Shell, plan: &Plan, tag: &str) -> Result<()> {
     let message = format!("Release {tag}\n\n{}", plan.section.trim_end());
-    Cmd::git()
-        .args(["tag", "-a", tag, "-m", &message])
-        .dir(root)
-        .run()
+    run_cmd(cmd!(sh, "git tag -a {tag} -m {message}"))
 }
 
 fn restore(root: &Path, plan: &Plan, lock: Option<&str>) -> Result<()> {
@@ -412,11 +473,8 @@ fn restore(root: &Path, plan: &Plan, lock: Option<&str>) -> Result<()> {
 }
 
 /// Refuses uncommitted changes and untracked files: a release is made of committed work only.
-fn ensure_clean(root: &Path) -> Result<()> {
-    let status = Cmd::git()
-        .args(["status", "--porcelain", "--untracked-files=normal"])
-        .dir(root)
-        .read()?;
+fn ensure_clean(sh: &Shell) -> Result<()> {
+    let status = cmd!(sh, "git status --porcelain --untracked-files=normal").read()?;
     if let Some(first) = status.lines().next() {
         let count = status.lines().count();
         bail!(
@@ -427,147 +485,67 @@ fn ensure_clean(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Bumps the versions in one manifest; returns the new text and one note per edited line.
+/// The dry run's scratch copy: a `git worktree` of HEAD in a temporary directory.
 ///
-/// `package_version` also bumps `version = "old"` under `[package]`.
-fn bump_manifest(
-    text: &str,
-    internal: &[&str],
-    old: &str,
-    new: &str,
-    package_version: bool,
-) -> (String, Vec<String>) {
-    let mut out = String::with_capacity(text.len());
-    let mut notes = Vec::new();
-    let mut section = String::new();
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        let trimmed = line.trim_start();
-        if trimmed.starts_with('[') {
-            section = trimmed
-                .trim_end()
-                .trim_start_matches('[')
-                .split(']')
-                .next()
-                .unwrap_or("")
-                .replace([' ', '"'], "");
-            out.push_str(line);
-            continue;
-        }
-        let Some((key, value)) = trimmed
-            .split_once('=')
-            .filter(|_| !trimmed.starts_with('#'))
-        else {
-            out.push_str(line);
-            continue;
-        };
-        let key = key.trim().trim_matches('"');
-        let value_at = line.len() - value.len();
-        let edit = if key == "version"
-            && (section == "workspace.package" || (section == "package" && package_version))
-        {
-            replace_string(line, value_at, new, Some(old))
-                .map(|(l, o)| (l, format!("[{section}] version"), o))
-        } else if let Some((deps, name)) =
-            section.rsplit_once('.').filter(|(d, _)| is_dep_section(d))
-        {
-            // `[dependencies.qosic-core]` tables.
-            (key == "version" && internal.contains(&name))
-                .then(|| replace_string(line, value_at, new, None))
-                .flatten()
-                .map(|(l, o)| (l, format!("[{deps}.{name}] version"), o))
-        } else if is_dep_section(&section)
-            && value.trim_start().starts_with('{')
-            && !key.contains('.')
-        {
-            let name = inline_string(value, "package").unwrap_or(key);
-            let at = internal
-                .contains(&name)
-                .then(|| find_key(value, "version"))
-                .flatten();
-            at.and_then(|at| replace_string(line, value_at + at, new, None))
-                .map(|(l, o)| (l, format!("[{section}] {key}"), o))
+/// Dropping it runs `git worktree remove --force`, so a dry run that fails halfway leaves no worktree behind;
+/// the temporary directory itself goes with the `TempDir`.
+#[derive(Debug)]
+struct Scratch {
+    /// The repository's top level, where git is asked to remove the worktree.
+    repo: PathBuf,
+    worktree: PathBuf,
+    /// The workspace root inside the worktree (the worktree itself, unless the workspace is in a subdirectory).
+    root: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn of_head(root: &Path) -> Result<Scratch> {
+        let sh = shell(root)?;
+        let repo = PathBuf::from(cmd!(sh, "git rev-parse --show-toplevel").read()?);
+        let dir = tempfile::Builder::new()
+            .prefix("xtask-release-")
+            .tempdir()
+            .map_err(|e| Error::new(format!("cannot create a temporary directory: {e}")))?;
+        let worktree = dir.path().join("worktree");
+        run_cmd(cmd!(
+            sh,
+            "git worktree add --quiet --detach {worktree} HEAD"
+        ))?;
+        let canonical = |p: &Path| fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let inside = canonical(root)
+            .strip_prefix(canonical(&repo))
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let root = if inside.as_os_str().is_empty() {
+            worktree.clone()
         } else {
-            None
+            worktree.join(inside)
         };
-        match edit {
-            Some((new_line, what, old_value)) => {
-                notes.push(format!(
-                    "{}: {what} \"{old_value}\" -> \"{}\"",
-                    i + 1,
-                    new_line_value(&old_value, new)
-                ));
-                out.push_str(&new_line);
-            }
-            None => out.push_str(line),
+        Ok(Scratch {
+            root,
+            repo,
+            worktree,
+            _dir: dir,
+        })
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let Ok(sh) = shell(&self.repo) else {
+            return;
+        };
+        let worktree = &self.worktree;
+        let removed = cmd!(sh, "git worktree remove --force {worktree}")
+            .quiet()
+            .run();
+        if removed.is_err() {
+            // Whatever is left of the directory goes, then git forgets the worktree.
+            let _ = fs::remove_dir_all(worktree);
+            let _ = cmd!(sh, "git worktree prune").quiet().run();
         }
     }
-    (out, notes)
-}
-
-/// The new requirement for an old one: same operator, new version.
-fn new_line_value(old_req: &str, new: &str) -> String {
-    let op_len = old_req.len() - old_req.trim_start_matches(['=', '^', '~']).len();
-    format!("{}{new}", &old_req[..op_len])
-}
-
-pub(crate) fn is_dep_section(section: &str) -> bool {
-    let last = section.rsplit('.').next().unwrap_or("");
-    section == "workspace.dependencies"
-        || matches!(
-            last,
-            "dependencies" | "dev-dependencies" | "build-dependencies"
-        )
-}
-
-/// The byte offset, in `table`, of the value of `key` (right after its `=`).
-pub(crate) fn find_key(table: &str, key: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(pos) = table[from..].find(key).map(|p| p + from) {
-        let before_ok = table[..pos].trim_end().ends_with(['{', ','])
-            && !table[..pos].ends_with(|c: char| c.is_alphanumeric() || c == '-' || c == '_');
-        let after = &table[pos + key.len()..];
-        if before_ok && after.trim_start().starts_with('=') {
-            let eq = pos + key.len() + (after.len() - after.trim_start().len());
-            return Some(eq + 1);
-        }
-        from = pos + key.len();
-    }
-    None
-}
-
-/// The string value of `key` in an inline table.
-pub(crate) fn inline_string<'a>(table: &'a str, key: &str) -> Option<&'a str> {
-    let at = find_key(table, key)?;
-    let rest = table[at..].trim_start().strip_prefix('"')?;
-    rest.split('"').next()
-}
-
-/// Replaces the string that follows `at` in `line` with `new` (keeping a leading `=`, `^` or `~`).
-///
-/// With `only_if`, replaces only a string equal to it. Returns the new line and the old string.
-fn replace_string(
-    line: &str,
-    at: usize,
-    new: &str,
-    only_if: Option<&str>,
-) -> Option<(String, String)> {
-    let open = at + line[at..].find('"')?;
-    // Nothing but spaces between the `=` and the opening quote.
-    if !line[at..open].trim().is_empty() {
-        return None;
-    }
-    let close = open + 1 + line[open + 1..].find('"')?;
-    let old = &line[open + 1..close];
-    if only_if.is_some_and(|want| want != old) {
-        return None;
-    }
-    let replaced = format!(
-        "{}{}{}",
-        &line[..open + 1],
-        new_line_value(old, new),
-        &line[close..]
-    );
-    Some((replaced, old.to_owned()))
 }
 
 /// Moves the `Unreleased` entries of a Keep-a-Changelog file under `## [new] - date`.
@@ -698,137 +676,10 @@ fn relative(root: &Path, path: &Path) -> PathBuf {
     path.strip_prefix(root).unwrap_or(path).to_path_buf()
 }
 
-/// A copy of the workspace in the system temp directory, without `.git` and the target directory;
-/// removed on drop.
-#[derive(Debug)]
-struct Scratch {
-    dir: PathBuf,
-}
-
-impl Scratch {
-    fn copy_of(ws: &Workspace) -> Result<Scratch> {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let dir =
-            std::env::temp_dir().join(format!("xtask-release-{}-{nanos}", std::process::id()));
-        let scratch = Scratch { dir };
-        copy_tree(
-            &ws.root,
-            &scratch.dir,
-            &[ws.root.join("target"), ws.target_dir.clone()],
-        )
-        .map_err(|e| {
-            Error::new(format!(
-                "cannot copy the workspace to {}: {e}",
-                scratch.dir.display()
-            ))
-        })?;
-        Ok(scratch)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// Copies `from` into `to`, leaving out `.git` directories and the `skip` paths.
-pub(crate) fn copy_tree(from: &Path, to: &Path, skip: &[PathBuf]) -> std::io::Result<()> {
-    fs::create_dir_all(to)?;
-    for entry in fs::read_dir(from)? {
-        let entry = entry?;
-        let path = entry.path();
-        if entry.file_name() == ".git" || skip.contains(&path) {
-            continue;
-        }
-        let dest = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_tree(&path, &dest, skip)?;
-        } else {
-            fs::copy(&path, &dest)?;
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const ROOT: &str = r#"[workspace]
-members = ["qosic-core", "qosic-http"]
-
-[workspace.package]
-version = "0.1.0"
-edition = "2021"
-
-[workspace.dependencies]
-# Internal crates: qosic-core = { version = "0.1.0" } and so on.
-qosic-core = { path = "qosic-core", version = "0.1.0" }
-"qosic-http" = { version = "=0.1.0", path = "qosic-http", default-features = false }
-renamed = { package = "qosic-mock", path = "qosic-mock", version = "^0.1.0" }
-serde = { version = "0.1.0", features = ["derive"] }
-other-version = { path = "x", version = "0.1.0", xversion = "1" }
-
-[dependencies.qosic-carriers-bj]
-path = "qosic-carriers-bj"
-version = "0.1.0"
-"#;
-
-    const INTERNAL: &[&str] = &[
-        "qosic-core",
-        "qosic-http",
-        "qosic-mock",
-        "qosic-carriers-bj",
-    ];
-
-    #[test]
-    fn bumps_the_workspace_version_and_internal_dependencies_only() {
-        let (after, notes) = bump_manifest(ROOT, INTERNAL, "0.1.0", "0.2.0", false);
-        let expect = ROOT
-            .replace(
-                "version = \"0.1.0\"\nedition",
-                "version = \"0.2.0\"\nedition",
-            )
-            .replace(
-                "qosic-core\", version = \"0.1.0\"",
-                "qosic-core\", version = \"0.2.0\"",
-            )
-            .replace("\"=0.1.0\"", "\"=0.2.0\"")
-            .replace("\"^0.1.0\"", "\"^0.2.0\"")
-            .replace(
-                "qosic-carriers-bj\"\nversion = \"0.1.0\"",
-                "qosic-carriers-bj\"\nversion = \"0.2.0\"",
-            );
-        assert_eq!(after, expect);
-        assert_eq!(
-            notes,
-            [
-                "5: [workspace.package] version \"0.1.0\" -> \"0.2.0\"",
-                "10: [workspace.dependencies] qosic-core \"0.1.0\" -> \"0.2.0\"",
-                "11: [workspace.dependencies] qosic-http \"=0.1.0\" -> \"=0.2.0\"",
-                "12: [workspace.dependencies] renamed \"^0.1.0\" -> \"^0.2.0\"",
-                "18: [dependencies.qosic-carriers-bj] version \"0.1.0\" -> \"0.2.0\"",
-            ]
-        );
-    }
-
-    #[test]
-    fn bumps_a_member_package_version_only_when_asked() {
-        let member = "[package]\nname = \"a\"\nversion = \"0.1.0\"\n\n[dependencies]\nqosic-core.workspace = true\n";
-        let (same, notes) = bump_manifest(member, INTERNAL, "0.1.0", "0.2.0", false);
-        assert_eq!((same.as_str(), notes.len()), (member, 0));
-        let (bumped, notes) = bump_manifest(member, INTERNAL, "0.1.0", "0.2.0", true);
-        assert_eq!(bumped, member.replace("0.1.0", "0.2.0"));
-        assert_eq!(notes, ["3: [package] version \"0.1.0\" -> \"0.2.0\""]);
-        let other = member.replace("0.1.0", "0.0.0");
-        assert_eq!(
-            bump_manifest(&other, INTERNAL, "0.1.0", "0.2.0", true).0,
-            other
-        );
-    }
+    use crate::workspace::tests::metadata;
 
     const CHANGELOG: &str = "# Changelog\n\nAll notable changes.\n\n## [Unreleased]\n\n### Added\n\n- `Client::builder()`.\n- MTN and Moov.\n\n## [0.1.0] - 2026-10-01\n\n### Added\n\n- First.\n\n[Unreleased]: https://github.com/o/r/compare/v0.1.0...HEAD\n[0.1.0]: https://github.com/o/r/releases/tag/v0.1.0\n";
 
@@ -889,11 +740,7 @@ version = "0.1.0"
 
     #[test]
     fn checks_cover_the_workspace_and_each_feature_alone() {
-        let ws = Workspace::from_metadata(&crate::workspace::tests::metadata(&[
-            ("qosic-core", true, &[]),
-            ("qosic-examples", false, &[]),
-        ]))
-        .unwrap();
+        let ws = metadata(&[("qosic-core", true, &[]), ("qosic-examples", false, &[])]);
         let checks: Vec<String> = checks(&ws).iter().map(ToString::to_string).collect();
         assert_eq!(
             checks,
@@ -906,6 +753,14 @@ version = "0.1.0"
                 "cargo check -p qosic-core --locked --no-default-features --features rustls",
             ]
         );
+    }
+
+    #[test]
+    fn requirements_keep_their_operator() {
+        assert_eq!(with_operator("0.1.0", "0.2.0"), "0.2.0");
+        assert_eq!(with_operator("=0.1.0", "0.2.0"), "=0.2.0");
+        assert_eq!(with_operator("^0.1.0", "1.0.0-rc.10"), "^1.0.0-rc.10");
+        assert_eq!(with_operator("~0.1", "0.2.0"), "~0.2.0");
     }
 
     #[test]

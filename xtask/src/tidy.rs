@@ -2,20 +2,26 @@
 //!
 //! Each rule returns problems as one line each (`crate: what is wrong`), so a failing run lists everything at once.
 //! The same checks run as the test `tidy::tests::workspace_is_tidy`, so `cargo test --workspace` enforces them.
+//!
+//! What the compiler can check exactly, it does: libraries declare `missing_docs` (crate and item docs) and
+//! `clippy::print_stdout`/`clippy::print_stderr` (no printing outside tests), and tidy only checks that the
+//! declarations are there.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::flags::TASKS;
-use crate::release::{find_key, is_dep_section};
-use crate::workspace::{Package, Workspace};
+use cargo_metadata::Package;
+
+use crate::flags::task_names;
+use crate::manifest::{DepKind, Manifest};
+use crate::workspace::{self, Workspace};
 use crate::{bail, Result};
 
 pub(crate) fn run(root: &Path) -> Result<()> {
     let ws = Workspace::load(root)?;
     let problems = check(&ws);
     if problems.is_empty() {
-        println!("tidy: ok ({} crates)", ws.packages.len());
+        println!("tidy: ok ({} crates)", ws.packages().len());
         return Ok(());
     }
     for problem in &problems {
@@ -29,10 +35,11 @@ pub(crate) fn check(ws: &Workspace) -> Vec<String> {
     let mut problems = Vec::new();
     for p in ws.publishable() {
         problems.extend(package_metadata(p));
-        problems.extend(no_print_in_library(p));
+        problems.extend(docs_rs_metadata(p));
+        problems.extend(library_lints(p));
     }
     problems.extend(internal_deps_carry_versions(ws));
-    for p in &ws.packages {
+    for p in ws.packages() {
         problems.extend(crate_docs(p));
     }
     problems.extend(readme_commands(ws));
@@ -43,31 +50,26 @@ pub(crate) fn check(ws: &Workspace) -> Vec<String> {
 /// keywords, categories and rust-version.
 fn package_metadata(p: &Package) -> Vec<String> {
     let mut problems = Vec::new();
-    let field = |key: &str| {
-        p.metadata
-            .get(key)
-            .as_str()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-    };
-    match field("description") {
-        None => problems.push(format!("{}: no `description`", p.name)),
+    let filled = |field: &Option<String>| field.as_deref().is_some_and(|s| !s.trim().is_empty());
+    match p.description.as_deref().map(str::trim) {
+        None | Some("") => problems.push(format!("{}: no `description`", p.name)),
         Some(d) if d.eq_ignore_ascii_case("todo") || d.contains("TODO") => {
             problems.push(format!("{}: `description` is a placeholder: {d:?}", p.name));
         }
         Some(_) => {}
     }
-    if field("license").is_none() && field("license_file").is_none() {
+    if !filled(&p.license) && p.license_file.is_none() {
         problems.push(format!("{}: no `license`", p.name));
     }
-    for key in ["repository", "rust_version"] {
-        if field(key).is_none() {
-            problems.push(format!("{}: no `{}`", p.name, key.replace('_', "-")));
-        }
+    if !filled(&p.repository) {
+        problems.push(format!("{}: no `repository`", p.name));
     }
-    match field("readme") {
+    if p.rust_version.is_none() {
+        problems.push(format!("{}: no `rust-version`", p.name));
+    }
+    match &p.readme {
         None => problems.push(format!("{}: no `readme`", p.name)),
-        Some(readme) if !p.dir().join(readme).is_file() => {
+        Some(readme) if !workspace::dir(p).join(readme).is_file() => {
             problems.push(format!(
                 "{}: `readme` names {readme}, which does not exist",
                 p.name
@@ -75,9 +77,106 @@ fn package_metadata(p: &Package) -> Vec<String> {
         }
         Some(_) => {}
     }
-    for key in ["keywords", "categories"] {
-        if p.metadata.get(key).items().is_empty() {
-            problems.push(format!("{}: no `{key}`", p.name));
+    if p.keywords.is_empty() {
+        problems.push(format!("{}: no `keywords`", p.name));
+    }
+    if p.categories.is_empty() {
+        problems.push(format!("{}: no `categories`", p.name));
+    }
+    problems
+}
+
+/// docs.rs builds a publishable crate with every feature and `--cfg docsrs`, so that feature-gated items
+/// carry their "Available on crate feature ..." label.
+fn docs_rs_metadata(p: &Package) -> Vec<String> {
+    let docs_rs = &p.metadata["docs"]["rs"];
+    let args: Vec<&str> = docs_rs["rustdoc-args"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    let cfg_docsrs = args.windows(2).any(|w| w == ["--cfg", "docsrs"]);
+    if docs_rs["all-features"] == true && cfg_docsrs {
+        return Vec::new();
+    }
+    vec![format!(
+        "{}: needs `[package.metadata.docs.rs]` with `all-features = true` and `rustdoc-args = [\"--cfg\", \"docsrs\"]`",
+        p.name
+    )]
+}
+
+/// The inner attributes (`#![...]`) at the top of a crate root, whitespace removed.
+fn inner_attributes(text: &str) -> Vec<String> {
+    let mut attrs = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("#![") {
+        // Only at the start of a line: not in a doc comment or a string.
+        let line_start = rest[..at].rfind('\n').map_or(0, |i| i + 1);
+        let start_of_line = rest[line_start..at].trim().is_empty();
+        let mut depth = 0;
+        let mut end = rest.len();
+        for (i, c) in rest[at + 2..].char_indices() {
+            match c {
+                '[' => depth += 1,
+                ']' => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 {
+                end = at + 2 + i + 1;
+                break;
+            }
+        }
+        if start_of_line {
+            attrs.push(rest[at..end].split_whitespace().collect());
+        }
+        rest = &rest[end..];
+    }
+    attrs
+}
+
+/// What a library root must declare (whitespace removed), and the attribute that declares it.
+const LIBRARY_LINTS: [(&[&str], &str); 3] = [
+    (&["missing_docs"], "#![warn(missing_docs)]"),
+    (
+        &["clippy::print_stdout", "clippy::print_stderr"],
+        "#![warn(clippy::print_stdout, clippy::print_stderr)]",
+    ),
+    (
+        &["cfg_attr(docsrs,feature(doc_cfg))"],
+        "#![cfg_attr(docsrs, feature(doc_cfg))]",
+    ),
+];
+
+/// The library of a publishable crate declares the lints that check its docs and forbid printing
+/// (an application's call: libraries use tracing), and labels feature-gated items on docs.rs.
+fn library_lints(p: &Package) -> Vec<String> {
+    let Some(lib) = workspace::library(p) else {
+        return Vec::new();
+    };
+    let Ok(text) = fs::read_to_string(&lib.src_path) else {
+        return vec![format!("{}: cannot read {}", p.name, lib.src_path)];
+    };
+    let attrs = inner_attributes(&text).concat();
+    let file = lib
+        .src_path
+        .strip_prefix(workspace::dir(p))
+        .unwrap_or(&lib.src_path);
+    let mut problems = Vec::new();
+    for (needles, attr) in LIBRARY_LINTS {
+        let missing: Vec<&str> = needles
+            .iter()
+            .copied()
+            .filter(|n| !attrs.contains(n))
+            .collect();
+        if !missing.is_empty() {
+            problems.push(format!(
+                "{}: {file} does not declare `{}`; add `{attr}` at its top",
+                p.name,
+                missing
+                    .iter()
+                    .map(|n| n.replace(',', ", "))
+                    .collect::<Vec<_>>()
+                    .join("`, `")
+            ));
         }
     }
     problems
@@ -90,81 +189,66 @@ fn package_metadata(p: &Package) -> Vec<String> {
 /// or `path` + `version`; the root `[workspace.dependencies]` entries have both).
 fn internal_deps_carry_versions(ws: &Workspace) -> Vec<String> {
     let mut problems = Vec::new();
-    for p in &ws.packages {
-        for d in p.internal_deps(ws).filter(|d| !d.dev && d.req == "*") {
+    for p in ws.packages() {
+        let unversioned = ws.internal_deps(p).filter(|d| {
+            d.kind != cargo_metadata::DependencyKind::Development && d.req.comparators.is_empty()
+        });
+        for d in unversioned {
             problems.push(format!(
                 "{}: the dependency on {} has no version",
                 p.name, d.name
             ));
         }
     }
-    let internal: Vec<&str> = ws.packages.iter().map(|p| p.name.as_str()).collect();
-    let root_manifest = ws.root.join("Cargo.toml");
+    let internal: Vec<&str> = ws.packages().iter().map(|p| p.name.as_str()).collect();
+    let root_manifest = ws.root().join("Cargo.toml");
     let mut manifests: Vec<PathBuf> = vec![root_manifest.clone()];
     manifests.extend(
-        ws.packages
+        ws.packages()
             .iter()
-            .map(|p| p.manifest_path.clone())
+            .map(|p| p.manifest_path.clone().into_std_path_buf())
             .filter(|m| *m != root_manifest),
     );
     for manifest in manifests {
-        let Ok(text) = fs::read_to_string(&manifest) else {
-            problems.push(format!("cannot read {}", manifest.display()));
-            continue;
-        };
         let shown = manifest
-            .strip_prefix(&ws.root)
+            .strip_prefix(ws.root())
             .unwrap_or(&manifest)
             .display()
             .to_string();
-        problems.extend(manifest_dep_shapes(&shown, &text, &internal));
+        let parsed = fs::read_to_string(&manifest)
+            .map_err(|e| e.to_string())
+            .and_then(|text| Manifest::parse(&text));
+        match parsed {
+            Ok(m) => problems.extend(manifest_dep_shapes(&shown, &m, &internal)),
+            Err(e) => problems.push(format!("{shown}: {e}")),
+        }
     }
     problems
 }
 
-/// The line-level half of `internal_deps_carry_versions`, for one manifest.
-fn manifest_dep_shapes(shown: &str, text: &str, internal: &[&str]) -> Vec<String> {
+/// The manifest half of `internal_deps_carry_versions`, for one manifest.
+fn manifest_dep_shapes(shown: &str, manifest: &Manifest, internal: &[&str]) -> Vec<String> {
     let mut problems = Vec::new();
-    let mut section = String::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.starts_with('[') {
-            section = line.trim_matches(['[', ']']).replace([' ', '"'], "");
+    for dep in manifest.dependencies() {
+        if !internal.contains(&dep.name.as_str()) {
             continue;
         }
-        if !is_dep_section(&section) || line.starts_with('#') {
-            continue;
-        }
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let key = key.trim().trim_matches('"');
-        let (name, inherited) = match key.split_once('.') {
-            Some((name, "workspace")) => (name, value.trim() == "true"),
-            Some(_) => continue,
-            None => (key, false),
-        };
-        let value = value.trim();
-        let name = crate::release::inline_string(value, "package").unwrap_or(name);
-        if !internal.contains(&name) || inherited {
-            continue;
-        }
-        let has = |k: &str| value.starts_with('{') && find_key(value, k).is_some();
-        let inherits = has("workspace");
-        let dev = section.ends_with("dev-dependencies");
-        let ok = if section == "workspace.dependencies" {
-            has("path") && has("version")
-        } else {
-            inherits || (has("path") && (has("version") || dev))
+        let ok = match dep.kind {
+            DepKind::Workspace => dep.has_path && dep.version.is_some(),
+            _ if dep.inherited => true,
+            DepKind::Dev => dep.has_path,
+            DepKind::Normal | DepKind::Build => dep.has_path && dep.version.is_some(),
         };
         if !ok {
             problems.push(format!(
-                "{shown}:{}: `{name}` in [{section}] needs {}",
-                i + 1,
-                if section == "workspace.dependencies" {
-                    "both `path` and `version`"
-                } else {
-                    "`.workspace = true`, or `path` and `version`"
+                "{shown}:{}: `{}` in [{}] needs {}",
+                dep.line,
+                dep.name,
+                dep.section,
+                match dep.kind {
+                    DepKind::Workspace => "both `path` and `version`",
+                    DepKind::Dev => "`.workspace = true`, or `path`",
+                    _ => "`.workspace = true`, or `path` and `version`",
                 }
             ));
         }
@@ -172,123 +256,48 @@ fn manifest_dep_shapes(shown: &str, text: &str, internal: &[&str]) -> Vec<String
     problems
 }
 
-/// Every library, binary and example starts with crate-level docs (`//!` or `#![doc = ..]`).
+/// Every binary and example, and every library that does not declare `missing_docs` (which checks it exactly),
+/// starts with crate-level docs (`//!` or `#![doc = ..]`).
 fn crate_docs(p: &Package) -> Vec<String> {
     let mut problems = Vec::new();
     for t in &p.targets {
-        if !(t.is("lib") || t.is("bin") || t.is("example") || t.is("proc-macro")) {
+        if !(workspace::is_library(t) || t.is_bin() || t.is_example()) {
             continue;
         }
         let Ok(text) = fs::read_to_string(&t.src_path) else {
-            problems.push(format!("{}: cannot read {}", p.name, t.src_path.display()));
+            problems.push(format!("{}: cannot read {}", p.name, t.src_path));
             continue;
         };
+        if workspace::is_library(t)
+            && inner_attributes(&text)
+                .iter()
+                .any(|a| a.contains("missing_docs") && !a.contains("allow("))
+        {
+            continue;
+        }
         let first = text
             .lines()
             .map(str::trim)
             .find(|l| !l.is_empty())
             .unwrap_or("");
         if !(first.starts_with("//!") || first.starts_with("#![doc")) {
-            let file = t.src_path.strip_prefix(p.dir()).unwrap_or(&t.src_path);
+            let file = t
+                .src_path
+                .strip_prefix(workspace::dir(p))
+                .unwrap_or(&t.src_path);
             problems.push(format!(
-                "{}: {} does not start with crate docs (`//!`)",
-                p.name,
-                file.display()
+                "{}: {file} does not start with crate docs (`//!`)",
+                p.name
             ));
         }
     }
     problems
 }
 
-/// A library writes nothing to stdout or stderr: that is the application's call (use `tracing`).
-///
-/// Scans the library's directory, leaving out binary targets, comment lines and everything after
-/// the first `#[cfg(test)]` of a file (test modules come last in this workspace).
-fn no_print_in_library(p: &Package) -> Vec<String> {
-    let mut problems = Vec::new();
-    let bins: Vec<&Path> = p
-        .targets
-        .iter()
-        .filter(|t| t.is("bin"))
-        .map(|t| t.src_path.as_path())
-        .collect();
-    for lib in p.targets.iter().filter(|t| t.is("lib")) {
-        let Some(dir) = lib.src_path.parent() else {
-            continue;
-        };
-        let mut files = Vec::new();
-        rust_files(dir, &mut files);
-        for file in files {
-            if bins.contains(&file.as_path())
-                || bins
-                    .iter()
-                    .any(|b| b.parent().is_some_and(|d| d != dir && file.starts_with(d)))
-            {
-                continue;
-            }
-            let Ok(text) = fs::read_to_string(&file) else {
-                continue;
-            };
-            let shown = file
-                .strip_prefix(p.dir())
-                .unwrap_or(&file)
-                .display()
-                .to_string();
-            for (line, what) in print_calls(&text) {
-                problems.push(format!(
-                    "{}: {shown}:{line}: `{what}` in library code; use tracing",
-                    p.name
-                ));
-            }
-        }
-    }
-    problems
-}
-
-/// The `print!`-family calls of a file, as (line number, macro).
-fn print_calls(text: &str) -> Vec<(usize, &'static str)> {
-    let mut calls = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let code = line.trim_start();
-        if code.starts_with("#[cfg(test)]") {
-            break;
-        }
-        if code.starts_with("//") {
-            continue;
-        }
-        for mac in ["eprintln!", "println!", "eprint!", "print!"] {
-            let found = code.match_indices(mac).any(|(at, _)| {
-                // `println!` inside `eprintln!` is the same call; `sprint!` is not ours.
-                !code[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_')
-            });
-            if found {
-                calls.push((i + 1, mac));
-                break;
-            }
-        }
-    }
-    calls
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-    out.sort();
-}
-
 /// The `cargo ...` lines of README.md's shell blocks name things that exist,
 /// and `.ci/run` runs the README's `cargo test` command.
 fn readme_commands(ws: &Workspace) -> Vec<String> {
-    let readme = ws.root.join("README.md");
+    let readme = ws.root().join("README.md");
     let Ok(text) = fs::read_to_string(&readme) else {
         return vec!["README.md: missing at the workspace root".to_owned()];
     };
@@ -299,7 +308,7 @@ fn readme_commands(ws: &Workspace) -> Vec<String> {
             problems.push(format!("README.md:{line}: `{command}`: {problem}"));
         }
     }
-    let ci = fs::read_to_string(ws.root.join(".ci/run")).unwrap_or_default();
+    let ci = fs::read_to_string(ws.root().join(".ci/run")).unwrap_or_default();
     let tests: Vec<&(usize, String)> = commands
         .iter()
         .filter(|(_, c)| c.starts_with("cargo test"))
@@ -362,7 +371,9 @@ fn command_exists(ws: &Workspace, command: &str) -> Result<(), String> {
         .collect();
     if words.get(1) == Some(&"xtask") {
         return match words.get(2) {
-            Some(task) if !TASKS.contains(task) => Err(format!("xtask has no task `{task}`")),
+            Some(task) if !task_names().iter().any(|t| t == task) => {
+                Err(format!("xtask has no task `{task}`"))
+            }
             _ => Ok(()),
         };
     }
@@ -387,20 +398,19 @@ fn command_exists(ws: &Workspace, command: &str) -> Result<(), String> {
         }
     }
     if selected.is_empty() {
-        selected = if words.contains(&"--workspace") || ws.default_members.is_empty() {
-            ws.packages.iter().collect()
+        selected = if words.contains(&"--workspace") {
+            ws.packages().iter().collect()
         } else {
-            ws.default_members
-                .iter()
-                .filter_map(|n| ws.package(n))
-                .collect()
+            ws.default_members()
         };
     }
     for (flag, kind) in [("--example", "example"), ("--bin", "bin")] {
         for name in value_of(flag, None) {
-            let exists = selected
-                .iter()
-                .any(|p| p.targets.iter().any(|t| t.name == name && t.is(kind)));
+            let exists = selected.iter().any(|p| {
+                p.targets
+                    .iter()
+                    .any(|t| t.name == name && t.is_kind(kind.into()))
+            });
             if !exists {
                 let among: Vec<&str> = selected.iter().map(|p| p.name.as_str()).collect();
                 return Err(format!("no {kind} `{name}` in {}", among.join(", ")));
@@ -443,16 +453,12 @@ mod tests {
 
     #[test]
     fn commands_must_name_existing_things() {
-        let mut ws = Workspace::from_metadata(&metadata(&[
-            ("qosic-core", true, &[]),
-            ("qosic-examples", false, &[]),
-        ]))
-        .unwrap();
-        ws.packages[1].targets.push(crate::workspace::Target {
-            name: "pay".into(),
-            kinds: vec!["example".into()],
-            src_path: "/w/qosic-examples/pay.rs".into(),
-        });
+        let mut ws = metadata(&[("qosic-core", true, &[]), ("qosic-examples", false, &[])]);
+        let examples = &mut ws.packages_mut()[1];
+        let mut pay = examples.targets[0].clone();
+        pay.name = "pay".into();
+        pay.kind = vec![cargo_metadata::TargetKind::Example];
+        examples.targets.push(pay);
         let check = |c: &str| command_exists(&ws, c);
         assert!(check("cargo test --workspace").is_ok());
         assert!(check("cargo run -p qosic-examples --example pay").is_ok());
@@ -476,23 +482,36 @@ mod tests {
     }
 
     #[test]
-    fn print_calls_skip_comments_and_tests() {
-        let text = "//! Docs: `println!` is fine here.\nfn f() {\n    eprintln!(\"x\");\n    // println!(\"y\");\n    let s = format!(\"z\"); print!(\"{s}\");\n}\n#[cfg(test)]\nmod tests { fn t() { println!(\"ok\"); } }\n";
-        assert_eq!(print_calls(text), [(3, "eprintln!"), (5, "print!")]);
+    fn inner_attributes_span_lines_and_skip_docs() {
+        let text = "//! Docs: `#![warn(missing_docs)]` is not an attribute here.\n#![forbid(unsafe_code)]\n#![warn(\n    missing_docs,\n    clippy::print_stdout,\n)]\n#![cfg_attr(docsrs, feature(doc_cfg))]\n\npub fn f() {}\n";
+        assert_eq!(
+            inner_attributes(text),
+            [
+                "#![forbid(unsafe_code)]",
+                "#![warn(missing_docs,clippy::print_stdout,)]",
+                "#![cfg_attr(docsrs,feature(doc_cfg))]",
+            ]
+        );
     }
 
     #[test]
     fn dependency_shapes() {
         let internal = &["qosic-core", "qosic-mock"];
+        let check = |text: &str| {
+            manifest_dep_shapes("m/Cargo.toml", &Manifest::parse(text).unwrap(), internal)
+        };
         let root = "[workspace.dependencies]\nqosic-core = { path = \"qosic-core\", version = \"0.1.0\" }\nqosic-mock = { path = \"qosic-mock\" }\nserde = \"1\"\n";
         assert_eq!(
-            manifest_dep_shapes("Cargo.toml", root, internal),
-            ["Cargo.toml:3: `qosic-mock` in [workspace.dependencies] needs both `path` and `version`"]
+            check(root),
+            ["m/Cargo.toml:3: `qosic-mock` in [workspace.dependencies] needs both `path` and `version`"]
         );
-        let member = "[dependencies]\nqosic-core.workspace = true\nqosic-mock = \"0.1.0\"\n\n[dev-dependencies]\nqosic-mock = { path = \"../qosic-mock\" }\n\n[build-dependencies]\nqosic-core = { workspace = true }\n";
+        let member = "[dependencies]\nqosic-core.workspace = true\nqosic-mock = \"0.1.0\"\n\n[dev-dependencies]\nqosic-mock = { path = \"../qosic-mock\" }\n\n[build-dependencies]\nqosic-core = { workspace = true }\n\n[target.'cfg(unix)'.dependencies]\nqosic-mock = { path = \"../qosic-mock\" }\n";
         assert_eq!(
-            manifest_dep_shapes("m/Cargo.toml", member, internal),
-            ["m/Cargo.toml:3: `qosic-mock` in [dependencies] needs `.workspace = true`, or `path` and `version`"]
+            check(member),
+            [
+                "m/Cargo.toml:3: `qosic-mock` in [dependencies] needs `.workspace = true`, or `path` and `version`",
+                "m/Cargo.toml:12: `qosic-mock` in [target.cfg(unix).dependencies] needs `.workspace = true`, or `path` and `version`",
+            ]
         );
     }
 }

@@ -1,188 +1,95 @@
-//! The workspace as `cargo metadata --no-deps` describes it: members, targets, features and internal dependencies.
+//! The workspace as `cargo metadata --no-deps` describes it (read by cargo_metadata): members, targets,
+//! features and internal dependencies.
 //!
-//! Nothing here is hard-coded about our crates: the release order and the tidy rules are computed from this model.
+//! Nothing here is hard-coded about our crates: the release's feature matrix and publish order and the tidy rules
+//! are computed from this model, so a new member is picked up as soon as it is in the workspace.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::cmd::Cmd;
-use crate::json::Json;
+use cargo_metadata::{
+    Dependency, DependencyKind, Metadata, MetadataCommand, Package, Target, TargetKind,
+};
+
 use crate::{bail, Error, Result};
 
 /// A workspace and its members.
 #[derive(Debug, Clone)]
 pub(crate) struct Workspace {
-    pub(crate) root: PathBuf,
-    pub(crate) target_dir: PathBuf,
-    pub(crate) packages: Vec<Package>,
-    /// Names of the packages that a bare `cargo run` or `cargo test` acts on.
-    pub(crate) default_members: Vec<String>,
-}
-
-/// One member of the workspace.
-#[derive(Debug, Clone)]
-pub(crate) struct Package {
-    pub(crate) name: String,
-    pub(crate) version: String,
-    pub(crate) manifest_path: PathBuf,
-    /// `publish` is not `false` (nor an empty list of registries).
-    pub(crate) publishable: bool,
-    /// Feature names, `default` and `__internal` ones left out.
-    pub(crate) features: Vec<String>,
-    pub(crate) dependencies: Vec<Dependency>,
-    pub(crate) targets: Vec<Target>,
-    pub(crate) metadata: Json,
-}
-
-/// A dependency of a member.
-#[derive(Debug, Clone)]
-pub(crate) struct Dependency {
-    pub(crate) name: String,
-    pub(crate) dev: bool,
-    /// The version requirement, `*` when the manifest gives none.
-    pub(crate) req: String,
-    /// Set for path dependencies.
-    pub(crate) path: Option<PathBuf>,
-}
-
-/// A build target of a member: a library, binary, example, test...
-#[derive(Debug, Clone)]
-pub(crate) struct Target {
-    pub(crate) name: String,
-    pub(crate) kinds: Vec<String>,
-    pub(crate) src_path: PathBuf,
-}
-
-impl Target {
-    pub(crate) fn is(&self, kind: &str) -> bool {
-        self.kinds
-            .iter()
-            .any(|k| k == kind || (kind == "lib" && k.ends_with("lib")))
-    }
-}
-
-impl Package {
-    /// The directory that holds `Cargo.toml`.
-    pub(crate) fn dir(&self) -> &Path {
-        self.manifest_path.parent().unwrap_or(Path::new("."))
-    }
-
-    /// Dependencies on other members of the workspace.
-    pub(crate) fn internal_deps<'a>(
-        &'a self,
-        ws: &'a Workspace,
-    ) -> impl Iterator<Item = &'a Dependency> + 'a {
-        self.dependencies
-            .iter()
-            .filter(move |d| d.path.is_some() && ws.package(&d.name).is_some())
-    }
+    meta: Metadata,
 }
 
 impl Workspace {
-    /// Runs `cargo metadata --no-deps` in `root` and reads it.
+    /// Runs `cargo metadata --no-deps` (through `$CARGO`) in `dir`.
     ///
     /// `--no-deps` needs neither the network nor a lockfile resolution.
-    pub(crate) fn load(root: &Path) -> Result<Workspace> {
-        let out = Cmd::cargo()
-            .args(["metadata", "--format-version", "1", "--no-deps"])
-            .dir(root)
-            .read()?;
-        Workspace::from_metadata(&out)
+    pub(crate) fn load(dir: &Path) -> Result<Workspace> {
+        let meta = MetadataCommand::new()
+            .current_dir(dir)
+            .no_deps()
+            .exec()
+            .map_err(|e| {
+                Error::new(format!(
+                    "cannot read the workspace in {}: {e}",
+                    dir.display()
+                ))
+            })?;
+        Ok(Workspace { meta })
     }
 
-    pub(crate) fn from_metadata(text: &str) -> Result<Workspace> {
-        let json = Json::parse(text).map_err(|e| Error::new(format!("cargo metadata: {e}")))?;
-        let str_of = |v: &Json, what: &str| -> Result<String> {
-            match v.as_str() {
-                Some(s) => Ok(s.to_owned()),
-                None => bail!("cargo metadata: missing `{what}`"),
-            }
-        };
-        let mut packages = Vec::new();
-        for p in json.get("packages").items() {
-            let name = str_of(p.get("name"), "name")?;
-            let publishable = match p.get("publish") {
-                Json::Null => true,
-                Json::Array(registries) => !registries.is_empty(),
-                _ => false,
-            };
-            let features = p
-                .get("features")
-                .members()
-                .iter()
-                .map(|(k, _)| k.clone())
-                .filter(|k| k != "default" && !k.starts_with("__"))
-                .collect();
-            let dependencies = p
-                .get("dependencies")
-                .items()
-                .iter()
-                .map(|d| {
-                    Ok(Dependency {
-                        name: str_of(d.get("name"), "dependencies.name")?,
-                        dev: d.get("kind").as_str() == Some("dev"),
-                        req: d.get("req").as_str().unwrap_or("*").to_owned(),
-                        path: d.get("path").as_str().map(PathBuf::from),
-                    })
-                })
-                .collect::<Result<_>>()?;
-            let targets = p
-                .get("targets")
-                .items()
-                .iter()
-                .map(|t| {
-                    Ok(Target {
-                        name: str_of(t.get("name"), "targets.name")?,
-                        kinds: t
-                            .get("kind")
-                            .items()
-                            .iter()
-                            .filter_map(|k| k.as_str().map(String::from))
-                            .collect(),
-                        src_path: PathBuf::from(str_of(t.get("src_path"), "targets.src_path")?),
-                    })
-                })
-                .collect::<Result<_>>()?;
-            packages.push(Package {
-                name,
-                version: str_of(p.get("version"), "version")?,
-                manifest_path: PathBuf::from(str_of(p.get("manifest_path"), "manifest_path")?),
-                publishable,
-                features,
-                dependencies,
-                targets,
-                metadata: p.clone(),
-            });
-        }
-        // Package ids look like `path+file:///w/qosic-core#0.1.0`: map them back to names.
-        let name_of_id = |id: &Json| -> Option<String> {
-            let id = id.as_str()?;
-            json.get("packages")
-                .items()
-                .iter()
-                .find(|p| p.get("id").as_str() == Some(id))
-                .and_then(|p| p.get("name").as_str().map(String::from))
-        };
-        let default_members = json
-            .get("workspace_default_members")
-            .items()
-            .iter()
-            .filter_map(name_of_id)
-            .collect();
-        Ok(Workspace {
-            root: PathBuf::from(str_of(json.get("workspace_root"), "workspace_root")?),
-            target_dir: PathBuf::from(str_of(json.get("target_directory"), "target_directory")?),
-            packages,
-            default_members,
-        })
+    /// Reads the JSON that `cargo metadata --format-version 1` prints.
+    #[cfg(test)]
+    pub(crate) fn from_json(json: &str) -> Workspace {
+        let meta = MetadataCommand::parse(json).expect("valid cargo metadata");
+        Workspace { meta }
+    }
+
+    pub(crate) fn root(&self) -> &Path {
+        self.meta.workspace_root.as_std_path()
+    }
+
+    pub(crate) fn target_dir(&self) -> &Path {
+        self.meta.target_directory.as_std_path()
+    }
+
+    /// The members (with `--no-deps`, the packages are the members).
+    pub(crate) fn packages(&self) -> &[Package] {
+        &self.meta.packages
+    }
+
+    #[cfg(test)]
+    pub(crate) fn packages_mut(&mut self) -> &mut [Package] {
+        &mut self.meta.packages
     }
 
     pub(crate) fn package(&self, name: &str) -> Option<&Package> {
-        self.packages.iter().find(|p| p.name == name)
+        self.packages().iter().find(|p| p.name == name)
     }
 
     pub(crate) fn publishable(&self) -> impl Iterator<Item = &Package> {
-        self.packages.iter().filter(|p| p.publishable)
+        self.packages().iter().filter(|p| is_publishable(p))
+    }
+
+    /// The packages that a bare `cargo run` or `cargo test` acts on.
+    pub(crate) fn default_members(&self) -> Vec<&Package> {
+        let ids = &self.meta.workspace_default_members;
+        if !ids.is_available() || ids.is_empty() {
+            return self.packages().iter().collect();
+        }
+        self.packages()
+            .iter()
+            .filter(|p| ids.contains(&p.id))
+            .collect()
+    }
+
+    /// Dependencies of `p` on other members of the workspace.
+    pub(crate) fn internal_deps<'a>(
+        &'a self,
+        p: &'a Package,
+    ) -> impl Iterator<Item = &'a Dependency> + 'a {
+        p.dependencies
+            .iter()
+            .filter(move |d| d.path.is_some() && self.package(&d.name).is_some())
     }
 
     /// The publishable crates, each after the crates it depends on; ties in alphabetical order.
@@ -191,23 +98,26 @@ impl Workspace {
     /// so `qosic-http` may test against `qosic-mock` while `qosic-mock` is published after it.
     pub(crate) fn publish_order(&self) -> Result<Vec<String>> {
         let publishable: BTreeSet<&str> = self.publishable().map(|p| p.name.as_str()).collect();
+        let needs = |p: &'_ Package| -> Vec<String> {
+            self.internal_deps(p)
+                .filter(|d| d.kind != DependencyKind::Development && d.name != p.name)
+                .map(|d| d.name.clone())
+                .collect()
+        };
         for p in self.publishable() {
-            for d in p.internal_deps(self).filter(|d| !d.dev) {
-                if !publishable.contains(d.name.as_str()) {
-                    bail!("{} depends on {}, which is not publishable", p.name, d.name);
+            for dep in needs(p) {
+                if !publishable.contains(dep.as_str()) {
+                    bail!("{} depends on {dep}, which is not publishable", p.name);
                 }
             }
         }
         let mut order: Vec<String> = Vec::new();
-        let mut left = publishable.clone();
+        let mut left = publishable;
         while !left.is_empty() {
             // BTreeSet iterates in name order, which breaks ties deterministically.
             let ready = left.iter().copied().find(|name| {
                 self.package(name)
-                    .into_iter()
-                    .flat_map(|p| p.internal_deps(self))
-                    .filter(|d| !d.dev && d.name != *name)
-                    .all(|d| order.contains(&d.name))
+                    .is_some_and(|p| needs(p).iter().all(|d| order.contains(d)))
             });
             match ready {
                 Some(name) => {
@@ -224,6 +134,49 @@ impl Workspace {
     }
 }
 
+/// `publish` is not `false` (nor an empty list of registries).
+pub(crate) fn is_publishable(p: &Package) -> bool {
+    p.publish
+        .as_ref()
+        .is_none_or(|registries| !registries.is_empty())
+}
+
+/// The features a user may turn on: `default` and internal `__` ones left out.
+pub(crate) fn features(p: &Package) -> Vec<&str> {
+    p.features
+        .keys()
+        .map(String::as_str)
+        .filter(|f| *f != "default" && !f.starts_with("__"))
+        .collect()
+}
+
+/// The directory that holds `Cargo.toml`.
+pub(crate) fn dir(p: &Package) -> &Path {
+    p.manifest_path
+        .parent()
+        .map_or(Path::new("."), |d| d.as_std_path())
+}
+
+/// The library target of `p`, if it has one.
+pub(crate) fn library(p: &Package) -> Option<&Target> {
+    p.targets.iter().find(|t| is_library(t))
+}
+
+/// Whether `t` is a library of any crate type (`lib`, `rlib`, `cdylib`, `proc-macro`...).
+pub(crate) fn is_library(t: &Target) -> bool {
+    t.kind.iter().any(|k| {
+        matches!(
+            k,
+            TargetKind::Lib
+                | TargetKind::RLib
+                | TargetKind::DyLib
+                | TargetKind::CDyLib
+                | TargetKind::StaticLib
+                | TargetKind::ProcMacro
+        )
+    })
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -231,8 +184,8 @@ pub(crate) mod tests {
     /// A member for `metadata`: name, publishable, and dependencies as (name, is a dev-dependency).
     pub(crate) type Member<'a> = (&'a str, bool, &'a [(&'a str, bool)]);
 
-    /// A `cargo metadata` document for `members`; the first is the only default member.
-    pub(crate) fn metadata(members: &[Member<'_>]) -> String {
+    /// A `cargo metadata` document for `members`, all at 0.1.0 under `/w`; the first is the only default member.
+    pub(crate) fn metadata(members: &[Member<'_>]) -> Workspace {
         let packages: Vec<String> = members
             .iter()
             .map(|(name, publishable, deps)| {
@@ -240,32 +193,35 @@ pub(crate) mod tests {
                     .iter()
                     .map(|(dep, dev)| {
                         format!(
-                            r#"{{"name":"{dep}","req":"^0.1.0","kind":{},"path":"/w/{dep}"}}"#,
+                            r#"{{"name":"{dep}","source":null,"req":"^0.1.0","kind":{},"optional":false,
+                            "uses_default_features":true,"features":[],"target":null,"path":"/w/{dep}"}}"#,
                             if *dev { "\"dev\"" } else { "null" }
                         )
                     })
                     .collect();
                 format!(
-                    r#"{{"name":"{name}","version":"0.1.0","id":"path+file:///w/{name}#0.1.0",
-                    "manifest_path":"/w/{name}/Cargo.toml","publish":{},"features":{{"default":[],"rustls":[],"__x":[]}},
+                    r#"{{"name":"{name}","version":"0.1.0","id":"path+file:///w/{name}#0.1.0","source":null,
+                    "manifest_path":"/w/{name}/Cargo.toml","publish":{},"authors":[],
+                    "features":{{"default":["rustls"],"rustls":[],"__x":[]}},
                     "dependencies":[{}],
-                    "targets":[{{"name":"{name}","kind":["lib"],"src_path":"/w/{name}/src/lib.rs"}}]}}"#,
+                    "targets":[{{"name":"{name}","kind":["lib"],"crate_types":["lib"],"src_path":"/w/{name}/src/lib.rs",
+                    "edition":"2021","doctest":true,"test":true,"doc":true}}]}}"#,
                     if *publishable { "null" } else { "[]" },
                     deps.join(",")
                 )
             })
             .collect();
-        format!(
-            r#"{{"packages":[{}],"workspace_default_members":["path+file:///w/{}#0.1.0"],
-            "workspace_root":"/w","target_directory":"/w/target"}}"#,
+        Workspace::from_json(&format!(
+            r#"{{"packages":[{}],"workspace_members":[],"workspace_default_members":["path+file:///w/{}#0.1.0"],
+            "resolve":null,"workspace_root":"/w","target_directory":"/w/target","version":1}}"#,
             packages.join(","),
             members[0].0
-        )
+        ))
     }
 
     #[test]
     fn publish_order_follows_dependencies_and_ignores_dev_deps() {
-        let ws = Workspace::from_metadata(&metadata(&[
+        let ws = metadata(&[
             (
                 "qosic-mock",
                 true,
@@ -280,8 +236,7 @@ pub(crate) mod tests {
             ("qosic-core", true, &[("qosic-mock", true)]),
             ("qosic-examples", false, &[("qosic-http", false)]),
             ("xtask", false, &[]),
-        ]))
-        .unwrap();
+        ]);
         assert_eq!(
             ws.publish_order().unwrap(),
             [
@@ -291,27 +246,26 @@ pub(crate) mod tests {
                 "qosic-mock"
             ]
         );
-        assert_eq!(ws.default_members, ["qosic-mock"]);
-        assert_eq!(ws.package("qosic-core").unwrap().features, ["rustls"]);
+        let defaults: Vec<&str> = ws
+            .default_members()
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(defaults, ["qosic-mock"]);
+        assert_eq!(features(ws.package("qosic-core").unwrap()), ["rustls"]);
     }
 
     #[test]
     fn publish_order_refuses_cycles_and_unpublishable_deps() {
-        let cycle = Workspace::from_metadata(&metadata(&[
-            ("a", true, &[("b", false)]),
-            ("b", true, &[("a", false)]),
-        ]))
-        .unwrap();
+        let cycle = metadata(&[("a", true, &[("b", false)]), ("b", true, &[("a", false)])]);
         assert_eq!(
             cycle.publish_order().unwrap_err().to_string(),
             "dependency cycle among a, b"
         );
-
-        let private = Workspace::from_metadata(&metadata(&[
-            ("a", true, &[("b", false)]),
-            ("b", false, &[]),
-        ]))
-        .unwrap();
-        assert!(private.publish_order().is_err());
+        let private = metadata(&[("a", true, &[("b", false)]), ("b", false, &[])]);
+        assert_eq!(
+            private.publish_order().unwrap_err().to_string(),
+            "a depends on b, which is not publishable"
+        );
     }
 }

@@ -553,7 +553,7 @@ pub(crate) async fn status_error(
     transport: qosic_http::HttpTransport,
 ) -> qosic_core::Error {
     client(base, transport)
-        .check_status(Lookup::new(REFERENCE, "22997000001"))
+        .check_status(Lookup::parse(REFERENCE, "22997000001").unwrap())
         .await
         .expect_err("the status check must fail")
 }

@@ -1,9 +1,9 @@
-//! Helpers for the xtask tests: temporary copies of the workspace, git, and running the xtask binary.
+//! Helpers for the xtask tests: a small fixture workspace in a temporary directory (five tiny crates, a changelog
+//! and a git repository), and running the xtask binary in it, with the real cargo or a fake one.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The real workspace, the one these tests belong to.
 pub(crate) fn workspace_root() -> PathBuf {
@@ -13,43 +13,133 @@ pub(crate) fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// A copy of the workspace in the system temp directory, without `target/` and `.git`; removed on drop.
+/// The publishable crates of the fixture, in the order they must be published.
+pub(crate) const ORDER: &[&str] = &["fx-core", "fx-carriers", "fx-http", "fx-mock"];
+
+/// A workspace in the system temp directory, removed on drop.
+///
+/// Its crates have the shapes the release must handle: versions inherited from `[workspace.package]` or written
+/// in `[package]`, internal dependencies inherited from `[workspace.dependencies]` (one with `=`), a
+/// `[dependencies.name]` table, a path-only dev-dependency on a crate published later, features (a default one,
+/// an internal `__` one), and a crate that is never published.
 #[derive(Debug)]
-pub(crate) struct TempWorkspace {
-    dir: PathBuf,
+pub(crate) struct Fixture {
+    dir: tempfile::TempDir,
 }
 
-impl TempWorkspace {
-    /// Copies the real workspace.
-    pub(crate) fn copy() -> TempWorkspace {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "xtask-test-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        copy_tree(&workspace_root(), &dir).expect("copy the workspace");
-        TempWorkspace { dir }
-    }
+impl Fixture {
+    /// The fixture at `version`, with `changelog` as CHANGELOG.md, committed in a new git repository.
+    pub(crate) fn new(version: &str, changelog: &str) -> Fixture {
+        let dir = tempfile::Builder::new()
+            .prefix("xtask-test-")
+            .tempdir()
+            .expect("create a temporary directory");
+        let fx = Fixture { dir };
+        fx.write(
+            "Cargo.toml",
+            &format!(
+                r#"[workspace]
+resolver = "2"
+members = ["core", "carriers", "http", "mock", "examples"]
 
-    /// Copies the workspace, writes `CHANGELOG.md`, and commits everything in a new git repository.
-    pub(crate) fn with_git(changelog: &str) -> TempWorkspace {
-        let ws = TempWorkspace::copy();
-        ws.write("CHANGELOG.md", changelog);
-        ws.git(&["init", "-q", "-b", "main"]);
+[workspace.package]
+version = "{version}"
+edition = "2021"
+license = "MIT OR Apache-2.0"
+repository = "https://example.invalid/fixture"
+
+[workspace.dependencies]
+# Internal crates: path + version, so that they can be published.
+fx-core = {{ path = "core", version = "{version}" }}
+fx-carriers = {{ path = "carriers", version = "={version}" }}
+fx-http = {{ version = "{version}", path = "http" }}
+"#
+            ),
+        );
+        let package = |name: &str, version: &str, rest: &str| {
+            format!(
+                "[package]\nname = \"{name}\"\ndescription = \"The fixture's {name}\"\n{version}\n\
+                 edition.workspace = true\nlicense.workspace = true\nrepository.workspace = true\n\n{rest}"
+            )
+        };
+        let inherited = "version.workspace = true";
+        fx.write(
+            "core/Cargo.toml",
+            &package(
+                "fx-core",
+                inherited,
+                "[features]\ndefault = [\"std\"]\nstd = []\nserde = []\n__internal = []\n",
+            ),
+        );
+        fx.write(
+            "carriers/Cargo.toml",
+            &package(
+                "fx-carriers",
+                inherited,
+                "[dependencies]\nfx-core.workspace = true\n",
+            ),
+        );
+        fx.write(
+            "http/Cargo.toml",
+            &package(
+                "fx-http",
+                inherited,
+                "[features]\nrustls = []\nnative-tls = []\n\n[dependencies]\nfx-core.workspace = true\n\n\
+                 [dev-dependencies]\n# Path only: the mock is published after this crate.\nfx-mock = { path = \"../mock\" }\n",
+            ),
+        );
+        fx.write(
+            "mock/Cargo.toml",
+            &package(
+                "fx-mock",
+                &format!("version = \"{version}\""),
+                &format!(
+                    "[dependencies]\nfx-core.workspace = true\n\n[dependencies.fx-carriers]\n\
+                     path = \"../carriers\"\nversion = \"{version}\"\n"
+                ),
+            ),
+        );
+        fx.write(
+            "examples/Cargo.toml",
+            &package(
+                "fx-examples",
+                inherited,
+                "publish = false\n\n[dependencies]\nfx-http.workspace = true\nfx-mock = { path = \"../mock\" }\n",
+            ),
+        );
+        for (dir, body) in [
+            (
+                "core",
+                "/// The answer.\npub fn answer() -> u32 {\n    42\n}\n",
+            ),
+            (
+                "carriers",
+                "/// The answer, from core.\npub fn carrier() -> u32 {\n    fx_core::answer()\n}\n",
+            ),
+            ("http", "/// A transport.\npub fn transport() {}\n"),
+            ("mock", "/// A fake server.\npub fn mock() {}\n"),
+            ("examples", "/// Examples.\npub fn example() {}\n"),
+        ] {
+            fx.write(
+                &format!("{dir}/src/lib.rs"),
+                &format!("//! {dir}.\n\n{body}"),
+            );
+        }
+        fx.write("CHANGELOG.md", changelog);
+        fx.write(".gitignore", "/target\n");
+        fx.cargo(&["generate-lockfile", "--offline"]);
+        fx.git(&["init", "-q", "-b", "main"]);
         // Local identity and no signing: CI machines have neither a global identity nor keys.
-        ws.git(&["config", "user.name", "xtask tests"]);
-        ws.git(&["config", "user.email", "xtask@example.invalid"]);
-        ws.git(&["config", "commit.gpgsign", "false"]);
-        ws.git(&["config", "tag.gpgsign", "false"]);
-        ws.git(&["add", "-A"]);
-        ws.git(&["commit", "-q", "-m", "Initial"]);
-        ws
+        fx.git(&["config", "user.name", "xtask tests"]);
+        fx.git(&["config", "user.email", "xtask@example.invalid"]);
+        fx.git(&["config", "commit.gpgsign", "false"]);
+        fx.git(&["config", "tag.gpgsign", "false"]);
+        fx.commit_all("Initial");
+        fx
     }
 
     pub(crate) fn path(&self, rel: &str) -> PathBuf {
-        self.dir.join(rel)
+        self.dir.path().join(rel)
     }
 
     pub(crate) fn read(&self, rel: &str) -> String {
@@ -57,15 +147,40 @@ impl TempWorkspace {
     }
 
     pub(crate) fn write(&self, rel: &str, text: &str) {
-        fs::write(self.path(rel), text).unwrap_or_else(|e| panic!("write {rel}: {e}"));
+        let path = self.path(rel);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+        }
+        fs::write(&path, text).unwrap_or_else(|e| panic!("write {rel}: {e}"));
     }
 
-    /// Runs git in the copy and returns its trimmed stdout; panics on failure.
+    /// Runs the real cargo in the fixture; panics on failure.
+    #[track_caller]
+    pub(crate) fn cargo(&self, args: &[&str]) {
+        let out = isolated(Command::new(cargo()))
+            .args(args)
+            .current_dir(self.path(""))
+            .output()
+            .expect("run cargo");
+        assert!(
+            out.status.success(),
+            "cargo {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// `git add -A` and `git commit -m MESSAGE`.
+    pub(crate) fn commit_all(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+    }
+
+    /// Runs git in the fixture and returns its trimmed stdout; panics on failure.
     #[track_caller]
     pub(crate) fn git(&self, args: &[&str]) -> String {
         let out = isolated(Command::new("git"))
             .args(args)
-            .current_dir(&self.dir)
+            .current_dir(self.path(""))
             .output()
             .expect("run git");
         assert!(
@@ -76,25 +191,33 @@ impl TempWorkspace {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
-    /// Runs `cargo xtask ARGS` in the copy, with the copy's own target directory.
+    /// Runs `cargo xtask ARGS` in the fixture, with the fixture's own target directory.
     pub(crate) fn xtask(&self, args: &[&str]) -> Run {
-        xtask_in(&self.dir, args, &self.dir.join("target"))
+        run(self.command(args))
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = isolated(Command::new(env!("CARGO_BIN_EXE_xtask")));
+        command
+            .args(args)
+            .current_dir(self.path(""))
+            .env("CARGO_TARGET_DIR", self.path("target"));
+        command
     }
 
     /// Like `xtask`, with `$CARGO` pointing at a fake cargo.
     ///
-    /// The fake appends `WORKING_DIR | RUSTDOCFLAGS=.. | ARGS` to a log kept outside the copy (so the tree stays clean),
-    /// then runs `script` (shell code that sees the arguments as `$@`), then the real cargo.
+    /// The fake appends `WORKING_DIR | RUSTDOCFLAGS=.. | ARGS` to a log kept outside the fixture (so the tree stays
+    /// clean), then runs `script` (shell code that sees the arguments as `$@`), then the real cargo.
     /// Returns the run and the log.
     pub(crate) fn xtask_with_fake_cargo(&self, args: &[&str], script: &str) -> (Run, String) {
-        let fake_dir = self.dir.with_extension("fake-cargo");
-        fs::create_dir_all(&fake_dir).expect("create the fake cargo's directory");
-        let log = fake_dir.join("cargo.log");
-        let fake = fake_dir.join("cargo");
-        let real = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let fake_dir = tempfile::tempdir().expect("create the fake cargo's directory");
+        let log = fake_dir.path().join("cargo.log");
+        let fake = fake_dir.path().join("cargo");
         let body = format!(
-            "#!/bin/sh\necho \"$PWD | RUSTDOCFLAGS=$RUSTDOCFLAGS | $*\" >> '{}'\n{script}\nexec '{real}' \"$@\"\n",
-            log.display()
+            "#!/bin/sh\necho \"$PWD | RUSTDOCFLAGS=$RUSTDOCFLAGS | $*\" >> '{}'\n{script}\nexec '{}' \"$@\"\n",
+            log.display(),
+            cargo().display()
         );
         fs::write(&fake, body).expect("write the fake cargo");
         let mut perms = fs::metadata(&fake)
@@ -102,41 +225,19 @@ impl TempWorkspace {
             .permissions();
         std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
         fs::set_permissions(&fake, perms).expect("make the fake cargo executable");
-        let out = isolated(Command::new(env!("CARGO_BIN_EXE_xtask")))
-            .args(args)
-            .current_dir(&self.dir)
-            .env("CARGO_TARGET_DIR", self.dir.join("target"))
-            .env("CARGO", &fake)
-            .output()
-            .expect("run xtask");
-        let run = Run {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        let log = fs::read_to_string(&log).unwrap_or_default();
-        let _ = fs::remove_dir_all(&fake_dir);
-        (run, log)
+        let mut command = self.command(args);
+        command.env("CARGO", &fake);
+        let run = run(command);
+        (run, fs::read_to_string(&log).unwrap_or_default())
     }
 
-    /// `version = ".."` under `[workspace.package]` of the root manifest.
+    /// `version` under `[workspace.package]` of the root manifest.
     pub(crate) fn workspace_version(&self) -> String {
-        let manifest = self.read("Cargo.toml");
-        let mut in_package = false;
-        for line in manifest.lines() {
-            if line.starts_with('[') {
-                in_package = line.trim() == "[workspace.package]";
-            } else if let Some(v) = line.strip_prefix("version = \"").filter(|_| in_package) {
-                return v.trim_end_matches('"').to_owned();
-            }
-        }
-        panic!("no [workspace.package] version in Cargo.toml");
-    }
-}
-
-impl Drop for TempWorkspace {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.dir);
+        let manifest: toml_edit::DocumentMut = self.read("Cargo.toml").parse().expect("valid TOML");
+        manifest["workspace"]["package"]["version"]
+            .as_str()
+            .expect("a [workspace.package] version")
+            .to_owned()
     }
 }
 
@@ -162,9 +263,10 @@ impl Run {
         self
     }
 
-    /// Panics unless the run failed with exit status 1 and exactly one line on stderr, which it returns.
+    /// Panics unless the run failed with exit status 1, its stderr ending with a line that starts with `error: `;
+    /// returns that line.
     #[track_caller]
-    pub(crate) fn one_line_failure(self) -> String {
+    pub(crate) fn failure(self) -> String {
         assert_eq!(
             self.code,
             Some(1),
@@ -172,26 +274,34 @@ impl Run {
             self.stdout,
             self.stderr
         );
-        let lines: Vec<&str> = self.stderr.lines().collect();
+        let last = self.stderr.lines().last().unwrap_or_default();
+        assert!(last.starts_with("error: "), "{}", self.stderr);
+        last.to_owned()
+    }
+
+    /// Like `failure`, and that line is all of stderr.
+    #[track_caller]
+    pub(crate) fn one_line_failure(self) -> String {
+        let stderr = self.stderr.clone();
+        let line = self.failure();
         assert_eq!(
-            lines.len(),
+            stderr.lines().count(),
             1,
-            "expected one line on stderr, got:\n{}",
-            self.stderr
+            "expected one line on stderr, got:\n{stderr}"
         );
-        assert!(lines[0].starts_with("error: "), "{}", lines[0]);
-        lines[0].to_owned()
+        line
     }
 }
 
-/// Runs the xtask binary that cargo built for these tests.
-pub(crate) fn xtask_in(dir: &Path, args: &[&str], target_dir: &Path) -> Run {
-    let out: Output = isolated(Command::new(env!("CARGO_BIN_EXE_xtask")))
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target_dir)
-        .output()
-        .expect("run xtask");
+/// Runs the xtask binary that cargo built for these tests, in `dir`.
+pub(crate) fn xtask_in(dir: &Path, args: &[&str]) -> Run {
+    let mut command = isolated(Command::new(env!("CARGO_BIN_EXE_xtask")));
+    command.args(args).current_dir(dir);
+    run(command)
+}
+
+fn run(mut command: Command) -> Run {
+    let out: Output = command.output().expect("run xtask");
     Run {
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -199,7 +309,12 @@ pub(crate) fn xtask_in(dir: &Path, args: &[&str], target_dir: &Path) -> Run {
     }
 }
 
-/// Drops the variables that would point git at another repository than the copy's,
+/// The cargo that runs these tests.
+fn cargo() -> PathBuf {
+    std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from)
+}
+
+/// Drops the variables that would point git at another repository than the fixture's,
 /// as they are set when the tests run from a git hook.
 fn isolated(mut command: Command) -> Command {
     for var in [
@@ -221,21 +336,4 @@ pub(crate) fn today() -> String {
         .output()
         .expect("run date");
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    fs::create_dir_all(to)?;
-    for entry in fs::read_dir(from)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name == ".git" || name == "target" {
-            continue;
-        }
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &to.join(&name))?;
-        } else {
-            fs::copy(entry.path(), to.join(&name))?;
-        }
-    }
-    Ok(())
 }
