@@ -348,21 +348,26 @@ mod admin;
 mod endpoint;
 pub mod fakes;
 mod fault;
+mod journal;
 mod mock;
+mod names;
 mod numbering;
 mod server;
 mod state;
 mod subscriber;
 mod transport;
 
+use std::time::Duration;
+
 pub use endpoint::{Carrier, Endpoint, UnknownEndpoint};
 pub use fakes::{
     capture_request, CaptureHandle, CaptureTransport, NeverTransport, ReplayTransport,
 };
 pub use fault::Fault;
+pub use journal::{RecordedRequest, DEFAULT_JOURNAL_CAPACITY, JOURNAL_BODY_LIMIT};
 pub use mock::{MockQosic, MockQosicBuilder};
 pub use numbering::PhoneForms;
-pub use state::{Ledger, RecordedRequest, TransactionKind, TransactionState, TransactionView};
+pub use state::{Ledger, TransactionKind, TransactionState, TransactionView};
 pub use subscriber::Subscriber;
 pub use transport::InProcessTransport;
 
@@ -378,3 +383,20 @@ pub const DEFAULT_MOOV_CLIENT_ID: &str = "MOOV_CLIENT";
 pub const DEFAULT_CELTIIS_CLIENT_ID: &str = "CELTIIS_CLIENT";
 /// The base URL of a fake server without an HTTP server ([`MockQosic::in_process`]).
 pub const IN_PROCESS_URI: &str = "http://in-process.qosic-mock.invalid";
+
+/// How many transactions the server keeps by default
+/// ([`MockQosicBuilder::max_transactions`]).
+pub const DEFAULT_MAX_TRANSACTIONS: usize = 100_000;
+/// The largest request body read by default, in bytes: 1 MiB ([`MockQosicBuilder::max_body`]).
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+/// How long the rest of a request's headers may take by default
+/// ([`MockQosicBuilder::header_timeout`]).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request's body may take by default ([`MockQosicBuilder::body_timeout`]).
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a connection may wait for a request by default
+/// ([`MockQosicBuilder::idle_timeout`]).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How many connections are served at once by default
+/// ([`MockQosicBuilder::max_connections`]): half the usual file-descriptor limit of 1,024.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
