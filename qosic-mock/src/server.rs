@@ -41,7 +41,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::{oneshot, Semaphore};
 use tokio::time::{Instant, Sleep};
 
@@ -53,6 +53,9 @@ const MAX_HEAD: usize = 16 * 1024;
 /// The most bytes of request bodies the server holds at once, over all connections
 /// (or one largest body, when [`Limits::max_body`] is larger).
 const BODIES_IN_FLIGHT: usize = 64 * 1024 * 1024;
+
+/// Connections the kernel queues before the server accepts them.
+const LISTEN_BACKLOG: u32 = 1024;
 
 /// The handle that stops the server thread when dropped.
 #[derive(Debug)]
@@ -71,29 +74,33 @@ impl Drop for ServerHandle {
 
 /// Binds `addr` and serves `shared` on a new thread with its own current-thread runtime.
 pub(crate) fn spawn(addr: SocketAddr, shared: Arc<Shared>) -> io::Result<ServerHandle> {
-    let listener = std::net::TcpListener::bind(addr)?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         // Large admin answers are serialized there; two threads are plenty.
         .max_blocking_threads(2)
         .build()?;
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    // std's TcpListener::bind queues 128 connections; a burst beyond waits for SYN
+    // retries (a second and more). The kernel caps this at net.core.somaxconn.
+    let listener = {
+        let _in_runtime = runtime.enter();
+        socket.listen(LISTEN_BACKLOG)?
+    };
+    let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
     std::thread::Builder::new()
         .name(format!("qosic-mock-{}", addr.port()))
         .spawn(move || {
             runtime.block_on(async move {
-                match tokio::net::TcpListener::from_std(listener) {
-                    Ok(listener) => {
-                        let accept = tokio::spawn(accept_loop(listener, shared));
-                        let _ = rx.await;
-                        accept.abort();
-                    }
-                    Err(_) => {
-                        let _ = rx.await;
-                    }
-                }
+                let accept = tokio::spawn(accept_loop(listener, shared));
+                let _ = rx.await;
+                accept.abort();
             });
             // Dropping the runtime cancels every connection task.
             drop(runtime);
