@@ -214,16 +214,39 @@ impl Ledger {
     }
 }
 
+/// A transaction as kept: one allocation (the reference, shared with the tables' keys) and
+/// numbers as numbers, about a quarter of the memory of a [`TransactionView`].
 struct Transaction {
-    view: TransactionView,
+    reference: Arc<str>,
+    carrier: Carrier,
+    kind: TransactionKind,
+    state: TransactionState,
+    status_checks: u32,
+    /// The `msisdn` as sent: digits only, `228` or `229` first, so a number keeps it exactly.
+    msisdn: u64,
+    amount: u64,
+    service_ref: u64,
     behaviour: Subscriber,
     created_at: Instant,
 }
 
 impl Transaction {
+    fn view(&self) -> TransactionView {
+        TransactionView {
+            reference: self.reference.to_string(),
+            carrier: self.carrier,
+            kind: self.kind,
+            msisdn: self.msisdn.to_string(),
+            amount: self.amount,
+            state: self.state,
+            status_checks: self.status_checks,
+            service_ref: self.service_ref.to_string(),
+        }
+    }
+
     /// Applies an outcome that time has made known.
     fn settle(&mut self, now: Instant) {
-        if self.view.state != TransactionState::Pending {
+        if self.state != TransactionState::Pending {
             return;
         }
         if let When::After(delay) = self.behaviour.when {
@@ -234,7 +257,7 @@ impl Transaction {
     }
 
     fn resolve(&mut self) {
-        self.view.state = match self.behaviour.outcome {
+        self.state = match self.behaviour.outcome {
             Outcome::Approve => TransactionState::Confirmed,
             Outcome::Decline => TransactionState::Declined,
             Outcome::InsufficientFunds => TransactionState::InsufficientFunds,
@@ -263,8 +286,9 @@ struct Expectation {
 struct Tally {
     /// Requests received per endpoint, indexed like [`Endpoint::ALL`].
     per_endpoint: [u64; Endpoint::ALL.len()],
-    /// Payment requests with accepted credentials, by `transref`.
-    payment_requests: HashMap<Box<str>, u32>,
+    /// Payment requests with accepted credentials, by `transref` (the key is shared with
+    /// the transaction's).
+    payment_requests: HashMap<Arc<str>, u32>,
 }
 
 impl Tally {
@@ -274,8 +298,7 @@ impl Tally {
 }
 
 struct State {
-    transactions: HashMap<String, Transaction>,
-    order: Vec<String>,
+    transactions: HashMap<Arc<str>, Transaction>,
     subscribers: HashMap<String, Subscriber>,
     faults: Vec<FaultSlot>,
     journal: Journal,
@@ -288,7 +311,6 @@ impl State {
     fn new(limits: &Limits, next_service_ref: u64) -> State {
         State {
             transactions: HashMap::new(),
-            order: Vec::new(),
             subscribers: HashMap::new(),
             faults: Vec::new(),
             journal: Journal::new(limits.journal_capacity),
@@ -551,25 +573,21 @@ impl Shared {
         let mut state = self.lock();
         let tx = state.transactions.get_mut(reference)?;
         tx.settle(now);
-        Some(tx.view.clone())
+        Some(tx.view())
     }
 
+    /// Every transaction, oldest first (service references are given in order).
     pub(crate) fn transactions(&self) -> Vec<TransactionView> {
         let now = Instant::now();
         let mut state = self.lock();
-        let State {
-            transactions,
-            order,
-            ..
-        } = &mut *state;
-        let mut out = Vec::with_capacity(order.len());
-        for reference in order.iter() {
-            if let Some(tx) = transactions.get_mut(reference) {
+        let mut all: Vec<&mut Transaction> = state.transactions.values_mut().collect();
+        all.sort_unstable_by_key(|tx| tx.service_ref);
+        all.into_iter()
+            .map(|tx| {
                 tx.settle(now);
-                out.push(tx.view.clone());
-            }
-        }
-        out
+                tx.view()
+            })
+            .collect()
     }
 
     pub(crate) fn ledger(&self) -> Ledger {
@@ -578,8 +596,8 @@ impl Shared {
         let mut ledger = Ledger::default();
         for tx in state.transactions.values_mut() {
             tx.settle(now);
-            let amount = tx.view.amount;
-            match (tx.view.kind, tx.view.state) {
+            let amount = tx.amount;
+            match (tx.kind, tx.state) {
                 (TransactionKind::Deposit, TransactionState::Confirmed) => {
                     ledger.paid_out = ledger.paid_out.saturating_add(amount);
                 }
@@ -838,8 +856,13 @@ impl Shared {
         endpoint: Endpoint,
         body: &Map<String, Value>,
         reference: &str,
-    ) -> Result<Subscriber, Reply> {
+    ) -> Result<(Subscriber, u64), Reply> {
         let phone = self.phone(body, endpoint, reference)?;
+        // Digits only and 11 or 13 of them (the phone was read): a u64 keeps it exactly.
+        let msisdn = string_field(body, "msisdn")
+            .ok()
+            .and_then(|m| m.parse::<u64>().ok())
+            .unwrap_or_default();
         if state.transactions.contains_key(reference) {
             return Err(duplicate(reference));
         }
@@ -854,7 +877,7 @@ impl Shared {
         match behaviour.outcome {
             Outcome::NoAccount => Err(no_account(reference)),
             Outcome::ServerError => Err(server_error("the carrier failed to process the request")),
-            _ => Ok(behaviour),
+            _ => Ok((behaviour, msisdn)),
         }
     }
 
@@ -872,22 +895,20 @@ impl Shared {
                 Some(_) => return Err(format!("{name} must be a string")),
             }
         }
-        let behaviour = match self.admit(state, endpoint, body, reference) {
+        let (behaviour, msisdn) = match self.admit(state, endpoint, body, reference) {
             Ok(admitted) => admitted,
             Err(reply) => return Ok(reply),
         };
         let service_ref = next_service_ref(state);
         let mut tx = Transaction {
-            view: TransactionView {
-                reference: reference.to_owned(),
-                carrier: endpoint.carrier(),
-                kind: TransactionKind::Payment,
-                msisdn: string_field(body, "msisdn").unwrap_or_default().to_owned(),
-                amount,
-                state: TransactionState::Pending,
-                status_checks: 0,
-                service_ref: service_ref.clone(),
-            },
+            reference: shared_reference(state, reference),
+            carrier: endpoint.carrier(),
+            kind: TransactionKind::Payment,
+            state: TransactionState::Pending,
+            status_checks: 0,
+            msisdn,
+            amount,
+            service_ref,
             behaviour,
             created_at: Instant::now(),
         };
@@ -908,7 +929,7 @@ impl Shared {
                         "responsecode": "0",
                         "responsemsg": "SUCCESS",
                         "transref": reference,
-                        "serviceref": service_ref,
+                        "serviceref": service_ref.to_string(),
                         "comment": null,
                     }),
                 ),
@@ -940,7 +961,7 @@ impl Shared {
         let Some(tx) = state
             .transactions
             .get_mut(reference)
-            .filter(|tx| tx.view.carrier == endpoint.carrier())
+            .filter(|tx| tx.carrier == endpoint.carrier())
         else {
             return Ok(Reply::json(
                 200,
@@ -952,16 +973,16 @@ impl Shared {
                 }),
             ));
         };
-        tx.view.status_checks = tx.view.status_checks.saturating_add(1);
+        tx.status_checks = tx.status_checks.saturating_add(1);
         tx.settle(now);
-        if tx.view.state == TransactionState::Pending {
+        if tx.state == TransactionState::Pending {
             if let When::Checks(n) = tx.behaviour.when {
-                if tx.view.status_checks >= n {
+                if tx.status_checks >= n {
                     tx.resolve();
                 }
             }
         }
-        Ok(match tx.view.state {
+        Ok(match tx.state {
             TransactionState::Pending => pending(200, reference),
             TransactionState::Confirmed | TransactionState::Refunded => Reply::json(
                 200,
@@ -969,7 +990,7 @@ impl Shared {
                     "responsecode": "00",
                     "responsemsg": "SUCCESSFUL",
                     "transref": reference,
-                    "serviceref": tx.view.service_ref,
+                    "serviceref": tx.service_ref.to_string(),
                     "comment": "TRANSACTION APPROVED AND PROCESSED SUCCESSFULLY",
                 }),
             ),
@@ -986,7 +1007,7 @@ impl Shared {
     ) -> Result<Reply, String> {
         let reference = transref(body)?;
         let amount = amount(body)?;
-        let behaviour = match self.admit(state, endpoint, body, reference) {
+        let (behaviour, msisdn) = match self.admit(state, endpoint, body, reference) {
             Ok(admitted) => admitted,
             Err(reply) => return Ok(reply),
         };
@@ -996,30 +1017,26 @@ impl Shared {
         } else {
             "00"
         };
-        record(
-            state,
-            Transaction {
-                view: TransactionView {
-                    reference: reference.to_owned(),
-                    carrier: endpoint.carrier(),
-                    kind: TransactionKind::Deposit,
-                    msisdn: string_field(body, "msisdn").unwrap_or_default().to_owned(),
-                    amount,
-                    state: TransactionState::Confirmed,
-                    status_checks: 0,
-                    service_ref: service_ref.clone(),
-                },
-                behaviour,
-                created_at: Instant::now(),
-            },
-        );
+        let tx = Transaction {
+            reference: shared_reference(state, reference),
+            carrier: endpoint.carrier(),
+            kind: TransactionKind::Deposit,
+            state: TransactionState::Confirmed,
+            status_checks: 0,
+            msisdn,
+            amount,
+            service_ref,
+            behaviour,
+            created_at: Instant::now(),
+        };
+        record(state, tx);
         Ok(Reply::json(
             200,
             &json!({
                 "responsecode": code,
                 "responsemsg": "SUCCESSFUL",
                 "transref": reference,
-                "serviceref": service_ref,
+                "serviceref": service_ref.to_string(),
             }),
         ))
     }
@@ -1038,15 +1055,17 @@ fn refund(
             &json!({"responsecode": "-1", "responsemsg": reason, "transref": reference}),
         )
     };
-    let Some(tx) = state.transactions.get_mut(reference).filter(|tx| {
-        tx.view.carrier == endpoint.carrier() && tx.view.kind == TransactionKind::Payment
-    }) else {
+    let Some(tx) = state
+        .transactions
+        .get_mut(reference)
+        .filter(|tx| tx.carrier == endpoint.carrier() && tx.kind == TransactionKind::Payment)
+    else {
         return Ok(refused("Transaction not found"));
     };
     tx.settle(now);
-    Ok(match tx.view.state {
+    Ok(match tx.state {
         TransactionState::Confirmed => {
-            tx.view.state = TransactionState::Refunded;
+            tx.state = TransactionState::Refunded;
             Reply::json(
                 200,
                 &json!({"responsecode": "00", "responsemsg": "OPERATION SUCCESSFUL", "transref": reference}),
@@ -1058,14 +1077,22 @@ fn refund(
 }
 
 fn record(state: &mut State, tx: Transaction) {
-    state.order.push(tx.view.reference.clone());
-    state.transactions.insert(tx.view.reference.clone(), tx);
+    state.transactions.insert(Arc::clone(&tx.reference), tx);
 }
 
-fn next_service_ref(state: &mut State) -> String {
+/// The reference as an `Arc<str>`, shared with the payment-request count's key if any.
+fn shared_reference(state: &State, reference: &str) -> Arc<str> {
+    state
+        .tally
+        .payment_requests
+        .get_key_value(reference)
+        .map_or_else(|| Arc::from(reference), |(key, _)| Arc::clone(key))
+}
+
+fn next_service_ref(state: &mut State) -> u64 {
     let s = state.next_service_ref;
     state.next_service_ref += 1;
-    s.to_string()
+    s
 }
 
 fn take_fault(state: &mut State, endpoint: Option<Endpoint>) -> Option<Fault> {
