@@ -229,3 +229,17 @@ fn zero_timeouts_and_caps_are_refused_at_start() {
         assert!(err.to_string().contains(what), "{err}");
     }
 }
+
+#[test]
+fn oversized_headers_get_431() {
+    let mock = start(patient());
+    let mut stream = connect(mock.address().unwrap());
+    let huge = "x".repeat(20 * 1024);
+    write!(
+        stream,
+        "POST {MTN_PAY} HTTP/1.1\r\nHost: x\r\nX-Padding: {huge}\r\nContent-Length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let got = read_until_closed(&mut stream);
+    assert_eq!(parse_response(&got).status(), 431);
+}
