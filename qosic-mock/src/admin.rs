@@ -138,8 +138,8 @@ pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Action {
             Err(e) => respond(bad(&e)),
         },
         ("GET", "/__admin/transactions") => {
-            let transactions = shared.transactions();
-            Action::Render(Box::new(move || render(&transactions)))
+            let snapshot = shared.transactions_snapshot();
+            Action::Render(Box::new(move || render(&snapshot.views())))
         }
         ("GET", "/__admin/verify") => respond(match shared.verification_report() {
             None => ok(&json!({"ok": true})),

@@ -214,8 +214,20 @@ impl Ledger {
     }
 }
 
+/// Transactions copied out of the state, to be turned into views without the lock.
+pub(crate) struct TransactionsSnapshot(Vec<Transaction>);
+
+impl TransactionsSnapshot {
+    /// The views, oldest first.
+    pub(crate) fn views(mut self) -> Vec<TransactionView> {
+        self.0.sort_unstable_by_key(|tx| tx.service_ref);
+        self.0.iter().map(Transaction::view).collect()
+    }
+}
+
 /// A transaction as kept: one allocation (the reference, shared with the tables' keys) and
 /// numbers as numbers, about a quarter of the memory of a [`TransactionView`].
+#[derive(Clone)]
 struct Transaction {
     reference: Arc<str>,
     carrier: Carrier,
@@ -578,16 +590,24 @@ impl Shared {
 
     /// Every transaction, oldest first (service references are given in order).
     pub(crate) fn transactions(&self) -> Vec<TransactionView> {
+        self.transactions_snapshot().views()
+    }
+
+    /// Every transaction as it stands, copied under the lock (reference counts and numbers,
+    /// no text), so that the views can be built after the lock is released.
+    pub(crate) fn transactions_snapshot(&self) -> TransactionsSnapshot {
         let now = Instant::now();
         let mut state = self.lock();
-        let mut all: Vec<&mut Transaction> = state.transactions.values_mut().collect();
-        all.sort_unstable_by_key(|tx| tx.service_ref);
-        all.into_iter()
-            .map(|tx| {
-                tx.settle(now);
-                tx.view()
-            })
-            .collect()
+        TransactionsSnapshot(
+            state
+                .transactions
+                .values_mut()
+                .map(|tx| {
+                    tx.settle(now);
+                    tx.clone()
+                })
+                .collect(),
+        )
     }
 
     pub(crate) fn ledger(&self) -> Ledger {
