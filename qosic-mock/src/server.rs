@@ -566,3 +566,35 @@ fn response(reply: Reply, close: bool) -> Response<Full<Bytes>> {
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_body_budget_is_shared_and_given_back() {
+        let in_flight = AtomicUsize::new(0);
+        let mut first = BodyBudget {
+            in_flight: &in_flight,
+            limit: 10,
+            held: 0,
+        };
+        assert!(first.take(6).is_ok());
+        let mut second = BodyBudget {
+            in_flight: &in_flight,
+            limit: 10,
+            held: 0,
+        };
+        assert!(second.take(4).is_ok());
+        assert!(matches!(
+            second.take(1),
+            Err(BodyError::Problem(BodyProblem::Busy))
+        ));
+        assert_eq!(in_flight.load(Ordering::SeqCst), 10);
+        drop(first);
+        assert_eq!(in_flight.load(Ordering::SeqCst), 4);
+        assert!(second.take(6).is_ok());
+        drop(second);
+        assert_eq!(in_flight.load(Ordering::SeqCst), 0);
+    }
+}
