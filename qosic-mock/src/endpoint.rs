@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A mobile-money carrier served by the fake server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -38,8 +38,9 @@ impl fmt::Display for Carrier {
 /// One operation of the wire protocol, as the fake server routes it.
 ///
 /// Names in the admin API and in reports are the snake_case forms (`mtn_payment`, ...),
-/// which [`Endpoint::name`], `Display` and `FromStr` use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// which serde, [`Endpoint::name`], `Display` and `FromStr` use. `FromStr` goes through
+/// serde, so an unknown name gets serde's error listing the accepted ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Endpoint {
@@ -123,7 +124,13 @@ impl Endpoint {
         }
     }
 
-    /// The snake_case name used by the admin API and in reports, e.g. `mtn_payment`.
+    /// The position of this endpoint in [`Endpoint::ALL`].
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The snake_case name used by the admin API and in reports, e.g. `mtn_payment`
+    /// (the name serde gives it; a test keeps the two in step).
     pub fn name(self) -> &'static str {
         match self {
             Endpoint::MtnPayment => "mtn_payment",
@@ -186,10 +193,7 @@ impl FromStr for Endpoint {
     type Err = UnknownEndpoint;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Endpoint::ALL
-            .into_iter()
-            .find(|e| e.name() == s)
-            .ok_or_else(|| UnknownEndpoint(s.to_owned()))
+        crate::names::parse(s).map_err(|_| UnknownEndpoint(s.to_owned()))
     }
 }
 
@@ -209,5 +213,13 @@ mod tests {
         );
         assert_eq!(Endpoint::from_path("/QosicBridge/user/nope"), None);
         assert!("nope".parse::<Endpoint>().is_err());
+    }
+
+    #[test]
+    fn serde_and_name_agree_and_all_is_in_declaration_order() {
+        for (i, e) in Endpoint::ALL.into_iter().enumerate() {
+            assert_eq!(serde_json::to_value(e).unwrap(), e.name());
+            assert_eq!(e.index(), i);
+        }
     }
 }

@@ -12,6 +12,7 @@ pub(crate) enum FaultKind {
     EmptyBody,
     HtmlError,
     DropConnection,
+    WrongReference,
 }
 
 /// A fault to inject into the next matching requests.
@@ -33,7 +34,8 @@ pub(crate) enum FaultKind {
 /// let two_503s = Fault::status(503).times(2).on(Endpoint::MtnPayment);
 /// let slow_status = Fault::delay(Duration::from_secs(30)).on(Endpoint::MtnStatus);
 /// let lost = Fault::lost_answer().times(1).on(Endpoint::MtnPayment);
-/// # let _ = (two_503s, slow_status, lost);
+/// let foreign = Fault::wrong_reference().on(Endpoint::MtnStatus);
+/// # let _ = (two_503s, slow_status, lost, foreign);
 /// ```
 ///
 /// Over HTTP a dropped connection closes the socket without a response. In-process the
@@ -52,6 +54,13 @@ pub struct Fault {
 }
 
 impl Fault {
+    /// The reference a [`Fault::wrong_reference`] answer carries: `SOMEONE-ELSE`.
+    pub const FOREIGN_REFERENCE: &'static str = "SOMEONE-ELSE";
+
+    /// The longest delay the admin API accepts (`delay_ms`, `after_ms`): 10 minutes.
+    /// The builder API takes any delay, since a paused test clock makes delays free.
+    pub const MAX_ADMIN_DELAY: Duration = Duration::from_secs(600);
+
     fn new(kind: FaultKind) -> Self {
         Fault {
             kind,
@@ -66,6 +75,9 @@ impl Fault {
     /// Answers with this HTTP status. The body is what QosIc sends with it: plain text for
     /// 401, the `-2` JSON for 404, `ACCOUNTHOLDER_NOT_FOUND` for 417, and the JSON problem
     /// `{"title","status","detail"}` otherwise.
+    ///
+    /// The status must be a final one, 200 to 599: [`crate::MockQosic::fault`] panics on
+    /// others and the admin API refuses them.
     pub fn status(status: u16) -> Self {
         Fault::new(FaultKind::Status(status))
     }
@@ -103,6 +115,14 @@ impl Fault {
         Fault::dropped_connection().after_recording()
     }
 
+    /// Answers as if about another transaction: the endpoint's success answer (status
+    /// `00`, MOOV payment `0`, MTN / Celtiis payment 202 `01`, refund and deposit `00`)
+    /// carrying `"transref":"SOMEONE-ELSE"` ([`Fault::FOREIGN_REFERENCE`]). A client must
+    /// never settle its own payment on such an answer.
+    pub fn wrong_reference() -> Self {
+        Fault::new(FaultKind::WrongReference)
+    }
+
     /// Applies to the next `n` matching requests only.
     pub fn times(mut self, n: usize) -> Self {
         self.times = Some(n);
@@ -134,6 +154,21 @@ impl Fault {
         self
     }
 
+    /// Whether the statuses are final HTTP statuses (200 to 599): anything else is not an
+    /// answer a client can get (1xx are interim; 600 and above are not HTTP).
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let status = match self.kind {
+            FaultKind::Status(s) => Some(s),
+            _ => self.status,
+        };
+        match status {
+            Some(s) if !(200..=599).contains(&s) => Err(format!(
+                "fault status {s} is not a final HTTP status: use 200 to 599"
+            )),
+            _ => Ok(()),
+        }
+    }
+
     pub(crate) fn describe(&self) -> String {
         let what = match self.kind {
             FaultKind::Status(s) => format!("status {s}"),
@@ -143,6 +178,7 @@ impl Fault {
             FaultKind::HtmlError => "html error".to_owned(),
             FaultKind::DropConnection if self.after_recording => "lost answer".to_owned(),
             FaultKind::DropConnection => "dropped connection".to_owned(),
+            FaultKind::WrongReference => "wrong reference".to_owned(),
         };
         if self.after_recording && self.kind != FaultKind::DropConnection {
             format!("{what} (after recording)")

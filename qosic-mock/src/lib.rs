@@ -35,6 +35,9 @@
 //! ids [`DEFAULT_MTN_CLIENT_ID`], [`DEFAULT_MOOV_CLIENT_ID`] and [`DEFAULT_CELTIIS_CLIENT_ID`],
 //! unless [`MockQosic::builder`] says otherwise.
 //!
+//! It can be left running for hours: everything it keeps from the network is capped and
+//! every wait on a client is bounded (see [Limits](#limits)).
+//!
 //! # Quick start
 //!
 //! A full MTN payment through the in-process transport: 202 PENDING, then `00` at the first
@@ -132,8 +135,9 @@
 //! | check | answer |
 //! |---|---|
 //! | path is not an endpoint | 404 JSON problem `{"title","status","detail"}` |
-//! | method is not POST | 405 JSON problem |
-//! | body over 1 MiB | 413 JSON problem |
+//! | method is not `POST` (case-sensitive, as HTTP says: `post` is refused) | 405 JSON problem |
+//! | body over [`MockQosicBuilder::max_body`] (1 MiB) | 413 JSON problem |
+//! | body not received within [`MockQosicBuilder::body_timeout`] (HTTP only) | 408 JSON problem, connection closed |
 //! | Basic auth missing or wrong | 401, plain text `HTTP Status 401: Bad credentials` |
 //! | body not a JSON object, `clientid` missing | 400 `{"responsecode":"-1","responsemsg":<what is wrong>}` |
 //! | `clientid` not this carrier's | 404 `{"responsecode":"-2","responsemsg":"Invalid Client Id",…}` |
@@ -142,6 +146,7 @@
 //! | number of another carrier, when [`MockQosicBuilder::refuse_wrong_carrier`] | 400 `{"responsecode":"515",…}` |
 //! | `transref` already used (payments and deposits share one namespace) | 400 `Payment reference already exists` |
 //! | subscriber has no account / server error | 417 `ACCOUNTHOLDER_NOT_FOUND` / 500 JSON problem; nothing recorded |
+//! | [`MockQosicBuilder::max_transactions`] transactions kept already (a payment or deposit with a new reference) | 507 JSON problem, until a reset |
 //!
 //! Status of an unknown reference (or one made on another carrier's endpoint) answers 200
 //! `{"responsecode":"-1","responsemsg":"FAILED","transref":R,"serviceref":"0"}`.
@@ -215,10 +220,12 @@
 //! | [`Fault::html_error`] | 502, an nginx HTML page | same | no |
 //! | [`Fault::dropped_connection`] | connection closed without an answer | `TransportError` `ConnectionLost`, `Delivery::MaybeSent` | no |
 //! | [`Fault::lost_answer`] | connection closed without an answer | same as above | **yes**: the payment is recorded |
+//! | [`Fault::wrong_reference`] | the endpoint's success answer (status `00`, MOOV payment `0`, ...) about `"transref":"SOMEONE-ELSE"` | same | no |
 //!
 //! [`Fault::after_recording`] makes any fault act on the request first, [`Fault::delayed`]
 //! adds a wait before the faulty answer, and [`Fault::with_status`] changes the status of
-//! a body fault. The journal marks each faulty request.
+//! a body fault. Statuses must be final ones, 200 to 599. The journal marks each faulty
+//! request.
 //!
 //! ```
 //! use qosic_core::{ApiRequest, Delivery, Transport, TransportErrorKind};
@@ -245,17 +252,26 @@
 //!
 //! # Verification
 //!
-//! - [`MockQosic::journal`] lists every request received ([`RecordedRequest`]: method, path,
-//!   endpoint, parsed body, whether the auth was accepted, the status answered, the fault
-//!   injected); [`MockQosic::requests_to`] filters it by endpoint.
+//! - [`MockQosic::journal`] lists the requests received ([`RecordedRequest`]: number,
+//!   method, path, endpoint, parsed body, whether the auth was accepted, the status
+//!   answered, the fault injected); [`MockQosic::requests_to`] filters it by endpoint. It
+//!   keeps the last [`DEFAULT_JOURNAL_CAPACITY`] requests (4,096;
+//!   [`MockQosicBuilder::journal_capacity`]) and counts the ones it dropped
+//!   ([`MockQosic::journal_dropped`]). A body over [`JOURNAL_BODY_LIMIT`] (4 KiB) is kept as
+//!   an excerpt with a marker ([`RecordedRequest::body_excerpt`]); a request whose
+//!   credentials were refused is kept without its body.
 //! - [`MockQosic::expect_requests`] sets an exact count per endpoint. It is checked when the
 //!   [`MockQosic`] is dropped (or by [`MockQosic::verify`]), which panics with a report of
-//!   every request received, unless the thread is already panicking.
+//!   the last requests received, unless the thread is already panicking.
 //! - [`MockQosic::assert_debited_once`] checks that exactly one payment request carried a
 //!   reference and that it was confirmed; [`MockQosic::assert_not_debited`] the opposite;
-//!   [`MockQosic::payment_requests`] counts.
+//!   [`MockQosic::payment_requests`] and [`MockQosic::request_count`] count.
 //! - [`MockQosic::ledger`] ([`Ledger`]: collected, refunded, paid out, pending, in XOF),
 //!   [`MockQosic::transaction`] and [`MockQosic::transactions`] ([`TransactionView`]).
+//!
+//! Verification never reads the journal: the counts behind expectations and the debit
+//! assertions, and the transactions behind the ledger, are kept apart from it, so they
+//! stay exact however many journal entries were dropped.
 //!
 //! # Transport fakes
 //!
@@ -273,54 +289,114 @@
 //!   endpoint is refused (default: accepted). Carriers are found with the SDK's own tables,
 //!   `qosic_carriers_bj::numbering` (legacy 8-digit and new 10-digit plans differ).
 //!
+//! # Limits
+//!
+//! Everything the server keeps from the network has a cap, and every wait on a client has
+//! a timeout, so that a suite can leave it running for hours and a misbehaving client
+//! cannot take it down:
+//!
+//! | what | default | setting (builder / binary) | beyond |
+//! |---|---|---|---|
+//! | journal entries | 4,096 ([`DEFAULT_JOURNAL_CAPACITY`]) | [`MockQosicBuilder::journal_capacity`] / `--journal-capacity` | oldest dropped, counted |
+//! | journal body per request | 4 KiB ([`JOURNAL_BODY_LIMIT`]) | - | excerpt with a marker |
+//! | transactions, and references whose payment requests are counted | 100,000 ([`DEFAULT_MAX_TRANSACTIONS`]) | [`MockQosicBuilder::max_transactions`] / `--max-transactions` | 507 until a reset |
+//! | request body | 1 MiB ([`DEFAULT_MAX_BODY`]) | [`MockQosicBuilder::max_body`] / `--max-body` | 413 |
+//! | request bodies held at once (HTTP) | 64 MiB | - | 503 |
+//! | request line and headers (HTTP) | 16 KiB | - | 431 |
+//! | time for the headers, from their first byte (HTTP) | 10 s ([`DEFAULT_HEADER_TIMEOUT`]) | [`MockQosicBuilder::header_timeout`] / `--header-timeout` | connection closed |
+//! | time for the body, from the end of the headers (HTTP) | 30 s ([`DEFAULT_BODY_TIMEOUT`]) | [`MockQosicBuilder::body_timeout`] / `--body-timeout` | 408, connection closed |
+//! | time a connection waits for a request, or leaves an answer unread (HTTP) | 60 s ([`DEFAULT_IDLE_TIMEOUT`]) | [`MockQosicBuilder::idle_timeout`] / `--idle-timeout` | connection closed |
+//! | connections served at once (HTTP) | 512 ([`DEFAULT_MAX_CONNECTIONS`]) | [`MockQosicBuilder::max_connections`] / `--max-connections` | 503 at once, connection closed |
+//! | subscribers / faults / expectations programmed | 100,000 / 1,024 / 1,024 | - | admin: 400; builder: panic |
+//! | `delay_ms` and `after_ms` through the admin API | 10 minutes ([`Fault::MAX_ADMIN_DELAY`]) | - | 400 |
+//!
+//! The connection cap stays below the usual file-descriptor limit of 1,024, so that the
+//! server keeps a descriptor to refuse connections with; raise both together. The
+//! transactions are not dropped like journal entries: a forgotten payment would answer as
+//! unknown, which a test would read as a failed payment. [`MockQosic::reset`] (or
+//! `POST /__admin/reset`) forgets them and gives their memory back.
+//! `docs/RELIABILITY.md` has the server's memory and latency under load and abuse.
+//!
 //! # The binary
 //!
 //! ```text
-//! cargo run -p qosic-mock -- --listen 127.0.0.1:0 --login L --password P \
+//! cargo run -p qosic-mock -- --listen 127.0.0.1:0 --login L --password-file pw.txt \
 //!     --mtn-client-id M --moov-client-id V [--celtiis-client-id C]
 //! ```
 //!
 //! prints `listening on http://127.0.0.1:PORT` as the **first line on stdout**, flushes,
 //! and serves until killed. Every flag has a default (`--help` prints them), so
-//! `cargo run -p qosic-mock` alone works:
+//! `cargo run -p qosic-mock` alone works. Every flag can also be given by an environment
+//! variable named after it: `QOSIC_MOCK_` and the flag in capitals, `-` as `_`
+//! (`--listen` is `QOSIC_MOCK_LISTEN`, `--no-admin` is `QOSIC_MOCK_NO_ADMIN=true`). The
+//! command line wins over `QOSIC_MOCK_*`, which wins over the SDK's own variables
+//! (`QOSIC_LOGIN`, `QOSIC_PASSWORD`, `QOSIC_MTN_CLIENT_ID`, `QOSIC_MOOV_CLIENT_ID`,
+//! `QOSIC_CELTIIS_CLIENT_ID`), so one environment can serve a client and the server.
+//! Empty variables count as unset.
 //!
-//! | flag | default |
-//! |---|---|
-//! | `--listen ADDR` | `127.0.0.1:0` (a random port) |
-//! | `--login LOGIN` | `merchant` |
-//! | `--password PASSWORD` | `secret` |
-//! | `--mtn-client-id ID` | `MTN_CLIENT` |
-//! | `--moov-client-id ID` | `MOOV_CLIENT` |
-//! | `--celtiis-client-id ID` | `CELTIIS_CLIENT` |
-//! | `--phone-forms legacy\|new\|both` | `both` |
-//! | `--refuse-wrong-carrier` | off |
+//! | flag | variable | default |
+//! |---|---|---|
+//! | `--listen ADDR` | `QOSIC_MOCK_LISTEN` | `127.0.0.1:0` (a random port) |
+//! | `--login LOGIN` | `QOSIC_MOCK_LOGIN`, `QOSIC_LOGIN` | `merchant` |
+//! | `--password PASSWORD` | `QOSIC_MOCK_PASSWORD`, `QOSIC_PASSWORD` | `secret` |
+//! | `--password-file PATH` | `QOSIC_MOCK_PASSWORD_FILE` | - |
+//! | `--mtn-client-id ID` | `QOSIC_MOCK_MTN_CLIENT_ID`, `QOSIC_MTN_CLIENT_ID` | `MTN_CLIENT` |
+//! | `--moov-client-id ID` | `QOSIC_MOCK_MOOV_CLIENT_ID`, `QOSIC_MOOV_CLIENT_ID` | `MOOV_CLIENT` |
+//! | `--celtiis-client-id ID` | `QOSIC_MOCK_CELTIIS_CLIENT_ID`, `QOSIC_CELTIIS_CLIENT_ID` | `CELTIIS_CLIENT` |
+//! | `--phone-forms legacy\|new\|both` | `QOSIC_MOCK_PHONE_FORMS` | `both` |
+//! | `--refuse-wrong-carrier[=true\|false]` | `QOSIC_MOCK_REFUSE_WRONG_CARRIER` | off |
+//! | `--journal-capacity N` | `QOSIC_MOCK_JOURNAL_CAPACITY` | `4096` |
+//! | `--max-transactions N` | `QOSIC_MOCK_MAX_TRANSACTIONS` | `100000` |
+//! | `--max-body BYTES` | `QOSIC_MOCK_MAX_BODY` | `1048576` |
+//! | `--header-timeout SECONDS` | `QOSIC_MOCK_HEADER_TIMEOUT` | `10` (decimals allowed: `0.5`) |
+//! | `--body-timeout SECONDS` | `QOSIC_MOCK_BODY_TIMEOUT` | `30` |
+//! | `--idle-timeout SECONDS` | `QOSIC_MOCK_IDLE_TIMEOUT` | `60` |
+//! | `--max-connections N` | `QOSIC_MOCK_MAX_CONNECTIONS` | `512` |
+//! | `--no-admin[=true\|false]` | `QOSIC_MOCK_NO_ADMIN` | off (the admin API is on) |
+//! | `--admin-token TOKEN` | `QOSIC_MOCK_ADMIN_TOKEN` | none (the admin API is open) |
 //!
-//! Flags also take the `--flag=value` form. A bad flag exits with status 2.
+//! **A password or token on the command line is visible to every user of the machine**
+//! (`ps`, `/proc/PID/cmdline`). Give the password through `QOSIC_MOCK_PASSWORD`,
+//! `QOSIC_PASSWORD` or `--password-file` (one trailing newline is dropped), and the admin
+//! token through `QOSIC_MOCK_ADMIN_TOKEN`. `--password` and `--password-file` together are
+//! an error, and so are their two variables together.
+//!
+//! Flags also take the `--flag=value` form; `-h`/`--help` and `-V`/`--version` print and
+//! exit 0. A bad flag or value exits with status 2 and says which flag or variable is wrong
+//! and what it accepts.
 //!
 //! # The admin API
 //!
 //! Under the reserved prefix `/__admin/`, served by the HTTP server (of the binary or of
-//! [`MockQosic::start`]). JSON in and out, no auth, not recorded in the journal.
+//! [`MockQosic::start`]). JSON in and out, not recorded in the journal. Open by default
+//! (the server listens on loopback); with [`MockQosicBuilder::admin_token`] /
+//! `--admin-token`, every admin request needs `Authorization: Bearer <token>` (401
+//! otherwise); with [`MockQosicBuilder::disable_admin`] / `--no-admin`, every admin path
+//! answers 404. Methods are case-sensitive here too.
 //!
 //! | method and path | does |
 //! |---|---|
-//! | `GET /__admin/health` | `{"status":"ok","connections":N,"requests":N}` |
-//! | `GET /__admin/config` | the settings (without the password) |
+//! | `GET /__admin/health` | `{"status":"ok","connections":N,"open_connections":N,"refused_connections":N,"requests":N,"journal":{"entries":N,"capacity":N,"dropped":N}}`; `requests` counts every request since the start or the last reset |
+//! | `GET /__admin/config` | the settings (without the password or the token) |
 //! | `GET /__admin/ledger` | `{"collected","refunded","paid_out","pending"}` in XOF |
-//! | `GET /__admin/journal` | every request: `method`, `path`, `endpoint`, `body`, `auth_accepted`, `status`, `fault` |
+//! | `GET /__admin/journal` | the requests kept, oldest first: `seq`, `method`, `path`, `endpoint`, `body`, `body_len`, `body_excerpt`, `auth_accepted`, `status`, `fault`; `?since=SEQ` keeps those numbered after `SEQ`, `?limit=N` the first `N` of them |
 //! | `GET /__admin/transactions` | every transaction: `reference`, `carrier`, `kind`, `msisdn`, `amount`, `state`, `status_checks`, `service_ref` |
 //! | `GET /__admin/transactions/{reference}` | one transaction, or 404 |
-//! | `POST /__admin/subscribers` | program a number: `{"phone", "behaviour", "after_checks"?, "after_ms"?}`; behaviours: `approves`, `declines`, `insufficient_funds`, `no_account`, `never_answers`, `server_error` |
+//! | `POST /__admin/subscribers` | program a number: `{"phone", "behaviour", "after_checks"?, "after_ms"?}`; behaviours: `approves`, `declines`, `insufficient_funds`, `no_account`, `never_answers`, `server_error`; `after_ms` at most 600000 |
 //! | `DELETE /__admin/subscribers` | forget programmed numbers (the magic numbers stay) |
-//! | `POST /__admin/faults` | inject a fault: `{"kind", "status"?, "delay_ms"?, "times"?, "endpoint"?, "after_recording"?}`; kinds: `status`, `delay`, `malformed_body`, `empty_body`, `html_error`, `dropped_connection`, `lost_answer` |
+//! | `POST /__admin/faults` | inject a fault: `{"kind", "status"?, "delay_ms"?, "times"?, "endpoint"?, "after_recording"?}`; kinds: `status`, `delay`, `malformed_body`, `empty_body`, `html_error`, `dropped_connection`, `lost_answer`, `wrong_reference`; `status` from 200 to 599, `delay_ms` at most 600000 |
 //! | `DELETE /__admin/faults` | remove every fault |
 //! | `POST /__admin/expectations` | `{"endpoint", "count"}`: expect exactly `count` requests |
 //! | `GET /__admin/verify` | 200 `{"ok":true}`, or 409 `{"ok":false,"report"}` |
-//! | `POST /__admin/reset` | forget transactions, journal, subscribers, faults and expectations |
+//! | `POST /__admin/reset` | forget transactions, journal, counts, subscribers, faults and expectations, and give their memory back |
 //!
 //! Endpoint names are `mtn_payment`, `mtn_status`, `mtn_refund`, `mtn_deposit`,
 //! `moov_payment`, `moov_status`, `moov_deposit`, `celtiis_payment`, `celtiis_status`.
-//! Bad admin input gets 400 with a JSON problem saying what is wrong.
+//! Bad admin input gets 400 with a JSON problem saying what is wrong and what is accepted,
+//! e.g. ``unknown variant `explode`, expected one of `status`, `delay`, ...`` or
+//! `fault status 600 is not a final HTTP status: use 200 to 599`. The journal's answer is
+//! built away from the server's event loop, so reading a full journal does not stall
+//! other requests.
 //!
 //! ```text
 //! $ qosic-mock &                 # listening on http://127.0.0.1:40123
@@ -329,17 +405,26 @@
 //!     -d '{"phone":"22997000001","behaviour":"approves","after_checks":3}'
 //! $ curl -s -X POST $Q/__admin/faults \
 //!     -d '{"kind":"status","status":503,"times":2,"endpoint":"mtn_payment"}'
+//! $ curl -s -X POST $Q/__admin/faults \
+//!     -d '{"kind":"wrong_reference","times":1,"endpoint":"mtn_status"}'
 //! $ pay() { curl -s -u merchant:secret -H 'Content-Type: application/json' \
 //!     $Q/QosicBridge/user/requestpayment \
 //!     -d '{"msisdn":"22997000001","amount":"100","transref":"T1","clientid":"MTN_CLIENT"}'; }
 //! $ pay; pay                     # 503 twice (the fault), nothing recorded
 //! $ pay                          # 202 {"responsecode":"01","responsemsg":"PENDING",...}
 //! $ curl -s $Q/__admin/ledger    # {"collected":0,"paid_out":0,"pending":100,"refunded":0}
-//! $ curl -s $Q/__admin/journal
+//! $ curl -s "$Q/__admin/journal?since=1&limit=50"
+//! $ curl -s $Q/__admin/health    # ... "journal":{"capacity":4096,"dropped":0,"entries":3}
 //! $ curl -s $Q/__admin/transactions/T1
 //! $ curl -s -X POST $Q/__admin/expectations -d '{"endpoint":"mtn_refund","count":0}'
 //! $ curl -s $Q/__admin/verify
 //! $ curl -s -X POST $Q/__admin/reset
+//!
+//! $ QOSIC_MOCK_ADMIN_TOKEN=t0k qosic-mock &   # the admin API behind a token
+//! $ curl -s -H 'Authorization: Bearer t0k' $Q/__admin/health
+//! $ curl -s -H 'Authorization: Bearer t0k' -X POST $Q/__admin/faults \
+//!     -d '{"kind":"status","status":600}'
+//! {"detail":"fault status 600 is not a final HTTP status: use 200 to 599","status":400,"title":"Bad Request"}
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
@@ -351,12 +436,16 @@ mod client;
 mod endpoint;
 pub mod fakes;
 mod fault;
+mod journal;
 mod mock;
+mod names;
 mod numbering;
 mod server;
 mod state;
 mod subscriber;
 mod transport;
+
+use std::time::Duration;
 
 pub use client::TEST_POLLING_STEP;
 pub use endpoint::{Carrier, Endpoint, UnknownEndpoint};
@@ -364,9 +453,10 @@ pub use fakes::{
     capture_request, CaptureHandle, CaptureTransport, NeverTransport, ReplayTransport,
 };
 pub use fault::Fault;
+pub use journal::{RecordedRequest, DEFAULT_JOURNAL_CAPACITY, JOURNAL_BODY_LIMIT};
 pub use mock::{MockQosic, MockQosicBuilder};
 pub use numbering::PhoneForms;
-pub use state::{Ledger, RecordedRequest, TransactionKind, TransactionState, TransactionView};
+pub use state::{Ledger, TransactionKind, TransactionState, TransactionView};
 pub use subscriber::Subscriber;
 pub use transport::InProcessTransport;
 
@@ -382,3 +472,20 @@ pub const DEFAULT_MOOV_CLIENT_ID: &str = "MOOV_CLIENT";
 pub const DEFAULT_CELTIIS_CLIENT_ID: &str = "CELTIIS_CLIENT";
 /// The base URL of a fake server without an HTTP server ([`MockQosic::in_process`]).
 pub const IN_PROCESS_URI: &str = "http://in-process.qosic-mock.invalid";
+
+/// How many transactions the server keeps by default
+/// ([`MockQosicBuilder::max_transactions`]).
+pub const DEFAULT_MAX_TRANSACTIONS: usize = 100_000;
+/// The largest request body read by default, in bytes: 1 MiB ([`MockQosicBuilder::max_body`]).
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+/// How long the rest of a request's headers may take by default
+/// ([`MockQosicBuilder::header_timeout`]).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request's body may take by default ([`MockQosicBuilder::body_timeout`]).
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a connection may wait for a request by default
+/// ([`MockQosicBuilder::idle_timeout`]).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How many connections are served at once by default
+/// ([`MockQosicBuilder::max_connections`]): half the usual file-descriptor limit of 1,024.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;

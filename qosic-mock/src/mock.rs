@@ -4,15 +4,17 @@ use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use qosic_core::Credentials;
 
 use crate::endpoint::{Carrier, Endpoint};
 use crate::fault::Fault;
+use crate::journal::RecordedRequest;
 use crate::numbering::PhoneForms;
 use crate::server::{self, ServerHandle};
 use crate::state::{
-    Config, Ledger, RecordedRequest, Shared, TransactionKind, TransactionState, TransactionView,
+    AdminAccess, Config, Ledger, Limits, Shared, TransactionKind, TransactionState, TransactionView,
 };
 use crate::subscriber::Subscriber;
 use crate::transport::InProcessTransport;
@@ -121,8 +123,16 @@ impl MockQosic {
     }
 
     /// Injects a fault (see [`Fault`]).
+    ///
+    /// # Panics
+    ///
+    /// When a status of the fault is not a final HTTP status (200 to 599), or when 1,024
+    /// faults are programmed already.
+    #[track_caller]
     pub fn fault(&self, fault: Fault) {
-        self.shared.add_fault(fault);
+        if let Err(e) = self.shared.add_fault(fault) {
+            panic!("qosic-mock: {e}");
+        }
     }
 
     /// Removes every fault.
@@ -131,9 +141,17 @@ impl MockQosic {
     }
 
     /// Expects exactly `count` requests to `endpoint` by the time the server is dropped
-    /// (or [`MockQosic::verify`] is called).
+    /// (or [`MockQosic::verify`] is called). Requests are counted apart from the journal,
+    /// so the check is exact however many journal entries were dropped.
+    ///
+    /// # Panics
+    ///
+    /// When 1,024 expectations are set already.
+    #[track_caller]
     pub fn expect_requests(&self, endpoint: Endpoint, count: usize) {
-        self.shared.expect(endpoint, count);
+        if let Err(e) = self.shared.expect(endpoint, count) {
+            panic!("qosic-mock: {e}");
+        }
     }
 
     /// Checks the expectations now.
@@ -148,17 +166,27 @@ impl MockQosic {
         }
     }
 
-    /// Every request received, oldest first (the admin API's requests are not recorded).
+    /// The requests received, oldest first: the last [`MockQosicBuilder::journal_capacity`]
+    /// of them ([`crate::DEFAULT_JOURNAL_CAPACITY`] by default). The admin API's requests
+    /// are not recorded.
     pub fn journal(&self) -> Vec<RecordedRequest> {
         self.shared.journal()
     }
 
-    /// The requests received by `endpoint`, oldest first.
+    /// How many requests the journal dropped (the oldest first) to stay at its capacity.
+    pub fn journal_dropped(&self) -> u64 {
+        self.shared.journal_stats().dropped
+    }
+
+    /// How many requests `endpoint` received since the start or the last reset: exact,
+    /// whatever the journal dropped (this is what [`MockQosic::expect_requests`] checks).
+    pub fn request_count(&self, endpoint: Endpoint) -> u64 {
+        self.shared.requests_received(endpoint)
+    }
+
+    /// The requests received by `endpoint` that are still in the journal, oldest first.
     pub fn requests_to(&self, endpoint: Endpoint) -> Vec<RecordedRequest> {
-        self.journal()
-            .into_iter()
-            .filter(|r| r.endpoint == Some(endpoint))
-            .collect()
+        self.shared.journal_of(endpoint)
     }
 
     /// The money that moved so far.
@@ -177,14 +205,11 @@ impl MockQosic {
         self.shared.transactions()
     }
 
-    /// How many payment requests (any carrier) carried `reference`, accepted or not.
+    /// How many payment requests (any carrier) with the right credentials carried
+    /// `reference`, whatever the answer (refused, faulty, ...). Counted apart from the
+    /// journal: exact however many journal entries were dropped.
     pub fn payment_requests(&self, reference: impl AsRef<str>) -> usize {
-        let reference = reference.as_ref();
-        self.journal()
-            .iter()
-            .filter(|r| r.endpoint.is_some_and(Endpoint::is_payment))
-            .filter(|r| r.transref() == Some(reference))
-            .count()
+        self.shared.payment_requests(reference.as_ref())
     }
 
     /// Asserts that the customer was debited exactly once under `reference`: exactly one
@@ -236,8 +261,8 @@ impl MockQosic {
         }
     }
 
-    /// Forgets every transaction, request, subscriber, fault and expectation.
-    /// The settings and the connection count stay.
+    /// Forgets every transaction, request, subscriber, fault and expectation, and gives
+    /// their memory back. The settings and the connection count stay.
     pub fn reset(&self) {
         self.shared.reset();
     }
@@ -259,8 +284,8 @@ impl Drop for MockQosic {
 /// Settings for a [`MockQosic`]; from [`MockQosic::builder`].
 ///
 /// Every setting has a default: the `DEFAULT_*` credentials and client ids, both Benin
-/// phone forms accepted, numbers sent to the wrong carrier accepted, and a random port on
-/// `127.0.0.1`.
+/// phone forms accepted, numbers sent to the wrong carrier accepted, a random port on
+/// `127.0.0.1`, the `DEFAULT_*` caps and timeouts, and an open admin API.
 #[derive(Clone)]
 #[must_use = "a builder does nothing until started"]
 pub struct MockQosicBuilder {
@@ -288,6 +313,8 @@ impl Default for MockQosicBuilder {
                 celtiis_client_id: DEFAULT_CELTIIS_CLIENT_ID.to_owned(),
                 phone_forms: PhoneForms::Both,
                 refuse_wrong_carrier: false,
+                limits: Limits::default(),
+                admin: AdminAccess::Open,
             },
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         }
@@ -339,6 +366,73 @@ impl MockQosicBuilder {
         self
     }
 
+    /// How many requests the journal keeps (default [`crate::DEFAULT_JOURNAL_CAPACITY`]);
+    /// the oldest are dropped first and counted ([`MockQosic::journal_dropped`]). `0`
+    /// keeps none. Verification does not read the journal and stays exact.
+    pub fn journal_capacity(mut self, capacity: usize) -> Self {
+        self.config.limits.journal_capacity = capacity;
+        self
+    }
+
+    /// How many transactions the server keeps (default [`crate::DEFAULT_MAX_TRANSACTIONS`]),
+    /// and how many references it counts payment requests of. A payment or deposit that
+    /// would go beyond gets HTTP 507 until [`MockQosic::reset`]: the server forgets no
+    /// transaction by itself, since a forgotten payment would answer as unknown.
+    pub fn max_transactions(mut self, max: usize) -> Self {
+        self.config.limits.max_transactions = max;
+        self
+    }
+
+    /// The largest request body read, in bytes (default [`crate::DEFAULT_MAX_BODY`], 1 MiB);
+    /// larger ones get HTTP 413.
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.config.limits.max_body = bytes;
+        self
+    }
+
+    /// How long the HTTP server waits for the rest of a request's headers once its first
+    /// byte came (default [`crate::DEFAULT_HEADER_TIMEOUT`]); then it closes the connection.
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.config.limits.header_timeout = timeout;
+        self
+    }
+
+    /// How long the HTTP server waits for a request's body once its headers came (default
+    /// [`crate::DEFAULT_BODY_TIMEOUT`]); then it answers 408 and closes the connection.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.config.limits.body_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may stay open with no request (or with an answer the client
+    /// does not read) before the HTTP server closes it (default
+    /// [`crate::DEFAULT_IDLE_TIMEOUT`]).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.config.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// How many connections the HTTP server serves at once (default
+    /// [`crate::DEFAULT_MAX_CONNECTIONS`]). Beyond, a new connection gets a 503 and is
+    /// closed at once. Keep it below the process's file-descriptor limit (`ulimit -n`):
+    /// refusing a connection takes a descriptor too.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.config.limits.max_connections = max;
+        self
+    }
+
+    /// Turns the admin API off: every `/__admin/` path answers 404.
+    pub fn disable_admin(mut self) -> Self {
+        self.config.admin = AdminAccess::Disabled;
+        self
+    }
+
+    /// Requires `Authorization: Bearer <token>` on the admin API (others get 401).
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.config.admin = AdminAccess::Token(token.into());
+        self
+    }
+
     /// The address to listen on (default `127.0.0.1:0`, a random port).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
@@ -357,8 +451,11 @@ impl MockQosicBuilder {
         }
     }
 
-    /// Starts the HTTP server, or says why it could not.
+    /// Starts the HTTP server, or says why it could not: the address cannot be bound, or a
+    /// setting is out of range (a zero timeout or connection cap, an empty admin token).
     pub async fn try_start(self) -> std::io::Result<MockQosic> {
+        self.check()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let shared = Arc::new(Shared::new(self.config));
         let server = server::spawn(self.addr, Arc::clone(&shared))?;
         Ok(MockQosic {
@@ -367,7 +464,29 @@ impl MockQosicBuilder {
         })
     }
 
+    fn check(&self) -> Result<(), String> {
+        let limits = &self.config.limits;
+        for (name, timeout) in [
+            ("header_timeout", limits.header_timeout),
+            ("body_timeout", limits.body_timeout),
+            ("idle_timeout", limits.idle_timeout),
+        ] {
+            if timeout.is_zero() {
+                return Err(format!("{name} must be longer than zero"));
+            }
+        }
+        if limits.max_connections == 0 {
+            return Err("max_connections must be at least 1".to_owned());
+        }
+        if self.config.admin == AdminAccess::Token(String::new()) {
+            return Err("the admin token must not be empty".to_owned());
+        }
+        Ok(())
+    }
+
     /// Builds the fake server with no HTTP server: reach it with [`MockQosic::transport`].
+    /// The connection settings do not apply; the caps on the journal, the transactions and
+    /// the body do.
     pub fn build_in_process(self) -> MockQosic {
         MockQosic {
             shared: Arc::new(Shared::new(self.config)),

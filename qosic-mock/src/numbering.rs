@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use qosic_carriers_bj::numbering::{benin_operator, Operator};
 
@@ -18,7 +18,7 @@ use crate::endpoint::Carrier;
 /// The public record does not say which form QosIc accepts since Benin moved to 10-digit
 /// numbers on 30 Nov 2024, so this is configurable. Togo numbers (`228` + 8 digits) are
 /// always accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum PhoneForms {
@@ -32,7 +32,7 @@ pub enum PhoneForms {
 }
 
 impl PhoneForms {
-    /// The lowercase name: `legacy`, `new` or `both`.
+    /// The lowercase name: `legacy`, `new` or `both` (serde's; a test keeps them in step).
     pub fn name(self) -> &'static str {
         match self {
             PhoneForms::Legacy => "legacy",
@@ -43,12 +43,12 @@ impl PhoneForms {
 
     /// Parses `legacy`, `new` or `both`.
     pub fn from_name(name: &str) -> Option<PhoneForms> {
-        match name {
-            "legacy" => Some(PhoneForms::Legacy),
-            "new" => Some(PhoneForms::New),
-            "both" => Some(PhoneForms::Both),
-            _ => None,
-        }
+        PhoneForms::parse(name).ok()
+    }
+
+    /// Parses a name, or says which names are accepted.
+    pub(crate) fn parse(name: &str) -> Result<PhoneForms, String> {
+        crate::names::parse(name)
     }
 
     fn accepts_legacy(self) -> bool {
@@ -193,6 +193,19 @@ mod tests {
         ] {
             assert!(parse_wire(bad, PhoneForms::Both).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn names_are_serde_names() {
+        for forms in [PhoneForms::Legacy, PhoneForms::New, PhoneForms::Both] {
+            assert_eq!(serde_json::to_value(forms).unwrap(), forms.name());
+            assert_eq!(PhoneForms::from_name(forms.name()), Some(forms));
+        }
+        let err = PhoneForms::parse("old").unwrap_err();
+        assert!(
+            err.contains("expected one of `legacy`, `new`, `both`"),
+            "{err}"
+        );
     }
 
     #[test]

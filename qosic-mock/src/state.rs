@@ -1,10 +1,14 @@
 //! The server's state and the wire handler shared by the HTTP server, the in-process
 //! transport and the admin API: transactions, ledger, subscribers, faults, journal.
+//!
+//! Every collection fed by requests has a cap: the journal ([`Journal`]), the transactions
+//! and the payment-request counts ([`Limits::max_transactions`]), and the subscribers,
+//! faults and expectations the admin API programs.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use qosic_core::Credentials;
@@ -14,14 +18,75 @@ use tokio::time::Instant;
 
 use crate::endpoint::{Carrier, Endpoint, Operation};
 use crate::fault::{Fault, FaultKind};
+use crate::journal::{self, Entry, Journal, NewEntry, RecordedRequest};
 use crate::numbering::{self, Phone, PhoneForms};
 use crate::subscriber::{Outcome, Subscriber, When};
 
-/// The largest request body the server reads; larger bodies get 413.
-pub(crate) const MAX_BODY: usize = 1024 * 1024;
-
 /// The prefix of the admin API.
 pub(crate) const ADMIN_PREFIX: &str = "/__admin/";
+
+/// The most subscribers the admin API may program at once.
+pub(crate) const MAX_SUBSCRIBERS: usize = 100_000;
+
+/// The most faults, and the most expectations, programmed at once.
+pub(crate) const MAX_FAULTS: usize = 1024;
+
+/// The longest `transref` the server accepts (and counts payment requests by).
+const MAX_TRANSREF: usize = 64;
+
+/// Caps and timeouts, from the builder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Limits {
+    /// Requests the journal keeps.
+    pub(crate) journal_capacity: usize,
+    /// Transactions kept, and references whose payment requests are counted.
+    pub(crate) max_transactions: usize,
+    /// The largest request body read, in bytes.
+    pub(crate) max_body: usize,
+    /// From the first byte of a request to the end of its headers.
+    pub(crate) header_timeout: Duration,
+    /// From the end of the headers to the end of the body.
+    pub(crate) body_timeout: Duration,
+    /// How long a connection may wait for a request (or leave an answer unread).
+    pub(crate) idle_timeout: Duration,
+    /// Connections served at once.
+    pub(crate) max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            journal_capacity: crate::DEFAULT_JOURNAL_CAPACITY,
+            max_transactions: crate::DEFAULT_MAX_TRANSACTIONS,
+            max_body: crate::DEFAULT_MAX_BODY,
+            header_timeout: crate::DEFAULT_HEADER_TIMEOUT,
+            body_timeout: crate::DEFAULT_BODY_TIMEOUT,
+            idle_timeout: crate::DEFAULT_IDLE_TIMEOUT,
+            max_connections: crate::DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+}
+
+/// Who may use the admin API.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum AdminAccess {
+    /// Anyone who reaches the server (the default: it listens on loopback).
+    Open,
+    /// Requests with `Authorization: Bearer <token>`.
+    Token(String),
+    /// Nobody: `/__admin/` answers 404.
+    Disabled,
+}
+
+impl fmt::Debug for AdminAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AdminAccess::Open => "Open",
+            AdminAccess::Token(_) => "Token([REDACTED])",
+            AdminAccess::Disabled => "Disabled",
+        })
+    }
+}
 
 /// The server's fixed settings.
 #[derive(Clone)]
@@ -33,6 +98,8 @@ pub(crate) struct Config {
     pub(crate) celtiis_client_id: String,
     pub(crate) phone_forms: PhoneForms,
     pub(crate) refuse_wrong_carrier: bool,
+    pub(crate) limits: Limits,
+    pub(crate) admin: AdminAccess,
 }
 
 impl fmt::Debug for Config {
@@ -45,6 +112,8 @@ impl fmt::Debug for Config {
             .field("celtiis_client_id", &self.celtiis_client_id)
             .field("phone_forms", &self.phone_forms)
             .field("refuse_wrong_carrier", &self.refuse_wrong_carrier)
+            .field("limits", &self.limits)
+            .field("admin", &self.admin)
             .finish()
     }
 }
@@ -145,72 +214,51 @@ impl Ledger {
     }
 }
 
-/// One request the server received, as kept in the journal.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct RecordedRequest {
-    /// The HTTP method (the in-process transport always sends `POST`).
-    pub method: String,
-    /// The request path, e.g. `/QosicBridge/user/requestpayment`.
-    pub path: String,
-    /// The endpoint the path names, if any.
-    pub endpoint: Option<Endpoint>,
-    /// The body parsed as JSON, or `None` when it is not JSON.
-    pub body: Option<Value>,
-    /// Whether the Basic auth credentials were the right ones.
-    pub auth_accepted: bool,
-    /// The HTTP status answered, or `None` when no answer was sent (dropped connection).
-    pub status: Option<u16>,
-    /// The fault injected into this request, described in words, if any.
-    pub fault: Option<String>,
-}
+/// Transactions copied out of the state, to be turned into views without the lock.
+pub(crate) struct TransactionsSnapshot(Vec<Transaction>);
 
-impl RecordedRequest {
-    /// The `transref` of the body, if it has one.
-    pub fn transref(&self) -> Option<&str> {
-        self.field("transref")
-    }
-
-    /// A string field of the body, if present.
-    pub fn field(&self, name: &str) -> Option<&str> {
-        self.body.as_ref()?.get(name)?.as_str()
-    }
-
-    fn line(&self) -> String {
-        let endpoint = self.endpoint.map_or("-", Endpoint::name);
-        let auth = if self.auth_accepted {
-            "auth ok"
-        } else {
-            "auth refused"
-        };
-        let status = self
-            .status
-            .map_or_else(|| "no answer".to_owned(), |s| s.to_string());
-        let body = self
-            .body
-            .as_ref()
-            .map_or_else(|| "(not JSON)".to_owned(), Value::to_string);
-        let fault = self
-            .fault
-            .as_ref()
-            .map_or_else(String::new, |f| format!(" [fault: {f}]"));
-        format!(
-            "{} {} ({endpoint}, {auth}) -> {status}{fault} {body}",
-            self.method, self.path
-        )
+impl TransactionsSnapshot {
+    /// The views, oldest first.
+    pub(crate) fn views(mut self) -> Vec<TransactionView> {
+        self.0.sort_unstable_by_key(|tx| tx.service_ref);
+        self.0.iter().map(Transaction::view).collect()
     }
 }
 
+/// A transaction as kept: one allocation (the reference, shared with the tables' keys) and
+/// numbers as numbers, about a quarter of the memory of a [`TransactionView`].
+#[derive(Clone)]
 struct Transaction {
-    view: TransactionView,
+    reference: Arc<str>,
+    carrier: Carrier,
+    kind: TransactionKind,
+    state: TransactionState,
+    status_checks: u32,
+    /// The `msisdn` as sent: digits only, `228` or `229` first, so a number keeps it exactly.
+    msisdn: u64,
+    amount: u64,
+    service_ref: u64,
     behaviour: Subscriber,
     created_at: Instant,
 }
 
 impl Transaction {
+    fn view(&self) -> TransactionView {
+        TransactionView {
+            reference: self.reference.to_string(),
+            carrier: self.carrier,
+            kind: self.kind,
+            msisdn: self.msisdn.to_string(),
+            amount: self.amount,
+            state: self.state,
+            status_checks: self.status_checks,
+            service_ref: self.service_ref.to_string(),
+        }
+    }
+
     /// Applies an outcome that time has made known.
     fn settle(&mut self, now: Instant) {
-        if self.view.state != TransactionState::Pending {
+        if self.state != TransactionState::Pending {
             return;
         }
         if let When::After(delay) = self.behaviour.when {
@@ -221,7 +269,7 @@ impl Transaction {
     }
 
     fn resolve(&mut self) {
-        self.view.state = match self.behaviour.outcome {
+        self.state = match self.behaviour.outcome {
             Outcome::Approve => TransactionState::Confirmed,
             Outcome::Decline => TransactionState::Declined,
             Outcome::InsufficientFunds => TransactionState::InsufficientFunds,
@@ -244,15 +292,56 @@ struct Expectation {
     count: usize,
 }
 
-#[derive(Default)]
+/// The counts verification needs, kept apart from the journal so that they stay exact
+/// however many journal entries were dropped.
+#[derive(Debug, Default)]
+struct Tally {
+    /// Requests received per endpoint, indexed like [`Endpoint::ALL`].
+    per_endpoint: [u64; Endpoint::ALL.len()],
+    /// Payment requests with accepted credentials, by `transref` (the key is shared with
+    /// the transaction's).
+    payment_requests: HashMap<Arc<str>, u32>,
+}
+
+impl Tally {
+    fn endpoint(&self, endpoint: Endpoint) -> u64 {
+        self.per_endpoint[endpoint.index()]
+    }
+}
+
 struct State {
-    transactions: HashMap<String, Transaction>,
-    order: Vec<String>,
+    transactions: HashMap<Arc<str>, Transaction>,
     subscribers: HashMap<String, Subscriber>,
     faults: Vec<FaultSlot>,
-    journal: Vec<RecordedRequest>,
+    journal: Journal,
+    tally: Tally,
     expectations: Vec<Expectation>,
     next_service_ref: u64,
+}
+
+impl State {
+    fn new(limits: &Limits, next_service_ref: u64) -> State {
+        State {
+            transactions: HashMap::new(),
+            subscribers: HashMap::new(),
+            faults: Vec::new(),
+            journal: Journal::new(limits.journal_capacity),
+            tally: Tally::default(),
+            expectations: Vec::new(),
+            next_service_ref,
+        }
+    }
+}
+
+/// Why a request's body was not read whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyProblem {
+    /// Longer than [`Limits::max_body`]: answered 413.
+    TooLarge,
+    /// Not received within [`Limits::body_timeout`]: answered 408.
+    TimedOut,
+    /// The server already holds as many request bodies as it allows at once: answered 503.
+    Busy,
 }
 
 /// A request, whatever way it came in.
@@ -260,10 +349,12 @@ struct State {
 pub(crate) struct Incoming<'a> {
     pub(crate) method: &'a str,
     pub(crate) path: &'a str,
+    /// The query string, without `?`.
+    pub(crate) query: Option<&'a str>,
     pub(crate) authorization: Option<&'a str>,
     pub(crate) body: &'a [u8],
-    /// The body was larger than [`MAX_BODY`] (and `body` is not all of it).
-    pub(crate) too_large: bool,
+    /// Why `body` is not the whole body, if it is not.
+    pub(crate) problem: Option<BodyProblem>,
 }
 
 /// An answer to send.
@@ -278,10 +369,14 @@ pub(crate) struct Reply {
 
 impl Reply {
     pub(crate) fn json(status: u16, body: &Value) -> Reply {
+        Reply::json_bytes(status, body.to_string().into_bytes())
+    }
+
+    pub(crate) fn json_bytes(status: u16, body: Vec<u8>) -> Reply {
         Reply {
             status,
             content_type: "application/json",
-            body: body.to_string().into_bytes(),
+            body,
             delay: Duration::ZERO,
         }
     }
@@ -296,20 +391,53 @@ impl Reply {
     }
 }
 
+/// Work that builds a large answer, run away from the server's event loop.
+pub(crate) type Render = Box<dyn FnOnce() -> Reply + Send>;
+
 /// What the front end (HTTP or in-process) must do.
-#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Action {
     /// Wait `reply.delay`, then send `reply`.
     Respond(Reply),
     /// Wait `delay`, then close the connection without an answer.
     Drop { delay: Duration },
+    /// Build the answer on a blocking thread (the HTTP server) or at once (in-process):
+    /// large admin answers, so that serializing them stalls no other request.
+    Render(Render),
+}
+
+impl fmt::Debug for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Respond(reply) => f.debug_tuple("Respond").field(reply).finish(),
+            Action::Drop { delay } => f.debug_struct("Drop").field("delay", delay).finish(),
+            Action::Render(_) => f.write_str("Render(..)"),
+        }
+    }
+}
+
+/// What the journal and the counters say, for `GET /__admin/health`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JournalStats {
+    pub(crate) received: u64,
+    pub(crate) entries: usize,
+    pub(crate) capacity: usize,
+    pub(crate) dropped: u64,
 }
 
 /// State plus configuration, shared by every way in.
 pub(crate) struct Shared {
     pub(crate) config: Config,
+    /// The `Authorization` value the server accepts, computed once.
+    expected_authorization: String,
     state: Mutex<State>,
+    /// Connections accepted since the start.
     pub(crate) connections: AtomicUsize,
+    /// Connections open now.
+    pub(crate) open_connections: AtomicUsize,
+    /// Connections refused because [`Limits::max_connections`] were open.
+    pub(crate) refused_connections: AtomicUsize,
+    /// Bytes of request bodies held by the HTTP server right now.
+    pub(crate) body_bytes: AtomicUsize,
 }
 
 impl fmt::Debug for Shared {
@@ -323,13 +451,19 @@ impl fmt::Debug for Shared {
 
 impl Shared {
     pub(crate) fn new(config: Config) -> Shared {
+        let expected_authorization =
+            Credentials::new(config.login.clone(), config.password.clone())
+                .authorization()
+                .expose()
+                .to_owned();
         Shared {
+            state: Mutex::new(State::new(&config.limits, 10_000_001)),
             config,
-            state: Mutex::new(State {
-                next_service_ref: 10_000_001,
-                ..State::default()
-            }),
+            expected_authorization,
             connections: AtomicUsize::new(0),
+            open_connections: AtomicUsize::new(0),
+            refused_connections: AtomicUsize::new(0),
+            body_bytes: AtomicUsize::new(0),
         }
     }
 
@@ -349,43 +483,101 @@ impl Shared {
         subscriber: Subscriber,
     ) -> Result<(), String> {
         let phone = numbering::parse_lenient(phone)?;
-        self.lock().subscribers.insert(phone.key(), subscriber);
+        let mut state = self.lock();
+        let key = phone.key();
+        if state.subscribers.len() >= MAX_SUBSCRIBERS && !state.subscribers.contains_key(&key) {
+            return Err(format!(
+                "at most {MAX_SUBSCRIBERS} subscribers can be programmed at once; forget them with DELETE /__admin/subscribers"
+            ));
+        }
+        state.subscribers.insert(key, subscriber);
         Ok(())
     }
 
     pub(crate) fn clear_subscribers(&self) {
-        self.lock().subscribers.clear();
+        self.lock().subscribers = HashMap::new();
     }
 
-    pub(crate) fn add_fault(&self, fault: Fault) {
-        self.lock().faults.push(FaultSlot { fault, used: 0 });
+    pub(crate) fn add_fault(&self, fault: Fault) -> Result<(), String> {
+        fault.check()?;
+        let mut state = self.lock();
+        if state.faults.len() >= MAX_FAULTS {
+            return Err(format!(
+                "at most {MAX_FAULTS} faults can be programmed at once; remove them with DELETE /__admin/faults"
+            ));
+        }
+        state.faults.push(FaultSlot { fault, used: 0 });
+        Ok(())
     }
 
     pub(crate) fn clear_faults(&self) {
-        self.lock().faults.clear();
+        self.lock().faults = Vec::new();
     }
 
-    pub(crate) fn expect(&self, endpoint: Endpoint, count: usize) {
-        self.lock()
-            .expectations
-            .push(Expectation { endpoint, count });
+    pub(crate) fn expect(&self, endpoint: Endpoint, count: usize) -> Result<(), String> {
+        let mut state = self.lock();
+        if state.expectations.len() >= MAX_FAULTS {
+            return Err(format!(
+                "at most {MAX_FAULTS} expectations can be set at once; reset the server to forget them"
+            ));
+        }
+        state.expectations.push(Expectation { endpoint, count });
+        Ok(())
     }
 
+    /// Forgets everything but the settings, giving the memory back: every collection is
+    /// replaced, not cleared (a cleared collection keeps its capacity).
     pub(crate) fn reset(&self) {
         let mut state = self.lock();
-        let next = state.next_service_ref;
-        *state = State {
-            next_service_ref: next,
-            ..State::default()
-        };
+        let fresh = State::new(&self.config.limits, state.next_service_ref);
+        let old = std::mem::replace(&mut *state, fresh);
+        drop(state);
+        // Free the old state after the lock is released.
+        drop(old);
     }
 
     pub(crate) fn journal(&self) -> Vec<RecordedRequest> {
-        self.lock().journal.clone()
+        let entries = self.journal_snapshot(0, usize::MAX);
+        entries.iter().map(|e| e.to_recorded()).collect()
     }
 
-    pub(crate) fn journal_len(&self) -> usize {
-        self.lock().journal.len()
+    /// The journal's requests to `endpoint`, oldest first.
+    pub(crate) fn journal_of(&self, endpoint: Endpoint) -> Vec<RecordedRequest> {
+        let entries = self.journal_snapshot(0, usize::MAX);
+        entries
+            .iter()
+            .filter(|e| e.endpoint() == Some(endpoint))
+            .map(|e| e.to_recorded())
+            .collect()
+    }
+
+    pub(crate) fn journal_snapshot(&self, since: u64, limit: usize) -> Vec<Arc<Entry>> {
+        self.lock().journal.snapshot(since, limit)
+    }
+
+    pub(crate) fn journal_stats(&self) -> JournalStats {
+        let state = self.lock();
+        JournalStats {
+            received: state.journal.received(),
+            entries: state.journal.len(),
+            capacity: state.journal.capacity(),
+            dropped: state.journal.dropped(),
+        }
+    }
+
+    /// Requests received by `endpoint` since the start or the last reset (exact, whatever
+    /// the journal dropped).
+    pub(crate) fn requests_received(&self, endpoint: Endpoint) -> u64 {
+        self.lock().tally.endpoint(endpoint)
+    }
+
+    /// Payment requests with accepted credentials that carried `reference`.
+    pub(crate) fn payment_requests(&self, reference: &str) -> usize {
+        self.lock()
+            .tally
+            .payment_requests
+            .get(reference)
+            .map_or(0, |&n| n as usize)
     }
 
     pub(crate) fn transaction(&self, reference: &str) -> Option<TransactionView> {
@@ -393,30 +585,37 @@ impl Shared {
         let mut state = self.lock();
         let tx = state.transactions.get_mut(reference)?;
         tx.settle(now);
-        Some(tx.view.clone())
+        Some(tx.view())
     }
 
+    /// Every transaction, oldest first (service references are given in order).
     pub(crate) fn transactions(&self) -> Vec<TransactionView> {
+        self.transactions_snapshot().views()
+    }
+
+    /// Every transaction as it stands, copied under the lock (reference counts and numbers,
+    /// no text), so that the views can be built after the lock is released.
+    pub(crate) fn transactions_snapshot(&self) -> TransactionsSnapshot {
         let now = Instant::now();
         let mut state = self.lock();
-        let State {
-            transactions,
-            order,
-            ..
-        } = &mut *state;
-        let mut out = Vec::with_capacity(order.len());
-        for reference in order.iter() {
-            if let Some(tx) = transactions.get_mut(reference) {
-                tx.settle(now);
-                out.push(tx.view.clone());
-            }
-        }
-        out
+        TransactionsSnapshot(
+            state
+                .transactions
+                .values_mut()
+                .map(|tx| {
+                    tx.settle(now);
+                    tx.clone()
+                })
+                .collect(),
+        )
     }
 
     pub(crate) fn ledger(&self) -> Ledger {
+        let now = Instant::now();
+        let mut state = self.lock();
         let mut ledger = Ledger::default();
-        for tx in self.transactions() {
+        for tx in state.transactions.values_mut() {
+            tx.settle(now);
             let amount = tx.amount;
             match (tx.kind, tx.state) {
                 (TransactionKind::Deposit, TransactionState::Confirmed) => {
@@ -443,12 +642,8 @@ impl Shared {
         let state = self.lock();
         let mut failures = Vec::new();
         for e in &state.expectations {
-            let got = state
-                .journal
-                .iter()
-                .filter(|r| r.endpoint == Some(e.endpoint))
-                .count();
-            if got != e.count {
+            let got = state.tally.endpoint(e.endpoint);
+            if got != e.count as u64 {
                 failures.push(format!(
                     "- {}: expected {} request(s), received {got}",
                     e.endpoint, e.count
@@ -461,12 +656,12 @@ impl Shared {
         Some(format!(
             "qosic-mock: expectations not met:\n{}\n{}",
             failures.join("\n"),
-            journal_report(&state.journal)
+            journal::report(&state.journal)
         ))
     }
 
     pub(crate) fn journal_report(&self) -> String {
-        journal_report(&self.lock().journal)
+        journal::report(&self.lock().journal)
     }
 
     // ----- The wire protocol -----
@@ -474,59 +669,71 @@ impl Shared {
     /// Handles one request. Never panics, whatever the request.
     pub(crate) fn handle(&self, req: &Incoming<'_>) -> Action {
         if req.path.starts_with(ADMIN_PREFIX) || req.path == "/__admin" {
-            return Action::Respond(crate::admin::handle(self, req));
+            return crate::admin::handle(self, req);
         }
         let endpoint = Endpoint::from_path(req.path);
-        let parsed: Option<Value> = if req.too_large {
-            None
-        } else {
-            serde_json::from_slice(req.body).ok()
-        };
         let auth_accepted = self.auth_ok(req.authorization);
+        // Only bodies sent with the right credentials are read as JSON: nothing reads the
+        // others, and the journal does not keep them.
+        let parsed: Option<Value> = if auth_accepted && req.problem.is_none() {
+            serde_json::from_slice(req.body).ok()
+        } else {
+            None
+        };
+        let transref = parsed
+            .as_ref()
+            .and_then(|b| b.get("transref"))
+            .and_then(Value::as_str);
 
         let mut state = self.lock();
-        let fault = take_fault(&mut state, endpoint);
-        let (action, fault_name) = match fault {
-            None => {
-                let reply = self.answer(&mut state, req, endpoint, parsed.as_ref(), auth_accepted);
-                (Action::Respond(reply), None)
+        if let Some(endpoint) = endpoint {
+            let count = &mut state.tally.per_endpoint[endpoint.index()];
+            *count = count.saturating_add(1);
+        }
+        let counted = match (endpoint, transref) {
+            (Some(e), Some(r)) if e.is_payment() && !r.is_empty() && r.len() <= MAX_TRANSREF => {
+                self.count_payment_request(&mut state, r)
             }
-            Some(fault) => {
-                let acted = fault.after_recording || fault.kind == FaultKind::Delay;
-                let normal = acted.then(|| {
-                    self.answer(&mut state, req, endpoint, parsed.as_ref(), auth_accepted)
-                });
-                let transref = parsed
-                    .as_ref()
-                    .and_then(|b| b.get("transref"))
-                    .and_then(Value::as_str);
-                let action = fault_action(&fault, normal, transref);
-                (action, Some(fault.describe()))
+            _ => true,
+        };
+        let (action, fault_name) = if !counted {
+            (Action::Respond(self.full()), None)
+        } else {
+            match take_fault(&mut state, endpoint) {
+                None => {
+                    let reply =
+                        self.answer(&mut state, req, endpoint, parsed.as_ref(), auth_accepted);
+                    (Action::Respond(reply), None)
+                }
+                Some(fault) => {
+                    let acted = fault.after_recording || fault.kind == FaultKind::Delay;
+                    let normal = acted.then(|| {
+                        self.answer(&mut state, req, endpoint, parsed.as_ref(), auth_accepted)
+                    });
+                    let action = fault_action(&fault, normal, endpoint, transref);
+                    (action, Some(fault.describe()))
+                }
             }
         };
         let status = match &action {
             Action::Respond(reply) => Some(reply.status),
-            Action::Drop { .. } => None,
+            Action::Drop { .. } | Action::Render(_) => None,
         };
         // No credentials and no phone number in logs: the endpoint, reference and outcome.
-        let transref = parsed
-            .as_ref()
-            .and_then(|b| b.get("transref"))
-            .and_then(|v| v.as_str())
-            .unwrap_or("-");
         tracing::debug!(
             endpoint = endpoint.map_or("-", Endpoint::name),
-            transref,
+            transref = transref.unwrap_or("-"),
             auth_accepted,
             status = status.map_or(0, u32::from),
             fault = fault_name.as_deref().unwrap_or("-"),
             "qosic-mock request"
         );
-        state.journal.push(RecordedRequest {
-            method: req.method.to_owned(),
-            path: req.path.chars().take(2048).collect(),
+        state.journal.push(NewEntry {
+            method: req.method,
+            path: req.path,
             endpoint,
-            body: parsed,
+            body: if req.problem.is_none() { req.body } else { &[] },
+            body_len: req.body.len(),
             auth_accepted,
             status,
             fault: fault_name,
@@ -534,12 +741,45 @@ impl Shared {
         action
     }
 
+    /// Counts a payment request under `reference`; `false` when the table of references
+    /// is full and this one is new.
+    fn count_payment_request(&self, state: &mut State, reference: &str) -> bool {
+        let table = &mut state.tally.payment_requests;
+        if let Some(n) = table.get_mut(reference) {
+            *n = n.saturating_add(1);
+            return true;
+        }
+        if table.len() >= self.config.limits.max_transactions {
+            return false;
+        }
+        table.insert(reference.into(), 1);
+        true
+    }
+
+    /// The answer when the transaction table (or the table of payment references) is full.
+    fn full(&self) -> Reply {
+        problem(
+            507,
+            "Insufficient Storage",
+            &format!(
+                "the fake server keeps at most {} transactions and payment references \
+                 (--max-transactions); forget them with POST /__admin/reset or MockQosic::reset",
+                self.config.limits.max_transactions
+            ),
+        )
+    }
+
+    /// Whether `authorization` is the expected `Basic` value (the scheme in any case, as
+    /// RFC 7617 allows).
     fn auth_ok(&self, authorization: Option<&str>) -> bool {
-        authorization
-            .and_then(Credentials::from_authorization)
-            .is_some_and(|c| {
-                c.login() == self.config.login && c.password().expose() == self.config.password
-            })
+        let Some((scheme, token)) = authorization.and_then(|h| h.trim().split_once(' ')) else {
+            return false;
+        };
+        let expected = self
+            .expected_authorization
+            .strip_prefix("Basic ")
+            .unwrap_or(&self.expected_authorization);
+        scheme.eq_ignore_ascii_case("basic") && token.trim_start() == expected
     }
 
     fn answer(
@@ -557,19 +797,20 @@ impl Shared {
                 &format!("no endpoint at {}", clip(req.path)),
             );
         };
-        if !req.method.eq_ignore_ascii_case("POST") {
+        // Methods are case-sensitive (RFC 9110, section 9.1): `post` is not `POST`.
+        if req.method != "POST" {
             return problem(
                 405,
                 "Method Not Allowed",
-                &format!("{} takes POST", endpoint.path()),
+                &format!(
+                    "{} takes POST (in capitals), not {}",
+                    endpoint.path(),
+                    clip(req.method)
+                ),
             );
         }
-        if req.too_large {
-            return problem(
-                413,
-                "Payload Too Large",
-                &format!("request bodies are limited to {MAX_BODY} bytes"),
-            );
+        if let Some(problem) = req.problem {
+            return body_problem(problem, &self.config.limits);
         }
         if !auth_accepted {
             return Reply::text(401, "HTTP Status 401: Bad credentials");
@@ -635,10 +876,18 @@ impl Shared {
         endpoint: Endpoint,
         body: &Map<String, Value>,
         reference: &str,
-    ) -> Result<Subscriber, Reply> {
+    ) -> Result<(Subscriber, u64), Reply> {
         let phone = self.phone(body, endpoint, reference)?;
+        // Digits only and 11 or 13 of them (the phone was read): a u64 keeps it exactly.
+        let msisdn = string_field(body, "msisdn")
+            .ok()
+            .and_then(|m| m.parse::<u64>().ok())
+            .unwrap_or_default();
         if state.transactions.contains_key(reference) {
             return Err(duplicate(reference));
+        }
+        if state.transactions.len() >= self.config.limits.max_transactions {
+            return Err(self.full());
         }
         let behaviour = state
             .subscribers
@@ -648,7 +897,7 @@ impl Shared {
         match behaviour.outcome {
             Outcome::NoAccount => Err(no_account(reference)),
             Outcome::ServerError => Err(server_error("the carrier failed to process the request")),
-            _ => Ok(behaviour),
+            _ => Ok((behaviour, msisdn)),
         }
     }
 
@@ -666,22 +915,20 @@ impl Shared {
                 Some(_) => return Err(format!("{name} must be a string")),
             }
         }
-        let behaviour = match self.admit(state, endpoint, body, reference) {
+        let (behaviour, msisdn) = match self.admit(state, endpoint, body, reference) {
             Ok(admitted) => admitted,
             Err(reply) => return Ok(reply),
         };
         let service_ref = next_service_ref(state);
         let mut tx = Transaction {
-            view: TransactionView {
-                reference: reference.to_owned(),
-                carrier: endpoint.carrier(),
-                kind: TransactionKind::Payment,
-                msisdn: string_field(body, "msisdn").unwrap_or_default().to_owned(),
-                amount,
-                state: TransactionState::Pending,
-                status_checks: 0,
-                service_ref: service_ref.clone(),
-            },
+            reference: shared_reference(state, reference),
+            carrier: endpoint.carrier(),
+            kind: TransactionKind::Payment,
+            state: TransactionState::Pending,
+            status_checks: 0,
+            msisdn,
+            amount,
+            service_ref,
             behaviour,
             created_at: Instant::now(),
         };
@@ -702,7 +949,7 @@ impl Shared {
                         "responsecode": "0",
                         "responsemsg": "SUCCESS",
                         "transref": reference,
-                        "serviceref": service_ref,
+                        "serviceref": service_ref.to_string(),
                         "comment": null,
                     }),
                 ),
@@ -734,7 +981,7 @@ impl Shared {
         let Some(tx) = state
             .transactions
             .get_mut(reference)
-            .filter(|tx| tx.view.carrier == endpoint.carrier())
+            .filter(|tx| tx.carrier == endpoint.carrier())
         else {
             return Ok(Reply::json(
                 200,
@@ -746,16 +993,16 @@ impl Shared {
                 }),
             ));
         };
-        tx.view.status_checks = tx.view.status_checks.saturating_add(1);
+        tx.status_checks = tx.status_checks.saturating_add(1);
         tx.settle(now);
-        if tx.view.state == TransactionState::Pending {
+        if tx.state == TransactionState::Pending {
             if let When::Checks(n) = tx.behaviour.when {
-                if tx.view.status_checks >= n {
+                if tx.status_checks >= n {
                     tx.resolve();
                 }
             }
         }
-        Ok(match tx.view.state {
+        Ok(match tx.state {
             TransactionState::Pending => pending(200, reference),
             TransactionState::Confirmed | TransactionState::Refunded => Reply::json(
                 200,
@@ -763,7 +1010,7 @@ impl Shared {
                     "responsecode": "00",
                     "responsemsg": "SUCCESSFUL",
                     "transref": reference,
-                    "serviceref": tx.view.service_ref,
+                    "serviceref": tx.service_ref.to_string(),
                     "comment": "TRANSACTION APPROVED AND PROCESSED SUCCESSFULLY",
                 }),
             ),
@@ -780,7 +1027,7 @@ impl Shared {
     ) -> Result<Reply, String> {
         let reference = transref(body)?;
         let amount = amount(body)?;
-        let behaviour = match self.admit(state, endpoint, body, reference) {
+        let (behaviour, msisdn) = match self.admit(state, endpoint, body, reference) {
             Ok(admitted) => admitted,
             Err(reply) => return Ok(reply),
         };
@@ -790,30 +1037,26 @@ impl Shared {
         } else {
             "00"
         };
-        record(
-            state,
-            Transaction {
-                view: TransactionView {
-                    reference: reference.to_owned(),
-                    carrier: endpoint.carrier(),
-                    kind: TransactionKind::Deposit,
-                    msisdn: string_field(body, "msisdn").unwrap_or_default().to_owned(),
-                    amount,
-                    state: TransactionState::Confirmed,
-                    status_checks: 0,
-                    service_ref: service_ref.clone(),
-                },
-                behaviour,
-                created_at: Instant::now(),
-            },
-        );
+        let tx = Transaction {
+            reference: shared_reference(state, reference),
+            carrier: endpoint.carrier(),
+            kind: TransactionKind::Deposit,
+            state: TransactionState::Confirmed,
+            status_checks: 0,
+            msisdn,
+            amount,
+            service_ref,
+            behaviour,
+            created_at: Instant::now(),
+        };
+        record(state, tx);
         Ok(Reply::json(
             200,
             &json!({
                 "responsecode": code,
                 "responsemsg": "SUCCESSFUL",
                 "transref": reference,
-                "serviceref": service_ref,
+                "serviceref": service_ref.to_string(),
             }),
         ))
     }
@@ -832,15 +1075,17 @@ fn refund(
             &json!({"responsecode": "-1", "responsemsg": reason, "transref": reference}),
         )
     };
-    let Some(tx) = state.transactions.get_mut(reference).filter(|tx| {
-        tx.view.carrier == endpoint.carrier() && tx.view.kind == TransactionKind::Payment
-    }) else {
+    let Some(tx) = state
+        .transactions
+        .get_mut(reference)
+        .filter(|tx| tx.carrier == endpoint.carrier() && tx.kind == TransactionKind::Payment)
+    else {
         return Ok(refused("Transaction not found"));
     };
     tx.settle(now);
-    Ok(match tx.view.state {
+    Ok(match tx.state {
         TransactionState::Confirmed => {
-            tx.view.state = TransactionState::Refunded;
+            tx.state = TransactionState::Refunded;
             Reply::json(
                 200,
                 &json!({"responsecode": "00", "responsemsg": "OPERATION SUCCESSFUL", "transref": reference}),
@@ -852,14 +1097,22 @@ fn refund(
 }
 
 fn record(state: &mut State, tx: Transaction) {
-    state.order.push(tx.view.reference.clone());
-    state.transactions.insert(tx.view.reference.clone(), tx);
+    state.transactions.insert(Arc::clone(&tx.reference), tx);
 }
 
-fn next_service_ref(state: &mut State) -> String {
+/// The reference as an `Arc<str>`, shared with the payment-request count's key if any.
+fn shared_reference(state: &State, reference: &str) -> Arc<str> {
+    state
+        .tally
+        .payment_requests
+        .get_key_value(reference)
+        .map_or_else(|| Arc::from(reference), |(key, _)| Arc::clone(key))
+}
+
+fn next_service_ref(state: &mut State) -> u64 {
     let s = state.next_service_ref;
     state.next_service_ref += 1;
-    s.to_string()
+    s
 }
 
 fn take_fault(state: &mut State, endpoint: Option<Endpoint>) -> Option<Fault> {
@@ -872,7 +1125,12 @@ fn take_fault(state: &mut State, endpoint: Option<Endpoint>) -> Option<Fault> {
     Some(slot.fault.clone())
 }
 
-fn fault_action(fault: &Fault, normal: Option<Reply>, transref: Option<&str>) -> Action {
+fn fault_action(
+    fault: &Fault,
+    normal: Option<Reply>,
+    endpoint: Option<Endpoint>,
+    transref: Option<&str>,
+) -> Action {
     let waited = normal.as_ref().map_or(Duration::ZERO, |r| r.delay);
     let delay = fault.delay.saturating_add(waited);
     let mut reply = match fault.kind {
@@ -904,9 +1162,66 @@ fn fault_action(fault: &Fault, normal: Option<Reply>, transref: Option<&str>) ->
                 delay: Duration::ZERO,
             }
         }
+        FaultKind::WrongReference => wrong_reference(endpoint),
     };
     reply.delay = delay;
     Action::Respond(reply)
+}
+
+/// The endpoint's success answer, about another transaction ([`Fault::FOREIGN_REFERENCE`]).
+fn wrong_reference(endpoint: Option<Endpoint>) -> Reply {
+    let other = Fault::FOREIGN_REFERENCE;
+    let service_ref = "10000000";
+    let operation = endpoint.map_or(Operation::Status, Endpoint::operation);
+    let moov = endpoint.is_some_and(|e| e.carrier() == Carrier::Moov);
+    match operation {
+        Operation::Payment if moov => Reply::json(
+            200,
+            &json!({"responsecode": "0", "responsemsg": "SUCCESS", "transref": other, "serviceref": service_ref, "comment": null}),
+        ),
+        Operation::Payment => pending(202, other),
+        Operation::Status => Reply::json(
+            200,
+            &json!({
+                "responsecode": "00",
+                "responsemsg": "SUCCESSFUL",
+                "transref": other,
+                "serviceref": service_ref,
+                "comment": "TRANSACTION APPROVED AND PROCESSED SUCCESSFULLY",
+            }),
+        ),
+        Operation::Refund => Reply::json(
+            200,
+            &json!({"responsecode": "00", "responsemsg": "OPERATION SUCCESSFUL", "transref": other}),
+        ),
+        Operation::Deposit => Reply::json(
+            200,
+            &json!({"responsecode": if moov { "0" } else { "00" }, "responsemsg": "SUCCESSFUL", "transref": other, "serviceref": service_ref}),
+        ),
+    }
+}
+
+pub(crate) fn body_problem(problem: BodyProblem, limits: &Limits) -> Reply {
+    match problem {
+        BodyProblem::TooLarge => self::problem(
+            413,
+            "Payload Too Large",
+            &format!("request bodies are limited to {} bytes", limits.max_body),
+        ),
+        BodyProblem::TimedOut => self::problem(
+            408,
+            "Request Timeout",
+            &format!(
+                "the request body did not arrive within {:?} of its headers",
+                limits.body_timeout
+            ),
+        ),
+        BodyProblem::Busy => self::problem(
+            503,
+            "Service Unavailable",
+            "the fake server holds as many request bodies as it allows at once; try again",
+        ),
+    }
 }
 
 fn status_reply(status: u16, transref: Option<&str>) -> Reply {
@@ -924,23 +1239,12 @@ fn status_reply(status: u16, transref: Option<&str>) -> Reply {
     }
 }
 
+/// The reason phrase of a status (`Error` for one without a standard phrase).
 fn reason(status: u16) -> &'static str {
-    match status {
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        413 => "Payload Too Large",
-        417 => "Expectation Failed",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Error",
-    }
+    http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error")
 }
 
 pub(crate) fn problem(status: u16, title: &str, detail: &str) -> Reply {
@@ -1033,15 +1337,4 @@ fn amount(body: &Map<String, Value>) -> Result<u64, String> {
 
 fn clip(s: &str) -> String {
     s.chars().take(64).collect()
-}
-
-fn journal_report(journal: &[RecordedRequest]) -> String {
-    if journal.is_empty() {
-        return "Requests received: none".to_owned();
-    }
-    let mut out = format!("Requests received ({}):", journal.len());
-    for (i, r) in journal.iter().enumerate() {
-        out.push_str(&format!("\n  {}. {}", i + 1, r.line()));
-    }
-    out
 }

@@ -8,14 +8,22 @@
 
 use std::time::Duration;
 
-/// What the customer does in the end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+use serde::Deserialize;
+
+/// What the customer does in the end. The serde names are the admin API's `behaviour`s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub(crate) enum Outcome {
+    #[serde(rename = "approves")]
     Approve,
+    #[serde(rename = "declines")]
     Decline,
+    #[serde(rename = "insufficient_funds")]
     InsufficientFunds,
+    #[serde(rename = "no_account")]
     NoAccount,
+    #[serde(rename = "never_answers")]
     NeverAnswer,
+    #[serde(rename = "server_error")]
     ServerError,
 }
 
@@ -56,7 +64,7 @@ pub struct Subscriber {
 }
 
 impl Subscriber {
-    const fn new(outcome: Outcome) -> Self {
+    pub(crate) const fn new(outcome: Outcome) -> Self {
         Subscriber {
             outcome,
             when: When::Checks(1),
@@ -131,20 +139,6 @@ impl Subscriber {
             "94" => Subscriber::server_error(),
             _ => Subscriber::approves(),
         }
-    }
-
-    /// Reads the admin API's names: `approves`, `declines`, `insufficient_funds`,
-    /// `no_account`, `never_answers`, `server_error`.
-    pub(crate) fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "approves" => Subscriber::approves(),
-            "declines" => Subscriber::declines(),
-            "insufficient_funds" => Subscriber::insufficient_funds(),
-            "no_account" => Subscriber::no_account(),
-            "never_answers" => Subscriber::never_answers(),
-            "server_error" => Subscriber::server_error(),
-            _ => return None,
-        })
     }
 }
 

@@ -9,7 +9,7 @@ use qosic_core::{
     ApiRequest, ApiResponse, Delivery, Transport, TransportError, TransportErrorKind,
 };
 
-use crate::state::{Action, Incoming, Shared, MAX_BODY};
+use crate::state::{Action, BodyProblem, Incoming, Shared};
 
 /// A [`Transport`] wired straight into a [`crate::MockQosic`]'s state.
 ///
@@ -43,15 +43,21 @@ impl Transport for InProcessTransport {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
         let authorization = request.credentials().authorization();
         let body = request.body();
-        let too_large = body.len() > MAX_BODY;
+        let too_large = body.len() > self.shared.config.limits.max_body;
         let action = self.shared.handle(&Incoming {
             method: "POST",
             path: request.path(),
+            query: None,
             authorization: Some(authorization.expose()),
-            body: if too_large { &[] } else { body },
-            too_large,
+            body,
+            problem: too_large.then_some(BodyProblem::TooLarge),
         });
         match action {
+            Action::Render(render) => {
+                // No event loop to keep free here: build the answer at once.
+                let reply = render();
+                Ok(ApiResponse::new(reply.status, reply.body))
+            }
             Action::Respond(reply) => {
                 if !reply.delay.is_zero() {
                     tokio::time::sleep(reply.delay).await;

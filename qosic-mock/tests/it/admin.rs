@@ -200,3 +200,201 @@ async fn admin_refuses_bad_input_with_400() {
     // Admin requests are not in the journal.
     assert!(mock.journal().is_empty());
 }
+
+#[tokio::test]
+async fn admin_faults_take_final_statuses_and_bounded_delays_only() {
+    let mock = MockQosic::start().await;
+    for (body, says) in [
+        (json!({"kind": "status", "status": 101}), "200 to 599"),
+        (json!({"kind": "status", "status": 600}), "200 to 599"),
+        (json!({"kind": "status", "status": 999}), "200 to 599"),
+        (json!({"kind": "html_error", "status": 700}), "200 to 599"),
+        (json!({"kind": "delay", "delay_ms": 600_001}), "at most 600000"),
+        (json!({"kind": "delay", "delay_ms": u64::MAX}), "at most 600000"),
+        (
+            json!({"kind": "dropped_connection", "delay_ms": u64::MAX}),
+            "at most 600000",
+        ),
+        (json!({"kind": "status"}), "needs \"status\""),
+        (
+            json!({"kind": "explode"}),
+            "unknown variant `explode`, expected one of `status`, `delay`, `malformed_body`, `empty_body`, `html_error`, `dropped_connection`, `lost_answer`, `wrong_reference`",
+        ),
+        (
+            json!({"kind": "status", "status": 500, "endpoint": "nowhere"}),
+            "expected one of `mtn_payment`",
+        ),
+    ] {
+        let a = admin(&mock, "POST", "/__admin/faults", &body);
+        assert_eq!(a.status(), 400, "{body}");
+        let detail = a.json()["detail"].as_str().unwrap().to_owned();
+        assert!(detail.contains(says), "{body}: {detail}");
+    }
+    for (body, says) in [
+        (
+            json!({"phone": "22997000001", "behaviour": "dances"}),
+            "expected one of `approves`, `declines`, `insufficient_funds`, `no_account`, `never_answers`, `server_error`",
+        ),
+        (
+            json!({"phone": "22997000001", "behaviour": "approves", "after_ms": 600_001}),
+            "at most 600000",
+        ),
+    ] {
+        let a = admin(&mock, "POST", "/__admin/subscribers", &body);
+        assert_eq!(a.status(), 400, "{body}");
+        let detail = a.json()["detail"].as_str().unwrap().to_owned();
+        assert!(detail.contains(says), "{body}: {detail}");
+    }
+    // The bounds themselves are accepted.
+    for body in [
+        json!({"kind": "status", "status": 200}),
+        json!({"kind": "status", "status": 599}),
+        json!({"kind": "delay", "delay_ms": 600_000, "times": 0}),
+    ] {
+        assert_eq!(
+            admin(&mock, "POST", "/__admin/faults", &body).status(),
+            200,
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_admin_api_can_be_turned_off() {
+    let mock = MockQosic::builder().disable_admin().start().await;
+    for (method, path) in [
+        ("GET", "/__admin/health"),
+        ("GET", "/__admin/journal"),
+        ("POST", "/__admin/reset"),
+    ] {
+        let a = admin(&mock, method, path, &Value::Null);
+        assert_eq!(a.status(), 404, "{method} {path}");
+        assert!(a.json()["detail"].as_str().unwrap().contains("disabled"));
+    }
+    let a = admin(
+        &mock,
+        "POST",
+        "/__admin/faults",
+        &json!({"kind": "status", "status": 500}),
+    );
+    assert_eq!(a.status(), 404);
+    // The wire endpoints still work, with no fault programmed.
+    let auth = basic("merchant", "secret");
+    let body = pay("22997000001", "1", "OFF", "MTN_CLIENT").to_string();
+    let a = http_request(
+        mock.address().unwrap(),
+        "POST",
+        MTN_PAY,
+        Some(&auth),
+        body.as_bytes(),
+    );
+    assert_eq!(a.status(), 202);
+}
+
+#[tokio::test]
+async fn the_admin_api_can_require_a_token() {
+    let mock = MockQosic::builder()
+        .admin_token("s3cret-token")
+        .start()
+        .await;
+    let addr = mock.address().unwrap();
+    for auth in [
+        None,
+        Some("Bearer wrong"),
+        Some("Bearer s3cret-toke"),
+        Some("Basic bWVyY2hhbnQ6c2VjcmV0"),
+    ] {
+        let a = http_request(addr, "POST", "/__admin/reset", auth, b"");
+        assert_eq!(a.status(), 401, "{auth:?}");
+        assert!(a.json()["detail"].as_str().unwrap().contains("Bearer"));
+    }
+    let a = http_request(
+        addr,
+        "GET",
+        "/__admin/health",
+        Some("Bearer s3cret-token"),
+        b"",
+    );
+    assert_eq!(a.status(), 200);
+    let config = http_request(
+        addr,
+        "GET",
+        "/__admin/config",
+        Some("Bearer s3cret-token"),
+        b"",
+    );
+    assert_eq!(config.json()["admin_token"], true);
+    assert!(!config.text().contains("s3cret-token"));
+}
+
+#[tokio::test]
+async fn the_journal_is_paged_and_its_drops_are_counted() {
+    let mock = MockQosic::builder().journal_capacity(5).start().await;
+    let addr = mock.address().unwrap();
+    let auth = basic("merchant", "secret");
+    for i in 0..8 {
+        let body = status(&format!("P{i}"), "MTN_CLIENT").to_string();
+        http_request(addr, "POST", MTN_STATUS, Some(&auth), body.as_bytes());
+    }
+    let all = admin(&mock, "GET", "/__admin/journal", &Value::Null).json();
+    let seqs: Vec<u64> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, [4, 5, 6, 7, 8]);
+    assert_eq!(all[0]["body"]["transref"], "P3");
+    let page = admin(
+        &mock,
+        "GET",
+        "/__admin/journal?since=5&limit=2",
+        &Value::Null,
+    )
+    .json();
+    let seqs: Vec<u64> = page
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, [6, 7]);
+    let bad = admin(&mock, "GET", "/__admin/journal?limit=many", &Value::Null);
+    assert_eq!(bad.status(), 400);
+    let health = admin(&mock, "GET", "/__admin/health", &Value::Null).json();
+    assert_eq!(health["requests"], 8);
+    assert_eq!(
+        health["journal"],
+        json!({"entries": 5, "capacity": 5, "dropped": 3})
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_reference_fault_through_the_admin_api() {
+    let mock = MockQosic::start().await;
+    let a = admin(
+        &mock,
+        "POST",
+        "/__admin/faults",
+        &json!({"kind": "wrong_reference", "endpoint": "mtn_status", "times": 1}),
+    );
+    assert_eq!(a.status(), 200, "{}", a.text());
+    let addr = mock.address().unwrap();
+    let auth = basic("merchant", "secret");
+    let post = |path: &str, body: Value| {
+        http_request(addr, "POST", path, Some(&auth), body.to_string().as_bytes())
+    };
+    assert_eq!(
+        post(MTN_PAY, pay("22997000001", "1", "MINE", "MTN_CLIENT")).status(),
+        202
+    );
+    let foreign = post(MTN_STATUS, status("MINE", "MTN_CLIENT"));
+    assert_eq!(foreign.status(), 200);
+    assert_eq!(foreign.json()["transref"], "SOMEONE-ELSE");
+    assert_eq!(foreign.code(), "00");
+    let own = post(MTN_STATUS, status("MINE", "MTN_CLIENT"));
+    assert_eq!(
+        (own.json()["transref"].as_str(), own.code().as_str()),
+        (Some("MINE"), "00")
+    );
+}

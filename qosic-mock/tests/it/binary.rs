@@ -14,10 +14,27 @@ struct Binary {
     addr: SocketAddr,
 }
 
+/// The binary, with none of the variables it reads inherited from the test's environment.
+fn command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_qosic-mock"));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().into_owned();
+        if name.starts_with("QOSIC_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
 impl Binary {
     fn start(args: &[&str]) -> Binary {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_qosic-mock"))
+        Binary::start_with(args, &[])
+    }
+
+    fn start_with(args: &[&str], env: &[(&str, &str)]) -> Binary {
+        let mut child = command()
             .args(args)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -122,10 +139,7 @@ fn the_binary_runs_with_no_flags_and_documents_its_defaults() {
             .as_bytes(),
     );
     assert_eq!(a.status(), 202);
-    let help = Command::new(env!("CARGO_BIN_EXE_qosic-mock"))
-        .arg("--help")
-        .output()
-        .unwrap();
+    let help = command().arg("--help").output().unwrap();
     assert!(help.status.success());
     let text = String::from_utf8(help.stdout).unwrap();
     for default in [
@@ -141,9 +155,150 @@ fn the_binary_runs_with_no_flags_and_documents_its_defaults() {
             "{default}\n{text}"
         );
     }
-    let bad = Command::new(env!("CARGO_BIN_EXE_qosic-mock"))
-        .arg("--frobnicate")
+    let bad = command().arg("--frobnicate").output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn help_and_version_answer_conventionally() {
+    for flag in ["--version", "-V"] {
+        let out = command().arg(flag).output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            format!("qosic-mock {}\n", env!("CARGO_PKG_VERSION"))
+        );
+    }
+    for flag in ["--help", "-h"] {
+        let out = command().arg(flag).output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("Usage: qosic-mock [OPTIONS]"), "{text}");
+        for part in [
+            "--listen ADDR",
+            "[env: QOSIC_MOCK_LISTEN]",
+            "[env: QOSIC_MOCK_PASSWORD, then QOSIC_PASSWORD]",
+            "--password-file PATH",
+            "visible to every user in `ps`",
+            "--no-admin",
+            "--admin-token TOKEN",
+            "--idle-timeout SECONDS",
+            "[default: 512]",
+        ] {
+            assert!(text.contains(part), "{part}\n{text}");
+        }
+    }
+    let bad = command()
+        .args(["--max-connections", "none"])
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
+    let said = String::from_utf8(bad.stderr).unwrap();
+    assert!(
+        said.contains("--max-connections: expected a whole number"),
+        "{said}"
+    );
+}
+
+/// Whether the binary at `addr` takes these credentials.
+fn takes(addr: SocketAddr, login: &str, password: &str) -> bool {
+    let body = status("NOPE", "MTN_CLIENT").to_string();
+    let a = http_request(
+        addr,
+        "POST",
+        MTN_STATUS,
+        Some(&basic(login, password)),
+        body.as_bytes(),
+    );
+    a.status() == 200
+}
+
+#[test]
+fn the_password_comes_from_the_environment_or_a_file() {
+    let bin = Binary::start_with(&[], &[("QOSIC_MOCK_PASSWORD", "from-mock-env")]);
+    assert!(takes(bin.addr, "merchant", "from-mock-env"));
+    assert!(!takes(bin.addr, "merchant", "secret"));
+    drop(bin);
+
+    // The SDK's own variables, as `Client::from_env` reads them.
+    let bin = Binary::start_with(
+        &[],
+        &[
+            ("QOSIC_LOGIN", "sdk-login"),
+            ("QOSIC_PASSWORD", "from-sdk-env"),
+        ],
+    );
+    assert!(takes(bin.addr, "sdk-login", "from-sdk-env"));
+    drop(bin);
+
+    let dir = std::env::temp_dir().join(format!("qosic-mock-it-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("password");
+    std::fs::write(&file, "from-file\n").unwrap();
+    let path = file.to_str().unwrap();
+    let bin = Binary::start(&["--password-file", path]);
+    assert!(takes(bin.addr, "merchant", "from-file"));
+    drop(bin);
+    let bin = Binary::start_with(&[], &[("QOSIC_MOCK_PASSWORD_FILE", path)]);
+    assert!(takes(bin.addr, "merchant", "from-file"));
+    drop(bin);
+    let both = command()
+        .args(["--password", "p", "--password-file", path])
+        .output()
+        .unwrap();
+    assert_eq!(both.status.code(), Some(2));
+    assert!(String::from_utf8(both.stderr).unwrap().contains("not both"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn flags_come_from_qosic_mock_variables_too() {
+    let bin = Binary::start_with(
+        &[],
+        &[
+            ("QOSIC_MOCK_LISTEN", "127.0.0.1:0"),
+            ("QOSIC_MOCK_LOGIN", "env-login"),
+            ("QOSIC_MOCK_MTN_CLIENT_ID", "ENV_MTN"),
+            ("QOSIC_MOCK_NO_ADMIN", "true"),
+            ("QOSIC_MOCK_IDLE_TIMEOUT", "0.3"),
+        ],
+    );
+    let body = status("NOPE", "ENV_MTN").to_string();
+    let a = http_request(
+        bin.addr,
+        "POST",
+        MTN_STATUS,
+        Some(&basic("env-login", "secret")),
+        body.as_bytes(),
+    );
+    assert_eq!(a.code(), "-1");
+    assert_eq!(
+        http_request(bin.addr, "GET", "/__admin/health", None, b"").status(),
+        404
+    );
+    // The idle timeout applies: a silent connection is closed.
+    let mut silent = std::net::TcpStream::connect(bin.addr).unwrap();
+    silent
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let mut buf = [0u8; 16];
+    let closed = match std::io::Read::read(&mut silent, &mut buf) {
+        Ok(0) => true,
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+        Ok(_) => false,
+    };
+    assert!(closed, "the idle connection was not closed");
+}
+
+#[test]
+fn the_admin_token_comes_from_its_variable() {
+    let bin = Binary::start_with(&[], &[("QOSIC_MOCK_ADMIN_TOKEN", "tok")]);
+    assert_eq!(
+        http_request(bin.addr, "GET", "/__admin/health", None, b"").status(),
+        401
+    );
+    assert_eq!(
+        http_request(bin.addr, "GET", "/__admin/health", Some("Bearer tok"), b"").status(),
+        200
+    );
 }

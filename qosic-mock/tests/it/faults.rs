@@ -310,3 +310,71 @@ async fn a_delayed_drop_waits_before_closing() {
     assert_eq!(h.post(MTN_PAY, &body).await, Answer::Dropped);
     assert!(h.mock.transaction("DD").is_none());
 }
+
+#[tokio::test]
+async fn a_wrong_reference_answer_carries_another_transref_and_settles_nothing() {
+    for via in BOTH {
+        let h = Harness::new(via).await;
+        h.post(MTN_PAY, &pay("22997000001", "100", "OURS", "MTN_CLIENT"))
+            .await;
+        h.mock
+            .fault(Fault::wrong_reference().times(1).on(Endpoint::MtnStatus));
+        let a = h.post(MTN_STATUS, &status("OURS", "MTN_CLIENT")).await;
+        assert_eq!((a.status(), a.code()), (200, "00".to_owned()), "{via:?}");
+        assert_eq!(a.json()["transref"], Fault::FOREIGN_REFERENCE);
+        assert_eq!(a.json()["transref"], "SOMEONE-ELSE");
+        // Not acted on: our payment saw no status check and is still pending.
+        let tx = h.mock.transaction("OURS").unwrap();
+        assert_eq!((tx.state, tx.status_checks), (TransactionState::Pending, 0));
+        assert_eq!(
+            h.mock.journal()[1].fault.as_deref(),
+            Some("wrong reference")
+        );
+
+        // A synchronous MOOV payment: a success about someone else, nothing recorded.
+        h.mock
+            .fault(Fault::wrong_reference().times(1).on(Endpoint::MoovPayment));
+        let a = h
+            .post(MOOV_PAY, &pay("22995000001", "100", "MV", "MOOV_CLIENT"))
+            .await;
+        assert_eq!((a.status(), a.code()), (200, "0".to_owned()));
+        assert_eq!(a.json()["transref"], "SOMEONE-ELSE");
+        assert!(h.mock.transaction("MV").is_none());
+        assert_eq!(h.mock.ledger().collected, 0);
+
+        // Refunds and deposits answer the same way.
+        h.mock.fault(Fault::wrong_reference().times(2));
+        let a = h.post(MTN_REFUND, &status("OURS", "MTN_CLIENT")).await;
+        assert_eq!(
+            (a.code(), a.json()["transref"].as_str()),
+            ("00".to_owned(), Some("SOMEONE-ELSE"))
+        );
+        let a = h
+            .post(
+                MOOV_DEPOSIT,
+                &deposit("22995000001", "5", "DEP", "MOOV_CLIENT"),
+            )
+            .await;
+        assert_eq!(
+            (a.code(), a.json()["transref"].as_str()),
+            ("0".to_owned(), Some("SOMEONE-ELSE"))
+        );
+        assert_eq!(h.mock.ledger().paid_out, 0);
+    }
+}
+
+#[tokio::test]
+async fn a_fault_with_a_status_that_is_not_final_is_refused() {
+    let mock = MockQosic::in_process();
+    for fault in [
+        Fault::status(101),
+        Fault::status(600),
+        Fault::html_error().with_status(999),
+    ] {
+        let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| mock.fault(fault)))
+            .unwrap_err();
+        let message = err.downcast::<String>().map(|s| *s).unwrap_or_default();
+        assert!(message.contains("use 200 to 599"), "{message}");
+    }
+    mock.fault(Fault::status(599));
+}

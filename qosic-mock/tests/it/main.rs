@@ -3,6 +3,8 @@
 mod admin;
 mod binary;
 mod faults;
+mod journal;
+mod limits;
 mod subscribers;
 mod support;
 mod verify;
