@@ -37,7 +37,7 @@ pub struct PaymentRequest {
 }
 
 impl PaymentRequest {
-    /// A payment of `amount` XOF from the subscriber `phone` (see [`Msisdn`](crate::Msisdn) for
+    /// A payment of `amount` XOF from the subscriber `phone` (see [`Msisdn`] for
     /// the accepted forms).
     pub fn new(phone: impl Into<String>, amount: u64) -> Self {
         PaymentRequest {

@@ -206,6 +206,7 @@
 //! - `mock`: the fake server, [`mock`], for tests.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![warn(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use qosic_core::{
