@@ -73,7 +73,15 @@ pub(crate) struct Server {
 impl Server {
     /// Starts `program args…` and waits for its `listening on URL` line.
     pub(crate) fn spawn(program: &Path, args: &[&str]) -> Result<Server, String> {
-        let mut child = Command::new(program)
+        let mut command = Command::new(program);
+        // The mock binary reads QOSIC_* and QOSIC_MOCK_* settings; the benchmarks send the
+        // defaults, so a shell configured for a real server must not change what it expects.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("QOSIC_") {
+                command.env_remove(&name);
+            }
+        }
+        let mut child = command
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -260,8 +260,8 @@ async fn measure(mock_bin: &Path, quick: bool, rounds: usize) -> Result<Row, Str
         let (mut a, mut b) = (0.0, 0.0);
         for turn in 0..2 {
             if (round + turn) % 2 == 0 {
-                // qosic-mock journals every request (about 1 KiB each): start each round
-                // from an empty journal, so that memory stays bounded and rounds compare.
+                // Start each round from an empty mock (its journal is capped, but its
+                // transactions accumulate), so that rounds compare.
                 fresh_mock(&mock.url, reference).await?;
                 a = load(mock_addr, Arc::clone(&request), connections, duration).await?;
             } else {
