@@ -203,7 +203,9 @@
 //! - `benin` (default): the Benin carriers, [`benin::Mtn`], [`benin::Moov`], [`benin::Celtiis`].
 //! - `blocking`: [`blocking::Client`].
 //! - `serde`: `Serialize` and `Deserialize` for [`Lookup`].
-//! - `mock`: the fake server, [`mock`], for tests.
+//! - `mock`: the fake server, [`mock`], for tests (with `test-util`).
+//! - `test-util`: transport fakes for tests that need no server, [`test_util`]
+//!   (`ReplayTransport`, `NeverTransport`, `capture_request`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
@@ -247,6 +249,11 @@ pub use qosic_carriers_bj as benin;
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 #[doc(inline)]
 pub use qosic_mock as mock;
+
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+#[doc(inline)]
+pub use qosic_core::test_util;
 
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
