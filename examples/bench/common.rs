@@ -9,7 +9,7 @@ use std::time::Duration;
 use qosic_core::{Client, PollingPolicy};
 use qosic_http::HttpTransport;
 
-use crate::flows::Target;
+use qosic_examples::flows::Target;
 
 /// The workspace root (the parent of the `examples` package).
 pub(crate) fn workspace_root() -> PathBuf {

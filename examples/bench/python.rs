@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::common::{median, sdk_client, workspace_root, Row, AT_ONCE};
-use crate::flows;
+use qosic_examples::flows;
 
 /// The version measured, pinned so that runs compare.
 const QOSIC_SDK: &str = "qosic-sdk==5.1.0";

@@ -10,10 +10,7 @@ use qosic_core::{Lookup, PaymentRequest};
 use qosic_mock::MockQosic;
 use tracing_subscriber::fmt::MakeWriter;
 
-#[path = "it/support.rs"]
-mod support;
-
-use support::{builder, fast_polling};
+use qosic_examples::support::{builder, fast_polling};
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);

@@ -1,11 +1,13 @@
-//! Unit tests of the client flow with mockall doubles of `Transport` and `MobileCarrier`.
+//! Unit tests of the client flow: a test carrier that keeps the `MobileCarrier` defaults,
+//! the transport fakes of `crate::test_util` (scripted answers, every request recorded), and
+//! mockall's `MockTransport` where a test expects the transport never to be called.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use crate::carrier::MockMobileCarrier;
+use crate::carrier::References;
+use crate::test_util::ReplayTransport;
 use crate::transport::{MockTransport, TransportError, TransportErrorKind};
 use crate::types::ClientId;
 use crate::PollingPolicy;
@@ -14,48 +16,116 @@ const PAY_PATH: &str = "/pay";
 const STATUS_PATH: &str = "/status";
 const REFUND_PATH: &str = "/refund";
 
-/// A carrier double that serves every number, builds trivial requests and reads answers with
-/// `read`.
-fn carrier(
+type Read = dyn Fn(Operation, &ApiResponse) -> Reply + Send + Sync;
+
+/// A carrier for the flow tests: serves every number up to 500,000 XOF, sends the reference
+/// as the body of its payment and status requests, refunds, and reads answers with `read`.
+/// Deposits keep the trait's default (unsupported, before any I/O).
+#[derive(Clone)]
+struct TestCarrier {
+    client_id: ClientId,
     polling: Option<PollingPolicy>,
-    read: impl Fn(Operation, &ApiResponse) -> Reply + Send + Sync + 'static,
-) -> MockMobileCarrier {
-    let mut c = MockMobileCarrier::new();
-    c.expect_name().return_const("MTN".to_owned());
-    c.expect_client_id()
-        .return_const(ClientId::new("CID").unwrap());
-    c.expect_serves().returning(|_| true);
-    c.expect_max_amount()
-        .return_const(Some(Amount::new(500_000).unwrap()));
-    c.expect_polling().return_const(polling);
-    c.expect_new_reference()
-        .returning(|| crate::References::default().next());
-    c.expect_payment().returning(|call| {
+    references: References,
+    read: Arc<Read>,
+}
+
+impl fmt::Debug for TestCarrier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestCarrier")
+            .field("polling", &self.polling)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MobileCarrier for TestCarrier {
+    fn name(&self) -> &str {
+        "MTN"
+    }
+    fn client_id(&self) -> &ClientId {
+        &self.client_id
+    }
+    fn serves(&self, _phone: &Msisdn) -> bool {
+        true
+    }
+    fn max_amount(&self) -> Option<Amount> {
+        Amount::new(500_000).ok()
+    }
+    fn polling(&self) -> Option<PollingPolicy> {
+        self.polling
+    }
+    fn new_reference(&self) -> String {
+        self.references.next()
+    }
+    fn payment(&self, call: &MoneyCall) -> Result<WireRequest, Error> {
         Ok(WireRequest {
             path: PAY_PATH.into(),
             body: call.reference.as_str().as_bytes().to_vec(),
         })
-    });
-    c.expect_status().returning(|call| {
+    }
+    fn status(&self, call: &LookupCall) -> Result<WireRequest, Error> {
         Ok(WireRequest {
             path: STATUS_PATH.into(),
             body: call.reference.as_str().as_bytes().to_vec(),
         })
-    });
-    c.expect_refund().returning(|_| {
+    }
+    fn refund(&self, _call: &LookupCall) -> Result<WireRequest, Error> {
         Ok(WireRequest {
             path: REFUND_PATH.into(),
             body: Vec::new(),
         })
-    });
-    c.expect_deposit().returning(|_| {
-        Err(Error::Unsupported {
-            carrier: "MTN".into(),
-            operation: Operation::Deposit,
+    }
+    fn read(&self, operation: Operation, response: &ApiResponse) -> Reply {
+        (self.read)(operation, response)
+    }
+}
+
+/// A [`TestCarrier`] polling under `polling`, reading answers with `read`, with the default
+/// reference factory.
+fn carrier(
+    polling: Option<PollingPolicy>,
+    read: impl Fn(Operation, &ApiResponse) -> Reply + Send + Sync + 'static,
+) -> TestCarrier {
+    TestCarrier {
+        client_id: ClientId::new("CID").unwrap(),
+        polling,
+        references: References::default(),
+        read: Arc::new(read),
+    }
+}
+
+/// A carrier with only what the trait requires: refund, deposit, references and the amount
+/// limit are the trait's defaults.
+#[derive(Debug)]
+struct Minimal(ClientId);
+
+impl MobileCarrier for Minimal {
+    fn name(&self) -> &str {
+        "MOOV"
+    }
+    fn client_id(&self) -> &ClientId {
+        &self.0
+    }
+    fn serves(&self, _phone: &Msisdn) -> bool {
+        true
+    }
+    fn polling(&self) -> Option<PollingPolicy> {
+        None
+    }
+    fn payment(&self, _call: &MoneyCall) -> Result<WireRequest, Error> {
+        Ok(WireRequest {
+            path: PAY_PATH.into(),
+            body: Vec::new(),
         })
-    });
-    c.expect_read().returning(read);
-    c
+    }
+    fn status(&self, _call: &LookupCall) -> Result<WireRequest, Error> {
+        Ok(WireRequest {
+            path: STATUS_PATH.into(),
+            body: Vec::new(),
+        })
+    }
+    fn read(&self, _operation: Operation, _response: &ApiResponse) -> Reply {
+        Reply::new(Verdict::Confirmed)
+    }
 }
 
 fn reply(verdict: Verdict) -> Reply {
@@ -73,38 +143,36 @@ fn by_status(op: Operation, response: &ApiResponse) -> Reply {
     }
 }
 
-/// Counts the requests sent to each path.
-#[derive(Default)]
-struct Counts {
-    pay: AtomicU32,
-    status: AtomicU32,
+/// A transport that answers the payment request with 202, then each status check with the
+/// next of `statuses` (read by [`by_status`]: 200 confirmed, 201 failed, else pending).
+fn replay(statuses: impl IntoIterator<Item = u16>) -> ReplayTransport {
+    statuses
+        .into_iter()
+        .fold(ReplayTransport::new().answer(202, "{}"), |t, status| {
+            t.answer(status, "{}")
+        })
 }
 
-/// A transport double answering payments with 202 and the n-th status check with
-/// `status_answer(n)` (1-based).
-fn transport(
-    counts: Arc<Counts>,
-    status_answer: impl Fn(u32) -> Result<ApiResponse, TransportError> + Send + Sync + 'static,
-) -> MockTransport {
-    let mut t = MockTransport::new();
-    t.expect_send().returning(move |request| {
-        assert_eq!(request.credentials().password().expose(), "pw");
-        match request.path() {
-            PAY_PATH => {
-                counts.pay.fetch_add(1, Ordering::SeqCst);
-                Ok(ApiResponse::new(202, "{}"))
-            }
-            STATUS_PATH => {
-                let n = counts.status.fetch_add(1, Ordering::SeqCst) + 1;
-                status_answer(n)
-            }
-            other => panic!("unexpected path {other}"),
-        }
-    });
-    t
+/// The paths of the requests `t` received, oldest first; each carried the client's password.
+fn paths(t: &ReplayTransport) -> Vec<String> {
+    t.requests()
+        .iter()
+        .map(|request| {
+            assert_eq!(request.credentials().password().expose(), "pw");
+            request.path().to_owned()
+        })
+        .collect()
 }
 
-fn client(carrier: MockMobileCarrier, transport: MockTransport) -> Client {
+/// `PAY_PATH` then `checks` times `STATUS_PATH`.
+fn pay_then_checks(checks: usize) -> Vec<String> {
+    std::iter::once(PAY_PATH)
+        .chain(std::iter::repeat_n(STATUS_PATH, checks))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn client(carrier: impl MobileCarrier + 'static, transport: impl Transport + 'static) -> Client {
     Client::builder()
         .login("merchant")
         .password("pw")
@@ -123,11 +191,8 @@ const PHONE: &str = "22997000100";
 
 #[tokio::test(start_paused = true)]
 async fn pay_polls_until_confirmed() {
-    let counts = Arc::new(Counts::default());
-    let t = transport(counts.clone(), |n| {
-        Ok(ApiResponse::new(if n == 3 { 200 } else { 202 }, "{}"))
-    });
-    let client = client(carrier(policy(10, 120), by_status), t);
+    let t = replay([202, 202, 200]);
+    let client = client(carrier(policy(10, 120), by_status), t.clone());
     let started = Instant::now();
     let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
     assert_eq!(outcome.status(), Status::Confirmed);
@@ -135,99 +200,77 @@ async fn pay_polls_until_confirmed() {
     assert_eq!(outcome.status_checks(), 3);
     assert_eq!(outcome.operation(), Operation::Payment);
     assert_eq!(outcome.amount(), Some(Amount::new(1000).unwrap()));
-    assert_eq!(counts.pay.load(Ordering::SeqCst), 1);
+    assert_eq!(paths(&t), pay_then_checks(3));
+    t.assert_used_up();
     // Three steps of the paused clock.
     assert_eq!(started.elapsed(), Duration::from_secs(30));
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_failed_status_stops_polling_at_once() {
-    let counts = Arc::new(Counts::default());
-    let t = transport(counts.clone(), |_| Ok(ApiResponse::new(201, "{}")));
-    let client = client(carrier(policy(5, 180), by_status), t);
+    let t = replay([201]);
+    let client = client(carrier(policy(5, 180), by_status), t.clone());
     let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
     assert_eq!(outcome.status(), Status::Failed);
-    assert_eq!(counts.status.load(Ordering::SeqCst), 1);
+    assert_eq!(paths(&t), pay_then_checks(1));
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_closed_window_is_pending_not_failed() {
-    let counts = Arc::new(Counts::default());
-    let t = transport(counts.clone(), |_| Ok(ApiResponse::new(202, "{}")));
-    let client = client(carrier(policy(10, 120), by_status), t);
+    let t = replay([202; 12]);
+    let client = client(carrier(policy(10, 120), by_status), t.clone());
     let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
     assert_eq!(outcome.status(), Status::Pending);
     assert!(!outcome.success());
     assert_eq!(outcome.status_checks(), 12);
-    assert_eq!(counts.pay.load(Ordering::SeqCst), 1);
+    assert_eq!(paths(&t), pay_then_checks(12));
 }
 
 #[tokio::test(start_paused = true)]
 async fn max_checks_ends_the_wait_early() {
-    let counts = Arc::new(Counts::default());
-    let t = transport(counts.clone(), |_| Ok(ApiResponse::new(202, "{}")));
+    let t = replay([202; 12]);
     let client = client(
         carrier(policy(10, 120).map(|p| p.max_checks(4)), by_status),
-        t,
+        t.clone(),
     );
     let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
     assert_eq!(outcome.status(), Status::Pending);
-    assert_eq!(counts.status.load(Ordering::SeqCst), 4);
+    assert_eq!(paths(&t), pay_then_checks(4));
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_lost_payment_answer_is_checked_never_resent() {
-    let pays = Arc::new(AtomicU32::new(0));
-    let mut t = MockTransport::new();
-    let seen = pays.clone();
-    t.expect_send()
-        .returning(move |request| match request.path() {
-            PAY_PATH => {
-                seen.fetch_add(1, Ordering::SeqCst);
-                Err(TransportError::new(
-                    TransportErrorKind::Timeout,
-                    Delivery::MaybeSent,
-                ))
-            }
-            _ => Ok(ApiResponse::new(200, "{}")),
-        });
-    let client = client(carrier(policy(10, 120), by_status), t);
+    let t = ReplayTransport::new()
+        .fail(TransportErrorKind::Timeout, Delivery::MaybeSent)
+        .answer(200, "{}");
+    let client = client(carrier(policy(10, 120), by_status), t.clone());
     let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
     assert_eq!(
         outcome.status(),
         Status::Confirmed,
         "the status check found the payment"
     );
-    assert_eq!(pays.load(Ordering::SeqCst), 1);
+    assert_eq!(paths(&t), pay_then_checks(1));
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_lost_answer_that_stays_unknown_is_reported_unknown() {
-    let mut t = MockTransport::new();
-    t.expect_send().returning(|_| {
-        Err(TransportError::new(
-            TransportErrorKind::ConnectionLost,
-            Delivery::MaybeSent,
-        ))
-    });
-    let client = client(carrier(policy(10, 60), by_status), t);
+    let t = (0..7).fold(ReplayTransport::new(), |t, _| t.lose_answer());
+    let client = client(carrier(policy(10, 60), by_status), t.clone());
     let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
     assert_eq!(outcome.status(), Status::Unknown);
     assert_eq!(outcome.status_checks(), 6);
     assert!(outcome.raw_response().is_none());
+    assert_eq!(paths(&t), pay_then_checks(6));
 }
 
 #[tokio::test(start_paused = true)]
 async fn transient_status_trouble_keeps_polling() {
-    let counts = Arc::new(Counts::default());
-    let t = transport(counts.clone(), |n| match n {
-        1 => Err(TransportError::new(
-            TransportErrorKind::Timeout,
-            Delivery::MaybeSent,
-        )),
-        2 => Ok(ApiResponse::new(503, "")),
-        _ => Ok(ApiResponse::new(200, "{}")),
-    });
+    let t = ReplayTransport::new()
+        .answer(202, "{}")
+        .fail(TransportErrorKind::Timeout, Delivery::MaybeSent)
+        .answer(503, "")
+        .answer(200, "{}");
     let read = |op: Operation, r: &ApiResponse| {
         if r.status == 503 {
             reply(Verdict::ServerError)
@@ -235,22 +278,17 @@ async fn transient_status_trouble_keeps_polling() {
             by_status(op, r)
         }
     };
-    let client = client(carrier(policy(10, 120), read), t);
+    let client = client(carrier(policy(10, 120), read), t.clone());
     let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
     assert_eq!(outcome.status(), Status::Confirmed);
     assert_eq!(outcome.status_checks(), 3);
+    t.assert_used_up();
 }
 
 #[tokio::test]
 async fn a_connect_failure_is_an_error_with_the_reference() {
-    let mut t = MockTransport::new();
-    t.expect_send().times(1).returning(|_| {
-        Err(TransportError::new(
-            TransportErrorKind::Connect,
-            Delivery::NotSent,
-        ))
-    });
-    let client = client(carrier(policy(10, 120), by_status), t);
+    let t = ReplayTransport::new().fail(TransportErrorKind::Connect, Delivery::NotSent);
+    let client = client(carrier(policy(10, 120), by_status), t.clone());
     let err = client
         .pay(PaymentRequest::new(PHONE, 1000).reference("ORDER-1"))
         .await
@@ -258,6 +296,7 @@ async fn a_connect_failure_is_an_error_with_the_reference() {
     assert_eq!(err.delivery(), Delivery::NotSent);
     assert_eq!(err.reference().map(|r| r.as_str()), Some("ORDER-1"));
     assert!(matches!(err, Error::Transport { .. }));
+    assert_eq!(paths(&t), pay_then_checks(0), "sent once, never again");
 }
 
 #[tokio::test]
@@ -286,10 +325,11 @@ async fn refusals_map_to_the_seed_errors_and_keep_the_reference() {
             matches!(e, Error::Rejected { status: 202, .. })
         }),
     ] {
-        let t = transport(Arc::default(), |_| {
-            unreachable!("no status check after a refusal")
-        });
-        let client = client(carrier(policy(10, 120), move |_, _| reply(verdict)), t);
+        let t = replay([]);
+        let client = client(
+            carrier(policy(10, 120), move |_, _| reply(verdict)),
+            t.clone(),
+        );
         let err = client
             .pay(PaymentRequest::new(PHONE, 1000).reference("ORDER-7"))
             .await
@@ -298,6 +338,11 @@ async fn refusals_map_to_the_seed_errors_and_keep_the_reference() {
         assert_eq!(err.reference().map(|r| r.as_str()), Some("ORDER-7"));
         assert_eq!(err.delivery(), Delivery::Answered);
         assert!(!err.to_string().contains("97000100"), "{err}");
+        assert_eq!(
+            paths(&t),
+            pay_then_checks(0),
+            "no status check after a refusal"
+        );
     }
 }
 
@@ -354,8 +399,8 @@ async fn bad_input_is_refused_before_any_io() {
 
 #[tokio::test]
 async fn a_reference_never_serves_two_payments() {
-    let t = transport(Arc::default(), |_| Ok(ApiResponse::new(200, "{}")));
-    let client = client(carrier(None, |_, _| reply(Verdict::Confirmed)), t);
+    let t = ReplayTransport::new().answer(200, "{}");
+    let client = client(carrier(None, |_, _| reply(Verdict::Confirmed)), t.clone());
     client
         .pay(PaymentRequest::new(PHONE, 1000).reference("ORDER-9"))
         .await
@@ -369,25 +414,21 @@ async fn a_reference_never_serves_two_payments() {
             .starts_with("invalid reference: expected a reference not used before"),
         "{err}"
     );
+    assert_eq!(
+        paths(&t),
+        pay_then_checks(0),
+        "the second was refused before I/O"
+    );
 }
 
 #[tokio::test]
 async fn a_repeating_reference_factory_is_refused() {
-    let t = transport(Arc::default(), |_| Ok(ApiResponse::new(200, "{}")));
-    let mut c = MockMobileCarrier::new();
-    c.expect_name().return_const("MTN".to_owned());
-    c.expect_serves().returning(|_| true);
-    c.expect_max_amount().return_const(None);
-    c.expect_polling().return_const(None);
-    c.expect_new_reference().returning(|| "SAME-REF".to_owned());
-    c.expect_payment().returning(|_| {
-        Ok(WireRequest {
-            path: PAY_PATH.into(),
-            body: Vec::new(),
-        })
-    });
-    c.expect_read().returning(|_, _| reply(Verdict::Confirmed));
-    let client = client(c, t);
+    let t = ReplayTransport::new().answer(200, "{}");
+    let c = TestCarrier {
+        references: References::from_fn(|| "SAME-REF".to_owned()),
+        ..carrier(None, |_, _| reply(Verdict::Confirmed))
+    };
+    let client = client(c, t.clone());
     assert!(client
         .pay(PaymentRequest::new(PHONE, 1000))
         .await
@@ -407,23 +448,18 @@ async fn a_repeating_reference_factory_is_refused() {
         ),
         "{err}"
     );
+    assert_eq!(paths(&t), pay_then_checks(0));
 }
 
 #[tokio::test(start_paused = true)]
 async fn check_status_wait_and_refund_use_the_lookup() {
-    let counts = Arc::new(Counts::default());
-    let mut t = MockTransport::new();
-    let seen = counts.clone();
-    t.expect_send()
-        .returning(move |request| match request.path() {
-            STATUS_PATH => {
-                let n = seen.status.fetch_add(1, Ordering::SeqCst) + 1;
-                Ok(ApiResponse::new(if n >= 3 { 200 } else { 202 }, "{}"))
-            }
-            REFUND_PATH => Ok(ApiResponse::new(200, "{}")),
-            other => panic!("unexpected {other}"),
-        });
-    let client = client(carrier(policy(5, 60), by_status), t);
+    // One check, a wait of two checks, a refund.
+    let t = ReplayTransport::new()
+        .answer(202, "{}")
+        .answer(202, "{}")
+        .answer(200, "{}")
+        .answer(200, "{}");
+    let client = client(carrier(policy(5, 60), by_status), t.clone());
     let lookup = Lookup::parse("ORDER-42", PHONE).unwrap();
     let once = client.check_status(lookup.clone()).await.unwrap();
     assert_eq!(
@@ -441,22 +477,19 @@ async fn check_status_wait_and_refund_use_the_lookup() {
         (Status::Confirmed, Operation::Refund)
     );
     assert_eq!(refund.reference().as_str(), "ORDER-42");
+    assert_eq!(
+        paths(&t),
+        [STATUS_PATH, STATUS_PATH, STATUS_PATH, REFUND_PATH]
+    );
+    let bodies: Vec<Vec<u8>> = t.requests().iter().map(|r| r.body().to_vec()).collect();
+    assert!(bodies[..3].iter().all(|b| b == b"ORDER-42"), "{bodies:?}");
 }
 
 #[tokio::test]
-async fn unsupported_refund_is_refused_before_io() {
+async fn the_trait_defaults_refuse_refunds_and_deposits_before_io() {
     let mut t = MockTransport::new();
     t.expect_send().never();
-    let mut c = MockMobileCarrier::new();
-    c.expect_name().return_const("MOOV".to_owned());
-    c.expect_serves().returning(|_| true);
-    c.expect_refund().returning(|_| {
-        Err(Error::Unsupported {
-            carrier: "MOOV".into(),
-            operation: Operation::Refund,
-        })
-    });
-    let client = client(c, t);
+    let client = client(Minimal(ClientId::new("CID").unwrap()), t);
     let err = client
         .refund(Lookup::parse("ORDER-1", PHONE).unwrap())
         .await
@@ -464,6 +497,15 @@ async fn unsupported_refund_is_refused_before_io() {
     assert_eq!(
         err.to_string(),
         "MOOV does not support the refund operation"
+    );
+    assert_eq!(err.delivery(), Delivery::NotSent);
+    let err = client
+        .deposit(DepositRequest::new(PHONE, 1_000_000))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "MOOV does not support the deposit operation"
     );
 }
 
@@ -551,30 +593,17 @@ fn echoing(op: Operation, response: &ApiResponse) -> Reply {
 #[tokio::test(start_paused = true)]
 async fn an_answer_about_another_reference_never_settles_ours() {
     // The payment answer and the first two status checks name another transaction.
-    let counts = Arc::new(Counts::default());
-    let mut t = MockTransport::new();
-    let seen = counts.clone();
-    t.expect_send()
-        .returning(move |request| match request.path() {
-            PAY_PATH => {
-                seen.pay.fetch_add(1, Ordering::SeqCst);
-                Ok(ApiResponse::new(200, "ref:SOMEONE-ELSE"))
-            }
-            _ => {
-                let n = seen.status.fetch_add(1, Ordering::SeqCst) + 1;
-                let ours = String::from_utf8_lossy(request.body()).into_owned();
-                let echoed = if n < 3 {
-                    "SOMEONE-ELSE".to_owned()
-                } else {
-                    ours
-                };
-                Ok(ApiResponse::new(200, format!("ref:{echoed}")))
-            }
-        });
-    let c = carrier(policy(10, 120), echoing);
-    let client = client(c, t);
-    let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
-    assert_eq!(counts.pay.load(Ordering::SeqCst), 1);
+    let t = ReplayTransport::new()
+        .answer(200, "ref:SOMEONE-ELSE")
+        .answer(200, "ref:SOMEONE-ELSE")
+        .answer(200, "ref:SOMEONE-ELSE")
+        .answer(200, "ref:ORDER-1");
+    let client = client(carrier(policy(10, 120), echoing), t.clone());
+    let outcome = client
+        .pay(PaymentRequest::new(PHONE, 1000).reference("ORDER-1"))
+        .await
+        .unwrap();
+    assert_eq!(paths(&t), pay_then_checks(3));
     assert_eq!(outcome.status(), Status::Confirmed);
     assert_eq!(
         outcome.status_checks(),
@@ -585,22 +614,13 @@ async fn an_answer_about_another_reference_never_settles_ours() {
 
 #[tokio::test(start_paused = true)]
 async fn a_synchronous_answer_about_another_reference_is_unknown_then_checked() {
-    // MOOV-like: the payment answer is final (confirmed), but names another transaction.
-    let counts = Arc::new(Counts::default());
-    let mut t = MockTransport::new();
-    let seen = counts.clone();
-    t.expect_send()
-        .returning(move |request| match request.path() {
-            PAY_PATH => {
-                seen.pay.fetch_add(1, Ordering::SeqCst);
-                Ok(ApiResponse::new(200, "ref:SOMEONE-ELSE"))
-            }
-            _ => {
-                seen.status.fetch_add(1, Ordering::SeqCst);
-                Ok(ApiResponse::new(202, "ref:SOMEONE-ELSE"))
-            }
-        });
-    let client = client(carrier(policy(10, 60), echoing), t);
+    // MOOV-like: the payment answer is final (confirmed), but names another transaction; so
+    // do the six status checks of the window (pending).
+    let t = (0..6).fold(
+        ReplayTransport::new().answer(200, "ref:SOMEONE-ELSE"),
+        |t, _| t.answer(202, "ref:SOMEONE-ELSE"),
+    );
+    let client = client(carrier(policy(10, 60), echoing), t.clone());
     let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
     assert_eq!(
         outcome.status(),
@@ -609,40 +629,29 @@ async fn a_synchronous_answer_about_another_reference_is_unknown_then_checked() 
     );
     assert_eq!(outcome.status_checks(), 6);
     assert!(outcome.message().unwrap().contains("another reference"));
-    assert_eq!(counts.pay.load(Ordering::SeqCst), 1);
+    assert_eq!(paths(&t), pay_then_checks(6));
 }
 
 #[tokio::test(start_paused = true)]
 async fn the_window_is_a_deadline_for_the_whole_wait() {
     // Every status check runs into an 80 s transport timeout: without the deadline, the last
     // check, started just before the window closes, would run 80 s past it.
-    let mut t = MockTransport::new();
-    t.expect_send().returning(|request| match request.path() {
-        PAY_PATH => Ok(ApiResponse::new(202, "{}")),
-        _ => Err(TransportError::new(
-            TransportErrorKind::Timeout,
-            Delivery::MaybeSent,
-        )),
-    });
     #[derive(Debug)]
-    struct Slow(MockTransport);
+    struct SlowStatus;
     #[async_trait::async_trait]
-    impl Transport for Slow {
+    impl Transport for SlowStatus {
         async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
-            if request.path() == STATUS_PATH {
-                tokio::time::sleep(Duration::from_secs(80)).await;
+            if request.path() != STATUS_PATH {
+                return Ok(ApiResponse::new(202, "{}"));
             }
-            self.0.send(request).await
+            tokio::time::sleep(Duration::from_secs(80)).await;
+            Err(TransportError::new(
+                TransportErrorKind::Timeout,
+                Delivery::MaybeSent,
+            ))
         }
     }
-    let client = Client::builder()
-        .login("merchant")
-        .password("pw")
-        .base_url("http://127.0.0.1:1/")
-        .carrier(carrier(policy(10, 120), by_status))
-        .transport(Slow(t))
-        .build()
-        .unwrap();
+    let client = client(carrier(policy(10, 120), by_status), SlowStatus);
     let started = Instant::now();
     let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
     let took = started.elapsed();
@@ -655,25 +664,10 @@ async fn the_window_is_a_deadline_for_the_whole_wait() {
 
 #[tokio::test]
 async fn a_reference_not_sent_can_be_sent_again() {
-    let attempts = Arc::new(AtomicU32::new(0));
-    let seen = attempts.clone();
-    let mut t = MockTransport::new();
-    t.expect_send()
-        .returning(move |request| match request.path() {
-            PAY_PATH => match seen.fetch_add(1, Ordering::SeqCst) {
-                0 => Err(TransportError::new(
-                    TransportErrorKind::Connect,
-                    Delivery::NotSent,
-                )),
-                1 => Err(TransportError::new(
-                    TransportErrorKind::Timeout,
-                    Delivery::MaybeSent,
-                )),
-                _ => Ok(ApiResponse::new(202, "{}")),
-            },
-            _ => Ok(ApiResponse::new(200, "{}")),
-        });
-    let client = client(carrier(None, by_status), t);
+    let t = ReplayTransport::new()
+        .fail(TransportErrorKind::Connect, Delivery::NotSent)
+        .fail(TransportErrorKind::Timeout, Delivery::MaybeSent);
+    let client = client(carrier(None, by_status), t.clone());
     let order = || PaymentRequest::new(PHONE, 1000).reference("ORDER-1");
     let first = client.initiate(order()).await.unwrap_err();
     assert_eq!(first.delivery(), Delivery::NotSent);
@@ -684,16 +678,15 @@ async fn a_reference_not_sent_can_be_sent_again() {
     let third = client.initiate(order()).await.unwrap_err();
     assert!(third.to_string().contains("reference"), "{third}");
     assert_eq!(third.delivery(), Delivery::NotSent);
-    assert_eq!(attempts.load(Ordering::SeqCst), 2);
+    assert_eq!(paths(&t), [PAY_PATH, PAY_PATH]);
 }
 
 #[tokio::test]
 async fn a_reference_is_not_burnt_by_a_request_that_cannot_be_built() {
-    let mut t = MockTransport::new();
-    t.expect_send()
-        .returning(|_| Ok(ApiResponse::new(202, "{}")));
-    let client = client(carrier(None, by_status), t);
-    // MTN's double has no deposit: refused before I/O, and ORDER-7 stays free.
+    let t = ReplayTransport::new().answer(202, "{}");
+    let client = client(carrier(None, by_status), t.clone());
+    // The test carrier has no deposit (the trait's default): refused before I/O, and ORDER-7
+    // stays free.
     let err = client
         .deposit(DepositRequest::new(PHONE, 1000).reference("ORDER-7"))
         .await
@@ -703,15 +696,14 @@ async fn a_reference_is_not_burnt_by_a_request_that_cannot_be_built() {
         .initiate(PaymentRequest::new(PHONE, 1000).reference("ORDER-7"))
         .await
         .unwrap();
+    assert_eq!(paths(&t), [PAY_PATH]);
 }
 
 #[tokio::test]
 async fn numbers_in_server_text_are_masked_everywhere() {
     let body =
         r#"{"responsecode":"-1","responsemsg":"WRONG NETWORK: 22997000100 is not a moov number"}"#;
-    let mut t = MockTransport::new();
-    t.expect_send()
-        .returning(move |_| Ok(ApiResponse::new(400, body)));
+    let t = ReplayTransport::new().answer(400, body);
     let read = |_: Operation, r: &ApiResponse| {
         let mut reply = reply(Verdict::Rejected);
         reply.message = crate::wire::QosicBody::parse(&r.body).and_then(|b| b.message);

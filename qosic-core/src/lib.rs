@@ -11,7 +11,9 @@
 //!   implements MTN, MOOV and Celtiis);
 //! - the [`Client`], which runs every operation the same way for every carrier and keeps the
 //!   SDK's promises (see the [`client`] module);
-//! - [`Outcome`] and [`Error`].
+//! - [`Outcome`] and [`Error`];
+//! - with the `test-util` feature, `test_util`: transport fakes for tests that need no
+//!   server (`ReplayTransport`, `NeverTransport`, `capture_request`).
 //!
 //! # Brief overview
 //!
@@ -34,6 +36,9 @@ pub mod error;
 pub mod outcome;
 pub mod request;
 pub mod secret;
+#[cfg(any(test, feature = "test-util"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod test_util;
 pub mod transport;
 pub mod types;
 pub mod wire;

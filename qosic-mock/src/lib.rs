@@ -277,7 +277,8 @@
 //!
 //! For tests that need no server, [`fakes`] has [`capture_request`] (see the exact request
 //! sent), [`ReplayTransport`] (script raw answers and lost answers) and [`NeverTransport`]
-//! (a request that never completes, to test timeouts).
+//! (a request that never completes, to test timeouts). They are `qosic_core::test_util`
+//! (feature `test-util` of `qosic-core`), re-exported.
 //!
 //! # Where the sources disagree
 //!

@@ -52,7 +52,6 @@
 //! # Take a payment and wait for the customer
 //!
 //! ```
-//! # #[cfg(feature = "mock")]
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
 //! # async fn main() -> Result<(), qosic::Error> {
 //! # let mock = qosic::mock::MockQosic::in_process();
@@ -71,7 +70,6 @@
 //!     _ => println!("not settled yet: check {} later", outcome.reference()),
 //! }
 //! # Ok(()) }
-//! # #[cfg(not(feature = "mock"))] fn main() {}
 //! ```
 //!
 //! MTN and Celtiis answer "pending" and the client checks the status every 10 s for 120 s
@@ -82,7 +80,6 @@
 //! # Don't block a server while the customer approves
 //!
 //! ```
-//! # #[cfg(feature = "mock")]
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
 //! # async fn main() -> Result<(), qosic::Error> {
 //! # let mock = qosic::mock::MockQosic::in_process();
@@ -99,13 +96,11 @@
 //! let done = client.wait(lookup).await?;                // or wait under the polling policy
 //! # assert!(done.success()); let _ = now;
 //! # Ok(()) }
-//! # #[cfg(not(feature = "mock"))] fn main() {}
 //! ```
 //!
 //! # Refund and pay out
 //!
 //! ```
-//! # #[cfg(feature = "mock")]
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
 //! # async fn main() -> Result<(), qosic::Error> {
 //! # let mock = qosic::mock::MockQosic::in_process();
@@ -116,7 +111,6 @@
 //! let payout = client.deposit(DepositRequest::new("22997000100", 5000)).await?; // MTN and MOOV
 //! # assert!(refund.success() && payout.success());
 //! # Ok(()) }
-//! # #[cfg(not(feature = "mock"))] fn main() {}
 //! ```
 //!
 //! # Errors
@@ -130,7 +124,6 @@
 //! QosIc. Errors of the HTTP transport convert into it, so `?` works everywhere.
 //!
 //! ```
-//! # #[cfg(feature = "mock")]
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
 //! # async fn main() -> Result<(), qosic::Error> {
 //! # let mock = qosic::mock::MockQosic::in_process();
@@ -140,7 +133,6 @@
 //! assert_eq!(err.to_string(), "invalid amount: expected a positive whole number of XOF (e.g. 1000)");
 //! assert_eq!(err.delivery(), qosic::Delivery::NotSent); // refused before any I/O
 //! # Ok(()) }
-//! # #[cfg(not(feature = "mock"))] fn main() {}
 //! ```
 //!
 //! # Testing against the fake server
@@ -152,7 +144,6 @@
 //! test, a two-minute polling window takes milliseconds:
 //!
 //! ```
-//! # #[cfg(feature = "mock")]
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
 //! # async fn main() -> Result<(), qosic::Error> {
 //! use qosic::mock::{MockQosic, Subscriber};
@@ -165,7 +156,6 @@
 //! mock.assert_debited_once(outcome.reference());
 //! assert_eq!(mock.ledger().collected, 1000);
 //! # Ok(()) }
-//! # #[cfg(not(feature = "mock"))] fn main() {}
 //! ```
 //!
 //! Numbers behave by their last two digits with no set-up: `90` declines, `91` insufficient
@@ -175,13 +165,40 @@
 //! `.base_url(mock.uri())`; tokio's clock must then run for real (an HTTP client's timeouts
 //! fire at once on a paused clock), so use a short polling policy instead.
 //!
+//! For answers the fake server never gives (a lost answer, an odd body), script them with
+//! the transport fakes of the `test-util` feature (part of `mock`), [`test_util`]; they record
+//! every request:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), qosic::Error> {
+//! use qosic::test_util::ReplayTransport;
+//! use qosic::{Client, PaymentRequest, Status};
+//!
+//! // The payment is accepted, the answer to the first status check is lost, the second confirms.
+//! let transport = ReplayTransport::new()
+//!     .answer(202, r#"{"responsecode":"01","responsemsg":"PENDING"}"#)
+//!     .lose_answer()
+//!     .answer(200, r#"{"responsecode":"00","responsemsg":"SUCCESSFUL"}"#);
+//! let client = Client::builder()
+//!     .login("merchant")
+//!     .password("secret")
+//!     .carrier(qosic::benin::Mtn::new("MTN_CLIENT")?)
+//!     .transport(transport.clone())
+//!     .build()?;
+//! let outcome = client.pay(PaymentRequest::new("22997000100", 1000)).await?;
+//! assert_eq!(outcome.status(), Status::Confirmed);
+//! assert_eq!(transport.requests().len(), 3); // one payment request, two status checks
+//! transport.assert_used_up();
+//! # Ok(()) }
+//! ```
+//!
 //! # Blocking
 //!
 //! With the `blocking` feature, `qosic::blocking::Client` offers the same operations to
 //! synchronous programs, on a runtime thread of its own:
 //!
 //! ```
-//! # #[cfg(all(feature = "blocking", feature = "mock"))]
 //! fn main() -> Result<(), qosic::Error> {
 //!     // In production: let client = qosic::blocking::Client::from_env()?;
 //!     let mock = qosic::mock::MockQosic::in_process();
@@ -191,7 +208,6 @@
 //!     println!("{}: {}", outcome.reference(), outcome.status());
 //!     Ok(())
 //! }
-//! # #[cfg(not(all(feature = "blocking", feature = "mock")))] fn main() {}
 //! ```
 //!
 //! # Optional features
@@ -203,7 +219,9 @@
 //! - `benin` (default): the Benin carriers, [`benin::Mtn`], [`benin::Moov`], [`benin::Celtiis`].
 //! - `blocking`: [`blocking::Client`].
 //! - `serde`: `Serialize` and `Deserialize` for [`Lookup`].
-//! - `mock`: the fake server, [`mock`], for tests.
+//! - `mock`: the fake server, [`mock`], for tests (with `test-util`).
+//! - `test-util`: transport fakes for tests that need no server, [`test_util`]
+//!   (`ReplayTransport`, `NeverTransport`, `capture_request`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
@@ -247,6 +265,11 @@ pub use qosic_carriers_bj as benin;
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 #[doc(inline)]
 pub use qosic_mock as mock;
+
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+#[doc(inline)]
+pub use qosic_core::test_util;
 
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]

@@ -1,17 +1,15 @@
 //! The loadgen's contract: its flows pay through the SDK over HTTP, and its last line is
 //! `flows=N concurrency=C seconds=S flows_per_sec=R p50_ms=A p99_ms=B`.
 //!
-//! The flow runner and the line are the ones `examples/loadgen.rs` uses (the same file,
-//! included). A few flows only, and no assertion on time.
+//! The flow runner and the line are the ones `examples/loadgen.rs` uses
+//! (`qosic_examples::flows`). A few flows only, and no assertion on time.
 
 use std::time::Duration;
 
 use qosic_core::PollingPolicy;
+use qosic_examples::flows;
 use qosic_http::HttpTransport;
 use qosic_mock::MockQosic;
-
-#[path = "../../bench/flows.rs"]
-mod flows;
 
 #[tokio::test]
 async fn a_few_flows_end_with_the_contract_line() {

@@ -4,7 +4,9 @@
 //! This package depends on every crate of the workspace, so the tests that need all of them
 //! live here.
 
-mod support;
+// The helpers live in the package's library (`examples/src/support.rs`); this import keeps
+// `crate::support::…` working in every test module.
+use qosic_examples::support;
 
 mod bad_input;
 mod errors;

@@ -1,17 +1,20 @@
-//! MTN pay flows through the SDK at a given concurrency: shared by the `loadgen` and `bench`
-//! examples (included with `#[path]`), and by the loadgen contract test.
+//! MTN pay flows through the SDK at a given concurrency: what the `loadgen` example runs,
+//! what benchmarks 1 to 3 measure, and what the loadgen contract test checks.
 //!
-//! A flow is `Client::pay` on an MTN number that approves: the payment request, then status
+//! A flow is [`Client::pay`] on an MTN number that approves: the payment request, then status
 //! checks under the carrier's polling policy until the server confirms.
-
-#![allow(dead_code, unreachable_pub)] // Each includer uses a part.
+//!
+//! `Target::from_env(url).client(transport, polling)` builds the client (MTN only, the
+//! environment's credentials or qosic-mock's defaults), [`run`] runs the flows and returns a
+//! [`FlowReport`], and [`FlowReport::contract_line`] is the loadgen's last line.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use qosic_carriers_bj::Mtn;
-use qosic_core::{Client, Error, PaymentRequest, PollingPolicy, Status, Transport};
+use qosic::benin::Mtn;
+use qosic::transport::Transport;
+use qosic::{Client, Error, PaymentRequest, PollingPolicy, Status};
 
 /// Where and as whom the flows pay.
 #[derive(Debug, Clone)]
@@ -38,9 +41,9 @@ impl Target {
         };
         Target {
             base_url: base_url.into(),
-            login: var("QOSIC_LOGIN", qosic_mock::DEFAULT_LOGIN),
-            password: var("QOSIC_PASSWORD", qosic_mock::DEFAULT_PASSWORD),
-            mtn_client_id: var("QOSIC_MTN_CLIENT_ID", qosic_mock::DEFAULT_MTN_CLIENT_ID),
+            login: var("QOSIC_LOGIN", qosic::mock::DEFAULT_LOGIN),
+            password: var("QOSIC_PASSWORD", qosic::mock::DEFAULT_PASSWORD),
+            mtn_client_id: var("QOSIC_MTN_CLIENT_ID", qosic::mock::DEFAULT_MTN_CLIENT_ID),
         }
     }
 

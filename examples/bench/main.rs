@@ -22,92 +22,67 @@
 //! so that this process's memory and CPU are the SDK's alone. Everything is on loopback,
 //! bounded in count and time, and stops by itself.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-#[path = "bench/common.rs"]
 mod common;
-#[path = "bench/flows.rs"]
-mod flows;
-#[path = "bench/mockload.rs"]
 mod mockload;
-#[path = "bench/overhead.rs"]
 mod overhead;
-#[path = "bench/python.rs"]
 mod python;
-#[path = "bench/scale.rs"]
 mod scale;
-#[path = "bench/suite.rs"]
 mod suite;
 
+use clap::Parser;
 use common::Row;
 
-const USAGE: &str = "\
-usage: cargo xtask bench [--only LIST] [--quick] [--rounds N] [--payments N] [--mock-bin PATH]
-
-  --only LIST     which benchmarks, e.g. 1,3,5 (default: all five)
-  --quick         smaller runs (a smoke test; figures are noisier)
-  --rounds N      interleaved rounds per ratio, a positive whole number (default 5)
-  --payments N    payments pending at once in benchmark 3 (default 10000)
-  --mock-bin PATH the qosic-mock binary (default: QOSIC_MOCK_BIN, or build it)";
-
-#[derive(Debug)]
+/// The benchmarks of qosic-rs (docs/BENCHMARKS.md): 1 SDK overhead against bare reqwest,
+/// 2 against the Python SDK, 3 payments pending at once, 4 the fake server under load,
+/// 5 test-suite speed on a paused clock. Prints a Markdown table of the results.
+#[derive(Debug, Parser)]
+#[command(name = "bench", bin_name = "cargo xtask bench", version)]
 struct Args {
+    /// Which benchmarks, numbers from 1 to 5 separated by commas, e.g. 1,3,5
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        value_parser = clap::value_parser!(u8).range(1..=5),
+        default_value = "1,2,3,4,5"
+    )]
     only: Vec<u8>,
+    /// Smaller runs (a smoke test; figures are noisier)
+    #[arg(long)]
     quick: bool,
+    /// Interleaved rounds per ratio, a positive whole number
+    #[arg(
+        long,
+        value_name = "N",
+        default_value = "5",
+        value_parser = positive,
+        allow_negative_numbers = true,
+    )]
     rounds: usize,
+    /// Payments pending at once in benchmark 3, a positive whole number
+    #[arg(
+        long,
+        value_name = "N",
+        default_value = "10000",
+        value_parser = positive,
+        allow_negative_numbers = true,
+    )]
     payments: usize,
+    /// The qosic-mock binary [default: $QOSIC_MOCK_BIN, or build it with cargo]
+    #[arg(long, value_name = "PATH")]
     mock_bin: Option<PathBuf>,
 }
 
-fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Args, String> {
-    let mut args = Args {
-        only: vec![1, 2, 3, 4, 5],
-        quick: false,
-        rounds: 5,
-        payments: 10_000,
-        mock_bin: None,
-    };
-    while let Some(arg) = raw.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = |what: &str| {
-            inline
-                .clone()
-                .or_else(|| raw.next())
-                .ok_or_else(|| format!("{flag} needs {what}"))
-        };
-        let count = |flag: &str, v: String| match v.parse::<usize>() {
-            Ok(n) if n > 0 => Ok(n),
-            _ => Err(format!(
-                "{flag}: expected a positive whole number, got {v:?}"
-            )),
-        };
-        match flag.as_str() {
-            "--only" => {
-                let v = value("a list like 1,3,5")?;
-                args.only = v
-                    .split(',')
-                    .map(|s| match s.trim().parse::<u8>() {
-                        Ok(n @ 1..=5) => Ok(n),
-                        _ => Err(format!(
-                            "--only: expected numbers from 1 to 5 separated by commas, got {v:?}"
-                        )),
-                    })
-                    .collect::<Result<_, _>>()?;
-            }
-            "--quick" => args.quick = true,
-            "--rounds" => args.rounds = count("--rounds", value("a number")?)?,
-            "--payments" => args.payments = count("--payments", value("a number")?)?,
-            "--mock-bin" => args.mock_bin = Some(PathBuf::from(value("a path")?)),
-            "--help" | "-h" => return Err(String::new()),
-            other => return Err(format!("unknown argument {other:?}")),
-        }
+fn positive(raw: &str) -> Result<usize, String> {
+    match raw.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err("expected a positive whole number".to_owned()),
     }
-    Ok(args)
 }
 
 fn machine() -> String {
@@ -222,11 +197,11 @@ fn run(args: &Args) -> Result<Vec<Row>, String> {
 }
 
 fn main() -> ExitCode {
-    let mut raw = std::env::args().skip(1);
-    let first = raw.next();
-    if first.as_deref() == Some("__minimal-server") {
-        // Benchmark 4's baseline server, run as a child process.
-        return match mockload::minimal_server(raw.next().unwrap_or_default()) {
+    let raw: Vec<OsString> = std::env::args_os().skip(1).collect();
+    if raw.first().is_some_and(|a| a == "__minimal-server") {
+        // Benchmark 4's baseline server, run as a child process (not a flag for people).
+        let body = raw.get(1).map(|b| b.to_string_lossy().into_owned());
+        return match mockload::minimal_server(body.unwrap_or_default()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -234,22 +209,17 @@ fn main() -> ExitCode {
             }
         };
     }
-    let args = match parse_args(first.into_iter().chain(raw)) {
-        Ok(args) => args,
-        Err(message) if message.is_empty() => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("error: {message}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    // --help and --version exit 0, bad arguments exit 2 (clap's convention).
+    let args = Args::parse();
     // reqwest is built with `rustls-no-provider` (qosic-http's choice); the bare clients of
     // the benchmarks need a process-wide provider (they only speak plain HTTP on loopback).
     let _ = rustls::crypto::ring::default_provider().install_default();
     println!("machine: {}", machine());
-    let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+    let command = raw
+        .iter()
+        .map(|a| a.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ");
     println!(
         "command: {}",
         format!("cargo xtask bench {command}").trim_end()
@@ -263,6 +233,55 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("bench").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_command_is_well_formed() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_and_defaults() {
+        let a = parse(&[]).unwrap();
+        assert_eq!(a.only, [1, 2, 3, 4, 5]);
+        assert_eq!((a.quick, a.rounds, a.payments), (false, 5, 10_000));
+        assert!(a.mock_bin.is_none());
+        let a = parse(&["--only", "1,4", "--quick", "--rounds=2", "--mock-bin", "m"]).unwrap();
+        assert_eq!(
+            (a.only.as_slice(), a.quick, a.rounds),
+            (&[1, 4][..], true, 2)
+        );
+        assert_eq!(a.mock_bin, Some(PathBuf::from("m")));
+        for (bad, flag) in [
+            (&["--only", "1,6"][..], "--only"),
+            (&["--only", "x"], "--only"),
+            (&["--rounds", "0"], "--rounds"),
+            (&["--payments", "-3"], "--payments"),
+            (&["--fast"], "--fast"),
+        ] {
+            let err = parse(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{err}");
+            assert!(err.to_string().contains(flag), "{bad:?}: {err}");
+        }
+        let help = Args::command().render_long_help().to_string();
+        for shown in [
+            "[default: 1,2,3,4,5]",
+            "[default: 5]",
+            "[default: 10000]",
+            "QOSIC_MOCK_BIN",
+        ] {
+            assert!(help.contains(shown), "{shown} missing from:\n{help}");
         }
     }
 }
