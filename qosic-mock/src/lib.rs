@@ -432,6 +432,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod admin;
+mod callback;
 mod client;
 mod endpoint;
 pub mod fakes;
@@ -447,6 +448,10 @@ mod transport;
 
 use std::time::Duration;
 
+pub use callback::{
+    CallbackDelivery, CallbackFault, CallbackSink, SentCallback, CALLBACK_SINK_CAPACITY,
+    DEFAULT_CALLBACK_QUEUE, DEFAULT_CALLBACK_TIMEOUT,
+};
 pub use client::TEST_POLLING_STEP;
 pub use endpoint::{Carrier, Endpoint, UnknownEndpoint};
 pub use fakes::{
