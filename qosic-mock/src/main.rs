@@ -14,6 +14,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use qosic_mock::DEFAULT_CALLBACK_TIMEOUT;
 use qosic_mock::{
     MockQosic, MockQosicBuilder, PhoneForms, DEFAULT_BODY_TIMEOUT, DEFAULT_CELTIIS_CLIENT_ID,
     DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_JOURNAL_CAPACITY, DEFAULT_LOGIN,
@@ -121,6 +122,19 @@ const FLAGS: &[Flag] = &[
     },
     Flag { long: "no-admin", value: None, help: "turn the admin API off (/__admin/ answers 404)", sdk_env: None },
     Flag {
+        long: "callback-url",
+        value: Some("URL"),
+        help: "post QosIc's callbacks (payment confirmed or failed, deposit done) to this\n\
+               http:// URL [default: none]",
+        sdk_env: None,
+    },
+    Flag {
+        long: "callback-timeout",
+        value: Some("SECONDS"),
+        help: "time for one callback's POST: connect, send, answer",
+        sdk_env: None,
+    },
+    Flag {
         long: "admin-token",
         value: Some("TOKEN"),
         help: "require `Authorization: Bearer TOKEN` on the admin API; visible in `ps`:\n\
@@ -147,6 +161,7 @@ fn default_of(long: &str) -> Option<String> {
         "body-timeout" => secs(DEFAULT_BODY_TIMEOUT),
         "idle-timeout" => secs(DEFAULT_IDLE_TIMEOUT),
         "max-connections" => DEFAULT_MAX_CONNECTIONS.to_string(),
+        "callback-timeout" => secs(DEFAULT_CALLBACK_TIMEOUT),
         _ => return None,
     })
 }
@@ -395,6 +410,12 @@ fn args_from(given: &Given) -> Result<Args, String> {
     if let Some(n) = given.parse("max-connections", |v| whole(v, 1))? {
         b = b.max_connections(n);
     }
+    if let Some(url) = given.parse("callback-url", callback_url)? {
+        b = b.callback_url(url);
+    }
+    if let Some(d) = given.parse("callback-timeout", seconds)? {
+        b = b.callback_timeout(d);
+    }
     let no_admin = given.parse("no-admin", switch)?.unwrap_or(false);
     match (no_admin, given.get("admin-token")) {
         (true, Some((_, source))) => {
@@ -449,6 +470,16 @@ fn read_password_file(path: &str, source: &Source) -> Result<String, String> {
 /// A name read by `PhoneForms`'s serde derive, whose error lists the accepted names.
 fn phone_forms(v: &str) -> Result<PhoneForms, String> {
     serde_json::from_value(serde_json::Value::from(v)).map_err(|e| e.to_string())
+}
+
+fn callback_url(v: &str) -> Result<String, String> {
+    if v.starts_with("http://") {
+        Ok(v.to_owned())
+    } else {
+        Err(format!(
+            "expected an http:// URL, such as http://127.0.0.1:9000/qosic, got {v:?}"
+        ))
+    }
 }
 
 fn listen_address(v: &str) -> Result<SocketAddr, String> {
@@ -719,6 +750,31 @@ mod tests {
             .unwrap_err()
             .contains("holds no password"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn callback_flags() {
+        let a = run(&[
+            "--callback-url",
+            "http://127.0.0.1:9/hook",
+            "--callback-timeout=0.5",
+        ])
+        .unwrap();
+        let s = shown(&a);
+        assert!(s.contains(r#"url: Some("http://127.0.0.1:9/hook")"#), "{s}");
+        assert!(s.contains("timeout: 500ms"), "{s}");
+        let a = run_with(&[], &[("QOSIC_MOCK_CALLBACK_URL", "http://h/q")]).unwrap();
+        assert!(shown(&a).contains(r#"url: Some("http://h/q")"#));
+        assert!(shown(&run(&[]).unwrap()).contains("url: None"));
+        let err = run(&["--callback-url", "https://x/"]).unwrap_err();
+        assert!(
+            err.starts_with("--callback-url: expected an http:// URL"),
+            "{err}"
+        );
+        assert!(run(&["--callback-timeout", "0"])
+            .unwrap_err()
+            .contains("positive"));
+        assert!(help().contains("[env: QOSIC_MOCK_CALLBACK_URL]"));
     }
 
     #[test]
