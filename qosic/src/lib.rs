@@ -214,6 +214,8 @@ pub use qosic_core::{
     Lookup, Msisdn, Name, Operation, Outcome, PaymentRequest, PollingPolicy, RawResponse, Secret,
     Status, TransactionRef, DEFAULT_BASE_URL, WINDOW_GRACE,
 };
+// QosIc's callbacks, settled only by a status check (see the guide's "Callbacks").
+pub use qosic_core::{Callback, CallbackError, CallbackStatus};
 
 /// For carrier authors: the [`MobileCarrier`](carrier::MobileCarrier) trait and what it
 /// builds and reads.

@@ -7,6 +7,7 @@
 mod support;
 
 mod bad_input;
+mod callbacks;
 mod errors;
 mod in_process;
 mod loadgen;
