@@ -36,15 +36,22 @@ struct Receiver {
 
 impl Receiver {
     async fn start(answer: u16) -> Receiver {
+        Receiver::start_with(answer, Bytes::from_static(b"thanks")).await
+    }
+
+    /// A receiver answering `answer` with `body`.
+    async fn start_with(answer: u16, body: Bytes) -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, got) = mpsc::channel(64);
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let tx = tx.clone();
+                let answer_body = body.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                         let tx = tx.clone();
+                        let answer_body = answer_body.clone();
                         async move {
                             let (parts, body) = req.into_parts();
                             let body = body
@@ -71,7 +78,7 @@ impl Receiver {
                             Ok::<_, Infallible>(
                                 hyper::Response::builder()
                                     .status(answer)
-                                    .body(Full::new(Bytes::from_static(b"thanks")))
+                                    .body(Full::new(answer_body))
                                     .unwrap(),
                             )
                         }
@@ -817,4 +824,93 @@ fn the_binary_posts_callbacks_to_its_callback_url() {
     let a = http_request(addr, "GET", "/__admin/callbacks/url", None, b"");
     assert_eq!(a.json()["url"], url);
     drop(child);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_sink_and_the_journal_are_capped() {
+    let mock = MockQosic::builder()
+        .callback_queue(2 * qosic_mock::CALLBACK_SINK_CAPACITY)
+        .build_in_process();
+    let mut old = mock.callback_sink();
+    let mut sink = mock.callback_sink();
+    // A newer sink ends the older one.
+    assert!(old.next().await.is_none());
+    let transport = mock.transport();
+    let total = qosic_mock::CALLBACK_SINK_CAPACITY + 1;
+    for i in 0..total {
+        let body = deposit("22997000100", "1", &format!("D-{i}"), "MTN_CLIENT");
+        let request = qosic_core::ApiRequest::new(
+            format!("{}{MTN_DEPOSIT}", mock.uri()),
+            mock.credentials(),
+            body.to_string().into_bytes(),
+        );
+        qosic_core::Transport::send(&transport, request)
+            .await
+            .unwrap();
+    }
+    while mock.callbacks().len() < total {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(sink.missed(), 1);
+    let mut read = 0;
+    while sink.try_next().is_some() {
+        read += 1;
+    }
+    assert_eq!(read, qosic_mock::CALLBACK_SINK_CAPACITY);
+
+    // The journal of callbacks keeps as many as the journal of requests.
+    let mock = MockQosic::builder().journal_capacity(1).build_in_process();
+    let mut sink = mock.callback_sink();
+    let client = mock.client();
+    for amount in [1, 2] {
+        client
+            .deposit(DepositRequest::new("22997000100", amount))
+            .await
+            .unwrap();
+        next(&mut sink).await;
+    }
+    let journal = mock.callbacks();
+    assert_eq!(
+        (journal.len(), journal[0].seq, journal[0].amount),
+        (1, 2, 2)
+    );
+}
+
+#[test]
+fn callback_faults_are_capped() {
+    let mock = MockQosic::in_process();
+    for _ in 0..1024 {
+        mock.callback_fault(CallbackFault::dropped());
+    }
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        mock.callback_fault(CallbackFault::dropped());
+    }));
+    assert!(panicked.is_err());
+    mock.clear_callback_faults();
+    mock.callback_fault(CallbackFault::dropped());
+}
+
+#[tokio::test]
+async fn a_long_answer_is_not_kept() {
+    let mut receiver = Receiver::start_with(202, Bytes::from(vec![b'x'; 2048])).await;
+    let mock = MockQosic::builder()
+        .callback_url(receiver.url())
+        .start()
+        .await;
+    let mut sink = mock.callback_sink();
+    let h = Harness::with(mock, Via::Http);
+    h.post(
+        MTN_DEPOSIT,
+        &deposit("22997000100", "10", "D-1", "MTN_CLIENT"),
+    )
+    .await;
+    receiver.next().await;
+    let sent = sink.next_within(Duration::from_secs(10)).await.unwrap();
+    assert_eq!(
+        sent.delivery,
+        CallbackDelivery::Answered {
+            status: 202,
+            body: "(an answer body over 1024 bytes, not kept)".into()
+        }
+    );
 }
