@@ -394,7 +394,7 @@
 //! | connections served at once (HTTP) | 512 ([`DEFAULT_MAX_CONNECTIONS`]) | [`MockQosicBuilder::max_connections`] / `--max-connections` | 503 at once, connection closed |
 //! | subscribers / faults / expectations programmed | 100,000 / 1,024 / 1,024 | - | admin: 400; builder: panic |
 //! | `delay_ms` and `after_ms` through the admin API | 10 minutes ([`Fault::MAX_ADMIN_DELAY`]) | - | 400 |
-//! | callbacks waiting (queued, due later, held, in flight) | 1,024 ([`DEFAULT_CALLBACK_QUEUE`]) | [`MockQosicBuilder::callback_queue`] / - | dropped, journaled |
+//! | callbacks waiting (queued, due later, held, in flight) | 1,024 ([`DEFAULT_CALLBACK_QUEUE`]) | [`MockQosicBuilder::callback_queue`] / `--callback-queue` | dropped, journaled |
 //! | one callback's POST (connect, send, answer) | 10 s ([`DEFAULT_CALLBACK_TIMEOUT`]) | [`MockQosicBuilder::callback_timeout`] / `--callback-timeout` | journaled as failed |
 //! | a receiver's answer kept | 1 KiB | - | not kept |
 //! | callbacks journaled | as the journal (4,096) | [`MockQosicBuilder::journal_capacity`] | oldest dropped |
@@ -447,6 +447,7 @@
 //! | `--admin-token TOKEN` | `QOSIC_MOCK_ADMIN_TOKEN` | none (the admin API is open) |
 //! | `--callback-url URL` | `QOSIC_MOCK_CALLBACK_URL` | none (no callbacks posted) |
 //! | `--callback-timeout SECONDS` | `QOSIC_MOCK_CALLBACK_TIMEOUT` | `10` |
+//! | `--callback-queue N` | `QOSIC_MOCK_CALLBACK_QUEUE` | `1024` |
 //!
 //! **A password or token on the command line is visible to every user of the machine**
 //! (`ps`, `/proc/PID/cmdline`). Give the password through `QOSIC_MOCK_PASSWORD`,

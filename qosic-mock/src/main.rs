@@ -14,13 +14,13 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use qosic_mock::DEFAULT_CALLBACK_TIMEOUT;
 use qosic_mock::{
     MockQosic, MockQosicBuilder, PhoneForms, DEFAULT_BODY_TIMEOUT, DEFAULT_CELTIIS_CLIENT_ID,
     DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_JOURNAL_CAPACITY, DEFAULT_LOGIN,
     DEFAULT_MAX_BODY, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_TRANSACTIONS, DEFAULT_MOOV_CLIENT_ID,
     DEFAULT_MTN_CLIENT_ID, DEFAULT_PASSWORD,
 };
+use qosic_mock::{DEFAULT_CALLBACK_QUEUE, DEFAULT_CALLBACK_TIMEOUT};
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:0";
 
@@ -135,6 +135,13 @@ const FLAGS: &[Flag] = &[
         sdk_env: None,
     },
     Flag {
+        long: "callback-queue",
+        value: Some("N"),
+        help: "callbacks that may wait (queued, due later, in flight); beyond, dropped\n\
+               and journaled",
+        sdk_env: None,
+    },
+    Flag {
         long: "admin-token",
         value: Some("TOKEN"),
         help: "require `Authorization: Bearer TOKEN` on the admin API; visible in `ps`:\n\
@@ -162,6 +169,7 @@ fn default_of(long: &str) -> Option<String> {
         "idle-timeout" => secs(DEFAULT_IDLE_TIMEOUT),
         "max-connections" => DEFAULT_MAX_CONNECTIONS.to_string(),
         "callback-timeout" => secs(DEFAULT_CALLBACK_TIMEOUT),
+        "callback-queue" => DEFAULT_CALLBACK_QUEUE.to_string(),
         _ => return None,
     })
 }
@@ -415,6 +423,9 @@ fn args_from(given: &Given) -> Result<Args, String> {
     }
     if let Some(d) = given.parse("callback-timeout", seconds)? {
         b = b.callback_timeout(d);
+    }
+    if let Some(n) = given.parse("callback-queue", |v| whole(v, 1))? {
+        b = b.callback_queue(n);
     }
     let no_admin = given.parse("no-admin", switch)?.unwrap_or(false);
     match (no_admin, given.get("admin-token")) {
@@ -758,11 +769,17 @@ mod tests {
             "--callback-url",
             "http://127.0.0.1:9/hook",
             "--callback-timeout=0.5",
+            "--callback-queue",
+            "7",
         ])
         .unwrap();
         let s = shown(&a);
         assert!(s.contains(r#"url: Some("http://127.0.0.1:9/hook")"#), "{s}");
         assert!(s.contains("timeout: 500ms"), "{s}");
+        assert!(s.contains("queue: 7"), "{s}");
+        assert!(run(&["--callback-queue", "0"])
+            .unwrap_err()
+            .contains("at least 1"));
         let a = run_with(&[], &[("QOSIC_MOCK_CALLBACK_URL", "http://h/q")]).unwrap();
         assert!(shown(&a).contains(r#"url: Some("http://h/q")"#));
         assert!(shown(&run(&[]).unwrap()).contains("url: None"));
