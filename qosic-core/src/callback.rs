@@ -126,8 +126,8 @@ impl Callback {
         let reference = field(&map, "transref")
             .filter(|r| !r.is_empty())
             .ok_or_else(|| not_a_callback("it has no `transRef`"))?;
-        let status = field(&map, "status");
-        let code = field(&map, "code");
+        let status = field(&map, "status").filter(|s| !s.is_empty());
+        let code = field(&map, "code").filter(|c| !c.is_empty());
         let status = match (status.as_deref(), code.as_deref()) {
             (None, None) => return Err(not_a_callback("it has no `status` (nor `code`)")),
             (Some(status), code) => {
@@ -461,6 +461,8 @@ mod tests {
         // The code alone says it.
         let c = Callback::parse(br#"{"transRef":"R","code":-1}"#).unwrap();
         assert_eq!(c.status(), &CallbackStatus::Failed);
+        let c = Callback::parse(br#"{"transRef":"R","status":"","code":"200"}"#).unwrap();
+        assert_eq!(c.status(), &CallbackStatus::Successful);
         // Unknown statuses and contradictions are kept, masked.
         let c = Callback::parse(br#"{"transRef":"R","status":"PENDING for 22997000100"}"#).unwrap();
         assert_eq!(

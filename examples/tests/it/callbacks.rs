@@ -81,6 +81,35 @@ async fn a_genuine_callback_settles_the_order() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn every_carrier_and_deposits_settle_the_same_way() {
+    let mock = MockQosic::in_process();
+    let mut sink = mock.callback_sink();
+    let client = mock.client();
+    let moov = client
+        .pay(PaymentRequest::new("22995000100", 800))
+        .await
+        .unwrap();
+    assert_eq!(moov.carrier(), "MOOV");
+    let celtiis = client
+        .pay(PaymentRequest::new("2290140000100", 900))
+        .await
+        .unwrap();
+    assert_eq!(celtiis.carrier(), "CELTIIS");
+    let payout = client
+        .deposit(qosic::DepositRequest::new("22997000100", 1000))
+        .await
+        .unwrap();
+    for (done, amount) in [(&moov, 800), (&celtiis, 900), (&payout, 1000)] {
+        let callback = Callback::parse(&next_body(&mut sink).await).unwrap();
+        let outcome = client
+            .verify_callback(&callback, done.lookup(), amount)
+            .await
+            .unwrap();
+        assert_eq!(outcome.status(), Status::Confirmed, "{}", done.carrier());
+    }
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_genuine_failure_settles_as_failed() {
     let mock = mock_with(
         "22997000002",
