@@ -35,6 +35,7 @@ use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use crate::callback::{Callback, CallbackError};
 use crate::carrier::{
     LookupCall, MobileCarrier, MoneyCall, Operation, Reply, Verdict, WireRequest,
 };
@@ -1023,6 +1024,31 @@ impl Client {
         tracing::info!(status = %last.status, checks, "polling window closed without a terminal answer");
         last.status_checks = checks;
         Ok(last)
+    }
+
+    /// Settles a QosIc callback by QosIc's own word (see the [`callback`](crate::callback)
+    /// module): checks that `callback` is about the order stored as `lookup` (the same
+    /// reference) for `amount` XOF (the amount stored with the order; QosIc's status carries
+    /// none), then checks the status of that reference once, and returns the status check's
+    /// [`Outcome`] when it backs the callback: [`Status::Confirmed`] for a `SUCCESSFUL`
+    /// callback, [`Status::Failed`] for a `FAILED` one.
+    ///
+    /// Refuses, with an error whose [`CallbackError::is_refused`] is true, a callback about
+    /// another reference or another amount (before any I/O), and a callback the status
+    /// contradicts ([`CallbackError::Untrusted`]): `SUCCESSFUL` for a payment QosIc reports
+    /// pending, failed or unknown is a forgery, or came before QosIc's status caught up.
+    /// Fails with [`CallbackError::Check`] when the status check could not be made.
+    ///
+    /// It changes nothing and costs one status request, so a callback that comes twice
+    /// (QosIc's or a forger's) can be verified twice, harmlessly: keep settling idempotent
+    /// on your side (mark an order paid once).
+    pub async fn verify_callback(
+        &self,
+        callback: &Callback,
+        lookup: Lookup,
+        amount: u64,
+    ) -> Result<Outcome, CallbackError> {
+        crate::callback::verify(self, callback, lookup, amount).await
     }
 }
 

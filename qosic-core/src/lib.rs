@@ -12,6 +12,8 @@
 //! - the [`Client`], which runs every operation the same way for every carrier and keeps the
 //!   SDK's promises (see the [`client`] module);
 //! - [`Outcome`] and [`Error`];
+//! - [`Callback`], QosIc's callbacks, settled only by a status check
+//!   ([`Client::verify_callback`]).
 //! - with the `test-util` feature, `test_util`: transport fakes for tests that need no
 //!   server (`ReplayTransport`, `NeverTransport`, `capture_request`).
 //!
@@ -30,6 +32,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod callback;
 pub mod carrier;
 pub mod client;
 pub mod error;
@@ -43,6 +46,7 @@ pub mod transport;
 pub mod types;
 pub mod wire;
 
+pub use callback::{Callback, CallbackError, CallbackStatus};
 pub use carrier::{
     LookupCall, MobileCarrier, MoneyCall, Operation, PollingPolicy, References, Reply, Verdict,
     WireRequest,

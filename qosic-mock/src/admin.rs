@@ -91,6 +91,9 @@ pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Action {
     if let Some(problem) = req.problem {
         return respond(body_problem(problem, &shared.config.limits));
     }
+    if route == "/__admin/callbacks" || route.starts_with("/__admin/callbacks/") {
+        return crate::callback::admin(shared, req.method, route, req.body);
+    }
     // Methods are case-sensitive, as on the wire endpoints.
     match (req.method, route) {
         ("GET", "/__admin/health") => {

@@ -35,6 +35,9 @@
 //! ids [`DEFAULT_MTN_CLIENT_ID`], [`DEFAULT_MOOV_CLIENT_ID`] and [`DEFAULT_CELTIIS_CLIENT_ID`],
 //! unless [`MockQosic::builder`] says otherwise.
 //!
+//! It calls back like QosIc when a transaction ends, to a URL or to a sink a test awaits,
+//! with faults and forgeries on demand (see [Callbacks](#callbacks)).
+//!
 //! It can be left running for hours: everything it keeps from the network is capped and
 //! every wait on a client is bounded (see [Limits](#limits)).
 //!
@@ -250,6 +253,88 @@
 //! # }
 //! ```
 //!
+//! # Callbacks
+//!
+//! Like QosIc, the fake server posts a callback when a transaction ends: a payment
+//! confirmed or failed (declined, insufficient funds), a deposit done; not a refund, and not
+//! a payment still pending. The payload is QosIc's (`docs/WIRE.md`), keys in its order:
+//!
+//! ```text
+//! {"status":"SUCCESSFUL","transRef":"T1","specialfield1":"SUCCESSFUL","amount":"100","serviceRef":"10000001","code":"200"}
+//! {"status":"FAILED","transRef":"T2","specialfield1":"FAILED","amount":"100","serviceRef":"10000002","code":"-1"}
+//! ```
+//!
+//! A callback goes out when the transaction ends in the server: at the status check that
+//! settles it (the magic numbers, [`Subscriber::approves_after_checks`]), at once for MOOV
+//! payments and deposits, or when the subscriber's delay is over
+//! ([`Subscriber::approves_after`]), whether or not anybody checks the status.
+//!
+//! - To a URL: [`MockQosicBuilder::callback_url`], [`MockQosic::set_callback_url`], the
+//!   binary's `--callback-url`, or `PUT /__admin/callbacks/url`. A `POST` with
+//!   `Content-Type: application/json`, over plain HTTP (`http://` URLs only: a receiver of
+//!   the test suite), under [`DEFAULT_CALLBACK_TIMEOUT`] (10 s: connect, send, answer;
+//!   [`MockQosicBuilder::callback_timeout`]). Whatever the receiver answers, or if it does
+//!   not, the callback is not retried, as QosIc documents no retry. Over the HTTP server,
+//!   with tokio's real clock.
+//! - To a sink: [`MockQosic::callback_sink`] gives a [`CallbackSink`] that receives every
+//!   callback sent, with the receiver's answer; with no URL, callbacks go to the sink only,
+//!   in-process, so a test on tokio's paused clock awaits them and a subscriber's delay is
+//!   free.
+//! - [`MockQosic::callbacks`] (or `GET /__admin/callbacks`) is the journal of callbacks: each
+//!   callback sent or dropped ([`SentCallback`]), with the receiver's status and answer, or
+//!   why it failed or was dropped. It keeps as many as the journal of requests
+//!   ([`MockQosicBuilder::journal_capacity`]).
+//!
+//! Callbacks wait in a bounded queue (queued, due later or in flight:
+//! [`DEFAULT_CALLBACK_QUEUE`], [`MockQosicBuilder::callback_queue`]); beyond, a callback is
+//! dropped and the drop journaled. They are sent one at a time, in the order the
+//! transactions ended.
+//!
+//! Faults ([`MockQosic::callback_fault`], `POST /__admin/callbacks/faults`) apply to the next
+//! callbacks, for ever unless limited with [`CallbackFault::times`]:
+//!
+//! | fault | admin `kind` | what happens |
+//! |---|---|---|
+//! | [`CallbackFault::dropped`] | `dropped` | never sent; journaled as dropped |
+//! | [`CallbackFault::delayed`] | `delayed` (+ `delay_ms`) | sent that much later (tokio's clock), after the callbacks of transactions that ended in between |
+//! | [`CallbackFault::duplicated`] | `duplicated` | sent twice |
+//! | [`CallbackFault::out_of_order`] | `out_of_order` | held until the next callback has gone (at most 60 s), then sent |
+//! | [`CallbackFault::forged`] | `forged` | a failed payment called back as `SUCCESSFUL`, code `200` (applies to failed payments only) |
+//!
+//! [`MockQosic::forge_callback`] (`POST /__admin/callbacks/forge`) posts a forged
+//! `SUCCESSFUL` callback at once for any reference: a payment still pending, or one the
+//! server never saw. A receiver must refuse every forged callback after a status check; the
+//! SDK's `Client::verify_callback` does.
+//!
+//! ```
+//! use std::time::Duration;
+//! use qosic_core::{DepositRequest, PaymentRequest};
+//! use qosic_mock::{CallbackFault, MockQosic, Subscriber};
+//!
+//! # fn main() {
+//! # let rt = tokio::runtime::Builder::new_current_thread()
+//! #     .enable_time().start_paused(true).build().unwrap();
+//! # rt.block_on(async {
+//! let mock = MockQosic::in_process();
+//! mock.subscriber("22997000001", Subscriber::approves_after(Duration::from_secs(90)));
+//! let mut callbacks = mock.callback_sink();
+//! mock.callback_fault(CallbackFault::forged().times(1));
+//!
+//! let client = mock.client();
+//! let late = client.initiate(PaymentRequest::new("22997000001", 500)).await.unwrap();
+//! let declined = client.pay(PaymentRequest::new("22997000190", 700)).await.unwrap();
+//!
+//! // The decline came first, forged as a success; then the approval, 90 s later (free here).
+//! let forged = callbacks.next().await.unwrap();
+//! assert_eq!(forged.reference, declined.reference().as_str());
+//! assert_eq!((forged.json()["status"].as_str(), forged.fault.as_deref()), (Some("SUCCESSFUL"), Some("forged")));
+//! let approved = callbacks.next().await.unwrap();
+//! assert_eq!(approved.reference, late.reference().as_str());
+//! assert_eq!(mock.callbacks().len(), 2);
+//! # });
+//! # }
+//! ```
+//!
 //! # Verification
 //!
 //! - [`MockQosic::journal`] lists the requests received ([`RecordedRequest`]: number,
@@ -310,6 +395,12 @@
 //! | connections served at once (HTTP) | 512 ([`DEFAULT_MAX_CONNECTIONS`]) | [`MockQosicBuilder::max_connections`] / `--max-connections` | 503 at once, connection closed |
 //! | subscribers / faults / expectations programmed | 100,000 / 1,024 / 1,024 | - | admin: 400; builder: panic |
 //! | `delay_ms` and `after_ms` through the admin API | 10 minutes ([`Fault::MAX_ADMIN_DELAY`]) | - | 400 |
+//! | callbacks waiting (queued, due later, held, in flight) | 1,024 ([`DEFAULT_CALLBACK_QUEUE`]) | [`MockQosicBuilder::callback_queue`] / `--callback-queue` | dropped, journaled |
+//! | one callback's POST (connect, send, answer) | 10 s ([`DEFAULT_CALLBACK_TIMEOUT`]) | [`MockQosicBuilder::callback_timeout`] / `--callback-timeout` | journaled as failed |
+//! | a receiver's answer kept | 1 KiB | - | not kept |
+//! | callbacks journaled | as the journal (4,096) | [`MockQosicBuilder::journal_capacity`] | oldest dropped |
+//! | callbacks a [`CallbackSink`] holds unread | 1,024 ([`CALLBACK_SINK_CAPACITY`]) | - | missed, counted ([`CallbackSink::missed`]) |
+//! | callback faults programmed | 1,024 | - | admin: 400; builder: panic |
 //!
 //! The connection cap stays below the usual file-descriptor limit of 1,024, so that the
 //! server keeps a descriptor to refuse connections with; raise both together. The
@@ -355,6 +446,9 @@
 //! | `--max-connections N` | `QOSIC_MOCK_MAX_CONNECTIONS` | `512` |
 //! | `--no-admin[=true\|false]` | `QOSIC_MOCK_NO_ADMIN` | off (the admin API is on) |
 //! | `--admin-token TOKEN` | `QOSIC_MOCK_ADMIN_TOKEN` | none (the admin API is open) |
+//! | `--callback-url URL` | `QOSIC_MOCK_CALLBACK_URL` | none (no callbacks posted) |
+//! | `--callback-timeout SECONDS` | `QOSIC_MOCK_CALLBACK_TIMEOUT` | `10` |
+//! | `--callback-queue N` | `QOSIC_MOCK_CALLBACK_QUEUE` | `1024` |
 //!
 //! **A password or token on the command line is visible to every user of the machine**
 //! (`ps`, `/proc/PID/cmdline`). Give the password through `QOSIC_MOCK_PASSWORD`,
@@ -389,7 +483,14 @@
 //! | `DELETE /__admin/faults` | remove every fault |
 //! | `POST /__admin/expectations` | `{"endpoint", "count"}`: expect exactly `count` requests |
 //! | `GET /__admin/verify` | 200 `{"ok":true}`, or 409 `{"ok":false,"report"}` |
-//! | `POST /__admin/reset` | forget transactions, journal, counts, subscribers, faults and expectations, and give their memory back |
+//! | `POST /__admin/reset` | forget transactions, journal, counts, subscribers, faults and expectations, and give their memory back; for callbacks, the journal of callbacks, the callback faults and the callbacks not sent yet (the URL stays) |
+//! | `GET /__admin/callbacks` | the callbacks sent or dropped, oldest first: `seq`, `reference`, `status`, `amount`, `body` (the payload), `url`, `delivery` (`{"outcome":"answered","status","body"}`, `{"outcome":"failed","reason"}`, `{"outcome":"dropped","reason"}` or `{"outcome":"in_process"}`), `fault` |
+//! | `GET /__admin/callbacks/url` | `{"url": URL or null}` |
+//! | `PUT /__admin/callbacks/url` | `{"url": "http://HOST:PORT/PATH"}`: post callbacks there from now on |
+//! | `DELETE /__admin/callbacks/url` | stop posting callbacks |
+//! | `POST /__admin/callbacks/faults` | `{"kind", "delay_ms"?, "times"?}`; kinds: `dropped`, `delayed` (needs `delay_ms`, at most 600000), `duplicated`, `out_of_order`, `forged` |
+//! | `DELETE /__admin/callbacks/faults` | remove every callback fault |
+//! | `POST /__admin/callbacks/forge` | `{"reference", "amount"?}`: post a forged `SUCCESSFUL` callback now; `amount` is needed for a reference the server does not know |
 //!
 //! Endpoint names are `mtn_payment`, `mtn_status`, `mtn_refund`, `mtn_deposit`,
 //! `moov_payment`, `moov_status`, `moov_deposit`, `celtiis_payment`, `celtiis_status`.
@@ -421,6 +522,16 @@
 //! $ curl -s $Q/__admin/verify
 //! $ curl -s -X POST $Q/__admin/reset
 //!
+//!
+//! $ qosic-mock --callback-url http://127.0.0.1:9000/qosic &   # or later:
+//! $ curl -s -X PUT $Q/__admin/callbacks/url -d '{"url":"http://127.0.0.1:9000/qosic"}'
+//! $ curl -s -X POST $Q/__admin/callbacks/faults -d '{"kind":"duplicated","times":1}'
+//! $ curl -s -X POST $Q/__admin/callbacks/faults -d '{"kind":"delayed","delay_ms":5000}'
+//! $ curl -s -X POST $Q/__admin/callbacks/forge -d '{"reference":"T1"}'  # a forged SUCCESSFUL
+//! $ curl -s $Q/__admin/callbacks
+//! [{"seq":1,"reference":"T1","status":"SUCCESSFUL","amount":100,"body":{"amount":"100",...},"url":"http://127.0.0.1:9000/qosic","delivery":{"outcome":"answered","status":200,"body":""},"fault":"forged"}]
+//! $ curl -s -X DELETE $Q/__admin/callbacks/faults
+//!
 //! $ QOSIC_MOCK_ADMIN_TOKEN=t0k qosic-mock &   # the admin API behind a token
 //! $ curl -s -H 'Authorization: Bearer t0k' $Q/__admin/health
 //! $ curl -s -H 'Authorization: Bearer t0k' -X POST $Q/__admin/faults \
@@ -433,6 +544,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod admin;
+mod callback;
 mod client;
 mod endpoint;
 pub mod fakes;
@@ -448,6 +560,10 @@ mod transport;
 
 use std::time::Duration;
 
+pub use callback::{
+    CallbackDelivery, CallbackFault, CallbackSink, SentCallback, CALLBACK_SINK_CAPACITY,
+    DEFAULT_CALLBACK_QUEUE, DEFAULT_CALLBACK_TIMEOUT,
+};
 pub use client::TEST_POLLING_STEP;
 pub use endpoint::{Carrier, Endpoint, UnknownEndpoint};
 pub use fakes::{

@@ -20,6 +20,7 @@ use qosic_mock::{
     DEFAULT_MAX_BODY, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_TRANSACTIONS, DEFAULT_MOOV_CLIENT_ID,
     DEFAULT_MTN_CLIENT_ID, DEFAULT_PASSWORD,
 };
+use qosic_mock::{DEFAULT_CALLBACK_QUEUE, DEFAULT_CALLBACK_TIMEOUT};
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:0";
 
@@ -121,6 +122,26 @@ const FLAGS: &[Flag] = &[
     },
     Flag { long: "no-admin", value: None, help: "turn the admin API off (/__admin/ answers 404)", sdk_env: None },
     Flag {
+        long: "callback-url",
+        value: Some("URL"),
+        help: "post QosIc's callbacks (payment confirmed or failed, deposit done) to this\n\
+               http:// URL [default: none]",
+        sdk_env: None,
+    },
+    Flag {
+        long: "callback-timeout",
+        value: Some("SECONDS"),
+        help: "time for one callback's POST: connect, send, answer",
+        sdk_env: None,
+    },
+    Flag {
+        long: "callback-queue",
+        value: Some("N"),
+        help: "callbacks that may wait (queued, due later, in flight); beyond, dropped\n\
+               and journaled",
+        sdk_env: None,
+    },
+    Flag {
         long: "admin-token",
         value: Some("TOKEN"),
         help: "require `Authorization: Bearer TOKEN` on the admin API; visible in `ps`:\n\
@@ -147,6 +168,8 @@ fn default_of(long: &str) -> Option<String> {
         "body-timeout" => secs(DEFAULT_BODY_TIMEOUT),
         "idle-timeout" => secs(DEFAULT_IDLE_TIMEOUT),
         "max-connections" => DEFAULT_MAX_CONNECTIONS.to_string(),
+        "callback-timeout" => secs(DEFAULT_CALLBACK_TIMEOUT),
+        "callback-queue" => DEFAULT_CALLBACK_QUEUE.to_string(),
         _ => return None,
     })
 }
@@ -395,6 +418,15 @@ fn args_from(given: &Given) -> Result<Args, String> {
     if let Some(n) = given.parse("max-connections", |v| whole(v, 1))? {
         b = b.max_connections(n);
     }
+    if let Some(url) = given.parse("callback-url", callback_url)? {
+        b = b.callback_url(url);
+    }
+    if let Some(d) = given.parse("callback-timeout", seconds)? {
+        b = b.callback_timeout(d);
+    }
+    if let Some(n) = given.parse("callback-queue", |v| whole(v, 1))? {
+        b = b.callback_queue(n);
+    }
     let no_admin = given.parse("no-admin", switch)?.unwrap_or(false);
     match (no_admin, given.get("admin-token")) {
         (true, Some((_, source))) => {
@@ -449,6 +481,16 @@ fn read_password_file(path: &str, source: &Source) -> Result<String, String> {
 /// A name read by `PhoneForms`'s serde derive, whose error lists the accepted names.
 fn phone_forms(v: &str) -> Result<PhoneForms, String> {
     serde_json::from_value(serde_json::Value::from(v)).map_err(|e| e.to_string())
+}
+
+fn callback_url(v: &str) -> Result<String, String> {
+    if v.starts_with("http://") {
+        Ok(v.to_owned())
+    } else {
+        Err(format!(
+            "expected an http:// URL, such as http://127.0.0.1:9000/qosic, got {v:?}"
+        ))
+    }
 }
 
 fn listen_address(v: &str) -> Result<SocketAddr, String> {
@@ -719,6 +761,37 @@ mod tests {
             .unwrap_err()
             .contains("holds no password"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn callback_flags() {
+        let a = run(&[
+            "--callback-url",
+            "http://127.0.0.1:9/hook",
+            "--callback-timeout=0.5",
+            "--callback-queue",
+            "7",
+        ])
+        .unwrap();
+        let s = shown(&a);
+        assert!(s.contains(r#"url: Some("http://127.0.0.1:9/hook")"#), "{s}");
+        assert!(s.contains("timeout: 500ms"), "{s}");
+        assert!(s.contains("queue: 7"), "{s}");
+        assert!(run(&["--callback-queue", "0"])
+            .unwrap_err()
+            .contains("at least 1"));
+        let a = run_with(&[], &[("QOSIC_MOCK_CALLBACK_URL", "http://h/q")]).unwrap();
+        assert!(shown(&a).contains(r#"url: Some("http://h/q")"#));
+        assert!(shown(&run(&[]).unwrap()).contains("url: None"));
+        let err = run(&["--callback-url", "https://x/"]).unwrap_err();
+        assert!(
+            err.starts_with("--callback-url: expected an http:// URL"),
+            "{err}"
+        );
+        assert!(run(&["--callback-timeout", "0"])
+            .unwrap_err()
+            .contains("positive"));
+        assert!(help().contains("[env: QOSIC_MOCK_CALLBACK_URL]"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use qosic_core::Credentials;
 
+use crate::callback::CallbackConfig;
 use crate::endpoint::{Carrier, Endpoint};
 use crate::fault::Fault;
 use crate::journal::RecordedRequest;
@@ -31,7 +32,7 @@ use crate::{
 /// request received (unless the thread is already panicking).
 #[must_use = "dropping the MockQosic stops the server at once"]
 pub struct MockQosic {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     server: Option<ServerHandle>,
 }
 
@@ -315,6 +316,7 @@ impl Default for MockQosicBuilder {
                 refuse_wrong_carrier: false,
                 limits: Limits::default(),
                 admin: AdminAccess::Open,
+                callbacks: CallbackConfig::default(),
             },
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         }
@@ -433,6 +435,29 @@ impl MockQosicBuilder {
         self
     }
 
+    /// Posts QosIc's callbacks to `url` (`http://HOST:PORT/PATH`) when a transaction ends:
+    /// a payment confirmed or failed, a deposit done (see the crate docs, "Callbacks").
+    /// Checked when the server is built; also [`MockQosic::set_callback_url`] and
+    /// `PUT /__admin/callbacks/url`.
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.config.callbacks.url = Some(url.into());
+        self
+    }
+
+    /// How long one callback's POST may take, connect, send and answer (default
+    /// [`crate::DEFAULT_CALLBACK_TIMEOUT`], 10 s); then it is journaled as failed.
+    pub fn callback_timeout(mut self, timeout: Duration) -> Self {
+        self.config.callbacks.timeout = timeout;
+        self
+    }
+
+    /// How many callbacks may wait to be sent (queued, due later, or in flight; default
+    /// [`crate::DEFAULT_CALLBACK_QUEUE`]); beyond, a callback is dropped and journaled.
+    pub fn callback_queue(mut self, callbacks: usize) -> Self {
+        self.config.callbacks.queue = callbacks;
+        self
+    }
+
     /// The address to listen on (default `127.0.0.1:0`, a random port).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
@@ -452,7 +477,8 @@ impl MockQosicBuilder {
     }
 
     /// Starts the HTTP server, or says why it could not: the address cannot be bound, or a
-    /// setting is out of range (a zero timeout or connection cap, an empty admin token).
+    /// setting is out of range (a zero timeout or connection cap, an empty admin token, a
+    /// callback URL that is not `http://HOST:PORT/PATH`).
     pub async fn try_start(self) -> std::io::Result<MockQosic> {
         self.check()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
@@ -481,13 +507,20 @@ impl MockQosicBuilder {
         if self.config.admin == AdminAccess::Token(String::new()) {
             return Err("the admin token must not be empty".to_owned());
         }
-        Ok(())
+        self.config.callbacks.check()
     }
 
     /// Builds the fake server with no HTTP server: reach it with [`MockQosic::transport`].
     /// The connection settings do not apply; the caps on the journal, the transactions and
     /// the body do.
+    ///
+    /// # Panics
+    ///
+    /// When the callback settings are out of range (see [`MockQosicBuilder::try_start`]).
     pub fn build_in_process(self) -> MockQosic {
+        if let Err(e) = self.config.callbacks.check() {
+            panic!("qosic-mock: {e}");
+        }
         MockQosic {
             shared: Arc::new(Shared::new(self.config)),
             server: None,

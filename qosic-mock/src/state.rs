@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
+use crate::callback::{CallbackConfig, Callbacks, Ended};
 use crate::endpoint::{Carrier, Endpoint, Operation};
 use crate::fault::{Fault, FaultKind};
 use crate::journal::{self, Entry, Journal, NewEntry, RecordedRequest};
@@ -100,6 +101,7 @@ pub(crate) struct Config {
     pub(crate) refuse_wrong_carrier: bool,
     pub(crate) limits: Limits,
     pub(crate) admin: AdminAccess,
+    pub(crate) callbacks: CallbackConfig,
 }
 
 impl fmt::Debug for Config {
@@ -114,6 +116,7 @@ impl fmt::Debug for Config {
             .field("refuse_wrong_carrier", &self.refuse_wrong_carrier)
             .field("limits", &self.limits)
             .field("admin", &self.admin)
+            .field("callbacks", &self.callbacks)
             .finish()
     }
 }
@@ -438,6 +441,8 @@ pub(crate) struct Shared {
     pub(crate) refused_connections: AtomicUsize,
     /// Bytes of request bodies held by the HTTP server right now.
     pub(crate) body_bytes: AtomicUsize,
+    /// The callback sender.
+    pub(crate) callbacks: Callbacks,
 }
 
 impl fmt::Debug for Shared {
@@ -456,6 +461,7 @@ impl Shared {
                 .authorization()
                 .expose()
                 .to_owned();
+        let callbacks = Callbacks::new(&config.callbacks, config.limits.journal_capacity);
         Shared {
             state: Mutex::new(State::new(&config.limits, 10_000_001)),
             config,
@@ -464,6 +470,7 @@ impl Shared {
             open_connections: AtomicUsize::new(0),
             refused_connections: AtomicUsize::new(0),
             body_bytes: AtomicUsize::new(0),
+            callbacks,
         }
     }
 
@@ -534,6 +541,7 @@ impl Shared {
         drop(state);
         // Free the old state after the lock is released.
         drop(old);
+        self.callbacks.reset();
     }
 
     pub(crate) fn journal(&self) -> Vec<RecordedRequest> {
@@ -845,6 +853,36 @@ impl Shared {
         result.unwrap_or_else(|e| bad_request(&e, transref_echo))
     }
 
+    /// Tells the callback sender that `tx` ended now, or will end after its subscriber's
+    /// delay: QosIc calls back when a payment is confirmed or fails and when a deposit is
+    /// done.
+    fn call_back(&self, tx: &Transaction) {
+        if !self.callbacks.enabled() {
+            return;
+        }
+        let (state, after) = match (tx.state, tx.behaviour.when) {
+            (TransactionState::Pending, When::After(delay)) => {
+                let mut ended = tx.clone();
+                ended.resolve();
+                (ended.state, delay)
+            }
+            (state, _) => (state, Duration::ZERO),
+        };
+        let succeeded = match state {
+            TransactionState::Confirmed => true,
+            TransactionState::Declined | TransactionState::InsufficientFunds => false,
+            TransactionState::Pending | TransactionState::Refunded => return,
+        };
+        let ended = Ended {
+            reference: Arc::clone(&tx.reference),
+            kind: tx.kind,
+            succeeded,
+            amount: tx.amount,
+            service_ref: tx.service_ref.to_string(),
+        };
+        self.callbacks.ended(&ended, after);
+    }
+
     fn phone(
         &self,
         body: &Map<String, Value>,
@@ -963,6 +1001,7 @@ impl Shared {
         } else {
             pending(202, reference)
         };
+        self.call_back(&tx);
         record(state, tx);
         Ok(reply)
     }
@@ -999,6 +1038,7 @@ impl Shared {
             if let When::Checks(n) = tx.behaviour.when {
                 if tx.status_checks >= n {
                     tx.resolve();
+                    self.call_back(tx);
                 }
             }
         }
@@ -1049,6 +1089,7 @@ impl Shared {
             behaviour,
             created_at: Instant::now(),
         };
+        self.call_back(&tx);
         record(state, tx);
         Ok(Reply::json(
             200,

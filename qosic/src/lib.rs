@@ -113,6 +113,126 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Callbacks
+//!
+//! QosIc posts a callback to the URL set in its dashboard when a transaction ends. The
+//! callback is not signed: anyone who finds the URL can post one that says an unpaid order
+//! was paid. So never settle an order on the callback alone: [`Client::verify_callback`]
+//! checks that the callback is about the order you stored (same reference, same amount,
+//! since QosIc's status carries no amount), then asks QosIc for the status of that
+//! reference, and settles only when QosIc's answer backs the callback. It changes nothing,
+//! so a callback that comes twice is verified twice, harmlessly. QosIc does not retry
+//! callbacks either: keep the job that checks pending orders.
+//!
+//! ```
+//! # #[cfg(feature = "mock")]
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # struct Order { reference: String, phone: String, amount: u64 }
+//! # let mock = qosic::mock::MockQosic::in_process();
+//! # mock.subscriber("22997000100", qosic::mock::Subscriber::approves_after(std::time::Duration::from_secs(30)));
+//! # let mut sink = mock.callback_sink();
+//! # let client = mock.client();
+//! # let started = client.initiate(qosic::PaymentRequest::new("22997000100", 1000)).await?;
+//! # let mut orders = std::collections::HashMap::new();
+//! # orders.insert(started.reference().to_string(), Order { reference: started.reference().to_string(), phone: "22997000100".into(), amount: 1000 });
+//! # let body = sink.next().await.ok_or("no callback")?.body.into_bytes();
+//! let callback = qosic::Callback::parse(&body)?;                   // the raw request body
+//! let order = orders.get(callback.reference()).ok_or("no such order")?; // what you stored
+//! let lookup = qosic::Lookup::parse(&order.reference, &order.phone)?;
+//! let outcome = client.verify_callback(&callback, lookup, order.amount).await?; // one status check
+//! if outcome.success() { /* mark the order paid (once): QosIc itself says so */ }
+//! # assert!(outcome.success());
+//! # Ok(()) }
+//! # #[cfg(not(feature = "mock"))] fn main() {}
+//! ```
+//!
+//! [`Callback::parse`] reads the raw body, whatever the web framework, as leniently as the
+//! answers (numbers or strings, missing fields, unknown statuses), and refuses what is not a
+//! QosIc callback. An error of [`Client::verify_callback`] says whether the callback was
+//! refused ([`CallbackError::is_refused`]: not this order's, another amount, or a status that
+//! does not back it) or could not be checked yet. In an [axum](https://docs.rs/axum) handler:
+//!
+//! ```
+//! # #[cfg(feature = "mock")]
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # use std::collections::HashMap;
+//! # use std::sync::{Arc, Mutex};
+//! # #[derive(Clone)] struct Order { reference: String, phone: String, amount: u64, paid: bool }
+//! # impl Order { fn lookup(&self) -> qosic::Lookup { qosic::Lookup::parse(&self.reference, &self.phone).unwrap() } }
+//! # #[derive(Clone, Default)] struct Orders(Arc<Mutex<HashMap<String, Order>>>);
+//! # impl Orders {
+//! #     fn find(&self, reference: &str) -> Option<Order> { self.0.lock().unwrap().get(reference).cloned() }
+//! #     fn settle(&self, order: &Order, status: qosic::Status) {
+//! #         if let Some(o) = self.0.lock().unwrap().get_mut(&order.reference) { o.paid = status == qosic::Status::Confirmed; }
+//! #     }
+//! # }
+//! use axum::{body::Bytes, extract::State, http::StatusCode, routing::post, Router};
+//! use qosic::{Callback, Client};
+//!
+//! #[derive(Clone)]
+//! struct App {
+//!     client: Client,
+//!     orders: Orders, // your store of orders, by reference
+//! }
+//!
+//! async fn qosic_callback(State(app): State<App>, body: Bytes) -> StatusCode {
+//!     let Ok(callback) = Callback::parse(&body) else {
+//!         return StatusCode::BAD_REQUEST; // not a QosIc callback
+//!     };
+//!     let Some(order) = app.orders.find(callback.reference()) else {
+//!         return StatusCode::NOT_FOUND; // none of our references
+//!     };
+//!     match app.client.verify_callback(&callback, order.lookup(), order.amount).await {
+//!         Ok(outcome) => {
+//!             app.orders.settle(&order, outcome.status()); // idempotent: duplicates are harmless
+//!             StatusCode::OK
+//!         }
+//!         // Forged, another order's or another amount: the order does not change.
+//!         Err(refused) if refused.is_refused() => StatusCode::BAD_REQUEST,
+//!         // The status check failed: verify again later, or let the status job settle it.
+//!         Err(_) => StatusCode::SERVICE_UNAVAILABLE,
+//!     }
+//! }
+//!
+//! # let mock = qosic::mock::MockQosic::in_process();
+//! # let client = mock.client();
+//! # let orders = Orders::default();
+//! let app: Router = Router::new()
+//!     .route("/qosic/callback", post(qosic_callback))
+//!     .with_state(App { client, orders }); // then axum::serve(listener, app)
+//! # let _ = app;
+//! # let state = App { client: mock.client(), orders: Orders::default() };
+//! # let mut sink = mock.callback_sink();
+//! # mock.subscriber("22997000100", qosic::mock::Subscriber::approves_after(std::time::Duration::from_secs(30)));
+//! # for (phone, amount) in [("22997000100", 1000), ("22997000193", 2000)] {
+//! #     let started = state.client.initiate(qosic::PaymentRequest::new(phone, amount)).await?;
+//! #     let reference = started.reference().to_string();
+//! #     state.orders.0.lock().unwrap().insert(reference.clone(), Order { reference, phone: phone.into(), amount, paid: false });
+//! # }
+//! # let genuine = sink.next().await.ok_or("no callback")?;
+//! # assert_eq!(qosic_callback(State(state.clone()), Bytes::from(genuine.body.clone())).await, StatusCode::OK);
+//! # assert_eq!(qosic_callback(State(state.clone()), Bytes::from(genuine.body.clone())).await, StatusCode::OK);
+//! # assert!(state.orders.find(&genuine.reference).unwrap().paid);
+//! # let pending = state.orders.0.lock().unwrap().values().find(|o| o.amount == 2000).unwrap().reference.clone();
+//! # mock.forge_callback(&pending, None);
+//! # let forged = sink.next().await.ok_or("no callback")?;
+//! # assert_eq!(qosic_callback(State(state.clone()), Bytes::from(forged.body)).await, StatusCode::BAD_REQUEST);
+//! # assert!(!state.orders.find(&pending).unwrap().paid);
+//! # assert_eq!(qosic_callback(State(state.clone()), Bytes::from_static(b"<html>")).await, StatusCode::BAD_REQUEST);
+//! # mock.forge_callback("NOT-OURS", Some(5));
+//! # let stranger = sink.next().await.ok_or("no callback")?;
+//! # assert_eq!(qosic_callback(State(state.clone()), Bytes::from(stranger.body)).await, StatusCode::NOT_FOUND);
+//! # Ok(()) }
+//! # #[cfg(not(feature = "mock"))] fn main() {}
+//! ```
+//!
+//! To test a handler, `qosic::mock::MockQosic` calls back like QosIc, to a URL
+//! (`.callback_url(..)` of its builder) or to a sink a test awaits on the paused clock
+//! (`mock.callback_sink()`), with dropped, delayed, duplicated, out-of-order and forged
+//! callbacks on demand (`qosic::mock::CallbackFault`).
+//!
 //! # Errors
 //!
 //! One [`Error`], with the Python SDK's six errors kept by name (`ServerError`,
@@ -232,6 +352,8 @@ pub use qosic_core::{
     Lookup, Msisdn, Name, Operation, Outcome, PaymentRequest, PollingPolicy, RawResponse, Secret,
     Status, TransactionRef, DEFAULT_BASE_URL, WINDOW_GRACE,
 };
+// QosIc's callbacks, settled only by a status check (see the guide's "Callbacks").
+pub use qosic_core::{Callback, CallbackError, CallbackStatus};
 
 /// For carrier authors: the [`MobileCarrier`](carrier::MobileCarrier) trait and what it
 /// builds and reads.

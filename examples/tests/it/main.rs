@@ -9,6 +9,7 @@
 use qosic_examples::support;
 
 mod bad_input;
+mod callbacks;
 mod errors;
 mod in_process;
 mod loadgen;

@@ -2,6 +2,7 @@
 
 mod admin;
 mod binary;
+mod callbacks;
 mod faults;
 mod journal;
 mod limits;
