@@ -210,17 +210,24 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use qosic_core::{
-    Amount, Client, ClientBuilder, ClientId, Country, Credentials, Delivery, DepositRequest, Error,
-    Lookup, Msisdn, Name, Operation, Outcome, PaymentRequest, PollingPolicy, RawResponse, Secret,
-    Status, TransactionRef, DEFAULT_BASE_URL, WINDOW_GRACE,
+    Amount, Carrier, Client, ClientBuilder, ClientId, Country, Credentials, Delivery,
+    DepositRequest, Error, Lookup, Msisdn, Name, Operation, Outcome, PaymentRequest, PollingPolicy,
+    RawResponse, Secret, Status, TransactionRef, DEFAULT_BASE_URL, WINDOW_GRACE,
 };
 
-/// For carrier authors: the [`MobileCarrier`](carrier::MobileCarrier) trait and what it
-/// builds and reads.
+/// For carrier authors: the [`MobileCarrier`](carrier::MobileCarrier) trait, what it builds
+/// and reads, and the QosIc machinery every carrier shares
+/// ([`CarrierSpec`](carrier::CarrierSpec), [`QosicCarrier`](carrier::QosicCarrier),
+/// [`read_answer`](carrier::read_answer), [`thin_carrier!`](carrier::thin_carrier)).
 pub mod carrier {
+    pub use qosic_core::carrier::{
+        from_env, read_answer, AnswerCode, CarrierSpec, Flow, PhoneFormat, QosicCarrier,
+        StatusRequest,
+    };
+    pub use qosic_core::thin_carrier;
     pub use qosic_core::wire;
     pub use qosic_core::{
-        LookupCall, MobileCarrier, MoneyCall, References, Reply, Verdict, WireRequest,
+        Carrier, LookupCall, MobileCarrier, MoneyCall, References, Reply, Verdict, WireRequest,
     };
 }
 
@@ -279,17 +286,26 @@ fn with_http(builder: ClientBuilder) -> ClientBuilder {
     })
 }
 
+/// The carriers of the countries this crate was built with (its `benin`… features), as the
+/// SDK describes them: [`from_env`] configures those whose client id is set.
+pub fn carrier_specs() -> Vec<&'static carrier::CarrierSpec> {
+    let mut specs: Vec<&'static carrier::CarrierSpec> = Vec::new();
+    #[cfg(feature = "benin")]
+    specs.extend_from_slice(qosic_carriers_bj::SPECS);
+    specs
+}
+
 /// A ready client from the environment, like `aws_config::load_from_env`.
 ///
 /// Reads `QOSIC_LOGIN` and `QOSIC_PASSWORD` (required), `QOSIC_BASE_URL` (optional, default
-/// [`DEFAULT_BASE_URL`]), and configures every carrier whose client id is set:
-/// `QOSIC_MTN_CLIENT_ID`, `QOSIC_MOOV_CLIENT_ID`, `QOSIC_CELTIIS_CLIENT_ID`. The transport is
-/// the HTTP one. An error names the missing variable.
-#[cfg(all(feature = "http", feature = "benin"))]
-#[cfg_attr(docsrs, doc(cfg(all(feature = "http", feature = "benin"))))]
+/// [`DEFAULT_BASE_URL`]), and configures every carrier of [`carrier_specs`] whose client id
+/// is set: `QOSIC_MTN_CLIENT_ID`, `QOSIC_MOOV_CLIENT_ID`, `QOSIC_CELTIIS_CLIENT_ID`. The
+/// transport is the HTTP one. An error names the missing variable.
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub fn from_env() -> Result<Client, Error> {
     let builder = with_http(ClientBuilder::from_env());
-    match qosic_carriers_bj::from_env() {
+    match carrier::from_env(&carrier_specs()) {
         Ok(carriers) => builder.carriers(carriers).build(),
         // A missing login or password is reported before a missing client id.
         Err(no_carrier) => Err(match builder.build() {

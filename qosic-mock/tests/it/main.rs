@@ -2,6 +2,7 @@
 
 mod admin;
 mod binary;
+mod carriers;
 mod faults;
 mod journal;
 mod limits;
