@@ -19,7 +19,7 @@ use serde::Serializer;
 use crate::endpoint::Endpoint;
 
 /// The carriers served, by country crate, in order.
-const COUNTRIES: &[&[&CarrierSpec]] = &[qosic_carriers_bj::SPECS];
+const COUNTRIES: &[&[&CarrierSpec]] = &[qosic_carriers_bj::SPECS, qosic_carriers_tg::SPECS];
 
 /// The operations in the order endpoints are listed.
 pub(crate) const OPERATIONS: [Operation; 4] = [

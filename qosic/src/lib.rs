@@ -1,5 +1,5 @@
 //! The Rust SDK for the [QosIc](https://www.qosic.com) mobile-money API (Benin and Togo:
-//! MTN MoMo, Moov Money, Celtiis Cash): the one crate an application adds.
+//! MTN MoMo, Moov Money, Celtiis Cash, T-Money, Flooz): the one crate an application adds.
 //!
 //! It takes payments and waits for the customer's approval without ever charging twice,
 //! checks, refunds and pays out, and comes with a stateful fake QosIc server for tests.
@@ -35,7 +35,8 @@
 //!
 //! Or from the environment: `QOSIC_LOGIN`, `QOSIC_PASSWORD`, `QOSIC_BASE_URL` (optional), and
 //! a client id per carrier (`QOSIC_MTN_CLIENT_ID`, `QOSIC_MOOV_CLIENT_ID`,
-//! `QOSIC_CELTIIS_CLIENT_ID`): every carrier whose variable is set is configured.
+//! `QOSIC_CELTIIS_CLIENT_ID`, `QOSIC_TMONEY_CLIENT_ID`, `QOSIC_FLOOZ_CLIENT_ID`): every
+//! carrier whose variable is set is configured.
 //!
 //! ```
 //! # unsafe { std::env::set_var("QOSIC_LOGIN", "merchant"); std::env::set_var("QOSIC_PASSWORD", "secret"); }
@@ -201,6 +202,7 @@
 //! - `rustls` (default): TLS with rustls (ring) and the system's certificate store.
 //! - `native-tls`: TLS with the platform's library instead (turn default features off).
 //! - `benin` (default): the Benin carriers, [`benin::Mtn`], [`benin::Moov`], [`benin::Celtiis`].
+//! - `togo` (default): the Togo carriers, [`togo::TMoney`] and [`togo::Flooz`].
 //! - `blocking`: [`blocking::Client`].
 //! - `serde`: `Serialize` and `Deserialize` for [`Lookup`].
 //! - `mock`: the fake server, [`mock`], for tests.
@@ -250,6 +252,11 @@ pub use qosic_http as http;
 #[doc(inline)]
 pub use qosic_carriers_bj as benin;
 
+#[cfg(feature = "togo")]
+#[cfg_attr(docsrs, doc(cfg(feature = "togo")))]
+#[doc(inline)]
+pub use qosic_carriers_tg as togo;
+
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 #[doc(inline)]
@@ -286,21 +293,37 @@ fn with_http(builder: ClientBuilder) -> ClientBuilder {
     })
 }
 
-/// The carriers of the countries this crate was built with (its `benin`… features), as the
+/// The carriers of the countries this crate was built with (its `benin` and `togo` features), as the
 /// SDK describes them: [`from_env`] configures those whose client id is set.
+///
+/// ```
+/// let names: Vec<&str> = qosic::carrier_specs().iter().map(|s| s.name()).collect();
+/// # #[cfg(all(feature = "benin", feature = "togo"))]
+/// assert_eq!(names, ["MTN", "MOOV", "CELTIIS", "TMONEY", "FLOOZ"]);
+/// let vars: Vec<&str> = qosic::carrier_specs().iter().map(|s| s.client_id_var()).collect();
+/// # #[cfg(feature = "togo")]
+/// assert!(vars.contains(&"QOSIC_TMONEY_CLIENT_ID") && vars.contains(&"QOSIC_FLOOZ_CLIENT_ID"));
+/// ```
 pub fn carrier_specs() -> Vec<&'static carrier::CarrierSpec> {
-    let mut specs: Vec<&'static carrier::CarrierSpec> = Vec::new();
-    #[cfg(feature = "benin")]
-    specs.extend_from_slice(qosic_carriers_bj::SPECS);
-    specs
+    let countries: &[&[&'static carrier::CarrierSpec]] = &[
+        #[cfg(feature = "benin")]
+        qosic_carriers_bj::SPECS,
+        #[cfg(feature = "togo")]
+        qosic_carriers_tg::SPECS,
+    ];
+    countries
+        .iter()
+        .flat_map(|specs| specs.iter().copied())
+        .collect()
 }
 
 /// A ready client from the environment, like `aws_config::load_from_env`.
 ///
 /// Reads `QOSIC_LOGIN` and `QOSIC_PASSWORD` (required), `QOSIC_BASE_URL` (optional, default
 /// [`DEFAULT_BASE_URL`]), and configures every carrier of [`carrier_specs`] whose client id
-/// is set: `QOSIC_MTN_CLIENT_ID`, `QOSIC_MOOV_CLIENT_ID`, `QOSIC_CELTIIS_CLIENT_ID`. The
-/// transport is the HTTP one. An error names the missing variable.
+/// is set: `QOSIC_MTN_CLIENT_ID`, `QOSIC_MOOV_CLIENT_ID`, `QOSIC_CELTIIS_CLIENT_ID`,
+/// `QOSIC_TMONEY_CLIENT_ID`, `QOSIC_FLOOZ_CLIENT_ID`. The transport is the HTTP one. An error
+/// names the missing variable.
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub fn from_env() -> Result<Client, Error> {
