@@ -359,8 +359,9 @@ impl Default for Tally {
 
 impl Tally {
     fn endpoint(&self, endpoint: Endpoint) -> u64 {
-        self.per_endpoint
-            .get(endpoint.index())
+        endpoint
+            .index()
+            .and_then(|i| self.per_endpoint.get(i))
             .copied()
             .unwrap_or(0)
     }
@@ -743,7 +744,10 @@ impl Shared {
             .and_then(Value::as_str);
 
         let mut state = self.lock();
-        if let Some(count) = endpoint.and_then(|e| state.tally.per_endpoint.get_mut(e.index())) {
+        if let Some(count) = endpoint
+            .and_then(Endpoint::index)
+            .and_then(|i| state.tally.per_endpoint.get_mut(i))
+        {
             *count = count.saturating_add(1);
         }
         let counted = match (endpoint, transref) {
