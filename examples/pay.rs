@@ -16,20 +16,18 @@
 //! input refused before any request was sent.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use qosic::benin::{Celtiis, Moov, Mtn};
-use qosic::carrier::MobileCarrier;
 use qosic::mock::MockQosic;
 use qosic::{Client, Error, Outcome, PaymentRequest, PollingPolicy, Status};
 
 /// Takes one mobile-money payment and follows it to the end.
 ///
 /// Runs against an embedded fake QosIc server unless QOSIC_BASE_URL is set; then QOSIC_LOGIN,
-/// QOSIC_PASSWORD and QOSIC_MTN_CLIENT_ID / QOSIC_MOOV_CLIENT_ID / QOSIC_CELTIIS_CLIENT_ID are
-/// read. Exit status: 0 confirmed, 1 failed, 2 pending or unknown, 3 error, 64 bad input.
+/// QOSIC_PASSWORD and a client id per carrier (QOSIC_MTN_CLIENT_ID, QOSIC_MOOV_CLIENT_ID…;
+/// see the README) are read. Exit status: 0 confirmed, 1 failed, 2 pending or unknown, 3
+/// error, 64 bad input.
 #[derive(Debug, clap::Parser)]
 #[command(name = "pay", version)]
 struct Args {
@@ -46,7 +44,7 @@ struct Args {
     /// The customer's last name
     #[arg(long)]
     last_name: Option<String>,
-    /// Name the carrier (MTN, MOOV, CELTIIS) instead of picking it by prefix
+    /// Name the carrier (MTN, MOOV…) instead of picking it by prefix, e.g. for a ported number
     #[arg(long)]
     carrier: Option<String>,
     /// Refund the payment once confirmed
@@ -94,17 +92,12 @@ async fn client() -> Result<(Client, Option<MockQosic>), Error> {
     let mock = MockQosic::start().await;
     // The fake server answers at once, so check every second instead of QosIc's 10 s.
     let polling = PollingPolicy::unbounded(Duration::from_secs(1), Duration::from_secs(120))?;
-    let carriers: Vec<Arc<dyn MobileCarrier>> = vec![
-        Arc::new(Mtn::new(qosic::mock::DEFAULT_MTN_CLIENT_ID)?.with_polling(polling)),
-        Arc::new(Moov::new(qosic::mock::DEFAULT_MOOV_CLIENT_ID)?.with_polling(polling)),
-        Arc::new(Celtiis::new(qosic::mock::DEFAULT_CELTIIS_CLIENT_ID)?.with_polling(polling)),
-    ];
-    // The real HTTP transport (qosic::builder()'s default), over loopback.
+    // Every carrier the fake server serves, with its client ids, through the real HTTP
+    // transport (qosic::builder()'s default), over loopback.
     let client = qosic::builder()
         .base_url(mock.uri())
-        .login(qosic::mock::DEFAULT_LOGIN)
-        .password(qosic::mock::DEFAULT_PASSWORD)
-        .carriers(carriers)
+        .credentials(mock.credentials())
+        .carriers(mock.carriers(polling))
         .build()?;
     println!(
         "paying through the embedded fake QosIc server at {} (set QOSIC_BASE_URL to use another)",

@@ -1,12 +1,9 @@
 //! MTN Benin (MTN MoMo): asynchronous payments, status polling, refunds and deposits.
 
-use qosic_core::{
-    ApiResponse, Error, LookupCall, MobileCarrier, MoneyCall, Msisdn, Operation, PollingPolicy,
-    Reply, WireRequest,
-};
+use qosic_core::carrier::{CarrierSpec, QosicCarrier};
+use qosic_core::{Carrier, Country, Error, Msisdn, Operation};
 
-use crate::common::{self, settings_accessors, settings_setters, Settings};
-use crate::numbering::{benin_operator, Operator};
+use crate::numbering::benin_operator;
 
 /// Which MTN status endpoint to call.
 ///
@@ -22,105 +19,72 @@ pub enum StatusEndpoint {
     V2,
 }
 
+const STATUS_V2: &str = "/QosicBridge/user/gettransactionstatusV2";
+
 /// MTN Benin through QosIc.
 ///
 /// A payment answers 202 `PENDING`; the client then checks
-/// `/QosicBridge/user/gettransactionstatus` under the [`PollingPolicy`] (by default every
-/// 10 s for 120 s, as the Python SDK) until the customer approves or declines.
+/// `/QosicBridge/user/gettransactionstatus` under the
+/// [`PollingPolicy`](qosic_core::PollingPolicy) (by default every 10 s for 120 s, as the
+/// Python SDK) until the customer approves or declines. Refunds go to `user/refund`,
+/// deposits to `user/deposit`. Its description is [`Mtn::SPEC`].
 ///
 /// ```
 /// use std::time::Duration;
-/// use qosic_carriers_bj::{Mtn, PhoneFormat};
+/// use qosic_carriers_bj::{Mtn, PhoneFormat, StatusEndpoint};
 /// use qosic_core::PollingPolicy;
 /// let mtn = Mtn::new("MTN_CLIENT_ID")?
 ///     .with_polling(PollingPolicy::new(Duration::from_secs(5), Duration::from_secs(180))?)
-///     .with_phone_format(PhoneFormat::Legacy);
+///     .with_phone_format(PhoneFormat::Legacy)
+///     .with_status_endpoint(StatusEndpoint::V2);
 /// # let _ = mtn;
 /// # Ok::<(), qosic_core::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Mtn {
-    settings: Settings,
-    status_endpoint: StatusEndpoint,
+    inner: QosicCarrier,
+}
+
+fn serves(phone: &Msisdn) -> bool {
+    benin_operator(phone.national()) == Some(Mtn::CARRIER)
 }
 
 impl Mtn {
     /// The name callers use to pick this carrier.
     pub const NAME: &'static str = "MTN";
 
+    /// Its identity.
+    pub const CARRIER: Carrier = Carrier::Mtn;
+
+    /// What MTN Benin is on the wire.
+    pub const SPEC: CarrierSpec = CarrierSpec::new(
+        Self::CARRIER,
+        Country::Benin,
+        "QOSIC_MTN_CLIENT_ID",
+        "/QosicBridge/user/requestpayment",
+        "/QosicBridge/user/gettransactionstatus",
+        serves,
+    )
+    .with_refund("/QosicBridge/user/refund")
+    .with_deposit("/QosicBridge/user/deposit")
+    .with_alternate_paths(&[(Operation::Status, STATUS_V2)]);
+
     /// MTN with the merchant's MTN client id and the default settings.
     pub fn new(client_id: impl AsRef<str>) -> Result<Mtn, Error> {
         Ok(Mtn {
-            settings: Settings::new(client_id.as_ref())?,
-            status_endpoint: StatusEndpoint::default(),
+            inner: QosicCarrier::new(&Self::SPEC, client_id)?,
         })
-    }
-
-    /// Waits for pending payments under this policy.
-    pub fn with_polling(mut self, policy: PollingPolicy) -> Self {
-        self.settings.polling = policy;
-        self
     }
 
     /// Checks statuses at this endpoint.
     pub fn with_status_endpoint(mut self, endpoint: StatusEndpoint) -> Self {
-        self.status_endpoint = endpoint;
+        let path = match endpoint {
+            StatusEndpoint::V1 => Self::SPEC.path(Operation::Status).unwrap_or(STATUS_V2),
+            StatusEndpoint::V2 => STATUS_V2,
+        };
+        self.inner = self.inner.with_path(Operation::Status, path);
         self
     }
 }
 
-settings_setters!(Mtn);
-
-impl MobileCarrier for Mtn {
-    fn name(&self) -> &str {
-        Mtn::NAME
-    }
-
-    settings_accessors!();
-
-    fn serves(&self, phone: &Msisdn) -> bool {
-        phone.country() == qosic_core::Country::Benin
-            && benin_operator(phone.national()) == Some(Operator::Mtn)
-    }
-
-    fn polling(&self) -> Option<PollingPolicy> {
-        Some(self.settings.polling)
-    }
-
-    fn payment(&self, call: &MoneyCall) -> Result<WireRequest, Error> {
-        Ok(common::payment_request(
-            "/QosicBridge/user/requestpayment",
-            &self.settings,
-            call,
-        ))
-    }
-
-    fn status(&self, call: &LookupCall) -> Result<WireRequest, Error> {
-        let path = match self.status_endpoint {
-            StatusEndpoint::V1 => "/QosicBridge/user/gettransactionstatus",
-            StatusEndpoint::V2 => "/QosicBridge/user/gettransactionstatusV2",
-        };
-        Ok(common::lookup_request(path, &self.settings, call, false))
-    }
-
-    fn refund(&self, call: &LookupCall) -> Result<WireRequest, Error> {
-        Ok(common::lookup_request(
-            "/QosicBridge/user/refund",
-            &self.settings,
-            call,
-            false,
-        ))
-    }
-
-    fn deposit(&self, call: &MoneyCall) -> Result<WireRequest, Error> {
-        Ok(common::deposit_request(
-            "/QosicBridge/user/deposit",
-            &self.settings,
-            call,
-        ))
-    }
-
-    fn read(&self, operation: Operation, response: &ApiResponse) -> Reply {
-        common::read_answer(operation, response)
-    }
-}
+qosic_core::thin_carrier!(Mtn, inner);

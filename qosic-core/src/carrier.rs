@@ -5,7 +5,26 @@
 //! runs the flow (send, poll, decide) once for every carrier, so the promises of the SDK hold
 //! whatever the carrier.
 //!
+//! Carrier authors do not start from nothing: what every QosIc carrier shares is here, public.
+//! A [`CarrierSpec`] describes a carrier as data (its [`Carrier`] name, country, an endpoint
+//! per operation, [`Flow`], [`StatusRequest`] shape, codes, [`PhoneFormat`]); a
+//! [`QosicCarrier`] makes it work (request bodies, settings, [`read_answer`]); and
+//! [`thin_carrier!`](crate::thin_carrier) gives a carrier type wrapping one its setters and
+//! its [`MobileCarrier`] implementation. `qosic-mock` serves the same specs.
+//!
 //! [`Client`]: crate::Client
+
+mod answer;
+mod identity;
+mod phone;
+mod qosic;
+mod spec;
+
+pub use answer::read_answer;
+pub use identity::Carrier;
+pub use phone::PhoneFormat;
+pub use qosic::{from_env, QosicCarrier};
+pub use spec::{AnswerCode, CarrierSpec, Flow, StatusRequest};
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -7,8 +7,10 @@
 //!   XOF), [`TransactionRef`], [`ClientId`], [`Secret`] and [`Credentials`];
 //! - the [`Transport`] trait (the one place where I/O happens; `qosic-http` implements it with
 //!   reqwest, `qosic-mock` in-process);
-//! - the [`MobileCarrier`] trait (pure: builds requests and reads answers; `qosic-carriers-bj`
-//!   implements MTN, MOOV and Celtiis);
+//! - the [`MobileCarrier`] trait (pure: builds requests and reads answers), and the machinery
+//!   every QosIc carrier shares, in [`carrier`]: a [`Carrier`] identity, a carrier described
+//!   as data ([`carrier::CarrierSpec`]) and made to work ([`carrier::QosicCarrier`]);
+//!   `qosic-carriers-bj` declares MTN, MOOV and Celtiis with it;
 //! - the [`Client`], which runs every operation the same way for every carrier and keeps the
 //!   SDK's promises (see the [`client`] module);
 //! - [`Outcome`] and [`Error`];
@@ -48,8 +50,8 @@ pub mod wire;
 
 pub use callback::{Callback, CallbackError, CallbackStatus};
 pub use carrier::{
-    LookupCall, MobileCarrier, MoneyCall, Operation, PollingPolicy, References, Reply, Verdict,
-    WireRequest,
+    Carrier, LookupCall, MobileCarrier, MoneyCall, Operation, PollingPolicy, References, Reply,
+    Verdict, WireRequest,
 };
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, WINDOW_GRACE};
 pub use error::Error;

@@ -27,6 +27,8 @@ struct SubscriberSpec {
     behaviour: Outcome,
     after_checks: Option<u32>,
     after_ms: Option<u64>,
+    /// The carrier the number was ported to (`Subscriber::ported_to`), by name.
+    ported_to: Option<String>,
 }
 
 /// The fault kinds of the admin API, by serde name.
@@ -114,11 +116,8 @@ pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Action {
         ("GET", "/__admin/config") => {
             let config = &shared.config;
             let limits = &config.limits;
-            respond(ok(&json!({
+            let mut settings = json!({
                 "login": config.login,
-                "mtn_client_id": config.mtn_client_id,
-                "moov_client_id": config.moov_client_id,
-                "celtiis_client_id": config.celtiis_client_id,
                 "phone_forms": config.phone_forms,
                 "refuse_wrong_carrier": config.refuse_wrong_carrier,
                 "journal_capacity": limits.journal_capacity,
@@ -129,7 +128,20 @@ pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Action {
                 "idle_timeout_ms": millis(limits.idle_timeout),
                 "max_connections": limits.max_connections,
                 "admin_token": matches!(config.admin, AdminAccess::Token(_)),
-            })))
+            });
+            // Each carrier's client id, as `<carrier>_client_id` and in `client_ids`, and the
+            // endpoints served.
+            let mut client_ids = serde_json::Map::new();
+            for (carrier, id) in config.client_ids.iter() {
+                let key = carrier.name().to_ascii_lowercase();
+                settings[format!("{key}_client_id")] = Value::from(id);
+                client_ids.insert(key, Value::from(id));
+            }
+            settings["client_ids"] = Value::Object(client_ids);
+            settings["endpoints"] = Endpoint::all()
+                .map(|e| json!({"name": e.name(), "path": e.path()}))
+                .collect();
+            respond(ok(&settings))
         }
         ("GET", "/__admin/ledger") => respond(ok(&to_value(&shared.ledger()))),
         ("GET", "/__admin/journal") => match JournalQuery::parse(query) {
@@ -324,6 +336,17 @@ fn subscriber(shared: &Shared, spec: SubscriberSpec) -> Result<(), String> {
         (Some(n), None) => subscriber = subscriber.after_checks(n),
         (None, Some(ms)) => subscriber = subscriber.after(admin_delay("after_ms", ms)?),
         (None, None) => {}
+    }
+    if let Some(name) = &spec.ported_to {
+        let table = crate::carriers::table();
+        let served = table.carrier_named(name).ok_or_else(|| {
+            format!(
+                "ported_to: unknown carrier {:?}, expected one of {}",
+                clip(name),
+                table.carrier_keys()
+            )
+        })?;
+        subscriber = subscriber.ported_to(served.spec.carrier());
     }
     shared.program_subscriber(&spec.phone, subscriber)
 }

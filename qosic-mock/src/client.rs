@@ -3,10 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use qosic_carriers_bj::{Celtiis, Moov, Mtn};
+use qosic_core::carrier::QosicCarrier;
 use qosic_core::{Client, ClientBuilder, MobileCarrier, PollingPolicy};
 
-use crate::{Carrier, MockQosic};
+use crate::MockQosic;
 
 /// The polling policy of [`MockQosic::client`]: a status check every 10 ms, for at most
 /// 120 s (QosIc's default window).
@@ -18,8 +18,9 @@ use crate::{Carrier, MockQosic};
 pub const TEST_POLLING_STEP: Duration = Duration::from_millis(10);
 
 impl MockQosic {
-    /// A [`Client`] wired to this fake server, ready for a test: its credentials, the Benin
-    /// carriers (`Mtn`, `Moov`, `Celtiis`) with its client ids, a fast polling policy
+    /// A [`Client`] wired to this fake server, ready for a test: its credentials, every
+    /// carrier it serves ([`MockQosic::carriers`]: `MTN`, `MOOV`, `CELTIIS`…) with its client
+    /// ids, a fast polling policy
     /// ([`TEST_POLLING_STEP`]), and the in-process transport (no sockets; works on tokio's
     /// paused clock, and shares the state of an HTTP mock too).
     ///
@@ -45,9 +46,7 @@ impl MockQosic {
     pub fn client_builder(&self) -> ClientBuilder {
         let polling = PollingPolicy::unbounded(TEST_POLLING_STEP, Duration::from_secs(120))
             .unwrap_or_default();
-        let carriers = self
-            .test_carriers(polling)
-            .unwrap_or_else(|e| unreachable!("the fake server's client ids are valid: {e}"));
+        let carriers = self.carriers(polling);
         Client::builder()
             .base_url(self.uri())
             .credentials(self.credentials())
@@ -55,14 +54,21 @@ impl MockQosic {
             .transport(self.transport())
     }
 
-    fn test_carriers(
-        &self,
-        polling: PollingPolicy,
-    ) -> Result<Vec<Arc<dyn MobileCarrier>>, qosic_core::Error> {
-        Ok(vec![
-            Arc::new(Mtn::new(self.client_id(Carrier::Mtn))?.with_polling(polling)),
-            Arc::new(Moov::new(self.client_id(Carrier::Moov))?.with_polling(polling)),
-            Arc::new(Celtiis::new(self.client_id(Carrier::Celtiis))?.with_polling(polling)),
-        ])
+    /// The SDK's carriers for every carrier this server serves, in its order, with its
+    /// client ids, the default settings and `polling`: what [`MockQosic::client`] uses, for
+    /// clients with another transport or base URL (an HTTP client, say).
+    ///
+    /// A client id the SDK cannot take (the builder's [`client_id`](crate::MockQosicBuilder::client_id)
+    /// accepts any text, to test refusals) leaves its carrier out.
+    pub fn carriers(&self, polling: PollingPolicy) -> Vec<Arc<dyn MobileCarrier>> {
+        crate::carriers::table()
+            .carriers
+            .iter()
+            .filter_map(|served| {
+                let id = self.shared.config.client_ids.get(served.spec.carrier())?;
+                let carrier = QosicCarrier::new(served.spec, id).ok()?;
+                Some(carrier.with_polling(polling).shared())
+            })
+            .collect()
     }
 }

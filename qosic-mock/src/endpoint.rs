@@ -1,80 +1,64 @@
-//! The carriers and endpoints the fake server speaks, with their paths (see `docs/WIRE.md`).
+//! The endpoints the fake server speaks, with their paths (see `docs/WIRE.md`): one per
+//! carrier and operation, from the carriers' table (`carriers.rs`).
 
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A mobile-money carrier served by the fake server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Carrier {
-    /// MTN Benin (MoMo).
-    Mtn,
-    /// Moov Benin (Moov Money).
-    Moov,
-    /// Celtiis Benin (Celtiis Cash, "SBIN").
-    Celtiis,
-}
+pub use qosic_core::{Carrier, Operation};
 
-impl Carrier {
-    /// The lowercase name: `mtn`, `moov` or `celtiis`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Carrier::Mtn => "mtn",
-            Carrier::Moov => "moov",
-            Carrier::Celtiis => "celtiis",
-        }
-    }
-}
+use crate::carriers::table;
 
-impl fmt::Display for Carrier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// One operation of the wire protocol, as the fake server routes it.
+/// One endpoint of the wire protocol, as the fake server routes it: a carrier and an
+/// operation it offers.
 ///
-/// Names in the admin API and in reports are the snake_case forms (`mtn_payment`, ...),
-/// which serde, [`Endpoint::name`], `Display` and `FromStr` use. `FromStr` goes through
-/// serde, so an unknown name gets serde's error listing the accepted ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Endpoint {
-    /// `POST /QosicBridge/user/requestpayment`: answers 202 PENDING.
-    MtnPayment,
-    /// `POST /QosicBridge/user/gettransactionstatus` (also `gettransactionstatusV2`).
-    MtnStatus,
-    /// `POST /QosicBridge/user/refund`.
-    MtnRefund,
-    /// `POST /QosicBridge/user/deposit`.
-    MtnDeposit,
-    /// `POST /QosicBridge/user/requestpaymentmv`: synchronous, answers 200 `"0"`.
-    MoovPayment,
-    /// `POST /QosicBridge/user/gettransactionstatus2mv`.
-    MoovStatus,
-    /// `POST /QosicBridge/user/depositmv`.
-    MoovDeposit,
-    /// `POST /QosicBridge/sb/v1/requestpayment`: answers 202 PENDING.
-    CeltiisPayment,
-    /// `POST /QosicBridge/sb/v1/gettransactionstatus`.
-    CeltiisStatus,
+/// Its name, in the admin API, in reports and for serde, `Display` and `FromStr`, is the
+/// carrier's lowercase name and the operation's: `mtn_payment`, `moov_status`,
+/// `tmoney_deposit`… [`Endpoint::all`] lists every endpoint served; an unknown name gets an
+/// error listing the accepted ones. The Benin endpoints also have constants
+/// ([`Endpoint::MtnPayment`]…).
+///
+/// ```
+/// use qosic_mock::{Carrier, Endpoint, Operation};
+/// let e = Endpoint::new(Carrier::Moov, Operation::Status).unwrap();
+/// assert_eq!(e, Endpoint::MoovStatus);
+/// assert_eq!(e.name(), "moov_status");
+/// assert_eq!(e.path(), "/QosicBridge/user/gettransactionstatus2mv");
+/// assert_eq!("moov_status".parse::<Endpoint>(), Ok(e));
+/// assert_eq!(Endpoint::new(Carrier::Moov, Operation::Refund), None); // MOOV has no refund
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    carrier: Carrier,
+    operation: Operation,
 }
 
-/// What an endpoint does, whatever the carrier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Operation {
-    Payment,
-    Status,
-    Refund,
-    Deposit,
+#[allow(non_upper_case_globals)]
+impl Endpoint {
+    /// `POST /QosicBridge/user/requestpayment`: answers 202 PENDING.
+    pub const MtnPayment: Endpoint = Endpoint::of(Carrier::Mtn, Operation::Payment);
+    /// `POST /QosicBridge/user/gettransactionstatus` (also `gettransactionstatusV2`).
+    pub const MtnStatus: Endpoint = Endpoint::of(Carrier::Mtn, Operation::Status);
+    /// `POST /QosicBridge/user/refund`.
+    pub const MtnRefund: Endpoint = Endpoint::of(Carrier::Mtn, Operation::Refund);
+    /// `POST /QosicBridge/user/deposit`.
+    pub const MtnDeposit: Endpoint = Endpoint::of(Carrier::Mtn, Operation::Deposit);
+    /// `POST /QosicBridge/user/requestpaymentmv`: synchronous, answers 200 `"0"`.
+    pub const MoovPayment: Endpoint = Endpoint::of(Carrier::Moov, Operation::Payment);
+    /// `POST /QosicBridge/user/gettransactionstatus2mv`.
+    pub const MoovStatus: Endpoint = Endpoint::of(Carrier::Moov, Operation::Status);
+    /// `POST /QosicBridge/user/depositmv`.
+    pub const MoovDeposit: Endpoint = Endpoint::of(Carrier::Moov, Operation::Deposit);
+    /// `POST /QosicBridge/sb/v1/requestpayment`: answers 202 PENDING.
+    pub const CeltiisPayment: Endpoint = Endpoint::of(Carrier::Celtiis, Operation::Payment);
+    /// `POST /QosicBridge/sb/v1/gettransactionstatus`.
+    pub const CeltiisStatus: Endpoint = Endpoint::of(Carrier::Celtiis, Operation::Status);
 }
 
 impl Endpoint {
-    /// Every endpoint, in a stable order.
+    /// The nine Benin endpoints, in a stable order.
+    #[deprecated(note = "Benin's only; use Endpoint::all(), which lists every endpoint served")]
     pub const ALL: [Endpoint; 9] = [
         Endpoint::MtnPayment,
         Endpoint::MtnStatus,
@@ -87,80 +71,60 @@ impl Endpoint {
         Endpoint::CeltiisStatus,
     ];
 
-    /// The path this endpoint is served on, e.g. `/QosicBridge/user/requestpayment`.
-    pub fn path(self) -> &'static str {
-        match self {
-            Endpoint::MtnPayment => "/QosicBridge/user/requestpayment",
-            Endpoint::MtnStatus => "/QosicBridge/user/gettransactionstatus",
-            Endpoint::MtnRefund => "/QosicBridge/user/refund",
-            Endpoint::MtnDeposit => "/QosicBridge/user/deposit",
-            Endpoint::MoovPayment => "/QosicBridge/user/requestpaymentmv",
-            Endpoint::MoovStatus => "/QosicBridge/user/gettransactionstatus2mv",
-            Endpoint::MoovDeposit => "/QosicBridge/user/depositmv",
-            Endpoint::CeltiisPayment => "/QosicBridge/sb/v1/requestpayment",
-            Endpoint::CeltiisStatus => "/QosicBridge/sb/v1/gettransactionstatus",
-        }
+    /// An endpoint of the table, unchecked: for the constants above.
+    pub(crate) const fn of(carrier: Carrier, operation: Operation) -> Endpoint {
+        Endpoint { carrier, operation }
     }
 
-    /// The endpoint served on `path`, if any (query strings are ignored).
+    /// `carrier`'s endpoint for `operation`, when the server serves one.
+    pub fn new(carrier: Carrier, operation: Operation) -> Option<Endpoint> {
+        let endpoint = Endpoint::of(carrier, operation);
+        table().route(endpoint).map(|_| endpoint)
+    }
+
+    /// Every endpoint served, carrier by carrier (in the order of the carriers' crates), each
+    /// carrier's in the order payment, status, refund, deposit.
+    pub fn all() -> impl Iterator<Item = Endpoint> {
+        table().routes.iter().map(|r| r.endpoint)
+    }
+
+    /// The path this endpoint is served on, e.g. `/QosicBridge/user/requestpayment`.
+    pub fn path(self) -> &'static str {
+        table().route(self).map_or("", |(_, r)| r.path)
+    }
+
+    /// The endpoint served on `path`, if any (query strings and a trailing slash are
+    /// ignored; a carrier's alternate paths, such as MTN's `gettransactionstatusV2`, count).
     pub fn from_path(path: &str) -> Option<Endpoint> {
         let path = path.split(['?', '#']).next().unwrap_or(path);
         let path = path.strip_suffix('/').unwrap_or(path);
-        if path == "/QosicBridge/user/gettransactionstatusV2" {
-            return Some(Endpoint::MtnStatus);
-        }
-        Endpoint::ALL.into_iter().find(|e| e.path() == path)
+        table().route_at(path).map(|r| r.endpoint)
     }
 
     /// The carrier this endpoint belongs to (its client id is the one expected).
     pub fn carrier(self) -> Carrier {
-        match self {
-            Endpoint::MtnPayment
-            | Endpoint::MtnStatus
-            | Endpoint::MtnRefund
-            | Endpoint::MtnDeposit => Carrier::Mtn,
-            Endpoint::MoovPayment | Endpoint::MoovStatus | Endpoint::MoovDeposit => Carrier::Moov,
-            Endpoint::CeltiisPayment | Endpoint::CeltiisStatus => Carrier::Celtiis,
-        }
+        self.carrier
     }
 
-    /// The position of this endpoint in [`Endpoint::ALL`].
-    pub(crate) fn index(self) -> usize {
-        self as usize
+    /// The operation it serves.
+    pub fn operation(self) -> Operation {
+        self.operation
     }
 
-    /// The snake_case name used by the admin API and in reports, e.g. `mtn_payment`
-    /// (the name serde gives it; a test keeps the two in step).
+    /// The position of this endpoint in [`Endpoint::all`] (every value is served: they come
+    /// from the table, or are its Benin constants).
+    pub(crate) fn index(self) -> Option<usize> {
+        table().route(self).map(|(i, _)| i)
+    }
+
+    /// The name used by the admin API and in reports, e.g. `mtn_payment`.
     pub fn name(self) -> &'static str {
-        match self {
-            Endpoint::MtnPayment => "mtn_payment",
-            Endpoint::MtnStatus => "mtn_status",
-            Endpoint::MtnRefund => "mtn_refund",
-            Endpoint::MtnDeposit => "mtn_deposit",
-            Endpoint::MoovPayment => "moov_payment",
-            Endpoint::MoovStatus => "moov_status",
-            Endpoint::MoovDeposit => "moov_deposit",
-            Endpoint::CeltiisPayment => "celtiis_payment",
-            Endpoint::CeltiisStatus => "celtiis_status",
-        }
+        table().route(self).map_or("", |(_, r)| r.name.as_str())
     }
 
     /// Whether this endpoint starts a payment (a debit of the customer).
     pub fn is_payment(self) -> bool {
-        self.operation() == Operation::Payment
-    }
-
-    pub(crate) fn operation(self) -> Operation {
-        match self {
-            Endpoint::MtnPayment | Endpoint::MoovPayment | Endpoint::CeltiisPayment => {
-                Operation::Payment
-            }
-            Endpoint::MtnStatus | Endpoint::MoovStatus | Endpoint::CeltiisStatus => {
-                Operation::Status
-            }
-            Endpoint::MtnRefund => Operation::Refund,
-            Endpoint::MtnDeposit | Endpoint::MoovDeposit => Operation::Deposit,
-        }
+        self.operation == Operation::Payment
     }
 }
 
@@ -170,20 +134,26 @@ impl fmt::Display for Endpoint {
     }
 }
 
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Endpoint({})", self.name())
+    }
+}
+
 /// The error of parsing an [`Endpoint`] from a name that is not one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownEndpoint(pub String);
 
 impl fmt::Display for UnknownEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown endpoint `{}` (expected one of: ", self.0)?;
-        for (i, e) in Endpoint::ALL.iter().enumerate() {
+        write!(f, "unknown endpoint `{}`, expected one of ", self.0)?;
+        for (i, e) in Endpoint::all().enumerate() {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            f.write_str(e.name())?;
+            write!(f, "`{}`", e.name())?;
         }
-        f.write_str(")")
+        Ok(())
     }
 }
 
@@ -193,7 +163,23 @@ impl FromStr for Endpoint {
     type Err = UnknownEndpoint;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        crate::names::parse(s).map_err(|_| UnknownEndpoint(s.to_owned()))
+        table()
+            .route_named(s)
+            .map(|r| r.endpoint)
+            .ok_or_else(|| UnknownEndpoint(s.to_owned()))
+    }
+}
+
+impl Serialize for Endpoint {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Endpoint {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -203,23 +189,40 @@ mod tests {
 
     #[test]
     fn paths_and_names_round_trip() {
-        for e in Endpoint::ALL {
+        for e in Endpoint::all() {
             assert_eq!(Endpoint::from_path(e.path()), Some(e));
+            assert_eq!(Endpoint::from_path(&format!("{}/?x=1", e.path())), Some(e));
             assert_eq!(e.name().parse::<Endpoint>(), Ok(e));
+            assert_eq!(Endpoint::new(e.carrier(), e.operation()), Some(e));
         }
         assert_eq!(
             Endpoint::from_path("/QosicBridge/user/gettransactionstatusV2"),
             Some(Endpoint::MtnStatus)
         );
         assert_eq!(Endpoint::from_path("/QosicBridge/user/nope"), None);
-        assert!("nope".parse::<Endpoint>().is_err());
+        let err = "nope".parse::<Endpoint>().unwrap_err().to_string();
+        assert!(
+            err.starts_with("unknown endpoint `nope`, expected one of `mtn_payment`, `mtn_status`"),
+            "{err}"
+        );
     }
 
     #[test]
-    fn serde_and_name_agree_and_all_is_in_declaration_order() {
-        for (i, e) in Endpoint::ALL.into_iter().enumerate() {
+    fn serde_and_name_agree_and_all_is_in_table_order() {
+        for (i, e) in Endpoint::all().enumerate() {
             assert_eq!(serde_json::to_value(e).unwrap(), e.name());
-            assert_eq!(e.index(), i);
+            assert_eq!(
+                serde_json::from_value::<Endpoint>(e.name().into()).unwrap(),
+                e
+            );
+            assert_eq!(e.index(), Some(i));
         }
+        #[allow(deprecated)]
+        let benin = Endpoint::ALL;
+        assert!(benin.iter().copied().eq(Endpoint::all().take(9)));
+        assert_eq!(
+            format!("{:?}", Endpoint::MtnPayment),
+            "Endpoint(mtn_payment)"
+        );
     }
 }

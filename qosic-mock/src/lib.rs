@@ -31,9 +31,10 @@
 //! not reach: tests that pause tokio's clock use the in-process transport, whose waits are
 //! slept on the caller's runtime.
 //!
-//! The server accepts [`DEFAULT_LOGIN`] / [`DEFAULT_PASSWORD`] in Basic auth and the client
-//! ids [`DEFAULT_MTN_CLIENT_ID`], [`DEFAULT_MOOV_CLIENT_ID`] and [`DEFAULT_CELTIIS_CLIENT_ID`],
-//! unless [`MockQosic::builder`] says otherwise.
+//! The server accepts [`DEFAULT_LOGIN`] / [`DEFAULT_PASSWORD`] in Basic auth and, for each
+//! carrier, its name followed by `_CLIENT` as client id ([`DEFAULT_MTN_CLIENT_ID`],
+//! [`DEFAULT_MOOV_CLIENT_ID`], [`DEFAULT_CELTIIS_CLIENT_ID`]…), unless
+//! [`MockQosic::builder`] says otherwise.
 //!
 //! It calls back like QosIc when a transaction ends, to a URL or to a sink a test awaits,
 //! with faults and forgeries on demand (see [Callbacks](#callbacks)).
@@ -94,10 +95,10 @@
 //! # }
 //! ```
 //!
-//! With the SDK, give the client builder `mock.credentials()`, `mock.uri()` as its base URL
-//! and `mock.transport()` as its transport, and carriers with the default client ids
-//! (`Mtn::new(DEFAULT_MTN_CLIENT_ID)`, ...). With `qosic-http` (or any HTTP client), start a
-//! server and use its `uri()`:
+//! With the SDK, [`MockQosic::client`] is a client wired to the server (its credentials,
+//! base URL, in-process transport, and [`MockQosic::carriers`]: every carrier it serves, with
+//! its client ids). With `qosic-http` (or any HTTP client), start a server and use its
+//! `uri()`:
 //!
 //! ```
 //! use std::io::{Read, Write};
@@ -130,10 +131,12 @@
 //!
 //! # The protocol served
 //!
-//! Every endpoint of `docs/WIRE.md`: MTN payment (202 PENDING), status (also `…V2`),
-//! refund and deposit; MOOV payment (synchronous, 200 `"0"`), status (`specialfield1`
-//! required, may be empty) and deposit (`"0"`); Celtiis payment and status. [`Endpoint`]
-//! names them and gives their paths. Requests are checked in this order:
+//! Every endpoint of every carrier of [`carrier_specs`] (the SDK's own descriptions; see
+//! `docs/WIRE.md`): MTN payment (202 PENDING), status (also `…V2`), refund and deposit; MOOV
+//! payment (synchronous, 200 `"0"`), status (`specialfield1` required, may be empty) and
+//! deposit (`"0"`); Celtiis payment and status; and so on for each carrier, as its
+//! description says. [`Endpoint`] names them and gives their paths. Requests are checked in
+//! this order:
 //!
 //! | check | answer |
 //! |---|---|
@@ -146,14 +149,14 @@
 //! | `clientid` not this carrier's | 404 `{"responsecode":"-2","responsemsg":"Invalid Client Id",…}` |
 //! | other field missing or malformed | 400 as above (every value must be a JSON string; `amount` a positive whole number of XOF that fits in `u64`; `transref` 1 to 64 characters) |
 //! | `msisdn` not in an accepted form | 400 (see [`PhoneForms`]) |
-//! | number of another carrier, when [`MockQosicBuilder::refuse_wrong_carrier`] | 400 `{"responsecode":"515",…}` |
+//! | number ported to another carrier ([`Subscriber::ported_to`]), or of another carrier by its prefix when [`MockQosicBuilder::refuse_wrong_carrier`] | 400 `{"responsecode":"515","responsemsg":"WRONG NETWORK: …"}` |
 //! | `transref` already used (payments and deposits share one namespace) | 400 `Payment reference already exists` |
 //! | subscriber has no account / server error | 417 `ACCOUNTHOLDER_NOT_FOUND` / 500 JSON problem; nothing recorded |
 //! | [`MockQosicBuilder::max_transactions`] transactions kept already (a payment or deposit with a new reference) | 507 JSON problem, until a reset |
 //!
 //! Status of an unknown reference (or one made on another carrier's endpoint) answers 200
 //! `{"responsecode":"-1","responsemsg":"FAILED","transref":R,"serviceref":"0"}`.
-//! A refund needs a confirmed MTN payment and works once; otherwise 400 with
+//! A refund needs a confirmed payment made on the same carrier and works once; otherwise 400 with
 //! `responsecode` `-1` and the reason (`Transaction not found`,
 //! `Transaction not successful, cannot be refunded`, `Transaction already refunded`).
 //! A refunded payment's status still answers `00`.
@@ -165,9 +168,9 @@
 //! two digits of the national number decide (the same for `229XXXXXXXX`, `22901XXXXXXXX`
 //! and `228XXXXXXXX`):
 //!
-//! | last digits | MTN / Celtiis | MOOV (synchronous) |
+//! | last digits | polled carriers (MTN, Celtiis…) | synchronous carriers (MOOV) |
 //! |---|---|---|
-//! | `90` | 202, then status `-1` FAILED `TRANSACTION DECLINED` | 200 `-1` |
+//! | `90` | 202, then status `-1` FAILED `TRANSACTION DECLINED` (the carrier's decline code: `-1` in Benin) | 200 `-1` |
 //! | `91` | 202, then status `529` INSUFFICIENT FUNDS | 200 `529` |
 //! | `92` | 417 `ACCOUNTHOLDER_NOT_FOUND` at initiation | 417 |
 //! | `93` | 202, then `01` PENDING forever | 202 `01` PENDING forever |
@@ -413,7 +416,7 @@
 //!
 //! ```text
 //! cargo run -p qosic-mock -- --listen 127.0.0.1:0 --login L --password-file pw.txt \
-//!     --mtn-client-id M --moov-client-id V [--celtiis-client-id C]
+//!     --mtn-client-id M --moov-client-id V [--client-id celtiis=C ...]
 //! ```
 //!
 //! prints `listening on http://127.0.0.1:PORT` as the **first line on stdout**, flushes,
@@ -422,9 +425,10 @@
 //! variable named after it: `QOSIC_MOCK_` and the flag in capitals, `-` as `_`
 //! (`--listen` is `QOSIC_MOCK_LISTEN`, `--no-admin` is `QOSIC_MOCK_NO_ADMIN=true`). The
 //! command line wins over `QOSIC_MOCK_*`, which wins over the SDK's own variables
-//! (`QOSIC_LOGIN`, `QOSIC_PASSWORD`, `QOSIC_MTN_CLIENT_ID`, `QOSIC_MOOV_CLIENT_ID`,
-//! `QOSIC_CELTIIS_CLIENT_ID`), so one environment can serve a client and the server.
-//! Empty variables count as unset.
+//! (`QOSIC_LOGIN`, `QOSIC_PASSWORD`, and each carrier's `QOSIC_<CARRIER>_CLIENT_ID`:
+//! `QOSIC_MTN_CLIENT_ID`…), so one environment can serve a client and the server.
+//! Empty variables count as unset. `--help` lists the carriers served, with their variables
+//! and default client ids.
 //!
 //! | flag | variable | default |
 //! |---|---|---|
@@ -435,6 +439,7 @@
 //! | `--mtn-client-id ID` | `QOSIC_MOCK_MTN_CLIENT_ID`, `QOSIC_MTN_CLIENT_ID` | `MTN_CLIENT` |
 //! | `--moov-client-id ID` | `QOSIC_MOCK_MOOV_CLIENT_ID`, `QOSIC_MOOV_CLIENT_ID` | `MOOV_CLIENT` |
 //! | `--celtiis-client-id ID` | `QOSIC_MOCK_CELTIIS_CLIENT_ID`, `QOSIC_CELTIIS_CLIENT_ID` | `CELTIIS_CLIENT` |
+//! | `--client-id CARRIER=ID`, repeatable, any carrier served (`mtn`, `moov`…) | `QOSIC_MOCK_CLIENT_ID` (a comma-separated list: `mtn=M,moov=V`), then `QOSIC_<CARRIER>_CLIENT_ID` | `<CARRIER>_CLIENT` |
 //! | `--phone-forms legacy\|new\|both` | `QOSIC_MOCK_PHONE_FORMS` | `both` |
 //! | `--refuse-wrong-carrier[=true\|false]` | `QOSIC_MOCK_REFUSE_WRONG_CARRIER` | off |
 //! | `--journal-capacity N` | `QOSIC_MOCK_JOURNAL_CAPACITY` | `4096` |
@@ -472,12 +477,12 @@
 //! | method and path | does |
 //! |---|---|
 //! | `GET /__admin/health` | `{"status":"ok","connections":N,"open_connections":N,"refused_connections":N,"requests":N,"journal":{"entries":N,"capacity":N,"dropped":N}}`; `requests` counts every request since the start or the last reset |
-//! | `GET /__admin/config` | the settings (without the password or the token) |
+//! | `GET /__admin/config` | the settings (without the password or the token): each carrier's client id as `<carrier>_client_id` and in `client_ids` (`{"mtn": …}`), and `endpoints` (`[{"name","path"}]`) |
 //! | `GET /__admin/ledger` | `{"collected","refunded","paid_out","pending"}` in XOF |
 //! | `GET /__admin/journal` | the requests kept, oldest first: `seq`, `method`, `path`, `endpoint`, `body`, `body_len`, `body_excerpt`, `auth_accepted`, `status`, `fault`; `?since=SEQ` keeps those numbered after `SEQ`, `?limit=N` the first `N` of them |
 //! | `GET /__admin/transactions` | every transaction: `reference`, `carrier`, `kind`, `msisdn`, `amount`, `state`, `status_checks`, `service_ref` |
 //! | `GET /__admin/transactions/{reference}` | one transaction, or 404 |
-//! | `POST /__admin/subscribers` | program a number: `{"phone", "behaviour", "after_checks"?, "after_ms"?}`; behaviours: `approves`, `declines`, `insufficient_funds`, `no_account`, `never_answers`, `server_error`; `after_ms` at most 600000 |
+//! | `POST /__admin/subscribers` | program a number (any form the SDK reads): `{"phone", "behaviour", "after_checks"?, "after_ms"?, "ported_to"?}`; behaviours: `approves`, `declines`, `insufficient_funds`, `no_account`, `never_answers`, `server_error`; `after_ms` at most 600000; `ported_to` a carrier's name ([`Subscriber::ported_to`]) |
 //! | `DELETE /__admin/subscribers` | forget programmed numbers (the magic numbers stay) |
 //! | `POST /__admin/faults` | inject a fault: `{"kind", "status"?, "delay_ms"?, "times"?, "endpoint"?, "after_recording"?}`; kinds: `status`, `delay`, `malformed_body`, `empty_body`, `html_error`, `dropped_connection`, `lost_answer`, `wrong_reference`; `status` from 200 to 599, `delay_ms` at most 600000 |
 //! | `DELETE /__admin/faults` | remove every fault |
@@ -492,8 +497,10 @@
 //! | `DELETE /__admin/callbacks/faults` | remove every callback fault |
 //! | `POST /__admin/callbacks/forge` | `{"reference", "amount"?}`: post a forged `SUCCESSFUL` callback now; `amount` is needed for a reference the server does not know |
 //!
-//! Endpoint names are `mtn_payment`, `mtn_status`, `mtn_refund`, `mtn_deposit`,
-//! `moov_payment`, `moov_status`, `moov_deposit`, `celtiis_payment`, `celtiis_status`.
+//! Endpoint names are the carrier's lowercase name and the operation: `mtn_payment`,
+//! `mtn_status`, `mtn_refund`, `mtn_deposit`, `moov_payment`, `moov_status`,
+//! `moov_deposit`, `celtiis_payment`, `celtiis_status`, and so on for every carrier served;
+//! `GET /__admin/config` lists them with their paths.
 //! Bad admin input gets 400 with a JSON problem saying what is wrong and what is accepted,
 //! e.g. ``unknown variant `explode`, expected one of `status`, `delay`, ...`` or
 //! `fault status 600 is not a final HTTP status: use 200 to 599`. The journal's answer is
@@ -545,6 +552,7 @@
 
 mod admin;
 mod callback;
+mod carriers;
 mod client;
 mod endpoint;
 pub mod fakes;
@@ -565,7 +573,21 @@ pub use callback::{
     DEFAULT_CALLBACK_QUEUE, DEFAULT_CALLBACK_TIMEOUT,
 };
 pub use client::TEST_POLLING_STEP;
-pub use endpoint::{Carrier, Endpoint, UnknownEndpoint};
+
+/// The carriers the fake server serves, as the SDK describes them, in order: the Benin
+/// carriers first. Each one's endpoints are served, its client id defaults to its name
+/// followed by `_CLIENT` (`MTN_CLIENT`), and its answers follow its description (how
+/// payments are answered, the status body, the codes of a deposit done and of a decline,
+/// whether answers carry a `serviceref`).
+///
+/// ```
+/// let names: Vec<&str> = qosic_mock::carrier_specs().map(|s| s.name()).collect();
+/// assert_eq!(names[..3], ["MTN", "MOOV", "CELTIIS"]);
+/// ```
+pub fn carrier_specs() -> impl Iterator<Item = &'static qosic_core::carrier::CarrierSpec> {
+    carriers::table().carriers.iter().map(|c| c.spec)
+}
+pub use endpoint::{Carrier, Endpoint, Operation, UnknownEndpoint};
 pub use fakes::{
     capture_request, CaptureHandle, CaptureTransport, NeverTransport, ReplayTransport,
 };

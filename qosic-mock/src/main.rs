@@ -14,11 +14,12 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use qosic_core::carrier::CarrierSpec;
 use qosic_mock::{
-    MockQosic, MockQosicBuilder, PhoneForms, DEFAULT_BODY_TIMEOUT, DEFAULT_CELTIIS_CLIENT_ID,
-    DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_JOURNAL_CAPACITY, DEFAULT_LOGIN,
-    DEFAULT_MAX_BODY, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_TRANSACTIONS, DEFAULT_MOOV_CLIENT_ID,
-    DEFAULT_MTN_CLIENT_ID, DEFAULT_PASSWORD,
+    Carrier, MockQosic, MockQosicBuilder, PhoneForms, DEFAULT_BODY_TIMEOUT,
+    DEFAULT_CELTIIS_CLIENT_ID, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_JOURNAL_CAPACITY, DEFAULT_LOGIN, DEFAULT_MAX_BODY, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_TRANSACTIONS, DEFAULT_MOOV_CLIENT_ID, DEFAULT_MTN_CLIENT_ID, DEFAULT_PASSWORD,
 };
 use qosic_mock::{DEFAULT_CALLBACK_QUEUE, DEFAULT_CALLBACK_TIMEOUT};
 
@@ -40,6 +41,8 @@ struct Flag {
     help: &'static str,
     /// The SDK's variable read when neither the flag nor its `QOSIC_MOCK_` variable is set.
     sdk_env: Option<&'static str>,
+    /// Given any number of times (`--client-id`); its variable holds a comma-separated list.
+    repeatable: bool,
 }
 
 impl Flag {
@@ -52,66 +55,83 @@ impl Flag {
 }
 
 const FLAGS: &[Flag] = &[
-    Flag { long: "listen", value: Some("ADDR"), help: "address to listen on", sdk_env: None },
-    Flag { long: "login", value: Some("LOGIN"), help: "API login accepted in Basic auth", sdk_env: Some("QOSIC_LOGIN") },
+    Flag { long: "listen", value: Some("ADDR"), help: "address to listen on", sdk_env: None, repeatable: false },
+    Flag { long: "login", value: Some("LOGIN"), help: "API login accepted in Basic auth", sdk_env: Some("QOSIC_LOGIN"), repeatable: false },
     Flag {
         long: "password",
         value: Some("PASSWORD"),
         help: "API password accepted in Basic auth; visible to every user in `ps`: prefer\n\
                QOSIC_MOCK_PASSWORD, QOSIC_PASSWORD or --password-file",
         sdk_env: Some("QOSIC_PASSWORD"),
+        repeatable: false,
     },
     Flag {
         long: "password-file",
         value: Some("PATH"),
         help: "read the API password from this file (one trailing newline is dropped)",
         sdk_env: None,
+        repeatable: false,
     },
-    Flag { long: "mtn-client-id", value: Some("ID"), help: "MTN client id", sdk_env: Some("QOSIC_MTN_CLIENT_ID") },
-    Flag { long: "moov-client-id", value: Some("ID"), help: "MOOV client id", sdk_env: Some("QOSIC_MOOV_CLIENT_ID") },
-    Flag { long: "celtiis-client-id", value: Some("ID"), help: "Celtiis client id", sdk_env: Some("QOSIC_CELTIIS_CLIENT_ID") },
+    Flag { long: "mtn-client-id", value: Some("ID"), help: "MTN client id", sdk_env: Some("QOSIC_MTN_CLIENT_ID"), repeatable: false },
+    Flag { long: "moov-client-id", value: Some("ID"), help: "MOOV client id", sdk_env: Some("QOSIC_MOOV_CLIENT_ID"), repeatable: false },
+    Flag { long: "celtiis-client-id", value: Some("ID"), help: "Celtiis client id", sdk_env: Some("QOSIC_CELTIIS_CLIENT_ID"), repeatable: false },
+    Flag {
+        long: "client-id",
+        value: Some("CARRIER=ID"),
+        help: "the client id of a carrier, by its name (any carrier served, see below);\n\
+               repeatable; the variable takes a comma-separated list: mtn=M,tmoney=T",
+        sdk_env: None,
+        repeatable: true,
+    },
     Flag {
         long: "phone-forms",
         value: Some("FORMS"),
         help: "Benin msisdn forms accepted: legacy (229+8 digits), new (229+01+8 digits)\nor both",
         sdk_env: None,
+        repeatable: false,
     },
     Flag {
         long: "refuse-wrong-carrier",
         value: None,
         help: "refuse (HTTP 400, code 515) a number sent to another carrier's endpoint\n[default: accepted]",
         sdk_env: None,
+        repeatable: false,
     },
     Flag {
         long: "journal-capacity",
         value: Some("N"),
         help: "requests the journal keeps; older ones are dropped (and counted)",
         sdk_env: None,
+        repeatable: false,
     },
     Flag {
         long: "max-transactions",
         value: Some("N"),
         help: "transactions kept; beyond, payments and deposits get 507 until a reset",
         sdk_env: None,
+        repeatable: false,
     },
-    Flag { long: "max-body", value: Some("BYTES"), help: "largest request body read; larger ones get 413", sdk_env: None },
+    Flag { long: "max-body", value: Some("BYTES"), help: "largest request body read; larger ones get 413", sdk_env: None, repeatable: false },
     Flag {
         long: "header-timeout",
         value: Some("SECONDS"),
         help: "time for a request's headers, from their first byte (e.g. 10 or 0.5)",
         sdk_env: None,
+        repeatable: false,
     },
     Flag {
         long: "body-timeout",
         value: Some("SECONDS"),
         help: "time for a request's body, from the end of its headers (then 408)",
         sdk_env: None,
+        repeatable: false,
     },
     Flag {
         long: "idle-timeout",
         value: Some("SECONDS"),
         help: "time a connection may wait for a request, or leave an answer unread",
         sdk_env: None,
+        repeatable: false,
     },
     Flag {
         long: "max-connections",
@@ -119,20 +139,23 @@ const FLAGS: &[Flag] = &[
         help: "connections served at once; beyond, a new one gets 503 and is closed.\n\
                Keep it below the file-descriptor limit (ulimit -n)",
         sdk_env: None,
+        repeatable: false,
     },
-    Flag { long: "no-admin", value: None, help: "turn the admin API off (/__admin/ answers 404)", sdk_env: None },
+    Flag { long: "no-admin", value: None, help: "turn the admin API off (/__admin/ answers 404)", sdk_env: None, repeatable: false },
     Flag {
         long: "callback-url",
         value: Some("URL"),
         help: "post QosIc's callbacks (payment confirmed or failed, deposit done) to this\n\
                http:// URL [default: none]",
         sdk_env: None,
+        repeatable: false,
     },
     Flag {
         long: "callback-timeout",
         value: Some("SECONDS"),
         help: "time for one callback's POST: connect, send, answer",
         sdk_env: None,
+        repeatable: false,
     },
     Flag {
         long: "callback-queue",
@@ -140,6 +163,7 @@ const FLAGS: &[Flag] = &[
         help: "callbacks that may wait (queued, due later, in flight); beyond, dropped\n\
                and journaled",
         sdk_env: None,
+        repeatable: false,
     },
     Flag {
         long: "admin-token",
@@ -147,6 +171,7 @@ const FLAGS: &[Flag] = &[
         help: "require `Authorization: Bearer TOKEN` on the admin API; visible in `ps`:\n\
                prefer QOSIC_MOCK_ADMIN_TOKEN",
         sdk_env: None,
+        repeatable: false,
     },
 ];
 
@@ -158,6 +183,7 @@ fn default_of(long: &str) -> Option<String> {
         "login" => DEFAULT_LOGIN.to_owned(),
         "password" => DEFAULT_PASSWORD.to_owned(),
         "mtn-client-id" => DEFAULT_MTN_CLIENT_ID.to_owned(),
+        "client-id" => "<CARRIER>_CLIENT, see below".to_owned(),
         "moov-client-id" => DEFAULT_MOOV_CLIENT_ID.to_owned(),
         "celtiis-client-id" => DEFAULT_CELTIIS_CLIENT_ID.to_owned(),
         "phone-forms" => PhoneForms::Both.name().to_owned(),
@@ -205,18 +231,46 @@ line wins over QOSIC_MOCK_*, which wins over the SDK's QOSIC_* variables):
         }
     }
     out.push_str(
-        "  -h, --help
+        &"  -h, --help
           print this help
   -V, --version
           print the version
 
+{carriers}
 The first line on stdout is `listening on http://HOST:PORT`; then the server runs until
 killed. Magic numbers (last two digits): 90 declines, 91 insufficient funds, 92 no account
 (417), 93 pending forever, 94 server error (500); others approve at the first status check.
 The admin API lives under /__admin/ (see the qosic-mock crate docs).
-",
+"
+        .replace("{carriers}", &carriers_help()),
     );
     out
+}
+
+/// The carriers served, their client ids' defaults and variables, for `--help`.
+fn carriers_help() -> String {
+    let mut out = String::from(
+        "Carriers served (--client-id CARRIER=ID; each also reads its SDK variable):\n",
+    );
+    for spec in qosic_mock::carrier_specs() {
+        out.push_str(&format!(
+            "  {:<10} [env: {}] [default: {}]\n",
+            key(spec),
+            spec.client_id_var(),
+            default_client_id(spec)
+        ));
+    }
+    out
+}
+
+/// A carrier's name on the command line: `mtn`.
+fn key(spec: &CarrierSpec) -> String {
+    spec.name().to_ascii_lowercase()
+}
+
+/// A carrier's default client id: `MTN_CLIENT`.
+fn default_client_id(spec: &CarrierSpec) -> String {
+    format!("{}_CLIENT", spec.name())
 }
 
 /// The settings the binary runs with.
@@ -267,6 +321,15 @@ struct Given {
 }
 
 impl Given {
+    /// Every value of a repeatable flag, in order.
+    fn all(&self, long: &str) -> impl Iterator<Item = (&str, &Source)> + '_ {
+        let long = long.to_owned();
+        self.values
+            .iter()
+            .filter(move |(l, _, _)| *l == long)
+            .map(|(_, v, s)| (v.as_str(), s))
+    }
+
     fn get(&self, long: &str) -> Option<(&str, &Source)> {
         self.values
             .iter()
@@ -332,7 +395,9 @@ fn gather(
                 .map_err(|e| e.to_string())?
                 .into_string()
                 .map_err(|v| format!("--{name}: {v:?} is not valid UTF-8"))?;
-                cli.retain(|(l, _)| *l != flag.long);
+                if !flag.repeatable {
+                    cli.retain(|(l, _)| *l != flag.long);
+                }
                 cli.push((flag.long, value));
             }
             other => return Err(format!("{} (try --help)", other.unexpected())),
@@ -343,6 +408,29 @@ fn gather(
     let env = |name: &str| env(name).filter(|v| !v.is_empty());
     let mut given = Given { values: Vec::new() };
     for flag in FLAGS {
+        if flag.repeatable {
+            let given_cli: Vec<&String> = cli
+                .iter()
+                .filter(|(l, _)| *l == flag.long)
+                .map(|(_, v)| v)
+                .collect();
+            if !given_cli.is_empty() {
+                for v in given_cli {
+                    given
+                        .values
+                        .push((flag.long, v.clone(), Source::Flag(flag.long)));
+                }
+            } else if let Some(list) = env(&flag.env()) {
+                for v in list.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+                    let source = Source::Env {
+                        name: flag.env(),
+                        sdk: false,
+                    };
+                    given.values.push((flag.long, v.to_owned(), source));
+                }
+            }
+            continue;
+        }
         let value = if let Some((_, v)) = cli.iter().find(|(l, _)| *l == flag.long) {
             Some((v.clone(), Source::Flag(flag.long)))
         } else if let Some(v) = env(&flag.env()) {
@@ -370,6 +458,22 @@ fn gather(
             given.values.push((flag.long, v, source));
         }
     }
+    // The SDK's client id variable of every carrier served (the Benin ones are above).
+    for spec in qosic_mock::carrier_specs() {
+        let var = spec.client_id_var();
+        if FLAGS.iter().any(|f| f.sdk_env == Some(var)) {
+            continue;
+        }
+        if let Some(v) = env(var) {
+            let source = Source::Env {
+                name: var.to_owned(),
+                sdk: true,
+            };
+            given
+                .values
+                .push(("client-id", format!("{}={v}", key(spec)), source));
+        }
+    }
     Ok(Gathered::Given(given))
 }
 
@@ -382,14 +486,8 @@ fn args_from(given: &Given) -> Result<Args, String> {
         b = b.login(login);
     }
     b = b.password(password(given)?);
-    if let Some((id, _)) = given.get("mtn-client-id") {
-        b = b.mtn_client_id(id);
-    }
-    if let Some((id, _)) = given.get("moov-client-id") {
-        b = b.moov_client_id(id);
-    }
-    if let Some((id, _)) = given.get("celtiis-client-id") {
-        b = b.celtiis_client_id(id);
+    for (carrier, id) in client_ids(given)? {
+        b = b.client_id(carrier, id);
     }
     if let Some(forms) = given.parse("phone-forms", phone_forms)? {
         b = b.phone_forms(forms);
@@ -438,6 +536,64 @@ fn args_from(given: &Given) -> Result<Args, String> {
         (false, None) => {}
     }
     Ok(Args { listen, builder: b })
+}
+
+/// The client ids given, by carrier: from `--mtn-client-id` (and the other Benin flags) and
+/// `--client-id CARRIER=ID`, then their `QOSIC_MOCK_*` variables, then the SDK's
+/// `QOSIC_<CARRIER>_CLIENT_ID`. Two values for one carrier from sources of the same rank
+/// (`--mtn-client-id` and `--client-id mtn=`) are an error; a repeated `--client-id` keeps
+/// the last.
+fn client_ids(given: &Given) -> Result<Vec<(Carrier, String)>, String> {
+    let mut chosen: Vec<(Carrier, String, Source)> = Vec::new();
+    let mut offers: Vec<(Carrier, String, Source)> = Vec::new();
+    for (long, carrier) in [
+        ("mtn-client-id", Carrier::Mtn),
+        ("moov-client-id", Carrier::Moov),
+        ("celtiis-client-id", Carrier::Celtiis),
+    ] {
+        if let Some((id, source)) = given.get(long) {
+            offers.push((carrier, id.to_owned(), source.clone()));
+        }
+    }
+    for (pair, source) in given.all("client-id") {
+        let (name, id) = pair.split_once('=').ok_or_else(|| {
+            format!("{source}: expected CARRIER=ID, such as mtn=MY_ID, got {pair:?}")
+        })?;
+        let spec = qosic_mock::carrier_specs()
+            .find(|s| s.carrier().is_named(name))
+            .ok_or_else(|| {
+                let known: Vec<String> = qosic_mock::carrier_specs().map(key).collect();
+                format!(
+                    "{source}: unknown carrier {:?}, expected one of {}",
+                    name.trim(),
+                    known.join(", ")
+                )
+            })?;
+        if id.trim().is_empty() {
+            return Err(format!("{source}: the client id of {} is empty", key(spec)));
+        }
+        offers.push((spec.carrier(), id.trim().to_owned(), source.clone()));
+    }
+    for (carrier, id, source) in offers {
+        match chosen.iter_mut().find(|(c, _, _)| *c == carrier) {
+            None => chosen.push((carrier, id, source)),
+            Some(slot) => match source.rank().cmp(&slot.2.rank()) {
+                std::cmp::Ordering::Less => *slot = (carrier, id, source),
+                std::cmp::Ordering::Greater => {}
+                std::cmp::Ordering::Equal if source.to_string() == slot.2.to_string() => {
+                    *slot = (carrier, id, source);
+                }
+                std::cmp::Ordering::Equal => {
+                    return Err(format!(
+                        "give the client id of {} by {} or by {source}, not both",
+                        carrier.name().to_ascii_lowercase(),
+                        slot.2
+                    ))
+                }
+            },
+        }
+    }
+    Ok(chosen.into_iter().map(|(c, id, _)| (c, id)).collect())
 }
 
 /// The password: from `--password` or `--password-file` (not both), else from
@@ -630,9 +786,7 @@ mod tests {
         let s = shown(&a);
         for part in [
             r#"login: "L""#,
-            r#"mtn_client_id: "M""#,
-            r#"moov_client_id: "V""#,
-            r#"celtiis_client_id: "C""#,
+            r#"client_ids: {"MTN": "M", "MOOV": "V", "CELTIIS": "C""#,
             "phone_forms: New",
             "refuse_wrong_carrier: true",
             "journal_capacity: 10",
@@ -678,9 +832,7 @@ mod tests {
         let s = shown(&a);
         for part in [
             r#"login: "EL""#,
-            r#"mtn_client_id: "EM""#,
-            r#"moov_client_id: "SDKV""#,
-            r#"celtiis_client_id: "CELTIIS_CLIENT""#,
+            r#"client_ids: {"MTN": "EM", "MOOV": "SDKV", "CELTIIS": "CELTIIS_CLIENT""#,
             "phone_forms: Legacy",
             "refuse_wrong_carrier: true",
             "journal_capacity: 11",
@@ -702,6 +854,71 @@ mod tests {
         }
         let err = run_with(&[], &[("QOSIC_MOCK_MAX_CONNECTIONS", "0")]).unwrap_err();
         assert!(err.starts_with("QOSIC_MOCK_MAX_CONNECTIONS: "), "{err}");
+    }
+
+    #[test]
+    fn client_ids_by_carrier_name_from_every_source() {
+        let a = run(&[
+            "--client-id",
+            "moov=V1",
+            "--client-id=CELTIIS=C1",
+            "--client-id",
+            "moov=V2",
+        ])
+        .unwrap();
+        assert!(
+            shown(&a)
+                .contains(r#"client_ids: {"MTN": "MTN_CLIENT", "MOOV": "V2", "CELTIIS": "C1""#),
+            "{}",
+            shown(&a)
+        );
+        // The command line, then QOSIC_MOCK_*, then the SDK's variables, per carrier.
+        let env = [
+            ("QOSIC_MOCK_CLIENT_ID", "mtn=EM, moov=EV"),
+            ("QOSIC_MOOV_CLIENT_ID", "SDKV"),
+            ("QOSIC_CELTIIS_CLIENT_ID", "SDKC"),
+        ];
+        let a = run_with(&["--client-id", "mtn=CLI"], &env).unwrap();
+        assert!(
+            shown(&a).contains(r#"client_ids: {"MTN": "CLI", "MOOV": "SDKV", "CELTIIS": "SDKC""#),
+            "{}",
+            shown(&a)
+        );
+        let a = run_with(&[], &env).unwrap();
+        assert!(
+            shown(&a).contains(r#"client_ids: {"MTN": "EM", "MOOV": "EV", "CELTIIS": "SDKC""#),
+            "{}",
+            shown(&a)
+        );
+        let both = run(&["--mtn-client-id", "A", "--client-id", "mtn=B"]).unwrap_err();
+        assert_eq!(
+            both,
+            "give the client id of mtn by --mtn-client-id or by --client-id, not both"
+        );
+        let unknown = run(&["--client-id", "orange=X"]).unwrap_err();
+        assert!(
+            unknown.starts_with(
+                r#"--client-id: unknown carrier "orange", expected one of mtn, moov, celtiis"#
+            ),
+            "{unknown}"
+        );
+        assert!(run(&["--client-id", "mtn"])
+            .unwrap_err()
+            .contains("expected CARRIER=ID"));
+        assert!(run(&["--client-id", "mtn= "])
+            .unwrap_err()
+            .contains("is empty"));
+        let h = help();
+        for spec in qosic_mock::carrier_specs() {
+            assert!(
+                h.contains(&format!(
+                    "[env: {}] [default: {}_CLIENT]",
+                    spec.client_id_var(),
+                    spec.name()
+                )),
+                "{h}"
+            );
+        }
     }
 
     #[test]

@@ -15,14 +15,12 @@ use crate::journal::RecordedRequest;
 use crate::numbering::PhoneForms;
 use crate::server::{self, ServerHandle};
 use crate::state::{
-    AdminAccess, Config, Ledger, Limits, Shared, TransactionKind, TransactionState, TransactionView,
+    AdminAccess, ClientIds, Config, Ledger, Limits, Shared, TransactionKind, TransactionState,
+    TransactionView,
 };
 use crate::subscriber::Subscriber;
 use crate::transport::InProcessTransport;
-use crate::{
-    DEFAULT_CELTIIS_CLIENT_ID, DEFAULT_LOGIN, DEFAULT_MOOV_CLIENT_ID, DEFAULT_MTN_CLIENT_ID,
-    DEFAULT_PASSWORD, IN_PROCESS_URI,
-};
+use crate::{DEFAULT_LOGIN, DEFAULT_PASSWORD, IN_PROCESS_URI};
 
 /// A fake QosIc server: state, subscribers, faults and a journal, reachable over HTTP on
 /// loopback ([`MockQosic::uri`]) and in-process ([`MockQosic::transport`]).
@@ -101,12 +99,27 @@ impl MockQosic {
     }
 
     /// The client id the server expects from `carrier`'s endpoints.
+    ///
+    /// # Panics
+    ///
+    /// When the server does not serve `carrier` (see [`MockQosic::served_carriers`]).
+    #[track_caller]
     pub fn client_id(&self, carrier: Carrier) -> &str {
-        match carrier {
-            Carrier::Mtn => &self.shared.config.mtn_client_id,
-            Carrier::Moov => &self.shared.config.moov_client_id,
-            Carrier::Celtiis => &self.shared.config.celtiis_client_id,
+        match self.shared.config.client_ids.get(carrier) {
+            Some(id) => id,
+            None => panic!("qosic-mock: {}", not_served(carrier)),
         }
+    }
+
+    /// Every carrier the server serves, in the order of the carriers' crates: the Benin
+    /// carriers (`MTN`, `MOOV`, `CELTIIS`) first.
+    pub fn served_carriers(&self) -> Vec<Carrier> {
+        self.shared
+            .config
+            .client_ids
+            .iter()
+            .map(|(c, _)| c)
+            .collect()
     }
 
     /// Programs the subscriber behind `phone` (any form: `22997000001`, `+229 01 97 00 00 01`,
@@ -309,9 +322,7 @@ impl Default for MockQosicBuilder {
             config: Config {
                 login: DEFAULT_LOGIN.to_owned(),
                 password: DEFAULT_PASSWORD.to_owned(),
-                mtn_client_id: DEFAULT_MTN_CLIENT_ID.to_owned(),
-                moov_client_id: DEFAULT_MOOV_CLIENT_ID.to_owned(),
-                celtiis_client_id: DEFAULT_CELTIIS_CLIENT_ID.to_owned(),
+                client_ids: ClientIds::default(),
                 phone_forms: PhoneForms::Both,
                 refuse_wrong_carrier: false,
                 limits: Limits::default(),
@@ -336,22 +347,36 @@ impl MockQosicBuilder {
         self
     }
 
-    /// MTN's client id (default [`DEFAULT_MTN_CLIENT_ID`]).
-    pub fn mtn_client_id(mut self, id: impl Into<String>) -> Self {
-        self.config.mtn_client_id = id.into();
+    /// The client id `carrier`'s endpoints expect (default: the carrier's name followed by
+    /// `_CLIENT`, e.g. `MTN_CLIENT`, [`crate::DEFAULT_MTN_CLIENT_ID`]).
+    ///
+    /// # Panics
+    ///
+    /// When the server does not serve `carrier`.
+    #[track_caller]
+    pub fn client_id(mut self, carrier: Carrier, id: impl Into<String>) -> Self {
+        if !self.config.client_ids.set(carrier, id.into()) {
+            panic!("qosic-mock: {}", not_served(carrier));
+        }
         self
     }
 
-    /// MOOV's client id (default [`DEFAULT_MOOV_CLIENT_ID`]).
-    pub fn moov_client_id(mut self, id: impl Into<String>) -> Self {
-        self.config.moov_client_id = id.into();
-        self
+    /// MTN's client id (default [`crate::DEFAULT_MTN_CLIENT_ID`]); the same as
+    /// `client_id(Carrier::Mtn, id)`.
+    pub fn mtn_client_id(self, id: impl Into<String>) -> Self {
+        self.client_id(Carrier::Mtn, id)
     }
 
-    /// Celtiis's client id (default [`DEFAULT_CELTIIS_CLIENT_ID`]).
-    pub fn celtiis_client_id(mut self, id: impl Into<String>) -> Self {
-        self.config.celtiis_client_id = id.into();
-        self
+    /// MOOV's client id (default [`crate::DEFAULT_MOOV_CLIENT_ID`]); the same as
+    /// `client_id(Carrier::Moov, id)`.
+    pub fn moov_client_id(self, id: impl Into<String>) -> Self {
+        self.client_id(Carrier::Moov, id)
+    }
+
+    /// Celtiis's client id (default [`crate::DEFAULT_CELTIIS_CLIENT_ID`]); the same as
+    /// `client_id(Carrier::Celtiis, id)`.
+    pub fn celtiis_client_id(self, id: impl Into<String>) -> Self {
+        self.client_id(Carrier::Celtiis, id)
     }
 
     /// Which Benin number forms `msisdn` may take (default [`PhoneForms::Both`]).
@@ -526,4 +551,12 @@ impl MockQosicBuilder {
             server: None,
         }
     }
+}
+
+/// Why a carrier cannot be used, with the carriers that can.
+fn not_served(carrier: Carrier) -> String {
+    format!(
+        "the fake server does not serve {carrier} (it serves: {})",
+        crate::carriers::table().carrier_keys()
+    )
 }

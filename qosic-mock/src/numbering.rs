@@ -1,17 +1,13 @@
-//! Phone numbers as the fake server reads them: accepted wire forms, subscriber keys and
-//! the Benin prefix tables (PROTOCOL.md section 4).
+//! Phone numbers as the fake server reads them: the accepted wire forms and subscriber keys.
 //!
-//! The prefix tables are the SDK's own (`qosic_carriers_bj::numbering`), so the fake server
-//! and the carriers agree. They only matter when the server is told to refuse numbers sent
-//! to the wrong carrier ([`crate::MockQosicBuilder::refuse_wrong_carrier`]).
+//! Numbers are parsed by the SDK's own parser ([`Msisdn`]), so the server and the SDK agree
+//! on what a number is; the carrier that serves a number comes from the carriers' own
+//! prefix tables (`carriers.rs`).
 
 use std::fmt;
 
+use qosic_core::{Country, Msisdn};
 use serde::{Deserialize, Serialize};
-
-use qosic_carriers_bj::numbering::{benin_operator, Operator};
-
-use crate::endpoint::Carrier;
 
 /// Which Benin number forms the server accepts in `msisdn`.
 ///
@@ -51,12 +47,12 @@ impl PhoneForms {
         crate::names::parse(name)
     }
 
-    fn accepts_legacy(self) -> bool {
-        matches!(self, PhoneForms::Legacy | PhoneForms::Both)
-    }
-
-    fn accepts_new(self) -> bool {
-        matches!(self, PhoneForms::New | PhoneForms::Both)
+    fn accepts(self, phone: &Msisdn) -> bool {
+        match (phone.country(), self) {
+            (Country::Benin, PhoneForms::Legacy) => phone.is_legacy_benin(),
+            (Country::Benin, PhoneForms::New) => !phone.is_legacy_benin(),
+            _ => true,
+        }
     }
 }
 
@@ -66,106 +62,49 @@ impl fmt::Display for PhoneForms {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Country {
-    Benin,
-    Togo,
+/// The key that identifies a subscriber, whatever form was used: the calling code and the
+/// last 8 digits (a new-plan Benin number and its legacy form are one person).
+pub(crate) fn key(phone: &Msisdn) -> String {
+    let national = phone.national();
+    let last8 = &national[national.len().saturating_sub(8)..];
+    format!("{}{last8}", phone.country().calling_code())
 }
 
-/// A phone number understood by the server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Phone {
-    pub(crate) country: Country,
-    /// The national number: 8 digits, or 10 for a new-plan Benin number.
-    pub(crate) national: String,
+/// The last two digits of the national number, which pick the magic behaviour.
+pub(crate) fn last_two(phone: &Msisdn) -> &str {
+    let national = phone.national();
+    &national[national.len().saturating_sub(2)..]
 }
 
-impl Phone {
-    /// The key that identifies the subscriber, whatever form was used: country code + the
-    /// 8-digit subscriber number (a new-plan Benin number and its legacy form are one person).
-    pub(crate) fn key(&self) -> String {
-        let cc = match self.country {
-            Country::Benin => "229",
-            Country::Togo => "228",
-        };
-        let last8 = &self.national[self.national.len() - 8..];
-        format!("{cc}{last8}")
-    }
-
-    /// The last two digits of the national number, which pick the magic behaviour.
-    pub(crate) fn last_two(&self) -> &str {
-        &self.national[self.national.len() - 2..]
-    }
-
-    /// The carrier that serves this number by its prefix (`None` when unknown, and for Togo).
-    pub(crate) fn carrier(&self) -> Option<Carrier> {
-        match self.country {
-            Country::Togo => None,
-            Country::Benin => match benin_operator(&self.national)? {
-                Operator::Mtn => Some(Carrier::Mtn),
-                Operator::Moov => Some(Carrier::Moov),
-                Operator::Celtiis => Some(Carrier::Celtiis),
-                _ => None,
-            },
-        }
-    }
-}
-
-/// Reads an `msisdn` as sent on the wire: digits only, in one of the accepted forms.
-pub(crate) fn parse_wire(msisdn: &str, forms: PhoneForms) -> Result<Phone, String> {
+/// Reads an `msisdn` as sent on the wire: digits only, international, in one of the
+/// accepted forms.
+pub(crate) fn parse_wire(msisdn: &str, forms: PhoneForms) -> Result<Msisdn, String> {
+    let expected = match forms {
+        PhoneForms::Legacy => "229 + 8 digits or 228 + 8 digits",
+        PhoneForms::New => "229 + 01 + 8 digits or 228 + 8 digits",
+        PhoneForms::Both => "229 + 8 digits, 229 + 01 + 8 digits or 228 + 8 digits",
+    };
     if msisdn.is_empty() || !msisdn.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!(
             "msisdn must be digits only, e.g. 22997000001 (got {:?})",
             truncate(msisdn)
         ));
     }
-    if let Some(national) = msisdn.strip_prefix("228") {
-        if national.len() == 8 {
-            return Ok(Phone {
-                country: Country::Togo,
-                national: national.to_owned(),
-            });
-        }
+    match Msisdn::parse(msisdn) {
+        // Only the international form itself: not `00229…`.
+        Ok(phone) if forms.accepts(&phone) && phone.international() == msisdn => Ok(phone),
+        _ => Err(format!(
+            "invalid msisdn {:?}: expected {expected}",
+            truncate(msisdn)
+        )),
     }
-    if let Some(national) = msisdn.strip_prefix("229") {
-        if national.len() == 8 && forms.accepts_legacy() {
-            return Ok(Phone {
-                country: Country::Benin,
-                national: national.to_owned(),
-            });
-        }
-        if national.len() == 10 && national.starts_with("01") && forms.accepts_new() {
-            return Ok(Phone {
-                country: Country::Benin,
-                national: national.to_owned(),
-            });
-        }
-    }
-    let expected = match forms {
-        PhoneForms::Legacy => "229 + 8 digits or 228 + 8 digits",
-        PhoneForms::New => "229 + 01 + 8 digits or 228 + 8 digits",
-        PhoneForms::Both => "229 + 8 digits, 229 + 01 + 8 digits or 228 + 8 digits",
-    };
-    Err(format!(
-        "invalid msisdn {:?}: expected {expected}",
-        truncate(msisdn)
-    ))
 }
 
-/// Reads a phone number given by a test (admin API or builder): `+` or `00` in front,
-/// spaces, dots and dashes are allowed; every form is accepted.
-pub(crate) fn parse_lenient(phone: &str) -> Result<Phone, String> {
-    let digits: String = phone
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '.' | '+'))
-        .collect();
-    let digits = digits.strip_prefix("00").unwrap_or(&digits);
-    parse_wire(digits, PhoneForms::Both).map_err(|_| {
-        format!(
-            "invalid phone number {:?}: expected 229 + 8 digits, 229 + 01 + 8 digits or 228 + 8 digits",
-            truncate(phone)
-        )
-    })
+/// Reads a phone number given by a test (admin API or builder) with the SDK's parser: any
+/// form it accepts (`+229 01 97…`, `(+229) 97…`, `00228…`), whatever the server's
+/// [`PhoneForms`].
+pub(crate) fn parse_lenient(phone: &str) -> Result<Msisdn, String> {
+    Msisdn::parse(phone).map_err(|e| format!("{e} (got {:?})", truncate(phone)))
 }
 
 fn truncate(s: &str) -> String {
@@ -183,6 +122,7 @@ mod tests {
         assert!(parse_wire("22997000001", PhoneForms::New).is_err());
         assert!(parse_wire("2290197000001", PhoneForms::Legacy).is_err());
         assert!(parse_wire("22890000001", PhoneForms::Legacy).is_ok());
+        assert!(parse_wire("22890000001", PhoneForms::New).is_ok());
         for bad in [
             "",
             "+22997000001",
@@ -190,6 +130,8 @@ mod tests {
             "229970000011",
             "2290297000001",
             "abc",
+            "97000001",
+            "0022997000001",
         ] {
             assert!(parse_wire(bad, PhoneForms::Both).is_err(), "{bad}");
         }
@@ -209,18 +151,19 @@ mod tests {
     }
 
     #[test]
-    fn both_forms_are_one_subscriber() {
+    fn both_forms_are_one_subscriber_and_every_sdk_form_is_read() {
         let a = parse_lenient("+229 97 00 00 01").unwrap();
         let b = parse_lenient("00229 01 97 00 00 01").unwrap();
-        assert_eq!(a.key(), b.key());
-        assert_eq!(a.last_two(), "01");
-    }
-
-    #[test]
-    fn the_two_tables_differ() {
-        let legacy = parse_wire("22945000001", PhoneForms::Both).unwrap();
-        let new = parse_wire("2290145000001", PhoneForms::Both).unwrap();
-        assert_eq!(legacy.carrier(), Some(Carrier::Celtiis));
-        assert_eq!(new.carrier(), Some(Carrier::Moov));
+        let c = parse_lenient("(+229) 97 00 00 01").unwrap();
+        assert_eq!(key(&a), key(&b));
+        assert_eq!(key(&a), key(&c));
+        assert_eq!(last_two(&a), "01");
+        let togo = parse_lenient("+228 90 00 01 90").unwrap();
+        assert_eq!(
+            (key(&togo).as_str(), last_two(&togo)),
+            ("22890000190", "90")
+        );
+        let err = parse_lenient("12345").unwrap_err();
+        assert!(err.starts_with("invalid phone number: expected"), "{err}");
     }
 }

@@ -11,16 +11,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use qosic_core::Credentials;
+use qosic_core::carrier::{CarrierSpec, Flow, StatusRequest};
+use qosic_core::{Credentials, Msisdn, Operation};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
 use crate::callback::{CallbackConfig, Callbacks, Ended};
-use crate::endpoint::{Carrier, Endpoint, Operation};
+use crate::carriers::{self, table};
+use crate::endpoint::{Carrier, Endpoint};
 use crate::fault::{Fault, FaultKind};
 use crate::journal::{self, Entry, Journal, NewEntry, RecordedRequest};
-use crate::numbering::{self, Phone, PhoneForms};
+use crate::numbering::{self, PhoneForms};
 use crate::subscriber::{Outcome, Subscriber, When};
 
 /// The prefix of the admin API.
@@ -94,9 +96,7 @@ impl fmt::Debug for AdminAccess {
 pub(crate) struct Config {
     pub(crate) login: String,
     pub(crate) password: String,
-    pub(crate) mtn_client_id: String,
-    pub(crate) moov_client_id: String,
-    pub(crate) celtiis_client_id: String,
+    pub(crate) client_ids: ClientIds,
     pub(crate) phone_forms: PhoneForms,
     pub(crate) refuse_wrong_carrier: bool,
     pub(crate) limits: Limits,
@@ -109,9 +109,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("login", &self.login)
             .field("password", &"[REDACTED]")
-            .field("mtn_client_id", &self.mtn_client_id)
-            .field("moov_client_id", &self.moov_client_id)
-            .field("celtiis_client_id", &self.celtiis_client_id)
+            .field("client_ids", &self.client_ids)
             .field("phone_forms", &self.phone_forms)
             .field("refuse_wrong_carrier", &self.refuse_wrong_carrier)
             .field("limits", &self.limits)
@@ -121,14 +119,60 @@ impl fmt::Debug for Config {
     }
 }
 
-impl Config {
-    fn client_id(&self, carrier: Carrier) -> &str {
-        match carrier {
-            Carrier::Mtn => &self.mtn_client_id,
-            Carrier::Moov => &self.moov_client_id,
-            Carrier::Celtiis => &self.celtiis_client_id,
+/// The client id each carrier's endpoints expect, by carrier, in the carriers' order.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct ClientIds(Vec<(Carrier, String)>);
+
+impl Default for ClientIds {
+    /// Every carrier served, with its default client id (`<NAME>_CLIENT`).
+    fn default() -> Self {
+        ClientIds(
+            table()
+                .carriers
+                .iter()
+                .map(|c| (c.spec.carrier(), c.default_client_id.clone()))
+                .collect(),
+        )
+    }
+}
+
+impl ClientIds {
+    /// The client id of `carrier`, if the server serves it.
+    pub(crate) fn get(&self, carrier: Carrier) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(c, _)| *c == carrier)
+            .map(|(_, id)| id.as_str())
+    }
+
+    /// Sets the client id of `carrier`; `false` when the server does not serve it.
+    pub(crate) fn set(&mut self, carrier: Carrier, id: String) -> bool {
+        match self.0.iter_mut().find(|(c, _)| *c == carrier) {
+            Some((_, slot)) => {
+                *slot = id;
+                true
+            }
+            None => false,
         }
     }
+
+    /// Every carrier and its client id.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (Carrier, &str)> {
+        self.0.iter().map(|(c, id)| (*c, id.as_str()))
+    }
+}
+
+impl fmt::Debug for ClientIds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter().map(|(c, id)| (c.name(), id)))
+            .finish()
+    }
+}
+
+/// The description of the carrier behind `endpoint`.
+fn spec(endpoint: Endpoint) -> Option<&'static CarrierSpec> {
+    table().carrier(endpoint.carrier()).map(|c| c.spec)
 }
 
 /// Whether a transaction is a payment (customer debited) or a deposit (customer credited).
@@ -172,7 +216,8 @@ impl TransactionState {
 pub struct TransactionView {
     /// The merchant's reference (`transref`).
     pub reference: String,
-    /// The carrier whose endpoint received it.
+    /// The carrier whose endpoint received it (lowercase in JSON: `mtn`).
+    #[serde(serialize_with = "carriers::serialize_carrier")]
     pub carrier: Carrier,
     /// Payment or deposit.
     pub kind: TransactionKind,
@@ -297,18 +342,31 @@ struct Expectation {
 
 /// The counts verification needs, kept apart from the journal so that they stay exact
 /// however many journal entries were dropped.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Tally {
-    /// Requests received per endpoint, indexed like [`Endpoint::ALL`].
-    per_endpoint: [u64; Endpoint::ALL.len()],
+    /// Requests received per endpoint, indexed like [`Endpoint::all`].
+    per_endpoint: Vec<u64>,
     /// Payment requests with accepted credentials, by `transref` (the key is shared with
     /// the transaction's).
     payment_requests: HashMap<Arc<str>, u32>,
 }
 
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            per_endpoint: vec![0; table().routes.len()],
+            payment_requests: HashMap::new(),
+        }
+    }
+}
+
 impl Tally {
     fn endpoint(&self, endpoint: Endpoint) -> u64 {
-        self.per_endpoint[endpoint.index()]
+        endpoint
+            .index()
+            .and_then(|i| self.per_endpoint.get(i))
+            .copied()
+            .unwrap_or(0)
     }
 }
 
@@ -491,7 +549,7 @@ impl Shared {
     ) -> Result<(), String> {
         let phone = numbering::parse_lenient(phone)?;
         let mut state = self.lock();
-        let key = phone.key();
+        let key = numbering::key(&phone);
         if state.subscribers.len() >= MAX_SUBSCRIBERS && !state.subscribers.contains_key(&key) {
             return Err(format!(
                 "at most {MAX_SUBSCRIBERS} subscribers can be programmed at once; forget them with DELETE /__admin/subscribers"
@@ -694,8 +752,10 @@ impl Shared {
             .and_then(Value::as_str);
 
         let mut state = self.lock();
-        if let Some(endpoint) = endpoint {
-            let count = &mut state.tally.per_endpoint[endpoint.index()];
+        if let Some(count) = endpoint
+            .and_then(Endpoint::index)
+            .and_then(|i| state.tally.per_endpoint.get_mut(i))
+        {
             *count = count.saturating_add(1);
         }
         let counted = match (endpoint, transref) {
@@ -833,7 +893,7 @@ impl Shared {
             Ok(c) => c,
             Err(e) => return bad_request(&e, transref_echo),
         };
-        if client_id != self.config.client_id(endpoint.carrier()) {
+        if Some(client_id) != self.config.client_ids.get(endpoint.carrier()) {
             return Reply::json(
                 404,
                 &json!({
@@ -844,11 +904,19 @@ impl Shared {
                 }),
             );
         }
+        let Some(spec) = spec(endpoint) else {
+            return problem(
+                404,
+                "Not Found",
+                &format!("no endpoint at {}", clip(req.path)),
+            );
+        };
         let result = match endpoint.operation() {
-            Operation::Payment => self.payment(state, endpoint, body),
-            Operation::Status => self.status(state, endpoint, body),
+            Operation::Payment => self.payment(state, spec, endpoint, body),
+            Operation::Status => self.status(state, spec, endpoint, body),
             Operation::Refund => refund(state, endpoint, body),
-            Operation::Deposit => self.deposit(state, endpoint, body),
+            Operation::Deposit => self.deposit(state, spec, endpoint, body),
+            other => Err(format!("the fake server does not serve {other}")),
         };
         result.unwrap_or_else(|e| bad_request(&e, transref_echo))
     }
@@ -883,26 +951,23 @@ impl Shared {
         self.callbacks.ended(&ended, after);
     }
 
-    fn phone(
-        &self,
-        body: &Map<String, Value>,
-        endpoint: Endpoint,
-        reference: &str,
-    ) -> Result<Phone, Reply> {
+    fn phone(&self, body: &Map<String, Value>, reference: &str) -> Result<Msisdn, Reply> {
         let msisdn = string_field(body, "msisdn").map_err(|e| bad_request(&e, Some(reference)))?;
-        let phone = numbering::parse_wire(msisdn, self.config.phone_forms)
-            .map_err(|e| bad_request(&e, Some(reference)))?;
-        if self.config.refuse_wrong_carrier && phone.carrier() != Some(endpoint.carrier()) {
-            return Err(Reply::json(
-                400,
-                &json!({
-                    "responsecode": "515",
-                    "responsemsg": format!("WRONG NETWORK: {msisdn} is not a {} number", endpoint.carrier()),
-                    "transref": reference,
-                }),
-            ));
+        numbering::parse_wire(msisdn, self.config.phone_forms)
+            .map_err(|e| bad_request(&e, Some(reference)))
+    }
+
+    /// Whether `phone` is on `endpoint`'s network: the network it was ported to, if the
+    /// test said so; else, when the server refuses numbers of other carriers, the carrier of
+    /// its prefix; else any.
+    fn on_network(&self, phone: &Msisdn, behaviour: &Subscriber, endpoint: Endpoint) -> bool {
+        match behaviour.network {
+            Some(network) => network == endpoint.carrier(),
+            None if self.config.refuse_wrong_carrier => {
+                table().carrier_of(phone) == Some(endpoint.carrier())
+            }
+            None => true,
         }
-        Ok(phone)
     }
 
     /// What payments and deposits check before moving money: the number, a fresh reference,
@@ -915,23 +980,26 @@ impl Shared {
         body: &Map<String, Value>,
         reference: &str,
     ) -> Result<(Subscriber, u64), Reply> {
-        let phone = self.phone(body, endpoint, reference)?;
+        let phone = self.phone(body, reference)?;
         // Digits only and 11 or 13 of them (the phone was read): a u64 keeps it exactly.
         let msisdn = string_field(body, "msisdn")
             .ok()
             .and_then(|m| m.parse::<u64>().ok())
             .unwrap_or_default();
+        let behaviour = state
+            .subscribers
+            .get(&numbering::key(&phone))
+            .copied()
+            .unwrap_or_else(|| Subscriber::magic(numbering::last_two(&phone)));
+        if !self.on_network(&phone, &behaviour, endpoint) {
+            return Err(wrong_network(&phone, endpoint, reference));
+        }
         if state.transactions.contains_key(reference) {
             return Err(duplicate(reference));
         }
         if state.transactions.len() >= self.config.limits.max_transactions {
             return Err(self.full());
         }
-        let behaviour = state
-            .subscribers
-            .get(&phone.key())
-            .copied()
-            .unwrap_or_else(|| Subscriber::magic(phone.last_two()));
         match behaviour.outcome {
             Outcome::NoAccount => Err(no_account(reference)),
             Outcome::ServerError => Err(server_error("the carrier failed to process the request")),
@@ -942,6 +1010,7 @@ impl Shared {
     fn payment(
         &self,
         state: &mut State,
+        spec: &CarrierSpec,
         endpoint: Endpoint,
         body: &Map<String, Value>,
     ) -> Result<Reply, String> {
@@ -970,7 +1039,7 @@ impl Shared {
             behaviour,
             created_at: Instant::now(),
         };
-        let reply = if endpoint.carrier() == Carrier::Moov {
+        let reply = if spec.flow() == Flow::Synchronous {
             // Synchronous: the answer carries the outcome, after the customer's delay if any.
             let delay = match behaviour.when {
                 When::After(d) => d,
@@ -980,18 +1049,9 @@ impl Shared {
                 }
             };
             let mut reply = match behaviour.outcome {
-                Outcome::NeverAnswer => pending(202, reference),
-                Outcome::Approve => Reply::json(
-                    200,
-                    &json!({
-                        "responsecode": "0",
-                        "responsemsg": "SUCCESS",
-                        "transref": reference,
-                        "serviceref": service_ref.to_string(),
-                        "comment": null,
-                    }),
-                ),
-                Outcome::Decline => declined(reference),
+                Outcome::NeverAnswer => pending(202, reference, spec),
+                Outcome::Approve => approved(reference, spec, service_ref),
+                Outcome::Decline => declined(reference, spec),
                 _ => insufficient(reference),
             };
             if behaviour.outcome != Outcome::NeverAnswer {
@@ -999,7 +1059,7 @@ impl Shared {
             }
             reply
         } else {
-            pending(202, reference)
+            pending(202, reference, spec)
         };
         self.call_back(&tx);
         record(state, tx);
@@ -1009,11 +1069,12 @@ impl Shared {
     fn status(
         &self,
         state: &mut State,
+        spec: &CarrierSpec,
         endpoint: Endpoint,
         body: &Map<String, Value>,
     ) -> Result<Reply, String> {
         let reference = transref(body)?;
-        if endpoint == Endpoint::MoovStatus {
+        if spec.status_request() == StatusRequest::WithOperatorRef {
             string_field(body, "specialfield1")?;
         }
         let now = Instant::now();
@@ -1043,18 +1104,11 @@ impl Shared {
             }
         }
         Ok(match tx.state {
-            TransactionState::Pending => pending(200, reference),
-            TransactionState::Confirmed | TransactionState::Refunded => Reply::json(
-                200,
-                &json!({
-                    "responsecode": "00",
-                    "responsemsg": "SUCCESSFUL",
-                    "transref": reference,
-                    "serviceref": tx.service_ref.to_string(),
-                    "comment": "TRANSACTION APPROVED AND PROCESSED SUCCESSFULLY",
-                }),
-            ),
-            TransactionState::Declined => declined(reference),
+            TransactionState::Pending => pending(200, reference, spec),
+            TransactionState::Confirmed | TransactionState::Refunded => {
+                successful(reference, spec, tx.service_ref)
+            }
+            TransactionState::Declined => declined(reference, spec),
             TransactionState::InsufficientFunds => insufficient(reference),
         })
     }
@@ -1062,6 +1116,7 @@ impl Shared {
     fn deposit(
         &self,
         state: &mut State,
+        spec: &CarrierSpec,
         endpoint: Endpoint,
         body: &Map<String, Value>,
     ) -> Result<Reply, String> {
@@ -1072,11 +1127,6 @@ impl Shared {
             Err(reply) => return Ok(reply),
         };
         let service_ref = next_service_ref(state);
-        let code = if endpoint.carrier() == Carrier::Moov {
-            "0"
-        } else {
-            "00"
-        };
         let tx = Transaction {
             reference: shared_reference(state, reference),
             carrier: endpoint.carrier(),
@@ -1091,15 +1141,7 @@ impl Shared {
         };
         self.call_back(&tx);
         record(state, tx);
-        Ok(Reply::json(
-            200,
-            &json!({
-                "responsecode": code,
-                "responsemsg": "SUCCESSFUL",
-                "transref": reference,
-                "serviceref": service_ref.to_string(),
-            }),
-        ))
+        Ok(deposited(reference, spec, service_ref))
     }
 }
 
@@ -1212,33 +1254,30 @@ fn fault_action(
 /// The endpoint's success answer, about another transaction ([`Fault::FOREIGN_REFERENCE`]).
 fn wrong_reference(endpoint: Option<Endpoint>) -> Reply {
     let other = Fault::FOREIGN_REFERENCE;
-    let service_ref = "10000000";
-    let operation = endpoint.map_or(Operation::Status, Endpoint::operation);
-    let moov = endpoint.is_some_and(|e| e.carrier() == Carrier::Moov);
-    match operation {
-        Operation::Payment if moov => Reply::json(
-            200,
-            &json!({"responsecode": "0", "responsemsg": "SUCCESS", "transref": other, "serviceref": service_ref, "comment": null}),
-        ),
-        Operation::Payment => pending(202, other),
-        Operation::Status => Reply::json(
+    let service_ref = 10_000_000;
+    let Some((endpoint, spec)) = endpoint.and_then(|e| spec(e).map(|s| (e, s))) else {
+        return Reply::json(
             200,
             &json!({
                 "responsecode": "00",
                 "responsemsg": "SUCCESSFUL",
                 "transref": other,
-                "serviceref": service_ref,
+                "serviceref": service_ref.to_string(),
                 "comment": "TRANSACTION APPROVED AND PROCESSED SUCCESSFULLY",
             }),
-        ),
+        );
+    };
+    match endpoint.operation() {
+        Operation::Payment if spec.flow() == Flow::Synchronous => {
+            approved(other, spec, service_ref)
+        }
+        Operation::Payment => pending(202, other, spec),
         Operation::Refund => Reply::json(
             200,
             &json!({"responsecode": "00", "responsemsg": "OPERATION SUCCESSFUL", "transref": other}),
         ),
-        Operation::Deposit => Reply::json(
-            200,
-            &json!({"responsecode": if moov { "0" } else { "00" }, "responsemsg": "SUCCESSFUL", "transref": other, "serviceref": service_ref}),
-        ),
+        Operation::Deposit => deposited(other, spec, service_ref),
+        _ => successful(other, spec, service_ref),
     }
 }
 
@@ -1321,17 +1360,48 @@ fn no_account(reference: &str) -> Reply {
     )
 }
 
-fn pending(status: u16, reference: &str) -> Reply {
+/// `body` with the `serviceref` when the carrier's answers carry one (not Togo's).
+fn with_service_ref(mut body: Value, spec: &CarrierSpec, service_ref: u64) -> Value {
+    if spec.has_service_ref() {
+        body["serviceref"] = Value::from(service_ref.to_string());
+    }
+    body
+}
+
+fn pending(status: u16, reference: &str, spec: &CarrierSpec) -> Reply {
     Reply::json(
         status,
-        &json!({"responsecode": "01", "responsemsg": "PENDING", "transref": reference, "comment": null}),
+        &json!({"responsecode": "01", "responsemsg": spec.pending_message(), "transref": reference, "comment": null}),
     )
 }
 
-fn declined(reference: &str) -> Reply {
+/// A synchronous payment approved.
+fn approved(reference: &str, spec: &CarrierSpec, service_ref: u64) -> Reply {
+    let body = json!({"responsecode": "0", "responsemsg": "SUCCESS", "transref": reference, "comment": null});
+    Reply::json(200, &with_service_ref(body, spec, service_ref))
+}
+
+/// A status: approved and processed.
+fn successful(reference: &str, spec: &CarrierSpec, service_ref: u64) -> Reply {
+    let body = json!({
+        "responsecode": "00",
+        "responsemsg": "SUCCESSFUL",
+        "transref": reference,
+        "comment": "TRANSACTION APPROVED AND PROCESSED SUCCESSFULLY",
+    });
+    Reply::json(200, &with_service_ref(body, spec, service_ref))
+}
+
+/// A deposit done.
+fn deposited(reference: &str, spec: &CarrierSpec, service_ref: u64) -> Reply {
+    let body = json!({"responsecode": spec.deposit_success_code(), "responsemsg": "SUCCESSFUL", "transref": reference});
+    Reply::json(200, &with_service_ref(body, spec, service_ref))
+}
+
+fn declined(reference: &str, spec: &CarrierSpec) -> Reply {
     Reply::json(
         200,
-        &json!({"responsecode": "-1", "responsemsg": "FAILED", "transref": reference, "comment": "TRANSACTION DECLINED"}),
+        &json!({"responsecode": spec.failed_code(), "responsemsg": "FAILED", "transref": reference, "comment": "TRANSACTION DECLINED"}),
     )
 }
 
@@ -1339,6 +1409,18 @@ fn insufficient(reference: &str) -> Reply {
     Reply::json(
         200,
         &json!({"responsecode": "529", "responsemsg": "INSUFFICIENT FUNDS", "transref": reference}),
+    )
+}
+
+/// A number sent to a carrier whose network it is not on.
+fn wrong_network(phone: &Msisdn, endpoint: Endpoint, reference: &str) -> Reply {
+    Reply::json(
+        400,
+        &json!({
+            "responsecode": "515",
+            "responsemsg": format!("WRONG NETWORK: {phone} is not a {} number", endpoint.carrier()),
+            "transref": reference,
+        }),
     )
 }
 

@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use qosic_core::Carrier;
 use serde::Deserialize;
 
 /// What the customer does in the end. The serde names are the admin API's `behaviour`s.
@@ -57,10 +58,16 @@ pub(crate) enum When {
 ///
 /// For deposits (payouts) only [`Subscriber::no_account`] (417) and
 /// [`Subscriber::server_error`] (500) matter; every other subscriber receives the money.
+///
+/// [`Subscriber::ported_to`] puts the number on another carrier's network than its prefix
+/// says (Togo has had number portability since 2024): that carrier's endpoints serve it,
+/// and the others refuse it with code `515`, wrong network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Subscriber {
     pub(crate) outcome: Outcome,
     pub(crate) when: When,
+    /// The network the number was ported to, if any.
+    pub(crate) network: Option<Carrier>,
 }
 
 impl Subscriber {
@@ -68,6 +75,7 @@ impl Subscriber {
         Subscriber {
             outcome,
             when: When::Checks(1),
+            network: None,
         }
     }
 
@@ -126,6 +134,23 @@ impl Subscriber {
     #[must_use]
     pub const fn after(mut self, delay: Duration) -> Self {
         self.when = When::After(delay);
+        self
+    }
+
+    /// The number was ported to `carrier`'s network: payments and deposits sent to another
+    /// carrier's endpoints answer HTTP 400 with code `515` (wrong network for the number),
+    /// whatever [`MockQosicBuilder::refuse_wrong_carrier`](crate::MockQosicBuilder::refuse_wrong_carrier)
+    /// says, and nothing is recorded.
+    ///
+    /// ```
+    /// use qosic_mock::{Carrier, Subscriber};
+    /// // A Benin number with an MTN prefix, now on Moov's network.
+    /// let ported = Subscriber::approves().ported_to(Carrier::Moov);
+    /// # let _ = ported;
+    /// ```
+    #[must_use]
+    pub const fn ported_to(mut self, carrier: Carrier) -> Self {
+        self.network = Some(carrier);
         self
     }
 

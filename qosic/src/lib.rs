@@ -1,5 +1,5 @@
 //! The Rust SDK for the [QosIc](https://www.qosic.com) mobile-money API (Benin and Togo:
-//! MTN MoMo, Moov Money, Celtiis Cash): the one crate an application adds.
+//! MTN MoMo, Moov Money, Celtiis Cash, T-Money, Flooz): the one crate an application adds.
 //!
 //! It takes payments and waits for the customer's approval without ever charging twice,
 //! checks, refunds and pays out, and comes with a stateful fake QosIc server for tests.
@@ -35,7 +35,8 @@
 //!
 //! Or from the environment: `QOSIC_LOGIN`, `QOSIC_PASSWORD`, `QOSIC_BASE_URL` (optional), and
 //! a client id per carrier (`QOSIC_MTN_CLIENT_ID`, `QOSIC_MOOV_CLIENT_ID`,
-//! `QOSIC_CELTIIS_CLIENT_ID`): every carrier whose variable is set is configured.
+//! `QOSIC_CELTIIS_CLIENT_ID`, `QOSIC_TMONEY_CLIENT_ID`, `QOSIC_FLOOZ_CLIENT_ID`): every
+//! carrier whose variable is set is configured.
 //!
 //! ```
 //! # unsafe { std::env::set_var("QOSIC_LOGIN", "merchant"); std::env::set_var("QOSIC_PASSWORD", "secret"); }
@@ -337,6 +338,7 @@
 //! - `rustls` (default): TLS with rustls (ring) and the system's certificate store.
 //! - `native-tls`: TLS with the platform's library instead (turn default features off).
 //! - `benin` (default): the Benin carriers, [`benin::Mtn`], [`benin::Moov`], [`benin::Celtiis`].
+//! - `togo` (default): the Togo carriers, [`togo::TMoney`] and [`togo::Flooz`].
 //! - `blocking`: [`blocking::Client`].
 //! - `serde`: `Serialize` and `Deserialize` for [`Lookup`].
 //! - `mock`: the fake server, [`mock`], for tests (with `test-util`).
@@ -348,19 +350,26 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use qosic_core::{
-    Amount, Client, ClientBuilder, ClientId, Country, Credentials, Delivery, DepositRequest, Error,
-    Lookup, Msisdn, Name, Operation, Outcome, PaymentRequest, PollingPolicy, RawResponse, Secret,
-    Status, TransactionRef, DEFAULT_BASE_URL, WINDOW_GRACE,
+    Amount, Carrier, Client, ClientBuilder, ClientId, Country, Credentials, Delivery,
+    DepositRequest, Error, Lookup, Msisdn, Name, Operation, Outcome, PaymentRequest, PollingPolicy,
+    RawResponse, Secret, Status, TransactionRef, DEFAULT_BASE_URL, WINDOW_GRACE,
 };
 // QosIc's callbacks, settled only by a status check (see the guide's "Callbacks").
 pub use qosic_core::{Callback, CallbackError, CallbackStatus};
 
-/// For carrier authors: the [`MobileCarrier`](carrier::MobileCarrier) trait and what it
-/// builds and reads.
+/// For carrier authors: the [`MobileCarrier`](carrier::MobileCarrier) trait, what it builds
+/// and reads, and the QosIc machinery every carrier shares
+/// ([`CarrierSpec`](carrier::CarrierSpec), [`QosicCarrier`](carrier::QosicCarrier),
+/// [`read_answer`](carrier::read_answer), [`thin_carrier!`](carrier::thin_carrier)).
 pub mod carrier {
+    pub use qosic_core::carrier::{
+        from_env, read_answer, AnswerCode, CarrierSpec, Flow, PhoneFormat, QosicCarrier,
+        StatusRequest,
+    };
+    pub use qosic_core::thin_carrier;
     pub use qosic_core::wire;
     pub use qosic_core::{
-        LookupCall, MobileCarrier, MoneyCall, References, Reply, Verdict, WireRequest,
+        Carrier, LookupCall, MobileCarrier, MoneyCall, References, Reply, Verdict, WireRequest,
     };
 }
 
@@ -382,6 +391,11 @@ pub use qosic_http as http;
 #[cfg_attr(docsrs, doc(cfg(feature = "benin")))]
 #[doc(inline)]
 pub use qosic_carriers_bj as benin;
+
+#[cfg(feature = "togo")]
+#[cfg_attr(docsrs, doc(cfg(feature = "togo")))]
+#[doc(inline)]
+pub use qosic_carriers_tg as togo;
 
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
@@ -424,17 +438,42 @@ fn with_http(builder: ClientBuilder) -> ClientBuilder {
     })
 }
 
+/// The carriers of the countries this crate was built with (its `benin` and `togo` features), as the
+/// SDK describes them: [`from_env`] configures those whose client id is set.
+///
+/// ```
+/// let names: Vec<&str> = qosic::carrier_specs().iter().map(|s| s.name()).collect();
+/// # #[cfg(all(feature = "benin", feature = "togo"))]
+/// assert_eq!(names, ["MTN", "MOOV", "CELTIIS", "TMONEY", "FLOOZ"]);
+/// let vars: Vec<&str> = qosic::carrier_specs().iter().map(|s| s.client_id_var()).collect();
+/// # #[cfg(feature = "togo")]
+/// assert!(vars.contains(&"QOSIC_TMONEY_CLIENT_ID") && vars.contains(&"QOSIC_FLOOZ_CLIENT_ID"));
+/// ```
+pub fn carrier_specs() -> Vec<&'static carrier::CarrierSpec> {
+    let countries: &[&[&'static carrier::CarrierSpec]] = &[
+        #[cfg(feature = "benin")]
+        qosic_carriers_bj::SPECS,
+        #[cfg(feature = "togo")]
+        qosic_carriers_tg::SPECS,
+    ];
+    countries
+        .iter()
+        .flat_map(|specs| specs.iter().copied())
+        .collect()
+}
+
 /// A ready client from the environment, like `aws_config::load_from_env`.
 ///
 /// Reads `QOSIC_LOGIN` and `QOSIC_PASSWORD` (required), `QOSIC_BASE_URL` (optional, default
-/// [`DEFAULT_BASE_URL`]), and configures every carrier whose client id is set:
-/// `QOSIC_MTN_CLIENT_ID`, `QOSIC_MOOV_CLIENT_ID`, `QOSIC_CELTIIS_CLIENT_ID`. The transport is
-/// the HTTP one. An error names the missing variable.
-#[cfg(all(feature = "http", feature = "benin"))]
-#[cfg_attr(docsrs, doc(cfg(all(feature = "http", feature = "benin"))))]
+/// [`DEFAULT_BASE_URL`]), and configures every carrier of [`carrier_specs`] whose client id
+/// is set: `QOSIC_MTN_CLIENT_ID`, `QOSIC_MOOV_CLIENT_ID`, `QOSIC_CELTIIS_CLIENT_ID`,
+/// `QOSIC_TMONEY_CLIENT_ID`, `QOSIC_FLOOZ_CLIENT_ID`. The transport is the HTTP one. An error
+/// names the missing variable.
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub fn from_env() -> Result<Client, Error> {
     let builder = with_http(ClientBuilder::from_env());
-    match qosic_carriers_bj::from_env() {
+    match carrier::from_env(&carrier_specs()) {
         Ok(carriers) => builder.carriers(carriers).build(),
         // A missing login or password is reported before a missing client id.
         Err(no_carrier) => Err(match builder.build() {

@@ -3,6 +3,7 @@
 mod admin;
 mod binary;
 mod callbacks;
+mod carriers;
 mod faults;
 mod journal;
 mod limits;

@@ -1,9 +1,9 @@
 //! Property tests: which carrier serves which number, in both numbering plans.
 
 use proptest::prelude::*;
-use qosic_carriers_bj::numbering::{benin_operator, Operator};
+use qosic_carriers_bj::numbering::benin_operator;
 use qosic_carriers_bj::{Celtiis, Moov, Mtn};
-use qosic_core::{MobileCarrier, Msisdn};
+use qosic_core::{Carrier, MobileCarrier, Msisdn};
 
 fn carriers() -> (Mtn, Moov, Celtiis) {
     (
@@ -35,7 +35,7 @@ proptest! {
         let phone = Msisdn::parse(&format!("229{national}")).unwrap();
         let served = served_by(&phone);
         prop_assert!(served.len() <= 1, "{national}: {served:?}");
-        let expected = benin_operator(&national).map(Operator::name);
+        let expected = benin_operator(&national).map(Carrier::name);
         prop_assert_eq!(served.first().copied(), expected);
     }
 

@@ -1,0 +1,4 @@
+//! The Benin carriers' integration tests: one binary.
+
+mod requests;
+mod routing;

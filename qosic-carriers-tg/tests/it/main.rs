@@ -1,0 +1,6 @@
+//! The Togo carriers' integration tests: one binary.
+
+mod answers;
+mod mock;
+mod requests;
+mod routing;
