@@ -162,6 +162,42 @@ async fn a_closed_window_is_pending_not_failed() {
     assert_eq!(counts.pay.load(Ordering::SeqCst), 1);
 }
 
+/// Found by the fault soak (`examples/src/soak.rs`): a status check refused (401, 404 `-2`,
+/// 417, another 4xx) after QosIc accepted the payment made `pay` fail with that refusal and
+/// `Delivery::Answered`, which reads as "the payment was refused", though it was pending and
+/// often confirmed: a merchant could charge the customer twice. The refusal is about the
+/// status check: `pay` ends with the outcome known so far, and `wait` (a lookup) still fails.
+#[tokio::test(start_paused = true)]
+async fn a_refused_status_check_does_not_make_an_accepted_payment_fail() {
+    for refusal in [
+        Verdict::InvalidCredentials,
+        Verdict::InvalidClientId,
+        Verdict::NoAccount,
+        Verdict::Rejected,
+    ] {
+        let counts = Arc::new(Counts::default());
+        let t = transport(counts.clone(), |_| Ok(ApiResponse::new(409, "{}")));
+        let read = move |op: Operation, response: &ApiResponse| match (op, response.status) {
+            (Operation::Payment, _) => reply(Verdict::Pending),
+            _ => reply(refusal),
+        };
+        let client = client(carrier(policy(10, 120), read), t);
+        let outcome = client
+            .pay(PaymentRequest::new(PHONE, 1000).reference("ORDER-409"))
+            .await
+            .unwrap_or_else(|e| panic!("{refusal:?}: pay failed with {e}"));
+        assert_eq!(outcome.status(), Status::Pending, "{refusal:?}");
+        assert_eq!(outcome.reference().as_str(), "ORDER-409");
+        assert_eq!(outcome.status_checks(), 1, "a refusal ends the wait");
+        assert_eq!(counts.pay.load(Ordering::SeqCst), 1);
+
+        // A lookup is not a payment: its refusal is the caller's error.
+        let err = client.wait(outcome.lookup()).await.unwrap_err();
+        assert_eq!(err.delivery(), Delivery::Answered, "{refusal:?}: {err}");
+        assert_eq!(counts.pay.load(Ordering::SeqCst), 1);
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn max_checks_ends_the_wait_early() {
     let counts = Arc::new(Counts::default());
@@ -296,8 +332,45 @@ async fn refusals_map_to_the_seed_errors_and_keep_the_reference() {
             .unwrap_err();
         assert!(check(&err), "{verdict:?} gave {err:?}");
         assert_eq!(err.reference().map(|r| r.as_str()), Some("ORDER-7"));
-        assert_eq!(err.delivery(), Delivery::Answered);
+        // A server error does not say whether the payment was made (see the next test).
+        let delivery = match verdict {
+            Verdict::ServerError => Delivery::MaybeSent,
+            _ => Delivery::Answered,
+        };
+        assert_eq!(err.delivery(), delivery, "{verdict:?}");
         assert!(!err.to_string().contains("97000100"), "{err}");
+    }
+}
+
+/// Found by the fault soak (`examples/src/soak.rs`): a 502 or 504 from a proxy in front of
+/// QosIc, or a 500 from QosIc itself, may come after the payment (or refund, or deposit) was
+/// made. The error used to say `Delivery::Answered`, which reads as "nothing happened", so a
+/// merchant could pay again under a new reference: the outcome is unknown instead.
+#[tokio::test]
+async fn a_server_error_leaves_the_outcome_unknown() {
+    for status in [500, 502, 503, 504] {
+        let mut t = MockTransport::new();
+        t.expect_send()
+            .times(1)
+            .returning(move |_| Ok(ApiResponse::new(status, "<html>502 Bad Gateway</html>")));
+        let client = client(
+            carrier(policy(10, 120), |_, _| reply(Verdict::ServerError)),
+            t,
+        );
+        let err = client
+            .pay(PaymentRequest::new(PHONE, 1000).reference("ORDER-5XX"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::ServerError { .. }), "{err:?}");
+        assert_eq!(err.delivery(), Delivery::MaybeSent, "{status}");
+        assert!(err.is_outcome_unknown(), "{status}");
+        assert_eq!(err.reference().map(|r| r.as_str()), Some("ORDER-5XX"));
+        // The reference stays claimed: the payment may exist.
+        let again = client
+            .pay(PaymentRequest::new(PHONE, 1000).reference("ORDER-5XX"))
+            .await
+            .unwrap_err();
+        assert!(again.is_invalid_input(), "{again}");
     }
 }
 
