@@ -6,3 +6,5 @@
 //!   MTN pay flows through the SDK against any QosIc-compatible server.
 //! - `cargo xtask bench`: the benchmarks of `docs/BENCHMARKS.md` (`examples/bench.rs`).
 #![forbid(unsafe_code)]
+
+pub mod soak;
