@@ -429,7 +429,7 @@ struct Observed {
     /// Refund requests per job.
     refunds: Vec<AtomicU32>,
     /// Requests per endpoint, indexed like [`Endpoint::ALL`].
-    requests: [AtomicU64; 9],
+    requests: [AtomicU64; Endpoint::ALL.len()],
     /// Requests whose reference is none of the plan's.
     strangers: AtomicU64,
     faults: Mutex<FaultTally>,

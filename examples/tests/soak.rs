@@ -77,9 +77,19 @@ fn the_same_seed_makes_the_same_plan() {
             "{kind:?} never planned"
         );
     }
-    // The jobs cover every carrier and operation, with valid numbers and references.
+    // The jobs' numbers belong to their carriers, their references are valid, and together
+    // they cover every carrier and operation.
+    let mut kinds = std::collections::BTreeSet::new();
     for job in a.jobs() {
-        qosic::Lookup::parse(&job.reference, &job.phone).unwrap();
+        let lookup = qosic::Lookup::parse(&job.reference, &job.phone).unwrap();
+        let operator = qosic::benin::numbering::benin_operator(lookup.phone().national());
+        assert_eq!(
+            operator.map(|o| o.name()),
+            Some(job.carrier.name()),
+            "{job:?}"
+        );
         assert!((100..=500_000).contains(&job.amount));
+        kinds.insert((job.carrier, job.operation));
     }
+    assert_eq!(kinds.len(), 6, "{kinds:?}");
 }
