@@ -806,7 +806,12 @@ impl Client {
         tracing::debug!(path = %wire.path, "sending {} request", subject.operation);
         match self.inner.transport.send(request).await {
             Ok(response) => {
-                let reply = subject.carrier.read(subject.operation, &response);
+                let mut reply = subject.carrier.read(subject.operation, &response);
+                // Servers echo phone numbers in their texts, even in the code: mask them
+                // before anything shows or logs them.
+                reply.code = reply.code.map(masked);
+                reply.message = reply.message.map(masked);
+                reply.comment = reply.comment.map(masked);
                 tracing::debug!(
                     http_status = response.status,
                     code = reply.code.as_deref().unwrap_or(""),
@@ -844,9 +849,6 @@ impl Client {
         raw: RawResponse,
     ) -> Result<Outcome, Error> {
         let reference = Some(subject.reference.clone());
-        // Servers echo phone numbers in their texts: mask them before anything shows them.
-        reply.message = reply.message.map(masked);
-        reply.comment = reply.comment.map(masked);
         let foreign = reply
             .echoed_ref
             .as_deref()

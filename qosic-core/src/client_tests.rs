@@ -814,3 +814,36 @@ async fn numbers_in_server_text_are_masked_everywhere() {
         assert!(!text.contains("97000100"), "{text}");
     }
 }
+
+/// Found by the property tests of the answer readers (`examples/tests/it/properties.rs`): a
+/// server text in `responsecode` reached the error's `Display` and `Debug`, and the debug log,
+/// unmasked, while messages and comments were masked.
+#[tokio::test]
+async fn a_number_echoed_in_the_code_is_masked_too() {
+    let echo = "WRONG NETWORK: 22997000100";
+    for status in [403, 200] {
+        let mut t = MockTransport::new();
+        t.expect_send()
+            .returning(move |_| Ok(ApiResponse::new(status, "{}")));
+        let read = move |_: Operation, _: &ApiResponse| {
+            let mut reply = reply(if status == 200 {
+                Verdict::Failed
+            } else {
+                Verdict::Rejected
+            });
+            reply.code = Some(echo.to_owned());
+            reply.message = Some(echo.to_owned());
+            reply
+        };
+        let client = client(carrier(None, read), t);
+        let shown = match client.pay(PaymentRequest::new(PHONE, 1000)).await {
+            Ok(outcome) => {
+                assert_eq!(outcome.code(), Some("WRONG NETWORK: 22997****00"));
+                format!("{outcome:?}")
+            }
+            Err(err) => format!("{err} {err:?}"),
+        };
+        assert!(!shown.contains("97000100"), "{status}: {shown}");
+        assert!(shown.contains("22997****00"), "{status}: {shown}");
+    }
+}

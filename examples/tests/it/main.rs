@@ -11,3 +11,4 @@ mod errors;
 mod in_process;
 mod loadgen;
 mod loopback;
+mod properties;
