@@ -1479,7 +1479,10 @@ impl Report {
             let statuses: Vec<String> = kind
                 .statuses()
                 .iter()
-                .map(|s| format!("{s}: {}", tally.by_status.get(s).copied().unwrap_or(0)))
+                .map(|s| {
+                    let n = tally.by_status.get(s).copied().unwrap_or(0);
+                    format!("{s}: {}", thousands(n))
+                })
                 .collect();
             let detail = if statuses.is_empty() {
                 String::new()
@@ -1524,7 +1527,7 @@ impl Report {
              payments {} for {} XOF (ledger collected {} XOF); deposits {} for {} XOF (paid out \
              {} XOF); pending {} for {} XOF (pending {} XOF); refunds the SDK confirmed {} for {} \
              XOF, refunds made {} for {} XOF (refunded {} XOF), of which {} among the {} refunds \
-             left unknown (answer lost, or a server error); unsettled {}",
+             whose outcome the SDK left unknown; unsettled {}",
             breaches.mark(Invariant::BooksAgree),
             thousands(collected.count as u64),
             thousands(collected.xof),
@@ -1540,9 +1543,9 @@ impl Report {
             thousands(refunded_books.count as u64),
             thousands(refunded_books.xof),
             thousands(ledger.refunded),
-            refund_unknown_made,
-            refund_unknown,
-            unsettled
+            thousands(refund_unknown_made as u64),
+            thousands(refund_unknown as u64),
+            thousands(unsettled as u64)
         );
         let _ = writeln!(
             t,

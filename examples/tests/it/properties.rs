@@ -255,8 +255,6 @@ fn object() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
-
     #[test]
     fn any_bytes_give_a_documented_outcome_or_error(status in status(), body in prop::collection::vec(any::<u8>(), 0..200)) {
         let result = pay(status, body.clone());
