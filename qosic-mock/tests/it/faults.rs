@@ -387,7 +387,9 @@ async fn a_fault_plan_picks_each_request_s_fault_and_comes_before_programmed_fau
         let h = Harness::new(via).await;
         // A programmed fault: used only by a request the plan leaves alone.
         h.mock.fault(Fault::status(503).times(1));
-        let seen: Arc<Mutex<Vec<(Endpoint, Option<String>)>>> = Arc::default();
+        /// The requests the plan saw: endpoint and reference.
+        type Seen = Vec<(Endpoint, Option<String>)>;
+        let seen: Arc<Mutex<Seen>> = Arc::default();
         let log = Arc::clone(&seen);
         h.mock.fault_plan(move |request| {
             let transref = request.transref.map(str::to_owned);
