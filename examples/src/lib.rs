@@ -13,4 +13,5 @@
 #![warn(missing_docs)]
 
 pub mod flows;
+pub mod soak;
 pub mod support;

@@ -26,6 +26,12 @@
 //!   pending payment the outcome is [`Status::Pending`].
 //! - **Terminal answers stop polling**: confirmed or failed, at once.
 //! - **Nothing lost.** Errors raised after a request may have left carry the reference.
+//! - **A refusal is about the request refused.** An error that says QosIc answered
+//!   ([`Delivery::Answered`]) from [`Client::pay`], [`Client::deposit`] or [`Client::refund`]
+//!   means that request was refused and nothing was made; a server error (HTTP 5xx) is
+//!   [`Delivery::MaybeSent`], since the server may have acted before failing; and a status
+//!   check refused after the payment was accepted ends `pay`'s wait with the outcome known so
+//!   far, not with that refusal.
 //! - **Bad input is refused before I/O**, with the field named.
 
 use std::collections::{HashSet, VecDeque};
@@ -425,6 +431,17 @@ struct Subject<'a> {
     amount: Option<Amount>,
 }
 
+/// What a refused status check does to a wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// It ends the wait with the outcome known so far: the wait follows a payment request
+    /// that was accepted or may have been ([`Client::pay`]), which a refused status check
+    /// does not undo.
+    EndsTheWait,
+    /// It is the call's error: the wait is a lookup ([`Client::wait`]).
+    IsAnError,
+}
+
 /// How a send ended, before interpretation.
 enum Sent {
     Answered(Reply, RawResponse),
@@ -465,7 +482,11 @@ impl Client {
     ///   says what became of it.
     ///
     /// Never sends the payment request twice. Fails before any I/O on invalid input, and with
-    /// an error carrying the reference when QosIc refuses the request.
+    /// an error carrying the reference when QosIc refuses the payment request or it may have
+    /// gone through without an answer that says so (a server error). Once the payment request
+    /// was accepted, a refused status check (bad credentials, unknown client id, another 4xx)
+    /// ends the wait but not with that refusal: the outcome is the one known so far, pending
+    /// or unknown, since the payment itself was not refused.
     pub async fn pay(&self, request: PaymentRequest) -> Result<Outcome, Error> {
         let prepared = self.prepare_payment(request)?;
         let span = operation_span("pay", &prepared);
@@ -473,7 +494,9 @@ impl Client {
             let carrier = Arc::clone(&prepared.carrier);
             let outcome = self.start(Operation::Payment, prepared).await?;
             match (outcome.status, carrier.polling()) {
-                (Status::Pending | Status::Unknown, Some(_)) => self.poll(&carrier, outcome).await,
+                (Status::Pending | Status::Unknown, Some(_)) => {
+                    self.poll(&carrier, outcome, Refusal::EndsTheWait).await
+                }
                 _ => Ok(outcome),
             }
         }
@@ -530,7 +553,9 @@ impl Client {
             raw: None,
             status_checks: 0,
         };
-        self.poll(&carrier, start).instrument(span).await
+        self.poll(&carrier, start, Refusal::IsAnError)
+            .instrument(span)
+            .await
     }
 
     /// Refunds a confirmed payment (the Python SDK's `refund(reference, phone)`).
@@ -782,7 +807,12 @@ impl Client {
         tracing::debug!(path = %wire.path, "sending {} request", subject.operation);
         match self.inner.transport.send(request).await {
             Ok(response) => {
-                let reply = subject.carrier.read(subject.operation, &response);
+                let mut reply = subject.carrier.read(subject.operation, &response);
+                // Servers echo phone numbers in their texts, even in the code: mask them
+                // before anything shows or logs them.
+                reply.code = reply.code.map(masked);
+                reply.message = reply.message.map(masked);
+                reply.comment = reply.comment.map(masked);
                 tracing::debug!(
                     http_status = response.status,
                     code = reply.code.as_deref().unwrap_or(""),
@@ -820,9 +850,6 @@ impl Client {
         raw: RawResponse,
     ) -> Result<Outcome, Error> {
         let reference = Some(subject.reference.clone());
-        // Servers echo phone numbers in their texts: mask them before anything shows them.
-        reply.message = reply.message.map(masked);
-        reply.comment = reply.comment.map(masked);
         let foreign = reply
             .echoed_ref
             .as_deref()
@@ -935,11 +962,12 @@ impl Client {
 
     /// Checks the status of `last`'s transaction until a terminal answer or the end of the
     /// carrier's window. Transient trouble (timeouts, 5xx, unreadable answers) does not end
-    /// the wait; refusals (credentials, client id) do.
+    /// the wait; refusals (credentials, client id) do, as `refusal` says.
     async fn poll(
         &self,
         carrier: &Arc<dyn MobileCarrier>,
         mut last: Outcome,
+        refusal: Refusal,
     ) -> Result<Outcome, Error> {
         let policy = carrier.polling().unwrap_or_default();
         let deadline = Instant::now() + policy.window();
@@ -1018,7 +1046,14 @@ impl Client {
                 Err(error @ (Error::Transport { .. } | Error::ServerError { .. })) => {
                     tracing::warn!(check = checks, error = %error, "status check failed; will check again");
                 }
-                Err(error) => return Err(error),
+                Err(error) if refusal == Refusal::IsAnError => return Err(error),
+                Err(error) => {
+                    // The payment was accepted (or may have been): a refused status check says
+                    // nothing about it, so the outcome stays what it was.
+                    tracing::warn!(check = checks, error = %error, "status check refused; the payment stays {}", last.status);
+                    last.status_checks = checks;
+                    return Ok(last);
+                }
             }
         }
         tracing::info!(status = %last.status, checks, "polling window closed without a terminal answer");

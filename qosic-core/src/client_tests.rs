@@ -226,6 +226,49 @@ async fn a_closed_window_is_pending_not_failed() {
     assert_eq!(paths(&t), pay_then_checks(12));
 }
 
+/// Found by the fault soak (`examples/src/soak.rs`): a status check refused (401, 404 `-2`,
+/// 417, another 4xx) after QosIc accepted the payment made `pay` fail with that refusal and
+/// `Delivery::Answered`, which reads as "the payment was refused", though it was pending and
+/// often confirmed: a merchant could charge the customer twice. The refusal is about the
+/// status check: `pay` ends with the outcome known so far, and `wait` (a lookup) still fails.
+#[tokio::test(start_paused = true)]
+async fn a_refused_status_check_does_not_make_an_accepted_payment_fail() {
+    for refusal in [
+        Verdict::InvalidCredentials,
+        Verdict::InvalidClientId,
+        Verdict::NoAccount,
+        Verdict::Rejected,
+    ] {
+        let t = ReplayTransport::new()
+            .answer(202, "{}")
+            .answer(409, "{}")
+            .answer(409, "{}");
+        let read = move |op: Operation, response: &ApiResponse| match (op, response.status) {
+            (Operation::Payment, _) => reply(Verdict::Pending),
+            _ => reply(refusal),
+        };
+        let client = client(carrier(policy(10, 120), read), t.clone());
+        let outcome = client
+            .pay(PaymentRequest::new(PHONE, 1000).reference("ORDER-409"))
+            .await
+            .unwrap_or_else(|e| panic!("{refusal:?}: pay failed with {e}"));
+        assert_eq!(outcome.status(), Status::Pending, "{refusal:?}");
+        assert_eq!(outcome.reference().as_str(), "ORDER-409");
+        assert_eq!(outcome.status_checks(), 1, "a refusal ends the wait");
+
+        // A lookup is not a payment: its refusal is the caller's error.
+        let err = client.wait(outcome.lookup()).await.unwrap_err();
+        assert_eq!(err.delivery(), Delivery::Answered, "{refusal:?}: {err}");
+        // One payment request, then one status check per call.
+        assert_eq!(
+            paths(&t),
+            [PAY_PATH, STATUS_PATH, STATUS_PATH],
+            "{refusal:?}"
+        );
+        t.assert_used_up();
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn max_checks_ends_the_wait_early() {
     let t = replay([202; 12]);
@@ -336,13 +379,48 @@ async fn refusals_map_to_the_seed_errors_and_keep_the_reference() {
             .unwrap_err();
         assert!(check(&err), "{verdict:?} gave {err:?}");
         assert_eq!(err.reference().map(|r| r.as_str()), Some("ORDER-7"));
-        assert_eq!(err.delivery(), Delivery::Answered);
+        // A server error does not say whether the payment was made (see the next test).
+        let delivery = match verdict {
+            Verdict::ServerError => Delivery::MaybeSent,
+            _ => Delivery::Answered,
+        };
+        assert_eq!(err.delivery(), delivery, "{verdict:?}");
         assert!(!err.to_string().contains("97000100"), "{err}");
         assert_eq!(
             paths(&t),
             pay_then_checks(0),
             "no status check after a refusal"
         );
+    }
+}
+
+/// Found by the fault soak (`examples/src/soak.rs`): a 502 or 504 from a proxy in front of
+/// QosIc, or a 500 from QosIc itself, may come after the payment (or refund, or deposit) was
+/// made. The error used to say `Delivery::Answered`, which reads as "nothing happened", so a
+/// merchant could pay again under a new reference: the outcome is unknown instead.
+#[tokio::test]
+async fn a_server_error_leaves_the_outcome_unknown() {
+    for status in [500, 502, 503, 504] {
+        let t = ReplayTransport::new().answer(status, "<html>502 Bad Gateway</html>");
+        let client = client(
+            carrier(policy(10, 120), |_, _| reply(Verdict::ServerError)),
+            t.clone(),
+        );
+        let err = client
+            .pay(PaymentRequest::new(PHONE, 1000).reference("ORDER-5XX"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::ServerError { .. }), "{err:?}");
+        assert_eq!(err.delivery(), Delivery::MaybeSent, "{status}");
+        assert!(err.is_outcome_unknown(), "{status}");
+        assert_eq!(err.reference().map(|r| r.as_str()), Some("ORDER-5XX"));
+        // The reference stays claimed: the payment may exist.
+        let again = client
+            .pay(PaymentRequest::new(PHONE, 1000).reference("ORDER-5XX"))
+            .await
+            .unwrap_err();
+        assert!(again.is_invalid_input(), "{again}");
+        assert_eq!(paths(&t), [PAY_PATH], "{status}: sent once, never again");
     }
 }
 
@@ -731,5 +809,36 @@ async fn numbers_in_server_text_are_masked_everywhere() {
         format!("{response:?}"),
     ] {
         assert!(!text.contains("97000100"), "{text}");
+    }
+}
+
+/// Found by the property tests of the answer readers (`examples/tests/it/properties.rs`): a
+/// server text in `responsecode` reached the error's `Display` and `Debug`, and the debug log,
+/// unmasked, while messages and comments were masked.
+#[tokio::test]
+async fn a_number_echoed_in_the_code_is_masked_too() {
+    let echo = "WRONG NETWORK: 22997000100";
+    for status in [403, 200] {
+        let t = ReplayTransport::new().answer(status, "{}");
+        let read = move |_: Operation, _: &ApiResponse| {
+            let mut reply = reply(if status == 200 {
+                Verdict::Failed
+            } else {
+                Verdict::Rejected
+            });
+            reply.code = Some(echo.to_owned());
+            reply.message = Some(echo.to_owned());
+            reply
+        };
+        let client = client(carrier(None, read), t);
+        let shown = match client.pay(PaymentRequest::new(PHONE, 1000)).await {
+            Ok(outcome) => {
+                assert_eq!(outcome.code(), Some("WRONG NETWORK: 22997****00"));
+                format!("{outcome:?}")
+            }
+            Err(err) => format!("{err} {err:?}"),
+        };
+        assert!(!shown.contains("97000100"), "{status}: {shown}");
+        assert!(shown.contains("22997****00"), "{status}: {shown}");
     }
 }

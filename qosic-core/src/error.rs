@@ -19,7 +19,10 @@ use crate::types::TransactionRef;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// QosIc failed (HTTP 5xx) or sent an answer that cannot be read. Answered.
+    /// QosIc failed (HTTP 5xx), or a proxy in front of it did (a 502 or 504 page). May have
+    /// been sent: the server may have acted on the request before it failed, so
+    /// [`Error::delivery`] is [`Delivery::MaybeSent`] and the outcome is unknown; check the
+    /// status of [`Error::reference`] before anything else.
     ServerError {
         /// The HTTP status, when there was one.
         status: Option<u16>,
@@ -241,6 +244,8 @@ impl Error {
     ///
     /// After [`Delivery::MaybeSent`] the money may have moved: check the status of
     /// [`Error::reference`] before anything else, and never pay again under a new reference.
+    /// A server error (HTTP 5xx) counts as may have been sent: it does not say whether the
+    /// server acted on the request before failing.
     pub fn delivery(&self) -> Delivery {
         match self {
             Error::ProviderNotFound { .. }
@@ -250,8 +255,8 @@ impl Error {
             | Error::Setup { .. }
             | Error::Config { .. } => Delivery::NotSent,
             Error::Transport { source, .. } => source.delivery(),
-            Error::ServerError { .. }
-            | Error::UserAccountNotFound { .. }
+            Error::ServerError { .. } => Delivery::MaybeSent,
+            Error::UserAccountNotFound { .. }
             | Error::InvalidClientId { .. }
             | Error::InvalidCredentials { .. }
             | Error::Rejected { .. } => Delivery::Answered,
@@ -276,7 +281,8 @@ impl Error {
         matches!(self, Error::Transport { source, .. } if source.is_timeout())
     }
 
-    /// Whether the request may have reached QosIc without an answer: the outcome is unknown.
+    /// Whether the request may have reached QosIc without an answer that says what became
+    /// of it (a lost answer, a timeout, a server error): the outcome is unknown.
     pub fn is_outcome_unknown(&self) -> bool {
         self.delivery() == Delivery::MaybeSent
     }

@@ -27,7 +27,8 @@ pub enum Delivery {
     /// Sending it again cannot double a payment.
     NotSent,
     /// The request may have been received and acted on, but no complete answer came back
-    /// (timeout after writing, connection reset, answer lost).
+    /// (timeout after writing, connection reset, answer lost), or the answer was a server
+    /// error (HTTP 5xx), which does not say whether the request was acted on.
     MaybeSent,
     /// The server answered.
     Answered,

@@ -297,4 +297,94 @@ mod tests {
         );
         assert_eq!(excerpt(b"abcdef", 3), "abc…");
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// The longest run of ASCII digits in `text`.
+        fn longest_digit_run(text: &str) -> usize {
+            text.split(|c: char| !c.is_ascii_digit())
+                .map(str::len)
+                .max()
+                .unwrap_or(0)
+        }
+
+        /// A key the reader looks for, in any case, or another key.
+        fn key() -> impl Strategy<Value = String> {
+            prop_oneof![
+                prop::sample::select(NAMES.to_vec()).prop_flat_map(|name| {
+                    prop::collection::vec(any::<bool>(), name.len()).prop_map(move |upper| {
+                        name.chars()
+                            .zip(upper)
+                            .map(|(c, u)| if u { c.to_ascii_uppercase() } else { c })
+                            .collect()
+                    })
+                }),
+                "[a-zA-Z_]{0,12}",
+                "\\PC{0,6}",
+            ]
+        }
+
+        /// Any JSON value, scalars more often than containers.
+        fn value() -> impl Strategy<Value = Value> {
+            let scalar = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>()
+                    .prop_filter("finite", |f| f.is_finite())
+                    .prop_map(Value::from),
+                "[ ]{0,2}[-0-9]{0,4}[ ]{0,2}".prop_map(Value::from),
+                "\\PC{0,20}".prop_map(Value::from),
+            ];
+            scalar.prop_recursive(2, 8, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+                    prop::collection::btree_map("[a-z]{1,4}", inner, 0..3)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// A JSON object written by hand, so that keys may repeat.
+        fn object() -> impl Strategy<Value = String> {
+            prop::collection::vec((key(), value()), 0..8).prop_map(|entries| {
+                let fields: Vec<String> = entries
+                    .iter()
+                    .map(|(k, v)| format!("{}:{v}", Value::from(k.as_str())))
+                    .collect();
+                format!("{{{}}}", fields.join(","))
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn any_object_reads_like_a_value_tree(body in object()) {
+                prop_assert_eq!(QosicBody::parse(body.as_bytes()), parse_with_value(body.as_bytes()), "{}", body);
+            }
+
+            #[test]
+            fn any_bytes_read_without_panic_and_like_a_value_tree(body in prop::collection::vec(any::<u8>(), 0..256)) {
+                prop_assert_eq!(QosicBody::parse(&body), parse_with_value(&body));
+                let cut = excerpt(&body, 40);
+                prop_assert!(cut.chars().count() <= 41);
+                prop_assert!(longest_digit_run(&cut) < 8, "{}", cut);
+            }
+
+            #[test]
+            fn masking_leaves_no_number_and_changes_nothing_else(text in "([0-9]{0,14}[ +:a-z\\-]{0,3}){0,6}") {
+                let masked = mask_numbers(&text);
+                prop_assert!(longest_digit_run(&masked) < 8, "{} -> {}", text, masked);
+                prop_assert_eq!(masked.chars().count(), text.chars().count());
+                for (a, b) in text.chars().zip(masked.chars()) {
+                    prop_assert!(a == b || (a.is_ascii_digit() && b == '*'), "{} -> {}", text, masked);
+                }
+                prop_assert_eq!(mask_numbers(&masked), masked.clone(), "masking twice changes nothing");
+                if longest_digit_run(&text) < 8 {
+                    prop_assert_eq!(masked, std::borrow::Cow::Borrowed(text.as_str()));
+                }
+            }
+        }
+    }
 }

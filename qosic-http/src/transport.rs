@@ -481,9 +481,11 @@ impl Transport for HttpTransport {
                     elapsed_ms,
                     "qosic-http: received response"
                 );
+                // Servers echo phone numbers in their messages: masked, like every text the
+                // SDK shows or logs.
                 tracing::trace!(
                     path,
-                    body = %response.text(),
+                    body = %qosic_core::wire::mask_numbers(&response.text()),
                     "qosic-http: response body"
                 );
             }

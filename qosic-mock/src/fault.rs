@@ -1,5 +1,7 @@
 //! Faults on demand: what a real network and a real QosIc do on a bad day.
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::endpoint::Endpoint;
@@ -185,5 +187,40 @@ impl Fault {
         } else {
             what
         }
+    }
+}
+
+/// What a fault plan ([`crate::MockQosic::fault_plan`]) sees of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PlannedRequest<'a> {
+    /// The endpoint the request is for.
+    pub endpoint: Endpoint,
+    /// Its `transref`, when its credentials were accepted and its body is JSON with one.
+    pub transref: Option<&'a str>,
+}
+
+/// The function behind [`crate::MockQosic::fault_plan`].
+type PlanFn = dyn Fn(&PlannedRequest<'_>) -> Option<Fault> + Send + Sync;
+
+/// A fault plan: decides, request by request, which fault (if any) to inject.
+#[derive(Clone)]
+pub(crate) struct FaultPlan(Arc<PlanFn>);
+
+impl FaultPlan {
+    pub(crate) fn new(
+        plan: impl Fn(&PlannedRequest<'_>) -> Option<Fault> + Send + Sync + 'static,
+    ) -> FaultPlan {
+        FaultPlan(Arc::new(plan))
+    }
+
+    pub(crate) fn decide(&self, request: &PlannedRequest<'_>) -> Option<Fault> {
+        (self.0)(request)
+    }
+}
+
+impl fmt::Debug for FaultPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FaultPlan(..)")
     }
 }

@@ -228,6 +228,12 @@
 //! | [`Fault::lost_answer`] | connection closed without an answer | same as above | **yes**: the payment is recorded |
 //! | [`Fault::wrong_reference`] | the endpoint's success answer (status `00`, MOOV payment `0`, ...) about `"transref":"SOMEONE-ELSE"` | same | no |
 //!
+//! [`MockQosic::fault_plan`] decides instead, request by request: a function of the endpoint
+//! and the `transref` ([`PlannedRequest`]) that returns the fault, if any, for that request.
+//! A plan keyed on the reference injects the same faults into the same requests whatever
+//! order concurrent flows send them in (the SDK's fault soak, `examples/src/soak.rs`, works
+//! that way).
+//!
 //! [`Fault::after_recording`] makes any fault act on the request first, [`Fault::delayed`]
 //! adds a wait before the faulty answer, and [`Fault::with_status`] changes the status of
 //! a body fault. Statuses must be final ones, 200 to 599. The journal marks each faulty
@@ -591,7 +597,7 @@ pub use endpoint::{Carrier, Endpoint, Operation, UnknownEndpoint};
 pub use fakes::{
     capture_request, CaptureHandle, CaptureTransport, NeverTransport, ReplayTransport,
 };
-pub use fault::Fault;
+pub use fault::{Fault, PlannedRequest};
 pub use journal::{RecordedRequest, DEFAULT_JOURNAL_CAPACITY, JOURNAL_BODY_LIMIT};
 pub use mock::{MockQosic, MockQosicBuilder};
 pub use numbering::PhoneForms;

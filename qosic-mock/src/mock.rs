@@ -10,7 +10,7 @@ use qosic_core::Credentials;
 
 use crate::callback::CallbackConfig;
 use crate::endpoint::{Carrier, Endpoint};
-use crate::fault::Fault;
+use crate::fault::{Fault, FaultPlan, PlannedRequest};
 use crate::journal::RecordedRequest;
 use crate::numbering::PhoneForms;
 use crate::server::{self, ServerHandle};
@@ -149,7 +149,50 @@ impl MockQosic {
         }
     }
 
-    /// Removes every fault.
+    /// Decides request by request which fault to inject: `plan` is called for every
+    /// request to a wire endpoint, with the endpoint and the request's `transref`
+    /// ([`PlannedRequest`]), and its fault, if any, applies to that request alone. A fault
+    /// from the plan comes before the faults programmed with [`MockQosic::fault`], which
+    /// apply when the plan returns `None`.
+    ///
+    /// For runs of many concurrent flows with faults chosen ahead, such as a seeded fault
+    /// soak: a plan keyed on the reference and the request's rank for it injects the same
+    /// faults into the same requests whatever order the flows' requests arrive in, which a
+    /// shared list of [`Fault::times`] faults cannot. The plan runs on the server's threads
+    /// without the server's lock held, so it may read this `MockQosic`; it should be quick.
+    /// A fault whose status is not a final HTTP status (200 to 599) is answered with a 500
+    /// that says so. Replaces an earlier plan; [`MockQosic::clear_faults`] and
+    /// [`MockQosic::reset`] remove it.
+    ///
+    /// ```
+    /// use qosic_core::{ApiRequest, Transport};
+    /// use qosic_mock::{Endpoint, Fault, MockQosic};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = MockQosic::in_process();
+    /// // Every status check of reference "SLOW-1" answers 503; nothing else is touched.
+    /// mock.fault_plan(|request| {
+    ///     let slow = request.endpoint == Endpoint::MtnStatus && request.transref == Some("SLOW-1");
+    ///     slow.then(|| Fault::status(503))
+    /// });
+    /// let url = format!("{}{}", mock.uri(), Endpoint::MtnStatus.path());
+    /// let status = |r: &str| ApiRequest::new(
+    ///     url.clone(), mock.credentials(),
+    ///     format!(r#"{{"transref":"{r}","clientid":"MTN_CLIENT"}}"#).into_bytes(),
+    /// );
+    /// assert_eq!(mock.transport().send(status("SLOW-1")).await.unwrap().status, 503);
+    /// assert_eq!(mock.transport().send(status("OTHER")).await.unwrap().status, 200);
+    /// # }
+    /// ```
+    pub fn fault_plan(
+        &self,
+        plan: impl Fn(&PlannedRequest<'_>) -> Option<Fault> + Send + Sync + 'static,
+    ) {
+        self.shared.set_plan(FaultPlan::new(plan));
+    }
+
+    /// Removes every fault, and the fault plan.
     pub fn clear_faults(&self) {
         self.shared.clear_faults();
     }

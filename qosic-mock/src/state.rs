@@ -20,7 +20,7 @@ use tokio::time::Instant;
 use crate::callback::{CallbackConfig, Callbacks, Ended};
 use crate::carriers::{self, table};
 use crate::endpoint::{Carrier, Endpoint};
-use crate::fault::{Fault, FaultKind};
+use crate::fault::{Fault, FaultKind, FaultPlan, PlannedRequest};
 use crate::journal::{self, Entry, Journal, NewEntry, RecordedRequest};
 use crate::numbering::{self, PhoneForms};
 use crate::subscriber::{Outcome, Subscriber, When};
@@ -491,6 +491,9 @@ pub(crate) struct Shared {
     /// The `Authorization` value the server accepts, computed once.
     expected_authorization: String,
     state: Mutex<State>,
+    /// The fault plan, if any: kept apart from the state, so that it runs without the
+    /// state's lock (it may read the mock).
+    plan: Mutex<Option<FaultPlan>>,
     /// Connections accepted since the start.
     pub(crate) connections: AtomicUsize,
     /// Connections open now.
@@ -522,6 +525,7 @@ impl Shared {
         let callbacks = Callbacks::new(&config.callbacks, config.limits.journal_capacity);
         Shared {
             state: Mutex::new(State::new(&config.limits, 10_000_001)),
+            plan: Mutex::new(None),
             config,
             expected_authorization,
             connections: AtomicUsize::new(0),
@@ -577,6 +581,24 @@ impl Shared {
 
     pub(crate) fn clear_faults(&self) {
         self.lock().faults = Vec::new();
+        *self.plan_slot() = None;
+    }
+
+    pub(crate) fn set_plan(&self, plan: FaultPlan) {
+        *self.plan_slot() = Some(plan);
+    }
+
+    fn plan_slot(&self) -> MutexGuard<'_, Option<FaultPlan>> {
+        self.plan
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// What the fault plan, if any, decides for this request; run without any lock held.
+    fn planned_fault(&self, endpoint: Option<Endpoint>, transref: Option<&str>) -> Option<Fault> {
+        let endpoint = endpoint?;
+        let plan = self.plan_slot().clone()?;
+        plan.decide(&PlannedRequest { endpoint, transref })
     }
 
     pub(crate) fn expect(&self, endpoint: Endpoint, count: usize) -> Result<(), String> {
@@ -597,6 +619,7 @@ impl Shared {
         let fresh = State::new(&self.config.limits, state.next_service_ref);
         let old = std::mem::replace(&mut *state, fresh);
         drop(state);
+        *self.plan_slot() = None;
         // Free the old state after the lock is released.
         drop(old);
         self.callbacks.reset();
@@ -750,6 +773,7 @@ impl Shared {
             .as_ref()
             .and_then(|b| b.get("transref"))
             .and_then(Value::as_str);
+        let planned = self.planned_fault(endpoint, transref);
 
         let mut state = self.lock();
         if let Some(count) = endpoint
@@ -767,20 +791,28 @@ impl Shared {
         let (action, fault_name) = if !counted {
             (Action::Respond(self.full()), None)
         } else {
-            match take_fault(&mut state, endpoint) {
+            match planned.or_else(|| take_fault(&mut state, endpoint)) {
                 None => {
                     let reply =
                         self.answer(&mut state, req, endpoint, parsed.as_ref(), auth_accepted);
                     (Action::Respond(reply), None)
                 }
-                Some(fault) => {
-                    let acted = fault.after_recording || fault.kind == FaultKind::Delay;
-                    let normal = acted.then(|| {
-                        self.answer(&mut state, req, endpoint, parsed.as_ref(), auth_accepted)
-                    });
-                    let action = fault_action(&fault, normal, endpoint, transref);
-                    (action, Some(fault.describe()))
-                }
+                Some(fault) => match fault.check() {
+                    // Only a plan's fault can be invalid: `add_fault` checks the others.
+                    Err(why) => {
+                        let detail = format!("invalid fault from the fault plan: {why}");
+                        let reply = problem(500, "Internal Server Error", &detail);
+                        (Action::Respond(reply), Some(fault.describe()))
+                    }
+                    Ok(()) => {
+                        let acted = fault.after_recording || fault.kind == FaultKind::Delay;
+                        let normal = acted.then(|| {
+                            self.answer(&mut state, req, endpoint, parsed.as_ref(), auth_accepted)
+                        });
+                        let action = fault_action(&fault, normal, endpoint, transref);
+                        (action, Some(fault.describe()))
+                    }
+                },
             }
         };
         let status = match &action {

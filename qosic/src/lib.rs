@@ -242,7 +242,10 @@
 //! `Setup` and `Config`. Its message says why, in plain words, with the fix where there is
 //! one; [`Error::delivery`] says whether the request was not sent, may have been sent, or was
 //! answered, and [`Error::reference`] gives the reference of every call that may have reached
-//! QosIc. Errors of the HTTP transport convert into it, so `?` works everywhere.
+//! QosIc. After an error that may have been sent (a lost answer, a timeout, or a server error:
+//! a 5xx does not say whether QosIc acted first), check the status of that reference before
+//! anything else, and never pay again under a new one. Errors of the HTTP transport convert
+//! into it, so `?` works everywhere.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]

@@ -34,6 +34,23 @@ pub(crate) enum Task {
     /// Run the qosic-mock server, passing ARGS through
     #[command(long_about = MOCK_ABOUT, disable_help_flag = true)]
     Mock(PassThrough),
+    /// Run the SDK's fault soak in release mode and print its figures
+    #[command(long_about = SOAK_ABOUT)]
+    Soak(SoakFlags),
+}
+
+/// `cargo xtask soak [--seed N] [--payments N] [--concurrency N]`.
+#[derive(Debug, PartialEq, Eq, Args)]
+pub(crate) struct SoakFlags {
+    /// The seed of the plan (jobs and faults); a random one, printed, when not given
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    /// How many jobs (pay, pay then refund, deposit) to run (default 20000)
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub(crate) payments: Option<u64>,
+    /// How many jobs run at once (default 64, at most 256)
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub(crate) concurrency: Option<u64>,
 }
 
 /// `cargo xtask release <patch|minor|major|X.Y.Z> [flags]`.
@@ -145,6 +162,17 @@ Run the qosic-mock server: `cargo run -p qosic-mock -- ARGS`.
 Every argument goes to the server, --help included: `cargo xtask mock --help` prints the
 server's own flags. A leading `--` is dropped.";
 
+const SOAK_ABOUT: &str = "\
+Run the SDK's fault soak: `cargo run --release -p qosic-examples --example soak -- FLAGS`.
+
+Payments, refunds and deposits (MTN, MOOV, Celtiis) go through the SDK and its HTTP transport
+to the fake QosIc server on loopback, with faults of every kind on a fifth of the requests,
+chosen by a seeded plan; then the SDK's promises are checked against the server's books (no
+reference initiated twice, the SDK's confirmed payments equal the ledger's, references carried,
+no panic, no call past its window plus WINDOW_GRACE). The seed is printed first; the same seed
+and number of payments replay the same faults. Exits 1 when a promise broke.
+docs/RELIABILITY.md has the figures. The soak example's --help lists its other settings.";
+
 /// The names of the tasks, in the order the help lists them, `help` last.
 ///
 /// `tidy` reads this list to check that the README only names tasks that exist.
@@ -236,9 +264,36 @@ mod tests {
     fn every_task_is_listed() {
         assert_eq!(
             task_names(),
-            ["release", "ci", "tidy", "bench", "mock", "help"]
+            ["release", "ci", "tidy", "bench", "mock", "soak", "help"]
         );
         assert_eq!(parse_str("").unwrap().task, None);
+    }
+
+    #[test]
+    fn soak_takes_a_seed_a_size_and_a_concurrency() {
+        let Task::Soak(flags) = task("soak --seed 7 --payments 5000 --concurrency 16") else {
+            panic!("not a soak");
+        };
+        assert_eq!(
+            flags,
+            SoakFlags {
+                seed: Some(7),
+                payments: Some(5000),
+                concurrency: Some(16)
+            }
+        );
+        let Task::Soak(flags) = task("soak") else {
+            panic!("not a soak");
+        };
+        assert_eq!(flags.seed, None);
+        for bad in [
+            "soak --payments 0",
+            "soak --concurrency 1000",
+            "soak --seed x",
+            "soak extra",
+        ] {
+            assert!(parse_str(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `cargo xtask`: release, CI, tidy, benchmark and mock-server tasks for the qosic-rs workspace.
+//! `cargo xtask`: release, CI, tidy, benchmark, mock-server and fault-soak tasks for the qosic-rs workspace.
 //!
 //! Run `cargo xtask help` for the list of tasks.
 //! The alias lives in `.cargo/config.toml` (`xtask = "run --quiet --package xtask --"`).
@@ -16,6 +16,7 @@ mod cmd;
 mod flags;
 mod manifest;
 mod release;
+mod soak;
 mod tidy;
 mod version;
 mod workspace;
@@ -107,6 +108,7 @@ fn try_main() -> Result<()> {
             ];
             cmd::run(cmd::cargo(&sh).args(bench).arg("--").args(pass.args))
         }
+        Task::Soak(flags) => soak::run(&workspace_root()?, &flags),
         Task::Mock(pass) => {
             let sh = cmd::shell(&workspace_root()?)?;
             cmd::run(

@@ -218,9 +218,13 @@ fn bad_answers() -> Vec<(u16, Vec<u8>, Expect)> {
         (
             500,
             b"<html>oops</html>".to_vec(),
-            Error(Delivery::Answered, "server error"),
+            Error(Delivery::MaybeSent, "server error"),
         ),
-        (503, b"".to_vec(), Error(Delivery::Answered, "server error")),
+        (
+            503,
+            b"".to_vec(),
+            Error(Delivery::MaybeSent, "server error"),
+        ),
         (
             418,
             br#"{"responsemsg":"WRONG NETWORK: 22997000100 is not a moov number"}"#.to_vec(),

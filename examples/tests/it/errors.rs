@@ -1,6 +1,6 @@
 //! The Python SDK's six errors, and the ones we add, against the fake server.
 
-use qosic_core::{Client, Delivery, Error, PaymentRequest};
+use qosic_core::{Client, Delivery, Error, Lookup, PaymentRequest, Status};
 use qosic_http::HttpTransport;
 use qosic_mock::{Endpoint, Fault, MockQosic};
 
@@ -80,6 +80,41 @@ async fn server_failure_is_server_error() {
         "{err:?}"
     );
     assert!(err.reference().is_some());
+}
+
+/// Found by the fault soak: a proxy's 502 after QosIc made the payment. The error must not
+/// read as "nothing happened": its outcome is unknown, and a status check of its reference
+/// finds the payment.
+#[tokio::test]
+async fn a_server_error_after_the_payment_was_made_leaves_the_outcome_unknown() {
+    let mock = MockQosic::start().await;
+    mock.fault(
+        Fault::html_error()
+            .after_recording()
+            .times(1)
+            .on(Endpoint::MtnPayment),
+    );
+    let client = http_client(&mock);
+    let err = client
+        .pay(PaymentRequest::new("22997000100", 100).reference("PROXY-502"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ServerError {
+                status: Some(502),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.delivery(), Delivery::MaybeSent);
+    assert!(err.is_outcome_unknown());
+    let lookup = Lookup::parse(err.reference().unwrap().as_str(), "22997000100").unwrap();
+    let status = client.check_status(lookup).await.unwrap();
+    assert_eq!(status.status(), Status::Confirmed);
+    mock.assert_debited_once("PROXY-502");
 }
 
 #[tokio::test]

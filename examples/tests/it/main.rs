@@ -14,3 +14,4 @@ mod errors;
 mod in_process;
 mod loadgen;
 mod loopback;
+mod properties;

@@ -378,3 +378,113 @@ async fn a_fault_with_a_status_that_is_not_final_is_refused() {
     }
     mock.fault(Fault::status(599));
 }
+
+#[tokio::test]
+async fn a_fault_plan_picks_each_request_s_fault_and_comes_before_programmed_faults() {
+    use std::sync::{Arc, Mutex};
+
+    for via in BOTH {
+        let h = Harness::new(via).await;
+        // A programmed fault: used only by a request the plan leaves alone.
+        h.mock.fault(Fault::status(503).times(1));
+        /// The requests the plan saw: endpoint and reference.
+        type Seen = Vec<(Endpoint, Option<String>)>;
+        let seen: Arc<Mutex<Seen>> = Arc::default();
+        let log = Arc::clone(&seen);
+        h.mock.fault_plan(move |request| {
+            let transref = request.transref.map(str::to_owned);
+            log.lock().unwrap().push((request.endpoint, transref));
+            match request.transref {
+                Some("LOST") => Some(Fault::lost_answer()),
+                Some("BAD") => Some(Fault::status(600)),
+                _ => None,
+            }
+        });
+
+        // The plan's fault applies to its request alone, acted on as the fault says.
+        let a = h
+            .post(MTN_PAY, &pay("22997000001", "100", "LOST", "MTN_CLIENT"))
+            .await;
+        assert_eq!(a, Answer::Dropped, "{via:?}");
+        assert_eq!(
+            h.mock.transaction("LOST").unwrap().state,
+            TransactionState::Pending
+        );
+        // The plan said nothing: the programmed fault applies, then nothing.
+        let a = h
+            .post(MTN_PAY, &pay("22997000001", "100", "P2", "MTN_CLIENT"))
+            .await;
+        assert_eq!(a.status(), 503);
+        let a = h
+            .post(MTN_PAY, &pay("22997000001", "100", "P2", "MTN_CLIENT"))
+            .await;
+        assert_eq!(a.status(), 202);
+        // An invalid fault from a plan is answered 500, saying so; nothing is recorded.
+        let a = h
+            .post(MTN_PAY, &pay("22997000001", "100", "BAD", "MTN_CLIENT"))
+            .await;
+        assert_eq!(a.status(), 500);
+        assert!(a.text().contains("fault plan"), "{}", a.text());
+        assert!(h.mock.transaction("BAD").is_none());
+        // The plan sees every wire request (with its reference when the credentials are
+        // accepted), and no admin request.
+        h.post_as("merchant", "wrong", MTN_STATUS, b"{}".to_vec())
+            .await;
+        let seen_now = seen.lock().unwrap().clone();
+        assert_eq!(
+            seen_now,
+            [
+                (Endpoint::MtnPayment, Some("LOST".to_owned())),
+                (Endpoint::MtnPayment, Some("P2".to_owned())),
+                (Endpoint::MtnPayment, Some("P2".to_owned())),
+                (Endpoint::MtnPayment, Some("BAD".to_owned())),
+                (Endpoint::MtnStatus, None),
+            ]
+        );
+        let faults: Vec<_> = h.mock.journal().iter().map(|r| r.fault.clone()).collect();
+        assert_eq!(faults[0].as_deref(), Some("lost answer"));
+        assert_eq!(faults[1].as_deref(), Some("status 503"));
+
+        // clear_faults removes the plan too.
+        h.mock.clear_faults();
+        let a = h
+            .post(MTN_PAY, &pay("22997000001", "100", "BAD", "MTN_CLIENT"))
+            .await;
+        assert_eq!(a.status(), 202);
+        assert_eq!(seen.lock().unwrap().len(), 5);
+    }
+}
+
+#[tokio::test]
+async fn a_fault_plan_may_read_the_mock_and_a_reset_removes_it() {
+    use std::sync::{Arc, Weak};
+
+    let mock = Arc::new(MockQosic::in_process());
+    let weak: Weak<MockQosic> = Arc::downgrade(&mock);
+    // A plan that reads the server's state (no deadlock: it runs without the lock) and
+    // spoils the answer of a reference's second payment request.
+    mock.fault_plan(move |request| {
+        let mock = weak.upgrade()?;
+        let again = request
+            .transref
+            .is_some_and(|r| mock.transaction(r).is_some());
+        again.then(Fault::empty_body)
+    });
+    let send = |body: &serde_json::Value| {
+        let url = format!("{}{MTN_PAY}", mock.uri());
+        let request =
+            qosic_core::ApiRequest::new(url, mock.credentials(), body.to_string().into_bytes());
+        let transport = mock.transport();
+        async move {
+            qosic_core::Transport::send(&transport, request)
+                .await
+                .unwrap()
+        }
+    };
+    let body = pay("22997000001", "100", "TWICE", "MTN_CLIENT");
+    assert_eq!(send(&body).await.status, 202);
+    let again = send(&body).await;
+    assert_eq!((again.status, again.body), (200, Vec::new()));
+    mock.reset();
+    assert_eq!(send(&body).await.status, 202);
+}
