@@ -10,6 +10,9 @@
 //!   lost answers; it records every request.
 //! - Use [`NeverTransport`] when you want a request that never completes, to test the
 //!   caller's timeouts (with tokio's paused clock the timeout fires at once).
+//! - Use [`money_call`], [`lookup_call`] and [`assert_wire`] when you write a carrier: they
+//!   build the calls the client gives a [`MobileCarrier`](crate::MobileCarrier) and check the
+//!   exact path and JSON body it makes of them (golden request tests).
 //! - Use `qosic_mock::MockQosic` (the fake QosIc server) for everything stateful: payments,
 //!   status checks, refunds, subscribers, faults. `qosic_mock::fakes` re-exports this module.
 //!
@@ -24,9 +27,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
+use crate::carrier::{LookupCall, MoneyCall, WireRequest};
 use crate::transport::{
     ApiRequest, ApiResponse, Delivery, Transport, TransportError, TransportErrorKind,
 };
+use crate::types::{Amount, Msisdn, Name, TransactionRef};
+use crate::Error;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -259,6 +265,57 @@ impl Transport for CaptureTransport {
         lock(&self.captured).push_back(request);
         Ok(self.response.clone())
     }
+}
+
+/// The [`MoneyCall`] the client would give a carrier for a payment or deposit of `amount` XOF
+/// to `phone` under `reference`, with the customer's names (`""` for none).
+///
+/// # Panics
+///
+/// When an argument is not valid (this is for tests: the panic names the field).
+///
+/// ```
+/// use qosic_core::test_util::money_call;
+///
+/// let call = money_call("ORDER-1", "22997000100", 1500, "Ada", "");
+/// assert_eq!(call.phone.international(), "22997000100");
+/// assert_eq!(call.amount.xof(), 1500);
+/// ```
+#[track_caller]
+pub fn money_call(reference: &str, phone: &str, amount: u64, first: &str, last: &str) -> MoneyCall {
+    MoneyCall {
+        reference: TransactionRef::new(reference).unwrap_or_else(|e| panic!("{e}")),
+        phone: Msisdn::parse(phone).unwrap_or_else(|e| panic!("{e}")),
+        amount: Amount::new(amount).unwrap_or_else(|e| panic!("{e}")),
+        first_name: Name::new("first_name", first).unwrap_or_else(|e| panic!("{e}")),
+        last_name: Name::new("last_name", last).unwrap_or_else(|e| panic!("{e}")),
+    }
+}
+
+/// The [`LookupCall`] the client would give a carrier for a status check or refund of
+/// `reference`, with the operator's own reference when the carrier needs one (MOOV).
+///
+/// # Panics
+///
+/// When `reference` is not a valid reference.
+#[track_caller]
+pub fn lookup_call(reference: &str, operator_ref: Option<&str>) -> LookupCall {
+    LookupCall {
+        reference: TransactionRef::new(reference).unwrap_or_else(|e| panic!("{e}")),
+        operator_ref: operator_ref.map(str::to_owned),
+    }
+}
+
+/// Asserts that a carrier made exactly this request: `path`, and `body` to the byte.
+///
+/// # Panics
+///
+/// When the carrier refused to make the request, or made another one.
+#[track_caller]
+pub fn assert_wire(request: Result<WireRequest, Error>, path: &str, body: &str) {
+    let request = request.unwrap_or_else(|e| panic!("the carrier made no request: {e}"));
+    let made = String::from_utf8_lossy(&request.body);
+    assert_eq!((request.path.as_str(), &*made), (path, body));
 }
 
 #[cfg(test)]

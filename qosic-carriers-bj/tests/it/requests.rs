@@ -4,38 +4,18 @@
 use std::time::Duration;
 
 use qosic_carriers_bj::{Celtiis, Moov, Mtn, PhoneFormat, StatusEndpoint};
+use qosic_core::test_util::{assert_wire, lookup_call, money_call};
 use qosic_core::{
-    Amount, Error, LookupCall, MobileCarrier, MoneyCall, Msisdn, Name, Operation, PollingPolicy,
-    References, TransactionRef, WireRequest,
+    Amount, Error, LookupCall, MobileCarrier, MoneyCall, Operation, PollingPolicy, References,
+    WireRequest,
 };
 
 fn money(phone: &str, first: &str, last: &str) -> MoneyCall {
-    MoneyCall {
-        reference: TransactionRef::new("ORDER-42").unwrap(),
-        phone: Msisdn::parse(phone).unwrap(),
-        amount: Amount::new(1500).unwrap(),
-        first_name: Name::new("first_name", first).unwrap(),
-        last_name: Name::new("last_name", last).unwrap(),
-    }
+    money_call("ORDER-42", phone, 1500, first, last)
 }
 
 fn lookup(operator_ref: Option<&str>) -> LookupCall {
-    LookupCall {
-        reference: TransactionRef::new("ORDER-42").unwrap(),
-        operator_ref: operator_ref.map(str::to_owned),
-    }
-}
-
-#[track_caller]
-fn check(request: Result<WireRequest, Error>, path: &str, body: &str) {
-    let request = request.unwrap();
-    assert_eq!(
-        (
-            request.path.as_str(),
-            String::from_utf8(request.body).unwrap().as_str()
-        ),
-        (path, body)
-    );
+    lookup_call("ORDER-42", operator_ref)
 }
 
 #[track_caller]
@@ -56,27 +36,27 @@ const PAY_LEGACY: &str = r#"{"msisdn":"22997000100","amount":"1500","firstname":
 #[test]
 fn mtn_every_operation() {
     let mtn = Mtn::new("MTN-ID").unwrap();
-    check(
+    assert_wire(
         mtn.payment(&money("22997000100", "Ada", "Lovelace")),
         "/QosicBridge/user/requestpayment",
         PAY_LEGACY,
     );
-    check(
+    assert_wire(
         mtn.payment(&money("+229 01 97 00 01 00", "", "")),
         "/QosicBridge/user/requestpayment",
         r#"{"msisdn":"2290197000100","amount":"1500","firstname":"","lastname":"","transref":"ORDER-42","clientid":"MTN-ID"}"#,
     );
-    check(
+    assert_wire(
         mtn.status(&lookup(Some("OP-7"))),
         "/QosicBridge/user/gettransactionstatus",
         r#"{"transref":"ORDER-42","clientid":"MTN-ID"}"#,
     );
-    check(
+    assert_wire(
         mtn.refund(&lookup(None)),
         "/QosicBridge/user/refund",
         r#"{"transref":"ORDER-42","clientid":"MTN-ID"}"#,
     );
-    check(
+    assert_wire(
         mtn.deposit(&money("22997000100", "Ada", "Lovelace")),
         "/QosicBridge/user/deposit",
         r#"{"msisdn":"22997000100","amount":"1500","transref":"ORDER-42","clientid":"MTN-ID"}"#,
@@ -88,13 +68,13 @@ fn mtn_status_endpoint_v2_and_back() {
     let mtn = Mtn::new("MTN-ID")
         .unwrap()
         .with_status_endpoint(StatusEndpoint::V2);
-    check(
+    assert_wire(
         mtn.status(&lookup(None)),
         "/QosicBridge/user/gettransactionstatusV2",
         r#"{"transref":"ORDER-42","clientid":"MTN-ID"}"#,
     );
     let mtn = mtn.with_status_endpoint(StatusEndpoint::V1);
-    check(
+    assert_wire(
         mtn.status(&lookup(None)),
         "/QosicBridge/user/gettransactionstatus",
         r#"{"transref":"ORDER-42","clientid":"MTN-ID"}"#,
@@ -114,12 +94,12 @@ fn phone_formats_through_a_carrier() {
     ];
     for (format, given, sent) in cases {
         let mtn = Mtn::new("MTN-ID").unwrap().with_phone_format(format);
-        check(
+        assert_wire(
             mtn.payment(&money(given, "Ada", "Lovelace")),
             "/QosicBridge/user/requestpayment",
             &PAY_LEGACY.replace("22997000100", sent),
         );
-        check(
+        assert_wire(
             mtn.deposit(&money(given, "", "")),
             "/QosicBridge/user/deposit",
             &format!(
@@ -130,7 +110,7 @@ fn phone_formats_through_a_carrier() {
     let moov = Moov::new("MOOV-ID")
         .unwrap()
         .with_phone_format(PhoneFormat::TenDigit);
-    check(
+    assert_wire(
         moov.payment(&money("22995000100", "", "")),
         "/QosicBridge/user/requestpaymentmv",
         r#"{"msisdn":"2290195000100","amount":"1500","firstname":"","lastname":"","transref":"ORDER-42","clientid":"MOOV-ID"}"#,
@@ -140,22 +120,22 @@ fn phone_formats_through_a_carrier() {
 #[test]
 fn moov_every_operation_and_specialfield1() {
     let moov = Moov::new("MOOV-ID").unwrap();
-    check(
+    assert_wire(
         moov.payment(&money("22995000100", "Ada", "Lovelace")),
         "/QosicBridge/user/requestpaymentmv",
         r#"{"msisdn":"22995000100","amount":"1500","firstname":"Ada","lastname":"Lovelace","transref":"ORDER-42","clientid":"MOOV-ID"}"#,
     );
-    check(
+    assert_wire(
         moov.status(&lookup(Some("SMS-123"))),
         "/QosicBridge/user/gettransactionstatus2mv",
         r#"{"transref":"ORDER-42","clientid":"MOOV-ID","specialfield1":"SMS-123"}"#,
     );
-    check(
+    assert_wire(
         moov.status(&lookup(None)),
         "/QosicBridge/user/gettransactionstatus2mv",
         r#"{"transref":"ORDER-42","clientid":"MOOV-ID","specialfield1":""}"#,
     );
-    check(
+    assert_wire(
         moov.deposit(&money("22995000100", "", "")),
         "/QosicBridge/user/depositmv",
         r#"{"msisdn":"22995000100","amount":"1500","transref":"ORDER-42","clientid":"MOOV-ID"}"#,
@@ -166,12 +146,12 @@ fn moov_every_operation_and_specialfield1() {
 #[test]
 fn celtiis_every_operation() {
     let celtiis = Celtiis::new("CELTIIS-ID").unwrap();
-    check(
+    assert_wire(
         celtiis.payment(&money("2290140000100", "Ada", "")),
         "/QosicBridge/sb/v1/requestpayment",
         r#"{"msisdn":"2290140000100","amount":"1500","firstname":"Ada","lastname":"","transref":"ORDER-42","clientid":"CELTIIS-ID"}"#,
     );
-    check(
+    assert_wire(
         celtiis.status(&lookup(Some("OP-1"))),
         "/QosicBridge/sb/v1/gettransactionstatus",
         r#"{"transref":"ORDER-42","clientid":"CELTIIS-ID"}"#,

@@ -5,38 +5,18 @@ use std::time::Duration;
 
 use qosic_carriers_tg::{Flooz, TMoney, TMoneyPaths};
 use qosic_core::carrier::PhoneFormat;
+use qosic_core::test_util::{assert_wire, lookup_call, money_call};
 use qosic_core::{
-    Amount, Error, LookupCall, MobileCarrier, MoneyCall, Msisdn, Name, Operation, PollingPolicy,
-    References, TransactionRef, WireRequest,
+    Amount, Error, LookupCall, MobileCarrier, MoneyCall, Operation, PollingPolicy, References,
+    WireRequest,
 };
 
 fn money(phone: &str, first: &str, last: &str) -> MoneyCall {
-    MoneyCall {
-        reference: TransactionRef::new("ORDER-228").unwrap(),
-        phone: Msisdn::parse(phone).unwrap(),
-        amount: Amount::new(2500).unwrap(),
-        first_name: Name::new("first_name", first).unwrap(),
-        last_name: Name::new("last_name", last).unwrap(),
-    }
+    money_call("ORDER-228", phone, 2500, first, last)
 }
 
 fn lookup(operator_ref: Option<&str>) -> LookupCall {
-    LookupCall {
-        reference: TransactionRef::new("ORDER-228").unwrap(),
-        operator_ref: operator_ref.map(str::to_owned),
-    }
-}
-
-#[track_caller]
-fn check(request: Result<WireRequest, Error>, path: &str, body: &str) {
-    let request = request.unwrap();
-    assert_eq!(
-        (
-            request.path.as_str(),
-            String::from_utf8(request.body).unwrap().as_str()
-        ),
-        (path, body)
-    );
+    lookup_call("ORDER-228", operator_ref)
 }
 
 #[track_caller]
@@ -55,18 +35,18 @@ fn unsupported(request: Result<WireRequest, Error>, carrier: &str, operation: Op
 #[test]
 fn tmoney_every_operation() {
     let tmoney = TMoney::new("TM-ID").unwrap();
-    check(
+    assert_wire(
         tmoney.payment(&money("+228 90 00 01 00", "Ada", "Lovelace")),
         "/QosicBridge/tm/v1/requestpayment",
         r#"{"msisdn":"22890000100","amount":"2500","firstname":"Ada","lastname":"Lovelace","transref":"ORDER-228","clientid":"TM-ID"}"#,
     );
     // No specialfield1, whatever the lookup knows.
-    check(
+    assert_wire(
         tmoney.status(&lookup(Some("OP-1"))),
         "/QosicBridge/tm/v1/gettransactionstatus",
         r#"{"transref":"ORDER-228","clientid":"TM-ID"}"#,
     );
-    check(
+    assert_wire(
         tmoney.deposit(&money("22890000100", "", "")),
         "/QosicBridge/tm/v1/deposit",
         r#"{"msisdn":"22890000100","amount":"2500","transref":"ORDER-228","clientid":"TM-ID"}"#,
@@ -77,17 +57,17 @@ fn tmoney_every_operation() {
 #[test]
 fn tmoney_paths_of_the_docs_and_back() {
     let tmoney = TMoney::new("TM-ID").unwrap().with_paths(TMoneyPaths::User);
-    check(
+    assert_wire(
         tmoney.payment(&money("22890000100", "", "")),
         "/QosicBridge/user/requestpayment",
         r#"{"msisdn":"22890000100","amount":"2500","firstname":"","lastname":"","transref":"ORDER-228","clientid":"TM-ID"}"#,
     );
-    check(
+    assert_wire(
         tmoney.status(&lookup(None)),
         "/QosicBridge/user/gettransactionstatus",
         r#"{"transref":"ORDER-228","clientid":"TM-ID"}"#,
     );
-    check(
+    assert_wire(
         tmoney.deposit(&money("22890000100", "", "")),
         "/QosicBridge/user/deposit",
         r#"{"msisdn":"22890000100","amount":"2500","transref":"ORDER-228","clientid":"TM-ID"}"#,
@@ -95,7 +75,7 @@ fn tmoney_paths_of_the_docs_and_back() {
     // Still no refund.
     unsupported(tmoney.refund(&lookup(None)), "TMONEY", Operation::Refund);
     let tmoney = tmoney.with_paths(TMoneyPaths::TmV1);
-    check(
+    assert_wire(
         tmoney.status(&lookup(None)),
         "/QosicBridge/tm/v1/gettransactionstatus",
         r#"{"transref":"ORDER-228","clientid":"TM-ID"}"#,
@@ -106,17 +86,17 @@ fn tmoney_paths_of_the_docs_and_back() {
 #[test]
 fn flooz_every_operation() {
     let flooz = Flooz::new("FZ-ID").unwrap();
-    check(
+    assert_wire(
         flooz.payment(&money("22899000100", "Ada", "")),
         "/QosicBridge/tg/v1/requestpayment",
         r#"{"msisdn":"22899000100","amount":"2500","firstname":"Ada","lastname":"","transref":"ORDER-228","clientid":"FZ-ID"}"#,
     );
-    check(
+    assert_wire(
         flooz.status(&lookup(Some("OP-1"))),
         "/QosicBridge/tg/v1/gettransactionstatus",
         r#"{"transref":"ORDER-228","clientid":"FZ-ID"}"#,
     );
-    check(
+    assert_wire(
         flooz.deposit(&money("0022899000100", "", "")),
         "/QosicBridge/tg/v1/deposit",
         r#"{"msisdn":"22899000100","amount":"2500","transref":"ORDER-228","clientid":"FZ-ID"}"#,
@@ -140,12 +120,12 @@ fn phone_formats_through_both_carriers() {
                 r#"{{"msisdn":"{sent}","amount":"2500","transref":"ORDER-228","clientid":"{id}"}}"#
             )
         };
-        check(
+        assert_wire(
             tmoney.deposit(&money("22890000100", "", "")),
             "/QosicBridge/tm/v1/deposit",
             &body("TM-ID"),
         );
-        check(
+        assert_wire(
             flooz.deposit(&money("22890000100", "", "")),
             "/QosicBridge/tg/v1/deposit",
             &body("FZ-ID"),
