@@ -125,6 +125,20 @@ fn keys(body: &str) -> Vec<String> {
     keys
 }
 
+/// Two deposits, of 1 and then 2 XOF, each done at once: two callbacks in that order.
+async fn two_deposits(mock: &MockQosic) -> (qosic_core::Outcome, qosic_core::Outcome) {
+    let client = mock.client();
+    let a = client
+        .deposit(DepositRequest::new("22997000100", 1))
+        .await
+        .unwrap();
+    let b = client
+        .deposit(DepositRequest::new("22997000100", 2))
+        .await
+        .unwrap();
+    (a, b)
+}
+
 #[tokio::test(start_paused = true)]
 async fn every_terminal_transition_calls_back_in_process() {
     let mock = MockQosic::in_process();
@@ -251,15 +265,7 @@ async fn dropped_callbacks_never_come_and_are_journaled() {
     let mock = MockQosic::in_process();
     let mut sink = mock.callback_sink();
     mock.callback_fault(CallbackFault::dropped().times(1));
-    let client = mock.client();
-    let a = client
-        .deposit(DepositRequest::new("22997000100", 1))
-        .await
-        .unwrap();
-    let b = client
-        .deposit(DepositRequest::new("22997000100", 2))
-        .await
-        .unwrap();
+    let (a, b) = two_deposits(&mock).await;
     assert_eq!(next(&mut sink).await.reference, b.reference().as_str());
     let journal = mock.callbacks();
     assert_eq!(journal.len(), 2);
@@ -280,15 +286,7 @@ async fn delayed_callbacks_come_after_later_ones() {
     let mock = MockQosic::in_process();
     let mut sink = mock.callback_sink();
     mock.callback_fault(CallbackFault::delayed(Duration::from_secs(30)).times(1));
-    let client = mock.client();
-    let a = client
-        .deposit(DepositRequest::new("22997000100", 1))
-        .await
-        .unwrap();
-    let b = client
-        .deposit(DepositRequest::new("22997000100", 2))
-        .await
-        .unwrap();
+    let (a, b) = two_deposits(&mock).await;
     assert_eq!(next(&mut sink).await.reference, b.reference().as_str());
     let late = next(&mut sink).await;
     assert_eq!(late.reference, a.reference().as_str());
@@ -300,15 +298,7 @@ async fn duplicated_callbacks_come_twice() {
     let mock = MockQosic::in_process();
     let mut sink = mock.callback_sink();
     mock.callback_fault(CallbackFault::duplicated().times(1));
-    let client = mock.client();
-    let a = client
-        .deposit(DepositRequest::new("22997000100", 1))
-        .await
-        .unwrap();
-    let b = client
-        .deposit(DepositRequest::new("22997000100", 2))
-        .await
-        .unwrap();
+    let (a, b) = two_deposits(&mock).await;
     let (first, second) = (next(&mut sink).await, next(&mut sink).await);
     assert_eq!(first.body, second.body);
     assert_eq!(first.reference, a.reference().as_str());
@@ -321,15 +311,7 @@ async fn out_of_order_callbacks_swap_with_the_next_one() {
     let mock = MockQosic::in_process();
     let mut sink = mock.callback_sink();
     mock.callback_fault(CallbackFault::out_of_order().times(2));
-    let client = mock.client();
-    let a = client
-        .deposit(DepositRequest::new("22997000100", 1))
-        .await
-        .unwrap();
-    let b = client
-        .deposit(DepositRequest::new("22997000100", 2))
-        .await
-        .unwrap();
+    let (a, b) = two_deposits(&mock).await;
     // `a` is held until `b` has gone (b's own fault is spent on nothing: it goes first).
     assert_eq!(next(&mut sink).await.reference, b.reference().as_str());
     let held = next(&mut sink).await;
@@ -339,7 +321,8 @@ async fn out_of_order_callbacks_swap_with_the_next_one() {
     );
     // Alone, a held callback still goes, once the hold (60 s of tokio's clock) is over.
     mock.callback_fault(CallbackFault::out_of_order().times(1));
-    let c = client
+    let c = mock
+        .client()
         .deposit(DepositRequest::new("22997000100", 3))
         .await
         .unwrap();
@@ -401,15 +384,7 @@ async fn a_full_queue_drops_and_journals() {
     let mut sink = mock.callback_sink();
     // The first callback waits 30 s on a timer, holding the queue's only place.
     mock.callback_fault(CallbackFault::delayed(Duration::from_secs(30)).times(1));
-    let client = mock.client();
-    let a = client
-        .deposit(DepositRequest::new("22997000100", 1))
-        .await
-        .unwrap();
-    let b = client
-        .deposit(DepositRequest::new("22997000100", 2))
-        .await
-        .unwrap();
+    let (a, b) = two_deposits(&mock).await;
     let dropped = mock.callbacks();
     assert_eq!(dropped.len(), 1);
     assert_eq!(dropped[0].reference, b.reference().as_str());
@@ -422,7 +397,8 @@ async fn a_full_queue_drops_and_journals() {
     }
     assert_eq!(next(&mut sink).await.reference, a.reference().as_str());
     // The place is free again.
-    let c = client
+    let c = mock
+        .client()
         .deposit(DepositRequest::new("22997000100", 3))
         .await
         .unwrap();
