@@ -342,13 +342,15 @@ async fn drive_job(job: Drive, engine: Data<Arc<Engine>>) -> Result<(), BoxDynEr
 /// Runs the apalis worker of this instance until the task is aborted; a worker that stops
 /// (its database connection lost, say) is started again under a new name after a second.
 ///
-/// Each run registers under a name of its own (`INSTANCE-wN`), so that the jobs a dead run
+/// Each run registers under a name of its own (`INSTANCE-STARTMS-wN`), so that the jobs a dead run
 /// held are handed over by apalis's heartbeat check, by this instance or another.
 pub fn spawn_worker(engine: Arc<Engine>, config: &Config) -> JoinHandle<()> {
     let heartbeat = config.heartbeat;
     let poll = config.poll_interval;
     let concurrency = config.worker_concurrency.max(1);
-    let instance = config.instance.clone();
+    // The start time keeps the names of two processes apart even when they share an
+    // instance name; apalis refuses a name whose worker was seen alive in the last heartbeat.
+    let instance = format!("{}-{}", config.instance, now_ms());
     tokio::spawn(async move {
         for run in 1_u64.. {
             let name = format!("{instance}-w{run}");
