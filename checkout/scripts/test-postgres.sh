@@ -35,7 +35,7 @@ if ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
         as_owner "$bin/initdb" -D "$data" -U postgres -A trust >/dev/null
     fi
     as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
-        -o "-p $port -c listen_addresses=127.0.0.1 -k $data -c max_connections=200 -c fsync=off" \
+        -o "-p $port -c listen_addresses=127.0.0.1 -k $data -c max_connections=200 -c fsync=off -c shared_preload_libraries=pg_stat_statements" \
         start >/dev/null
 fi
 echo "postgres://postgres@127.0.0.1:$port/postgres"

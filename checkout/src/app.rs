@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::hub::{spawn_pg_listener, Hub};
-use crate::jobs::{spawn_worker, Engine};
+use crate::jobs::{spawn_pruner, spawn_worker, Engine};
 use crate::store::{Store, StoreError};
 
 /// How long [`Running::stop`] waits for open requests and event streams before closing them.
@@ -78,12 +78,13 @@ impl App {
             .map_err(StartError::Store)?;
         let hub = Hub::new();
         let engine = Arc::new(Engine::new(store.clone(), client, hub.clone(), &config));
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| StartError::Listen {
-                addr: config.listen,
-                source,
-            })?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Listen {
+                    addr: config.listen,
+                    source,
+                })?;
         let addr = listener.local_addr().map_err(|source| StartError::Listen {
             addr: config.listen,
             source,
@@ -94,6 +95,7 @@ impl App {
         }
         if config.run_worker {
             tasks.push(spawn_worker(Arc::clone(&engine), &config));
+            tasks.push(spawn_pruner(store.clone()));
         }
         let router = crate::web::router(Arc::clone(&engine), &config);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();

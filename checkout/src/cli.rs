@@ -109,14 +109,18 @@ async fn shutdown_signal() {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let mut config = Config::default();
-    config.listen = args.listen;
+    let mut config = Config {
+        listen: args.listen,
+        ..Config::default()
+    };
     if let Some(url) = &args.database {
         config.database = Database::parse(url)?;
     }
     let secs = |name: &str, value: u64| {
         if value == 0 {
-            Err(format!("invalid --{name}: expected a whole number of seconds above 0"))
+            Err(format!(
+                "invalid --{name}: expected a whole number of seconds above 0"
+            ))
         } else {
             Ok(Duration::from_secs(value))
         }
@@ -144,7 +148,10 @@ async fn run(args: Args) -> Result<(), String> {
         ),
         None => eprintln!("paying through {}", client.base_url()),
     }
-    eprintln!("orders and jobs in {database}; open {} in a browser", running.url());
+    eprintln!(
+        "orders and jobs in {database}; open {} in a browser",
+        running.url()
+    );
     shutdown_signal().await;
     eprintln!("stopping: pending orders resume at the next start");
     running.stop().await;
@@ -167,7 +174,10 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -45,7 +45,10 @@ impl Database {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Database::Postgres(url.to_owned()));
         }
-        Err("invalid database URL: expected sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB".to_owned())
+        Err(
+            "invalid database URL: expected sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB"
+                .to_owned(),
+        )
     }
 
     /// The default: `target/checkout.sqlite` in the workspace.
@@ -171,7 +174,10 @@ mod tests {
             Database::Postgres(_)
         ));
         let err = Database::parse("mysql://x").unwrap_err();
-        assert!(err.contains("expected sqlite://PATH or postgres://"), "{err}");
+        assert!(
+            err.contains("expected sqlite://PATH or postgres://"),
+            "{err}"
+        );
         assert!(Database::parse("sqlite://").is_err());
     }
 

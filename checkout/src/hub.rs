@@ -62,7 +62,9 @@ pub fn spawn_pg_listener(pool: PgPool, store: Store, hub: Hub) -> JoinHandle<()>
         loop {
             match listen(&pool, &store, &hub).await {
                 Ok(()) => {}
-                Err(e) => tracing::warn!("order announcements interrupted: {e}; reconnecting in 1 s"),
+                Err(e) => {
+                    tracing::warn!("order announcements interrupted: {e}; reconnecting in 1 s")
+                }
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
@@ -70,9 +72,10 @@ pub fn spawn_pg_listener(pool: PgPool, store: Store, hub: Hub) -> JoinHandle<()>
 }
 
 async fn listen(pool: &PgPool, store: &Store, hub: &Hub) -> Result<(), Box<dyn std::error::Error>> {
-    let mut listener = tokio::time::timeout(Duration::from_secs(10), PgListener::connect_with(pool))
-        .await
-        .map_err(|_| "no connection to Postgres within 10 s")??;
+    let mut listener =
+        tokio::time::timeout(Duration::from_secs(10), PgListener::connect_with(pool))
+            .await
+            .map_err(|_| "no connection to Postgres within 10 s")??;
     listener.listen(NOTIFY_CHANNEL).await?;
     loop {
         // recv() waits for the next announcement for as long as it takes (it is the point);

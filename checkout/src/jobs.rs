@@ -18,8 +18,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use apalis::prelude::{BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
 use apalis::prelude::{BackendExt, Strategy};
+use apalis::prelude::{BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
 use qosic::{Client, Delivery, Lookup, PaymentRequest, Status};
 use tokio::task::JoinHandle;
 
@@ -156,9 +156,10 @@ impl Engine {
             state: State::Sending,
             ..order
         };
-        let mut request = PaymentRequest::new(&before.phone, u64::try_from(before.amount).unwrap_or(0))
-            .reference(&before.reference)
-            .carrier(&before.carrier);
+        let mut request =
+            PaymentRequest::new(&before.phone, u64::try_from(before.amount).unwrap_or(0))
+                .reference(&before.reference)
+                .carrier(&before.carrier);
         if !before.first_name.is_empty() {
             request = request.first_name(&before.first_name);
         }
@@ -290,8 +291,17 @@ impl Engine {
         self.commit(&order, after, next).await
     }
 
-    async fn commit(&self, before: &Order, after: Order, next: Option<i64>) -> Result<(), StoreError> {
-        match self.store.advance(before, &after, next, &self.instance).await? {
+    async fn commit(
+        &self,
+        before: &Order,
+        after: Order,
+        next: Option<i64>,
+    ) -> Result<(), StoreError> {
+        match self
+            .store
+            .advance(before, &after, next, &self.instance)
+            .await?
+        {
             Some(stored) => {
                 if stored.state != before.state {
                     log_transition(&stored, Some(before.state));
@@ -334,7 +344,11 @@ fn log_transition(order: &Order, from: Option<State>) {
 /// The apalis task function.
 async fn drive_job(job: Drive, engine: Data<Arc<Engine>>) -> Result<(), BoxDynError> {
     engine.drive(&job).await.map_err(|e| {
-        tracing::warn!("job for order {} step {} failed: {e}; apalis retries it", job.order, job.step);
+        tracing::warn!(
+            "job for order {} step {} failed: {e}; apalis retries it",
+            job.order,
+            job.step
+        );
         Box::new(e) as BoxDynError
     })
 }
@@ -360,6 +374,30 @@ pub fn spawn_worker(engine: Arc<Engine>, config: &Config) -> JoinHandle<()> {
                 Err(e) => tracing::warn!("worker {name} stopped: {e}; starting another in 1 s"),
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    })
+}
+
+/// How old a finished job must be before [`spawn_pruner`] deletes it.
+pub const PRUNE_AGE: Duration = Duration::from_secs(3600);
+
+/// Every 10 minutes, deletes finished jobs older than [`PRUNE_AGE`] (10,000 at a time), so
+/// that apalis's table does not grow with every status check ever made.
+pub fn spawn_pruner(store: Store) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match tokio::time::timeout(Duration::from_secs(60), store.prune_jobs(PRUNE_AGE, 10_000))
+                .await
+            {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::debug!("deleted {n} finished jobs"),
+                Ok(Err(e)) => tracing::warn!("cannot delete finished jobs: {e}"),
+                Err(_) => {
+                    tracing::warn!("deleting finished jobs took over 60 s; trying again later")
+                }
+            }
         }
     })
 }

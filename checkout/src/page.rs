@@ -58,7 +58,12 @@ pub(crate) fn form(values: &FormValues, errors: &BTreeMap<&'static str, String>)
          <p class=\"muted\">MTN MoMo, Moov Money or Celtiis Cash. You approve the payment on your phone.</p>\
          <form method=\"post\" action=\"/orders\" id=\"order-form\" novalidate>",
     );
-    let field = |body: &mut String, name: &str, label: &str, value: &str, kind: &str, hint: &str| {
+    let field = |body: &mut String,
+                 name: &str,
+                 label: &str,
+                 value: &str,
+                 kind: &str,
+                 hint: &str| {
         let _ = write!(
             body,
             "<label for=\"{name}\">{label}</label>\
@@ -73,10 +78,38 @@ pub(crate) fn form(values: &FormValues, errors: &BTreeMap<&'static str, String>)
             );
         }
     };
-    field(&mut body, "phone", "Phone number", &values.phone, "tel", "+229 01 97 00 01 00");
-    field(&mut body, "amount", "Amount (XOF)", &values.amount, "text", "1000");
-    field(&mut body, "first_name", "First name (optional)", &values.first_name, "text", "");
-    field(&mut body, "last_name", "Last name (optional)", &values.last_name, "text", "");
+    field(
+        &mut body,
+        "phone",
+        "Phone number",
+        &values.phone,
+        "tel",
+        "+229 01 97 00 01 00",
+    );
+    field(
+        &mut body,
+        "amount",
+        "Amount (XOF)",
+        &values.amount,
+        "text",
+        "1000",
+    );
+    field(
+        &mut body,
+        "first_name",
+        "First name (optional)",
+        &values.first_name,
+        "text",
+        "",
+    );
+    field(
+        &mut body,
+        "last_name",
+        "Last name (optional)",
+        &values.last_name,
+        "text",
+        "",
+    );
     body.push_str("<button type=\"submit\" id=\"pay\">Pay</button></form>");
     layout("Checkout", &body)
 }
@@ -181,7 +214,11 @@ pub(crate) fn order_page(view: &OrderView) -> String {
 pub(crate) fn message(title: &str, text: &str) -> String {
     layout(
         title,
-        &format!("<h1>{}</h1><p>{}</p><p><a href=\"/\">Back to the shop</a></p>", escape(title), escape(text)),
+        &format!(
+            "<h1>{}</h1><p>{}</p><p><a href=\"/\">Back to the shop</a></p>",
+            escape(title),
+            escape(text)
+        ),
     )
 }
 
@@ -191,7 +228,10 @@ mod tests {
 
     #[test]
     fn text_is_escaped() {
-        assert_eq!(escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            escape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
         let mut errors = BTreeMap::new();
         errors.insert("phone", "<script>".to_owned());
         let values = FormValues {
@@ -200,6 +240,9 @@ mod tests {
         };
         let html = form(&values, &errors);
         assert!(!html.contains("<script>alert"), "{html}");
-        assert!(html.contains("id=\"phone-error\">&lt;script&gt;</p>"), "{html}");
+        assert!(
+            html.contains("id=\"phone-error\">&lt;script&gt;</p>"),
+            "{html}"
+        );
     }
 }

@@ -643,9 +643,9 @@ impl Store {
                 order_columns!(),
                 " FROM checkout_orders WHERE reference = $1"
             )))
-                .bind(reference)
-                .fetch_optional(pool)
-                .await?;
+            .bind(reference)
+            .fetch_optional(pool)
+            .await?;
             row.map(|row| order_from_row(&row)).transpose()
         })
     }
@@ -804,6 +804,58 @@ impl Store {
         rows.into_iter()
             .map(|(reference, state, instance)| Ok((reference, state.parse()?, instance)))
             .collect()
+    }
+
+    /// Deletes the checkout's finished jobs (status `Done`) that ended more than `age` ago,
+    /// at most `limit` of them; returns how many. Every status check leaves one such row in
+    /// apalis's table, and apalis keeps them forever. (apalis's own `vacuum_before` is not used:
+    /// its SQLite query compares a number with a date string, which deletes finished jobs of
+    /// any age, and then runs a full `VACUUM`.) Safe at any time: a job of a step that is done
+    /// does nothing, whether or not its row is still there.
+    pub async fn prune_jobs(&self, age: Duration, limit: i64) -> Result<u64, StoreError> {
+        let before = (now_ms() - i64::try_from(age.as_millis()).unwrap_or(i64::MAX)) / 1000;
+        let deleted = match &self.db {
+            Db::Sqlite(pool) => sqlx::query(
+                "DELETE FROM Jobs WHERE rowid IN (SELECT rowid FROM Jobs \
+                 WHERE job_type = ?1 AND status = 'Done' AND done_at < ?2 LIMIT ?3)",
+            )
+            .bind(QUEUE)
+            .bind(before)
+            .bind(limit)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+            Db::Postgres(pool) => sqlx::query(
+                "DELETE FROM apalis.jobs WHERE id IN (SELECT id FROM apalis.jobs \
+                 WHERE job_type = $1 AND status = 'Done' AND done_at < to_timestamp($2) LIMIT $3)",
+            )
+            .bind(QUEUE)
+            .bind(before as f64)
+            .bind(limit)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+        };
+        Ok(deleted)
+    }
+
+    /// The number of the checkout's jobs in apalis's table, finished or not.
+    pub async fn job_rows(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = match &self.db {
+            Db::Sqlite(pool) => {
+                sqlx::query_as("SELECT COUNT(*) FROM Jobs WHERE job_type = ?1")
+                    .bind(QUEUE)
+                    .fetch_one(pool)
+                    .await?
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_as("SELECT COUNT(*) FROM apalis.jobs WHERE job_type = $1")
+                    .bind(QUEUE)
+                    .fetch_one(pool)
+                    .await?
+            }
+        };
+        Ok(n)
     }
 
     /// Closes the pool, waiting for connections in use to be given back.

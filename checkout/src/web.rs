@@ -59,6 +59,10 @@ pub fn router(engine: Arc<Engine>, config: &Config) -> Router {
         .route("/orders/{reference}/events", get(events))
         .route("/orders/{reference}/check", post(check_again))
         .route("/admin/orders", get(admin_orders))
+        // SEAM (callbacks, issue 12): when qosic-core verifies callbacks, a `callback` module
+        // adds `.route("/qosic/callback", post(callback::receive))` here; its handler reads the
+        // reference from the verified callback and calls `Engine::check_now`, which settles the
+        // order by a status check (a callback alone never settles anything).
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .with_state(shared)
@@ -111,7 +115,10 @@ pub fn validate(
             None
         }
     };
-    for (field, value) in [("first_name", &form.first_name), ("last_name", &form.last_name)] {
+    for (field, value) in [
+        ("first_name", &form.first_name),
+        ("last_name", &form.last_name),
+    ] {
         if let Err(e) = Name::new(field, value.trim()) {
             errors.insert(field, e.to_string());
         }
@@ -152,7 +159,10 @@ pub fn validate(
         (Some(phone), Some(amount), Some(carrier)) if errors.is_empty() => {
             let reference = carrier.new_reference();
             if let Err(e) = TransactionRef::new(&reference) {
-                errors.insert("phone", format!("the carrier made an invalid reference: {e}"));
+                errors.insert(
+                    "phone",
+                    format!("the carrier made an invalid reference: {e}"),
+                );
                 return Err(errors);
             }
             Ok(NewOrder {
@@ -182,7 +192,10 @@ async fn create(Extract(shared): Extract<Shared>, Form(form): Form<OrderForm>) -
                 first_name: form.first_name,
                 last_name: form.last_name,
             };
-            return (StatusCode::UNPROCESSABLE_ENTITY, Html(page::form(&values, &errors)))
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(page::form(&values, &errors)),
+            )
                 .into_response();
         }
     };
@@ -239,7 +252,9 @@ async fn check_again(
         Ok(Some(order)) => Redirect::to(&format!("/orders/{}", order.reference)).into_response(),
         Ok(None) => (
             StatusCode::CONFLICT,
-            Json(json!({"error": "nothing to check: the order is unknown, not sent yet, or final"})),
+            Json(
+                json!({"error": "nothing to check: the order is unknown, not sent yet, or final"}),
+            ),
         )
             .into_response(),
         Err(e) => unavailable(&e.to_string()),
@@ -265,7 +280,10 @@ async fn admin_orders(Extract(shared): Extract<Shared>) -> Response {
 async fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
-        Html(page::message("Not found", "There is no such page or order.")),
+        Html(page::message(
+            "Not found",
+            "There is no such page or order.",
+        )),
     )
         .into_response()
 }

@@ -39,7 +39,11 @@ impl Drop for Driver {
 }
 
 async fn start_driver(program: &Path) -> Driver {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(program)
         .arg(format!("--port={port}"))
         .arg("--allowed-ips=127.0.0.1")
@@ -52,8 +56,14 @@ async fn start_driver(program: &Path) -> Driver {
         url: format!("http://127.0.0.1:{port}"),
     };
     let deadline = tokio::time::Instant::now() + PATIENCE;
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(tokio::time::Instant::now() < deadline, "chromedriver never listened");
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "chromedriver never listened"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     driver
@@ -67,7 +77,9 @@ async fn browser(driver: &Driver, chromium: &Path) -> Client {
                      "--window-size=900,1000"],
         }
     });
-    let serde_json::Value::Object(capabilities) = capabilities else { unreachable!() };
+    let serde_json::Value::Object(capabilities) = capabilities else {
+        unreachable!()
+    };
     ClientBuilder::new(HttpConnector::new())
         .capabilities(capabilities)
         .connect(&driver.url)
@@ -94,15 +106,37 @@ async fn wait_for_state(client: &Client, state: &str) -> String {
 
 async fn submit(client: &Client, base: &str, phone: &str, amount: &str) {
     client.goto(base).await.unwrap();
-    client.find(Locator::Css("#phone")).await.unwrap().send_keys(phone).await.unwrap();
-    client.find(Locator::Css("#amount")).await.unwrap().send_keys(amount).await.unwrap();
-    client.find(Locator::Css("#pay")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("#phone"))
+        .await
+        .unwrap()
+        .send_keys(phone)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#amount"))
+        .await
+        .unwrap()
+        .send_keys(amount)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#pay"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 fn screenshot_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target"));
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("target")
+        });
     let dir = target.join("checkout-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -121,7 +155,14 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let mock = MockQosic::in_process();
     mock.subscriber("22997000510", Subscriber::approves_after_checks(2));
-    let app = start_app(&mock, test_config(&dir.path().join("shop.sqlite"), std::time::Duration::from_secs(4))).await;
+    let app = start_app(
+        &mock,
+        test_config(
+            &dir.path().join("shop.sqlite"),
+            std::time::Duration::from_secs(4),
+        ),
+    )
+    .await;
     let base = app.url();
     let driver = start_driver(&driver_program).await;
     let client = browser(&driver, &chromium).await;
@@ -129,34 +170,91 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
 
     // The SDK's error next to the field, before anything is stored.
     submit(&client, &base, "22997000510", "0").await;
-    let error = client.find(Locator::Css("#amount-error")).await.expect("an amount error").text().await.unwrap();
-    assert!(error.starts_with("invalid amount: expected a positive whole number of XOF"), "{error}");
+    let error = client
+        .find(Locator::Css("#amount-error"))
+        .await
+        .expect("an amount error")
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        error.starts_with("invalid amount: expected a positive whole number of XOF"),
+        "{error}"
+    );
 
     let cases = [
-        ("22997000510", "confirmed", "Payment confirmed", "confirmed.png"),
-        ("22997000590", "failed", "TRANSACTION DECLINED", "declined.png"),
-        ("22997000593", "still_pending", "Still pending", "still-pending.png"),
+        (
+            "22997000510",
+            "confirmed",
+            "Payment confirmed",
+            "confirmed.png",
+        ),
+        (
+            "22997000590",
+            "failed",
+            "TRANSACTION DECLINED",
+            "declined.png",
+        ),
+        (
+            "22997000593",
+            "still_pending",
+            "Still pending",
+            "still-pending.png",
+        ),
     ];
     for (phone, state, text, file) in cases {
         submit(&client, &base, phone, "1000").await;
         // On the order page: mark this document; a reload would lose the mark.
         let deadline = tokio::time::Instant::now() + PATIENCE;
-        while !client.current_url().await.unwrap().path().starts_with("/orders/") {
-            assert!(tokio::time::Instant::now() < deadline, "no order page after submitting");
+        while !client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with("/orders/")
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no order page after submitting"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        client.execute("window.__sameDocument = true;", vec![]).await.unwrap();
+        client
+            .execute("window.__sameDocument = true;", vec![])
+            .await
+            .unwrap();
         let shown = wait_for_state(&client, state).await;
         assert!(shown.contains(text), "{phone}: {shown}");
-        let same = client.execute("return window.__sameDocument === true;", vec![]).await.unwrap();
+        let same = client
+            .execute("return window.__sameDocument === true;", vec![])
+            .await
+            .unwrap();
         assert_eq!(same, json!(true), "{phone}: the page reloaded");
-        let reference = client.find(Locator::Css("#reference")).await.unwrap().text().await.unwrap();
-        assert!(shown.contains(&reference), "the reference is shown: {shown}");
+        let reference = client
+            .find(Locator::Css("#reference"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            shown.contains(&reference),
+            "the reference is shown: {shown}"
+        );
         if state == "still_pending" {
-            client.find(Locator::Css("#check-again")).await.expect("a check-again button");
+            client
+                .find(Locator::Css("#check-again"))
+                .await
+                .expect("a check-again button");
         }
         if state == "failed" {
-            let reason = client.find(Locator::Css("#reason")).await.unwrap().text().await.unwrap();
+            let reason = client
+                .find(Locator::Css("#reason"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
             assert_eq!(reason, "TRANSACTION DECLINED");
         }
         let png = client.screenshot().await.unwrap();

@@ -13,8 +13,16 @@ use crate::support::*;
 
 fn args(db: &str, extra: &[&'static str]) -> Vec<String> {
     let mut args: Vec<String> = [
-        "--listen", "127.0.0.1:0", "--database", db, "--check-interval", "1", "--window", "60",
-        "--heartbeat", "1",
+        "--listen",
+        "127.0.0.1:0",
+        "--database",
+        db,
+        "--check-interval",
+        "1",
+        "--window",
+        "60",
+        "--heartbeat",
+        "1",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -29,7 +37,8 @@ fn start(args: &[String], mock: &MockQosic) -> AppProcess {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_while_payments_are_pending_and_before_orders_are_sent_every_order_ends_paid_at_most_once() {
+async fn killed_while_payments_are_pending_and_before_orders_are_sent_every_order_ends_paid_at_most_once(
+) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shop.sqlite");
     let db = format!("sqlite://{}", path.display());
@@ -63,7 +72,10 @@ async fn killed_while_payments_are_pending_and_before_orders_are_sent_every_orde
     let mut unsent = Vec::new();
     for phone in &late {
         let reference = order(&web_only.url, phone, 500).await;
-        assert_eq!(status(&web_only.url, &reference).await.state, State::Created);
+        assert_eq!(
+            status(&web_only.url, &reference).await.state,
+            State::Created
+        );
         assert_eq!(mock.payment_requests(&reference), 0);
         unsent.push((reference, phone.clone()));
     }
@@ -73,9 +85,17 @@ async fn killed_while_payments_are_pending_and_before_orders_are_sent_every_orde
     let restarted = start(&args(&db, &[]), &mock);
     for (reference, phone) in orders.iter().chain(&unsent) {
         let view = wait_for(&restarted.url, reference, "final", |v| v.is_final).await;
-        let expected = if declining.contains(phone) { State::Failed } else { State::Confirmed };
+        let expected = if declining.contains(phone) {
+            State::Failed
+        } else {
+            State::Confirmed
+        };
         assert_eq!(view.state, expected, "{phone}: {view:?}");
-        assert_eq!(mock.payment_requests(reference), 1, "one payment request for {reference}");
+        assert_eq!(
+            mock.payment_requests(reference),
+            1,
+            "one payment request for {reference}"
+        );
     }
     for (reference, phone) in orders.iter().chain(&unsent) {
         if !declining.contains(phone) {
@@ -85,11 +105,17 @@ async fn killed_while_payments_are_pending_and_before_orders_are_sent_every_orde
     drop(restarted);
 
     // Each order reached its final state once.
-    let store = Store::connect(&Database::Sqlite(path.clone())).await.unwrap();
+    let store = Store::connect(&Database::Sqlite(path.clone()))
+        .await
+        .unwrap();
     let finals = store.final_transitions().await.unwrap();
     assert_eq!(finals.len(), orders.len() + unsent.len(), "{finals:?}");
     for (reference, _) in orders.iter().chain(&unsent) {
-        assert_eq!(finals.iter().filter(|(r, _, _)| r == reference).count(), 1, "{reference}");
+        assert_eq!(
+            finals.iter().filter(|(r, _, _)| r == reference).count(),
+            1,
+            "{reference}"
+        );
     }
     store.close().await;
 }
@@ -127,4 +153,41 @@ async fn killed_again_and_again_while_it_works_no_payment_is_sent_twice() {
     }
     tokio::time::sleep(Duration::from_millis(10)).await;
     drop(app);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_has_one_line_per_transition_with_the_reference_and_a_masked_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("shop.sqlite").display());
+    let log = dir.path().join("checkout.log");
+    let mock = MockQosic::start().await;
+    let mut env = qosic_env(&mock);
+    env.retain(|(name, _)| *name != "RUST_LOG");
+    let args = args(&db, &[]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut app = AppProcess::start_logging_to(&args, &env, Some(&log));
+    let reference = order(&app.url, "22997000190", 1000).await;
+    wait_state(&app.url, &reference, State::Failed).await;
+    app.kill();
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains(&reference)).collect();
+    let ends: Vec<&str> = lines
+        .iter()
+        .map(|l| &l[l.find("order ").expect("an order line")..])
+        .collect();
+    let head = format!("order {reference} 22997****90 1000 XOF MTN: ");
+    assert_eq!(
+        ends,
+        [
+            format!("{head}created"),
+            format!("{head}sending -> pending"),
+            format!("{head}pending -> failed (TRANSACTION DECLINED)"),
+        ],
+        "{text}"
+    );
+    assert!(
+        !text.contains("22997000190"),
+        "a full number in the log: {text}"
+    );
 }

@@ -26,7 +26,11 @@ struct Scratch {
 
 impl Scratch {
     async fn create(admin: &str) -> Scratch {
-        let name = format!("checkout_test_{}_{}", std::process::id(), qosic_checkout::store::now_ms());
+        let name = format!(
+            "checkout_test_{}_{}",
+            std::process::id(),
+            qosic_checkout::store::now_ms()
+        );
         let mut conn = PgConnection::connect(admin)
             .await
             .unwrap_or_else(|e| panic!("CHECKOUT_TEST_POSTGRES={admin} does not connect: {e}"));
@@ -35,7 +39,10 @@ impl Scratch {
             .await
             .expect("CREATE DATABASE (the user needs CREATEDB)");
         conn.close().await.unwrap();
-        let base = admin.rsplit_once('/').map(|(base, _)| base).unwrap_or(admin);
+        let base = admin
+            .rsplit_once('/')
+            .map(|(base, _)| base)
+            .unwrap_or(admin);
         Scratch {
             admin: admin.to_owned(),
             url: format!("{base}/{name}"),
@@ -57,8 +64,18 @@ impl Scratch {
 
 fn start(db: &str, instance: &str, mock: &MockQosic) -> AppProcess {
     let args = [
-        "--listen", "127.0.0.1:0", "--database", db, "--instance", instance, "--check-interval", "1",
-        "--window", "60", "--heartbeat", "1",
+        "--listen",
+        "127.0.0.1:0",
+        "--database",
+        db,
+        "--instance",
+        instance,
+        "--check-interval",
+        "1",
+        "--window",
+        "60",
+        "--heartbeat",
+        "1",
     ];
     AppProcess::start(&args, &qosic_env(mock))
 }
@@ -66,7 +83,11 @@ fn start(db: &str, instance: &str, mock: &MockQosic) -> AppProcess {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_one_postgres_one_killed_every_order_settles_once() {
     let Ok(admin) = std::env::var("CHECKOUT_TEST_POSTGRES") else {
-        missing("the multi-server test", "CHECKOUT_TEST_POSTGRES is not set", HOW);
+        missing(
+            "the multi-server test",
+            "CHECKOUT_TEST_POSTGRES is not set",
+            HOW,
+        );
         return;
     };
     let scratch = Scratch::create(&admin).await;
@@ -100,18 +121,32 @@ async fn two_instances_on_one_postgres_one_killed_every_order_settles_once() {
 
     for (reference, i) in &orders {
         let view = wait_for(&b.url, reference, "final", |v| v.is_final).await;
-        let expected = if declines(*i) { State::Failed } else { State::Confirmed };
+        let expected = if declines(*i) {
+            State::Failed
+        } else {
+            State::Confirmed
+        };
         assert_eq!(view.state, expected, "{view:?}");
-        assert_eq!(mock.payment_requests(reference), 1, "one payment request for {reference}");
+        assert_eq!(
+            mock.payment_requests(reference),
+            1,
+            "one payment request for {reference}"
+        );
     }
     let counts = counts(&b.url).await;
     assert_eq!(counts["confirmed"], 40, "{counts:?}");
     assert_eq!(counts["failed"], 10, "{counts:?}");
     drop(b);
 
-    let store = Store::connect(&Database::Postgres(scratch.url.clone())).await.unwrap();
+    let store = Store::connect(&Database::Postgres(scratch.url.clone()))
+        .await
+        .unwrap();
     let finals = store.final_transitions().await.unwrap();
-    assert_eq!(finals.len(), 50, "one final transition per order: {finals:?}");
+    assert_eq!(
+        finals.len(),
+        50,
+        "one final transition per order: {finals:?}"
+    );
     let settled: BTreeSet<&String> = finals.iter().map(|(r, _, _)| r).collect();
     assert_eq!(settled.len(), 50);
     let instances: BTreeSet<&str> = finals.iter().map(|(_, _, i)| i.as_str()).collect();
@@ -123,6 +158,14 @@ async fn two_instances_on_one_postgres_one_killed_every_order_settles_once() {
         worked_on_a += history.iter().filter(|t| t.instance == "a").count();
     }
     assert!(worked_on_a > 0, "instance a took orders before it died");
+    // Finished jobs can be pruned (one per send and per status check).
+    let jobs = store.job_rows().await.unwrap();
+    assert!(jobs >= 100, "{jobs} job rows for 50 orders");
+    let pruned = store
+        .prune_jobs(std::time::Duration::ZERO, 100_000)
+        .await
+        .unwrap();
+    assert!(pruned > 0 && pruned <= jobs as u64, "{pruned} of {jobs}");
     store.close().await;
     scratch.drop().await;
 }

@@ -58,7 +58,12 @@ pub(crate) async fn order(base: &str, phone: &str, amount: u64) -> String {
         .send()
         .await
         .expect("POST /orders");
-    assert_eq!(response.status(), 303, "POST /orders: {:?}", response.text().await);
+    assert_eq!(
+        response.status(),
+        303,
+        "POST /orders: {:?}",
+        response.text().await
+    );
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     location
         .strip_prefix("/orders/")
@@ -132,6 +137,19 @@ pub(crate) struct AppProcess {
 
 impl AppProcess {
     pub(crate) fn start(args: &[&str], env: &[(&str, String)]) -> AppProcess {
+        AppProcess::start_logging_to(args, env, None)
+    }
+
+    /// The same, with its stderr (the log) written to `log` instead of the test's output.
+    pub(crate) fn start_logging_to(
+        args: &[&str],
+        env: &[(&str, String)],
+        log: Option<&Path>,
+    ) -> AppProcess {
+        let stderr = match log {
+            Some(path) => Stdio::from(std::fs::File::create(path).expect("a log file")),
+            None => Stdio::inherit(),
+        };
         let mut command = Command::new(env!("CARGO_BIN_EXE_qosic-checkout"));
         for (name, _) in std::env::vars_os() {
             if name.to_string_lossy().starts_with("QOSIC_") {
@@ -142,12 +160,14 @@ impl AppProcess {
             .args(args)
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("spawn qosic-checkout");
         let stdout = child.stdout.take().unwrap();
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("first line");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("first line");
         let url = line
             .trim()
             .strip_prefix("listening on ")
@@ -175,9 +195,16 @@ pub(crate) fn qosic_env(mock: &MockQosic) -> Vec<(&'static str, String)> {
         ("QOSIC_BASE_URL", mock.uri()),
         ("QOSIC_LOGIN", qosic::mock::DEFAULT_LOGIN.to_owned()),
         ("QOSIC_PASSWORD", qosic::mock::DEFAULT_PASSWORD.to_owned()),
-        ("QOSIC_MTN_CLIENT_ID", qosic::mock::DEFAULT_MTN_CLIENT_ID.to_owned()),
-        ("QOSIC_MOOV_CLIENT_ID", qosic::mock::DEFAULT_MOOV_CLIENT_ID.to_owned()),
-        ("RUST_LOG", "warn,qosic_checkout=info".to_owned()),
+        (
+            "QOSIC_MTN_CLIENT_ID",
+            qosic::mock::DEFAULT_MTN_CLIENT_ID.to_owned(),
+        ),
+        (
+            "QOSIC_MOOV_CLIENT_ID",
+            qosic::mock::DEFAULT_MOOV_CLIENT_ID.to_owned(),
+        ),
+        // Only warnings in the tests' output; the log's format has a test of its own.
+        ("RUST_LOG", "warn".to_owned()),
     ]
 }
 
