@@ -150,7 +150,7 @@ impl Running {
         self.engine.store()
     }
 
-    /// Stops taking requests, gives open ones [`STOP_GRACE`] to end, stops the worker (its
+    /// Stops taking requests, gives open ones 5 s to end, stops the worker (its
     /// jobs in progress are handed to another worker by apalis's heartbeat check, or resumed
     /// at the next start) and closes the database.
     pub async fn stop(self) {
