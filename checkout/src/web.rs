@@ -10,6 +10,9 @@
 //! | `POST /orders/{reference}/check` | one more status check of an order whose window closed |
 //! | `GET /admin/orders` | the number of orders in each state, as JSON |
 //!
+//! `/admin/orders` has no authentication of its own: the app listens on loopback by default;
+//! expose it only behind a proxy that authenticates the operator.
+//!
 //! Callbacks (QosIc calling the shop when a payment ends) will be one more route here, whose
 //! handler verifies the callback by calling [`Engine::check_now`] on its reference.
 
