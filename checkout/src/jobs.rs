@@ -381,13 +381,20 @@ pub fn spawn_worker(engine: Arc<Engine>, config: &Config) -> JoinHandle<()> {
 /// How old a finished job must be before [`spawn_pruner`] deletes it.
 pub const PRUNE_AGE: Duration = Duration::from_secs(3600);
 
-/// Every 10 minutes, deletes finished jobs older than [`PRUNE_AGE`] (10,000 at a time), so
-/// that apalis's table does not grow with every status check ever made.
+/// At start and every 10 minutes: gives back their attempts to jobs apalis gave up on
+/// ([`Store::revive_dead_jobs`]), and deletes finished jobs older than [`PRUNE_AGE`] (10,000
+/// at a time), so that apalis's table does not grow with every status check ever made.
 pub fn spawn_pruner(store: Store) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
+            match tokio::time::timeout(Duration::from_secs(60), store.revive_dead_jobs()).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::warn!("{n} jobs had failed too often; they run again"),
+                Ok(Err(e)) => tracing::warn!("cannot revive failed jobs: {e}"),
+                Err(_) => tracing::warn!("reviving failed jobs took over 60 s; trying again later"),
+            }
             match tokio::time::timeout(Duration::from_secs(60), store.prune_jobs(PRUNE_AGE, 10_000))
                 .await
             {

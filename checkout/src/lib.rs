@@ -20,7 +20,9 @@
 //!   [apalis](https://docs.rs/apalis)'s tables (its SQLite backend by default, its Postgres
 //!   backend for several servers). Status checks are scheduled jobs. A worker that dies
 //!   mid-job stops sending heartbeats, and apalis hands its jobs to a live worker; a restart
-//!   resumes every pending order.
+//!   resumes every pending order. Jobs apalis gave up on (too many failed attempts, say while
+//!   the database was unreachable) get their attempts back every 10 minutes, and finished
+//!   jobs are deleted after an hour ([`jobs::spawn_pruner`]).
 //! - **At most one payment request per order.** The worker marks the order `sending`
 //!   (committed) before the request leaves; a job that finds an order already `sending` never
 //!   sends again, it settles the order by status checks on the stored reference

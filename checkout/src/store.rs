@@ -839,6 +839,35 @@ impl Store {
         Ok(deleted)
     }
 
+    /// Gives the checkout's jobs that apalis gave up on (failed `max_attempts` times, say
+    /// while the database was unreachable, or killed) their attempts back, due now; returns
+    /// how many. Without this an order whose job died would stay pending forever. Safe: a job
+    /// whose step is already done does nothing.
+    pub async fn revive_dead_jobs(&self) -> Result<u64, StoreError> {
+        let revived = match &self.db {
+            Db::Sqlite(pool) => sqlx::query(
+                "UPDATE Jobs SET status = 'Pending', attempts = 0, lock_by = NULL, lock_at = NULL, \
+                 done_at = NULL, run_at = ?2 WHERE job_type = ?1 \
+                 AND ((status = 'Failed' AND attempts >= max_attempts) OR status = 'Killed')",
+            )
+            .bind(QUEUE)
+            .bind(now_ms() / 1000)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+            Db::Postgres(pool) => sqlx::query(
+                "UPDATE apalis.jobs SET status = 'Pending', attempts = 0, lock_by = NULL, \
+                 lock_at = NULL, done_at = NULL, run_at = now() WHERE job_type = $1 \
+                 AND ((status = 'Failed' AND attempts >= max_attempts) OR status = 'Killed')",
+            )
+            .bind(QUEUE)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+        };
+        Ok(revived)
+    }
+
     /// The number of the checkout's jobs in apalis's table, finished or not.
     pub async fn job_rows(&self) -> Result<i64, StoreError> {
         let (n,): (i64,) = match &self.db {

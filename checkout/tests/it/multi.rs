@@ -158,6 +158,7 @@ async fn two_instances_on_one_postgres_one_killed_every_order_settles_once() {
         worked_on_a += history.iter().filter(|t| t.instance == "a").count();
     }
     assert!(worked_on_a > 0, "instance a took orders before it died");
+    assert_eq!(store.revive_dead_jobs().await.unwrap(), 0, "no job gave up");
     // Finished jobs can be pruned (one per send and per status check).
     let jobs = store.job_rows().await.unwrap();
     assert!(jobs >= 100, "{jobs} job rows for 50 orders");

@@ -238,3 +238,32 @@ async fn finished_jobs_are_pruned_and_the_orders_stay() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_job_apalis_gave_up_on_runs_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let mock = MockQosic::in_process();
+    let engine = engine(&db, mock.client()).await;
+    engine
+        .create(&new_order("ORDER-210", "22997000210"))
+        .await
+        .unwrap();
+    // As after 25 failed attempts (the database unreachable, say).
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let failed = sqlx::query("UPDATE Jobs SET status = 'Failed', attempts = max_attempts")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(failed.rows_affected(), 1);
+    assert_eq!(engine.store().revive_dead_jobs().await.unwrap(), 1);
+    let (status, attempts): (String, i64) = sqlx::query_as("SELECT status, attempts FROM Jobs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!((status.as_str(), attempts), ("Pending", 0));
+    assert_eq!(engine.store().revive_dead_jobs().await.unwrap(), 0, "once");
+    pool.close().await;
+}
