@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use qosic::mock::{MockQosic, Subscriber};
-use qosic_checkout::store::OrderView;
 use qosic_checkout::State;
 
 use crate::support::*;
@@ -222,33 +221,6 @@ async fn bodies_paths_and_methods_the_shop_does_not_serve_are_refused() {
         .unwrap();
     assert_eq!(response.status(), 409);
     app.stop().await;
-}
-
-/// Reads server-sent events from `url` until the stream ends or `count` came; returns the
-/// views, in order.
-async fn read_events(url: &str, count: usize) -> Vec<OrderView> {
-    let mut response = http().get(url).send().await.expect("GET events");
-    assert_eq!(response.status(), 200, "{url}");
-    assert_eq!(response.headers()["content-type"], "text/event-stream");
-    let mut buffer = String::new();
-    let mut views = Vec::new();
-    while views.len() < count {
-        let chunk = tokio::time::timeout(PATIENCE, response.chunk())
-            .await
-            .expect("an event within the patience")
-            .expect("a readable stream");
-        let Some(chunk) = chunk else { break };
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let event: String = buffer.drain(..end + 2).collect();
-            if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data: ")) {
-                let value: serde_json::Value = serde_json::from_str(data).unwrap();
-                assert!(value["html"].as_str().unwrap().contains("id=\"status\""));
-                views.push(serde_json::from_value(value["view"].clone()).unwrap());
-            }
-        }
-    }
-    views
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -136,19 +136,46 @@ async fn two_instances_on_one_postgres_one_killed_every_order_settles_once() {
     let counts = counts(&b.url).await;
     assert_eq!(counts["confirmed"], 40, "{counts:?}");
     assert_eq!(counts["failed"], 10, "{counts:?}");
+
+    // A page follows its order on an instance that runs no jobs: every change reaches it
+    // from b's worker through Postgres's NOTIFY.
+    let web = AppProcess::start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            &scratch.url,
+            "--instance",
+            "web",
+            "--no-worker",
+        ],
+        &qosic_env(&mock),
+    );
+    mock.subscriber("22997000499", Subscriber::approves_after_checks(2));
+    let reference = order(&web.url, "22997000499", 999).await;
+    let views = read_events(
+        &format!("{}/orders/{reference}/events", web.url),
+        usize::MAX,
+    )
+    .await;
+    let states: Vec<State> = views.iter().map(|v| v.state).collect();
+    assert!(states.contains(&State::Pending), "{states:?}");
+    assert_eq!(states.last(), Some(&State::Confirmed), "{states:?}");
+    drop(web);
     drop(b);
 
     let store = Store::connect(&Database::Postgres(scratch.url.clone()))
         .await
         .unwrap();
     let finals = store.final_transitions().await.unwrap();
+    // The 50, and the one followed on the web-only instance.
     assert_eq!(
         finals.len(),
-        50,
+        51,
         "one final transition per order: {finals:?}"
     );
     let settled: BTreeSet<&String> = finals.iter().map(|(r, _, _)| r).collect();
-    assert_eq!(settled.len(), 50);
+    assert_eq!(settled.len(), 51);
     let instances: BTreeSet<&str> = finals.iter().map(|(_, _, i)| i.as_str()).collect();
     assert!(instances.contains("b"), "{instances:?}");
     // Instance a did part of the work before it died.

@@ -217,3 +217,30 @@ pub(crate) fn missing(test: &str, why: &str, how: &str) {
     }
     eprintln!("skipped {test}: {why}. To run it: {how}");
 }
+
+/// Reads server-sent events from `url` until the stream ends or `count` came; returns the
+/// views, in order.
+pub(crate) async fn read_events(url: &str, count: usize) -> Vec<OrderView> {
+    let mut response = http().get(url).send().await.expect("GET events");
+    assert_eq!(response.status(), 200, "{url}");
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut buffer = String::new();
+    let mut views = Vec::new();
+    while views.len() < count {
+        let chunk = tokio::time::timeout(PATIENCE, response.chunk())
+            .await
+            .expect("an event within the patience")
+            .expect("a readable stream");
+        let Some(chunk) = chunk else { break };
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let event: String = buffer.drain(..end + 2).collect();
+            if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data: ")) {
+                let value: serde_json::Value = serde_json::from_str(data).unwrap();
+                assert!(value["html"].as_str().unwrap().contains("id=\"status\""));
+                views.push(serde_json::from_value(value["view"].clone()).unwrap());
+            }
+        }
+    }
+    views
+}
