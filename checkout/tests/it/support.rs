@@ -215,7 +215,10 @@ pub(crate) fn missing(test: &str, why: &str, how: &str) {
     if ci {
         panic!("{test}: {why}; CI must run this test ({how})");
     }
-    eprintln!("skipped {test}: {why}. To run it: {how}");
+    // Straight to the process's stderr, past the test harness's capture (which would hide
+    // it for a test that passes): a skip must be seen.
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "skipped {test}: {why}. To run it: {how}");
 }
 
 /// Reads server-sent events from `url` until the stream ends or `count` came; returns the
