@@ -1,0 +1,190 @@
+//! The checkout's settings, [`Config`], and its limits.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The largest form body `POST /orders` reads; larger ones get 413 before they are read whole.
+pub const MAX_FORM_BYTES: usize = 4 * 1024;
+
+/// How long one call to QosIc (a payment request or a status check) may take before the job
+/// gives up on it: the payment is then treated as possibly sent, and settled by status checks.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// How long a job may run in all before apalis cancels it (it is then retried).
+pub const JOB_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How many times a payment request that certainly did not leave (QosIc unreachable) is tried
+/// before the order fails.
+pub const MAX_SEND_ATTEMPTS: i64 = 5;
+
+/// Where the database is.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file, created when missing: one server.
+    Sqlite(PathBuf),
+    /// A Postgres URL: any number of servers share the orders and the queue.
+    Postgres(String),
+}
+
+impl Database {
+    /// Reads `sqlite://PATH` (or `sqlite:PATH`) and `postgres://…` (or `postgresql://…`).
+    pub fn parse(url: &str) -> Result<Database, String> {
+        let url = url.trim();
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() {
+                return Err("invalid database URL: expected sqlite://PATH with a file path (e.g. sqlite://target/checkout.sqlite)".to_owned());
+            }
+            return Ok(Database::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Database::Postgres(url.to_owned()));
+        }
+        Err(
+            "invalid database URL: expected sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB"
+                .to_owned(),
+        )
+    }
+
+    /// The default: `target/checkout.sqlite` in the workspace.
+    pub fn default_sqlite() -> Database {
+        let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let root = workspace.parent().map(PathBuf::from).unwrap_or(workspace);
+        Database::Sqlite(root.join("target").join("checkout.sqlite"))
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Database::Sqlite(_) => "sqlite",
+            Database::Postgres(_) => "postgres",
+        }
+    }
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// The path, or the Postgres URL without its password.
+impl fmt::Display for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Database::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            Database::Postgres(url) => {
+                // postgres://user:password@host/db -> postgres://user:***@host/db
+                match (url.find("://"), url.rfind('@')) {
+                    (Some(scheme), Some(at)) if at > scheme => {
+                        let credentials = &url[scheme + 3..at];
+                        match credentials.split_once(':') {
+                            Some((user, _)) => {
+                                write!(f, "{}{user}:***{}", &url[..scheme + 3], &url[at..])
+                            }
+                            None => f.write_str(url),
+                        }
+                    }
+                    _ => f.write_str(url),
+                }
+            }
+        }
+    }
+}
+
+/// The checkout's settings. Start from [`Config::default`] and change what you need.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// The address to listen on; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// The database of the orders and the job queue.
+    pub database: Database,
+    /// The time between two status checks of a pending payment (QosIc's guide: 10 s).
+    pub check_interval: Duration,
+    /// How long a payment is followed before the page says it is still pending (QosIc's
+    /// guide: 120 s).
+    pub window: Duration,
+    /// How often the worker tells the database it is alive. A worker silent for twice this
+    /// long is taken for dead, and its jobs go to another worker.
+    pub heartbeat: Duration,
+    /// How often an idle worker looks for due jobs.
+    pub poll_interval: Duration,
+    /// Jobs one instance runs at once.
+    pub worker_concurrency: usize,
+    /// Whether this instance runs jobs (`false`: it serves pages and takes orders only).
+    pub run_worker: bool,
+    /// Event streams open at once; more get 503 (the page then polls the JSON endpoint).
+    pub max_event_streams: usize,
+    /// How long one event stream stays open; the browser then reconnects and gets the current
+    /// state first.
+    pub event_stream_lifetime: Duration,
+    /// This instance's name in logs and in the order history (default: host and process id).
+    pub instance: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            database: Database::default_sqlite(),
+            check_interval: Duration::from_secs(10),
+            window: Duration::from_secs(120),
+            heartbeat: Duration::from_secs(10),
+            poll_interval: Duration::from_millis(250),
+            worker_concurrency: 64,
+            run_worker: true,
+            max_event_streams: 1024,
+            event_stream_lifetime: Duration::from_secs(300),
+            instance: default_instance(),
+        }
+    }
+}
+
+fn default_instance() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty() && h.len() <= 64)
+        .unwrap_or_else(|| "checkout".to_owned());
+    format!("{host}-{}", std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            Database::parse("sqlite://target/x.sqlite").unwrap(),
+            Database::Sqlite(PathBuf::from("target/x.sqlite"))
+        );
+        assert_eq!(
+            Database::parse("sqlite:/tmp/x.db?mode=rwc").unwrap(),
+            Database::Sqlite(PathBuf::from("/tmp/x.db"))
+        );
+        assert!(matches!(
+            Database::parse("postgresql://u:p@127.0.0.1/db").unwrap(),
+            Database::Postgres(_)
+        ));
+        let err = Database::parse("mysql://x").unwrap_err();
+        assert!(
+            err.contains("expected sqlite://PATH or postgres://"),
+            "{err}"
+        );
+        assert!(Database::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn a_password_never_shows() {
+        let db = Database::parse("postgres://shop:s3cret@127.0.0.1:5432/shop").unwrap();
+        assert_eq!(db.to_string(), "postgres://shop:***@127.0.0.1:5432/shop");
+        assert!(!format!("{db:?}").contains("s3cret"));
+    }
+}

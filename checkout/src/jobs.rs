@@ -1,0 +1,454 @@
+//! The jobs that take each payment to its end: [`Engine`], and the apalis worker that runs it.
+//!
+//! One kind of job, [`Drive`]: "take step N of order R". What the step does depends on the
+//! order's state:
+//!
+//! | state | the job |
+//! |---|---|
+//! | `created` | marks the order `sending` (committed), sends the payment request once, records the answer |
+//! | `sending` | the job before it died after marking it: the request may have left, so it is **not** sent again; the order goes to `pending` and is settled by status checks |
+//! | `pending` | one status check; the next is scheduled `check_interval` later, until the window closes |
+//! | `still_pending`, `unknown` | one status check, asked for by "check again" (or, later, a callback) |
+//! | `confirmed`, `failed` | nothing |
+//!
+//! Each job ends with [`Store::advance`], which records the result, advances the step and
+//! queues the next job in one transaction; a job whose step is already done does nothing.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use apalis::prelude::{BackendExt, Strategy};
+use apalis::prelude::{BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
+use qosic::{Client, Delivery, Lookup, PaymentRequest, Status};
+use tokio::task::JoinHandle;
+
+use crate::config::{Config, CALL_TIMEOUT, JOB_TIMEOUT, MAX_SEND_ATTEMPTS};
+use crate::hub::Hub;
+use crate::store::{now_ms, Drive, NewOrder, Order, State, Store, StoreError, QUEUE};
+
+/// Runs the steps of orders: the SDK client, the store, and where to announce changes.
+#[derive(Clone)]
+pub struct Engine {
+    store: Store,
+    client: Client,
+    hub: Hub,
+    check_interval: Duration,
+    window: Duration,
+    instance: Arc<str>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("store", &self.store)
+            .field("instance", &self.instance)
+            .field("check_interval", &self.check_interval)
+            .field("window", &self.window)
+            .finish_non_exhaustive()
+    }
+}
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl Engine {
+    /// An engine on this store, client and hub, with the config's timings.
+    pub fn new(store: Store, client: Client, hub: Hub, config: &Config) -> Engine {
+        Engine {
+            store,
+            client,
+            hub,
+            check_interval: config.check_interval,
+            window: config.window,
+            instance: Arc::from(config.instance.as_str()),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The SDK client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The hub of order changes.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// This instance's name.
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// Stores a new order with its first job (the outbox), logs it and announces it.
+    pub async fn create(&self, new: &NewOrder) -> Result<Order, StoreError> {
+        let order = self.store.create_order(new, &self.instance).await?;
+        log_transition(&order, None);
+        self.hub.publish(order.view());
+        Ok(order)
+    }
+
+    /// Queues one status check of the order now, if it is pending, still pending or unknown;
+    /// `None` otherwise (not found, not sent yet, or final).
+    ///
+    /// "Check again" calls it; so will the callback handler, since a callback is verified by
+    /// a status check of the stored reference before it settles anything. The check replaces
+    /// the one scheduled (the step advances), so the payment is never checked twice at once.
+    pub async fn check_now(&self, reference: &str) -> Result<Option<Order>, StoreError> {
+        let Some(order) = self.store.order(reference).await? else {
+            return Ok(None);
+        };
+        if !matches!(
+            order.state,
+            State::Pending | State::StillPending | State::Unknown
+        ) {
+            return Ok(None);
+        }
+        let stored = self
+            .store
+            .advance(&order, &order, Some(now_ms()), &self.instance)
+            .await?;
+        if let Some(stored) = &stored {
+            self.hub.publish(stored.view());
+        }
+        Ok(stored)
+    }
+
+    /// Runs one job: the step it names, if the order is still at that step.
+    pub async fn drive(&self, job: &Drive) -> Result<(), StoreError> {
+        let Some(order) = self.store.order(&job.order).await? else {
+            tracing::warn!("job for unknown order {}: nothing to do", job.order);
+            return Ok(());
+        };
+        if order.step != job.step {
+            tracing::debug!(
+                "order {} is at step {}, the job was for step {}: already done",
+                order.reference,
+                order.step,
+                job.step
+            );
+            return Ok(());
+        }
+        match order.state {
+            State::Created => self.send(order).await,
+            State::Sending => self.resume_sending(order).await,
+            State::Pending | State::StillPending | State::Unknown => self.check(order).await,
+            State::Confirmed | State::Failed => Ok(()),
+        }
+    }
+
+    /// `created`: claim, send once, record the answer.
+    async fn send(&self, order: Order) -> Result<(), StoreError> {
+        if !self
+            .store
+            .claim_sending(&order.reference, order.step)
+            .await?
+        {
+            return Ok(());
+        }
+        let before = Order {
+            state: State::Sending,
+            ..order
+        };
+        let mut request =
+            PaymentRequest::new(&before.phone, u64::try_from(before.amount).unwrap_or(0))
+                .reference(&before.reference)
+                .carrier(&before.carrier);
+        if !before.first_name.is_empty() {
+            request = request.first_name(&before.first_name);
+        }
+        if !before.last_name.is_empty() {
+            request = request.last_name(&before.last_name);
+        }
+        let result = tokio::time::timeout(CALL_TIMEOUT, self.client.initiate(request)).await;
+        let now = now_ms();
+        let mut after = before.clone();
+        let mut next = None;
+        let follow = |after: &mut Order, next: &mut Option<i64>| {
+            after.state = State::Pending;
+            after.reason = None;
+            after.window_ends = Some(now + ms(self.window));
+            *next = Some(now + ms(self.check_interval));
+        };
+        match result {
+            Ok(Ok(outcome)) => {
+                if let Some(service_ref) = outcome.service_ref() {
+                    after.operator_ref = Some(service_ref.to_owned());
+                }
+                match outcome.status() {
+                    Status::Confirmed => {
+                        after.state = State::Confirmed;
+                        after.reason = outcome.reason().map(str::to_owned);
+                    }
+                    Status::Failed => {
+                        after.state = State::Failed;
+                        after.reason = Some(outcome.reason().unwrap_or("declined").to_owned());
+                    }
+                    _ => follow(&mut after, &mut next),
+                }
+            }
+            Ok(Err(error)) => match error.delivery() {
+                Delivery::NotSent => {
+                    // Certainly not sent (QosIc unreachable): the same reference may be sent
+                    // again, later, a few times.
+                    after.send_attempts += 1;
+                    if after.send_attempts >= MAX_SEND_ATTEMPTS {
+                        after.state = State::Failed;
+                        after.reason = Some(format!(
+                            "the payment request could not be sent after {} attempts: {error}",
+                            after.send_attempts
+                        ));
+                    } else {
+                        after.state = State::Created;
+                        after.reason = Some(format!("not sent yet, trying again: {error}"));
+                        let backoff = 1_000 * (1_i64 << after.send_attempts.clamp(0, 6));
+                        next = Some(now + backoff);
+                    }
+                }
+                Delivery::Answered => {
+                    after.state = State::Failed;
+                    after.reason = Some(error.to_string());
+                }
+                // The request may have reached QosIc: never send it again, check its status.
+                _ => follow(&mut after, &mut next),
+            },
+            // No answer in time: the same, the request may have left.
+            Err(_elapsed) => follow(&mut after, &mut next),
+        }
+        self.commit(&before, after, next).await
+    }
+
+    /// `sending` at the job's step: the job before this one died between marking the order
+    /// and recording the answer. The request may have left, so settle by status checks.
+    async fn resume_sending(&self, order: Order) -> Result<(), StoreError> {
+        tracing::info!(
+            "order {} was being sent when its worker stopped: checking its status, never sending it again",
+            order.reference
+        );
+        let now = now_ms();
+        let after = Order {
+            state: State::Pending,
+            reason: None,
+            window_ends: Some(now + ms(self.window)),
+            ..order.clone()
+        };
+        self.commit(&order, after, Some(now)).await
+    }
+
+    /// One status check, then the next one or the end of the window.
+    async fn check(&self, order: Order) -> Result<(), StoreError> {
+        let mut lookup = Lookup::parse(&order.reference, &order.phone)
+            .map_err(|e| StoreError::Corrupt(format!("order {}: {e}", order.reference)))?
+            .carrier(&order.carrier);
+        if let Some(operator_ref) = &order.operator_ref {
+            lookup = lookup.operator_ref(operator_ref);
+        }
+        let result = tokio::time::timeout(CALL_TIMEOUT, self.client.check_status(lookup)).await;
+        let now = now_ms();
+        let mut after = order.clone();
+        after.checks += 1;
+        let (status, reason) = match result {
+            Ok(Ok(outcome)) => (outcome.status(), outcome.reason().map(str::to_owned)),
+            Ok(Err(error)) => (Status::Unknown, Some(error.to_string())),
+            Err(_) => (
+                Status::Unknown,
+                Some(format!(
+                    "the status check got no answer within {} s",
+                    CALL_TIMEOUT.as_secs()
+                )),
+            ),
+        };
+        let mut next = None;
+        match status {
+            Status::Confirmed => {
+                after.state = State::Confirmed;
+                after.reason = reason;
+            }
+            Status::Failed => {
+                after.state = State::Failed;
+                after.reason = Some(reason.unwrap_or_else(|| "declined".to_owned()));
+            }
+            _ => {
+                let window_ends = order.window_ends.unwrap_or(now);
+                if order.state == State::Pending && now < window_ends {
+                    after.reason = None;
+                    next = Some((now + ms(self.check_interval)).min(window_ends));
+                } else if status == Status::Pending {
+                    after.state = State::StillPending;
+                    after.reason = None;
+                } else {
+                    after.state = State::Unknown;
+                    after.reason = reason;
+                }
+            }
+        }
+        self.commit(&order, after, next).await
+    }
+
+    async fn commit(
+        &self,
+        before: &Order,
+        after: Order,
+        next: Option<i64>,
+    ) -> Result<(), StoreError> {
+        match self
+            .store
+            .advance(before, &after, next, &self.instance)
+            .await?
+        {
+            Some(stored) => {
+                if stored.state != before.state {
+                    log_transition(&stored, Some(before.state));
+                }
+                self.hub.publish(stored.view());
+            }
+            None => tracing::debug!(
+                "order {} step {} was recorded by another job",
+                before.reference,
+                before.step
+            ),
+        }
+        Ok(())
+    }
+}
+
+/// The operator's line: one per transition, with the reference, the masked phone and the state.
+fn log_transition(order: &Order, from: Option<State>) {
+    let from = from.map(|s| format!("{s} -> ")).unwrap_or_default();
+    match &order.reason {
+        Some(reason) => tracing::info!(
+            "order {} {} {} XOF {}: {from}{} ({reason})",
+            order.reference,
+            order.masked_phone(),
+            order.amount,
+            order.carrier,
+            order.state
+        ),
+        None => tracing::info!(
+            "order {} {} {} XOF {}: {from}{}",
+            order.reference,
+            order.masked_phone(),
+            order.amount,
+            order.carrier,
+            order.state
+        ),
+    }
+}
+
+/// The apalis task function.
+async fn drive_job(job: Drive, engine: Data<Arc<Engine>>) -> Result<(), BoxDynError> {
+    engine.drive(&job).await.map_err(|e| {
+        tracing::warn!(
+            "job for order {} step {} failed: {e}; apalis retries it",
+            job.order,
+            job.step
+        );
+        Box::new(e) as BoxDynError
+    })
+}
+
+/// Runs the apalis worker of this instance until the task is aborted; a worker that stops
+/// (its database connection lost, say) is started again under a new name after a second.
+///
+/// Each run registers under a name of its own (`INSTANCE-STARTMS-wN`), so that the jobs a dead run
+/// held are handed over by apalis's heartbeat check, by this instance or another.
+pub fn spawn_worker(engine: Arc<Engine>, config: &Config) -> JoinHandle<()> {
+    let heartbeat = config.heartbeat;
+    let poll = config.poll_interval;
+    let concurrency = config.worker_concurrency.max(1);
+    // The start time keeps the names of two processes apart even when they share an
+    // instance name; apalis refuses a name whose worker was seen alive in the last heartbeat.
+    let instance = format!("{}-{}", config.instance, now_ms());
+    tokio::spawn(async move {
+        for run in 1_u64.. {
+            let name = format!("{instance}-w{run}");
+            let result = run_worker(&engine, &name, heartbeat, poll, concurrency).await;
+            match result {
+                Ok(()) => tracing::warn!("worker {name} stopped; starting another in 1 s"),
+                Err(e) => tracing::warn!("worker {name} stopped: {e}; starting another in 1 s"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    })
+}
+
+/// How old a finished job must be before [`spawn_pruner`] deletes it.
+pub const PRUNE_AGE: Duration = Duration::from_secs(3600);
+
+/// At start and every 10 minutes: gives back their attempts to jobs apalis gave up on
+/// ([`Store::revive_dead_jobs`]), and deletes finished jobs older than [`PRUNE_AGE`] (10,000
+/// at a time), so that apalis's table does not grow with every status check ever made.
+pub fn spawn_pruner(store: Store) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match tokio::time::timeout(Duration::from_secs(60), store.revive_dead_jobs()).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::warn!("{n} jobs had failed too often; they run again"),
+                Ok(Err(e)) => tracing::warn!("cannot revive failed jobs: {e}"),
+                Err(_) => tracing::warn!("reviving failed jobs took over 60 s; trying again later"),
+            }
+            match tokio::time::timeout(Duration::from_secs(60), store.prune_jobs(PRUNE_AGE, 10_000))
+                .await
+            {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::debug!("deleted {n} finished jobs"),
+                Ok(Err(e)) => tracing::warn!("cannot delete finished jobs: {e}"),
+                Err(_) => {
+                    tracing::warn!("deleting finished jobs took over 60 s; trying again later")
+                }
+            }
+        }
+    })
+}
+
+async fn run_worker(
+    engine: &Arc<Engine>,
+    name: &str,
+    heartbeat: Duration,
+    poll: Duration,
+    concurrency: usize,
+) -> Result<(), BoxDynError> {
+    let strategy = || Strategy::new().interval(poll);
+    if let Some(pool) = engine.store().sqlite_pool() {
+        let config = apalis_sqlite::Config::default()
+            .queue(QUEUE)
+            .heartbeat_interval(heartbeat)
+            .missed_heartbeats(2);
+        let backend = apalis_sqlite::SqliteStorage::<Drive>::new(pool)
+            .with_config(config)
+            .poll_with_strategy(strategy());
+        WorkerBuilder::new(name)
+            .backend(backend)
+            .data(Arc::clone(engine))
+            .concurrency(concurrency)
+            .timeout(JOB_TIMEOUT)
+            .build(drive_job)
+            .run()
+            .await?;
+    } else if let Some(pool) = engine.store().pg_pool() {
+        let config = apalis_postgres::Config::default()
+            .queue(QUEUE)
+            .heartbeat_interval(heartbeat)
+            .missed_heartbeats(2);
+        let backend = apalis_postgres::PostgresStorage::<Drive>::new(pool)
+            .with_config(config)
+            .poll_with_strategy(strategy());
+        WorkerBuilder::new(name)
+            .backend(backend)
+            .data(Arc::clone(engine))
+            .concurrency(concurrency)
+            .timeout(JOB_TIMEOUT)
+            .build(drive_job)
+            .run()
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! The reference checkout on the QosIc SDK: a shop page that takes mobile-money payments without
+//! blocking, follows each one live, survives crashes and restarts, and runs on several servers.
+//!
+//! ```text
+//! cargo run --example checkout                                   # SQLite under target/, embedded fake QosIc
+//! cargo run --example checkout -- --listen 127.0.0.1:0           # a free port
+//! cargo run --example checkout -- --database postgres://u:p@127.0.0.1:5432/shop   # several servers
+//! ```
+//!
+//! # Brief overview
+//!
+//! The Python SDK's guide tells merchants not to block their server while a customer approves
+//! on their phone: use a task queue, and let the page poll or push the status. This crate is
+//! that integration, built so that no payment is lost or taken twice:
+//!
+//! - **An outbox.** `POST /orders` stores the order, with the payment reference it will use,
+//!   and its first job in one database transaction ([`store::Store::create_order`]), before
+//!   the payment request leaves.
+//! - **A durable queue from a maintained library.** Jobs live in the same database, in
+//!   [apalis](https://docs.rs/apalis)'s tables (its SQLite backend by default, its Postgres
+//!   backend for several servers). Status checks are scheduled jobs. A worker that dies
+//!   mid-job stops sending heartbeats, and apalis hands its jobs to a live worker; a restart
+//!   resumes every pending order. Jobs apalis gave up on (too many failed attempts, say while
+//!   the database was unreachable) get their attempts back every 10 minutes, and finished
+//!   jobs are deleted after an hour ([`jobs::spawn_pruner`]).
+//! - **At most one payment request per order.** The worker marks the order `sending`
+//!   (committed) before the request leaves; a job that finds an order already `sending` never
+//!   sends again, it settles the order by status checks on the stored reference
+//!   ([`jobs`]).
+//! - **Each step once.** Every order carries a step number; a job names the step it drives,
+//!   and the transaction that records a step's result also advances the step and queues the
+//!   next job (with the step as its idempotency key). A job that runs again after a crash finds
+//!   its step done and does nothing, so two servers never check the same payment twice.
+//! - **Live status.** The order page follows the order over server-sent events
+//!   ([`web`]): a reconnecting page gets the current state first. With Postgres, each
+//!   transition is also announced with `NOTIFY`, so a page follows an order whatever instance
+//!   settles it. `GET /orders/{id}/status` serves clients that poll instead.
+//! - **For the operator.** One log line per transition (reference, masked phone, state), and
+//!   `GET /admin/orders`: the count of orders in each state.
+//!
+//! # Bounds
+//!
+//! Every wait has a timeout (SDK calls, database connections, jobs, event streams) and every
+//! buffer fed from the network is capped: form bodies ([`config::MAX_FORM_BYTES`]), event
+//! streams ([`config::Config::max_event_streams`] at once, each for at most
+//! [`config::Config::event_stream_lifetime`]), and the in-process event channel (a page that
+//! falls behind re-reads the order instead of queueing).
+//!
+//! # Callbacks
+//!
+//! Settling on QosIc's callbacks is a planned addition: [`jobs::Engine::check_now`] is the
+//! entry point a callback handler will call, since a callback is verified by a status check
+//! of the stored reference before it settles anything.
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod hub;
+pub mod jobs;
+mod page;
+pub mod store;
+pub mod web;
+
+pub use app::{App, Running};
+pub use config::Config;
+pub use store::{Order, State};

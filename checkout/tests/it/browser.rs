@@ -1,0 +1,266 @@
+//! The page in headless Chromium (Debian's `chromium` and `chromium-driver`), driven through
+//! WebDriver: a payment approved, one declined, one never answered, each followed on the page
+//! without a reload. Screenshots of the final pages go to `target/checkout-screenshots/`.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use qosic::mock::{MockQosic, Subscriber};
+use serde_json::json;
+
+use crate::support::*;
+
+const HOW: &str = "apt-get install -y chromium chromium-driver (or run .ci/run), then cargo test -p qosic-checkout";
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    names.iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+/// chromedriver on a free loopback port; killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_driver(program: &Path) -> Driver {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(program)
+        .arg(format!("--port={port}"))
+        .arg("--allowed-ips=127.0.0.1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "chromedriver never listened"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    driver
+}
+
+async fn browser(driver: &Driver, chromium: &Path) -> Client {
+    let capabilities = json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=900,1000"],
+        }
+    });
+    let serde_json::Value::Object(capabilities) = capabilities else {
+        unreachable!()
+    };
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session")
+}
+
+/// Waits for the status block to show `state`; returns its text.
+async fn wait_for_state(client: &Client, state: &str) -> String {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Ok(status) = client.find(Locator::Css("#status")).await {
+            if status.attr("data-state").await.ok().flatten().as_deref() == Some(state) {
+                return status.text().await.unwrap();
+            }
+        }
+        if tokio::time::Instant::now() > deadline {
+            let source = client.source().await.unwrap_or_default();
+            panic!("the page never showed {state}: {source}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn submit(client: &Client, base: &str, phone: &str, amount: &str) {
+    client.goto(base).await.unwrap();
+    client
+        .find(Locator::Css("#phone"))
+        .await
+        .unwrap()
+        .send_keys(phone)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#amount"))
+        .await
+        .unwrap()
+        .send_keys(amount)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#pay"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("target")
+        });
+    let dir = target.join("checkout-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_follows_each_payment_live_in_headless_chromium() {
+    let Some(chromium) = find_program(&["chromium", "chromium-browser", "google-chrome"]) else {
+        missing("the browser test", "Chromium is not installed", HOW);
+        return;
+    };
+    let Some(driver_program) = find_program(&["chromedriver"]) else {
+        missing("the browser test", "chromedriver is not installed", HOW);
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockQosic::in_process();
+    mock.subscriber("22997000510", Subscriber::approves_after_checks(2));
+    let app = start_app(
+        &mock,
+        test_config(
+            &dir.path().join("shop.sqlite"),
+            std::time::Duration::from_secs(4),
+        ),
+    )
+    .await;
+    let base = app.url();
+    let driver = start_driver(&driver_program).await;
+    let client = browser(&driver, &chromium).await;
+    let shots = screenshot_dir();
+
+    // The SDK's error next to the field, before anything is stored.
+    submit(&client, &base, "22997000510", "0").await;
+    let error = client
+        .find(Locator::Css("#amount-error"))
+        .await
+        .expect("an amount error")
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        error.starts_with("invalid amount: expected a positive whole number of XOF"),
+        "{error}"
+    );
+
+    let cases = [
+        (
+            "22997000510",
+            "confirmed",
+            "Payment confirmed",
+            "confirmed.png",
+        ),
+        (
+            "22997000590",
+            "failed",
+            "TRANSACTION DECLINED",
+            "declined.png",
+        ),
+        (
+            "22997000593",
+            "still_pending",
+            "Still pending",
+            "still-pending.png",
+        ),
+    ];
+    for (phone, state, text, file) in cases {
+        submit(&client, &base, phone, "1000").await;
+        // On the order page: mark this document; a reload would lose the mark.
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while !client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with("/orders/")
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no order page after submitting"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        client
+            .execute("window.__sameDocument = true;", vec![])
+            .await
+            .unwrap();
+        let shown = wait_for_state(&client, state).await;
+        assert!(shown.contains(text), "{phone}: {shown}");
+        let same = client
+            .execute("return window.__sameDocument === true;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(same, json!(true), "{phone}: the page reloaded");
+        let reference = client
+            .find(Locator::Css("#reference"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            shown.contains(&reference),
+            "the reference is shown: {shown}"
+        );
+        if state == "still_pending" {
+            client
+                .find(Locator::Css("#check-again"))
+                .await
+                .expect("a check-again button");
+        }
+        if state == "failed" {
+            let reason = client
+                .find(Locator::Css("#reason"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert_eq!(reason, "TRANSACTION DECLINED");
+        }
+        let png = client.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "a PNG");
+        std::fs::write(shots.join(file), png).unwrap();
+    }
+    client.close().await.unwrap();
+    app.stop().await;
+}

@@ -1,0 +1,16 @@
+//! The checkout's tests: one binary, shared helpers in `support`.
+//!
+//! - `flow`: the app in-process against the in-process fake QosIc: outcomes, the form's
+//!   errors, the JSON endpoints, the event stream, "check again", limits.
+//! - `steps`: the engine's promises, job by job: a step runs once, an order being sent is
+//!   never sent again.
+//! - `crash`: the `qosic-checkout` binary killed with SIGKILL, restarted on the same database.
+//! - `multi`: two instances on one Postgres, one killed (skipped without Postgres, except in CI).
+//! - `browser`: the page in headless Chromium (skipped without it, except in CI).
+
+mod browser;
+mod crash;
+mod flow;
+mod multi;
+mod steps;
+mod support;
