@@ -142,10 +142,15 @@ async fn run(args: Args) -> Result<(), String> {
     println!("listening on {}", running.url());
     let _ = std::io::stdout().flush();
     match &mock {
-        Some(mock) => eprintln!(
-            "paying through the embedded fake QosIc server at {} (set QOSIC_BASE_URL to use another)",
-            mock.uri()
-        ),
+        Some(mock) => {
+            // As QosIc's dashboard would: the fake server calls the shop back.
+            mock.set_callback_url(&format!("{}/qosic/callback", running.url()));
+            eprintln!(
+                "paying through the embedded fake QosIc server at {} (set QOSIC_BASE_URL to use another); it calls back {}/qosic/callback",
+                mock.uri(),
+                running.url()
+            );
+        }
         None => eprintln!("paying through {}", client.base_url()),
     }
     eprintln!(

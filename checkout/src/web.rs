@@ -9,12 +9,18 @@
 //! | `GET /orders/{reference}/status` | the order as JSON, for clients that poll |
 //! | `POST /orders/{reference}/check` | one more status check of an order whose window closed |
 //! | `GET /admin/orders` | the number of orders in each state, as JSON |
+//! | `POST /qosic/callback` | QosIc's callback: never trusted alone, it only brings the order's next status check forward (202) |
 //!
 //! `/admin/orders` has no authentication of its own: the app listens on loopback by default;
 //! expose it only behind a proxy that authenticates the operator.
 //!
-//! Callbacks (QosIc calling the shop when a payment ends) will be one more route here, whose
-//! handler verifies the callback by calling [`Engine::check_now`] on its reference.
+//! Callbacks (QosIc calling the shop when a payment ends, to the URL set in its dashboard)
+//! carry no signature: anyone who finds the URL can post one. So a callback settles nothing by
+//! itself. Its handler reads it ([`qosic::Callback::parse`]), refuses one for an order the shop
+//! does not have (404) or for another amount than the order's (409), and otherwise calls
+//! [`Engine::check_now`]: the order's status check runs now, through the job queue, and only
+//! QosIc's answer to it changes the order. A forged `SUCCESSFUL` callback for an unpaid order
+//! costs one status check and changes nothing; a duplicate is as harmless.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -62,10 +68,7 @@ pub fn router(engine: Arc<Engine>, config: &Config) -> Router {
         .route("/orders/{reference}/events", get(events))
         .route("/orders/{reference}/check", post(check_again))
         .route("/admin/orders", get(admin_orders))
-        // SEAM (callbacks, issue 12): when qosic-core verifies callbacks, a `callback` module
-        // adds `.route("/qosic/callback", post(callback::receive))` here; its handler reads the
-        // reference from the verified callback and calls `Engine::check_now`, which settles the
-        // order by a status check (a callback alone never settles anything).
+        .route("/qosic/callback", post(callback))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .with_state(shared)
@@ -258,6 +261,59 @@ async fn check_again(
             Json(
                 json!({"error": "nothing to check: the order is unknown, not sent yet, or final"}),
             ),
+        )
+            .into_response(),
+        Err(e) => unavailable(&e.to_string()),
+    }
+}
+
+/// `POST /qosic/callback`: see the module docs. QosIc gets a quick answer either way; the
+/// answer says what the shop made of the callback, for its logs and the fake server's journal.
+async fn callback(Extract(shared): Extract<Shared>, body: axum::body::Bytes) -> Response {
+    let refuse = |status: StatusCode, why: String| {
+        tracing::warn!("callback refused ({}): {why}", status.as_u16());
+        (status, Json(json!({ "error": why }))).into_response()
+    };
+    let callback = match qosic::Callback::parse(&body) {
+        Ok(callback) => callback,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let reference = callback.reference();
+    let order = match shared.engine.store().order(reference).await {
+        Ok(Some(order)) => order,
+        Ok(None) => {
+            return refuse(
+                StatusCode::NOT_FOUND,
+                format!("no order has the reference {reference:?}"),
+            )
+        }
+        Err(e) => return unavailable(&e.to_string()),
+    };
+    if let Some(amount) = callback.amount() {
+        if i64::try_from(amount).ok() != Some(order.amount) {
+            return refuse(
+                StatusCode::CONFLICT,
+                format!(
+                    "the callback is for {amount} XOF, the order {reference} for {} XOF",
+                    order.amount
+                ),
+            );
+        }
+    }
+    tracing::info!(
+        "callback for {reference} says {}: checking its status with QosIc",
+        callback.status()
+    );
+    match shared.engine.check_now(reference).await {
+        Ok(Some(order)) => (
+            StatusCode::ACCEPTED,
+            Json(json!({ "checking": order.reference, "state": order.state.as_str() })),
+        )
+            .into_response(),
+        // Final already (a duplicate, or the status check came first), or not sent yet.
+        Ok(None) => (
+            StatusCode::OK,
+            Json(json!({ "order": order.reference, "state": order.state.as_str() })),
         )
             .into_response(),
         Err(e) => unavailable(&e.to_string()),

@@ -6,9 +6,11 @@
 //!   never sent again.
 //! - `crash`: the `qosic-checkout` binary killed with SIGKILL, restarted on the same database.
 //! - `multi`: two instances on one Postgres, one killed (skipped without Postgres, except in CI).
+//! - `callbacks`: `POST /qosic/callback`, called by the fake server; forged ones change nothing.
 //! - `browser`: the page in headless Chromium (skipped without it, except in CI).
 
 mod browser;
+mod callbacks;
 mod crash;
 mod flow;
 mod multi;
