@@ -8,12 +8,9 @@
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use qosic::benin::{Celtiis, Moov, Mtn};
-use qosic::carrier::MobileCarrier;
 use qosic::mock::MockQosic;
 use qosic::Client;
 
@@ -72,11 +69,9 @@ async fn client() -> Result<(Client, Option<MockQosic>), qosic::Error> {
         return Ok((qosic::from_env()?, None));
     }
     let mock = MockQosic::start().await;
-    let carriers: Vec<Arc<dyn MobileCarrier>> = vec![
-        Arc::new(Mtn::new(qosic::mock::DEFAULT_MTN_CLIENT_ID)?),
-        Arc::new(Moov::new(qosic::mock::DEFAULT_MOOV_CLIENT_ID)?),
-        Arc::new(Celtiis::new(qosic::mock::DEFAULT_CELTIIS_CLIENT_ID)?),
-    ];
+    // Every carrier the fake server serves (Benin and Togo), with its client id; the shop
+    // schedules its own status checks, so the carriers' polling policy is not used.
+    let carriers = mock.carriers(qosic::PollingPolicy::default());
     let client = qosic::builder()
         .base_url(mock.uri())
         .login(qosic::mock::DEFAULT_LOGIN)

@@ -117,7 +117,7 @@ async fn the_form_shows_the_sdks_errors_next_to_the_fields_and_stores_nothing() 
             "invalid amount",
         ),
         (
-            "phone=22890000100&amount=1000",
+            "phone=22930000100&amount=1000",
             "phone-error",
             "provider not found",
         ),
