@@ -50,7 +50,7 @@ use crate::outcome::{Outcome, RawResponse, Status};
 use crate::request::{DepositRequest, Lookup, PaymentRequest};
 use crate::secret::{Credentials, Secret};
 use crate::transport::{
-    ApiRequest, ApiResponse, Delivery, Transport, TransportError, TransportErrorKind,
+    ApiRequest, ApiResponse, BaseUrl, Delivery, Transport, TransportError, TransportErrorKind,
 };
 use crate::types::{Amount, Country, Msisdn, Name, TransactionRef};
 use crate::wire::{excerpt, mask_numbers};
@@ -123,7 +123,8 @@ pub struct Client {
 
 struct Inner {
     credentials: Credentials,
-    base_url: String,
+    /// Checked and split once, at build: requests carry it with their path.
+    base_url: BaseUrl,
     carriers: Vec<Arc<dyn MobileCarrier>>,
     transport: Arc<dyn Transport>,
     default_country: Option<Country>,
@@ -274,7 +275,12 @@ impl ClientBuilder {
         self.login(credentials.login()).password(password)
     }
 
-    /// The base URL, e.g. `https://api.qosic.net` (the default) or a fake server's URL.
+    /// The base URL, e.g. `https://api.qosic.net` (the default) or a fake server's URL; a
+    /// gateway's path prefix is kept (`https://gateway.example/qosic`).
+    ///
+    /// [`ClientBuilder::build`] checks it once (see [`BaseUrl::parse`]): it refuses anything
+    /// but `http://` or `https://` with a host, a user name or password, and a query string or
+    /// fragment, since the API's paths are appended to it.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into().trim().trim_end_matches('/').to_owned();
         self
@@ -344,21 +350,10 @@ impl ClientBuilder {
             .password
             .filter(|p| !p.is_empty())
             .ok_or_else(|| Error::config("password", "the QosIc API password"))?;
-        let url = &self.base_url;
-        let host = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"))
-            .filter(|rest| {
-                !rest.is_empty() && !rest.starts_with('/') && !rest.contains(char::is_whitespace)
-            })
-            .ok_or_else(|| {
-                Error::config(
-                    "base_url",
-                    "an http:// or https:// URL, such as https://api.qosic.net",
-                )
-            })?;
-        if url.starts_with("http://") && !is_loopback(host) {
-            tracing::warn!(base_url = %url, "plain-HTTP base URL: credentials and phone numbers travel in clear");
+        let base_url =
+            BaseUrl::parse(&self.base_url).map_err(|e| Error::config("base_url", e.expected()))?;
+        if base_url.scheme() == "http" && !is_loopback(base_url.authority()) {
+            tracing::warn!(base_url = %base_url, "plain-HTTP base URL: credentials and phone numbers travel in clear");
         }
         if self.carriers.is_empty() {
             return Err(Error::config(
@@ -391,7 +386,7 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 credentials: Credentials::new(login, password),
-                base_url: self.base_url,
+                base_url,
                 carriers: self.carriers,
                 transport,
                 default_country: self.default_country,
@@ -468,7 +463,7 @@ impl Client {
 
     /// The base URL.
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        self.inner.base_url.as_str()
     }
 
     /// Takes a payment and waits for the customer's answer.
@@ -802,9 +797,13 @@ impl Client {
 
     /// Sends one request. Transport failures are errors when nothing left, `Uncertain` otherwise.
     async fn send(&self, subject: &Subject<'_>, wire: WireRequest) -> Result<Sent, Error> {
-        let url = format!("{}{}", self.inner.base_url, wire.path);
-        let request = ApiRequest::new(url, self.inner.credentials.clone(), wire.body);
         tracing::debug!(path = %wire.path, "sending {} request", subject.operation);
+        let request = ApiRequest::to(
+            &self.inner.base_url,
+            wire.path,
+            self.inner.credentials.clone(),
+            wire.body,
+        );
         match self.inner.transport.send(request).await {
             Ok(response) => {
                 let mut reply = subject.carrier.read(subject.operation, &response);
