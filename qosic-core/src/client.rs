@@ -133,17 +133,20 @@ struct Inner {
 
 #[derive(Default)]
 struct UsedReferences {
-    set: HashSet<String>,
-    order: VecDeque<String>,
+    /// One allocation per reference, shared by the set and the order.
+    set: HashSet<Arc<str>>,
+    order: VecDeque<Arc<str>>,
 }
 
 impl UsedReferences {
     /// Records `reference`; false when it was already used.
     fn claim(&mut self, reference: &str) -> bool {
-        if !self.set.insert(reference.to_owned()) {
+        if self.set.contains(reference) {
             return false;
         }
-        self.order.push_back(reference.to_owned());
+        let reference: Arc<str> = Arc::from(reference);
+        self.set.insert(Arc::clone(&reference));
+        self.order.push_back(reference);
         if self.order.len() > REMEMBERED_REFERENCES {
             if let Some(old) = self.order.pop_front() {
                 self.set.remove(&old);
@@ -155,7 +158,7 @@ impl UsedReferences {
     /// Forgets `reference`, so that it can be claimed again.
     fn release(&mut self, reference: &str) {
         if self.set.remove(reference) {
-            if let Some(i) = self.order.iter().rposition(|r| r == reference) {
+            if let Some(i) = self.order.iter().rposition(|r| &**r == reference) {
                 self.order.remove(i);
             }
         }
@@ -394,6 +397,16 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// A fresh reference from `carrier`'s factory, checked.
+fn new_reference(carrier: &Arc<dyn MobileCarrier>) -> Result<TransactionRef, Error> {
+    TransactionRef::new(carrier.new_reference()).map_err(|_| {
+        Error::config(
+            "reference factory",
+            "references of 4 to 64 characters, each an ASCII letter, digit, '_' or '-'",
+        )
+    })
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -678,65 +691,53 @@ impl Client {
                 ));
             }
         }
-        let build = |reference: TransactionRef| -> Result<(MoneyCall, WireRequest), Error> {
-            let call = MoneyCall {
-                reference,
-                phone: phone.clone(),
-                amount,
-                first_name: first_name.clone(),
-                last_name: last_name.clone(),
-            };
-            // Building the wire request before any I/O makes unsupported operations fail early.
-            let wire = match operation {
-                Operation::Deposit => carrier.deposit(&call)?,
-                _ => carrier.payment(&call)?,
-            };
-            Ok((call, wire))
+        // Building the wire request before any I/O makes unsupported operations fail early.
+        let build = |call: &MoneyCall| -> Result<WireRequest, Error> {
+            match operation {
+                Operation::Deposit => carrier.deposit(call),
+                _ => carrier.payment(call),
+            }
         };
         // A reference is claimed only once its request is built, so nothing that fails before
         // sending burns it; `start` gives it back when the request was certainly not sent.
-        let (call, wire) = match reference {
-            Some(given) => {
-                let built = build(TransactionRef::new(given)?)?;
-                if !self.claim(&built.0.reference) {
-                    return Err(Error::invalid_argument(
-                        "reference",
-                        "a reference not used before: this client already sent a payment or deposit with it",
-                    ));
-                }
-                built
+        let given = reference.is_some();
+        let reference = match reference {
+            Some(given) => TransactionRef::new(given)?,
+            None => new_reference(&carrier)?,
+        };
+        let mut call = MoneyCall {
+            reference,
+            phone,
+            amount,
+            first_name,
+            last_name,
+        };
+        let mut tries = 1;
+        let wire = loop {
+            let wire = build(&call)?;
+            if self.claim(&call.reference) {
+                break wire;
             }
-            None => self.fresh(&carrier, build)?,
+            if given {
+                return Err(Error::invalid_argument(
+                    "reference",
+                    "a reference not used before: this client already sent a payment or deposit with it",
+                ));
+            }
+            if tries == 3 {
+                return Err(Error::config(
+                    "reference factory",
+                    "a fresh reference on every call (it repeated one)",
+                ));
+            }
+            tries += 1;
+            call.reference = new_reference(&carrier)?;
         };
         Ok(Prepared {
             carrier,
             call,
             wire,
         })
-    }
-
-    /// Builds the request with a fresh reference from the carrier's factory, and claims it.
-    fn fresh(
-        &self,
-        carrier: &Arc<dyn MobileCarrier>,
-        build: impl Fn(TransactionRef) -> Result<(MoneyCall, WireRequest), Error>,
-    ) -> Result<(MoneyCall, WireRequest), Error> {
-        for _ in 0..3 {
-            let reference = TransactionRef::new(carrier.new_reference()).map_err(|_| {
-                Error::config(
-                    "reference factory",
-                    "references of 4 to 64 characters, each an ASCII letter, digit, '_' or '-'",
-                )
-            })?;
-            let built = build(reference)?;
-            if self.claim(&built.0.reference) {
-                return Ok(built);
-            }
-        }
-        Err(Error::config(
-            "reference factory",
-            "a fresh reference on every call (it repeated one)",
-        ))
     }
 
     /// Gives a reference back: its request certainly did not leave, so it may be sent again.
@@ -804,7 +805,9 @@ impl Client {
             self.inner.credentials.clone(),
             wire.body,
         );
-        match self.inner.transport.send(request).await {
+        // Through the trait object itself: `Arc<dyn Transport>` also implements `Transport`, and
+        // calling that impl would box one more future per request.
+        match (*self.inner.transport).send(request).await {
             Ok(response) => {
                 let mut reply = subject.carrier.read(subject.operation, &response);
                 // Servers echo phone numbers in their texts, even in the code: mask them
@@ -993,13 +996,13 @@ impl Client {
             }
             if next > Instant::now() {
                 tokio::time::sleep_until(next).await;
-            } else {
-                // Already due (a sub-microsecond step, for fake servers): skip tokio's timer,
-                // whose 1 ms resolution would add up to a millisecond, but yield once, so that
-                // a transport that never waits (in-process) cannot keep this task running for
-                // a whole window. Measured over loopback HTTP (`cargo xtask bench`): 15-20%
-                // more sequential flows per second with this yield than without, for about
-                // 4 us more CPU per flow under concurrency (a scheduler wake-up).
+            } else if checks > 0 {
+                // Already due again (a sub-microsecond step, for fake servers): skip tokio's
+                // timer, whose 1 ms resolution would add up to a millisecond, but yield once,
+                // so that a transport that never waits (in-process) cannot keep this task
+                // running for a whole window. The first check goes out at once: the payment
+                // request before it was an await point, and a yield there costs a scheduler
+                // wake-up per payment (docs/BENCHMARKS.md, "Profile").
                 yield_once().await;
             }
             checks += 1;
