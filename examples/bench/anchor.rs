@@ -139,7 +139,12 @@ pub(crate) fn run(rounds: usize, quick: bool) -> Row {
                 Ok(t) if round > 0 => times[which].push(t.as_secs_f64()),
                 Ok(_) => {}
                 Err(e) => {
-                    return Row::unavailable(6, NAME, GOAL, &format!("{:?}: {e}", Anchor::ALL[which]))
+                    return Row::unavailable(
+                        6,
+                        NAME,
+                        GOAL,
+                        &format!("{:?}: {e}", Anchor::ALL[which]),
+                    )
                 }
             }
         }

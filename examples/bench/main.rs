@@ -173,12 +173,14 @@ fn run(args: &Args) -> Result<Vec<Row>, String> {
         }
         if wants(3) {
             eprintln!("bench 3: {} payments pending at once…", args.payments);
-            let mock = common::Server::spawn(bin, &[])?;
             let payments = if args.quick {
                 args.payments.min(2000)
             } else {
                 args.payments
             };
+            // Room for the payments and the warm-up's (qosic-mock keeps 100,000 by default).
+            let room = format!("--max-transactions={}", payments + 10_000);
+            let mock = common::Server::spawn(bin, &[&room])?;
             let scale = scale::Scale {
                 payments,
                 step: scale::step_for(payments),

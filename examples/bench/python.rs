@@ -179,14 +179,21 @@ pub(crate) async fn run_bench(base_url: &str, quick: bool, rounds: usize) -> Row
         py_cpu.push(slope_us((py_flows, small_cpu), (py_flows * 4, large_cpu)));
         let cpu = |n: usize, concurrency: usize, first: usize| {
             let client = client.clone();
-            async move { rust_cpu(&client, n, concurrency, first).await.map(|c| (n, c)) }
+            async move {
+                rust_cpu(&client, n, concurrency, first)
+                    .await
+                    .map(|c| (n, c))
+            }
         };
         let measured = async {
             let seq_small = cpu(cpu_flows.0, 1, first + 30_000).await?;
             let seq_large = cpu(cpu_flows.0 * 4, 1, first + 40_000).await?;
             let par_small = cpu(cpu_flows.1, 32, first + 60_000).await?;
             let par_large = cpu(cpu_flows.1 * 4, 32, first + 70_000).await?;
-            Ok::<_, String>((slope_us(seq_small, seq_large), slope_us(par_small, par_large)))
+            Ok::<_, String>((
+                slope_us(seq_small, seq_large),
+                slope_us(par_small, par_large),
+            ))
         };
         match measured.await {
             Ok((seq, par)) => {
@@ -208,7 +215,12 @@ pub(crate) async fn run_bench(base_url: &str, quick: bool, rounds: usize) -> Row
     // The Python SDK at its best: its lowest CPU per flow of the rounds.
     let py_best = py_cpu.iter().copied().fold(f64::INFINITY, f64::min);
     let (seq_cpu, par_cpu) = (median(&rust_seq_cpu), median(&rust_par_cpu));
-    let list = |v: &[f64]| v.iter().map(|x| format!("{x:.0}")).collect::<Vec<_>>().join(" ");
+    let list = |v: &[f64]| {
+        v.iter()
+            .map(|x| format!("{x:.0}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let mut details = vec![format!(
         "sequential: Rust {r:.0} flows/s ({rust_flows} flows), Python {p:.0} flows/s ({py_flows} flows), medians of {rounds} interleaved rounds; ratios {}",
         ratio.iter().map(|x| format!("{x:.1}")).collect::<Vec<_>>().join(" ")

@@ -39,12 +39,19 @@ const MAX_REQUESTS: usize = 16;
 /// Slots per payment: a count, then (sent, answered) pairs in ns since the start.
 const SLOTS: usize = 1 + 2 * MAX_REQUESTS;
 
+/// Requests in flight at most, hence connections in the pool: an application with 100,000
+/// payments waiting shares a bounded pool too. Without it, reqwest opens a connection per
+/// request that finds none idle, and the bench runs out of file descriptors. A request that
+/// waits here counts as late: it goes out when it gets a place.
+const IN_FLIGHT: usize = 256;
+
 /// Delegates to `HttpTransport` and writes down the times of each payment's requests.
 #[derive(Debug, Clone)]
 struct Recording {
     inner: HttpTransport,
     start: Instant,
     table: Arc<Vec<AtomicU64>>,
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 /// The payment index in a body holding `"transref":"SC000123"`.
@@ -59,6 +66,8 @@ fn index(body: &[u8]) -> Option<usize> {
 impl Transport for Recording {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
         let slot = index(request.body()).map(|i| i * SLOTS);
+        // The semaphore is never closed, so acquiring only waits.
+        let _place = self.in_flight.acquire().await.ok();
         let sent = self.start.elapsed().as_nanos() as u64;
         let answer = self.inner.send(request).await;
         let answered = self.start.elapsed().as_nanos() as u64;
@@ -121,6 +130,7 @@ async fn measure(base_url: &str, mock_pid: u32, scale: Scale) -> Result<Row, Str
         inner: HttpTransport::new().map_err(|e| e.to_string())?,
         start,
         table: Arc::clone(&table),
+        in_flight: Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT)),
     };
     let polling =
         PollingPolicy::unbounded(step, step * (checks + 30)).map_err(|e| e.to_string())?;

@@ -126,6 +126,8 @@ struct Inner {
     /// Checked and split once, at build: requests carry it with their path.
     base_url: BaseUrl,
     carriers: Vec<Arc<dyn MobileCarrier>>,
+    /// The carriers' names, in their order, shared by the outcomes.
+    carrier_names: Vec<Arc<str>>,
     transport: Arc<dyn Transport>,
     default_country: Option<Country>,
     used: Mutex<UsedReferences>,
@@ -390,6 +392,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 credentials: Credentials::new(login, password),
                 base_url,
+                carrier_names: self.carriers.iter().map(|c| Arc::from(c.name())).collect(),
                 carriers: self.carriers,
                 transport,
                 default_country: self.default_country,
@@ -495,21 +498,33 @@ impl Client {
     /// was accepted, a refused status check (bad credentials, unknown client id, another 4xx)
     /// ends the wait but not with that refusal: the outcome is the one known so far, pending
     /// or unknown, since the payment itself was not refused.
-    pub async fn pay(&self, request: PaymentRequest) -> Result<Outcome, Error> {
-        let prepared = self.prepare_payment(request)?;
-        let span = operation_span("pay", &prepared);
-        async {
-            let carrier = Arc::clone(&prepared.carrier);
-            let outcome = self.start(Operation::Payment, prepared).await?;
-            match (outcome.status, carrier.polling()) {
-                (Status::Pending | Status::Unknown, Some(_)) => {
-                    self.poll(&carrier, outcome, Refusal::EndsTheWait).await
+    ///
+    /// The returned future is `Send`; nothing happens until it is awaited.
+    pub fn pay(
+        &self,
+        request: PaymentRequest,
+    ) -> impl std::future::Future<Output = Result<Outcome, Error>> + Send + '_ {
+        // A waiting payment keeps only what its wait needs: the request and the prepared
+        // payment are boxed, and the payment request's and the wait's states are boxed while
+        // they run, so that none of them takes room in the future for the whole wait
+        // (docs/BENCHMARKS.md, benchmark 3: memory per pending payment).
+        let request = Box::new(request);
+        async move {
+            let prepared = Box::new(self.prepare_payment(*request)?);
+            let span = operation_span("pay", &prepared);
+            async move {
+                let carrier = Arc::clone(&prepared.carrier);
+                let outcome = Box::pin(self.start(Operation::Payment, *prepared)).await?;
+                match (outcome.status, carrier.polling()) {
+                    (Status::Pending | Status::Unknown, Some(_)) => {
+                        Box::pin(self.poll(&carrier, outcome, Refusal::EndsTheWait)).await
+                    }
+                    _ => Ok(outcome),
                 }
-                _ => Ok(outcome),
             }
+            .instrument(span)
+            .await
         }
-        .instrument(span)
-        .await
     }
 
     /// Starts a payment and returns at once, without waiting for the customer.
@@ -937,13 +952,22 @@ impl Client {
         Ok(outcome)
     }
 
+    /// The carrier's name, shared: made once per carrier at build, not per answer.
+    fn carrier_name(&self, carrier: &Arc<dyn MobileCarrier>) -> Arc<str> {
+        let inner = &self.inner;
+        match inner.carriers.iter().position(|c| Arc::ptr_eq(c, carrier)) {
+            Some(i) => Arc::clone(&inner.carrier_names[i]),
+            None => Arc::from(carrier.name()),
+        }
+    }
+
     fn unknown(&self, subject: &Subject<'_>) -> Outcome {
         Outcome {
             operation: subject.operation,
             status: Status::Unknown,
             reference: subject.reference.clone(),
             phone: subject.phone.clone(),
-            carrier: Arc::from(subject.carrier.name()),
+            carrier: self.carrier_name(subject.carrier),
             amount: subject.amount,
             code: None,
             message: None,
@@ -965,102 +989,110 @@ impl Client {
     /// Checks the status of `last`'s transaction until a terminal answer or the end of the
     /// carrier's window. Transient trouble (timeouts, 5xx, unreadable answers) does not end
     /// the wait; refusals (credentials, client id) do, as `refusal` says.
-    async fn poll(
-        &self,
-        carrier: &Arc<dyn MobileCarrier>,
+    fn poll<'a>(
+        &'a self,
+        carrier: &'a Arc<dyn MobileCarrier>,
         mut last: Outcome,
         refusal: Refusal,
-    ) -> Result<Outcome, Error> {
-        let policy = carrier.polling().unwrap_or_default();
-        let deadline = Instant::now() + policy.window();
-        let call = LookupCall {
-            reference: last.reference.clone(),
-            operator_ref: last.service_ref.clone(),
-        };
-        let phone = last.phone.clone();
-        let subject = Subject {
-            operation: Operation::Status,
-            carrier,
-            reference: &call.reference,
-            phone: &phone,
-            amount: last.amount,
-        };
-        let mut checks = 0u32;
-        loop {
-            if policy.max_checks_limit().is_some_and(|max| checks >= max) {
-                break;
-            }
-            let next = Instant::now() + policy.step();
-            if next > deadline {
-                break;
-            }
-            if next > Instant::now() {
-                tokio::time::sleep_until(next).await;
-            } else if checks > 0 {
-                // Already due again (a sub-microsecond step, for fake servers): skip tokio's
-                // timer, whose 1 ms resolution would add up to a millisecond, but yield once,
-                // so that a transport that never waits (in-process) cannot keep this task
-                // running for a whole window. The first check goes out at once: the payment
-                // request before it was an await point, and a yield there costs a scheduler
-                // wake-up per payment (docs/BENCHMARKS.md, "Profile").
-                yield_once().await;
-            }
-            checks += 1;
-            let time_left = deadline.saturating_duration_since(Instant::now()) + WINDOW_GRACE;
-            let checked = tokio::time::timeout(time_left, self.check_once(&subject, &call))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(Error::Transport {
-                        operation: Operation::Status,
-                        reference: Some(call.reference.clone()),
-                        source: TransportError::new(TransportErrorKind::Timeout, Delivery::MaybeSent)
-                            .with_reason(format!(
-                                "no answer before the polling window closed ({} s left in the window, plus {} s of grace)",
-                                time_left.saturating_sub(WINDOW_GRACE).as_secs(),
-                                WINDOW_GRACE.as_secs()
-                            )),
-                    })
-                });
-            match checked {
-                Ok(outcome) if outcome.status.is_terminal() => {
-                    tracing::info!(status = %outcome.status, checks, "payment {}", outcome.status);
-                    return Ok(Outcome {
-                        operation: last.operation,
-                        amount: last.amount,
-                        status_checks: checks,
-                        ..outcome
-                    });
+    ) -> impl std::future::Future<Output = Result<Outcome, Error>> + Send + 'a {
+        // Not an `async fn`, whose arguments are stored twice in its future (as arguments,
+        // then moved into its body): `last` is a few hundred bytes that every waiting payment
+        // keeps (benchmark 3).
+        async move {
+            let policy = carrier.polling().unwrap_or_default();
+            let deadline = Instant::now() + policy.window();
+            let call = LookupCall {
+                reference: last.reference.clone(),
+                operator_ref: last.service_ref.clone(),
+            };
+            let subject = Subject {
+                operation: Operation::Status,
+                carrier,
+                reference: &call.reference,
+                phone: &last.phone,
+                amount: last.amount,
+            };
+            let mut checks = 0u32;
+            loop {
+                if policy.max_checks_limit().is_some_and(|max| checks >= max) {
+                    break;
                 }
-                Ok(outcome) => {
-                    tracing::debug!(check = checks, status = %outcome.status, "still waiting");
-                    // Once QosIc has said pending, a later "unknown" does not undo it.
-                    if outcome.status == Status::Pending || last.status == Status::Unknown {
-                        last.status = outcome.status;
-                        last.code = outcome.code;
-                        last.message = outcome.message;
-                        last.comment = outcome.comment;
-                        last.raw = outcome.raw;
-                        if outcome.service_ref.is_some() {
-                            last.service_ref = outcome.service_ref;
+                let next = Instant::now() + policy.step();
+                if next > deadline {
+                    break;
+                }
+                if next > Instant::now() {
+                    tokio::time::sleep_until(next).await;
+                } else if checks > 0 {
+                    // Already due again (a sub-microsecond step, for fake servers): skip tokio's
+                    // timer, whose 1 ms resolution would add up to a millisecond, but yield once,
+                    // so that a transport that never waits (in-process) cannot keep this task
+                    // running for a whole window. The first check goes out at once: the payment
+                    // request before it was an await point, and a yield there costs a scheduler
+                    // wake-up per payment (docs/BENCHMARKS.md, "Profile").
+                    yield_once().await;
+                }
+                checks += 1;
+                let time_left = deadline.saturating_duration_since(Instant::now()) + WINDOW_GRACE;
+                // Boxed: the request's state lives on the heap only while it is in flight, so
+                // that a payment waiting for its next check holds only the waiting state
+                // (benchmark 3: memory per pending payment).
+                let check = Box::pin(self.check_once(&subject, &call));
+                let checked = tokio::time::timeout(time_left, check)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Error::Transport {
+                            operation: Operation::Status,
+                            reference: Some(call.reference.clone()),
+                            source: TransportError::new(TransportErrorKind::Timeout, Delivery::MaybeSent)
+                                .with_reason(format!(
+                                    "no answer before the polling window closed ({} s left in the window, plus {} s of grace)",
+                                    time_left.saturating_sub(WINDOW_GRACE).as_secs(),
+                                    WINDOW_GRACE.as_secs()
+                                )),
+                        })
+                    });
+                match checked {
+                    Ok(outcome) if outcome.status.is_terminal() => {
+                        tracing::info!(status = %outcome.status, checks, "payment {}", outcome.status);
+                        return Ok(Outcome {
+                            operation: last.operation,
+                            amount: last.amount,
+                            status_checks: checks,
+                            ..outcome
+                        });
+                    }
+                    Ok(outcome) => {
+                        tracing::debug!(check = checks, status = %outcome.status, "still waiting");
+                        // Once QosIc has said pending, a later "unknown" does not undo it.
+                        if outcome.status == Status::Pending || last.status == Status::Unknown {
+                            last.status = outcome.status;
+                            last.code = outcome.code;
+                            last.message = outcome.message;
+                            last.comment = outcome.comment;
+                            last.raw = outcome.raw;
+                            if outcome.service_ref.is_some() {
+                                last.service_ref = outcome.service_ref;
+                            }
                         }
                     }
-                }
-                Err(error @ (Error::Transport { .. } | Error::ServerError { .. })) => {
-                    tracing::warn!(check = checks, error = %error, "status check failed; will check again");
-                }
-                Err(error) if refusal == Refusal::IsAnError => return Err(error),
-                Err(error) => {
-                    // The payment was accepted (or may have been): a refused status check says
-                    // nothing about it, so the outcome stays what it was.
-                    tracing::warn!(check = checks, error = %error, "status check refused; the payment stays {}", last.status);
-                    last.status_checks = checks;
-                    return Ok(last);
+                    Err(error @ (Error::Transport { .. } | Error::ServerError { .. })) => {
+                        tracing::warn!(check = checks, error = %error, "status check failed; will check again");
+                    }
+                    Err(error) if refusal == Refusal::IsAnError => return Err(error),
+                    Err(error) => {
+                        // The payment was accepted (or may have been): a refused status check says
+                        // nothing about it, so the outcome stays what it was.
+                        tracing::warn!(check = checks, error = %error, "status check refused; the payment stays {}", last.status);
+                        last.status_checks = checks;
+                        return Ok(last);
+                    }
                 }
             }
+            tracing::info!(status = %last.status, checks, "polling window closed without a terminal answer");
+            last.status_checks = checks;
+            Ok(last)
         }
-        tracing::info!(status = %last.status, checks, "polling window closed without a terminal answer");
-        last.status_checks = checks;
-        Ok(last)
     }
 
     /// Settles a QosIc callback by QosIc's own word (see the [`callback`](crate::callback)
