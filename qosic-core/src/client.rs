@@ -989,6 +989,8 @@ impl Client {
     /// Checks the status of `last`'s transaction until a terminal answer or the end of the
     /// carrier's window. Transient trouble (timeouts, 5xx, unreadable answers) does not end
     /// the wait; refusals (credentials, client id) do, as `refusal` says.
+    // Not an `async fn` on purpose: see the comment in the body.
+    #[allow(clippy::manual_async_fn)]
     fn poll<'a>(
         &'a self,
         carrier: &'a Arc<dyn MobileCarrier>,
