@@ -13,14 +13,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::common::{median, sdk_client, workspace_root, Row, AT_ONCE};
+use crate::common::{cpu_time, median, sdk_client, workspace_root, Row, AT_ONCE};
 use qosic_examples::flows;
 
 /// The version measured, pinned so that runs compare.
 const QOSIC_SDK: &str = "qosic-sdk==5.1.0";
 
 const SCRIPT: &str = r#"
-import logging, sys, time
+import logging, resource, sys, time
 from qosic import Client
 from qosic.mobile_carriers.bj import MTN
 
@@ -40,6 +40,8 @@ for i in range(flows):
     if not r.success:
         sys.exit("flow %d not confirmed: %s" % (i, r.response.text))
 elapsed = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print("cpu_s=%.6f" % (usage.ru_utime + usage.ru_stime))
 print("flows_per_sec=%.3f" % (flows / elapsed))
 "#;
 
@@ -78,33 +80,64 @@ fn run(command: &mut Command) -> Result<String, String> {
     }
 }
 
+/// One run of the Python script: its flows per second, and the user + system CPU time of the
+/// whole process (interpreter start-up, imports and warm-up included), in seconds.
 fn python_flows(
     python: &Path,
     script: &Path,
     base_url: &str,
     flows: usize,
     first: usize,
-) -> Result<f64, String> {
+) -> Result<(f64, f64), String> {
     let out = run(Command::new(python)
         .arg(script)
         .arg(base_url)
         .arg(flows.to_string())
         .arg(first.to_string()))?;
-    out.lines()
-        .last()
-        .and_then(|l| l.strip_prefix("flows_per_sec="))
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| format!("unexpected output from the Python script: {out:?}"))
+    let value = |key: &str| -> Result<f64, String> {
+        out.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| format!("unexpected output from the Python script: {out:?}"))
+    };
+    Ok((value("flows_per_sec=")?, value("cpu_s=")?))
+}
+
+/// CPU time of this process (all threads) over `n` Rust SDK flows at `concurrency`, in
+/// seconds; `/proc` counts in 10 ms ticks, hence runs of a second or so.
+async fn rust_cpu(
+    client: &qosic_core::Client,
+    n: usize,
+    concurrency: usize,
+    first: usize,
+) -> Result<f64, String> {
+    let before = cpu_time("self").ok_or("cannot read /proc/self/stat")?;
+    let r = flows::run(client, n, concurrency, first).await;
+    if r.failures > 0 {
+        return Err(r.first_failure.unwrap_or_default());
+    }
+    let after = cpu_time("self").ok_or("cannot read /proc/self/stat")?;
+    Ok(after.saturating_sub(before).as_secs_f64())
+}
+
+/// Client CPU per flow, in microseconds: the slope between a small and a large run, so that
+/// what does not grow with the flows (start-up, imports, warm-up) cancels.
+fn slope_us(small: (usize, f64), large: (usize, f64)) -> f64 {
+    (large.1 - small.1) * 1e6 / (large.0 - small.0) as f64
 }
 
 pub(crate) async fn run_bench(base_url: &str, quick: bool, rounds: usize) -> Row {
-    const NAME: &str = "vs Python qosic-sdk: sequential flows/s, Rust / Python";
-    const GOAL: &str = "report";
+    const NAME: &str =
+        "vs Python qosic-sdk: sequential flows/s, Rust / Python; client CPU per flow";
+    const GOAL: &str = "CPU: >= 20x less per flow at concurrency 32 than Python at its best";
     let (py_flows, rust_flows, par_flows) = if quick {
         (100, 300, 2000)
     } else {
         (500, 2000, 10000)
     };
+    // The small runs of the CPU slopes (the large ones are 4 times bigger): sequential and at
+    // concurrency 32.
+    let cpu_flows = if quick { (500, 1000) } else { (2500, 5000) };
     let python = match tokio::task::spawn_blocking(python).await {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => return Row::unavailable(2, NAME, GOAL, &e),
@@ -126,18 +159,49 @@ pub(crate) async fn run_bench(base_url: &str, quick: bool, rounds: usize) -> Row
         return Row::unavailable(2, NAME, GOAL, &warm.first_failure.unwrap_or_default());
     }
     let (mut py, mut rust, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    // Client CPU per flow (µs): Python sequential, Rust sequential, Rust at concurrency 32.
+    let (mut py_cpu, mut rust_seq_cpu, mut rust_par_cpu) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
-        let first = 1_000 + round * 10_000;
-        let (python, script, url) = (python.clone(), script.clone(), base_url.to_owned());
-        let p = match tokio::task::spawn_blocking(move || {
-            python_flows(&python, &script, &url, py_flows, first)
-        })
-        .await
-        {
-            Ok(Ok(p)) => p,
-            Ok(Err(e)) => return Row::unavailable(2, NAME, GOAL, &format!("Python SDK: {e}")),
-            Err(e) => return Row::unavailable(2, NAME, GOAL, &e.to_string()),
+        let first = 1_000 + round * 100_000;
+        let python_run = |flows: usize, first: usize| {
+            let (python, script, url) = (python.clone(), script.clone(), base_url.to_owned());
+            tokio::task::spawn_blocking(move || python_flows(&python, &script, &url, flows, first))
         };
+        let small = python_run(py_flows, first).await;
+        let large = python_run(py_flows * 4, first + 10_000).await;
+        let (p, small_cpu, large_cpu) = match (small, large) {
+            (Ok(Ok((p, small_cpu))), Ok(Ok((_, large_cpu)))) => (p, small_cpu, large_cpu),
+            (Ok(Err(e)), _) | (_, Ok(Err(e))) => {
+                return Row::unavailable(2, NAME, GOAL, &format!("Python SDK: {e}"))
+            }
+            (Err(e), _) | (_, Err(e)) => return Row::unavailable(2, NAME, GOAL, &e.to_string()),
+        };
+        py_cpu.push(slope_us((py_flows, small_cpu), (py_flows * 4, large_cpu)));
+        let cpu = |n: usize, concurrency: usize, first: usize| {
+            let client = client.clone();
+            async move {
+                rust_cpu(&client, n, concurrency, first)
+                    .await
+                    .map(|c| (n, c))
+            }
+        };
+        let measured = async {
+            let seq_small = cpu(cpu_flows.0, 1, first + 30_000).await?;
+            let seq_large = cpu(cpu_flows.0 * 4, 1, first + 40_000).await?;
+            let par_small = cpu(cpu_flows.1, 32, first + 60_000).await?;
+            let par_large = cpu(cpu_flows.1 * 4, 32, first + 70_000).await?;
+            Ok::<_, String>((
+                slope_us(seq_small, seq_large),
+                slope_us(par_small, par_large),
+            ))
+        };
+        match measured.await {
+            Ok((seq, par)) => {
+                rust_seq_cpu.push(seq);
+                rust_par_cpu.push(par);
+            }
+            Err(e) => return Row::unavailable(2, NAME, GOAL, &e),
+        }
         let r = flows::run(&client, rust_flows, 1, first).await;
         if r.failures > 0 {
             return Row::unavailable(2, NAME, GOAL, &r.first_failure.unwrap_or_default());
@@ -148,10 +212,34 @@ pub(crate) async fn run_bench(base_url: &str, quick: bool, rounds: usize) -> Row
     }
     let par = flows::run(&client, par_flows, 64, 500_000).await;
     let (r, p) = (median(&rust), median(&py));
+    // The Python SDK at its best: its lowest CPU per flow of the rounds.
+    let py_best = py_cpu.iter().copied().fold(f64::INFINITY, f64::min);
+    let (seq_cpu, par_cpu) = (median(&rust_seq_cpu), median(&rust_par_cpu));
+    let list = |v: &[f64]| {
+        v.iter()
+            .map(|x| format!("{x:.0}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let mut details = vec![format!(
         "sequential: Rust {r:.0} flows/s ({rust_flows} flows), Python {p:.0} flows/s ({py_flows} flows), medians of {rounds} interleaved rounds; ratios {}",
         ratio.iter().map(|x| format!("{x:.1}")).collect::<Vec<_>>().join(" ")
     )];
+    details.push(format!(
+        "client CPU per flow (user + system time of the client process, slope between {} and {} flows for Python, {} and {} sequential and {} and {} at concurrency 32 for Rust, so that start-up cancels): Python sequential {:.0} us (best of rounds; rounds {}), Rust sequential {seq_cpu:.1} us = {:.1}x less (rounds {}), Rust at concurrency 32 {par_cpu:.1} us = {:.1}x less (rounds {})",
+        py_flows,
+        py_flows * 4,
+        cpu_flows.0,
+        cpu_flows.0 * 4,
+        cpu_flows.1,
+        cpu_flows.1 * 4,
+        py_best,
+        list(&py_cpu),
+        py_best / seq_cpu,
+        list(&rust_seq_cpu),
+        py_best / par_cpu,
+        list(&rust_par_cpu),
+    ));
     if par.failures == 0 {
         details.push(format!(
             "Rust SDK at concurrency 64: {:.0} flows/s ({par_flows} flows) = {:.1}x Python sequential; flow p50 {:.2} ms, p99 {:.2} ms",
@@ -171,12 +259,14 @@ pub(crate) async fn run_bench(base_url: &str, quick: bool, rounds: usize) -> Row
         number: 2,
         name: NAME,
         figure: format!(
-            "{:.1}x sequential; {:.1}x with Rust at concurrency 64",
+            "{:.1}x sequential; {:.1}x with Rust at concurrency 64; CPU per flow: Python {py_best:.0} us, Rust {seq_cpu:.0} us sequential ({:.1}x less), {par_cpu:.0} us at concurrency 32 ({:.1}x less)",
             median(&ratio),
-            par.flows_per_sec() / p
+            par.flows_per_sec() / p,
+            py_best / seq_cpu,
+            py_best / par_cpu
         ),
         goal: GOAL,
-        pass: None,
+        pass: Some(py_best / par_cpu >= 20.0),
         details,
     }
 }

@@ -50,7 +50,7 @@ use crate::outcome::{Outcome, RawResponse, Status};
 use crate::request::{DepositRequest, Lookup, PaymentRequest};
 use crate::secret::{Credentials, Secret};
 use crate::transport::{
-    ApiRequest, ApiResponse, Delivery, Transport, TransportError, TransportErrorKind,
+    ApiRequest, ApiResponse, BaseUrl, Delivery, Transport, TransportError, TransportErrorKind,
 };
 use crate::types::{Amount, Country, Msisdn, Name, TransactionRef};
 use crate::wire::{excerpt, mask_numbers};
@@ -123,8 +123,11 @@ pub struct Client {
 
 struct Inner {
     credentials: Credentials,
-    base_url: String,
+    /// Checked and split once, at build: requests carry it with their path.
+    base_url: BaseUrl,
     carriers: Vec<Arc<dyn MobileCarrier>>,
+    /// The carriers' names, in their order, shared by the outcomes.
+    carrier_names: Vec<Arc<str>>,
     transport: Arc<dyn Transport>,
     default_country: Option<Country>,
     used: Mutex<UsedReferences>,
@@ -132,17 +135,20 @@ struct Inner {
 
 #[derive(Default)]
 struct UsedReferences {
-    set: HashSet<String>,
-    order: VecDeque<String>,
+    /// One allocation per reference, shared by the set and the order.
+    set: HashSet<Arc<str>>,
+    order: VecDeque<Arc<str>>,
 }
 
 impl UsedReferences {
     /// Records `reference`; false when it was already used.
     fn claim(&mut self, reference: &str) -> bool {
-        if !self.set.insert(reference.to_owned()) {
+        if self.set.contains(reference) {
             return false;
         }
-        self.order.push_back(reference.to_owned());
+        let reference: Arc<str> = Arc::from(reference);
+        self.set.insert(Arc::clone(&reference));
+        self.order.push_back(reference);
         if self.order.len() > REMEMBERED_REFERENCES {
             if let Some(old) = self.order.pop_front() {
                 self.set.remove(&old);
@@ -154,7 +160,7 @@ impl UsedReferences {
     /// Forgets `reference`, so that it can be claimed again.
     fn release(&mut self, reference: &str) {
         if self.set.remove(reference) {
-            if let Some(i) = self.order.iter().rposition(|r| r == reference) {
+            if let Some(i) = self.order.iter().rposition(|r| &**r == reference) {
                 self.order.remove(i);
             }
         }
@@ -274,7 +280,12 @@ impl ClientBuilder {
         self.login(credentials.login()).password(password)
     }
 
-    /// The base URL, e.g. `https://api.qosic.net` (the default) or a fake server's URL.
+    /// The base URL, e.g. `https://api.qosic.net` (the default) or a fake server's URL; a
+    /// gateway's path prefix is kept (`https://gateway.example/qosic`).
+    ///
+    /// [`ClientBuilder::build`] checks it once (see [`BaseUrl::parse`]): it refuses anything
+    /// but `http://` or `https://` with a host, a user name or password, and a query string or
+    /// fragment, since the API's paths are appended to it.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into().trim().trim_end_matches('/').to_owned();
         self
@@ -344,21 +355,10 @@ impl ClientBuilder {
             .password
             .filter(|p| !p.is_empty())
             .ok_or_else(|| Error::config("password", "the QosIc API password"))?;
-        let url = &self.base_url;
-        let host = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"))
-            .filter(|rest| {
-                !rest.is_empty() && !rest.starts_with('/') && !rest.contains(char::is_whitespace)
-            })
-            .ok_or_else(|| {
-                Error::config(
-                    "base_url",
-                    "an http:// or https:// URL, such as https://api.qosic.net",
-                )
-            })?;
-        if url.starts_with("http://") && !is_loopback(host) {
-            tracing::warn!(base_url = %url, "plain-HTTP base URL: credentials and phone numbers travel in clear");
+        let base_url =
+            BaseUrl::parse(&self.base_url).map_err(|e| Error::config("base_url", e.expected()))?;
+        if base_url.scheme() == "http" && !is_loopback(base_url.authority()) {
+            tracing::warn!(base_url = %base_url, "plain-HTTP base URL: credentials and phone numbers travel in clear");
         }
         if self.carriers.is_empty() {
             return Err(Error::config(
@@ -391,7 +391,8 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 credentials: Credentials::new(login, password),
-                base_url: self.base_url,
+                base_url,
+                carrier_names: self.carriers.iter().map(|c| Arc::from(c.name())).collect(),
                 carriers: self.carriers,
                 transport,
                 default_country: self.default_country,
@@ -399,6 +400,16 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// A fresh reference from `carrier`'s factory, checked.
+fn new_reference(carrier: &Arc<dyn MobileCarrier>) -> Result<TransactionRef, Error> {
+    TransactionRef::new(carrier.new_reference()).map_err(|_| {
+        Error::config(
+            "reference factory",
+            "references of 4 to 64 characters, each an ASCII letter, digit, '_' or '-'",
+        )
+    })
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -468,7 +479,7 @@ impl Client {
 
     /// The base URL.
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        self.inner.base_url.as_str()
     }
 
     /// Takes a payment and waits for the customer's answer.
@@ -487,21 +498,33 @@ impl Client {
     /// was accepted, a refused status check (bad credentials, unknown client id, another 4xx)
     /// ends the wait but not with that refusal: the outcome is the one known so far, pending
     /// or unknown, since the payment itself was not refused.
-    pub async fn pay(&self, request: PaymentRequest) -> Result<Outcome, Error> {
-        let prepared = self.prepare_payment(request)?;
-        let span = operation_span("pay", &prepared);
-        async {
-            let carrier = Arc::clone(&prepared.carrier);
-            let outcome = self.start(Operation::Payment, prepared).await?;
-            match (outcome.status, carrier.polling()) {
-                (Status::Pending | Status::Unknown, Some(_)) => {
-                    self.poll(&carrier, outcome, Refusal::EndsTheWait).await
+    ///
+    /// The returned future is `Send`; nothing happens until it is awaited.
+    pub fn pay(
+        &self,
+        request: PaymentRequest,
+    ) -> impl std::future::Future<Output = Result<Outcome, Error>> + Send + '_ {
+        // A waiting payment keeps only what its wait needs: the request and the prepared
+        // payment are boxed, and the payment request's and the wait's states are boxed while
+        // they run, so that none of them takes room in the future for the whole wait
+        // (docs/BENCHMARKS.md, benchmark 3: memory per pending payment).
+        let request = Box::new(request);
+        async move {
+            let prepared = Box::new(self.prepare_payment(*request)?);
+            let span = operation_span("pay", &prepared);
+            async move {
+                let carrier = Arc::clone(&prepared.carrier);
+                let outcome = Box::pin(self.start(Operation::Payment, *prepared)).await?;
+                match (outcome.status, carrier.polling()) {
+                    (Status::Pending | Status::Unknown, Some(_)) => {
+                        Box::pin(self.poll(&carrier, outcome, Refusal::EndsTheWait)).await
+                    }
+                    _ => Ok(outcome),
                 }
-                _ => Ok(outcome),
             }
+            .instrument(span)
+            .await
         }
-        .instrument(span)
-        .await
     }
 
     /// Starts a payment and returns at once, without waiting for the customer.
@@ -683,65 +706,53 @@ impl Client {
                 ));
             }
         }
-        let build = |reference: TransactionRef| -> Result<(MoneyCall, WireRequest), Error> {
-            let call = MoneyCall {
-                reference,
-                phone: phone.clone(),
-                amount,
-                first_name: first_name.clone(),
-                last_name: last_name.clone(),
-            };
-            // Building the wire request before any I/O makes unsupported operations fail early.
-            let wire = match operation {
-                Operation::Deposit => carrier.deposit(&call)?,
-                _ => carrier.payment(&call)?,
-            };
-            Ok((call, wire))
+        // Building the wire request before any I/O makes unsupported operations fail early.
+        let build = |call: &MoneyCall| -> Result<WireRequest, Error> {
+            match operation {
+                Operation::Deposit => carrier.deposit(call),
+                _ => carrier.payment(call),
+            }
         };
         // A reference is claimed only once its request is built, so nothing that fails before
         // sending burns it; `start` gives it back when the request was certainly not sent.
-        let (call, wire) = match reference {
-            Some(given) => {
-                let built = build(TransactionRef::new(given)?)?;
-                if !self.claim(&built.0.reference) {
-                    return Err(Error::invalid_argument(
-                        "reference",
-                        "a reference not used before: this client already sent a payment or deposit with it",
-                    ));
-                }
-                built
+        let given = reference.is_some();
+        let reference = match reference {
+            Some(given) => TransactionRef::new(given)?,
+            None => new_reference(&carrier)?,
+        };
+        let mut call = MoneyCall {
+            reference,
+            phone,
+            amount,
+            first_name,
+            last_name,
+        };
+        let mut tries = 1;
+        let wire = loop {
+            let wire = build(&call)?;
+            if self.claim(&call.reference) {
+                break wire;
             }
-            None => self.fresh(&carrier, build)?,
+            if given {
+                return Err(Error::invalid_argument(
+                    "reference",
+                    "a reference not used before: this client already sent a payment or deposit with it",
+                ));
+            }
+            if tries == 3 {
+                return Err(Error::config(
+                    "reference factory",
+                    "a fresh reference on every call (it repeated one)",
+                ));
+            }
+            tries += 1;
+            call.reference = new_reference(&carrier)?;
         };
         Ok(Prepared {
             carrier,
             call,
             wire,
         })
-    }
-
-    /// Builds the request with a fresh reference from the carrier's factory, and claims it.
-    fn fresh(
-        &self,
-        carrier: &Arc<dyn MobileCarrier>,
-        build: impl Fn(TransactionRef) -> Result<(MoneyCall, WireRequest), Error>,
-    ) -> Result<(MoneyCall, WireRequest), Error> {
-        for _ in 0..3 {
-            let reference = TransactionRef::new(carrier.new_reference()).map_err(|_| {
-                Error::config(
-                    "reference factory",
-                    "references of 4 to 64 characters, each an ASCII letter, digit, '_' or '-'",
-                )
-            })?;
-            let built = build(reference)?;
-            if self.claim(&built.0.reference) {
-                return Ok(built);
-            }
-        }
-        Err(Error::config(
-            "reference factory",
-            "a fresh reference on every call (it repeated one)",
-        ))
     }
 
     /// Gives a reference back: its request certainly did not leave, so it may be sent again.
@@ -802,10 +813,16 @@ impl Client {
 
     /// Sends one request. Transport failures are errors when nothing left, `Uncertain` otherwise.
     async fn send(&self, subject: &Subject<'_>, wire: WireRequest) -> Result<Sent, Error> {
-        let url = format!("{}{}", self.inner.base_url, wire.path);
-        let request = ApiRequest::new(url, self.inner.credentials.clone(), wire.body);
         tracing::debug!(path = %wire.path, "sending {} request", subject.operation);
-        match self.inner.transport.send(request).await {
+        let request = ApiRequest::to(
+            &self.inner.base_url,
+            wire.path,
+            self.inner.credentials.clone(),
+            wire.body,
+        );
+        // Through the trait object itself: `Arc<dyn Transport>` also implements `Transport`, and
+        // calling that impl would box one more future per request.
+        match (*self.inner.transport).send(request).await {
             Ok(response) => {
                 let mut reply = subject.carrier.read(subject.operation, &response);
                 // Servers echo phone numbers in their texts, even in the code: mask them
@@ -935,13 +952,22 @@ impl Client {
         Ok(outcome)
     }
 
+    /// The carrier's name, shared: made once per carrier at build, not per answer.
+    fn carrier_name(&self, carrier: &Arc<dyn MobileCarrier>) -> Arc<str> {
+        let inner = &self.inner;
+        match inner.carriers.iter().position(|c| Arc::ptr_eq(c, carrier)) {
+            Some(i) => Arc::clone(&inner.carrier_names[i]),
+            None => Arc::from(carrier.name()),
+        }
+    }
+
     fn unknown(&self, subject: &Subject<'_>) -> Outcome {
         Outcome {
             operation: subject.operation,
             status: Status::Unknown,
             reference: subject.reference.clone(),
             phone: subject.phone.clone(),
-            carrier: Arc::from(subject.carrier.name()),
+            carrier: self.carrier_name(subject.carrier),
             amount: subject.amount,
             code: None,
             message: None,
@@ -963,102 +989,112 @@ impl Client {
     /// Checks the status of `last`'s transaction until a terminal answer or the end of the
     /// carrier's window. Transient trouble (timeouts, 5xx, unreadable answers) does not end
     /// the wait; refusals (credentials, client id) do, as `refusal` says.
-    async fn poll(
-        &self,
-        carrier: &Arc<dyn MobileCarrier>,
+    // Not an `async fn` on purpose: see the comment in the body.
+    #[allow(clippy::manual_async_fn)]
+    fn poll<'a>(
+        &'a self,
+        carrier: &'a Arc<dyn MobileCarrier>,
         mut last: Outcome,
         refusal: Refusal,
-    ) -> Result<Outcome, Error> {
-        let policy = carrier.polling().unwrap_or_default();
-        let deadline = Instant::now() + policy.window();
-        let call = LookupCall {
-            reference: last.reference.clone(),
-            operator_ref: last.service_ref.clone(),
-        };
-        let phone = last.phone.clone();
-        let subject = Subject {
-            operation: Operation::Status,
-            carrier,
-            reference: &call.reference,
-            phone: &phone,
-            amount: last.amount,
-        };
-        let mut checks = 0u32;
-        loop {
-            if policy.max_checks_limit().is_some_and(|max| checks >= max) {
-                break;
-            }
-            let next = Instant::now() + policy.step();
-            if next > deadline {
-                break;
-            }
-            if next > Instant::now() {
-                tokio::time::sleep_until(next).await;
-            } else {
-                // Already due (a sub-microsecond step, for fake servers): skip tokio's timer,
-                // whose 1 ms resolution would add up to a millisecond, but yield once, so that
-                // a transport that never waits (in-process) cannot keep this task running for
-                // a whole window. Measured over loopback HTTP (`cargo xtask bench`): 15-20%
-                // more sequential flows per second with this yield than without, for about
-                // 4 us more CPU per flow under concurrency (a scheduler wake-up).
-                yield_once().await;
-            }
-            checks += 1;
-            let time_left = deadline.saturating_duration_since(Instant::now()) + WINDOW_GRACE;
-            let checked = tokio::time::timeout(time_left, self.check_once(&subject, &call))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(Error::Transport {
-                        operation: Operation::Status,
-                        reference: Some(call.reference.clone()),
-                        source: TransportError::new(TransportErrorKind::Timeout, Delivery::MaybeSent)
-                            .with_reason(format!(
-                                "no answer before the polling window closed ({} s left in the window, plus {} s of grace)",
-                                time_left.saturating_sub(WINDOW_GRACE).as_secs(),
-                                WINDOW_GRACE.as_secs()
-                            )),
-                    })
-                });
-            match checked {
-                Ok(outcome) if outcome.status.is_terminal() => {
-                    tracing::info!(status = %outcome.status, checks, "payment {}", outcome.status);
-                    return Ok(Outcome {
-                        operation: last.operation,
-                        amount: last.amount,
-                        status_checks: checks,
-                        ..outcome
-                    });
+    ) -> impl std::future::Future<Output = Result<Outcome, Error>> + Send + 'a {
+        // Not an `async fn`, whose arguments are stored twice in its future (as arguments,
+        // then moved into its body): `last` is a few hundred bytes that every waiting payment
+        // keeps (benchmark 3).
+        async move {
+            let policy = carrier.polling().unwrap_or_default();
+            let deadline = Instant::now() + policy.window();
+            let call = LookupCall {
+                reference: last.reference.clone(),
+                operator_ref: last.service_ref.clone(),
+            };
+            let subject = Subject {
+                operation: Operation::Status,
+                carrier,
+                reference: &call.reference,
+                phone: &last.phone,
+                amount: last.amount,
+            };
+            let mut checks = 0u32;
+            loop {
+                if policy.max_checks_limit().is_some_and(|max| checks >= max) {
+                    break;
                 }
-                Ok(outcome) => {
-                    tracing::debug!(check = checks, status = %outcome.status, "still waiting");
-                    // Once QosIc has said pending, a later "unknown" does not undo it.
-                    if outcome.status == Status::Pending || last.status == Status::Unknown {
-                        last.status = outcome.status;
-                        last.code = outcome.code;
-                        last.message = outcome.message;
-                        last.comment = outcome.comment;
-                        last.raw = outcome.raw;
-                        if outcome.service_ref.is_some() {
-                            last.service_ref = outcome.service_ref;
+                let next = Instant::now() + policy.step();
+                if next > deadline {
+                    break;
+                }
+                if next > Instant::now() {
+                    tokio::time::sleep_until(next).await;
+                } else if checks > 0 {
+                    // Already due again (a sub-microsecond step, for fake servers): skip tokio's
+                    // timer, whose 1 ms resolution would add up to a millisecond, but yield once,
+                    // so that a transport that never waits (in-process) cannot keep this task
+                    // running for a whole window. The first check goes out at once: the payment
+                    // request before it was an await point, and a yield there costs a scheduler
+                    // wake-up per payment (docs/BENCHMARKS.md, "Profile").
+                    yield_once().await;
+                }
+                checks += 1;
+                let time_left = deadline.saturating_duration_since(Instant::now()) + WINDOW_GRACE;
+                // Boxed: the request's state lives on the heap only while it is in flight, so
+                // that a payment waiting for its next check holds only the waiting state
+                // (benchmark 3: memory per pending payment).
+                let check = Box::pin(self.check_once(&subject, &call));
+                let checked = tokio::time::timeout(time_left, check)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Error::Transport {
+                            operation: Operation::Status,
+                            reference: Some(call.reference.clone()),
+                            source: TransportError::new(TransportErrorKind::Timeout, Delivery::MaybeSent)
+                                .with_reason(format!(
+                                    "no answer before the polling window closed ({} s left in the window, plus {} s of grace)",
+                                    time_left.saturating_sub(WINDOW_GRACE).as_secs(),
+                                    WINDOW_GRACE.as_secs()
+                                )),
+                        })
+                    });
+                match checked {
+                    Ok(outcome) if outcome.status.is_terminal() => {
+                        tracing::info!(status = %outcome.status, checks, "payment {}", outcome.status);
+                        return Ok(Outcome {
+                            operation: last.operation,
+                            amount: last.amount,
+                            status_checks: checks,
+                            ..outcome
+                        });
+                    }
+                    Ok(outcome) => {
+                        tracing::debug!(check = checks, status = %outcome.status, "still waiting");
+                        // Once QosIc has said pending, a later "unknown" does not undo it.
+                        if outcome.status == Status::Pending || last.status == Status::Unknown {
+                            last.status = outcome.status;
+                            last.code = outcome.code;
+                            last.message = outcome.message;
+                            last.comment = outcome.comment;
+                            last.raw = outcome.raw;
+                            if outcome.service_ref.is_some() {
+                                last.service_ref = outcome.service_ref;
+                            }
                         }
                     }
-                }
-                Err(error @ (Error::Transport { .. } | Error::ServerError { .. })) => {
-                    tracing::warn!(check = checks, error = %error, "status check failed; will check again");
-                }
-                Err(error) if refusal == Refusal::IsAnError => return Err(error),
-                Err(error) => {
-                    // The payment was accepted (or may have been): a refused status check says
-                    // nothing about it, so the outcome stays what it was.
-                    tracing::warn!(check = checks, error = %error, "status check refused; the payment stays {}", last.status);
-                    last.status_checks = checks;
-                    return Ok(last);
+                    Err(error @ (Error::Transport { .. } | Error::ServerError { .. })) => {
+                        tracing::warn!(check = checks, error = %error, "status check failed; will check again");
+                    }
+                    Err(error) if refusal == Refusal::IsAnError => return Err(error),
+                    Err(error) => {
+                        // The payment was accepted (or may have been): a refused status check says
+                        // nothing about it, so the outcome stays what it was.
+                        tracing::warn!(check = checks, error = %error, "status check refused; the payment stays {}", last.status);
+                        last.status_checks = checks;
+                        return Ok(last);
+                    }
                 }
             }
+            tracing::info!(status = %last.status, checks, "polling window closed without a terminal answer");
+            last.status_checks = checks;
+            Ok(last)
         }
-        tracing::info!(status = %last.status, checks, "polling window closed without a terminal answer");
-        last.status_checks = checks;
-        Ok(last)
     }
 
     /// Settles a QosIc callback by QosIc's own word (see the [`callback`](crate::callback)

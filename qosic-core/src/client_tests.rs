@@ -588,6 +588,67 @@ async fn the_trait_defaults_refuse_refunds_and_deposits_before_io() {
 }
 
 #[test]
+fn a_base_url_with_a_query_or_fragment_is_refused_at_build() {
+    for url in [
+        "https://api.qosic.net?key=k",
+        "https://api.qosic.net/?key=k",
+        "https://gateway.example/qosic#x",
+    ] {
+        let err = Client::builder()
+            .login("l")
+            .password("p")
+            .base_url(url)
+            .carrier(carrier(None, |_, _| Reply::new(Verdict::Confirmed)))
+            .transport(crate::test_util::NeverTransport::new())
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Config {
+                    field: "base_url",
+                    ..
+                }
+            ),
+            "{url}: {err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "invalid configuration of base_url: expected a base URL without a query string (?) \
+             or fragment (#): the SDK appends the API's paths to it, such as \
+             https://api.qosic.net; put a gateway's key in a header of your own transport instead",
+            "{url}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn requests_carry_the_base_url_parsed_once_and_their_path() {
+    let (transport, seen) = crate::test_util::capture_request(None);
+    let client = Client::builder()
+        .login("l")
+        .password("p")
+        .base_url(" http://127.0.0.1:1/gw/ ")
+        .carrier(carrier(None, |_, _| Reply::new(Verdict::Confirmed)))
+        .transport(transport)
+        .build()
+        .unwrap();
+    assert_eq!(client.base_url(), "http://127.0.0.1:1/gw");
+    client
+        .pay(
+            PaymentRequest::new(PHONE, 1000)
+                .first_name("A")
+                .last_name("B"),
+        )
+        .await
+        .unwrap();
+    let request = seen.expect_request();
+    assert_eq!(request.path(), PAY_PATH);
+    assert_eq!(request.base().prefix(), "/gw");
+    assert_eq!(request.url(), "http://127.0.0.1:1/gw/pay");
+}
+
+#[test]
 fn builder_names_what_is_missing() {
     let err = Client::builder().password("pw").build().unwrap_err();
     assert_eq!(

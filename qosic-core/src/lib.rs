@@ -59,6 +59,7 @@ pub use outcome::{Outcome, RawResponse, Status};
 pub use request::{DepositRequest, Lookup, PaymentRequest};
 pub use secret::{Credentials, Secret};
 pub use transport::{
-    ApiRequest, ApiResponse, Delivery, Transport, TransportError, TransportErrorKind,
+    ApiRequest, ApiResponse, BaseUrl, BaseUrlError, Delivery, Transport, TransportError,
+    TransportErrorKind,
 };
 pub use types::{Amount, ClientId, Country, Msisdn, Name, TransactionRef};

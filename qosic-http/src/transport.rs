@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use qosic_core::{
-    ApiRequest, ApiResponse, Delivery, Transport, TransportError, TransportErrorKind,
+    ApiRequest, ApiResponse, BaseUrl, Delivery, Transport, TransportError, TransportErrorKind,
 };
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 
@@ -460,16 +460,17 @@ enum Phase {
 
 #[async_trait]
 impl Transport for HttpTransport {
-    async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
+    async fn send(&self, mut request: ApiRequest) -> Result<ApiResponse, TransportError> {
         let started = Instant::now();
+        let body = request.take_body();
         let path = request.path();
         tracing::debug!(
             method = "POST",
             path,
-            request_size = request.body().len(),
+            request_size = body.len(),
             "qosic-http: sending request"
         );
-        let result = self.send_inner(&request, started).await;
+        let result = self.send_inner(&request, body, started).await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {
             Ok(response) => {
@@ -504,16 +505,49 @@ impl Transport for HttpTransport {
     }
 }
 
+/// A base URL in reqwest's form, parsed and checked once per [`BaseUrl`] (which the client
+/// builds once) and kept in it ([`BaseUrl::derived`]): requests only set their path.
+struct Prepared {
+    base: Result<(reqwest::Url, Target), BadUrl>,
+}
+
+impl Prepared {
+    fn new(base: &BaseUrl) -> Prepared {
+        Prepared {
+            base: check_url(base.as_str()).map(|url| {
+                let target = Target::from_url(&url);
+                (url, target)
+            }),
+        }
+    }
+}
+
 impl HttpTransport {
     async fn send_inner(
         &self,
         request: &ApiRequest,
+        body: Vec<u8>,
         started: Instant,
     ) -> Result<ApiResponse, TransportError> {
-        let url = parse_url(request.url())?;
-        let target = Target::from_url(&url);
+        let made_here;
+        let prepared = match request.base().derived(Prepared::new) {
+            Some(prepared) => prepared,
+            // The base URL was prepared first by another kind of transport.
+            None => {
+                made_here = Prepared::new(request.base());
+                &made_here
+            }
+        };
+        let (base, target) = prepared.base.as_ref().map_err(BadUrl::to_error)?;
+        let mut url = base.clone();
+        match (request.base().prefix(), request.path()) {
+            // A request made from a URL that did not split (`ApiRequest::new`): as it is.
+            (_, "") => {}
+            ("", path) => url.set_path(path),
+            (prefix, path) => url.set_path(&format!("{prefix}{path}")),
+        }
         let call = Call {
-            target: &target,
+            target,
             started,
             timeout: self.inner.timeout,
             connect_timeout: self.inner.connect_timeout,
@@ -538,7 +572,7 @@ impl HttpTransport {
             .client
             .post(url)
             .headers(headers)
-            .body(request.body().to_vec())
+            .body(body)
             .send()
             .await
             .map_err(|e| classify(e, Phase::Send, &call))?;
@@ -548,7 +582,7 @@ impl HttpTransport {
         let content_length = response.content_length();
         if let Some(length) = content_length {
             if length > limit as u64 {
-                return Err(too_large(&target, limit, Some(length)));
+                return Err(too_large(target, limit, Some(length)));
             }
         }
         // The announced length is at most the limit here, so this reserves at most the limit.
@@ -559,7 +593,7 @@ impl HttpTransport {
             .map_err(|e| classify(e, Phase::Body, &call))?
         {
             if chunk.len() > limit - body.len() {
-                return Err(too_large(&target, limit, None));
+                return Err(too_large(target, limit, None));
             }
             body.extend_from_slice(&chunk);
         }
@@ -567,39 +601,70 @@ impl HttpTransport {
     }
 }
 
-fn parse_url(url: &str) -> Result<reqwest::Url, TransportError> {
-    // Reasons never show the URL: it may carry credentials or a token.
-    let invalid = |reason: String| -> TransportError {
-        TransportError::new(TransportErrorKind::InvalidRequest, Delivery::NotSent)
-            .with_reason(reason)
-    };
-    let url = reqwest::Url::parse(url).map_err(|e| {
-        invalid(format!("invalid URL ({e}): check the client's base URL")).with_source(e)
-    })?;
+/// The parse error of reqwest's `Url` (the `url` crate's, which reqwest does not re-export).
+type UrlParseError = <reqwest::Url as std::str::FromStr>::Err;
+
+/// Why a base URL cannot be used; kept with the base URL, so it is found once.
+#[derive(Debug, Clone)]
+enum BadUrl {
+    Parse(UrlParseError),
+    UserInfo,
+    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+    NoTls,
+    Scheme(String),
+}
+
+impl BadUrl {
+    fn to_error(&self) -> TransportError {
+        // Reasons never show the URL: it may carry credentials or a token.
+        let invalid = |reason: String| -> TransportError {
+            TransportError::new(TransportErrorKind::InvalidRequest, Delivery::NotSent)
+                .with_reason(reason)
+        };
+        match self {
+            BadUrl::Parse(e) => {
+                invalid(format!("invalid URL ({e}): check the client's base URL")).with_source(*e)
+            }
+            // reqwest would send them as a second Authorization header, and logs could show
+            // them.
+            BadUrl::UserInfo => invalid(
+                "the URL carries a user name or password (user:password@): remove them from \
+                 the base URL; the login and password go in the client's credentials"
+                    .to_owned(),
+            ),
+            #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+            BadUrl::NoTls => invalid(
+                "https:// URLs need TLS, and qosic-http was built without it: enable its \
+                 `rustls` or `native-tls` feature"
+                    .to_owned(),
+            )
+            .with_source(Error::TlsUnavailable),
+            BadUrl::Scheme(scheme) => invalid(format!(
+                "unsupported URL scheme {scheme}: the base URL must start with https:// (or \
+                 http:// for a local test server)"
+            )),
+        }
+    }
+}
+
+fn check_url(url: &str) -> Result<reqwest::Url, BadUrl> {
+    let url = reqwest::Url::parse(url).map_err(BadUrl::Parse)?;
     if !url.username().is_empty() || url.password().is_some() {
-        // reqwest would send them as a second Authorization header, and logs could show them.
-        return Err(invalid(
-            "the URL carries a user name or password (user:password@): remove them from the \
-             base URL; the login and password go in the client's credentials"
-                .to_owned(),
-        ));
+        return Err(BadUrl::UserInfo);
     }
     match url.scheme() {
         "http" => Ok(url),
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
         "https" => Ok(url),
         #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-        "https" => Err(invalid(
-            "https:// URLs need TLS, and qosic-http was built without it: enable its `rustls` \
-             or `native-tls` feature"
-                .to_owned(),
-        )
-        .with_source(Error::TlsUnavailable)),
-        scheme => Err(invalid(format!(
-            "unsupported URL scheme {scheme}: the base URL must start with https:// (or \
-             http:// for a local test server)"
-        ))),
+        "https" => Err(BadUrl::NoTls),
+        scheme => Err(BadUrl::Scheme(scheme.to_owned())),
     }
+}
+
+#[cfg(test)]
+fn parse_url(url: &str) -> Result<reqwest::Url, TransportError> {
+    check_url(url).map_err(|bad| bad.to_error())
 }
 
 /// The messages of `error`'s sources, joined by `": "` (reqwest's errors carry no URL here).

@@ -117,3 +117,39 @@ fn defaults_are_documented_values() {
         qosic_http::DEFAULT_MAX_RESPONSE_SIZE
     );
 }
+
+#[tokio::test]
+async fn requests_go_to_their_path_under_the_base_url_and_its_prefix() {
+    trace_init();
+    let body = r#"{"responsecode":"01"}"#;
+    let server = TestServer::start(Reply::Fixed { status: 202, body }).await;
+    let transport = HttpTransport::new().unwrap();
+    let credentials = qosic_core::Credentials::new("m", "p");
+    for (base, expected) in [
+        (server.uri(), PAYMENT_PATH.to_owned()),
+        (
+            format!("{}/gw/qosic/", server.uri()),
+            format!("/gw/qosic{PAYMENT_PATH}"),
+        ),
+    ] {
+        // One base URL for two requests: the transport's parsed form of it is made once and
+        // shared (BaseUrl::derived), and each request only sets its path.
+        let base = qosic_core::BaseUrl::parse(&base).unwrap();
+        for _ in 0..2 {
+            let request = qosic_core::ApiRequest::to(
+                &base,
+                PAYMENT_PATH,
+                credentials.clone(),
+                PAYMENT_BODY.as_bytes().to_vec(),
+            );
+            assert_eq!(transport.send(request).await.unwrap().status, 202);
+        }
+        let received = server.received();
+        assert_eq!(
+            received.last().map(|r| r.path.as_str()),
+            Some(expected.as_str())
+        );
+        assert_eq!(received[received.len() - 2].path, expected);
+    }
+    assert_eq!(server.received().len(), 4);
+}
