@@ -170,8 +170,11 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
 
     // The SDK's error next to the field, before anything is stored.
     submit(&client, &base, "22997000510", "0").await;
+    // The click returns before the answer's page is loaded: wait for the field's error.
     let error = client
-        .find(Locator::Css("#amount-error"))
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css("#amount-error"))
         .await
         .expect("an amount error")
         .text()
