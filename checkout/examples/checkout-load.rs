@@ -36,39 +36,22 @@ use tokio::sync::Semaphore;
 
 const PATIENCE: Duration = Duration::from_secs(600);
 
-#[derive(Debug)]
+/// Measures the checkout: orders accepted and settled per second, or what pending orders cost.
+#[derive(Debug, clap::Parser)]
+#[command(name = "checkout-load", version)]
 struct Args {
+    /// `sqlite` (a scratch file) or a `postgres://` URL (a scratch database is made in it)
+    #[arg(long, default_value = "sqlite")]
     database: String,
+    /// Orders to post and settle (throughput mode)
+    #[arg(long, default_value_t = 1000)]
     orders: usize,
-    concurrency: usize,
+    /// Form posts in flight at once
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
+    concurrency: u16,
+    /// Pending orders to hold instead (memory, database size and statements per status check)
+    #[arg(long, default_value_t = 0)]
     pending: usize,
-}
-
-fn args() -> Result<Args, String> {
-    let mut args = Args {
-        database: "sqlite".to_owned(),
-        orders: 1000,
-        concurrency: 32,
-        pending: 0,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--database" => args.database = value()?,
-            "--orders" => args.orders = value()?.parse().map_err(|e| format!("--orders: {e}"))?,
-            "--concurrency" => {
-                args.concurrency = value()?
-                    .parse()
-                    .map_err(|e| format!("--concurrency: {e}"))?
-            }
-            "--pending" => {
-                args.pending = value()?.parse().map_err(|e| format!("--pending: {e}"))?
-            }
-            other => return Err(format!("unknown flag {other} (see the file's docs)")),
-        }
-    }
-    Ok(args)
 }
 
 struct App {
@@ -276,7 +259,7 @@ async fn throughput(args: &Args, mock: &MockQosic) {
         })
         .collect();
     let started = Instant::now();
-    let accepted = post_orders(&app.url, phones, args.concurrency).await;
+    let accepted = post_orders(&app.url, phones, usize::from(args.concurrency)).await;
     wait_count(&app.url, "confirmed", args.orders).await;
     let settled = started.elapsed().as_secs_f64();
     println!(
@@ -310,7 +293,7 @@ async fn pending(args: &Args, mock: &MockQosic) {
     let phones: Vec<String> = (0..args.pending)
         .map(|i| format!("22996{i:04}93"))
         .collect();
-    post_orders(&app.url, phones, args.concurrency).await;
+    post_orders(&app.url, phones, usize::from(args.concurrency)).await;
     wait_count(&app.url, "pending", args.pending + 50).await;
     // A full round of status checks (every 10 s) with all of them pending.
     tokio::time::sleep(Duration::from_secs(12)).await;
@@ -385,13 +368,7 @@ async fn statements_per_check(url: &str) {
 
 #[tokio::main]
 async fn main() {
-    let args = match args() {
-        Ok(args) => args,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(64);
-        }
-    };
+    let args = <Args as clap::Parser>::parse();
     let mock = MockQosic::builder().max_connections(2048).start().await;
     if args.pending > 0 {
         pending(&args, &mock).await;
