@@ -9,6 +9,7 @@
 //! the memory of its text, and most entries are never read. Requests whose credentials were
 //! refused keep no body at all.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -113,8 +114,9 @@ enum KeptBody {
 #[derive(Debug)]
 pub(crate) struct Entry {
     seq: u64,
-    method: Box<str>,
-    path: Box<str>,
+    /// `POST` and the endpoints' paths are shared static strings; others are copied.
+    method: Cow<'static, str>,
+    path: Cow<'static, str>,
     endpoint: Option<Endpoint>,
     body: KeptBody,
     body_len: usize,
@@ -203,8 +205,15 @@ impl Journal {
         };
         let entry = Entry {
             seq: self.received,
-            method: clip(new.method, METHOD_LIMIT).into(),
-            path: clip(new.path, PATH_LIMIT).into(),
+            method: if new.method == "POST" {
+                Cow::Borrowed("POST")
+            } else {
+                Cow::Owned(clip(new.method, METHOD_LIMIT))
+            },
+            path: match new.endpoint.map(Endpoint::path) {
+                Some(known) if known == new.path => Cow::Borrowed(known),
+                _ => Cow::Owned(clip(new.path, PATH_LIMIT)),
+            },
             endpoint: new.endpoint,
             body,
             body_len: new.body_len,

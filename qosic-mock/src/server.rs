@@ -180,7 +180,7 @@ async fn serve_connection(stream: TcpStream, shared: &Arc<Shared>) {
         let busy = Busy::new(Arc::clone(&watch));
         let shared = Arc::clone(&shared);
         async move {
-            let answer = serve(shared, req).await;
+            let answer = serve(shared, &busy.0, req).await;
             drop(busy);
             answer
         }
@@ -201,6 +201,9 @@ struct Watch {
     header_timeout: Duration,
     idle_timeout: Duration,
     phase: Mutex<Phase>,
+    /// The body deadline's timer, one per connection, moved forward for each request:
+    /// moving a tokio timer later is cheap, registering a new one per request is not.
+    body_timer: Mutex<Option<Pin<Box<Sleep>>>>,
 }
 
 #[derive(Debug)]
@@ -223,7 +226,24 @@ impl Watch {
                 idle_since: Instant::now(),
                 head_since: None,
             }),
+            body_timer: Mutex::new(None),
         }
+    }
+
+    /// `read`'s output, or `Err(())` when `deadline` passes first.
+    async fn before<F: Future>(&self, deadline: Instant, read: F) -> Result<F::Output, ()> {
+        let mut read = std::pin::pin!(read);
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(out) = read.as_mut().poll(cx) {
+                return Poll::Ready(Ok(out));
+            }
+            let mut timer = self
+                .body_timer
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            poll_deadline(&mut timer, deadline, cx).map(|()| Err(()))
+        })
+        .await
     }
 
     fn phase(&self) -> MutexGuard<'_, Phase> {
@@ -485,6 +505,7 @@ async fn read_body(
 
 async fn serve(
     shared: Arc<Shared>,
+    watch: &Watch,
     req: Request<HyperBody>,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
     let limits = shared.config.limits;
@@ -504,7 +525,8 @@ async fn serve(
         (Vec::new(), Some(BodyProblem::TooLarge))
     } else {
         let read = read_body(body, limits.max_body, &mut budget);
-        match tokio::time::timeout(limits.body_timeout, read).await {
+        let deadline = Instant::now() + limits.body_timeout;
+        match watch.before(deadline, read).await {
             Ok(Ok(bytes)) => (bytes, None),
             Ok(Err(BodyError::Problem(problem))) => (Vec::new(), Some(problem)),
             Ok(Err(BodyError::Gone)) => return Err(DropConnection),

@@ -1392,56 +1392,128 @@ fn no_account(reference: &str) -> Reply {
     )
 }
 
-/// `body` with the `serviceref` when the carrier's answers carry one (not Togo's).
-fn with_service_ref(mut body: Value, spec: &CarrierSpec, service_ref: u64) -> Value {
-    if spec.has_service_ref() {
-        body["serviceref"] = Value::from(service_ref.to_string());
+/// The `comment` of a status-like answer.
+#[derive(Debug, Clone, Copy)]
+enum Comment<'a> {
+    /// No `comment` key.
+    Absent,
+    /// `"comment": null`.
+    Null,
+    /// `"comment": "…"`.
+    Text(&'a str),
+}
+
+/// A QosIc answer object (`comment`, `responsecode`, `responsemsg`, `serviceref`,
+/// `transref`), written straight to bytes: the keys in the alphabetical order `json!` gives
+/// them, the same bytes as building a `Value` and printing it, without the `Value`'s
+/// allocations (these answers are the fake server's hot path).
+struct Answer<'a> {
+    comment: Comment<'a>,
+    code: &'a str,
+    message: &'a str,
+    /// The `serviceref`, when the carrier's answers carry one (not Togo's).
+    service_ref: Option<u64>,
+    transref: &'a str,
+}
+
+impl Answer<'_> {
+    fn reply(&self, status: u16) -> Reply {
+        use serde::ser::{SerializeMap, Serializer as _};
+        let mut bytes = Vec::with_capacity(192);
+        let mut ser = serde_json::Serializer::new(&mut bytes);
+        // Writing to a Vec cannot fail, and strings need no other check.
+        let written = (|| {
+            let mut map = ser.serialize_map(None)?;
+            match self.comment {
+                Comment::Absent => {}
+                Comment::Null => map.serialize_entry("comment", &())?,
+                Comment::Text(text) => map.serialize_entry("comment", text)?,
+            }
+            map.serialize_entry("responsecode", self.code)?;
+            map.serialize_entry("responsemsg", self.message)?;
+            if let Some(service_ref) = self.service_ref {
+                map.serialize_entry("serviceref", &format_args!("{service_ref}"))?;
+            }
+            map.serialize_entry("transref", self.transref)?;
+            map.end()
+        })();
+        debug_assert!(written.is_ok());
+        Reply::json_bytes(status, bytes)
     }
-    body
+}
+
+/// The `serviceref` when the carrier's answers carry one (not Togo's).
+fn service_ref_of(spec: &CarrierSpec, service_ref: u64) -> Option<u64> {
+    spec.has_service_ref().then_some(service_ref)
 }
 
 fn pending(status: u16, reference: &str, spec: &CarrierSpec) -> Reply {
-    Reply::json(
-        status,
-        &json!({"responsecode": "01", "responsemsg": spec.pending_message(), "transref": reference, "comment": null}),
-    )
+    Answer {
+        comment: Comment::Null,
+        code: "01",
+        message: spec.pending_message(),
+        service_ref: None,
+        transref: reference,
+    }
+    .reply(status)
 }
 
 /// A synchronous payment approved.
 fn approved(reference: &str, spec: &CarrierSpec, service_ref: u64) -> Reply {
-    let body = json!({"responsecode": "0", "responsemsg": "SUCCESS", "transref": reference, "comment": null});
-    Reply::json(200, &with_service_ref(body, spec, service_ref))
+    Answer {
+        comment: Comment::Null,
+        code: "0",
+        message: "SUCCESS",
+        service_ref: service_ref_of(spec, service_ref),
+        transref: reference,
+    }
+    .reply(200)
 }
 
 /// A status: approved and processed.
 fn successful(reference: &str, spec: &CarrierSpec, service_ref: u64) -> Reply {
-    let body = json!({
-        "responsecode": "00",
-        "responsemsg": "SUCCESSFUL",
-        "transref": reference,
-        "comment": "TRANSACTION APPROVED AND PROCESSED SUCCESSFULLY",
-    });
-    Reply::json(200, &with_service_ref(body, spec, service_ref))
+    Answer {
+        comment: Comment::Text("TRANSACTION APPROVED AND PROCESSED SUCCESSFULLY"),
+        code: "00",
+        message: "SUCCESSFUL",
+        service_ref: service_ref_of(spec, service_ref),
+        transref: reference,
+    }
+    .reply(200)
 }
 
 /// A deposit done.
 fn deposited(reference: &str, spec: &CarrierSpec, service_ref: u64) -> Reply {
-    let body = json!({"responsecode": spec.deposit_success_code(), "responsemsg": "SUCCESSFUL", "transref": reference});
-    Reply::json(200, &with_service_ref(body, spec, service_ref))
+    Answer {
+        comment: Comment::Absent,
+        code: spec.deposit_success_code(),
+        message: "SUCCESSFUL",
+        service_ref: service_ref_of(spec, service_ref),
+        transref: reference,
+    }
+    .reply(200)
 }
 
 fn declined(reference: &str, spec: &CarrierSpec) -> Reply {
-    Reply::json(
-        200,
-        &json!({"responsecode": spec.failed_code(), "responsemsg": "FAILED", "transref": reference, "comment": "TRANSACTION DECLINED"}),
-    )
+    Answer {
+        comment: Comment::Text("TRANSACTION DECLINED"),
+        code: spec.failed_code(),
+        message: "FAILED",
+        service_ref: None,
+        transref: reference,
+    }
+    .reply(200)
 }
 
 fn insufficient(reference: &str) -> Reply {
-    Reply::json(
-        200,
-        &json!({"responsecode": "529", "responsemsg": "INSUFFICIENT FUNDS", "transref": reference}),
-    )
+    Answer {
+        comment: Comment::Absent,
+        code: "529",
+        message: "INSUFFICIENT FUNDS",
+        service_ref: None,
+        transref: reference,
+    }
+    .reply(200)
 }
 
 /// A number sent to a carrier whose network it is not on.
@@ -1492,4 +1564,57 @@ fn amount(body: &Map<String, Value>) -> Result<u64, String> {
 
 fn clip(s: &str) -> String {
     s.chars().take(64).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The answers written straight to bytes are the bytes `json!` printed before.
+    #[test]
+    fn answers_written_directly_are_the_bytes_json_prints() {
+        let mtn = spec(Endpoint::MtnStatus).expect("MTN has a spec");
+        let text = |reply: Reply| String::from_utf8(reply.body).expect("UTF-8");
+        let with_ref = |mut body: Value, spec: &CarrierSpec| {
+            if spec.has_service_ref() {
+                body["serviceref"] = Value::from("42");
+            }
+            body.to_string()
+        };
+        assert_eq!(
+            text(successful("R\"1", mtn, 42)),
+            with_ref(
+                json!({"responsecode": "00", "responsemsg": "SUCCESSFUL", "transref": "R\"1",
+                       "comment": "TRANSACTION APPROVED AND PROCESSED SUCCESSFULLY"}),
+                mtn
+            )
+        );
+        assert_eq!(
+            text(approved("R1", mtn, 42)),
+            with_ref(
+                json!({"responsecode": "0", "responsemsg": "SUCCESS", "transref": "R1", "comment": null}),
+                mtn
+            )
+        );
+        assert_eq!(
+            text(deposited("R1", mtn, 42)),
+            with_ref(
+                json!({"responsecode": mtn.deposit_success_code(), "responsemsg": "SUCCESSFUL", "transref": "R1"}),
+                mtn
+            )
+        );
+        assert_eq!(
+            text(pending(202, "R1", mtn)),
+            json!({"responsecode": "01", "responsemsg": mtn.pending_message(), "transref": "R1", "comment": null}).to_string()
+        );
+        assert_eq!(
+            text(declined("R1", mtn)),
+            json!({"responsecode": mtn.failed_code(), "responsemsg": "FAILED", "transref": "R1", "comment": "TRANSACTION DECLINED"}).to_string()
+        );
+        assert_eq!(
+            text(insufficient("R1")),
+            json!({"responsecode": "529", "responsemsg": "INSUFFICIENT FUNDS", "transref": "R1"})
+                .to_string()
+        );
+    }
 }
