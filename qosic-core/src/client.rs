@@ -866,7 +866,8 @@ impl Client {
         mut reply: Reply,
         raw: RawResponse,
     ) -> Result<Outcome, Error> {
-        let reference = Some(subject.reference.clone());
+        // Only refusals carry it: cloned when one is made, not for every answer.
+        let reference = || Some(subject.reference.clone());
         let foreign = reply
             .echoed_ref
             .as_deref()
@@ -901,17 +902,19 @@ impl Client {
             Verdict::Failed => Status::Failed,
             Verdict::Pending => Status::Pending,
             Verdict::UnknownReference | Verdict::Unreadable => Status::Unknown,
-            Verdict::InvalidCredentials => return Err(Error::InvalidCredentials { reference }),
+            Verdict::InvalidCredentials => return Err(Error::InvalidCredentials {
+                    reference: reference(),
+                }),
             Verdict::InvalidClientId => {
                 return Err(Error::InvalidClientId {
                     carrier: subject.carrier.name().to_owned(),
-                    reference,
+                    reference: reference(),
                 })
             }
             Verdict::NoAccount => {
                 return Err(Error::UserAccountNotFound {
                     phone: subject.phone.masked(),
-                    reference,
+                    reference: reference(),
                 })
             }
             Verdict::ServerError => {
@@ -920,7 +923,7 @@ impl Client {
                     reason: reply
                         .message
                         .unwrap_or_else(|| excerpt(raw.body.as_bytes(), 200)),
-                    reference,
+                    reference: reference(),
                 })
             }
             Verdict::Rejected => {
@@ -931,7 +934,7 @@ impl Client {
                     message: reply
                         .message
                         .unwrap_or_else(|| excerpt(raw.body.as_bytes(), 200)),
-                    reference,
+                    reference: reference(),
                 })
             }
         };

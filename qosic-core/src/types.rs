@@ -88,7 +88,8 @@ const PHONE_EXPECTED: &str =
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Msisdn {
     country: Country,
-    national: String,
+    // Shared: every outcome of a flow carries the number, and a clone is a count.
+    national: std::sync::Arc<str>,
 }
 
 impl Msisdn {
@@ -111,7 +112,7 @@ impl Msisdn {
         }
         Ok(Msisdn {
             country,
-            national: national.to_owned(),
+            national: national.into(),
         })
     }
 
@@ -180,7 +181,7 @@ impl Msisdn {
         if self.is_legacy_benin() {
             Msisdn {
                 country: Country::Benin,
-                national: format!("01{}", self.national),
+                national: format!("01{}", self.national).into(),
             }
         } else {
             self.clone()
@@ -192,7 +193,7 @@ impl Msisdn {
         if self.country == Country::Benin && self.national.len() == 10 {
             Msisdn {
                 country: Country::Benin,
-                national: self.national[2..].to_owned(),
+                national: self.national[2..].into(),
             }
         } else {
             self.clone()
@@ -316,8 +317,10 @@ pub const TRANSACTION_REF_MIN_LEN: usize = 4;
 /// assert!(TransactionRef::new("has space").is_err());
 /// # Ok::<(), qosic_core::Error>(())
 /// ```
+// An `Arc<str>`: a flow copies its reference into each outcome, error and status check,
+// and a clone is a count, not an allocation (docs/BENCHMARKS.md, round four).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TransactionRef(String);
+pub struct TransactionRef(std::sync::Arc<str>);
 
 impl TransactionRef {
     /// Checks and wraps a reference.
@@ -333,7 +336,7 @@ impl TransactionRef {
                 "4 to 64 characters, each an ASCII letter, digit, '_' or '-'",
             ));
         }
-        Ok(TransactionRef(reference))
+        Ok(TransactionRef(reference.into()))
     }
 
     /// The reference.
@@ -357,13 +360,13 @@ impl FromStr for TransactionRef {
 
 impl From<&TransactionRef> for String {
     fn from(reference: &TransactionRef) -> String {
-        reference.0.clone()
+        reference.0.to_string()
     }
 }
 
 impl From<TransactionRef> for String {
     fn from(reference: TransactionRef) -> String {
-        reference.0
+        reference.0.to_string()
     }
 }
 

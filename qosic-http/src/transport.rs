@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use qosic_core::{
     ApiRequest, ApiResponse, BaseUrl, Delivery, Transport, TransportError, TransportErrorKind,
 };
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 
 use crate::error::{BodyTooLarge, Error};
 use crate::reason::{self, Call, Target};
@@ -563,15 +563,15 @@ impl HttpTransport {
                     .with_source(e)
             })?;
         authorization.set_sensitive(true);
-        let mut headers = HeaderMap::with_capacity(3);
-        headers.insert(AUTHORIZATION, authorization);
-        headers.insert(CONTENT_TYPE, JSON);
-        headers.insert(ACCEPT, JSON);
+        // Straight into the request's own header map: a map of our own would be allocated,
+        // then copied into it.
         let mut response = self
             .inner
             .client
             .post(url)
-            .headers(headers)
+            .header(AUTHORIZATION, authorization)
+            .header(CONTENT_TYPE, JSON)
+            .header(ACCEPT, JSON)
             .body(body)
             .send()
             .await
