@@ -902,9 +902,11 @@ impl Client {
             Verdict::Failed => Status::Failed,
             Verdict::Pending => Status::Pending,
             Verdict::UnknownReference | Verdict::Unreadable => Status::Unknown,
-            Verdict::InvalidCredentials => return Err(Error::InvalidCredentials {
+            Verdict::InvalidCredentials => {
+                return Err(Error::InvalidCredentials {
                     reference: reference(),
-                }),
+                })
+            }
             Verdict::InvalidClientId => {
                 return Err(Error::InvalidClientId {
                     carrier: subject.carrier.name().to_owned(),
