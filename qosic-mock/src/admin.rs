@@ -258,7 +258,7 @@ impl Serialize for Entries {
     }
 }
 
-fn render<T: Serialize>(value: &T) -> Reply {
+pub(crate) fn render<T: Serialize>(value: &T) -> Reply {
     match serde_json::to_vec(value) {
         Ok(body) => Reply::json_bytes(200, body),
         Err(e) => problem(
@@ -305,7 +305,7 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn clip(s: &str) -> String {
+pub(crate) fn clip(s: &str) -> String {
     s.chars().take(200).collect()
 }
 
@@ -313,12 +313,12 @@ fn to_value<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))
 }
 
 /// A delay in milliseconds from the admin API, at most [`Fault::MAX_ADMIN_DELAY`].
-fn admin_delay(field: &str, ms: u64) -> Result<Duration, String> {
+pub(crate) fn admin_delay(field: &str, ms: u64) -> Result<Duration, String> {
     let delay = Duration::from_millis(ms);
     if delay > Fault::MAX_ADMIN_DELAY {
         return Err(format!(

@@ -34,6 +34,7 @@ use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use crate::admin::{admin_delay, clip, parse, render};
 use crate::mock::MockQosic;
 use crate::state::{problem, Action, Reply, Shared, TransactionKind, MAX_FAULTS};
 
@@ -1050,14 +1051,7 @@ pub(crate) fn admin(shared: &Shared, method: &str, route: &str, body: &[u8]) -> 
         ("GET", "/__admin/callbacks") => {
             let journal = callbacks.journal();
             // Serialized away from the lock and, over HTTP, away from the event loop.
-            return Action::Render(Box::new(move || match serde_json::to_vec(&journal) {
-                Ok(body) => Reply::json_bytes(200, body),
-                Err(e) => problem(
-                    500,
-                    "Internal Server Error",
-                    &format!("cannot serialize: {e}"),
-                ),
-            }));
+            return Action::Render(Box::new(move || render(&journal)));
         }
         ("GET", "/__admin/callbacks/url") => Reply::json(200, &json!({"url": callbacks.url()})),
         ("PUT", "/__admin/callbacks/url") => {
@@ -1096,19 +1090,11 @@ fn outcome(result: Result<(), String>) -> Reply {
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))
-}
-
 fn fault(spec: FaultSpec) -> Result<CallbackFault, String> {
-    let delay = spec.delay_ms.map(Duration::from_millis);
-    if let Some(delay) = delay.filter(|d| *d > crate::Fault::MAX_ADMIN_DELAY) {
-        return Err(format!(
-            "delay_ms must be at most {} (10 minutes), got {}",
-            crate::Fault::MAX_ADMIN_DELAY.as_millis(),
-            delay.as_millis()
-        ));
-    }
+    let delay = spec
+        .delay_ms
+        .map(|ms| admin_delay("delay_ms", ms))
+        .transpose()?;
     let mut fault = match (spec.kind, delay) {
         (FaultName::Delayed, Some(delay)) => CallbackFault::delayed(delay),
         (FaultName::Delayed, None) => {
@@ -1124,10 +1110,6 @@ fn fault(spec: FaultSpec) -> Result<CallbackFault, String> {
         fault = fault.times(n);
     }
     Ok(fault)
-}
-
-fn clip(s: &str) -> String {
-    s.chars().take(200).collect()
 }
 
 #[cfg(test)]
