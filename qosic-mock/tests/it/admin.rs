@@ -5,15 +5,6 @@ use serde_json::{json, Value};
 
 use crate::support::*;
 
-fn admin(mock: &MockQosic, method: &str, path: &str, body: &Value) -> Answer {
-    let body = if body.is_null() {
-        Vec::new()
-    } else {
-        body.to_string().into_bytes()
-    };
-    http_request(mock.address().unwrap(), method, path, None, &body)
-}
-
 #[tokio::test]
 async fn program_read_and_reset_through_the_admin_api() {
     let mock = MockQosic::start().await;

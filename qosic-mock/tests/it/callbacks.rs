@@ -586,15 +586,6 @@ async fn unreachable_and_silent_receivers_fail_within_the_timeout() {
     }
 }
 
-fn admin(mock: &MockQosic, method: &str, path: &str, body: &Value) -> Answer {
-    let body = if body.is_null() {
-        Vec::new()
-    } else {
-        body.to_string().into_bytes()
-    };
-    http_request(mock.address().unwrap(), method, path, None, &body)
-}
-
 #[tokio::test]
 async fn the_admin_api_sets_the_url_faults_and_forgeries() {
     let mut receiver = Receiver::start(200).await;

@@ -76,6 +76,16 @@ pub(crate) fn http_request(
     parse_response(&raw)
 }
 
+/// A request to the admin API of a mock listening on a port; a `null` body sends none.
+pub(crate) fn admin(mock: &MockQosic, method: &str, path: &str, body: &Value) -> Answer {
+    let body = if body.is_null() {
+        Vec::new()
+    } else {
+        body.to_string().into_bytes()
+    };
+    http_request(mock.address().unwrap(), method, path, None, &body)
+}
+
 /// Parses an HTTP/1.1 response (Content-Length or read-to-close bodies).
 pub(crate) fn parse_response(raw: &[u8]) -> Answer {
     let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
