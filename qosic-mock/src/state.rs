@@ -1541,8 +1541,8 @@ fn transref(body: &Map<String, Value>) -> Result<&str, String> {
     if reference.trim().is_empty() {
         return Err("transref must not be empty".to_owned());
     }
-    if reference.len() > 64 {
-        return Err("transref is longer than 64 characters".to_owned());
+    if reference.len() > MAX_TRANSREF {
+        return Err(format!("transref is longer than {MAX_TRANSREF} characters"));
     }
     Ok(reference)
 }
