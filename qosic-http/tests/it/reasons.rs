@@ -7,7 +7,7 @@ use qosic_core::{ApiRequest, Credentials, Delivery, Transport, TransportErrorKin
 use qosic_http::HttpTransport;
 
 use crate::support::{
-    chain, closed_port, payment_request, status_error, trace_init, Reply, TestServer, PASSWORD,
+    chain, closed_port, send_error, status_error, trace_init, Reply, TestServer, PASSWORD,
     REFERENCE,
 };
 
@@ -87,10 +87,7 @@ async fn a_timeout_on_a_paused_clock_says_the_clock_is_paused() {
 
     // tokio's paused clock jumps to the timeout as soon as every task waits: the call fails
     // at once, in real time, although the server was never given 30 seconds.
-    let error = transport
-        .send(payment_request(&server.uri()))
-        .await
-        .unwrap_err();
+    let error = send_error(&transport, &server.uri()).await;
 
     assert_eq!(error.kind(), TransportErrorKind::Timeout, "{error:?}");
     let reason = error.reason();
@@ -138,11 +135,7 @@ async fn an_answer_cut_while_read_says_how_far_it_got() {
     })
     .await;
 
-    let error = HttpTransport::new()
-        .unwrap()
-        .send(payment_request(&server.uri()))
-        .await
-        .unwrap_err();
+    let error = send_error(&HttpTransport::new().unwrap(), &server.uri()).await;
 
     assert_eq!(
         error.reason(),
@@ -175,11 +168,7 @@ async fn a_connection_closed_before_the_answer_says_to_check_the_status() {
 async fn a_connection_closed_mid_answer_says_so() {
     let server = TestServer::start(Reply::TruncatedBody).await;
 
-    let error = HttpTransport::new()
-        .unwrap()
-        .send(payment_request(&server.uri()))
-        .await
-        .unwrap_err();
+    let error = send_error(&HttpTransport::new().unwrap(), &server.uri()).await;
 
     assert_eq!(
         error.reason(),

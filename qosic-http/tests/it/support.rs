@@ -20,7 +20,7 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use qosic_core::{
     ApiRequest, ApiResponse, Client, ClientId, Credentials, Lookup, LookupCall, MobileCarrier,
-    MoneyCall, Msisdn, Operation, PollingPolicy, Verdict, WireRequest,
+    MoneyCall, Msisdn, Operation, PollingPolicy, Transport, Verdict, WireRequest,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -556,6 +556,33 @@ pub(crate) async fn status_error(
         .check_status(Lookup::parse(REFERENCE, "22997000001").unwrap())
         .await
         .expect_err("the status check must fail")
+}
+
+/// Sends the payment request to `base` through `transport` and returns the error it fails with.
+pub(crate) async fn send_error(
+    transport: &qosic_http::HttpTransport,
+    base: &str,
+) -> qosic_core::TransportError {
+    transport
+        .send(payment_request(base))
+        .await
+        .expect_err("the request must fail")
+}
+
+/// A transport that trusts `cert` as a root, besides the built-in roots.
+pub(crate) fn trusting_root(cert: &TestCert) -> qosic_http::HttpTransport {
+    qosic_http::HttpTransport::builder()
+        .add_root_certificate(cert.certificate())
+        .build()
+        .unwrap()
+}
+
+/// A transport that pins `cert` with `trust_self_signed_certificate`.
+pub(crate) fn pinning(cert: &TestCert) -> qosic_http::HttpTransport {
+    qosic_http::HttpTransport::builder()
+        .trust_self_signed_certificate(cert.certificate())
+        .build()
+        .unwrap()
 }
 
 /// The error and its causes, one a line, as `{:#}`-style printers (anyhow, eyre) show them.

@@ -3,7 +3,10 @@
 use qosic_core::{Delivery, Transport, TransportErrorKind};
 use qosic_http::{Certificate, Error, HttpTransport};
 
-use crate::support::{capture_logs, payment_request, trace_init, Reply, TestCert, TestServer};
+use crate::support::{
+    capture_logs, payment_request, send_error, trace_init, trusting_root, Reply, TestCert,
+    TestServer,
+};
 
 const PENDING: Reply = Reply::Fixed {
     status: 202,
@@ -16,11 +19,7 @@ async fn a_self_signed_server_is_refused_by_default() {
     let cert = TestCert::self_signed(&["127.0.0.1", "localhost"]);
     let server = TestServer::start_tls(PENDING, &cert).await;
 
-    let error = HttpTransport::new()
-        .unwrap()
-        .send(payment_request(&server.uri()))
-        .await
-        .unwrap_err();
+    let error = send_error(&HttpTransport::new().unwrap(), &server.uri()).await;
 
     assert_eq!(error.kind(), TransportErrorKind::Tls, "{error:?}");
     assert_eq!(error.delivery(), Delivery::NotSent);
@@ -35,10 +34,7 @@ async fn a_self_signed_server_is_accepted_with_its_certificate_as_root() {
     trace_init();
     let cert = TestCert::self_signed(&["127.0.0.1", "localhost"]);
     let server = TestServer::start_tls(PENDING, &cert).await;
-    let transport = HttpTransport::builder()
-        .add_root_certificate(Certificate::from_pem(cert.pem().as_bytes()).unwrap())
-        .build()
-        .unwrap();
+    let transport = trusting_root(&cert);
 
     let response = transport
         .send(payment_request(&server.uri()))
@@ -70,15 +66,9 @@ async fn a_custom_root_alone_is_enough_without_built_in_roots() {
 async fn a_custom_root_still_checks_the_name() {
     let cert = TestCert::self_signed(&["staging.example.invalid"]);
     let server = TestServer::start_tls(PENDING, &cert).await;
-    let transport = HttpTransport::builder()
-        .add_root_certificate(Certificate::from_pem(cert.pem().as_bytes()).unwrap())
-        .build()
-        .unwrap();
+    let transport = trusting_root(&cert);
 
-    let error = transport
-        .send(payment_request(&server.uri()))
-        .await
-        .unwrap_err();
+    let error = send_error(&transport, &server.uri()).await;
 
     assert_eq!(error.kind(), TransportErrorKind::Tls, "{error:?}");
     assert_eq!(error.delivery(), Delivery::NotSent);
@@ -147,10 +137,7 @@ async fn the_native_backend_can_be_chosen_when_both_are_built() {
         .build()
         .unwrap();
     assert!(format!("{refused:?}").contains("NativeTls"));
-    let error = refused
-        .send(payment_request(&server.uri()))
-        .await
-        .unwrap_err();
+    let error = send_error(&refused, &server.uri()).await;
     assert_eq!(error.kind(), TransportErrorKind::Tls, "{error:?}");
 
     let trusting = HttpTransport::builder()

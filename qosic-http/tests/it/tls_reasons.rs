@@ -7,7 +7,8 @@ use qosic_core::{Delivery, Transport, TransportErrorKind};
 use qosic_http::HttpTransport;
 
 use crate::support::{
-    chain, payment_request, status_error, trace_init, Reply, TestCert, TestServer, REFERENCE,
+    chain, payment_request, pinning, send_error, status_error, trace_init, trusting_root, Reply,
+    TestCert, TestServer, REFERENCE,
 };
 
 const PENDING: Reply = Reply::Fixed {
@@ -62,10 +63,7 @@ async fn a_self_signed_certificate_is_named_as_such() {
 async fn an_expired_certificate_gives_its_date_and_the_clock() {
     let cert = TestCert::expired(&["127.0.0.1"]);
     let server = TestServer::start_tls(PENDING, &cert).await;
-    let transport = HttpTransport::builder()
-        .add_root_certificate(cert.certificate())
-        .build()
-        .unwrap();
+    let transport = trusting_root(&cert);
 
     let error = status_error(&server.uri(), transport).await;
 
@@ -87,10 +85,7 @@ const WRONG_NAME: &str = "certificate of 127.0.0.1 is for staging.example.invali
 async fn a_certificate_for_another_name_says_which_names_it_has() {
     let cert = TestCert::self_signed(&["staging.example.invalid"]);
     let server = TestServer::start_tls(PENDING, &cert).await;
-    let transport = HttpTransport::builder()
-        .add_root_certificate(cert.certificate())
-        .build()
-        .unwrap();
+    let transport = trusting_root(&cert);
 
     let error = status_error(&server.uri(), transport).await;
 
@@ -108,13 +103,7 @@ async fn an_openssl_certificate_as_root_fails_as_a_ca_used_as_server_certificate
     let cert = TestCert::openssl_self_signed("127.0.0.1");
     let server = TestServer::start_tls(PENDING, &cert).await;
 
-    for transport in [
-        HttpTransport::builder()
-            .add_root_certificate(cert.certificate())
-            .build()
-            .unwrap(),
-        HttpTransport::new().unwrap(),
-    ] {
+    for transport in [trusting_root(&cert), HttpTransport::new().unwrap()] {
         let error = status_error(&server.uri(), transport).await;
         assert_eq!(error.to_string(), format!("{}{CA_AS_SERVER}", not_sent()));
     }
@@ -124,10 +113,7 @@ async fn an_openssl_certificate_as_root_fails_as_a_ca_used_as_server_certificate
 async fn a_pinned_openssl_certificate_is_trusted() {
     let cert = TestCert::openssl_self_signed("127.0.0.1");
     let server = TestServer::start_tls(PENDING, &cert).await;
-    let transport = HttpTransport::builder()
-        .trust_self_signed_certificate(cert.certificate())
-        .build()
-        .unwrap();
+    let transport = pinning(&cert);
     assert!(format!("{transport:?}").contains("pinned_certs: 1"));
 
     let response = transport
@@ -158,10 +144,7 @@ async fn a_pinned_certificate_alone_is_enough_without_built_in_roots() {
     // And only it: a certificate from an authority is not trusted.
     let other =
         TestServer::start_tls(PENDING, &TestCert::issued_by_unknown_ca(&["127.0.0.1"])).await;
-    let error = transport
-        .send(payment_request(&other.uri()))
-        .await
-        .unwrap_err();
+    let error = send_error(&transport, &other.uri()).await;
     assert_eq!(error.kind(), TransportErrorKind::Tls, "{error:?}");
 }
 
@@ -199,10 +182,7 @@ async fn a_pinned_ca_certificate_vouches_for_nothing_it_signed() {
     let pinned = TestCert::openssl_self_signed("127.0.0.1");
     let issued = pinned.issue(&["127.0.0.1"]);
     let server = TestServer::start_tls(PENDING, &issued).await;
-    let transport = HttpTransport::builder()
-        .trust_self_signed_certificate(pinned.certificate())
-        .build()
-        .unwrap();
+    let transport = pinning(&pinned);
 
     let error = status_error(&server.uri(), transport).await;
 
@@ -222,10 +202,7 @@ async fn a_pinned_ca_certificate_vouches_for_nothing_it_signed() {
 async fn a_pinned_certificate_still_checks_the_name() {
     let cert = TestCert::openssl_self_signed("staging.example.invalid");
     let server = TestServer::start_tls(PENDING, &cert).await;
-    let transport = HttpTransport::builder()
-        .trust_self_signed_certificate(cert.certificate())
-        .build()
-        .unwrap();
+    let transport = pinning(&cert);
 
     let error = status_error(&server.uri(), transport).await;
 
@@ -237,15 +214,9 @@ async fn a_pinned_certificate_still_checks_the_name() {
 async fn a_pinned_certificate_still_checks_the_dates() {
     let cert = TestCert::expired(&["127.0.0.1"]);
     let server = TestServer::start_tls(PENDING, &cert).await;
-    let transport = HttpTransport::builder()
-        .trust_self_signed_certificate(cert.certificate())
-        .build()
-        .unwrap();
+    let transport = pinning(&cert);
 
-    let error = transport
-        .send(payment_request(&server.uri()))
-        .await
-        .unwrap_err();
+    let error = send_error(&transport, &server.uri()).await;
 
     assert_eq!(error.kind(), TransportErrorKind::Tls, "{error:?}");
     assert!(
@@ -263,15 +234,9 @@ async fn a_server_without_the_pinned_key_fails_the_handshake() {
     let pinned = TestCert::openssl_self_signed("127.0.0.1");
     let impostor = pinned.with_another_key();
     let server = TestServer::start_tls(PENDING, &impostor).await;
-    let transport = HttpTransport::builder()
-        .trust_self_signed_certificate(pinned.certificate())
-        .build()
-        .unwrap();
+    let transport = pinning(&pinned);
 
-    let error = transport
-        .send(payment_request(&server.uri()))
-        .await
-        .unwrap_err();
+    let error = send_error(&transport, &server.uri()).await;
 
     assert_eq!(error.kind(), TransportErrorKind::Tls, "{error:?}");
     assert_eq!(error.delivery(), Delivery::NotSent);
