@@ -484,6 +484,8 @@ struct Core {
     /// Whether anything listens (a URL or a sink): the state's hooks return at once when not.
     enabled: AtomicBool,
     wake: Notify,
+    /// Notified by a reset: callbacks on a timer end at once instead of sleeping on.
+    reset: Notify,
     state: Mutex<SenderState>,
 }
 
@@ -502,6 +504,8 @@ struct SenderState {
     queue: VecDeque<Item>,
     /// Callbacks queued, on a timer, held or in flight.
     outstanding: usize,
+    /// Of those, the callbacks on a timer (of this generation).
+    timers: usize,
     journal: VecDeque<SentCallback>,
     seq: u64,
     /// Bumped by a reset: timers of an older generation are forgotten.
@@ -597,11 +601,18 @@ impl Core {
             self.ensure_worker(state, &runtime);
             self.wake.notify_one();
         } else {
+            state.timers += 1;
             let core = Arc::clone(self);
             let due = Instant::now() + after;
             runtime.spawn(async move {
-                tokio::time::sleep_until(due).await;
-                core.enqueue_later(item);
+                let reset = core.reset.notified();
+                tokio::pin!(reset);
+                reset.as_mut().enable();
+                tokio::select! {
+                    () = tokio::time::sleep_until(due) => core.enqueue_later(item),
+                    // A reset forgot this callback (and released its place in the queue).
+                    () = reset => {}
+                }
             });
         }
     }
@@ -613,9 +624,10 @@ impl Core {
             return;
         }
         if item.generation != state.generation {
-            state.outstanding = state.outstanding.saturating_sub(1);
+            // A reset forgot it, and released its place in the queue then.
             return;
         }
+        state.timers = state.timers.saturating_sub(1);
         state.queue.push_back(item);
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             self.ensure_worker(&mut state, &runtime);
@@ -778,6 +790,7 @@ impl Callbacks {
             journal_capacity,
             enabled: AtomicBool::new(target.is_some()),
             wake: Notify::new(),
+            reset: Notify::new(),
             state: Mutex::new(SenderState {
                 target,
                 ..SenderState::default()
@@ -856,12 +869,17 @@ impl Callbacks {
     pub(crate) fn reset(&self) {
         let mut state = self.core.lock();
         state.generation += 1;
-        let queued = state.queue.len();
+        // Queued callbacks and those on a timer are forgotten, and their places released; those
+        // in flight release theirs when they end.
+        let forgotten = state.queue.len() + state.timers;
         state.queue = VecDeque::new();
-        state.outstanding = state.outstanding.saturating_sub(queued);
+        state.timers = 0;
+        state.outstanding = state.outstanding.saturating_sub(forgotten);
         state.faults = Vec::new();
         state.journal = VecDeque::new();
         state.seq = 0;
+        drop(state);
+        self.core.reset.notify_waiters();
     }
 
     fn set_url(&self, url: Option<&str>) -> Result<(), String> {

@@ -881,3 +881,28 @@ async fn a_long_answer_is_not_kept() {
         }
     );
 }
+
+/// A reset forgets the callbacks waiting on a timer and gives their places in the queue back
+/// at once, rather than when their timers would have fired.
+#[tokio::test(start_paused = true)]
+async fn a_reset_frees_the_places_of_callbacks_on_a_timer() {
+    let mock = MockQosic::builder().callback_queue(2).build_in_process();
+    let mut sink = mock.callback_sink();
+    let client = mock.client();
+    for phone in ["22997000101", "22997000102"] {
+        mock.subscriber(phone, Subscriber::approves_after(Duration::from_secs(600)));
+        client
+            .initiate(PaymentRequest::new(phone, 1000))
+            .await
+            .unwrap();
+    }
+    mock.reset();
+    let (a, b) = two_deposits(&mock).await;
+    assert_eq!(next(&mut sink).await.reference, a.reference().as_str());
+    assert_eq!(next(&mut sink).await.reference, b.reference().as_str());
+    assert!(
+        mock.callbacks().iter().all(|c| c.delivered()),
+        "{:?}",
+        mock.callbacks()
+    );
+}
