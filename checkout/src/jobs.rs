@@ -416,39 +416,30 @@ async fn run_worker(
     poll: Duration,
     concurrency: usize,
 ) -> Result<(), BoxDynError> {
-    let strategy = || Strategy::new().interval(poll);
+    // The same worker on either backend; only the storage crate differs.
+    macro_rules! run_on {
+        ($krate:ident::$storage:ident, $pool:expr) => {{
+            let config = $krate::Config::default()
+                .queue(QUEUE)
+                .heartbeat_interval(heartbeat)
+                .missed_heartbeats(2);
+            let backend = $krate::$storage::<Drive>::new($pool)
+                .with_config(config)
+                .poll_with_strategy(Strategy::new().interval(poll));
+            WorkerBuilder::new(name)
+                .backend(backend)
+                .data(Arc::clone(engine))
+                .concurrency(concurrency)
+                .timeout(JOB_TIMEOUT)
+                .build(drive_job)
+                .run()
+                .await?;
+        }};
+    }
     if let Some(pool) = engine.store().sqlite_pool() {
-        let config = apalis_sqlite::Config::default()
-            .queue(QUEUE)
-            .heartbeat_interval(heartbeat)
-            .missed_heartbeats(2);
-        let backend = apalis_sqlite::SqliteStorage::<Drive>::new(pool)
-            .with_config(config)
-            .poll_with_strategy(strategy());
-        WorkerBuilder::new(name)
-            .backend(backend)
-            .data(Arc::clone(engine))
-            .concurrency(concurrency)
-            .timeout(JOB_TIMEOUT)
-            .build(drive_job)
-            .run()
-            .await?;
+        run_on!(apalis_sqlite::SqliteStorage, pool);
     } else if let Some(pool) = engine.store().pg_pool() {
-        let config = apalis_postgres::Config::default()
-            .queue(QUEUE)
-            .heartbeat_interval(heartbeat)
-            .missed_heartbeats(2);
-        let backend = apalis_postgres::PostgresStorage::<Drive>::new(pool)
-            .with_config(config)
-            .poll_with_strategy(strategy());
-        WorkerBuilder::new(name)
-            .backend(backend)
-            .data(Arc::clone(engine))
-            .concurrency(concurrency)
-            .timeout(JOB_TIMEOUT)
-            .build(drive_job)
-            .run()
-            .await?;
+        run_on!(apalis_postgres::PostgresStorage, pool);
     }
     Ok(())
 }

@@ -155,14 +155,7 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let mock = MockQosic::in_process();
     mock.subscriber("22997000510", Subscriber::approves_after_checks(2));
-    let app = start_app(
-        &mock,
-        test_config(
-            &dir.path().join("shop.sqlite"),
-            std::time::Duration::from_secs(4),
-        ),
-    )
-    .await;
+    let app = start_shop(&mock, dir.path(), Duration::from_secs(4)).await;
     let base = app.url();
     let driver = start_driver(&driver_program).await;
     let client = browser(&driver, &chromium).await;

@@ -12,11 +12,7 @@ async fn approved_declined_and_unanswered_payments_end_as_the_customer_chose() {
     let dir = tempfile::tempdir().unwrap();
     let mock = MockQosic::in_process();
     mock.subscriber("22997000110", Subscriber::approves_after_checks(2));
-    let app = start_app(
-        &mock,
-        test_config(&dir.path().join("shop.sqlite"), Duration::from_secs(4)),
-    )
-    .await;
+    let app = start_shop(&mock, dir.path(), Duration::from_secs(4)).await;
     let base = app.url();
 
     let approves = order(&base, "22997000110", 1500).await;
@@ -70,11 +66,7 @@ async fn approved_declined_and_unanswered_payments_end_as_the_customer_chose() {
 async fn the_form_shows_the_sdks_errors_next_to_the_fields_and_stores_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mock = MockQosic::in_process();
-    let app = start_app(
-        &mock,
-        test_config(&dir.path().join("shop.sqlite"), Duration::from_secs(4)),
-    )
-    .await;
+    let app = start_shop(&mock, dir.path(), Duration::from_secs(4)).await;
     let base = app.url();
 
     let form = http()
@@ -175,11 +167,7 @@ async fn the_form_shows_the_sdks_errors_next_to_the_fields_and_stores_nothing() 
 async fn bodies_paths_and_methods_the_shop_does_not_serve_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mock = MockQosic::in_process();
-    let app = start_app(
-        &mock,
-        test_config(&dir.path().join("shop.sqlite"), Duration::from_secs(4)),
-    )
-    .await;
+    let app = start_shop(&mock, dir.path(), Duration::from_secs(4)).await;
     let base = app.url();
 
     let big = format!(
@@ -282,11 +270,7 @@ async fn check_again_settles_a_payment_approved_after_the_window_closed() {
     let mock = MockQosic::in_process();
     // Approves at the 5th status check: after the 2 s window's checks.
     mock.subscriber("22997000130", Subscriber::approves_after_checks(5));
-    let app = start_app(
-        &mock,
-        test_config(&dir.path().join("shop.sqlite"), Duration::from_secs(2)),
-    )
-    .await;
+    let app = start_shop(&mock, dir.path(), Duration::from_secs(2)).await;
     let base = app.url();
 
     let reference = order(&base, "22997000130", 2500).await;

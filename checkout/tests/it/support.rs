@@ -37,6 +37,11 @@ pub(crate) async fn start_app(mock: &MockQosic, config: Config) -> Running {
         .expect("the checkout starts")
 }
 
+/// The app in this process with [`test_config`] on `dir/shop.sqlite` and this `window`.
+pub(crate) async fn start_shop(mock: &MockQosic, dir: &Path, window: Duration) -> Running {
+    start_app(mock, test_config(&dir.join("shop.sqlite"), window)).await
+}
+
 /// An HTTP client that does not follow redirects (the tests read them).
 pub(crate) fn http() -> reqwest::Client {
     // reqwest is built without a crypto provider (qosic-http picks ring); plain HTTP needs
