@@ -1,6 +1,6 @@
 //! The carriers the fake server serves: one table, built once from the SDK's own carrier
-//! descriptions ([`CarrierSpec`]), so that a new carrier is served by adding its crate's
-//! specs to [`COUNTRIES`] and nothing else.
+//! descriptions ([`CarrierSpec`]) of every country (`qosic_carriers::specs()`, with all its
+//! country features), so that a new carrier or country is served with no change here.
 //!
 //! From each spec the server takes the endpoints (and their names, `<carrier>_<operation>`),
 //! how payments are answered (polled or synchronous), the status body (`specialfield1`), the
@@ -17,9 +17,6 @@ use qosic_core::{Carrier, Msisdn, Operation};
 use serde::Serializer;
 
 use crate::endpoint::Endpoint;
-
-/// The carriers served, by country crate, in order.
-const COUNTRIES: &[&[&CarrierSpec]] = &[qosic_carriers_bj::SPECS, qosic_carriers_tg::SPECS];
 
 /// The operations in the order endpoints are listed.
 pub(crate) const OPERATIONS: [Operation; 4] = [
@@ -65,7 +62,7 @@ impl fmt::Debug for Table {
 /// The table, built at first use.
 pub(crate) fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| build(COUNTRIES.iter().flat_map(|specs| specs.iter().copied())))
+    TABLE.get_or_init(|| build(qosic_carriers::specs()))
 }
 
 fn build(specs: impl Iterator<Item = &'static CarrierSpec>) -> Table {

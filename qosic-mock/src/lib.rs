@@ -382,7 +382,7 @@
 //!   both ([`PhoneForms::Both`], the default). Togo `228` + 8 digits is always accepted.
 //! - [`MockQosicBuilder::refuse_wrong_carrier`]: whether a number sent to another carrier's
 //!   endpoint is refused (default: accepted). Carriers are found with the SDK's own tables,
-//!   `qosic_carriers_bj::numbering` (legacy 8-digit and new 10-digit plans differ).
+//!   `qosic_carriers::benin::numbering` (legacy 8-digit and new 10-digit plans differ).
 //!
 //! # Limits
 //!

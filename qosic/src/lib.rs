@@ -3,7 +3,7 @@
 //!
 //! It takes payments and waits for the customer's approval without ever charging twice,
 //! checks, refunds and pays out, and comes with a stateful fake QosIc server for tests.
-//! The crates behind it (`qosic-core`, `qosic-http`, `qosic-carriers-bj`, `qosic-mock`) stay
+//! The crates behind it (`qosic-core`, `qosic-http`, `qosic-carriers`, `qosic-mock`) stay
 //! available to those who want them; this crate re-exports what an application names.
 //!
 //! # Install
@@ -336,17 +336,10 @@
 //!
 //! # Optional features
 //!
-//! - `http` (default): the HTTP transport, [`http::HttpTransport`], used by [`builder`] and
-//!   [`from_env`].
-//! - `rustls` (default): TLS with rustls (ring) and the system's certificate store.
-//! - `native-tls`: TLS with the platform's library instead (turn default features off).
-//! - `benin` (default): the Benin carriers, [`benin::Mtn`], [`benin::Moov`], [`benin::Celtiis`].
-//! - `togo` (default): the Togo carriers, [`togo::TMoney`] and [`togo::Flooz`].
-//! - `blocking`: [`blocking::Client`].
-//! - `serde`: `Serialize` and `Deserialize` for [`Lookup`].
-//! - `mock`: the fake server, [`mock`], for tests (with `test-util`).
-//! - `test-util`: transport fakes for tests that need no server, [`test_util`]
-//!   (`ReplayTransport`, `NeverTransport`, `capture_request`).
+//! Read from this crate's `Cargo.toml`, where each is documented once. The countries are a
+//! feature each (`benin`, `togo`), re-exported from `qosic-carriers` as modules of the same
+//! names.
+#![doc = document_features::document_features!()]
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
@@ -390,15 +383,11 @@ pub mod transport {
 #[doc(inline)]
 pub use qosic_http as http;
 
-#[cfg(feature = "benin")]
-#[cfg_attr(docsrs, doc(cfg(feature = "benin")))]
+// The countries, a module and a feature each: `benin`, `togo` (from `qosic-carriers`).
+// Empty in a build without any country feature.
+#[allow(unused_imports, unreachable_pub)]
 #[doc(inline)]
-pub use qosic_carriers_bj as benin;
-
-#[cfg(feature = "togo")]
-#[cfg_attr(docsrs, doc(cfg(feature = "togo")))]
-#[doc(inline)]
-pub use qosic_carriers_tg as togo;
+pub use qosic_carriers::countries::*;
 
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
@@ -441,37 +430,26 @@ fn with_http(builder: ClientBuilder) -> ClientBuilder {
     })
 }
 
-/// The carriers of the countries this crate was built with (its `benin` and `togo` features), as the
-/// SDK describes them: [`from_env`] configures those whose client id is set.
+/// The carriers of the countries this crate was built with (its country features, such as
+/// `benin` and `togo`), as the SDK describes them: [`from_env`] configures those whose client
+/// id is set.
 ///
 /// ```
-/// let names: Vec<&str> = qosic::carrier_specs().iter().map(|s| s.name()).collect();
-/// # #[cfg(all(feature = "benin", feature = "togo"))]
-/// assert_eq!(names, ["MTN", "MOOV", "CELTIIS", "TMONEY", "FLOOZ"]);
-/// let vars: Vec<&str> = qosic::carrier_specs().iter().map(|s| s.client_id_var()).collect();
-/// # #[cfg(feature = "togo")]
-/// assert!(vars.contains(&"QOSIC_TMONEY_CLIENT_ID") && vars.contains(&"QOSIC_FLOOZ_CLIENT_ID"));
+/// let specs = qosic::carrier_specs();
+/// # #[cfg(feature = "benin")]
+/// assert!(specs.iter().any(|s| s.name() == "MTN" && s.client_id_var() == "QOSIC_MTN_CLIENT_ID"));
 /// ```
 pub fn carrier_specs() -> Vec<&'static carrier::CarrierSpec> {
-    let countries: &[&[&'static carrier::CarrierSpec]] = &[
-        #[cfg(feature = "benin")]
-        qosic_carriers_bj::SPECS,
-        #[cfg(feature = "togo")]
-        qosic_carriers_tg::SPECS,
-    ];
-    countries
-        .iter()
-        .flat_map(|specs| specs.iter().copied())
-        .collect()
+    qosic_carriers::specs().collect()
 }
 
 /// A ready client from the environment, like `aws_config::load_from_env`.
 ///
 /// Reads `QOSIC_LOGIN` and `QOSIC_PASSWORD` (required), `QOSIC_BASE_URL` (optional, default
 /// [`DEFAULT_BASE_URL`]), and configures every carrier of [`carrier_specs`] whose client id
-/// is set: `QOSIC_MTN_CLIENT_ID`, `QOSIC_MOOV_CLIENT_ID`, `QOSIC_CELTIIS_CLIENT_ID`,
-/// `QOSIC_TMONEY_CLIENT_ID`, `QOSIC_FLOOZ_CLIENT_ID`. The transport is the HTTP one. An error
-/// names the missing variable.
+/// is set (`QOSIC_<CARRIER>_CLIENT_ID`: `QOSIC_MTN_CLIENT_ID`, `QOSIC_TMONEY_CLIENT_ID`…, each
+/// spec's [`client_id_var`](carrier::CarrierSpec::client_id_var)). The transport is the HTTP
+/// one. An error names the missing variable.
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub fn from_env() -> Result<Client, Error> {

@@ -43,6 +43,87 @@ pub(crate) fn check(ws: &Workspace) -> Vec<String> {
         problems.extend(crate_docs(p));
     }
     problems.extend(readme_commands(ws));
+    problems.extend(countries_meet_in_one_place(ws));
+    problems
+}
+
+/// The aggregating crate: the only one that depends on a country crate (`qosic-carriers-*`).
+const CARRIERS: &str = "qosic-carriers";
+/// The facade, which offers each country as a feature.
+const FACADE: &str = "qosic";
+
+/// A country (`qosic-carriers-<cc>`) is wired in one place, so that adding one touches its crate,
+/// `qosic-carriers` (`Cargo.toml` and `src/lib.rs`) and the facade's `Cargo.toml` only
+/// (ARCHITECTURE.md, "Adding a carrier or a country"):
+/// - no crate but `qosic-carriers` depends on a country crate (the fake server and the facade go
+///   through it);
+/// - in `qosic-carriers`, each country is an optional dependency enabled by a feature of its own,
+///   which `default` enables (the fake server serves every default country) and whose `SPECS`
+///   `src/lib.rs` lists (`specs()` follows them);
+/// - the facade has the same feature, forwarded to `qosic-carriers`.
+fn countries_meet_in_one_place(ws: &Workspace) -> Vec<String> {
+    let prefix = format!("{CARRIERS}-");
+    let is_country = |name: &str| name.starts_with(&prefix);
+    let mut problems = Vec::new();
+    for p in ws.packages() {
+        if p.name.as_str() == CARRIERS || is_country(&p.name) {
+            continue;
+        }
+        for d in ws.internal_deps(p).filter(|d| is_country(&d.name)) {
+            problems.push(format!(
+                "{}: depends on the country crate {} directly; go through {CARRIERS} (or the {FACADE} facade), \
+                 so that a new country touches no other crate",
+                p.name, d.name
+            ));
+        }
+    }
+    let Some(carriers) = ws.package(CARRIERS) else {
+        return problems;
+    };
+    let lib = fs::read_to_string(workspace::dir(carriers).join("src/lib.rs")).unwrap_or_default();
+    let facade = ws.package(FACADE);
+    let defaults = carriers
+        .features
+        .get("default")
+        .cloned()
+        .unwrap_or_default();
+    for country in ws.packages().iter().filter(|p| is_country(&p.name)) {
+        let name = country.name.as_str();
+        let enabling = carriers
+            .features
+            .iter()
+            .find(|(_, enables)| enables.iter().any(|e| *e == format!("dep:{name}")))
+            .map(|(feature, _)| feature.as_str());
+        let Some(feature) = enabling else {
+            problems.push(format!(
+                "{CARRIERS}: no feature enables the country crate {name} (`feature = [\"dep:{name}\"]`)"
+            ));
+            continue;
+        };
+        if !defaults.iter().any(|f| f == feature) {
+            problems.push(format!(
+                "{CARRIERS}: the default feature leaves out `{feature}`; the fake server serves the default countries"
+            ));
+        }
+        let specs = format!("{}::SPECS", name.replace('-', "_"));
+        if !lib.contains(&specs) {
+            problems.push(format!(
+                "{CARRIERS}/src/lib.rs: `{specs}` is not listed, so `specs()` leaves {name} out"
+            ));
+        }
+        let forwarded = facade
+            .and_then(|f| f.features.get(feature))
+            .is_some_and(|enables| {
+                enables
+                    .iter()
+                    .any(|e| *e == format!("{CARRIERS}/{feature}"))
+            });
+        if facade.is_some() && !forwarded {
+            problems.push(format!(
+                "{FACADE}: no feature `{feature} = [\"{CARRIERS}/{feature}\"]` offers the country {name}"
+            ));
+        }
+    }
     problems
 }
 
@@ -511,6 +592,52 @@ mod tests {
             [
                 "m/Cargo.toml:3: `qosic-mock` in [dependencies] needs `.workspace = true`, or `path` and `version`",
                 "m/Cargo.toml:12: `qosic-mock` in [target.cfg(unix).dependencies] needs `.workspace = true`, or `path` and `version`",
+            ]
+        );
+    }
+
+    #[test]
+    fn countries_are_wired_through_qosic_carriers_only() {
+        let mut ws = metadata(&[
+            (
+                "qosic-carriers",
+                true,
+                &[("qosic-carriers-bj", false), ("qosic-carriers-tg", false)],
+            ),
+            ("qosic-carriers-bj", true, &[]),
+            ("qosic-carriers-tg", true, &[]),
+            ("qosic-mock", true, &[("qosic-carriers-tg", false)]),
+            ("qosic", true, &[("qosic-carriers", false)]),
+        ]);
+        let features = |pairs: &[(&str, &[&str])]| {
+            pairs
+                .iter()
+                .map(|(f, on)| (f.to_string(), on.iter().map(|s| s.to_string()).collect()))
+                .collect()
+        };
+        for p in ws.packages_mut() {
+            match p.name.as_str() {
+                "qosic-carriers" => {
+                    p.features = features(&[
+                        ("default", &["benin"]),
+                        ("benin", &["dep:qosic-carriers-bj"]),
+                        ("togo", &["dep:qosic-carriers-tg"]),
+                    ])
+                }
+                "qosic" => p.features = features(&[("benin", &["qosic-carriers/benin"])]),
+                _ => {}
+            }
+        }
+        // The fixture's `src/lib.rs` does not exist, so no `SPECS` is listed.
+        assert_eq!(
+            countries_meet_in_one_place(&ws),
+            [
+                "qosic-mock: depends on the country crate qosic-carriers-tg directly; go through qosic-carriers \
+                 (or the qosic facade), so that a new country touches no other crate",
+                "qosic-carriers/src/lib.rs: `qosic_carriers_bj::SPECS` is not listed, so `specs()` leaves qosic-carriers-bj out",
+                "qosic-carriers: the default feature leaves out `togo`; the fake server serves the default countries",
+                "qosic-carriers/src/lib.rs: `qosic_carriers_tg::SPECS` is not listed, so `specs()` leaves qosic-carriers-tg out",
+                "qosic: no feature `togo = [\"qosic-carriers/togo\"]` offers the country qosic-carriers-tg",
             ]
         );
     }

@@ -33,7 +33,7 @@ async fn unknown_client_id_is_invalid_client_id() {
         .base_url(mock.uri())
         .login(qosic_mock::DEFAULT_LOGIN)
         .password(qosic_mock::DEFAULT_PASSWORD)
-        .carrier(qosic_carriers_bj::Mtn::new("SOMEONE_ELSES_ID").unwrap())
+        .carrier(qosic::benin::Mtn::new("SOMEONE_ELSES_ID").unwrap())
         .transport(HttpTransport::new().unwrap())
         .build()
         .unwrap();

@@ -201,7 +201,7 @@ async fn refund_and_deposit_in_process() {
 
 #[tokio::test(start_paused = true)]
 async fn the_wire_form_of_the_number_is_a_carrier_setting() {
-    use qosic_carriers_bj::{Mtn, PhoneFormat};
+    use qosic::benin::{Mtn, PhoneFormat};
     use qosic_mock::PhoneForms;
 
     // A server that only knows the legacy plan, as QosIc's docs show it.
