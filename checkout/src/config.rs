@@ -126,7 +126,16 @@ pub struct Config {
     pub event_stream_lifetime: Duration,
     /// This instance's name in logs and in the order history (default: host and process id).
     pub instance: String,
+    /// The least time between two early status checks of one order ("check again", or a
+    /// callback), on this instance: a flood of callbacks, forged or repeated, costs one status
+    /// check per order per interval (default 5 s); the scheduled checks go on regardless.
+    pub min_early_check_interval: Duration,
 }
+
+/// The most orders whose last early status check an instance remembers (about 100 bytes
+/// each); when that many were checked early within [`Config::min_early_check_interval`],
+/// further early checks wait for the scheduled ones.
+pub const MAX_EARLY_CHECKS_TRACKED: usize = 65_536;
 
 impl Default for Config {
     fn default() -> Self {
@@ -142,6 +151,7 @@ impl Default for Config {
             max_event_streams: 1024,
             event_stream_lifetime: Duration::from_secs(300),
             instance: default_instance(),
+            min_early_check_interval: Duration::from_secs(5),
         }
     }
 }

@@ -8,22 +8,25 @@
 //! | `created` | marks the order `sending` (committed), sends the payment request once, records the answer |
 //! | `sending` | the job before it died after marking it: the request may have left, so it is **not** sent again; the order goes to `pending` and is settled by status checks |
 //! | `pending` | one status check; the next is scheduled `check_interval` later, until the window closes |
-//! | `still_pending`, `unknown` | one status check, asked for by "check again" (or, later, a callback) |
+//! | `still_pending`, `unknown` | one status check, asked for by "check again" or a callback (at most one per order per `min_early_check_interval`) |
 //! | `confirmed`, `failed` | nothing |
 //!
 //! Each job ends with [`Store::advance`], which records the result, advances the step and
 //! queues the next job in one transaction; a job whose step is already done does nothing.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use apalis::prelude::{BackendExt, Strategy};
 use apalis::prelude::{BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
 use qosic::{Client, Delivery, Lookup, PaymentRequest, Status};
 use tokio::task::JoinHandle;
 
-use crate::config::{Config, CALL_TIMEOUT, JOB_TIMEOUT, MAX_SEND_ATTEMPTS};
+use crate::config::{
+    Config, CALL_TIMEOUT, JOB_TIMEOUT, MAX_EARLY_CHECKS_TRACKED, MAX_SEND_ATTEMPTS,
+};
 use crate::hub::Hub;
 use crate::store::{now_ms, Drive, NewOrder, Order, State, Store, StoreError, QUEUE};
 
@@ -36,6 +39,54 @@ pub struct Engine {
     check_interval: Duration,
     window: Duration,
     instance: Arc<str>,
+    early: Arc<EarlyChecks>,
+}
+
+/// What [`Engine::check_now`] did.
+#[derive(Debug)]
+pub enum CheckNow {
+    /// A status check of the order is queued to run now; the order as stored.
+    Queued(Order),
+    /// Nothing to check: the order is unknown, not sent yet, or final.
+    Nothing,
+    /// The order was checked early less than [`Config::min_early_check_interval`] ago: no
+    /// new check; its scheduled checks go on. The order as it stands, and when to ask again.
+    TooSoon {
+        /// The order as it stands.
+        order: Order,
+        /// When an early check will be taken again.
+        retry_after: Duration,
+    },
+}
+
+/// The early status checks this instance made lately, by reference, so that each order gets
+/// at most one per interval; never more than [`MAX_EARLY_CHECKS_TRACKED`] of them.
+#[derive(Debug)]
+struct EarlyChecks {
+    interval: Duration,
+    last: Mutex<HashMap<String, Instant>>,
+}
+
+impl EarlyChecks {
+    /// Whether `reference` may be checked early at `now`, and if so, notes it; else how long
+    /// until it may.
+    fn admit(&self, reference: &str, now: Instant) -> Result<(), Duration> {
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(at) = last.get(reference) {
+            let since = now.saturating_duration_since(*at);
+            if since < self.interval {
+                return Err(self.interval - since);
+            }
+        }
+        if last.len() >= MAX_EARLY_CHECKS_TRACKED {
+            last.retain(|_, at| now.saturating_duration_since(*at) < self.interval);
+            if last.len() >= MAX_EARLY_CHECKS_TRACKED {
+                return Err(self.interval);
+            }
+        }
+        last.insert(reference.to_owned(), now);
+        Ok(())
+    }
 }
 
 impl fmt::Debug for Engine {
@@ -45,6 +96,7 @@ impl fmt::Debug for Engine {
             .field("instance", &self.instance)
             .field("check_interval", &self.check_interval)
             .field("window", &self.window)
+            .field("min_early_check_interval", &self.early.interval)
             .finish_non_exhaustive()
     }
 }
@@ -63,6 +115,10 @@ impl Engine {
             check_interval: config.check_interval,
             window: config.window,
             instance: Arc::from(config.instance.as_str()),
+            early: Arc::new(EarlyChecks {
+                interval: config.min_early_check_interval,
+                last: Mutex::new(HashMap::new()),
+            }),
         }
     }
 
@@ -94,30 +150,51 @@ impl Engine {
         Ok(order)
     }
 
-    /// Queues one status check of the order now, if it is pending, still pending or unknown;
-    /// `None` otherwise (not found, not sent yet, or final).
+    /// Queues one status check of the order now, if it is pending, still pending or unknown
+    /// ([`CheckNow::Queued`]); [`CheckNow::Nothing`] otherwise (not found, not sent yet, or
+    /// final).
     ///
-    /// "Check again" calls it; so will the callback handler, since a callback is verified by
-    /// a status check of the stored reference before it settles anything. The check replaces
-    /// the one scheduled (the step advances), so the payment is never checked twice at once.
-    pub async fn check_now(&self, reference: &str) -> Result<Option<Order>, StoreError> {
+    /// "Check again" calls it, and so does the callback handler, since a callback is verified
+    /// by a status check of the stored reference before it settles anything. The check
+    /// replaces the one scheduled (the step advances), so the payment is never checked twice
+    /// at once. An order checked early less than [`Config::min_early_check_interval`] ago gets
+    /// no new check ([`CheckNow::TooSoon`]): a flood of callbacks costs QosIc one status check
+    /// per order per interval.
+    pub async fn check_now(&self, reference: &str) -> Result<CheckNow, StoreError> {
         let Some(order) = self.store.order(reference).await? else {
-            return Ok(None);
+            return Ok(CheckNow::Nothing);
         };
+        self.check_order_now(order).await
+    }
+
+    /// [`Engine::check_now`] for an order already read.
+    pub async fn check_order_now(&self, order: Order) -> Result<CheckNow, StoreError> {
         if !matches!(
             order.state,
             State::Pending | State::StillPending | State::Unknown
         ) {
-            return Ok(None);
+            return Ok(CheckNow::Nothing);
+        }
+        if let Err(retry_after) = self.early.admit(&order.reference, Instant::now()) {
+            tracing::info!(
+                "order {}: checked early less than {} s ago, the scheduled checks go on",
+                order.reference,
+                self.early.interval.as_secs()
+            );
+            return Ok(CheckNow::TooSoon { order, retry_after });
         }
         let stored = self
             .store
             .advance(&order, &order, Some(now_ms()), &self.instance)
             .await?;
-        if let Some(stored) = &stored {
-            self.hub.publish(stored.view());
-        }
-        Ok(stored)
+        Ok(match stored {
+            Some(stored) => {
+                self.hub.publish(stored.view());
+                CheckNow::Queued(stored)
+            }
+            // Another job advanced it first: it was being checked anyway.
+            None => CheckNow::Nothing,
+        })
     }
 
     /// Runs one job: the step it names, if the order is still at that step.
@@ -442,4 +519,44 @@ async fn run_worker(
         run_on!(apalis_postgres::PostgresStorage, pool);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn early(interval: Duration) -> EarlyChecks {
+        EarlyChecks {
+            interval,
+            last: Mutex::new(HashMap::new()),
+        }
+    }
+
+    #[test]
+    fn one_early_check_per_order_per_interval() {
+        let checks = early(Duration::from_secs(5));
+        let t0 = Instant::now();
+        assert_eq!(checks.admit("A", t0), Ok(()));
+        assert_eq!(
+            checks.admit("A", t0 + Duration::from_secs(2)),
+            Err(Duration::from_secs(3))
+        );
+        assert_eq!(checks.admit("B", t0 + Duration::from_secs(2)), Ok(()));
+        assert_eq!(checks.admit("A", t0 + Duration::from_secs(5)), Ok(()));
+    }
+
+    #[test]
+    fn the_memory_of_early_checks_is_bounded() {
+        let checks = early(Duration::from_secs(5));
+        let t0 = Instant::now();
+        for i in 0..MAX_EARLY_CHECKS_TRACKED {
+            assert_eq!(checks.admit(&i.to_string(), t0), Ok(()));
+        }
+        // Full of recent checks: one more waits for the scheduled checks.
+        assert_eq!(checks.admit("new", t0), Err(Duration::from_secs(5)));
+        assert_eq!(checks.last.lock().unwrap().len(), MAX_EARLY_CHECKS_TRACKED);
+        // Once they are old, they make room.
+        assert_eq!(checks.admit("new", t0 + Duration::from_secs(5)), Ok(()));
+        assert_eq!(checks.last.lock().unwrap().len(), 1);
+    }
 }

@@ -48,9 +48,11 @@
 //!
 //! # Callbacks
 //!
-//! Settling on QosIc's callbacks is a planned addition: [`jobs::Engine::check_now`] is the
-//! entry point a callback handler will call, since a callback is verified by a status check
-//! of the stored reference before it settles anything.
+//! `POST /qosic/callback` ([`web`]) receives QosIc's callbacks. A callback settles nothing by
+//! itself: it brings the order's status check forward ([`jobs::Engine::check_now`]), and only
+//! QosIc's answer to that check changes the order. Early checks are bounded: one per order per
+//! [`config::Config::min_early_check_interval`] on each instance, whatever the number of
+//! callbacks, forged or repeated, and "check again" clicks.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 

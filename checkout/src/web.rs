@@ -20,7 +20,9 @@
 //! does not have (404) or for another amount than the order's (409), and otherwise calls
 //! [`Engine::check_now`]: the order's status check runs now, through the job queue, and only
 //! QosIc's answer to it changes the order. A forged `SUCCESSFUL` callback for an unpaid order
-//! costs one status check and changes nothing; a duplicate is as harmless.
+//! costs one status check and changes nothing; a duplicate is as harmless; and a flood of them
+//! costs one status check per order per [`Config::min_early_check_interval`] (5 s by default),
+//! which "check again" shares (429 with `Retry-After` to a JSON client).
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -41,7 +43,7 @@ use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 use crate::config::{Config, MAX_FORM_BYTES};
-use crate::jobs::Engine;
+use crate::jobs::{CheckNow, Engine};
 use crate::page::{self, FormValues};
 use crate::store::{NewOrder, OrderView};
 
@@ -254,9 +256,25 @@ async fn check_again(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
     match shared.engine.check_now(reference).await {
-        Ok(Some(order)) if wants_json => (StatusCode::ACCEPTED, Json(order.view())).into_response(),
-        Ok(Some(order)) => Redirect::to(&format!("/orders/{}", order.reference)).into_response(),
-        Ok(None) => (
+        Ok(CheckNow::Queued(order)) if wants_json => {
+            (StatusCode::ACCEPTED, Json(order.view())).into_response()
+        }
+        Ok(CheckNow::TooSoon { retry_after, .. }) if wants_json => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(
+                header::RETRY_AFTER,
+                retry_after.as_secs().max(1).to_string(),
+            )],
+            Json(json!({
+                "error": "checked moments ago: ask again later; the scheduled checks go on"
+            })),
+        )
+            .into_response(),
+        // The page shows the order as it stands, whether a check was queued or not.
+        Ok(CheckNow::Queued(order) | CheckNow::TooSoon { order, .. }) => {
+            Redirect::to(&format!("/orders/{}", order.reference)).into_response()
+        }
+        Ok(CheckNow::Nothing) => (
             StatusCode::CONFLICT,
             Json(
                 json!({"error": "nothing to check: the order is unknown, not sent yet, or final"}),
@@ -304,16 +322,18 @@ async fn callback(Extract(shared): Extract<Shared>, body: axum::body::Bytes) -> 
         "callback for {reference} says {}: checking its status with QosIc",
         callback.status()
     );
-    match shared.engine.check_now(reference).await {
-        Ok(Some(order)) => (
+    let (reference, state) = (order.reference.clone(), order.state);
+    match shared.engine.check_order_now(order).await {
+        Ok(CheckNow::Queued(order)) => (
             StatusCode::ACCEPTED,
             Json(json!({ "checking": order.reference, "state": order.state.as_str() })),
         )
             .into_response(),
-        // Final already (a duplicate, or the status check came first), or not sent yet.
-        Ok(None) => (
+        // Final already (a duplicate, or the status check came first), not sent yet, or
+        // checked moments ago (a repeated or forged callback): QosIc gets a 200 either way.
+        Ok(CheckNow::Nothing | CheckNow::TooSoon { .. }) => (
             StatusCode::OK,
-            Json(json!({ "order": order.reference, "state": order.state.as_str() })),
+            Json(json!({ "order": reference, "state": state.as_str() })),
         )
             .into_response(),
         Err(e) => unavailable(&e.to_string()),

@@ -10,10 +10,11 @@ use serde_json::json;
 use crate::support::*;
 
 /// Checks an hour apart and a two-hour window: within the tests' patience, only a callback
-/// can bring an order's status check.
+/// can bring an order's status check; early checks at most one per order per 5 s (the default).
 fn slow_checks(dir: &std::path::Path) -> qosic_checkout::Config {
     let mut config = test_config(&dir.join("shop.sqlite"), Duration::from_secs(7200));
     config.check_interval = Duration::from_secs(3600);
+    config.min_early_check_interval = qosic_checkout::Config::default().min_early_check_interval;
     config
 }
 
@@ -75,7 +76,7 @@ async fn a_genuine_callback_settles_the_order_by_a_status_check() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_forged_callback_costs_a_status_check_and_changes_nothing() {
+async fn forged_callbacks_cost_one_status_check_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mock = MockQosic::in_process();
     let app = start_app(&mock, slow_checks(dir.path())).await;
@@ -100,6 +101,36 @@ async fn a_forged_callback_costs_a_status_check_and_changes_nothing() {
             && matches!(c.delivery, CallbackDelivery::Answered { status: 202, .. })),
         "{sent:?}"
     );
+
+    // A flood of them: no more status checks (one per order per `min_early_check_interval`).
+    for _ in 0..20 {
+        mock.forge_callback(&unpaid, Some(300));
+    }
+    let answered = |mock: &MockQosic| {
+        mock.callbacks()
+            .iter()
+            .filter(|c| matches!(c.delivery, CallbackDelivery::Answered { .. }))
+            .map(|c| match c.delivery {
+                CallbackDelivery::Answered { status, .. } => status,
+                _ => 0,
+            })
+            .collect::<Vec<u16>>()
+    };
+    for _ in 0..200 {
+        if answered(&mock).len() >= 21 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let statuses = answered(&mock);
+    assert_eq!(statuses.len(), 21, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 202).count(),
+        1,
+        "only the first brought a check forward: {statuses:?}"
+    );
+    let view = status(&base, &unpaid).await;
+    assert_eq!((view.state, view.checks), (State::Pending, 1), "{view:?}");
     app.stop().await;
 }
 

@@ -9,7 +9,7 @@ use qosic::mock::{Endpoint, Fault, MockQosic, Subscriber};
 use qosic::Client;
 use qosic_checkout::config::Database;
 use qosic_checkout::hub::Hub;
-use qosic_checkout::jobs::Engine;
+use qosic_checkout::jobs::{CheckNow, Engine};
 use qosic_checkout::store::{Drive, NewOrder, Order, Store};
 use qosic_checkout::State;
 
@@ -177,18 +177,29 @@ async fn check_now_replaces_the_scheduled_check_and_refuses_orders_with_nothing_
         .await
         .unwrap();
     assert!(
-        engine.check_now("ORDER-190").await.unwrap().is_none(),
+        matches!(
+            engine.check_now("ORDER-190").await.unwrap(),
+            CheckNow::Nothing
+        ),
         "not sent yet"
     );
-    assert!(engine.check_now("NO-SUCH-ORDER").await.unwrap().is_none());
+    assert!(matches!(
+        engine.check_now("NO-SUCH-ORDER").await.unwrap(),
+        CheckNow::Nothing
+    ));
 
     drive(&engine, "ORDER-190", 0).await;
-    let checked = engine
-        .check_now("ORDER-190")
-        .await
-        .unwrap()
-        .expect("pending: checked");
+    let CheckNow::Queued(checked) = engine.check_now("ORDER-190").await.unwrap() else {
+        panic!("pending: checked");
+    };
     assert_eq!(checked.step, 2);
+    // Asked again at once (a flood of callbacks, or of clicks): no second early check.
+    let again = engine.check_now("ORDER-190").await.unwrap();
+    let CheckNow::TooSoon { order, retry_after } = again else {
+        panic!("checked moments ago: {again:?}");
+    };
+    assert_eq!(order.step, 2, "the order is left as it was");
+    assert!(retry_after > Duration::ZERO && retry_after <= Duration::from_secs(5));
     drive(&engine, "ORDER-190", 1).await; // the scheduled check, replaced: nothing
     assert_eq!(load(&engine, "ORDER-190").await.checks, 0);
     drive(&engine, "ORDER-190", 2).await;
@@ -198,7 +209,10 @@ async fn check_now_replaces_the_scheduled_check_and_refuses_orders_with_nothing_
         (State::Failed, Some("TRANSACTION DECLINED"))
     );
     assert!(
-        engine.check_now("ORDER-190").await.unwrap().is_none(),
+        matches!(
+            engine.check_now("ORDER-190").await.unwrap(),
+            CheckNow::Nothing
+        ),
         "final"
     );
 }

@@ -26,6 +26,7 @@ pub(crate) fn test_config(database: &Path, window: Duration) -> Config {
     config.heartbeat = Duration::from_secs(1);
     config.poll_interval = Duration::from_millis(100);
     config.instance = "test".to_owned();
+    config.min_early_check_interval = Duration::from_millis(200);
     config
 }
 
