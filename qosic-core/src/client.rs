@@ -551,7 +551,7 @@ impl Client {
                 phone: &phone,
                 amount: None,
             };
-            self.check_once(&subject, &call).await
+            self.check_once(&subject, &call, None).await
         }
         .instrument(span)
         .await
@@ -597,7 +597,7 @@ impl Client {
                 phone: &phone,
                 amount: None,
             };
-            match self.send(&subject, wire).await? {
+            match self.send(&subject, wire, None).await? {
                 Sent::Answered(reply, raw) => self.decide(&subject, reply, raw),
                 Sent::Uncertain => Ok(self.unknown(&subject)),
             }
@@ -796,7 +796,7 @@ impl Client {
             phone: &call.phone,
             amount: Some(call.amount),
         };
-        let sent = match self.send(&subject, wire).await {
+        let sent = match self.send(&subject, wire, None).await {
             Ok(sent) => sent,
             Err(error) => {
                 if error.delivery() == Delivery::NotSent {
@@ -812,14 +812,25 @@ impl Client {
     }
 
     /// Sends one request. Transport failures are errors when nothing left, `Uncertain` otherwise.
-    async fn send(&self, subject: &Subject<'_>, wire: WireRequest) -> Result<Sent, Error> {
+    ///
+    /// `timeout`: the most the transport may take, for one that honours it
+    /// ([`Transport::honours_request_timeout`]).
+    async fn send(
+        &self,
+        subject: &Subject<'_>,
+        wire: WireRequest,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<Sent, Error> {
         tracing::debug!(path = %wire.path, "sending {} request", subject.operation);
-        let request = ApiRequest::to(
+        let mut request = ApiRequest::to(
             &self.inner.base_url,
             wire.path,
             self.inner.credentials.clone(),
             wire.body,
         );
+        if let Some(timeout) = timeout {
+            request = request.with_timeout(timeout);
+        }
         // Through the trait object itself: `Arc<dyn Transport>` also implements `Transport`, and
         // calling that impl would box one more future per request.
         match (*self.inner.transport).send(request).await {
@@ -983,9 +994,14 @@ impl Client {
         }
     }
 
-    async fn check_once(&self, subject: &Subject<'_>, call: &LookupCall) -> Result<Outcome, Error> {
+    async fn check_once(
+        &self,
+        subject: &Subject<'_>,
+        call: &LookupCall,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<Outcome, Error> {
         let wire = subject.carrier.status(call)?;
-        match self.send(subject, wire).await? {
+        match self.send(subject, wire, timeout).await? {
             Sent::Answered(reply, raw) => self.decide(subject, reply, raw),
             Sent::Uncertain => Ok(self.unknown(subject)),
         }
@@ -1008,6 +1024,7 @@ impl Client {
         async move {
             let policy = carrier.polling().unwrap_or_default();
             let deadline = Instant::now() + policy.window();
+            let transport_times_out = self.inner.transport.honours_request_timeout();
             let call = LookupCall {
                 reference: last.reference.clone(),
                 operator_ref: last.service_ref.clone(),
@@ -1044,8 +1061,14 @@ impl Client {
                 // Boxed: the request's state lives on the heap only while it is in flight, so
                 // that a payment waiting for its next check holds only the waiting state
                 // (benchmark 3: memory per pending payment).
-                let check = Box::pin(self.check_once(&subject, &call));
-                let checked = tokio::time::timeout(time_left, check)
+                let checked = if transport_times_out {
+                    // The transport ends the check by `time_left` itself (`HttpTransport`:
+                    // reqwest's own timer, which every request has anyway), so a timer of
+                    // ours would be a second one per check (docs/BENCHMARKS.md, round five).
+                    Box::pin(self.check_once(&subject, &call, Some(time_left))).await
+                } else {
+                    let check = Box::pin(self.check_once(&subject, &call, None));
+                    tokio::time::timeout(time_left, check)
                     .await
                     .unwrap_or_else(|_| {
                         Err(Error::Transport {
@@ -1058,7 +1081,8 @@ impl Client {
                                     WINDOW_GRACE.as_secs()
                                 )),
                         })
-                    });
+                    })
+                };
                 match checked {
                     Ok(outcome) if outcome.status.is_terminal() => {
                         tracing::info!(status = %outcome.status, checks, "payment {}", outcome.status);

@@ -801,6 +801,55 @@ async fn the_window_is_a_deadline_for_the_whole_wait() {
     );
 }
 
+#[tokio::test(start_paused = true)]
+async fn the_window_is_a_deadline_for_a_transport_that_times_requests_out_itself() {
+    // A transport that honours `ApiRequest::timeout` (as `HttpTransport` does): the client
+    // runs no timer of its own around the checks, and gives each check the time left in the
+    // window plus the grace instead. This one stalls every check until that timeout (or 80 s,
+    // its own whole-call timeout, for a request without one).
+    #[derive(Debug, Default)]
+    struct TimesOut {
+        timeouts: Mutex<Vec<Option<Duration>>>,
+    }
+    #[async_trait::async_trait]
+    impl Transport for TimesOut {
+        async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
+            if request.path() != STATUS_PATH {
+                return Ok(ApiResponse::new(202, "{}"));
+            }
+            self.timeouts.lock().unwrap().push(request.timeout());
+            let limit = request.timeout().unwrap_or(Duration::from_secs(80));
+            tokio::time::sleep(limit.min(Duration::from_secs(80))).await;
+            Err(TransportError::new(
+                TransportErrorKind::Timeout,
+                Delivery::MaybeSent,
+            ))
+        }
+        fn honours_request_timeout(&self) -> bool {
+            true
+        }
+    }
+    let transport = Arc::new(TimesOut::default());
+    let client = client(carrier(policy(10, 120), by_status), Arc::clone(&transport));
+    let started = Instant::now();
+    let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(outcome.status(), Status::Pending);
+    assert!(
+        took <= Duration::from_secs(120) + WINDOW_GRACE,
+        "the wait took {took:?}, past its window of 120 s plus {WINDOW_GRACE:?} of grace"
+    );
+    let timeouts = transport.timeouts.lock().unwrap();
+    assert!(!timeouts.is_empty());
+    for timeout in timeouts.iter() {
+        let timeout = timeout.expect("every status check carries the time left in the window");
+        assert!(
+            timeout <= Duration::from_secs(120) + WINDOW_GRACE,
+            "{timeout:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_reference_not_sent_can_be_sent_again() {
     let t = ReplayTransport::new()

@@ -246,6 +246,9 @@ pub struct ApiRequest {
     path: String,
     credentials: Credentials,
     body: Vec<u8>,
+    /// The most this request may take, when the client gives it less than the transport's
+    /// own whole-call timeout (the last status checks of a polling window).
+    timeout: Option<std::time::Duration>,
 }
 
 impl ApiRequest {
@@ -262,6 +265,7 @@ impl ApiRequest {
             path: path.into(),
             credentials,
             body,
+            timeout: None,
         }
     }
 
@@ -286,6 +290,7 @@ impl ApiRequest {
             path,
             credentials,
             body,
+            timeout: None,
         }
     }
 
@@ -319,6 +324,22 @@ impl ApiRequest {
     pub fn take_body(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.body)
     }
+
+    /// The same request, to be given up after `timeout` (from when the transport starts it),
+    /// if its own whole-call timeout is longer. The client sets it on a status check when the
+    /// transport says it honours it ([`Transport::honours_request_timeout`]), so that a check
+    /// made near the end of a polling window ends with the window plus its grace.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The time this request may take at most, when it was given one
+    /// ([`ApiRequest::with_timeout`]); `None`: the transport's own timeout applies.
+    pub fn timeout(&self) -> Option<std::time::Duration> {
+        self.timeout
+    }
 }
 
 impl fmt::Debug for ApiRequest {
@@ -328,6 +349,7 @@ impl fmt::Debug for ApiRequest {
             .field("path", &self.path)
             .field("credentials", &self.credentials)
             .field("body", &crate::wire::masked_text(&self.body))
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -511,6 +533,15 @@ impl StdError for TransportError {
 pub trait Transport: Send + Sync + fmt::Debug {
     /// Sends one request and returns the server's answer, whatever its status.
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError>;
+
+    /// True when [`Transport::send`] gives a request up once its [`ApiRequest::timeout`] has
+    /// passed (failing with [`TransportErrorKind::Timeout`]), with no more than a
+    /// millisecond's delay. The client then leaves the end of a polling window to the
+    /// transport; otherwise (the default) it runs a timer of its own around each status check.
+    /// Either way a wait ends within its window plus [`WINDOW_GRACE`](crate::WINDOW_GRACE).
+    fn honours_request_timeout(&self) -> bool {
+        false
+    }
 }
 
 #[async_trait]
@@ -518,12 +549,20 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
         (**self).send(request).await
     }
+
+    fn honours_request_timeout(&self) -> bool {
+        (**self).honours_request_timeout()
+    }
 }
 
 #[async_trait]
 impl<T: Transport + ?Sized> Transport for Box<T> {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse, TransportError> {
         (**self).send(request).await
+    }
+
+    fn honours_request_timeout(&self) -> bool {
+        (**self).honours_request_timeout()
     }
 }
 

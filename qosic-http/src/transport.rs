@@ -503,6 +503,12 @@ impl Transport for HttpTransport {
         }
         result
     }
+
+    /// True: a request's [`ApiRequest::timeout`], when shorter than the whole-call timeout,
+    /// replaces it (reqwest's timer, from connecting to the last byte of the answer).
+    fn honours_request_timeout(&self) -> bool {
+        true
+    }
 }
 
 /// A base URL in reqwest's form, parsed and checked once per [`BaseUrl`] (which the client
@@ -546,10 +552,13 @@ impl HttpTransport {
             ("", path) => url.set_path(path),
             (prefix, path) => url.set_path(&format!("{prefix}{path}")),
         }
+        // A status check near the end of a polling window gets less than the whole-call
+        // timeout: reqwest's own timer ends it (`Transport::honours_request_timeout`).
+        let shorter = request.timeout().filter(|t| *t < self.inner.timeout);
         let call = Call {
             target,
             started,
-            timeout: self.inner.timeout,
+            timeout: shorter.unwrap_or(self.inner.timeout),
             connect_timeout: self.inner.connect_timeout,
         };
         let mut authorization =
@@ -565,14 +574,19 @@ impl HttpTransport {
         authorization.set_sensitive(true);
         // Straight into the request's own header map: a map of our own would be allocated,
         // then copied into it.
-        let mut response = self
+        let mut builder = self
             .inner
             .client
             .post(url)
             .header(AUTHORIZATION, authorization)
             .header(CONTENT_TYPE, JSON)
             .header(ACCEPT, JSON)
-            .body(body)
+            .body(body);
+        if let Some(timeout) = shorter {
+            // Replaces the client's whole-call timeout for this request: still one timer.
+            builder = builder.timeout(timeout);
+        }
+        let mut response = builder
             .send()
             .await
             .map_err(|e| classify(e, Phase::Send, &call))?;

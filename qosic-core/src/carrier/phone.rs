@@ -1,6 +1,6 @@
 //! [`PhoneFormat`]: which form of a phone number goes on the wire.
 
-use crate::types::Msisdn;
+use crate::types::{Country, Msisdn};
 
 /// Which form of the phone number goes on the wire (`msisdn`).
 ///
@@ -37,11 +37,26 @@ pub enum PhoneFormat {
 impl PhoneFormat {
     /// The number in this form, as it goes in `msisdn`.
     pub fn render(self, phone: &Msisdn) -> String {
+        let mut out = String::with_capacity(16);
+        // Writing to a `String` cannot fail.
+        let _ = self.write(phone, &mut out);
+        out
+    }
+
+    /// Writes the number in this form to `out`, with no allocation: request bodies are
+    /// written straight from it.
+    pub(crate) fn write(self, phone: &Msisdn, out: &mut impl std::fmt::Write) -> std::fmt::Result {
+        let code = phone.country().calling_code();
+        let national = phone.national();
         match self {
-            PhoneFormat::AsGiven => phone.international(),
-            PhoneFormat::Legacy => phone.to_legacy().international(),
-            PhoneFormat::TenDigit => phone.to_ten_digit().international(),
-            PhoneFormat::Local => phone.national().to_owned(),
+            PhoneFormat::AsGiven => write!(out, "{code}{national}"),
+            // What `Msisdn::to_legacy` and `Msisdn::to_ten_digit` change, without a copy.
+            PhoneFormat::Legacy if phone.country() == Country::Benin && national.len() == 10 => {
+                write!(out, "{code}{}", &national[2..])
+            }
+            PhoneFormat::TenDigit if phone.is_legacy_benin() => write!(out, "{code}01{national}"),
+            PhoneFormat::Legacy | PhoneFormat::TenDigit => write!(out, "{code}{national}"),
+            PhoneFormat::Local => out.write_str(national),
         }
     }
 }

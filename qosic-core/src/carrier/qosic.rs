@@ -144,24 +144,35 @@ impl QosicCarrier {
 
     fn money(&self, operation: Operation, call: &MoneyCall) -> Result<WireRequest, Error> {
         let path = self.path_of(operation)?;
-        let msisdn = self.phone_format.render(&call.phone);
-        let amount = call.amount.xof().to_string();
+        // Written straight into the body: no string of their own.
+        let msisdn = Number(self.phone_format, &call.phone);
+        let amount = Xof(call.amount.xof());
+        let texts = call.first_name.as_str().len()
+            + call.last_name.as_str().len()
+            + call.reference.as_str().len()
+            + self.client_id.as_str().len();
         let body = if operation == Operation::Payment {
-            json(&PaymentBody {
-                msisdn: &msisdn,
-                amount: &amount,
-                firstname: call.first_name.as_str(),
-                lastname: call.last_name.as_str(),
-                transref: call.reference.as_str(),
-                clientid: self.client_id.as_str(),
-            })
+            json(
+                &PaymentBody {
+                    msisdn,
+                    amount,
+                    firstname: call.first_name.as_str(),
+                    lastname: call.last_name.as_str(),
+                    transref: call.reference.as_str(),
+                    clientid: self.client_id.as_str(),
+                },
+                texts,
+            )
         } else {
-            json(&DepositBody {
-                msisdn: &msisdn,
-                amount: &amount,
-                transref: call.reference.as_str(),
-                clientid: self.client_id.as_str(),
-            })
+            json(
+                &DepositBody {
+                    msisdn,
+                    amount,
+                    transref: call.reference.as_str(),
+                    clientid: self.client_id.as_str(),
+                },
+                texts,
+            )
         };
         Ok(WireRequest {
             path: path.to_owned(),
@@ -175,11 +186,16 @@ impl QosicCarrier {
             && self.spec.status_request() == StatusRequest::WithOperatorRef;
         Ok(WireRequest {
             path: path.to_owned(),
-            body: json(&LookupBody {
-                transref: call.reference.as_str(),
-                clientid: self.client_id.as_str(),
-                specialfield1: special.then(|| call.operator_ref.as_deref().unwrap_or("")),
-            }),
+            body: json(
+                &LookupBody {
+                    transref: call.reference.as_str(),
+                    clientid: self.client_id.as_str(),
+                    specialfield1: special.then(|| call.operator_ref.as_deref().unwrap_or("")),
+                },
+                call.reference.as_str().len()
+                    + self.client_id.as_str().len()
+                    + call.operator_ref.as_deref().map_or(0, str::len),
+            ),
         })
     }
 
@@ -189,10 +205,35 @@ impl QosicCarrier {
     }
 }
 
+/// The phone number in the carrier's format, written as a JSON string straight into the body
+/// (serde's `collect_str`, which serde_json writes without a `String` of its own).
+struct Number<'a>(PhoneFormat, &'a Msisdn);
+
+impl fmt::Display for Number<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write(self.1, f)
+    }
+}
+
+impl Serialize for Number<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// An amount, written as a JSON string (`"1000"`) straight into the body.
+struct Xof(u64);
+
+impl Serialize for Xof {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
 #[derive(Serialize)]
 struct PaymentBody<'a> {
-    msisdn: &'a str,
-    amount: &'a str,
+    msisdn: Number<'a>,
+    amount: Xof,
     firstname: &'a str,
     lastname: &'a str,
     transref: &'a str,
@@ -201,8 +242,8 @@ struct PaymentBody<'a> {
 
 #[derive(Serialize)]
 struct DepositBody<'a> {
-    msisdn: &'a str,
-    amount: &'a str,
+    msisdn: Number<'a>,
+    amount: Xof,
     transref: &'a str,
     clientid: &'a str,
 }
@@ -215,9 +256,14 @@ struct LookupBody<'a> {
     specialfield1: Option<&'a str>,
 }
 
-fn json(value: &impl Serialize) -> Vec<u8> {
-    // Serializing these structs of strings cannot fail.
-    serde_json::to_vec(value).unwrap_or_default()
+/// `value` as JSON, in a buffer sized once: `texts` (the length of its strings) plus room for
+/// the keys, the punctuation, the number and the amount (so that the body is never copied to a
+/// larger buffer unless its strings need escapes).
+fn json(value: &impl Serialize, texts: usize) -> Vec<u8> {
+    let mut body = Vec::with_capacity(texts + 128);
+    // Serializing these structs of strings into a `Vec` cannot fail.
+    let _ = serde_json::to_writer(&mut body, value);
+    body
 }
 
 impl MobileCarrier for QosicCarrier {

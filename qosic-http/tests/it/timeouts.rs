@@ -67,3 +67,30 @@ async fn timeouts_are_per_transport() {
     );
     assert_eq!(short_timeout().timeout(), Duration::from_millis(300));
 }
+
+/// A request's own timeout (`ApiRequest::with_timeout`, which the client sets on the status
+/// checks near the end of a polling window) ends it, although the transport's is 80 s: the
+/// client relies on it to keep a wait within its window plus `WINDOW_GRACE`
+/// (`Transport::honours_request_timeout`). Both a stalled head and a stalled body.
+#[tokio::test]
+async fn a_shorter_request_timeout_ends_the_call() {
+    let transport = HttpTransport::new().unwrap();
+    assert!(transport.honours_request_timeout());
+    assert_eq!(transport.timeout(), Duration::from_secs(80));
+    for stall in [Reply::Stall, Reply::StallBody] {
+        let server = TestServer::start(stall).await;
+        let request = payment_request(&server.uri()).with_timeout(Duration::from_millis(300));
+        // Were the request's timeout ignored, this would wait for the transport's 80 s: the
+        // guard turns that into a failure instead of a hang.
+        let error = tokio::time::timeout(Duration::from_secs(40), transport.send(request))
+            .await
+            .expect("the request's own timeout of 300 ms did not end the call")
+            .unwrap_err();
+        assert_eq!(error.kind(), TransportErrorKind::Timeout, "{error:?}");
+        assert_eq!(error.delivery(), Delivery::MaybeSent);
+        assert!(
+            error.to_string().contains("300ms"),
+            "the reason names the timeout that fired: {error}"
+        );
+    }
+}
