@@ -435,7 +435,10 @@ mod tests {
             .map(|e| e.to_recorded())
             .collect();
         assert_eq!(all.len(), 2);
-        assert_eq!((all[0].seq, all[0].body.as_ref(), all[0].auth_accepted), (4, None, false));
+        assert_eq!(
+            (all[0].seq, all[0].body.as_ref(), all[0].auth_accepted),
+            (4, None, false)
+        );
         assert_eq!(all[1].seq, 5);
         assert_eq!(all[1].body_len, 3000);
         // A reused entry does not keep a buffer much larger than its body.

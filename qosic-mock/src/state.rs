@@ -791,8 +791,7 @@ impl Shared {
         } else {
             match planned.or_else(|| take_fault(&mut state, endpoint)) {
                 None => {
-                    let reply =
-                        self.answer(&mut state, req, endpoint, &parsed, auth_accepted);
+                    let reply = self.answer(&mut state, req, endpoint, &parsed, auth_accepted);
                     (Action::Respond(reply), None)
                 }
                 Some(fault) => match fault.check() {
@@ -1178,11 +1177,7 @@ impl Shared {
     }
 }
 
-fn refund(
-    state: &mut State,
-    endpoint: Endpoint,
-    body: &Body<'_>,
-) -> Result<Reply, String> {
+fn refund(state: &mut State, endpoint: Endpoint, body: &Body<'_>) -> Result<Reply, String> {
     let reference = transref(body)?;
     let now = Instant::now();
     let refused = |reason: &str| {
@@ -1452,9 +1447,9 @@ impl Answer<'_> {
 /// nothing in it needs an escape, else written by serde_json.
 fn push_json_str(bytes: &mut Vec<u8>, text: &str) {
     // A fold without early exit, which the compiler turns into vector instructions.
-    let plain = !text
-        .bytes()
-        .fold(false, |escape, b| escape | (b < 0x20) | (b == b'"') | (b == b'\\'));
+    let plain = !text.bytes().fold(false, |escape, b| {
+        escape | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
     if plain {
         bytes.push(b'"');
         bytes.extend_from_slice(text.as_bytes());
@@ -1659,7 +1654,14 @@ mod tests {
         }
         // Escapes, control characters, DEL, non-ASCII and a lone backslash, as serde_json
         // writes them.
-        for reference in ["a\\b", "\u{1}\u{1f}\t\n\r", "\u{7f}", "é😀", "</script>", ""] {
+        for reference in [
+            "a\\b",
+            "\u{1}\u{1f}\t\n\r",
+            "\u{7f}",
+            "é😀",
+            "</script>",
+            "",
+        ] {
             assert_eq!(
                 text(pending(200, reference, mtn)),
                 json!({"responsecode": "01", "responsemsg": mtn.pending_message(), "transref": reference, "comment": null}).to_string()

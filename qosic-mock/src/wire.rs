@@ -463,8 +463,14 @@ mod tests {
 
     #[test]
     fn fields_say_why_they_are_refused() {
-        assert_eq!(Field::Absent.string("amount").unwrap_err(), "missing field amount");
-        assert_eq!(Field::Null.string("amount").unwrap_err(), "missing field amount");
+        assert_eq!(
+            Field::Absent.string("amount").unwrap_err(),
+            "missing field amount"
+        );
+        assert_eq!(
+            Field::Null.string("amount").unwrap_err(),
+            "missing field amount"
+        );
         assert_eq!(
             Field::Other.string("amount").unwrap_err(),
             "amount must be a string"
