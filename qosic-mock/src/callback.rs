@@ -608,10 +608,10 @@ impl Core {
                 let reset = core.reset.notified();
                 tokio::pin!(reset);
                 reset.as_mut().enable();
-                tokio::select! {
-                    () = tokio::time::sleep_until(due) => core.enqueue_later(item),
-                    // A reset forgot this callback (and released its place in the queue).
-                    () = reset => {}
+                // A reset before `due` forgot this callback (and released its place in the
+                // queue). Not `tokio::select!`: the crate builds without tokio's macros.
+                if tokio::time::timeout_at(due, reset).await.is_err() {
+                    core.enqueue_later(item);
                 }
             });
         }

@@ -96,7 +96,12 @@ impl Endpoint {
     /// The endpoint served on `path`, if any (query strings and a trailing slash are
     /// ignored; a carrier's alternate paths, such as MTN's `gettransactionstatusV2`, count).
     pub fn from_path(path: &str) -> Option<Endpoint> {
-        let path = path.split(['?', '#']).next().unwrap_or(path);
+        // A byte search: `?` and `#` are ASCII, so the cut is on a character boundary.
+        let end = path
+            .bytes()
+            .position(|b| b == b'?' || b == b'#')
+            .unwrap_or(path.len());
+        let path = &path[..end];
         let path = path.strip_suffix('/').unwrap_or(path);
         table().route_at(path).map(|r| r.endpoint)
     }

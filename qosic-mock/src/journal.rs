@@ -102,12 +102,12 @@ impl RecordedRequest {
     }
 }
 
-/// What the journal keeps of a body.
-#[derive(Debug)]
+/// What the journal keeps of a body (the bytes are in [`Entry::body`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum KeptBody {
     None,
-    Whole(Box<[u8]>),
-    Truncated(Box<[u8]>),
+    Whole,
+    Truncated,
 }
 
 /// A journal entry, compact: converted to a [`RecordedRequest`] when read.
@@ -118,7 +118,10 @@ pub(crate) struct Entry {
     method: Cow<'static, str>,
     path: Cow<'static, str>,
     endpoint: Option<Endpoint>,
-    body: KeptBody,
+    kept: KeptBody,
+    /// The body's bytes kept (empty for [`KeptBody::None`]); a `Vec` so that a full
+    /// journal reuses the oldest entry's buffer for the newest.
+    body: Vec<u8>,
     body_len: usize,
     auth_accepted: bool,
     status: Option<u16>,
@@ -141,14 +144,14 @@ pub(crate) struct NewEntry<'a> {
 
 impl Entry {
     pub(crate) fn to_recorded(&self) -> RecordedRequest {
-        let (body, body_excerpt) = match &self.body {
+        let (body, body_excerpt) = match self.kept {
             KeptBody::None => (None, None),
-            KeptBody::Whole(raw) => (serde_json::from_slice(raw).ok(), None),
-            KeptBody::Truncated(raw) => (
+            KeptBody::Whole => (serde_json::from_slice(&self.body).ok(), None),
+            KeptBody::Truncated => (
                 None,
                 Some(format!(
                     "{}…[truncated: {} bytes in all]",
-                    String::from_utf8_lossy(raw),
+                    String::from_utf8_lossy(&self.body),
                     self.body_len
                 )),
             ),
@@ -169,6 +172,58 @@ impl Entry {
 
     pub(crate) fn endpoint(&self) -> Option<Endpoint> {
         self.endpoint
+    }
+
+    fn from_new(seq: u64, new: NewEntry<'_>) -> Entry {
+        let mut entry = Entry {
+            seq: 0,
+            method: Cow::Borrowed(""),
+            path: Cow::Borrowed(""),
+            endpoint: None,
+            kept: KeptBody::None,
+            body: Vec::new(),
+            body_len: 0,
+            auth_accepted: false,
+            status: None,
+            fault: None,
+        };
+        entry.fill(seq, new);
+        entry
+    }
+
+    /// Makes this entry the record of `new`, numbered `seq`, reusing its body's buffer when
+    /// that buffer is not much larger than the body kept.
+    fn fill(&mut self, seq: u64, new: NewEntry<'_>) {
+        let (kept, bytes) = if !new.auth_accepted || new.body.is_empty() {
+            (KeptBody::None, &[][..])
+        } else if new.body.len() <= JOURNAL_BODY_LIMIT {
+            (KeptBody::Whole, new.body)
+        } else {
+            (KeptBody::Truncated, &new.body[..JOURNAL_BODY_LIMIT])
+        };
+        if self.body.capacity() > 2 * bytes.len() + 256 {
+            // Keep memory in proportion to what is kept: a large body's buffer is not
+            // held for the small bodies after it.
+            self.body = Vec::new();
+        }
+        self.body.clear();
+        self.body.extend_from_slice(bytes);
+        self.seq = seq;
+        self.kept = kept;
+        self.method = if new.method == "POST" {
+            Cow::Borrowed("POST")
+        } else {
+            Cow::Owned(clip(new.method, METHOD_LIMIT))
+        };
+        self.path = match new.endpoint.map(Endpoint::path) {
+            Some(known) if known == new.path => Cow::Borrowed(known),
+            _ => Cow::Owned(clip(new.path, PATH_LIMIT)),
+        };
+        self.endpoint = new.endpoint;
+        self.body_len = new.body_len;
+        self.auth_accepted = new.auth_accepted;
+        self.status = new.status;
+        self.fault = new.fault.map(String::into_boxed_str);
     }
 }
 
@@ -196,35 +251,24 @@ impl Journal {
         if self.capacity == 0 {
             return;
         }
-        let body = if !new.auth_accepted || new.body.is_empty() {
-            KeptBody::None
-        } else if new.body.len() <= JOURNAL_BODY_LIMIT {
-            KeptBody::Whole(new.body.into())
-        } else {
-            KeptBody::Truncated(new.body[..JOURNAL_BODY_LIMIT].into())
-        };
-        let entry = Entry {
-            seq: self.received,
-            method: if new.method == "POST" {
-                Cow::Borrowed("POST")
-            } else {
-                Cow::Owned(clip(new.method, METHOD_LIMIT))
-            },
-            path: match new.endpoint.map(Endpoint::path) {
-                Some(known) if known == new.path => Cow::Borrowed(known),
-                _ => Cow::Owned(clip(new.path, PATH_LIMIT)),
-            },
-            endpoint: new.endpoint,
-            body,
-            body_len: new.body_len,
-            auth_accepted: new.auth_accepted,
-            status: new.status,
-            fault: new.fault.map(String::into_boxed_str),
-        };
+        let mut recycled = None;
         while self.entries.len() >= self.capacity {
-            self.entries.pop_front();
+            recycled = self.entries.pop_front();
         }
-        self.entries.push_back(Arc::new(entry));
+        // The oldest entry's allocations (its `Arc` and body buffer) become the newest's,
+        // unless a reader still holds it (a snapshot being turned into answers).
+        let entry = match recycled.filter(|old| Arc::strong_count(old) == 1) {
+            Some(mut old) => {
+                match Arc::get_mut(&mut old) {
+                    Some(entry) => entry.fill(self.received, new),
+                    // Only this journal hands out clones, and not meanwhile.
+                    None => old = Arc::new(Entry::from_new(self.received, new)),
+                }
+                old
+            }
+            None => Arc::new(Entry::from_new(self.received, new)),
+        };
+        self.entries.push_back(entry);
     }
 
     /// Requests received since the start or the last reset.
@@ -369,6 +413,40 @@ mod tests {
         assert_eq!(all[0].body, None);
         assert_eq!((all[1].body.as_ref(), all[1].body_len), (None, 16));
         assert_eq!(clip("ééé", 3), "é…");
+    }
+
+    #[test]
+    fn a_full_journal_reuses_its_oldest_entry_unless_it_is_held() {
+        let mut journal = Journal::new(2);
+        let big = vec![b' '; 3000];
+        push(&mut journal, &big, true);
+        push(&mut journal, br#"{"transref":"A"}"#, true);
+        let held = journal.snapshot(0, 1);
+        push(&mut journal, br#"{"transref":"B"}"#, true);
+        // The held entry was not overwritten.
+        assert_eq!(held[0].seq, 1);
+        assert_eq!(held[0].body.len(), 3000);
+        assert_eq!(held[0].to_recorded().body_len, 3000);
+        push(&mut journal, br#"{"transref":"C"}"#, false);
+        push(&mut journal, &big[..JOURNAL_BODY_LIMIT.min(3000)], true);
+        let all: Vec<RecordedRequest> = journal
+            .snapshot(0, 10)
+            .iter()
+            .map(|e| e.to_recorded())
+            .collect();
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            (all[0].seq, all[0].body.as_ref(), all[0].auth_accepted),
+            (4, None, false)
+        );
+        assert_eq!(all[1].seq, 5);
+        assert_eq!(all[1].body_len, 3000);
+        // A reused entry does not keep a buffer much larger than its body.
+        push(&mut journal, br#"{"transref":"D"}"#, true);
+        push(&mut journal, br#"{"transref":"E"}"#, true);
+        let last = journal.snapshot(0, 10);
+        assert!(last.iter().all(|e| e.body.capacity() < 1024));
+        assert_eq!(last[1].to_recorded().transref(), Some("E"));
     }
 
     #[test]

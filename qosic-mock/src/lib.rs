@@ -571,6 +571,7 @@ mod server;
 mod state;
 mod subscriber;
 mod transport;
+mod wire;
 
 use std::time::Duration;
 

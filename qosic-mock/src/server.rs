@@ -28,8 +28,8 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -196,47 +196,75 @@ async fn serve_connection(stream: TcpStream, shared: &Arc<Shared>) {
 // ----- Which phase a connection is in, and its deadline -----
 
 /// The phase of one connection, shared by its socket wrapper and its service.
+///
+/// Both run in the connection's one task, one after the other, so the phase is kept in
+/// relaxed atomics (no lock), and the times it starts from are read from the clock lazily:
+/// an event (a request's first bytes, an answer handed over) only marks its time [`LATER`],
+/// and the clock is read at the first wait after it, which is when a deadline is first
+/// needed. The wait follows the event without any other wait between them (the bytes were
+/// read, or the answer written, and the next read found nothing), so the deadline starts
+/// within the connection's own CPU time of the event; a request that arrives whole and is
+/// answered at once reads no clock at all.
 #[derive(Debug)]
 struct Watch {
     header_timeout: Duration,
     idle_timeout: Duration,
-    phase: Mutex<Phase>,
-    /// The body deadline's timer, one per connection, moved forward for each request:
-    /// moving a tokio timer later is cheap, registering a new one per request is not.
+    /// What the stamps count from.
+    origin: Instant,
+    /// Requests being served (hyper serves one at a time; a count is simply robust).
+    busy: AtomicU32,
+    /// When the connection last became idle: accepted, or its last answer handed over.
+    idle_since: AtomicU64,
+    /// When the first byte of the next request came, while idle ([`UNSET`] if none came).
+    head_since: AtomicU64,
+    /// The body deadline's timer, one per connection, set when a body makes the service
+    /// wait (see [`poll_deadline`] for how it is moved).
     body_timer: Mutex<Option<Pin<Box<Sleep>>>>,
 }
 
-#[derive(Debug)]
-struct Phase {
-    /// Requests being served (hyper serves one at a time; a count is simply robust).
-    busy: u32,
-    /// When the connection last became idle: accepted, or its last answer handed over.
-    idle_since: Instant,
-    /// When the first byte of the next request came, while idle.
-    head_since: Option<Instant>,
-}
+/// A stamp: no event.
+const UNSET: u64 = 0;
+/// A stamp: the event happened; its time is read at the first wait (see [`Watch`]).
+const LATER: u64 = 1;
+/// Stamps above this are nanoseconds since [`Watch::origin`], plus this.
+const STAMP_BASE: u64 = 2;
 
 impl Watch {
     fn new(limits: Limits) -> Watch {
         Watch {
             header_timeout: limits.header_timeout,
             idle_timeout: limits.idle_timeout,
-            phase: Mutex::new(Phase {
-                busy: 0,
-                idle_since: Instant::now(),
-                head_since: None,
-            }),
+            origin: Instant::now(),
+            busy: AtomicU32::new(0),
+            idle_since: AtomicU64::new(LATER),
+            head_since: AtomicU64::new(UNSET),
             body_timer: Mutex::new(None),
         }
     }
 
-    /// `read`'s output, or `Err(())` when `deadline` passes first.
-    async fn before<F: Future>(&self, deadline: Instant, read: F) -> Result<F::Output, ()> {
+    /// The time of a stamped event, reading the clock now for one stamped [`LATER`].
+    fn time_of(&self, stamp: &AtomicU64) -> Instant {
+        let mut value = stamp.load(Ordering::Relaxed);
+        if value < STAMP_BASE {
+            let since = Instant::now().saturating_duration_since(self.origin);
+            value = u64::try_from(since.as_nanos())
+                .unwrap_or(u64::MAX - STAMP_BASE)
+                .saturating_add(STAMP_BASE);
+            stamp.store(value, Ordering::Relaxed);
+        }
+        self.origin + Duration::from_nanos(value - STAMP_BASE)
+    }
+
+    /// `read`'s output, or `Err(())` when `timeout` passes first, counted from the first
+    /// time `read` waits.
+    async fn within<F: Future>(&self, timeout: Duration, read: F) -> Result<F::Output, ()> {
         let mut read = std::pin::pin!(read);
+        let mut deadline = None;
         std::future::poll_fn(|cx| {
             if let Poll::Ready(out) = read.as_mut().poll(cx) {
                 return Poll::Ready(Ok(out));
             }
+            let deadline = *deadline.get_or_insert_with(|| Instant::now() + timeout);
             let mut timer = self
                 .body_timer
                 .lock()
@@ -246,36 +274,31 @@ impl Watch {
         .await
     }
 
-    fn phase(&self) -> MutexGuard<'_, Phase> {
-        self.phase
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// Bytes came in: while idle, they start a request's headers.
     fn on_read(&self) {
-        let mut phase = self.phase();
-        if phase.busy == 0 && phase.head_since.is_none() {
-            phase.head_since = Some(Instant::now());
+        if self.busy.load(Ordering::Relaxed) == 0
+            && self.head_since.load(Ordering::Relaxed) == UNSET
+        {
+            self.head_since.store(LATER, Ordering::Relaxed);
         }
     }
 
     /// When a read that waits must give up, and why. `None` while a request is served:
     /// the body has its own deadline, and an answer may be late on purpose (a delay fault).
     fn read_deadline(&self) -> Option<(Instant, &'static str)> {
-        let phase = self.phase();
-        if phase.busy > 0 {
+        if self.busy.load(Ordering::Relaxed) > 0 {
             return None;
         }
-        Some(match phase.head_since {
-            Some(since) => (
-                since + self.header_timeout,
+        Some(if self.head_since.load(Ordering::Relaxed) != UNSET {
+            (
+                self.time_of(&self.head_since) + self.header_timeout,
                 "request headers not complete within the header timeout",
-            ),
-            None => (
-                phase.idle_since + self.idle_timeout,
+            )
+        } else {
+            (
+                self.time_of(&self.idle_since) + self.idle_timeout,
                 "no request within the idle timeout",
-            ),
+            )
         })
     }
 }
@@ -285,21 +308,23 @@ struct Busy(Arc<Watch>);
 
 impl Busy {
     fn new(watch: Arc<Watch>) -> Busy {
-        {
-            let mut phase = watch.phase();
-            phase.busy += 1;
-            phase.head_since = None;
-        }
+        watch.busy.fetch_add(1, Ordering::Relaxed);
+        watch.head_since.store(UNSET, Ordering::Relaxed);
         Busy(watch)
     }
 }
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        let mut phase = self.0.phase();
-        phase.busy = phase.busy.saturating_sub(1);
-        if phase.busy == 0 {
-            phase.idle_since = Instant::now();
+        let left = self
+            .0
+            .busy
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                Some(n.saturating_sub(1))
+            })
+            .map_or(0, |before| before.saturating_sub(1));
+        if left == 0 {
+            self.0.idle_since.store(LATER, Ordering::Relaxed);
         }
     }
 }
@@ -347,17 +372,28 @@ impl Guarded {
     }
 }
 
-/// Polls a timer set to `deadline` (set or moved as needed): ready once it has passed.
+/// Polls a timer for `deadline`: ready once it has passed.
+///
+/// Deadlines mostly move later (each request pushes the idle deadline on), so a timer set
+/// earlier than `deadline` is left as it is: when it fires early, it is moved to `deadline`
+/// then, once, instead of being moved for every request. A timer set later is moved at once.
 fn poll_deadline(
     timer: &mut Option<Pin<Box<Sleep>>>,
     deadline: Instant,
     cx: &mut Context<'_>,
 ) -> Poll<()> {
     let sleep = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-    if sleep.deadline() != deadline {
+    if sleep.deadline() > deadline {
         sleep.as_mut().reset(deadline);
     }
-    sleep.as_mut().poll(cx)
+    loop {
+        std::task::ready!(sleep.as_mut().poll(cx));
+        if sleep.deadline() >= deadline {
+            return Poll::Ready(());
+        }
+        // Fired for an earlier deadline: wait on for this one.
+        sleep.as_mut().reset(deadline);
+    }
 }
 
 impl AsyncRead for Guarded {
@@ -525,8 +561,7 @@ async fn serve(
         (Vec::new(), Some(BodyProblem::TooLarge))
     } else {
         let read = read_body(body, limits.max_body, &mut budget);
-        let deadline = Instant::now() + limits.body_timeout;
-        match watch.before(deadline, read).await {
+        match watch.within(limits.body_timeout, read).await {
             Ok(Ok(bytes)) => (bytes, None),
             Ok(Err(BodyError::Problem(problem))) => (Vec::new(), Some(problem)),
             Ok(Err(BodyError::Gone)) => return Err(DropConnection),

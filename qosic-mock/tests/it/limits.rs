@@ -101,6 +101,72 @@ fn an_idle_connection_is_closed_after_the_idle_timeout() {
     assert_eq!(mock.journal().len(), 1);
 }
 
+/// Reads one answer (head and `Content-Length` body) from a connection left open.
+#[track_caller]
+fn read_one_answer(stream: &mut TcpStream) -> Vec<u8> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .expect("a content-length");
+            if got.len() >= end + 4 + length {
+                return got;
+            }
+        }
+        let n = stream.read(&mut buf).expect("an answer");
+        assert!(n > 0, "closed before a whole answer");
+        got.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// Sends a status request on `stream` and reads its answer, leaving the connection open.
+#[track_caller]
+fn status_round_trip(stream: &mut TcpStream) {
+    let body = status("NOPE", "MTN_CLIENT").to_string();
+    write!(
+        stream,
+        "{}{body}",
+        payment_head(MTN_STATUS, &format!("Content-Length: {}\r\n", body.len()))
+    )
+    .unwrap();
+    assert_eq!(parse_response(&read_one_answer(stream)).status(), 200);
+}
+
+/// The deadlines' timers are moved lazily (a timer set for a later request's deadline is
+/// moved when it fires); the header and body deadlines still hold on a connection that
+/// served requests before.
+#[test]
+fn the_header_and_body_timeouts_hold_on_a_kept_connection() {
+    let mock = start(patient().header_timeout(SHORT));
+    let mut stream = connect(mock.address().unwrap());
+    for _ in 0..3 {
+        status_round_trip(&mut stream);
+    }
+    stream
+        .write_all(b"POST /QosicBridge/user/requestpayment HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    assert!(read_until_closed(&mut stream).is_empty());
+    assert_eq!(mock.journal().len(), 3);
+
+    let mock = start(patient().body_timeout(SHORT));
+    let mut stream = connect(mock.address().unwrap());
+    for _ in 0..3 {
+        status_round_trip(&mut stream);
+    }
+    stream
+        .write_all(payment_head(MTN_PAY, "Content-Length: 100\r\n").as_bytes())
+        .unwrap();
+    stream.write_all(br#"{"msisdn":"#).unwrap();
+    let answer = parse_response(&read_until_closed(&mut stream));
+    assert_eq!(answer.status(), 408, "{}", answer.text());
+    assert_eq!(mock.journal()[3].status, Some(408));
+}
+
 #[test]
 fn a_slow_body_gets_408_after_the_body_timeout() {
     let mock = start(patient().body_timeout(SHORT));
