@@ -11,8 +11,8 @@ use crate::numbering::togo_carrier;
 /// path of MTN Benin) for Togocel, while the integrators whose code is public use
 /// `/QosicBridge/tm/v1/{requestpayment,gettransactionstatus,deposit}`. The default is the
 /// integrators' (`tm/v1`); [`TMoneyPaths::User`] sends to the docs' paths instead. The fake
-/// server (`qosic-mock`) serves T-Money on `tm/v1` only: on the `user` paths it answers as
-/// MTN Benin, and refuses T-Money's client id (HTTP 404, code `-2`).
+/// server (`qosic-mock`) serves T-Money on both: on the `user` paths, which MTN Benin shares,
+/// a request with T-Money's client id is T-Money's ([`CarrierSpec::alternate_paths`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum TMoneyPaths {
@@ -75,7 +75,14 @@ impl TMoney {
     .with_failed_code("02")
     .with_pending_message("demande en cours")
     .without_service_ref()
-    .with_codes(crate::CODES);
+    .with_codes(crate::CODES)
+    // QosIc's docs name MTN Benin's paths for Togocel ([`TMoneyPaths::User`]): the fake server
+    // serves T-Money there too, telling the two apart by the body's client id.
+    .with_alternate_paths(&[
+        (Operation::Payment, "/QosicBridge/user/requestpayment"),
+        (Operation::Status, "/QosicBridge/user/gettransactionstatus"),
+        (Operation::Deposit, "/QosicBridge/user/deposit"),
+    ]);
 
     /// T-Money with the merchant's T-Money client id and the default settings.
     pub fn new(client_id: impl AsRef<str>) -> Result<TMoney, Error> {

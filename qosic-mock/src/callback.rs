@@ -1004,6 +1004,13 @@ fn forge(shared: &Shared, reference: &str, amount: Option<u64>) -> Result<(), St
     if reference.is_empty() {
         return Err("a forged callback needs a reference".to_owned());
     }
+    if reference.len() > crate::state::MAX_TRANSREF {
+        return Err(format!(
+            "a forged callback's reference has at most {} bytes, like any transref the server accepts (got {})",
+            crate::state::MAX_TRANSREF,
+            reference.len()
+        ));
+    }
     let known = shared.transaction(reference);
     let amount = match (amount, &known) {
         (Some(0), _) => return Err("a forged callback's amount must be positive".to_owned()),

@@ -47,8 +47,10 @@ pub(crate) struct Route {
 pub(crate) struct Table {
     pub(crate) carriers: Vec<Served>,
     pub(crate) routes: Vec<Route>,
-    /// Every path served (alternate paths too), to its route's position.
-    paths: HashMap<&'static str, usize>,
+    /// Every path served (alternate paths too), to the positions of its routes: one, or
+    /// several when carriers share a path (T-Money on MTN's `user/` paths), told apart by the
+    /// body's `clientid`; the first is the path's own carrier.
+    paths: HashMap<&'static str, Vec<usize>>,
 }
 
 impl fmt::Debug for Table {
@@ -90,11 +92,11 @@ fn build(specs: impl Iterator<Item = &'static CarrierSpec>) -> Table {
                 path,
                 name: format!("{key}_{operation}"),
             });
-            // A path already served keeps its first carrier.
-            table.paths.entry(path).or_insert(index);
+            // A path already served keeps its first carrier first.
+            table.paths.entry(path).or_default().push(index);
             for &(op, alternate) in spec.alternate_paths() {
                 if op == operation {
-                    table.paths.entry(alternate).or_insert(index);
+                    table.paths.entry(alternate).or_default().push(index);
                 }
             }
         }
@@ -134,9 +136,22 @@ impl Table {
             .find(|(_, r)| r.endpoint == endpoint)
     }
 
-    /// The route served at `path` (exactly, without query or trailing slash).
+    /// The route served at `path` (exactly, without query or trailing slash): its own
+    /// carrier's, when several carriers share it.
     pub(crate) fn route_at(&self, path: &str) -> Option<&Route> {
-        self.paths.get(path).map(|&i| &self.routes[i])
+        self.paths
+            .get(path)
+            .and_then(|routes| routes.first())
+            .map(|&i| &self.routes[i])
+    }
+
+    /// Every route served at `path`: more than one when carriers share it.
+    pub(crate) fn routes_at(&self, path: &str) -> impl Iterator<Item = &Route> {
+        self.paths
+            .get(path)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.routes[i])
     }
 
     /// The route named `name` (`mtn_payment`).
@@ -177,7 +192,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn no_two_carriers_share_a_path_or_a_name() {
+    fn no_two_carriers_share_a_path_of_their_own_or_a_name() {
         let table = table();
         let mut paths = std::collections::HashSet::new();
         for carrier in &table.carriers {
@@ -187,14 +202,32 @@ mod tests {
                     assert!(paths.insert(path), "{path} is served twice");
                 }
             }
-            for (_, path) in spec.alternate_paths() {
-                assert!(paths.insert(path), "{path} is served twice");
-            }
         }
         let mut names = std::collections::HashSet::new();
         for route in &table.routes {
             assert!(names.insert(route.name.as_str()), "{}", route.name);
         }
+    }
+
+    #[test]
+    fn a_shared_path_lists_its_own_carrier_first() {
+        let table = table();
+        let at = |path| -> Vec<&str> { table.routes_at(path).map(|r| r.name.as_str()).collect() };
+        assert_eq!(
+            at("/QosicBridge/user/requestpayment"),
+            ["mtn_payment", "tmoney_payment"]
+        );
+        assert_eq!(
+            at("/QosicBridge/user/gettransactionstatus"),
+            ["mtn_status", "tmoney_status"]
+        );
+        assert_eq!(at("/QosicBridge/tm/v1/requestpayment"), ["tmoney_payment"]);
+        assert_eq!(
+            table
+                .route_at("/QosicBridge/user/deposit")
+                .map(|r| r.name.as_str()),
+            Some("mtn_deposit")
+        );
     }
 
     #[test]

@@ -96,14 +96,28 @@ impl Endpoint {
     /// The endpoint served on `path`, if any (query strings and a trailing slash are
     /// ignored; a carrier's alternate paths, such as MTN's `gettransactionstatusV2`, count).
     pub fn from_path(path: &str) -> Option<Endpoint> {
-        // A byte search: `?` and `#` are ASCII, so the cut is on a character boundary.
-        let end = path
-            .bytes()
-            .position(|b| b == b'?' || b == b'#')
-            .unwrap_or(path.len());
-        let path = &path[..end];
-        let path = path.strip_suffix('/').unwrap_or(path);
-        table().route_at(path).map(|r| r.endpoint)
+        table().route_at(bare_path(path)).map(|r| r.endpoint)
+    }
+
+    /// The endpoint at `path` whose carrier `is_client` recognises by its client id, when
+    /// several carriers share the path (T-Money on MTN's `user/` paths, as QosIc's docs name
+    /// them); else the path's own carrier's, as [`Endpoint::from_path`].
+    pub(crate) fn from_path_and_client(
+        path: &str,
+        is_client: impl Fn(Carrier) -> bool,
+    ) -> Option<Endpoint> {
+        let mut routes = table().routes_at(bare_path(path)).peekable();
+        let own = routes.next()?.endpoint;
+        // A path of one carrier (nearly all) costs no client id comparison.
+        if routes.peek().is_none() || is_client(own.carrier) {
+            return Some(own);
+        }
+        Some(
+            routes
+                .map(|r| r.endpoint)
+                .find(|e| is_client(e.carrier))
+                .unwrap_or(own),
+        )
     }
 
     /// The carrier this endpoint belongs to (its client id is the one expected).
@@ -186,6 +200,17 @@ impl<'de> Deserialize<'de> for Endpoint {
         let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
         name.parse().map_err(serde::de::Error::custom)
     }
+}
+
+/// `path` without its query, fragment or trailing slash.
+fn bare_path(path: &str) -> &str {
+    // A byte search: `?` and `#` are ASCII, so the cut is on a character boundary.
+    let end = path
+        .bytes()
+        .position(|b| b == b'?' || b == b'#')
+        .unwrap_or(path.len());
+    let path = &path[..end];
+    path.strip_suffix('/').unwrap_or(path)
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ pub(crate) const MAX_SUBSCRIBERS: usize = 100_000;
 pub(crate) const MAX_FAULTS: usize = 1024;
 
 /// The longest `transref` the server accepts (and counts payment requests by).
-const MAX_TRANSREF: usize = 64;
+pub(crate) const MAX_TRANSREF: usize = 64;
 
 /// Caps and timeouts, from the builder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -761,7 +761,6 @@ impl Shared {
         if req.path.starts_with(ADMIN_PREFIX) || req.path == "/__admin" {
             return crate::admin::handle(self, req);
         }
-        let endpoint = Endpoint::from_path(req.path);
         let auth_accepted = self.auth_ok(req.authorization);
         // Only bodies sent with the right credentials are read as JSON: nothing reads the
         // others, and the journal does not keep them.
@@ -769,6 +768,17 @@ impl Shared {
             Parsed::read(req.body)
         } else {
             Parsed::Invalid
+        };
+        // A path several carriers share (T-Money on MTN's `user/` paths) goes to the carrier
+        // whose client id the body names.
+        let endpoint = match &parsed {
+            Parsed::Object(body) => match body.clientid.string("clientid") {
+                Ok(id) => Endpoint::from_path_and_client(req.path, |carrier| {
+                    self.config.client_ids.get(carrier) == Some(id)
+                }),
+                Err(_) => Endpoint::from_path(req.path),
+            },
+            _ => Endpoint::from_path(req.path),
         };
         let transref = parsed.transref();
         let planned = self.planned_fault(endpoint, transref);

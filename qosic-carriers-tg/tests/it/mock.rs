@@ -149,3 +149,71 @@ async fn the_magic_numbers_hold_in_togo() {
         Endpoint::new(Flooz::CARRIER, Operation::Status)
     );
 }
+
+/// T-Money on QosIc's documented paths (`TMoneyPaths::User`), which MTN Benin shares: the
+/// fake server tells the two apart by the client id, in-process and over HTTP.
+#[tokio::test]
+async fn tmoney_on_the_user_paths_shares_them_with_mtn() {
+    use qosic_carriers_tg::TMoneyPaths;
+    for over_http in [false, true] {
+        let mock = if over_http {
+            MockQosic::start().await
+        } else {
+            MockQosic::in_process()
+        };
+        let polling =
+            PollingPolicy::unbounded(Duration::from_millis(1), Duration::from_secs(30)).unwrap();
+        let tmoney = TMoney::new(mock.client_id(TMoney::CARRIER))
+            .unwrap()
+            .with_paths(TMoneyPaths::User)
+            .with_polling(polling);
+        let mut builder = Client::builder()
+            .base_url(mock.uri())
+            .credentials(mock.credentials())
+            .carrier(tmoney)
+            .carriers(
+                mock.carriers(polling)
+                    .into_iter()
+                    .filter(|c| c.name() != TMoney::NAME),
+            );
+        if over_http {
+            builder = builder.transport(HttpTransport::new().unwrap());
+        } else {
+            builder = builder.transport(mock.transport());
+        }
+        let client = builder.build().unwrap();
+
+        let paid = client
+            .pay(PaymentRequest::new("22890000100", 1000))
+            .await
+            .unwrap();
+        assert_eq!(
+            (paid.status(), paid.carrier(), paid.service_ref()),
+            (Status::Confirmed, "TMONEY", None),
+            "T-Money's answers (no serviceref), over HTTP: {over_http}"
+        );
+        assert_eq!(
+            mock.request_count(Endpoint::new(TMoney::CARRIER, Operation::Payment).unwrap()),
+            1
+        );
+        let payout = client
+            .deposit(DepositRequest::new("22890000100", 500))
+            .await
+            .unwrap();
+        assert_eq!(
+            (payout.status(), payout.carrier()),
+            (Status::Confirmed, "TMONEY")
+        );
+
+        // MTN Benin, on the same path, is still MTN.
+        let mtn = client
+            .pay(PaymentRequest::new("22997000100", 700))
+            .await
+            .unwrap();
+        assert_eq!((mtn.status(), mtn.carrier()), (Status::Confirmed, "MTN"));
+        assert!(mtn.service_ref().is_some(), "MTN's answers carry one");
+        mock.assert_debited_once(paid.reference());
+        mock.assert_debited_once(mtn.reference());
+        assert_eq!(mock.ledger().collected, 1700);
+    }
+}

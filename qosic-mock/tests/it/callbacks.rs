@@ -664,6 +664,15 @@ async fn the_admin_api_sets_the_url_faults_and_forgeries() {
         "{}",
         a.text()
     );
+    // A reference no transref could be (over 64 bytes) is refused, not queued.
+    let a = admin(
+        m,
+        "POST",
+        "/__admin/callbacks/forge",
+        &json!({"reference": "G".repeat(65), "amount": 5}),
+    );
+    assert_eq!(a.status(), 400);
+    assert!(a.text().contains("at most 64 bytes"), "{}", a.text());
     let a = admin(
         m,
         "POST",
