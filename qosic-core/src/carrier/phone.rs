@@ -84,4 +84,31 @@ mod tests {
         }
         assert_eq!(PhoneFormat::Local.render(&togo), "90000100");
     }
+
+    proptest::proptest! {
+        /// `write` changes a number as `Msisdn::to_legacy` and `Msisdn::to_ten_digit` do,
+        /// without their copies: the two must never drift apart.
+        #[test]
+        fn rendering_agrees_with_the_numbering_plan(
+            national in "(01)?[0-9]{8}",
+            togo in proptest::bool::ANY,
+        ) {
+            let text = if togo {
+                format!("228{}", &national[national.len() - 8..])
+            } else {
+                format!("229{national}")
+            };
+            let phone = Msisdn::parse(&text).unwrap();
+            proptest::prop_assert_eq!(PhoneFormat::AsGiven.render(&phone), phone.international());
+            proptest::prop_assert_eq!(
+                PhoneFormat::Legacy.render(&phone),
+                phone.to_legacy().international()
+            );
+            proptest::prop_assert_eq!(
+                PhoneFormat::TenDigit.render(&phone),
+                phone.to_ten_digit().international()
+            );
+            proptest::prop_assert_eq!(PhoneFormat::Local.render(&phone), phone.national());
+        }
+    }
 }
