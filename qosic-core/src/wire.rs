@@ -4,8 +4,6 @@
 //! camelCase, error bodies as JSON problems, plain text, HTML or nothing. [`QosicBody::parse`]
 //! reads what can be read and never panics.
 
-use serde_json::Value;
-
 /// The fields of a QosIc JSON answer that the SDK reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QosicBody {
@@ -33,20 +31,69 @@ const NAMES: [&str; 7] = [
 ];
 
 /// A field's value as the SDK reads it: strings trimmed, numbers and booleans in their JSON
-/// form, anything else absent.
-fn scalar(value: Value) -> Option<String> {
-    match value {
-        Value::String(s) => {
-            let trimmed = s.trim();
-            Some(if trimmed.len() == s.len() {
-                s
-            } else {
-                trimmed.to_owned()
-            })
+/// form (as `serde_json::Value` prints them), anything else absent. Read straight from the
+/// input: a string is copied once, trimmed, and no `Value` is built.
+struct Scalar(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(Some(v.trim().to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
+                let trimmed = v.trim();
+                Ok(Scalar(Some(if trimmed.len() == v.len() {
+                    v
+                } else {
+                    trimmed.to_owned()
+                })))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(Some(v.to_string())))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
+                // The same text as the `Value` a number becomes.
+                Ok(Scalar(
+                    serde_json::Number::from_f64(v).map(|n| n.to_string()),
+                ))
+            }
+            fn visit_unit<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar(None))
+            }
+            fn visit_none<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar(None))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Scalar, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Scalar(None))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Scalar, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Scalar(None))
+            }
         }
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
+        d.deserialize_any(V)
     }
 }
 
@@ -104,7 +151,7 @@ impl<'de> serde::Deserialize<'de> for Fields<'de> {
                         map.next_value::<serde::de::IgnoredAny>()?;
                         continue;
                     };
-                    let value = scalar(map.next_value::<Value>()?);
+                    let Scalar(value) = map.next_value::<Scalar>()?;
                     let slot = &mut fields.slots[i];
                     if slot.as_ref().is_none_or(|(kept, _)| *key <= **kept) {
                         *slot = Some((key, value));
@@ -202,6 +249,7 @@ pub fn excerpt(body: &[u8], max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn reads_protocol_examples() {
