@@ -168,6 +168,125 @@ impl std::fmt::Debug for Bare {
     }
 }
 
+/// A second limit, below reqwest: hyper-util's client (the one reqwest wraps) sending the same
+/// bytes, without reqwest's layers (its redirect layer and its response parse a URL from a
+/// string for every request). What a transport on hyper-util could reach; the goal still
+/// compares with bare reqwest.
+#[derive(Clone)]
+struct BareHyper {
+    client: hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        http_body_util::Full<bytes::Bytes>,
+    >,
+    payment_uri: hyper::Uri,
+    status_uri: hyper::Uri,
+    authorization: Arc<str>,
+}
+
+impl BareHyper {
+    fn new(base_url: &str) -> Result<BareHyper, String> {
+        let uri = |path: &str| {
+            format!("{base_url}{path}")
+                .parse::<hyper::Uri>()
+                .map_err(|e| e.to_string())
+        };
+        let credentials = Credentials::new(qosic_mock::DEFAULT_LOGIN, qosic_mock::DEFAULT_PASSWORD);
+        Ok(BareHyper {
+            client: hyper_util::client::legacy::Client::builder(
+                hyper_util::rt::TokioExecutor::new(),
+            )
+            .build_http(),
+            payment_uri: uri("/QosicBridge/user/requestpayment")?,
+            status_uri: uri("/QosicBridge/user/gettransactionstatus")?,
+            authorization: credentials.authorization().expose().into(),
+        })
+    }
+
+    async fn post(&self, uri: &hyper::Uri, body: String) -> Result<(u16, bytes::Bytes), String> {
+        use http_body_util::BodyExt;
+        let request = hyper::Request::post(uri.clone())
+            .header(AUTHORIZATION, &*self.authorization)
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json")
+            .header(reqwest::header::USER_AGENT, qosic_http::DEFAULT_USER_AGENT)
+            .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+            .map_err(|e| e.to_string())?;
+        // A whole-call timeout, as the other clients have.
+        let answer = tokio::time::timeout(Duration::from_secs(30), async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = response.status().as_u16();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| e.to_string())?
+                .to_bytes();
+            Ok::<_, String>((status, body))
+        })
+        .await
+        .map_err(|_| "timed out".to_owned())??;
+        Ok(answer)
+    }
+
+    /// One flow, as [`Bare::flow`].
+    async fn flow(&self, phone: &str) -> Result<(), String> {
+        let reference = format!("HYPER{:015}", NEXT_REF.fetch_add(1, Ordering::Relaxed));
+        let (status, _) = self
+            .post(
+                &self.payment_uri,
+                format!(
+                    r#"{{"msisdn":"{phone}","amount":"1000","firstname":"Ada","lastname":"Lovelace","transref":"{reference}","clientid":"{}"}}"#,
+                    qosic_mock::DEFAULT_MTN_CLIENT_ID
+                ),
+            )
+            .await?;
+        if status != 202 {
+            return Err(format!("payment answered {status}"));
+        }
+        let (status, body) = self
+            .post(
+                &self.status_uri,
+                format!(
+                    r#"{{"transref":"{reference}","clientid":"{}"}}"#,
+                    qosic_mock::DEFAULT_MTN_CLIENT_ID
+                ),
+            )
+            .await?;
+        if status != 200 || !memchr_find(&body, br#""responsecode":"00""#) {
+            return Err(format!("status answered {status}"));
+        }
+        Ok(())
+    }
+
+    /// `flows` flows, `concurrency` at a time; returns flows per second.
+    async fn run(&self, flows: usize, concurrency: usize) -> Result<f64, String> {
+        let next = Arc::new(AtomicUsize::new(0));
+        let started = Instant::now();
+        let mut workers = Vec::new();
+        for _ in 0..concurrency.clamp(1, flows.max(1)) {
+            let bare = self.clone();
+            let next = Arc::clone(&next);
+            workers.push(tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= flows {
+                        return Ok::<(), String>(());
+                    }
+                    bare.flow(&approving_phone(i)).await?;
+                }
+            }));
+        }
+        for worker in workers {
+            worker.await.map_err(|e| e.to_string())??;
+        }
+        Ok(flows as f64 / started.elapsed().as_secs_f64())
+    }
+}
+
 fn memchr_find(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -183,6 +302,9 @@ struct Rounds {
     core_ratio: Vec<f64>,
     sdk_cpu_us: Vec<f64>,
     bare_cpu_us: Vec<f64>,
+    /// hyper-util's client alone (no reqwest), flows/s and CPU per flow.
+    hyper: Vec<f64>,
+    hyper_cpu_us: Vec<f64>,
 }
 
 fn cpu_us() -> f64 {
@@ -197,6 +319,7 @@ async fn ratios(
     rounds: usize,
 ) -> Result<Rounds, String> {
     let bare = Bare::new(base_url)?;
+    let hyper = BareHyper::new(base_url)?;
     let sdk = sdk_client(base_url, AT_ONCE, Duration::from_secs(10))?;
     let polling = qosic_core::PollingPolicy::unbounded(AT_ONCE, Duration::from_secs(10))
         .map_err(|e| e.to_string())?;
@@ -205,6 +328,7 @@ async fn ratios(
         .map_err(|e| e.to_string())?;
     // Warm both: connections, allocator, the mock's code paths.
     bare.run(200, concurrency).await?;
+    hyper.run(200, concurrency).await?;
     let warm = flows::run(&sdk, 200, concurrency, 0).await;
     if warm.failures > 0 {
         return Err(warm.first_failure.unwrap_or_default());
@@ -212,10 +336,14 @@ async fn ratios(
     let mut out = Rounds::default();
     for round in 0..rounds {
         let (mut s, mut b, mut c) = (0.0, 0.0, 0.0);
-        for turn in 0..3 {
+        for turn in 0..4 {
             bare.reset_mock().await?;
             let cpu = cpu_us();
-            match (round + turn) % 3 {
+            match (round + turn) % 4 {
+                3 => {
+                    out.hyper.push(hyper.run(flows, concurrency).await?);
+                    out.hyper_cpu_us.push((cpu_us() - cpu) / flows as f64);
+                }
                 0 => {
                     b = bare.run(flows, concurrency).await?;
                     out.bare_cpu_us.push((cpu_us() - cpu) / flows as f64);
@@ -247,7 +375,7 @@ async fn ratios(
 
 fn describe(label: &str, flows: usize, rounds: usize, r: &Rounds) -> String {
     format!(
-        "{label}, {flows} flows x {rounds} rounds: SDK {:.0} flows/s, bare {:.0} flows/s, ratio {:.3} (medians; ratios {}); CPU of this process per flow: SDK {:.0} us, bare {:.0} us; the SDK on a bare-reqwest Transport (qosic-http left out): ratio {:.3}",
+        "{label}, {flows} flows x {rounds} rounds: SDK {:.0} flows/s, bare {:.0} flows/s, ratio {:.3} (medians; ratios {}); CPU of this process per flow: SDK {:.0} us, bare {:.0} us; the SDK on a bare-reqwest Transport (qosic-http left out): ratio {:.3}; hyper-util's client alone (no reqwest): {:.0} flows/s, {:.0} us CPU per flow",
         median(&r.sdk),
         median(&r.bare),
         median(&r.ratio),
@@ -255,6 +383,8 @@ fn describe(label: &str, flows: usize, rounds: usize, r: &Rounds) -> String {
         median(&r.sdk_cpu_us),
         median(&r.bare_cpu_us),
         median(&r.core_ratio),
+        median(&r.hyper),
+        median(&r.hyper_cpu_us),
     )
 }
 
