@@ -75,60 +75,96 @@ impl Bare {
         Ok((status, body))
     }
 
-    /// One flow: the payment request (202 expected), then one status check (`00` expected).
-    pub(crate) async fn flow(&self, phone: &str) -> Result<(), String> {
-        let reference = format!("BARE{:016}", NEXT_REF.fetch_add(1, Ordering::Relaxed));
-        let (status, _) = self
-            .post(
-                &self.payment_url,
-                format!(
-                    r#"{{"msisdn":"{phone}","amount":"1000","firstname":"Ada","lastname":"Lovelace","transref":"{reference}","clientid":"{}"}}"#,
-                    qosic_mock::DEFAULT_MTN_CLIENT_ID
-                ),
-            )
-            .await?;
-        if status != 202 {
-            return Err(format!("payment answered {status}"));
-        }
-        let (status, body) = self
-            .post(
-                &self.status_url,
-                format!(
-                    r#"{{"transref":"{reference}","clientid":"{}"}}"#,
-                    qosic_mock::DEFAULT_MTN_CLIENT_ID
-                ),
-            )
-            .await?;
-        let confirmed = memchr_find(&body, br#""responsecode":"00""#);
-        if status != 200 || !confirmed {
-            return Err(format!("status answered {status}"));
-        }
-        Ok(())
-    }
-
     /// `flows` bare flows, `concurrency` at a time; returns flows per second.
     pub(crate) async fn run(&self, flows: usize, concurrency: usize) -> Result<f64, String> {
-        let next = Arc::new(AtomicUsize::new(0));
-        let started = Instant::now();
-        let mut workers = Vec::new();
-        for _ in 0..concurrency.clamp(1, flows.max(1)) {
-            let bare = self.clone();
-            let next = Arc::clone(&next);
-            workers.push(tokio::spawn(async move {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= flows {
-                        return Ok::<(), String>(());
-                    }
-                    bare.flow(&approving_phone(i)).await?;
-                }
-            }));
-        }
-        for worker in workers {
-            worker.await.map_err(|e| e.to_string())??;
-        }
-        Ok(flows as f64 / started.elapsed().as_secs_f64())
+        run_flows(self, flows, concurrency).await
     }
+}
+
+/// A baseline client: posts the hand-written body of the payment or the status request.
+trait BareClient: Clone + Send + Sync + 'static {
+    /// The reference prefix of its payments.
+    const PREFIX: &'static str;
+    /// Posts `body` to the status endpoint (`status`) or the payment one.
+    fn post_to(
+        &self,
+        status: bool,
+        body: String,
+    ) -> impl std::future::Future<Output = Result<(u16, bytes::Bytes), String>> + Send;
+}
+
+impl BareClient for Bare {
+    const PREFIX: &'static str = "BARE";
+    async fn post_to(&self, status: bool, body: String) -> Result<(u16, bytes::Bytes), String> {
+        let url = if status {
+            &self.status_url
+        } else {
+            &self.payment_url
+        };
+        self.post(url, body).await
+    }
+}
+
+/// One flow: the payment request (202 expected), then one status check (`00` expected).
+async fn bare_flow<C: BareClient>(client: &C, phone: &str) -> Result<(), String> {
+    let reference = format!(
+        "{}{:016}",
+        C::PREFIX,
+        NEXT_REF.fetch_add(1, Ordering::Relaxed)
+    );
+    let (status, _) = client
+        .post_to(
+            false,
+            format!(
+                r#"{{"msisdn":"{phone}","amount":"1000","firstname":"Ada","lastname":"Lovelace","transref":"{reference}","clientid":"{}"}}"#,
+                qosic_mock::DEFAULT_MTN_CLIENT_ID
+            ),
+        )
+        .await?;
+    if status != 202 {
+        return Err(format!("payment answered {status}"));
+    }
+    let (status, body) = client
+        .post_to(
+            true,
+            format!(
+                r#"{{"transref":"{reference}","clientid":"{}"}}"#,
+                qosic_mock::DEFAULT_MTN_CLIENT_ID
+            ),
+        )
+        .await?;
+    if status != 200 || !memchr_find(&body, br#""responsecode":"00""#) {
+        return Err(format!("status answered {status}"));
+    }
+    Ok(())
+}
+
+/// `flows` flows of `client`, `concurrency` at a time; returns flows per second.
+async fn run_flows<C: BareClient>(
+    client: &C,
+    flows: usize,
+    concurrency: usize,
+) -> Result<f64, String> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency.clamp(1, flows.max(1)) {
+        let client = client.clone();
+        let next = Arc::clone(&next);
+        workers.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= flows {
+                    return Ok::<(), String>(());
+                }
+                bare_flow(&client, &approving_phone(i)).await?;
+            }
+        }));
+    }
+    for worker in workers {
+        worker.await.map_err(|e| e.to_string())??;
+    }
+    Ok(flows as f64 / started.elapsed().as_secs_f64())
 }
 
 /// The bare client as the SDK's transport: splits the overhead between the client and
@@ -231,59 +267,17 @@ impl BareHyper {
         .map_err(|_| "timed out".to_owned())??;
         Ok(answer)
     }
+}
 
-    /// One flow, as [`Bare::flow`].
-    async fn flow(&self, phone: &str) -> Result<(), String> {
-        let reference = format!("HYPER{:015}", NEXT_REF.fetch_add(1, Ordering::Relaxed));
-        let (status, _) = self
-            .post(
-                &self.payment_uri,
-                format!(
-                    r#"{{"msisdn":"{phone}","amount":"1000","firstname":"Ada","lastname":"Lovelace","transref":"{reference}","clientid":"{}"}}"#,
-                    qosic_mock::DEFAULT_MTN_CLIENT_ID
-                ),
-            )
-            .await?;
-        if status != 202 {
-            return Err(format!("payment answered {status}"));
-        }
-        let (status, body) = self
-            .post(
-                &self.status_uri,
-                format!(
-                    r#"{{"transref":"{reference}","clientid":"{}"}}"#,
-                    qosic_mock::DEFAULT_MTN_CLIENT_ID
-                ),
-            )
-            .await?;
-        if status != 200 || !memchr_find(&body, br#""responsecode":"00""#) {
-            return Err(format!("status answered {status}"));
-        }
-        Ok(())
-    }
-
-    /// `flows` flows, `concurrency` at a time; returns flows per second.
-    async fn run(&self, flows: usize, concurrency: usize) -> Result<f64, String> {
-        let next = Arc::new(AtomicUsize::new(0));
-        let started = Instant::now();
-        let mut workers = Vec::new();
-        for _ in 0..concurrency.clamp(1, flows.max(1)) {
-            let bare = self.clone();
-            let next = Arc::clone(&next);
-            workers.push(tokio::spawn(async move {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= flows {
-                        return Ok::<(), String>(());
-                    }
-                    bare.flow(&approving_phone(i)).await?;
-                }
-            }));
-        }
-        for worker in workers {
-            worker.await.map_err(|e| e.to_string())??;
-        }
-        Ok(flows as f64 / started.elapsed().as_secs_f64())
+impl BareClient for BareHyper {
+    const PREFIX: &'static str = "HYPER";
+    async fn post_to(&self, status: bool, body: String) -> Result<(u16, bytes::Bytes), String> {
+        let uri = if status {
+            &self.status_uri
+        } else {
+            &self.payment_uri
+        };
+        self.post(uri, body).await
     }
 }
 
@@ -328,7 +322,7 @@ async fn ratios(
         .map_err(|e| e.to_string())?;
     // Warm both: connections, allocator, the mock's code paths.
     bare.run(200, concurrency).await?;
-    hyper.run(200, concurrency).await?;
+    run_flows(&hyper, 200, concurrency).await?;
     let warm = flows::run(&sdk, 200, concurrency, 0).await;
     if warm.failures > 0 {
         return Err(warm.first_failure.unwrap_or_default());
@@ -341,7 +335,7 @@ async fn ratios(
             let cpu = cpu_us();
             match (round + turn) % 4 {
                 3 => {
-                    out.hyper.push(hyper.run(flows, concurrency).await?);
+                    out.hyper.push(run_flows(&hyper, flows, concurrency).await?);
                     out.hyper_cpu_us.push((cpu_us() - cpu) / flows as f64);
                 }
                 0 => {
