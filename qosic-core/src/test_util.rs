@@ -32,7 +32,7 @@ use crate::transport::{
     ApiRequest, ApiResponse, Delivery, Transport, TransportError, TransportErrorKind,
 };
 use crate::types::{Amount, Msisdn, Name, TransactionRef};
-use crate::Error;
+use crate::{Error, Operation};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -316,6 +316,35 @@ pub fn assert_wire(request: Result<WireRequest, Error>, path: &str, body: &str) 
     let request = request.unwrap_or_else(|e| panic!("the carrier made no request: {e}"));
     let made = String::from_utf8_lossy(&request.body);
     assert_eq!((request.path.as_str(), &*made), (path, body));
+}
+
+/// Asserts that a carrier refused to make a request because it does not offer the
+/// operation: [`Error::Unsupported`] naming `carrier` and `operation`, with its usual words.
+///
+/// # Panics
+///
+/// When the carrier made a request, or refused it for another reason.
+#[track_caller]
+pub fn assert_unsupported(
+    request: Result<WireRequest, Error>,
+    carrier: &str,
+    operation: Operation,
+) {
+    match &request {
+        Err(
+            e @ Error::Unsupported {
+                carrier: c,
+                operation: o,
+            },
+        ) => {
+            assert_eq!((c.as_str(), *o), (carrier, operation));
+            assert_eq!(
+                e.to_string(),
+                format!("{carrier} does not support the {operation} operation")
+            );
+        }
+        other => panic!("expected Unsupported, got {other:?}"),
+    }
 }
 
 #[cfg(test)]

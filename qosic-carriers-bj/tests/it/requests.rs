@@ -4,10 +4,9 @@
 use std::time::Duration;
 
 use qosic_carriers_bj::{Celtiis, Moov, Mtn, PhoneFormat, StatusEndpoint};
-use qosic_core::test_util::{assert_wire, lookup_call, money_call};
+use qosic_core::test_util::{assert_unsupported, assert_wire, lookup_call, money_call};
 use qosic_core::{
-    Amount, Error, LookupCall, MobileCarrier, MoneyCall, Operation, PollingPolicy, References,
-    WireRequest,
+    Amount, LookupCall, MobileCarrier, MoneyCall, Operation, PollingPolicy, References,
 };
 
 fn money(phone: &str, first: &str, last: &str) -> MoneyCall {
@@ -16,19 +15,6 @@ fn money(phone: &str, first: &str, last: &str) -> MoneyCall {
 
 fn lookup(operator_ref: Option<&str>) -> LookupCall {
     lookup_call("ORDER-42", operator_ref)
-}
-
-#[track_caller]
-fn unsupported(request: Result<WireRequest, Error>, carrier: &str, operation: Operation) {
-    match request {
-        Err(Error::Unsupported {
-            carrier: c,
-            operation: o,
-        }) => {
-            assert_eq!((c.as_str(), o), (carrier, operation));
-        }
-        other => panic!("expected Unsupported, got {other:?}"),
-    }
 }
 
 const PAY_LEGACY: &str = r#"{"msisdn":"22997000100","amount":"1500","firstname":"Ada","lastname":"Lovelace","transref":"ORDER-42","clientid":"MTN-ID"}"#;
@@ -140,7 +126,7 @@ fn moov_every_operation_and_specialfield1() {
         "/QosicBridge/user/depositmv",
         r#"{"msisdn":"22995000100","amount":"1500","transref":"ORDER-42","clientid":"MOOV-ID"}"#,
     );
-    unsupported(moov.refund(&lookup(None)), "MOOV", Operation::Refund);
+    assert_unsupported(moov.refund(&lookup(None)), "MOOV", Operation::Refund);
 }
 
 #[test]
@@ -156,8 +142,8 @@ fn celtiis_every_operation() {
         "/QosicBridge/sb/v1/gettransactionstatus",
         r#"{"transref":"ORDER-42","clientid":"CELTIIS-ID"}"#,
     );
-    unsupported(celtiis.refund(&lookup(None)), "CELTIIS", Operation::Refund);
-    unsupported(
+    assert_unsupported(celtiis.refund(&lookup(None)), "CELTIIS", Operation::Refund);
+    assert_unsupported(
         celtiis.deposit(&money("2290140000100", "", "")),
         "CELTIIS",
         Operation::Deposit,
