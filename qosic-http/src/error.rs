@@ -4,8 +4,8 @@
 //!
 //! Errors of a call ([`Transport::send`](qosic_core::Transport::send)) are core's
 //! `TransportError`: they say what happened on the wire and whether the request may have been
-//! sent. The reqwest error is chained as their source, with its URL removed (a URL may carry
-//! credentials).
+//! sent. The library's error (hyper's, hyper-util's, io's, the TLS library's) is chained as
+//! their source; none of them holds the URL (a URL may carry credentials).
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -66,9 +66,12 @@ pub enum Error {
          readable?)"
     )]
     Tls(#[source] BoxError),
-    /// The HTTP client could not be built.
-    #[error("reqwest could not build the HTTP client")]
-    Client(#[source] BoxError),
+    /// The URL given to [`proxy`](crate::HttpTransportBuilder::proxy) is not an HTTP proxy's.
+    #[error(
+        "invalid proxy URL: expected http://host:port, or http://user:password@host:port for a \
+         proxy that asks for a password (https:// and socks proxies are not supported)"
+    )]
+    InvalidProxy,
 }
 
 /// So that `HttpTransport::new()?` works in a function returning `qosic_core::Error`: an
@@ -157,7 +160,7 @@ mod tests {
             Error::InvalidCertificate("x".into()).to_string(),
             Error::InvalidUserAgent("x".into()).to_string(),
             Error::Tls("x".into()).to_string(),
-            Error::Client("x".into()).to_string(),
+            Error::InvalidProxy.to_string(),
             BodyTooLarge::new(10, Some(20)).to_string(),
             BodyTooLarge::new(10, None).to_string(),
         ];

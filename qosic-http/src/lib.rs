@@ -4,7 +4,8 @@
 //! each [`ApiRequest`](qosic_core::ApiRequest) as a JSON `POST` with HTTP Basic auth, and
 //! returns the status and body, whatever they are. It carries bytes safely and fast and
 //! interprets nothing of QosIc: a `401` or a `500` is an answer, not an error. This is the
-//! only crate of the SDK that knows reqwest.
+//! only crate of the SDK that speaks HTTP: hyper 1 and hyper-util's pooled client, with
+//! connections of its own (DNS, TCP, proxy, TLS) and one timer per call.
 //!
 //! ## Brief overview
 //!
@@ -22,6 +23,9 @@
 //!   tasks at once. Build one transport and clone it.
 //! - **No redirects, no retries**: a request that may have reached QosIc is never sent again
 //!   by this crate.
+//! - **Proxies** named by `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` are used
+//!   (`https://` through a `CONNECT` tunnel, TLS still verified with the server), or the one
+//!   given to [`HttpTransportBuilder::proxy`]; [`HttpTransportBuilder::no_proxy`] ignores them.
 //!
 //! ## Errors
 //!
@@ -38,7 +42,7 @@
 //! payment request not sent (reference Q…): certificate of staging.example is a CA certificate (CA:TRUE, the default of openssl req -x509) used as the server's own, which TLS refuses even when it is added with add_root_certificate (trust this exact certificate with trust_self_signed_certificate, or give the server a certificate signed by that CA)
 //! ```
 //!
-//! The library errors below (reqwest, hyper, io, rustls) stay chained as the
+//! The library errors below (hyper-util, hyper, io, rustls) stay chained as the
 //! [`source`](std::error::Error::source), without the URL; the chain never repeats the
 //! reason, so `{:#}`-style printing (anyhow, eyre) shows each cause once.
 //!
@@ -48,7 +52,7 @@
 //! | what happened | kind | delivery |
 //! |---|---|---|
 //! | bad URL, URL with `user:password@`, scheme other than http(s) | `InvalidRequest` | `NotSent` |
-//! | DNS failure, connection refused | `Connect` | `NotSent` |
+//! | DNS failure, connection refused, proxy unreachable or refusing the tunnel | `Connect` | `NotSent` |
 //! | certificate refused, handshake failed | `Tls` | `NotSent` |
 //! | connect timeout | `Timeout` | `NotSent` |
 //! | timeout after connecting | `Timeout` | `MaybeSent` |
@@ -183,6 +187,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod certificate;
+mod connect;
 mod error;
 mod reason;
 #[cfg(feature = "rustls")]

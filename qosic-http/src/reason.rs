@@ -11,6 +11,8 @@ use std::fmt;
 use std::io;
 use std::time::{Duration, Instant};
 
+use crate::connect::{DnsError, ProxyError};
+
 /// Where a request went, as shown in reasons: the host and the port.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Target {
@@ -19,10 +21,30 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    pub(crate) fn from_url(url: &reqwest::Url) -> Target {
+    /// The host and port of `uri`; the port is the scheme's default when the URI has none.
+    pub(crate) fn from_uri(uri: &http::Uri) -> Target {
+        match (uri.scheme(), uri.authority()) {
+            (Some(scheme), Some(authority)) => Target::from_parts(scheme, authority),
+            _ => Target {
+                host: uri.host().unwrap_or("the server").to_owned(),
+                port: uri.port_u16().unwrap_or(0),
+            },
+        }
+    }
+
+    /// The host and port of a URL's scheme and authority (`user@` left out).
+    pub(crate) fn from_parts(
+        scheme: &http::uri::Scheme,
+        authority: &http::uri::Authority,
+    ) -> Target {
+        let default_port = match scheme.as_str() {
+            "https" => 443,
+            "http" => 80,
+            _ => 0,
+        };
         Target {
-            host: url.host_str().unwrap_or("the server").to_owned(),
-            port: url.port_or_known_default().unwrap_or(0),
+            host: authority.host().to_owned(),
+            port: authority.port_u16().unwrap_or(default_port),
         }
     }
 
@@ -53,7 +75,8 @@ const CHECK_STATUS: &str =
     "the server may have received the request, so check its status before paying again";
 
 /// Calls `found` on `error` and every error below it until it returns `Some`, looking inside
-/// `io::Error` wrappers too (their `source` skips the error they wrap).
+/// `io::Error` wrappers and boxed errors too (their `source` skips the error they wrap:
+/// hyper-util keeps a connector's error boxed twice).
 pub(crate) fn find_map<'a, R>(
     error: &'a (dyn StdError + 'static),
     found: &mut dyn FnMut(&'a (dyn StdError + 'static)) -> Option<R>,
@@ -118,8 +141,11 @@ pub(crate) fn duration(d: Duration) -> String {
 }
 
 /// Why a TCP connection (or the name resolution before it) failed.
-pub(crate) fn connect(error: &reqwest::Error, target: &Target) -> String {
-    if error.is_dns() {
+pub(crate) fn connect(error: &(dyn StdError + 'static), target: &Target) -> String {
+    if let Some(proxy) = find::<ProxyError>(error) {
+        return self::proxy(error, proxy, target);
+    }
+    if find::<DnsError>(error).is_some() {
         return format!(
             "could not resolve the host name {} (is the base URL right, and does this \
              machine's DNS work?)",
@@ -146,6 +172,30 @@ pub(crate) fn connect(error: &reqwest::Error, target: &Target) -> String {
         ),
         _ => format!("could not connect to {target}: {}", innermost(error)),
     }
+}
+
+/// Why the proxy could not take a request to `target`.
+fn proxy(error: &(dyn StdError + 'static), proxy: &ProxyError, target: &Target) -> String {
+    const WHERE: &str = "the proxy comes from HTTPS_PROXY, HTTP_PROXY or ALL_PROXY, or from \
+                         HttpTransportBuilder::proxy; NO_PROXY or HttpTransportBuilder::no_proxy \
+                         bypasses it";
+    let at = &proxy.proxy;
+    if let Some(scheme) = &proxy.unsupported {
+        return format!(
+            "the proxy {at} for {target} is a {scheme}:// proxy, and qosic-http speaks only to \
+             http:// proxies ({WHERE})"
+        );
+    }
+    let refused = io_kind(error, |kind| kind == io::ErrorKind::ConnectionRefused).is_some();
+    if refused {
+        return format!(
+            "connection refused by the proxy {at} for {target} (is the proxy running? {WHERE})"
+        );
+    }
+    format!(
+        "could not connect to {target} through the proxy {at}: {} ({WHERE})",
+        innermost(error)
+    )
 }
 
 /// Why a call timed out: which timeout, after how long, and what to do.
@@ -194,7 +244,7 @@ pub(crate) fn timeout(call: &Call<'_>, connecting: bool, reading_body: bool) -> 
 
 /// Why the connection ended before a complete answer.
 pub(crate) fn connection_lost(
-    error: &reqwest::Error,
+    error: &(dyn StdError + 'static),
     target: &Target,
     reading_body: bool,
 ) -> String {
@@ -215,7 +265,7 @@ pub(crate) fn connection_lost(
 }
 
 /// Why a call failed in a way none of the other reasons covers.
-pub(crate) fn other(error: &reqwest::Error, target: &Target) -> String {
+pub(crate) fn other(error: &(dyn StdError + 'static), target: &Target) -> String {
     if find::<hyper::Error>(error).is_some_and(hyper::Error::is_parse) {
         return format!(
             "the answer from {target} is not HTTP/1.1 (is it an https:// server behind an \
@@ -241,7 +291,7 @@ pub(crate) fn too_large(target: &Target, limit: usize, content_length: Option<u6
 }
 
 /// Why a TLS handshake failed.
-pub(crate) fn tls(error: &reqwest::Error, target: &Target) -> String {
+pub(crate) fn tls(error: &(dyn StdError + 'static), target: &Target) -> String {
     #[cfg(feature = "rustls")]
     if let Some(error) = find::<rustls::Error>(error) {
         return crate::tls::reason(error, target);
@@ -323,7 +373,9 @@ mod tests {
     }
 
     fn target() -> Target {
-        Target::from_url(&reqwest::Url::parse("https://api.qosic.net/QosicBridge/x").unwrap())
+        Target::from_uri(&http::Uri::from_static(
+            "https://api.qosic.net/QosicBridge/x",
+        ))
     }
 
     #[test]
@@ -381,11 +433,10 @@ mod tests {
 
     #[test]
     fn the_target_never_shows_the_path_query_or_user_info() {
-        let url =
-            reqwest::Url::parse("https://user:pw@api.qosic.net/QosicBridge/x?token=t").unwrap();
-        assert_eq!(Target::from_url(&url).to_string(), "api.qosic.net:443");
-        let url = reqwest::Url::parse("http://[::1]:8080/x").unwrap();
-        assert_eq!(Target::from_url(&url).to_string(), "[::1]:8080");
+        let uri = http::Uri::from_static("https://user:pw@api.qosic.net/QosicBridge/x?token=t");
+        assert_eq!(Target::from_uri(&uri).to_string(), "api.qosic.net:443");
+        let uri = http::Uri::from_static("http://[::1]:8080/x");
+        assert_eq!(Target::from_uri(&uri).to_string(), "[::1]:8080");
     }
 
     #[test]

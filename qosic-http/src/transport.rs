@@ -1,19 +1,33 @@
 //! [`HttpTransport`], the production [`Transport`], and its [`HttpTransportBuilder`].
 //!
-//! One `HttpTransport` holds one reqwest client, hence one connection pool: clone it (cheap,
+//! One `HttpTransport` holds one hyper-util client, hence one connection pool: clone it (cheap,
 //! an `Arc` inside) rather than building a new one per call.
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::future::Future;
+use std::pin::{pin, Pin};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use bytes::Bytes;
+use http::header::{
+    HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, PROXY_AUTHORIZATION, USER_AGENT,
+};
+use http::uri::{Authority, PathAndQuery, Scheme};
+use http::{Method, Request, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Body as _;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use qosic_core::{
     ApiRequest, ApiResponse, BaseUrl, Delivery, Transport, TransportError, TransportErrorKind,
 };
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 
+use crate::connect::{ConnectTimedOut, Connector, Tls, TlsError};
 use crate::error::{BodyTooLarge, Error};
 use crate::reason::{self, Call, Target};
 use crate::Certificate;
@@ -55,8 +69,8 @@ enum TlsBackend {
     None,
 }
 
-/// The production [`Transport`]: HTTP/1.1 over reqwest, TLS verified by default, with
-/// timeouts, one connection pool and a bounded answer size.
+/// The production [`Transport`]: HTTP/1.1 on hyper-util's pooled client, TLS verified by
+/// default, with timeouts, one connection pool and a bounded answer size.
 ///
 /// Cloning is cheap and clones share the pool; do not wrap it in another `Arc`.
 /// It never follows redirects (a redirected payment could be sent twice): a `3xx` is an
@@ -64,8 +78,11 @@ enum TlsBackend {
 /// re-send is hyper's, of a request that found its pooled connection already closed before
 /// any byte of it was written.
 ///
-/// Proxies named by the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`)
-/// are used.
+/// Proxies named by the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, or
+/// their lower-case forms, read when the transport is built) are used, as curl uses them:
+/// `https://` requests through a `CONNECT` tunnel, `http://` ones sent to the proxy; see
+/// [`HttpTransportBuilder::proxy`] to name one in code, and
+/// [`HttpTransportBuilder::no_proxy`] to ignore the environment.
 ///
 /// See the [crate documentation](crate) for an example and for how errors are classified.
 #[derive(Clone)]
@@ -74,7 +91,11 @@ pub struct HttpTransport {
 }
 
 struct Inner {
-    client: reqwest::Client,
+    client: Client<Connector, Full<Bytes>>,
+    user_agent: HeaderValue,
+    /// The proxies that apply, if any (for the `Proxy-Authorization` of plain-HTTP requests;
+    /// the connector has them too).
+    proxies: Option<Arc<Matcher>>,
     timeout: Duration,
     connect_timeout: Duration,
     max_response_size: usize,
@@ -163,8 +184,20 @@ pub struct HttpTransportBuilder {
     accept_invalid_certs: bool,
     user_agent: String,
     pool_idle_timeout: Duration,
+    proxy: ProxySetting,
     #[cfg(feature = "native-tls")]
     native_tls: bool,
+}
+
+/// Where a transport's proxy comes from.
+#[derive(Debug, Clone)]
+enum ProxySetting {
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (the default).
+    Environment,
+    /// One proxy for every request (its URL may hold a password: never shown).
+    Url(String),
+    /// No proxy.
+    None,
 }
 
 impl Default for HttpTransportBuilder {
@@ -186,6 +219,7 @@ impl HttpTransportBuilder {
             accept_invalid_certs: false,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
+            proxy: ProxySetting::Environment,
             #[cfg(feature = "native-tls")]
             native_tls: false,
         }
@@ -318,6 +352,33 @@ impl HttpTransportBuilder {
         self
     }
 
+    /// Sends every request through the HTTP proxy at `url`, instead of the proxies the
+    /// environment names: `http://host:port`, or `http://user:password@host:port` for a proxy
+    /// that asks for Basic authentication.
+    ///
+    /// `https://` requests go through a `CONNECT` tunnel, so the proxy never sees their content
+    /// and TLS is still verified with the server itself; `http://` requests are sent to the
+    /// proxy. `build` fails with [`Error::InvalidProxy`] when `url` is not an `http://` URL
+    /// with a host (the error never shows the URL, which may hold a password).
+    ///
+    /// ```
+    /// let transport = qosic_http::HttpTransport::builder()
+    ///     .proxy("http://proxy.internal:3128")
+    ///     .build()?;
+    /// # let _ = transport;
+    /// # Ok::<(), qosic_http::Error>(())
+    /// ```
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = ProxySetting::Url(url.into());
+        self
+    }
+
+    /// Connects directly to every server, whatever proxies the environment names.
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = ProxySetting::None;
+        self
+    }
+
     /// Uses the `native-tls` backend even when `rustls` is enabled too (by default `rustls`
     /// wins when both features are on).
     #[cfg(feature = "native-tls")]
@@ -336,7 +397,8 @@ impl HttpTransportBuilder {
     /// parse, [`Error::TlsUnavailable`] for a TLS setting without a TLS feature,
     /// [`Error::PinningUnavailable`] for a pinned certificate on the `native-tls` backend,
     /// [`Error::NoRootCertificates`] when verification is on with nothing to trust,
-    /// [`Error::Tls`] or [`Error::Client`] when the backend refuses the configuration.
+    /// [`Error::InvalidProxy`] for a proxy URL that is not `http://` with a host, [`Error::Tls`]
+    /// when the backend refuses the configuration.
     pub fn build(self) -> Result<HttpTransport, Error> {
         if self.timeout.is_zero() {
             return Err(Error::InvalidSetting("timeout must be greater than zero"));
@@ -353,26 +415,30 @@ impl HttpTransportBuilder {
         }
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|e| Error::InvalidUserAgent(Box::new(e)))?;
-        let builder = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
+        let (tls, backend) = self.configure_tls()?;
+        let proxies = match &self.proxy {
+            ProxySetting::Environment => proxies_from(|name| std::env::var(name).ok()),
+            ProxySetting::Url(url) => Some(one_proxy(url)?),
+            ProxySetting::None => None,
+        }
+        .map(Arc::new);
+        let connector = Connector::new(tls, proxies.clone(), self.connect_timeout);
+        // No retries of our own and no redirects: hyper-util's client has neither. Its one
+        // re-send is of a request whose pooled connection closed before any byte of it was
+        // written (`retry_canceled_requests`, on by default).
+        let client = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
             .pool_idle_timeout(self.pool_idle_timeout)
-            .user_agent(user_agent)
-            .redirect(reqwest::redirect::Policy::none())
-            // reqwest retries only HTTP/2 and HTTP/3 refusals, which this client never speaks;
-            // say "never" anyway, so that no later default can send a payment twice.
-            .retry(reqwest::retry::never())
-            .referer(false)
-            .http1_only();
-        let (builder, tls) = self.configure_tls(builder)?;
-        let client = builder.build().map_err(|e| Error::Client(Box::new(e)))?;
+            .build(connector);
         Ok(HttpTransport {
             inner: Arc::new(Inner {
                 client,
+                user_agent,
+                proxies,
                 timeout: self.timeout,
                 connect_timeout: self.connect_timeout,
                 max_response_size: self.max_response_size,
-                tls,
+                tls: backend,
                 extra_roots: self.root_certs.len(),
                 pinned_certs: self.pinned_certs.len(),
                 accept_invalid_certs: self.accept_invalid_certs,
@@ -381,42 +447,31 @@ impl HttpTransportBuilder {
     }
 
     #[cfg(feature = "native-tls")]
-    fn configure_native_tls(
-        &self,
-        builder: reqwest::ClientBuilder,
-    ) -> Result<(reqwest::ClientBuilder, TlsBackend), Error> {
+    fn configure_native_tls(&self) -> Result<(Tls, TlsBackend), Error> {
         if !self.pinned_certs.is_empty() {
             return Err(Error::PinningUnavailable);
         }
-        let mut roots = Vec::with_capacity(self.root_certs.len());
-        for root in &self.root_certs {
-            let root = reqwest::Certificate::from_der(root.as_der())
-                .map_err(|e| Error::InvalidCertificate(Box::new(e.without_url())))?;
-            roots.push(root);
+        if !self.built_in_root_certs && self.root_certs.is_empty() && !self.accept_invalid_certs {
+            return Err(Error::NoRootCertificates);
         }
-        let builder = builder.tls_backend_native();
-        let builder = if self.built_in_root_certs {
-            builder.tls_certs_merge(roots)
-        } else {
-            if roots.is_empty() && !self.accept_invalid_certs {
-                return Err(Error::NoRootCertificates);
-            }
-            builder.tls_certs_only(roots)
-        };
-        Ok((
-            builder.tls_danger_accept_invalid_certs(self.accept_invalid_certs),
-            TlsBackend::NativeTls,
-        ))
+        let mut builder = native_tls::TlsConnector::builder();
+        builder
+            .disable_built_in_roots(!self.built_in_root_certs)
+            .danger_accept_invalid_certs(self.accept_invalid_certs);
+        for root in &self.root_certs {
+            let root = native_tls::Certificate::from_der(root.as_der())
+                .map_err(|e| Error::InvalidCertificate(Box::new(e)))?;
+            builder.add_root_certificate(root);
+        }
+        let connector = builder.build().map_err(|e| Error::Tls(Box::new(e)))?;
+        Ok((Tls::Native(connector.into()), TlsBackend::NativeTls))
     }
 
     #[cfg(feature = "rustls")]
-    fn configure_tls(
-        &self,
-        builder: reqwest::ClientBuilder,
-    ) -> Result<(reqwest::ClientBuilder, TlsBackend), Error> {
+    fn configure_tls(&self) -> Result<(Tls, TlsBackend), Error> {
         #[cfg(feature = "native-tls")]
         if self.native_tls {
-            return self.configure_native_tls(builder);
+            return self.configure_native_tls();
         }
         let config = crate::tls::client_config(&crate::tls::RustlsOptions {
             roots: &self.root_certs,
@@ -424,38 +479,68 @@ impl HttpTransportBuilder {
             built_in_roots: self.built_in_root_certs,
             accept_invalid_certs: self.accept_invalid_certs,
         })?;
-        Ok((
-            builder.tls_backend_preconfigured(config),
-            TlsBackend::Rustls,
-        ))
+        Ok((Tls::Rustls(Arc::new(config).into()), TlsBackend::Rustls))
     }
 
     #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
-    fn configure_tls(
-        &self,
-        builder: reqwest::ClientBuilder,
-    ) -> Result<(reqwest::ClientBuilder, TlsBackend), Error> {
-        self.configure_native_tls(builder)
+    fn configure_tls(&self) -> Result<(Tls, TlsBackend), Error> {
+        self.configure_native_tls()
     }
 
     #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-    fn configure_tls(
-        &self,
-        builder: reqwest::ClientBuilder,
-    ) -> Result<(reqwest::ClientBuilder, TlsBackend), Error> {
+    fn configure_tls(&self) -> Result<(Tls, TlsBackend), Error> {
         if !self.root_certs.is_empty() || !self.pinned_certs.is_empty() || self.accept_invalid_certs
         {
             return Err(Error::TlsUnavailable);
         }
-        Ok((builder, TlsBackend::None))
+        Ok((Tls::None, TlsBackend::None))
     }
 }
 
-/// Where a reqwest error happened: before the answer's head, or while reading its body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Send,
-    Body,
+/// The proxies the environment names, as curl reads them (`var` reads one variable): `None`
+/// when it names none. `HTTP_PROXY` in upper case is ignored in a CGI program
+/// (`REQUEST_METHOD` set), where a request's `Proxy:` header would set it ("httpoxy").
+fn proxies_from(var: impl Fn(&str) -> Option<String>) -> Option<Matcher> {
+    let first = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|name| var(name).filter(|v| !v.is_empty()))
+    };
+    let cgi = var("REQUEST_METHOD").is_some();
+    let http_names: &[&str] = if cgi {
+        &["http_proxy"]
+    } else {
+        &["HTTP_PROXY", "http_proxy"]
+    };
+    let all = first(&["ALL_PROXY", "all_proxy"]);
+    let http = first(http_names);
+    let https = first(&["HTTPS_PROXY", "https_proxy"]);
+    if all.is_none() && http.is_none() && https.is_none() {
+        return None;
+    }
+    let mut builder = Matcher::builder();
+    if let Some(all) = all {
+        builder = builder.all(all);
+    }
+    if let Some(http) = http {
+        builder = builder.http(http);
+    }
+    if let Some(https) = https {
+        builder = builder.https(https);
+    }
+    if let Some(no) = first(&["NO_PROXY", "no_proxy"]) {
+        builder = builder.no(no);
+    }
+    Some(builder.build())
+}
+
+/// The proxy of [`HttpTransportBuilder::proxy`], for every request.
+fn one_proxy(url: &str) -> Result<Matcher, Error> {
+    let uri: Uri = url.trim().parse().map_err(|_| Error::InvalidProxy)?;
+    if uri.scheme() != Some(&Scheme::HTTP) || uri.host().is_none_or(str::is_empty) {
+        return Err(Error::InvalidProxy);
+    }
+    Ok(Matcher::builder().all(url.trim().to_owned()).build())
 }
 
 #[async_trait]
@@ -505,27 +590,87 @@ impl Transport for HttpTransport {
     }
 
     /// True: a request's [`ApiRequest::timeout`], when shorter than the whole-call timeout,
-    /// replaces it (reqwest's timer, from connecting to the last byte of the answer).
+    /// replaces it (the transport's one timer, from connecting to the last byte of the answer).
     fn honours_request_timeout(&self) -> bool {
         true
     }
 }
 
-/// A base URL in reqwest's form, parsed and checked once per [`BaseUrl`] (which the client
-/// builds once) and kept in it ([`BaseUrl::derived`]): requests only set their path.
+/// A base URL in the form requests are made of: checked, split and parsed once per
+/// [`BaseUrl`] (which the client builds once) and kept in it ([`BaseUrl::derived`]); requests
+/// only add their path.
 struct Prepared {
-    base: Result<(reqwest::Url, Target), BadUrl>,
+    base: Result<Base, BadUrl>,
+}
+
+#[derive(Debug)]
+struct Base {
+    scheme: Scheme,
+    authority: Authority,
+    /// The base URL's own path and query, for a request made from a whole URL
+    /// ([`ApiRequest::new`] with one that did not split): sent as it is.
+    whole: PathAndQuery,
+    target: Target,
 }
 
 impl Prepared {
     fn new(base: &BaseUrl) -> Prepared {
         Prepared {
-            base: check_url(base.as_str()).map(|url| {
-                let target = Target::from_url(&url);
-                (url, target)
-            }),
+            base: check_url(base.as_str()),
         }
     }
+}
+
+impl Base {
+    /// The URI of `request`: this base URL, then the base's path prefix and the request's path.
+    fn uri(&self, request: &ApiRequest) -> Result<Uri, TransportError> {
+        let path = match (request.base().prefix(), request.path()) {
+            (_, "") => Ok(self.whole.clone()),
+            ("", path) => PathAndQuery::from_maybe_shared(Bytes::copy_from_slice(path.as_bytes())),
+            (prefix, path) => {
+                let mut joined = Vec::with_capacity(prefix.len() + path.len());
+                joined.extend_from_slice(prefix.as_bytes());
+                joined.extend_from_slice(path.as_bytes());
+                PathAndQuery::from_maybe_shared(Bytes::from(joined))
+            }
+        };
+        let path = path.map_err(|e| {
+            TransportError::new(TransportErrorKind::InvalidRequest, Delivery::NotSent)
+                .with_reason(format!(
+                    "the request's path cannot be sent to {} ({e}): a path holds only \
+                     letters, digits and -._~!$&'()*+,;=:@/%",
+                    self.target
+                ))
+                .with_source(e)
+        })?;
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(self.scheme.clone());
+        parts.authority = Some(self.authority.clone());
+        parts.path_and_query = Some(path);
+        // Scheme, authority and path are each valid, and both of the first two are there.
+        Uri::from_parts(parts).map_err(|e| {
+            TransportError::new(TransportErrorKind::InvalidRequest, Delivery::NotSent)
+                .with_reason(format!(
+                    "the request to {} could not be built: {e}",
+                    self.target
+                ))
+                .with_source(e)
+        })
+    }
+}
+
+/// Polls `work` until it is done, or until `deadline` fires first (`None`). The same
+/// `deadline` serves every step of a call: one timer per call.
+async fn within<F: Future>(deadline: Pin<&mut tokio::time::Sleep>, work: F) -> Option<F::Output> {
+    let mut work = pin!(work);
+    let mut deadline = deadline;
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(done) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(done));
+        }
+        deadline.as_mut().poll(cx).map(|()| None)
+    })
+    .await
 }
 
 impl HttpTransport {
@@ -544,21 +689,19 @@ impl HttpTransport {
                 &made_here
             }
         };
-        let (base, target) = prepared.base.as_ref().map_err(BadUrl::to_error)?;
-        let mut url = base.clone();
-        match (request.base().prefix(), request.path()) {
-            // A request made from a URL that did not split (`ApiRequest::new`): as it is.
-            (_, "") => {}
-            ("", path) => url.set_path(path),
-            (prefix, path) => url.set_path(&format!("{prefix}{path}")),
-        }
+        let base = prepared.base.as_ref().map_err(BadUrl::to_error)?;
+        let target = &base.target;
+        let uri = base.uri(request)?;
         // A status check near the end of a polling window gets less than the whole-call
-        // timeout: reqwest's own timer ends it (`Transport::honours_request_timeout`).
-        let shorter = request.timeout().filter(|t| *t < self.inner.timeout);
+        // timeout: the call's one timer then ends it (`Transport::honours_request_timeout`).
+        let timeout = request
+            .timeout()
+            .filter(|t| *t < self.inner.timeout)
+            .unwrap_or(self.inner.timeout);
         let call = Call {
             target,
             started,
-            timeout: shorter.unwrap_or(self.inner.timeout),
+            timeout,
             connect_timeout: self.inner.connect_timeout,
         };
         let mut authorization =
@@ -572,28 +715,40 @@ impl HttpTransport {
                     .with_source(e)
             })?;
         authorization.set_sensitive(true);
-        // Straight into the request's own header map: a map of our own would be allocated,
-        // then copied into it.
-        let mut builder = self
-            .inner
-            .client
-            .post(url)
-            .header(AUTHORIZATION, authorization)
-            .header(CONTENT_TYPE, JSON)
-            .header(ACCEPT, JSON)
-            .body(body);
-        if let Some(timeout) = shorter {
-            // Replaces the client's whole-call timeout for this request: still one timer.
-            builder = builder.timeout(timeout);
+        let proxy_authorization = match &self.inner.proxies {
+            // A plain-HTTP request goes to the proxy itself, which may ask for credentials; a
+            // tunnel's are sent when it is opened.
+            Some(proxies) if base.scheme == Scheme::HTTP => proxies
+                .intercept(&uri)
+                .and_then(|proxy| proxy.basic_auth().cloned()),
+            _ => None,
+        };
+
+        let mut http_request = Request::new(Full::new(Bytes::from(body)));
+        *http_request.method_mut() = Method::POST;
+        *http_request.uri_mut() = uri;
+        let headers = http_request.headers_mut();
+        headers.reserve(5);
+        headers.insert(AUTHORIZATION, authorization);
+        headers.insert(CONTENT_TYPE, JSON);
+        headers.insert(ACCEPT, JSON);
+        headers.insert(USER_AGENT, self.inner.user_agent.clone());
+        if let Some(mut value) = proxy_authorization {
+            value.set_sensitive(true);
+            headers.insert(PROXY_AUTHORIZATION, value);
         }
-        let mut response = builder
-            .send()
+
+        // One timer for the whole call, from connecting to the last byte of the answer.
+        let mut deadline = pin!(tokio::time::sleep(timeout));
+        let response = within(deadline.as_mut(), self.inner.client.request(http_request))
             .await
-            .map_err(|e| classify(e, Phase::Send, &call))?;
+            .ok_or_else(|| timed_out(&call, false))?
+            .map_err(|e| classify(e, &call))?;
 
         let status = response.status().as_u16();
+        let mut answer = response.into_body();
         let limit = self.inner.max_response_size;
-        let content_length = response.content_length();
+        let content_length = answer.size_hint().exact();
         if let Some(length) = content_length {
             if length > limit as u64 {
                 return Err(too_large(target, limit, Some(length)));
@@ -601,27 +756,29 @@ impl HttpTransport {
         }
         // The announced length is at most the limit here, so this reserves at most the limit.
         let mut body = Vec::with_capacity(content_length.map_or(0, |n| n as usize));
-        while let Some(chunk) = response
-            .chunk()
+        while let Some(frame) = within(deadline.as_mut(), answer.frame())
             .await
-            .map_err(|e| classify(e, Phase::Body, &call))?
+            .ok_or_else(|| timed_out(&call, true))?
         {
+            let frame = frame.map_err(|e| lost_in_body(e, target))?;
+            let Some(chunk) = frame.data_ref() else {
+                continue; // trailers: QosIc sends none, and nothing reads them
+            };
             if chunk.len() > limit - body.len() {
                 return Err(too_large(target, limit, None));
             }
-            body.extend_from_slice(&chunk);
+            body.extend_from_slice(chunk);
         }
         Ok(ApiResponse::new(status, body))
     }
 }
 
-/// The parse error of reqwest's `Url` (the `url` crate's, which reqwest does not re-export).
-type UrlParseError = <reqwest::Url as std::str::FromStr>::Err;
-
 /// Why a base URL cannot be used; kept with the base URL, so it is found once.
 #[derive(Debug, Clone)]
 enum BadUrl {
-    Parse(UrlParseError),
+    /// http's message: what is wrong with the URL, without the URL.
+    Parse(String),
+    NoHost,
     UserInfo,
     #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
     NoTls,
@@ -636,11 +793,16 @@ impl BadUrl {
                 .with_reason(reason)
         };
         match self {
-            BadUrl::Parse(e) => {
-                invalid(format!("invalid URL ({e}): check the client's base URL")).with_source(*e)
-            }
-            // reqwest would send them as a second Authorization header, and logs could show
-            // them.
+            BadUrl::Parse(e) => invalid(format!(
+                "invalid URL ({e}): check the client's base URL, which must be http:// or \
+                 https:// and a host, such as https://api.qosic.net"
+            )),
+            BadUrl::NoHost => invalid(
+                "the URL has no host: check the client's base URL, which must be http:// or \
+                 https:// and a host, such as https://api.qosic.net"
+                    .to_owned(),
+            ),
+            // They would be sent as a second Authorization header, and logs could show them.
             BadUrl::UserInfo => invalid(
                 "the URL carries a user name or password (user:password@): remove them from \
                  the base URL; the login and password go in the client's credentials"
@@ -661,27 +823,44 @@ impl BadUrl {
     }
 }
 
-fn check_url(url: &str) -> Result<reqwest::Url, BadUrl> {
-    let url = reqwest::Url::parse(url).map_err(BadUrl::Parse)?;
-    if !url.username().is_empty() || url.password().is_some() {
+fn check_url(url: &str) -> Result<Base, BadUrl> {
+    let uri = Uri::try_from(url).map_err(|e| BadUrl::Parse(e.to_string()))?;
+    let parts = uri.into_parts();
+    let scheme = match parts.scheme {
+        Some(scheme) if scheme == Scheme::HTTP => scheme,
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        Some(scheme) if scheme == Scheme::HTTPS => scheme,
+        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        Some(scheme) if scheme == Scheme::HTTPS => return Err(BadUrl::NoTls),
+        Some(scheme) => return Err(BadUrl::Scheme(scheme.as_str().to_owned())),
+        // A path alone (`not-a-url`): no scheme, no host.
+        None => return Err(BadUrl::NoHost),
+    };
+    let authority = parts.authority.ok_or(BadUrl::NoHost)?;
+    if authority.as_str().contains('@') {
         return Err(BadUrl::UserInfo);
     }
-    match url.scheme() {
-        "http" => Ok(url),
-        #[cfg(any(feature = "rustls", feature = "native-tls"))]
-        "https" => Ok(url),
-        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-        "https" => Err(BadUrl::NoTls),
-        scheme => Err(BadUrl::Scheme(scheme.to_owned())),
+    if authority.host().is_empty() {
+        return Err(BadUrl::NoHost);
     }
+    let whole = parts
+        .path_and_query
+        .unwrap_or_else(|| PathAndQuery::from_static("/"));
+    let target = Target::from_parts(&scheme, &authority);
+    Ok(Base {
+        scheme,
+        authority,
+        whole,
+        target,
+    })
 }
 
 #[cfg(test)]
-fn parse_url(url: &str) -> Result<reqwest::Url, TransportError> {
+fn parse_url(url: &str) -> Result<Base, TransportError> {
     check_url(url).map_err(|bad| bad.to_error())
 }
 
-/// The messages of `error`'s sources, joined by `": "` (reqwest's errors carry no URL here).
+/// The messages of `error`'s sources, joined by `": "`.
 fn causes(error: &TransportError) -> String {
     let mut text = String::new();
     let mut next = StdError::source(error);
@@ -702,91 +881,64 @@ fn too_large(target: &Target, limit: usize, content_length: Option<u64>) -> Tran
         .with_source(BodyTooLarge::new(limit, content_length))
 }
 
-/// Maps a reqwest error to what happened on the wire, and says why in plain words.
+/// The call's timer fired: before the answer's head (`reading_body` false) or while reading
+/// its body. The request may have been sent either way.
+fn timed_out(call: &Call<'_>, reading_body: bool) -> TransportError {
+    TransportError::new(TransportErrorKind::Timeout, Delivery::MaybeSent)
+        .with_reason(reason::timeout(call, false, reading_body))
+}
+
+/// The answer's body could not be read to its end.
+fn lost_in_body(error: hyper::Error, target: &Target) -> TransportError {
+    TransportError::new(TransportErrorKind::ConnectionLost, Delivery::MaybeSent)
+        .with_reason(reason::connection_lost(&error, target, true))
+        .with_source(error)
+}
+
+/// Maps a failed request (before the answer's head) to what happened on the wire, and says
+/// why in plain words.
 ///
-/// Only failures that certainly happened before the request left (URL, DNS, TCP connect, TLS
-/// handshake, connect timeout) are [`Delivery::NotSent`]; anything else may have been sent.
-fn classify(error: reqwest::Error, phase: Phase, call: &Call<'_>) -> TransportError {
+/// Only failures that certainly happened before the request left (DNS, TCP connect, proxy,
+/// TLS handshake, connect timeout: the connector's errors) are [`Delivery::NotSent`]; anything
+/// else may have been sent.
+fn classify(error: hyper_util::client::legacy::Error, call: &Call<'_>) -> TransportError {
     use TransportErrorKind as Kind;
-    // The URL may carry credentials (`https://user:password@host`) or a token: never keep it,
-    // nor show it in a reason (reqwest's own message names it).
-    let error = error.without_url();
     let target = call.target;
-    let body = phase == Phase::Body;
-    let (kind, delivery, reason) = match phase {
-        Phase::Body if error.is_timeout() => (
-            Kind::Timeout,
-            Delivery::MaybeSent,
-            reason::timeout(call, false, body),
-        ),
-        Phase::Body => (
-            Kind::ConnectionLost,
-            Delivery::MaybeSent,
-            reason::connection_lost(&error, target, body),
-        ),
-        Phase::Send if error.is_builder() => (
-            Kind::InvalidRequest,
-            Delivery::NotSent,
-            format!(
-                "the request to {target} could not be built: {}",
-                reason::innermost(&error)
-            ),
-        ),
-        Phase::Send if error.is_connect() => {
-            if is_tls_error(&error) {
-                (Kind::Tls, Delivery::NotSent, reason::tls(&error, target))
-            } else if error.is_timeout() {
-                (
-                    Kind::Timeout,
-                    Delivery::NotSent,
-                    reason::timeout(call, true, body),
-                )
-            } else {
-                (
-                    Kind::Connect,
-                    Delivery::NotSent,
-                    reason::connect(&error, target),
-                )
-            }
+    let (kind, delivery, reason) = if error.is_connect() {
+        if reason::find::<TlsError>(&error).is_some() {
+            (Kind::Tls, Delivery::NotSent, reason::tls(&error, target))
+        } else if reason::find::<ConnectTimedOut>(&error).is_some() {
+            (
+                Kind::Timeout,
+                Delivery::NotSent,
+                reason::timeout(call, true, false),
+            )
+        } else {
+            (
+                Kind::Connect,
+                Delivery::NotSent,
+                reason::connect(&error, target),
+            )
         }
-        Phase::Send if error.is_timeout() => (
-            Kind::Timeout,
-            Delivery::MaybeSent,
-            reason::timeout(call, false, body),
-        ),
-        Phase::Send if is_connection_lost(&error) => (
+    } else if is_connection_lost(&error) {
+        (
             Kind::ConnectionLost,
             Delivery::MaybeSent,
-            reason::connection_lost(&error, target, body),
-        ),
-        Phase::Send => (
+            reason::connection_lost(&error, target, false),
+        )
+    } else {
+        (
             Kind::Other,
             Delivery::MaybeSent,
             reason::other(&error, target),
-        ),
+        )
     };
     TransportError::new(kind, delivery)
         .with_reason(reason)
         .with_source(error)
 }
 
-fn is_tls_error(error: &reqwest::Error) -> bool {
-    reason::find_map::<()>(error, &mut |e| {
-        #[cfg(feature = "rustls")]
-        if e.is::<rustls::Error>() {
-            return Some(());
-        }
-        #[cfg(feature = "native-tls")]
-        if e.is::<native_tls::Error>() {
-            return Some(());
-        }
-        let _ = e;
-        None
-    })
-    .is_some()
-}
-
-fn is_connection_lost(error: &reqwest::Error) -> bool {
+fn is_connection_lost(error: &(dyn StdError + 'static)) -> bool {
     use std::io::ErrorKind;
     reason::find_map(error, &mut |e| {
         if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
@@ -850,9 +1002,80 @@ mod tests {
         assert!(!format!("{error:?}").contains("pass@"));
     }
 
+    /// The environment as `proxies_from` reads it, from `(name, value)` pairs.
+    fn env(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        }
+    }
+
+    fn proxy_for(matcher: &Matcher, url: &'static str) -> Option<String> {
+        matcher
+            .intercept(&Uri::from_static(url))
+            .map(|proxy| proxy.uri().to_string())
+    }
+
+    #[test]
+    fn the_environment_names_proxies_as_curl_reads_it() {
+        assert!(proxies_from(env(&[])).is_none());
+        assert!(proxies_from(env(&[("HTTPS_PROXY", ""), ("NO_PROXY", "*")])).is_none());
+
+        let matcher = proxies_from(env(&[
+            ("https_proxy", "http://tunnel.internal:3128"),
+            ("HTTP_PROXY", "http://plain.internal:8080"),
+            ("NO_PROXY", "localhost,127.0.0.1,.corp.example"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            proxy_for(&matcher, "https://api.qosic.net/x").as_deref(),
+            Some("http://tunnel.internal:3128/")
+        );
+        assert_eq!(
+            proxy_for(&matcher, "http://api.qosic.net/x").as_deref(),
+            Some("http://plain.internal:8080/")
+        );
+        assert_eq!(proxy_for(&matcher, "http://127.0.0.1:8080/x"), None);
+        assert_eq!(proxy_for(&matcher, "https://qosic.corp.example/x"), None);
+
+        // ALL_PROXY covers both schemes; the upper-case name wins over the lower-case one.
+        let matcher = proxies_from(env(&[
+            ("ALL_PROXY", "http://all.internal:3128"),
+            ("all_proxy", "http://ignored.internal:1"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            proxy_for(&matcher, "https://api.qosic.net/x").as_deref(),
+            Some("http://all.internal:3128/")
+        );
+
+        // In a CGI program, a request's `Proxy:` header becomes HTTP_PROXY: not trusted.
+        let cgi = env(&[
+            ("REQUEST_METHOD", "POST"),
+            ("HTTP_PROXY", "http://attacker.example:80"),
+        ]);
+        assert!(proxies_from(cgi).is_none());
+    }
+
+    #[test]
+    fn no_proxy_ignores_the_environment() {
+        let transport = HttpTransport::builder().no_proxy().build().unwrap();
+        assert!(transport.inner.proxies.is_none());
+        let transport = HttpTransport::builder()
+            .proxy("http://proxy.internal:3128")
+            .build()
+            .unwrap();
+        let proxies = transport.inner.proxies.as_deref().unwrap();
+        assert_eq!(
+            proxy_for(proxies, "http://127.0.0.1:8080/x").as_deref(),
+            Some("http://proxy.internal:3128/")
+        );
+    }
+
     #[test]
     fn too_large_may_have_been_sent() {
-        let target = Target::from_url(&reqwest::Url::parse("http://127.0.0.1:9/x").unwrap());
+        let target = Target::from_uri(&Uri::from_static("http://127.0.0.1:9/x"));
         let error = too_large(&target, 10, Some(11));
         assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge);
         assert_eq!(error.delivery(), Delivery::MaybeSent);

@@ -12,6 +12,7 @@ mod logging;
 mod mock;
 #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
 mod no_tls;
+mod proxy;
 mod reasons;
 mod support;
 mod timeouts;

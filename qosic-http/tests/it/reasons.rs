@@ -186,7 +186,13 @@ async fn invalid_urls_say_what_is_wrong_without_showing_them() {
     let cases = [
         (
             "not a url",
-            "invalid URL (relative URL without a base): check the client's base URL",
+            "invalid URL (invalid uri character): check the client's base URL, which must be \
+             http:// or https:// and a host, such as https://api.qosic.net",
+        ),
+        (
+            "/QosicBridge/user/requestpayment",
+            "the URL has no host: check the client's base URL, which must be http:// or \
+             https:// and a host, such as https://api.qosic.net",
         ),
         (
             "ftp://127.0.0.1/x",

@@ -1,0 +1,275 @@
+//! Proxies: `https://` through a `CONNECT` tunnel (TLS still with the server), `http://` sent
+//! to the proxy in absolute form, and the proxy's failures named as not sent.
+
+use std::sync::{Arc, Mutex};
+
+use qosic_core::{Delivery, Transport, TransportErrorKind};
+use qosic_http::{Error, HttpTransport};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+use crate::support::{chain, closed_port, payment_request, trace_init, PAYMENT_PATH};
+
+/// What the test proxy does with a request.
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(any(feature = "rustls", feature = "native-tls")), allow(dead_code))]
+enum Behaviour {
+    /// `CONNECT`: answers 200 and relays bytes to the destination.
+    Tunnel,
+    /// Answers every request itself with a QosIc-like 202, as a proxy forwarding it would.
+    Answer,
+    /// Answers 407: credentials needed.
+    RequireAuth,
+}
+
+/// A proxy on a loopback port that records the head of each request it gets.
+struct TestProxy {
+    port: u16,
+    heads: Arc<Mutex<Vec<String>>>,
+    accept_loop: JoinHandle<()>,
+}
+
+impl Drop for TestProxy {
+    fn drop(&mut self) {
+        self.accept_loop.abort();
+    }
+}
+
+impl TestProxy {
+    async fn start(behaviour: Behaviour) -> TestProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let heads = Arc::new(Mutex::new(Vec::new()));
+        let recorded = Arc::clone(&heads);
+        let accept_loop = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let recorded = Arc::clone(&recorded);
+                tokio::spawn(async move {
+                    let _ = serve(stream, behaviour, recorded).await;
+                });
+            }
+        });
+        TestProxy {
+            port,
+            heads,
+            accept_loop,
+        }
+    }
+
+    #[cfg_attr(not(any(feature = "rustls", feature = "native-tls")), allow(dead_code))]
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn heads(&self) -> Vec<String> {
+        self.heads.lock().unwrap().clone()
+    }
+}
+
+async fn serve(
+    mut client: TcpStream,
+    behaviour: Behaviour,
+    heads: Arc<Mutex<Vec<String>>>,
+) -> std::io::Result<()> {
+    // The head, up to its blank line (the tests' requests are small: one read is enough, but
+    // read until the end of the head anyway).
+    let mut head = Vec::new();
+    let mut buf = [0; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = client.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&head).into_owned();
+    heads.lock().unwrap().push(text.clone());
+    match behaviour {
+        Behaviour::Tunnel => {
+            let authority = text.split(' ').nth(1).unwrap_or_default().to_owned();
+            let mut server = TcpStream::connect(authority).await?;
+            client
+                .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                .await?;
+            tokio::io::copy_bidirectional(&mut client, &mut server).await?;
+        }
+        Behaviour::Answer => {
+            let body = r#"{"responsecode":"01","responsemsg":"PENDING"}"#;
+            let answer = format!(
+                "HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            client.write_all(answer.as_bytes()).await?;
+        }
+        Behaviour::RequireAuth => {
+            client
+                .write_all(
+                    b"HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\r\n",
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The value of `name` in a recorded head, if present.
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+#[tokio::test]
+async fn https_goes_through_a_connect_tunnel_and_tls_is_with_the_server() {
+    use crate::support::{Reply, TestCert, TestServer};
+    trace_init();
+    let cert = TestCert::self_signed(&["127.0.0.1", "localhost"]);
+    let server = TestServer::start_tls(
+        Reply::Fixed {
+            status: 202,
+            body: r#"{"responsecode":"01"}"#,
+        },
+        &cert,
+    )
+    .await;
+    let proxy = TestProxy::start(Behaviour::Tunnel).await;
+    let user_pass_url = format!("http://proxyuser:proxypass@127.0.0.1:{}", proxy.port);
+    let transport = HttpTransport::builder()
+        .add_root_certificate(cert.certificate())
+        .proxy(user_pass_url)
+        .build()
+        .unwrap();
+
+    let response = transport
+        .send(payment_request(&server.uri()))
+        .await
+        .unwrap();
+
+    assert_eq!(response.status, 202);
+    let heads = proxy.heads();
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    let port = server.uri().rsplit(':').next().unwrap().to_owned();
+    assert!(
+        heads[0].starts_with(&format!("CONNECT 127.0.0.1:{port} HTTP/1.1\r\n")),
+        "{heads:?}"
+    );
+    // proxyuser:proxypass, for the proxy only; the merchant's credentials went inside TLS.
+    assert_eq!(
+        header(&heads[0], "proxy-authorization"),
+        Some("Basic cHJveHl1c2VyOnByb3h5cGFzcw==")
+    );
+    assert_eq!(header(&heads[0], "authorization"), None);
+    assert_eq!(server.received().len(), 1);
+    assert_eq!(server.received()[0].path, PAYMENT_PATH);
+}
+
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+#[tokio::test]
+async fn a_proxy_that_refuses_the_tunnel_fails_before_sending() {
+    trace_init();
+    let proxy = TestProxy::start(Behaviour::RequireAuth).await;
+    let transport = HttpTransport::builder().proxy(proxy.url()).build().unwrap();
+
+    let error = transport
+        .send(payment_request("https://qosic.example:8443"))
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), TransportErrorKind::Connect, "{error:?}");
+    assert_eq!(error.delivery(), Delivery::NotSent);
+    let reason = error.reason();
+    assert!(
+        reason.starts_with(&format!(
+            "could not connect to qosic.example:8443 through the proxy 127.0.0.1:{}: ",
+            proxy.port
+        )),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("HttpTransportBuilder::no_proxy"),
+        "{reason}"
+    );
+    assert_eq!(proxy.heads().len(), 1);
+    assert!(proxy.heads()[0].starts_with("CONNECT qosic.example:8443 HTTP/1.1\r\n"));
+}
+
+#[tokio::test]
+async fn plain_http_is_sent_to_the_proxy_with_the_absolute_url_and_its_credentials() {
+    trace_init();
+    let proxy = TestProxy::start(Behaviour::Answer).await;
+    let transport = HttpTransport::builder()
+        .proxy(format!(
+            "http://proxyuser:proxypass@127.0.0.1:{}",
+            proxy.port
+        ))
+        .build()
+        .unwrap();
+
+    let response = transport
+        .send(payment_request("http://qosic.example:8080"))
+        .await
+        .unwrap();
+
+    assert_eq!(response.status, 202);
+    let heads = proxy.heads();
+    assert!(
+        heads[0].starts_with(&format!(
+            "POST http://qosic.example:8080{PAYMENT_PATH} HTTP/1.1\r\n"
+        )),
+        "{heads:?}"
+    );
+    assert_eq!(
+        header(&heads[0], "proxy-authorization"),
+        Some("Basic cHJveHl1c2VyOnByb3h5cGFzcw==")
+    );
+    assert_eq!(header(&heads[0], "host"), Some("qosic.example:8080"));
+}
+
+#[tokio::test]
+async fn a_proxy_that_is_down_is_named_and_the_request_was_not_sent() {
+    let port = closed_port();
+    let transport = HttpTransport::builder()
+        .proxy(format!("http://user:proxy-secret@127.0.0.1:{port}"))
+        .build()
+        .unwrap();
+
+    let error = transport
+        .send(payment_request("http://qosic.example:8080"))
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), TransportErrorKind::Connect, "{error:?}");
+    assert_eq!(error.delivery(), Delivery::NotSent);
+    assert_eq!(
+        error.reason(),
+        format!(
+            "connection refused by the proxy 127.0.0.1:{port} for qosic.example:8080 (is the \
+             proxy running? the proxy comes from HTTPS_PROXY, HTTP_PROXY or ALL_PROXY, or from \
+             HttpTransportBuilder::proxy; NO_PROXY or HttpTransportBuilder::no_proxy bypasses \
+             it)"
+        )
+    );
+    let shown = format!("{}\n{error:?}", chain(&error).join("\n"));
+    assert!(!shown.contains("proxy-secret"), "{shown}");
+}
+
+#[test]
+fn a_proxy_url_that_is_not_http_fails_at_build_without_showing_it() {
+    for url in [
+        "socks5://user:secret@127.0.0.1:1080",
+        "https://user:secret@proxy.example",
+        "not a url with a secret",
+        "http://",
+    ] {
+        let error = HttpTransport::builder().proxy(url).build().unwrap_err();
+        assert!(matches!(error, Error::InvalidProxy), "{url}: {error:?}");
+        assert!(!error.to_string().contains("secret"), "{error}");
+    }
+    assert!(HttpTransport::builder()
+        .proxy("http://proxy.example:3128")
+        .build()
+        .is_ok());
+}
