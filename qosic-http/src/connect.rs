@@ -371,3 +371,53 @@ impl Connection for Conn {
         Connected::new().proxy(self.proxy)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whichever TLS backend this build has (the test makes no TLS connection).
+    fn some_tls() -> Tls {
+        #[cfg(feature = "rustls")]
+        return Tls::Rustls(
+            Arc::new(
+                crate::tls::client_config(&crate::tls::RustlsOptions {
+                    roots: &[],
+                    pinned: &[],
+                    built_in_roots: false,
+                    accept_invalid_certs: true,
+                })
+                .unwrap(),
+            )
+            .into(),
+        );
+        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+        return Tls::Native(native_tls::TlsConnector::new().unwrap().into());
+        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        return Tls::None;
+    }
+
+    /// A proxy the environment names with a scheme this crate does not speak (`ALL_PROXY` is
+    /// often a socks proxy) fails before any I/O, and the reason names it and the way round it.
+    #[tokio::test]
+    async fn a_proxy_of_another_kind_is_refused_by_name() {
+        let proxies = Matcher::builder()
+            .all("socks5://user:socks-secret@127.0.0.1:1080".to_owned())
+            .build();
+        let mut connector =
+            Connector::new(some_tls(), Some(Arc::new(proxies)), Duration::from_secs(1));
+        let dst = Uri::from_static("http://qosic.example:8080/x");
+        let Err(error) = connector.call(dst.clone()).await else {
+            panic!("a socks proxy must be refused");
+        };
+        let reason = crate::reason::connect(&*error, &Target::from_uri(&dst));
+        assert_eq!(
+            reason,
+            "the proxy 127.0.0.1:1080 for qosic.example:8080 is a socks5:// proxy, and qosic-http \
+             speaks only to http:// proxies (the proxy comes from HTTPS_PROXY, HTTP_PROXY or \
+             ALL_PROXY, or from HttpTransportBuilder::proxy; NO_PROXY or \
+             HttpTransportBuilder::no_proxy bypasses it)"
+        );
+        assert!(!format!("{error} {error:?}").contains("socks-secret"));
+    }
+}
