@@ -577,7 +577,8 @@ pub(crate) fn trusting_root(cert: &TestCert) -> qosic_http::HttpTransport {
         .unwrap()
 }
 
-/// A transport that pins `cert` with `trust_self_signed_certificate`.
+/// A transport that pins `cert` with `trust_self_signed_certificate` (rustls only).
+#[cfg(feature = "rustls")]
 pub(crate) fn pinning(cert: &TestCert) -> qosic_http::HttpTransport {
     qosic_http::HttpTransport::builder()
         .trust_self_signed_certificate(cert.certificate())
