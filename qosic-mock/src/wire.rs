@@ -182,7 +182,10 @@ fn flat_str(text: &str, at: usize) -> Option<(&str, usize)> {
         return None;
     }
     let start = at + 1;
-    let len = bytes.get(start..)?.iter().position(|&b| !PLAIN[usize::from(b)])?;
+    let len = bytes
+        .get(start..)?
+        .iter()
+        .position(|&b| !PLAIN[usize::from(b)])?;
     let end = start + len;
     if bytes.get(end) != Some(&b'"') {
         return None;
