@@ -614,7 +614,7 @@ fn response(reply: Reply, close: bool) -> Response<Full<Bytes>> {
         .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     response
         .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
+        .insert(CONTENT_TYPE, content_type(reply.content_type));
     if close {
         // The rest of the body was not read: do not try to reuse the connection.
         response
@@ -622,6 +622,17 @@ fn response(reply: Reply, close: bool) -> Response<Full<Bytes>> {
             .insert(CONNECTION, HeaderValue::from_static("close"));
     }
     response
+}
+
+/// The `Content-Type` header of an answer. `HeaderValue::from_static` checks its bytes at
+/// run time unless called in a constant: the type of nearly every answer is checked once.
+fn content_type(value: &'static str) -> HeaderValue {
+    static JSON: HeaderValue = HeaderValue::from_static("application/json");
+    if value == "application/json" {
+        JSON.clone()
+    } else {
+        HeaderValue::from_static(value)
+    }
 }
 
 #[cfg(test)]

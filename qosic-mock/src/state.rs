@@ -1424,44 +1424,106 @@ struct Answer<'a> {
 
 impl Answer<'_> {
     fn reply(&self, status: u16) -> Reply {
-        let mut bytes = Vec::with_capacity(
-            160 + self.message.len() + self.code.len() + 2 * self.transref.len(),
-        );
+        let comment = match self.comment {
+            Comment::Absent => 0,
+            Comment::Null => r#""comment":null,"#.len(),
+            Comment::Text(text) => r#""comment":,"#.len() + quoted_len(text),
+        };
+        let service_ref = self
+            .service_ref
+            .map_or(0, |n| r#","serviceref":"""#.len() + decimal_len(n));
+        // The exact length when no string needs an escape (`quoted_len` counts those as
+        // `usize::MAX`, so the sum saturates): the buffer then becomes the answer's `Bytes`
+        // as it is, with no allocation of its own.
+        let exact = [
+            comment,
+            quoted_len(self.code),
+            quoted_len(self.message),
+            service_ref,
+            quoted_len(self.transref),
+            r#"{"responsecode":,"responsemsg":,"transref":}"#.len(),
+        ]
+        .into_iter()
+        .fold(0usize, usize::saturating_add);
+        let plain = exact != usize::MAX;
+        let mut bytes = Vec::with_capacity(if plain {
+            exact
+        } else {
+            160 + self.message.len() + self.code.len() + 2 * self.transref.len()
+        });
         bytes.push(b'{');
         match self.comment {
             Comment::Absent => {}
             Comment::Null => bytes.extend_from_slice(br#""comment":null,"#),
             Comment::Text(text) => {
                 bytes.extend_from_slice(br#""comment":"#);
-                push_json_str(&mut bytes, text);
+                push_json_str(&mut bytes, text, plain);
                 bytes.push(b',');
             }
         }
         bytes.extend_from_slice(br#""responsecode":"#);
-        push_json_str(&mut bytes, self.code);
+        push_json_str(&mut bytes, self.code, plain);
         bytes.extend_from_slice(br#","responsemsg":"#);
-        push_json_str(&mut bytes, self.message);
+        push_json_str(&mut bytes, self.message, plain);
         if let Some(service_ref) = self.service_ref {
             bytes.extend_from_slice(br#","serviceref":""#);
             push_decimal(&mut bytes, service_ref);
             bytes.push(b'"');
         }
         bytes.extend_from_slice(br#","transref":"#);
-        push_json_str(&mut bytes, self.transref);
+        push_json_str(&mut bytes, self.transref, plain);
         bytes.push(b'}');
+        debug_assert!(!plain || bytes.len() == exact);
         Reply::json_bytes(status, bytes)
     }
 }
 
-/// Appends `text` as a JSON string, the bytes serde_json writes: copied between quotes when
-/// nothing in it needs an escape, else written by serde_json.
-fn push_json_str(bytes: &mut Vec<u8>, text: &str) {
-    // A fold without early exit: fewer instructions than `all` on these short strings
-    // (callgrind, docs/BENCHMARKS.md).
-    let plain = !text.bytes().fold(false, |escape, b| {
-        escape | (b < 0x20) | (b == b'"') | (b == b'\\')
+/// The length of `text` written as a JSON string with nothing escaped (its bytes and two
+/// quotes), or `usize::MAX` when a byte needs an escape.
+fn quoted_len(text: &str) -> usize {
+    if needs_escape(text.as_bytes()) {
+        usize::MAX
+    } else {
+        text.len() + 2
+    }
+}
+
+/// Whether a byte of `bytes` needs an escape in a JSON string as serde_json writes it: a
+/// control character (below 0x20), `"` or `\`. Eight bytes at a time.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // The high bit of a byte of `flags` is set for the word when one of its bytes is below
+    // 0x20, `"` or `\\` (exact for the word as a whole; the classic zero-byte test).
+    let flags = |word: u64| {
+        let quote = word ^ (ONES * u64::from(b'"'));
+        let backslash = word ^ (ONES * u64::from(b'\\'));
+        (word.wrapping_sub(ONES * 0x20) & !word)
+            | (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+    };
+    let word_at = |at: usize| {
+        let mut eight = [0u8; 8];
+        if let Some(chunk) = bytes.get(at..at + 8) {
+            eight.copy_from_slice(chunk);
+        }
+        u64::from_ne_bytes(eight)
+    };
+    if bytes.len() < 8 {
+        return bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+    }
+    // Whole words, then the last eight bytes (overlapping the last word checked).
+    let all = (0..bytes.len() / 8).fold(flags(word_at(bytes.len() - 8)), |all, i| {
+        all | flags(word_at(8 * i))
     });
-    if plain {
+    all & HIGHS != 0
+}
+
+/// Appends `text` as a JSON string, the bytes serde_json writes: copied between quotes when
+/// nothing in it needs an escape (known when `plain`, else checked), else written by
+/// serde_json.
+fn push_json_str(bytes: &mut Vec<u8>, text: &str, plain: bool) {
+    if plain || !needs_escape(text.as_bytes()) {
         bytes.push(b'"');
         bytes.extend_from_slice(text.as_bytes());
         bytes.push(b'"');
@@ -1470,6 +1532,16 @@ fn push_json_str(bytes: &mut Vec<u8>, text: &str) {
         let written = serde_json::to_writer(&mut *bytes, text);
         debug_assert!(written.is_ok());
     }
+}
+
+/// The number of decimal digits of `n`.
+fn decimal_len(mut n: u64) -> usize {
+    let mut len = 1;
+    while n >= 10 {
+        n /= 10;
+        len += 1;
+    }
+    len
 }
 
 /// Appends `n` in decimal.
@@ -1606,6 +1678,32 @@ fn clip(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn needs_escape_is_the_bytewise_check() {
+        let bytewise = |b: &[u8]| b.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+        for len in 0..20 {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = byte;
+                    assert_eq!(needs_escape(&bytes), bytewise(&bytes), "{bytes:?}");
+                    // The bytes around the one tested are high, or low but not escaped.
+                    for fill in [0x80u8, 0xff, 0x20, 0x7f, 0x5b, 0x5d, 0x21, 0x23] {
+                        bytes
+                            .iter_mut()
+                            .enumerate()
+                            .filter(|(i, _)| *i != at)
+                            .for_each(|(_, b)| *b = fill);
+                        assert_eq!(needs_escape(&bytes), bytewise(&bytes), "{bytes:?}");
+                    }
+                }
+            }
+        }
+        for n in [0, 9, 10, 99, 100, 10_000_001, u64::MAX] {
+            assert_eq!(decimal_len(n), n.to_string().len());
+        }
+    }
 
     /// The answers written straight to bytes are the bytes `json!` printed before.
     #[test]
