@@ -1424,67 +1424,79 @@ struct Answer<'a> {
 
 impl Answer<'_> {
     fn reply(&self, status: u16) -> Reply {
-        let comment = match self.comment {
-            Comment::Absent => 0,
-            Comment::Null => r#""comment":null,"#.len(),
-            Comment::Text(text) => r#""comment":,"#.len() + quoted_len(text),
+        let mut digits = [0u8; 20];
+        let service_ref = self.service_ref.map(|n| decimal(&mut digits, n));
+        let text = match self.comment {
+            Comment::Text(text) => text,
+            Comment::Absent | Comment::Null => "",
         };
-        let service_ref = self
-            .service_ref
-            .map_or(0, |n| r#","serviceref":"""#.len() + decimal_len(n));
-        // The exact length when no string needs an escape (`quoted_len` counts those as
-        // `usize::MAX`, so the sum saturates): the buffer then becomes the answer's `Bytes`
-        // as it is, with no allocation of its own.
-        let exact = [
-            comment,
-            quoted_len(self.code),
-            quoted_len(self.message),
+        let plain = [text, self.code, self.message, self.transref]
+            .iter()
+            .all(|s| !needs_escape(s.as_bytes()));
+        if !plain {
+            return Reply::json_bytes(status, self.escaped(service_ref));
+        }
+        // Nothing to escape: the answer is these pieces, in a buffer of their exact length
+        // (which the answer's `Bytes` then keeps as it is, with no allocation of its own).
+        let (comment_open, comment_close): (&[u8], &[u8]) = match self.comment {
+            Comment::Absent => (b"", b""),
+            Comment::Null => (br#""comment":null,"#, b""),
+            Comment::Text(_) => (br#""comment":""#, br#"","#),
+        };
+        let (service_ref_key, service_ref): (&[u8], &[u8]) = match service_ref {
+            Some(digits) => (br#"","serviceref":""#, digits),
+            None => (b"", b""),
+        };
+        let pieces: [&[u8]; 13] = [
+            b"{",
+            comment_open,
+            text.as_bytes(),
+            comment_close,
+            br#""responsecode":""#,
+            self.code.as_bytes(),
+            br#"","responsemsg":""#,
+            self.message.as_bytes(),
+            service_ref_key,
             service_ref,
-            quoted_len(self.transref),
-            r#"{"responsecode":,"responsemsg":,"transref":}"#.len(),
-        ]
-        .into_iter()
-        .fold(0usize, usize::saturating_add);
-        let plain = exact != usize::MAX;
-        let mut bytes = Vec::with_capacity(if plain {
-            exact
-        } else {
-            160 + self.message.len() + self.code.len() + 2 * self.transref.len()
-        });
+            br#"","transref":""#,
+            self.transref.as_bytes(),
+            br#""}"#,
+        ];
+        let mut bytes = Vec::with_capacity(pieces.iter().map(|p| p.len()).sum());
+        for piece in pieces {
+            bytes.extend_from_slice(piece);
+        }
+        Reply::json_bytes(status, bytes)
+    }
+
+    /// The answer when a string needs an escape, written by serde_json.
+    fn escaped(&self, service_ref: Option<&[u8]>) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(
+            160 + self.message.len() + self.code.len() + 2 * self.transref.len(),
+        );
         bytes.push(b'{');
         match self.comment {
             Comment::Absent => {}
             Comment::Null => bytes.extend_from_slice(br#""comment":null,"#),
             Comment::Text(text) => {
                 bytes.extend_from_slice(br#""comment":"#);
-                push_json_str(&mut bytes, text, plain);
+                push_json_str(&mut bytes, text);
                 bytes.push(b',');
             }
         }
         bytes.extend_from_slice(br#""responsecode":"#);
-        push_json_str(&mut bytes, self.code, plain);
+        push_json_str(&mut bytes, self.code);
         bytes.extend_from_slice(br#","responsemsg":"#);
-        push_json_str(&mut bytes, self.message, plain);
-        if let Some(service_ref) = self.service_ref {
+        push_json_str(&mut bytes, self.message);
+        if let Some(digits) = service_ref {
             bytes.extend_from_slice(br#","serviceref":""#);
-            push_decimal(&mut bytes, service_ref);
+            bytes.extend_from_slice(digits);
             bytes.push(b'"');
         }
         bytes.extend_from_slice(br#","transref":"#);
-        push_json_str(&mut bytes, self.transref, plain);
+        push_json_str(&mut bytes, self.transref);
         bytes.push(b'}');
-        debug_assert!(!plain || bytes.len() == exact);
-        Reply::json_bytes(status, bytes)
-    }
-}
-
-/// The length of `text` written as a JSON string with nothing escaped (its bytes and two
-/// quotes), or `usize::MAX` when a byte needs an escape.
-fn quoted_len(text: &str) -> usize {
-    if needs_escape(text.as_bytes()) {
-        usize::MAX
-    } else {
-        text.len() + 2
+        bytes
     }
 }
 
@@ -1520,43 +1532,33 @@ fn needs_escape(bytes: &[u8]) -> bool {
 }
 
 /// Appends `text` as a JSON string, the bytes serde_json writes: copied between quotes when
-/// nothing in it needs an escape (known when `plain`, else checked), else written by
-/// serde_json.
-fn push_json_str(bytes: &mut Vec<u8>, text: &str, plain: bool) {
-    if plain || !needs_escape(text.as_bytes()) {
-        bytes.push(b'"');
-        bytes.extend_from_slice(text.as_bytes());
-        bytes.push(b'"');
-    } else {
+/// nothing in it needs an escape, else written by serde_json.
+fn push_json_str(bytes: &mut Vec<u8>, text: &str) {
+    if needs_escape(text.as_bytes()) {
         // Writing to a Vec cannot fail.
         let written = serde_json::to_writer(&mut *bytes, text);
         debug_assert!(written.is_ok());
+    } else {
+        bytes.push(b'"');
+        bytes.extend_from_slice(text.as_bytes());
+        bytes.push(b'"');
     }
 }
 
-/// The number of decimal digits of `n`.
-fn decimal_len(mut n: u64) -> usize {
-    let mut len = 1;
-    while n >= 10 {
-        n /= 10;
-        len += 1;
-    }
-    len
-}
-
-/// Appends `n` in decimal.
-fn push_decimal(bytes: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
+/// `n` in decimal, written at the end of `digits`.
+fn decimal(digits: &mut [u8; 20], mut n: u64) -> &[u8] {
     let mut at = digits.len();
     loop {
         at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
+        if let Some(digit) = digits.get_mut(at) {
+            *digit = b'0' + (n % 10) as u8;
+        }
         n /= 10;
-        if n == 0 {
+        if n == 0 || at == 0 {
             break;
         }
     }
-    bytes.extend_from_slice(&digits[at..]);
+    digits.get(at..).unwrap_or_default()
 }
 
 /// The `serviceref` when the carrier's answers carry one (not Togo's).
@@ -1647,7 +1649,13 @@ fn wrong_network(phone: &Msisdn, endpoint: Endpoint, reference: &str) -> Reply {
 
 fn transref<'a>(body: &'a Body<'_>) -> Result<&'a str, String> {
     let reference = body.transref.string("transref")?;
-    if reference.trim().is_empty() {
+    // A first byte that is printable ASCII (nearly always) is not white space: no need to
+    // trim the whole reference to know it is not blank.
+    let printable_first = reference
+        .as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_graphic);
+    if !printable_first && reference.trim().is_empty() {
         return Err("transref must not be empty".to_owned());
     }
     if reference.len() > MAX_TRANSREF {
@@ -1701,7 +1709,7 @@ mod tests {
             }
         }
         for n in [0, 9, 10, 99, 100, 10_000_001, u64::MAX] {
-            assert_eq!(decimal_len(n), n.to_string().len());
+            assert_eq!(decimal(&mut [0; 20], n), n.to_string().as_bytes());
         }
     }
 
