@@ -879,6 +879,10 @@ impl Shared {
     /// Whether `authorization` is the expected `Basic` value (the scheme in any case, as
     /// RFC 7617 allows).
     fn auth_ok(&self, authorization: Option<&str>) -> bool {
+        // The header exactly as clients write it (nearly always): accepted below too.
+        if authorization == Some(self.expected_authorization.as_str()) {
+            return true;
+        }
         let Some((scheme, token)) = authorization.and_then(|h| h.trim().split_once(' ')) else {
             return false;
         };
