@@ -30,7 +30,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -218,8 +218,8 @@ struct Watch {
     /// When the first byte of the next request came, while idle ([`UNSET`] if none came).
     head_since: AtomicU64,
     /// The body deadline's timer, one per connection, set when a body makes the service
-    /// wait (see [`poll_deadline`] for how it is moved).
-    body_timer: Mutex<Option<Pin<Box<Sleep>>>>,
+    /// wait (see [`Deadline::poll`] for how it is moved).
+    body_timer: Mutex<Deadline>,
 }
 
 /// A stamp: no event.
@@ -238,7 +238,7 @@ impl Watch {
             busy: AtomicU32::new(0),
             idle_since: AtomicU64::new(LATER),
             head_since: AtomicU64::new(UNSET),
-            body_timer: Mutex::new(None),
+            body_timer: Mutex::new(Deadline::default()),
         }
     }
 
@@ -269,7 +269,7 @@ impl Watch {
                 .body_timer
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            poll_deadline(&mut timer, deadline, cx).map(|()| Err(()))
+            timer.poll(deadline, cx).map(|()| Err(()))
         })
         .await
     }
@@ -334,8 +334,8 @@ impl Drop for Busy {
 struct Guarded {
     stream: TcpStream,
     watch: Arc<Watch>,
-    read_timer: Option<Pin<Box<Sleep>>>,
-    write_timer: Option<Pin<Box<Sleep>>>,
+    read_timer: Deadline,
+    write_timer: Deadline,
     write_stalled_since: Option<Instant>,
 }
 
@@ -352,8 +352,8 @@ impl Guarded {
         Guarded {
             stream,
             watch,
-            read_timer: None,
-            write_timer: None,
+            read_timer: Deadline::default(),
+            write_timer: Deadline::default(),
             write_stalled_since: None,
         }
     }
@@ -363,7 +363,7 @@ impl Guarded {
     fn write_stalled(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let since = *self.write_stalled_since.get_or_insert_with(Instant::now);
         let deadline = since + self.watch.idle_timeout;
-        poll_deadline(&mut self.write_timer, deadline, cx).map(|()| {
+        self.write_timer.poll(deadline, cx).map(|()| {
             Err(io::Error::new(
                 io::ErrorKind::TimedOut,
                 "the client did not read its answer within the idle timeout",
@@ -372,27 +372,52 @@ impl Guarded {
     }
 }
 
-/// Polls a timer for `deadline`: ready once it has passed.
-///
-/// Deadlines mostly move later (each request pushes the idle deadline on), so a timer set
-/// earlier than `deadline` is left as it is: when it fires early, it is moved to `deadline`
-/// then, once, instead of being moved for every request. A timer set later is moved at once.
-fn poll_deadline(
-    timer: &mut Option<Pin<Box<Sleep>>>,
-    deadline: Instant,
-    cx: &mut Context<'_>,
-) -> Poll<()> {
-    let sleep = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-    if sleep.deadline() > deadline {
-        sleep.as_mut().reset(deadline);
-    }
-    loop {
-        std::task::ready!(sleep.as_mut().poll(cx));
-        if sleep.deadline() >= deadline {
-            return Poll::Ready(());
+/// A timer for a deadline that moves: the connection's deadlines, one timer each.
+#[derive(Debug, Default)]
+struct Deadline {
+    sleep: Option<Pin<Box<Sleep>>>,
+    /// The waker the armed timer was last polled with (it wakes that one when it fires).
+    polled_by: Option<Waker>,
+}
+
+impl Deadline {
+    /// Polls the timer for `deadline`: ready once it has passed.
+    ///
+    /// Deadlines mostly move later (each request pushes the idle deadline on), so a timer
+    /// set earlier than `deadline` is left as it is: when it fires early, it is moved to
+    /// `deadline` then, once, instead of being moved for every request. A timer set later is
+    /// moved at once. A timer that is armed, has not fired, and was last polled by the same
+    /// task is not polled again: it will wake that task by `deadline`, and this poll would
+    /// only register the same waker again (once per request for the idle deadline).
+    fn poll(&mut self, deadline: Instant, cx: &mut Context<'_>) -> Poll<()> {
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if sleep.deadline() > deadline {
+            sleep.as_mut().reset(deadline);
+            self.polled_by = None;
+        } else if !sleep.is_elapsed()
+            && self
+                .polled_by
+                .as_ref()
+                .is_some_and(|waker| waker.will_wake(cx.waker()))
+        {
+            return Poll::Pending;
         }
-        // Fired for an earlier deadline: wait on for this one.
-        sleep.as_mut().reset(deadline);
+        loop {
+            if sleep.as_mut().poll(cx).is_pending() {
+                match &mut self.polled_by {
+                    Some(waker) => waker.clone_from(cx.waker()),
+                    None => self.polled_by = Some(cx.waker().clone()),
+                }
+                return Poll::Pending;
+            }
+            if sleep.deadline() >= deadline {
+                return Poll::Ready(());
+            }
+            // Fired for an earlier deadline: wait on for this one.
+            sleep.as_mut().reset(deadline);
+        }
     }
 }
 
@@ -414,7 +439,9 @@ impl AsyncRead for Guarded {
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => match this.watch.read_deadline() {
                 None => Poll::Pending,
-                Some((deadline, why)) => poll_deadline(&mut this.read_timer, deadline, cx)
+                Some((deadline, why)) => this
+                    .read_timer
+                    .poll(deadline, cx)
                     .map(|()| Err(io::Error::new(io::ErrorKind::TimedOut, why))),
             },
         }
