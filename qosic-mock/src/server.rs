@@ -35,6 +35,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Body as _;
 use hyper::body::Incoming as HyperBody;
 use hyper::header::{HeaderValue, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::service::service_fn;
@@ -538,16 +539,34 @@ impl Drop for BodyBudget<'_> {
     }
 }
 
-/// Reads a body of at most `max` bytes into one buffer.
+/// A request body, read.
+enum BodyBytes {
+    /// The whole body came in one frame: that frame, not copied.
+    Frame(Bytes),
+    /// The frames, copied into one buffer.
+    Copied(Vec<u8>),
+}
+
+impl BodyBytes {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            BodyBytes::Frame(bytes) => bytes,
+            BodyBytes::Copied(bytes) => bytes,
+        }
+    }
+}
+
+/// Reads a body of at most `max` bytes.
 ///
-/// Each frame is copied and let go at once. hyper hands out frames that share its read
-/// buffer, so keeping the frames (as `BodyExt::collect` does) keeps one read buffer alive
-/// per frame: kilobytes per byte for a body trickled one byte per TCP segment.
+/// A body that comes whole in its first frame (nearly always) is that frame. Otherwise
+/// each frame is copied into one buffer and let go at once: hyper hands out frames that
+/// share its read buffer, so keeping the frames (as `BodyExt::collect` does) keeps one read
+/// buffer alive per frame, kilobytes per byte for a body trickled one byte per TCP segment.
 async fn read_body(
     body: HyperBody,
     max: usize,
     budget: &mut BodyBudget<'_>,
-) -> Result<Vec<u8>, BodyError> {
+) -> Result<BodyBytes, BodyError> {
     let mut body = Limited::new(body, max);
     let mut bytes = Vec::new();
     while let Some(frame) = body.frame().await {
@@ -560,10 +579,13 @@ async fn read_body(
         };
         if let Ok(data) = frame.into_data() {
             budget.take(data.len())?;
+            if bytes.is_empty() && body.is_end_stream() {
+                return Ok(BodyBytes::Frame(data));
+            }
             bytes.extend_from_slice(&data);
         }
     }
-    Ok(bytes)
+    Ok(BodyBytes::Copied(bytes))
 }
 
 async fn serve(
@@ -573,26 +595,31 @@ async fn serve(
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
     let limits = shared.config.limits;
     let (parts, body) = req.into_parts();
-    let declared_too_large = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|n| n > limits.max_body as u64);
+    // A body framed by its `Content-Length` has that exact size (hyper checked the header):
+    // no need to look the header up again then.
+    let declared = match body.size_hint().exact() {
+        Some(exact) => Some(exact),
+        None => parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok()),
+    };
+    let declared_too_large = declared.is_some_and(|n| n > limits.max_body as u64);
     let mut budget = BodyBudget {
         in_flight: &shared.body_bytes,
         limit: BODIES_IN_FLIGHT.max(limits.max_body),
         held: 0,
     };
     let (bytes, problem) = if declared_too_large {
-        (Vec::new(), Some(BodyProblem::TooLarge))
+        (BodyBytes::Copied(Vec::new()), Some(BodyProblem::TooLarge))
     } else {
         let read = read_body(body, limits.max_body, &mut budget);
         match watch.within(limits.body_timeout, read).await {
             Ok(Ok(bytes)) => (bytes, None),
-            Ok(Err(BodyError::Problem(problem))) => (Vec::new(), Some(problem)),
+            Ok(Err(BodyError::Problem(problem))) => (BodyBytes::Copied(Vec::new()), Some(problem)),
             Ok(Err(BodyError::Gone)) => return Err(DropConnection),
-            Err(_elapsed) => (Vec::new(), Some(BodyProblem::TimedOut)),
+            Err(_elapsed) => (BodyBytes::Copied(Vec::new()), Some(BodyProblem::TimedOut)),
         }
     };
     let authorization = parts
@@ -604,7 +631,7 @@ async fn serve(
         path: parts.uri.path(),
         query: parts.uri.query(),
         authorization,
-        body: &bytes,
+        body: bytes.as_slice(),
         problem,
     });
     // The body is handled: give its memory back before any wait.
