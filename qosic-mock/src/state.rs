@@ -1442,34 +1442,42 @@ impl Answer<'_> {
         }
         // Nothing to escape: the answer is these pieces, in a buffer of their exact length
         // (which the answer's `Bytes` then keeps as it is, with no allocation of its own).
-        let (comment_open, comment_close): (&[u8], &[u8]) = match self.comment {
-            Comment::Absent => (b"", b""),
-            Comment::Null => (br#""comment":null,"#, b""),
-            Comment::Text(_) => (br#""comment":""#, br#"","#),
+        // The keys are literals, copied without a call.
+        let comment = match self.comment {
+            Comment::Absent => 0,
+            Comment::Null => r#""comment":null,"#.len(),
+            Comment::Text(text) => r#""comment":"","#.len() + text.len(),
         };
-        let (service_ref_key, service_ref): (&[u8], &[u8]) = match service_ref {
-            Some(digits) => (br#"","serviceref":""#, digits),
-            None => (b"", b""),
-        };
-        let pieces: [&[u8]; 13] = [
-            b"{",
-            comment_open,
-            text.as_bytes(),
-            comment_close,
-            br#""responsecode":""#,
-            self.code.as_bytes(),
-            br#"","responsemsg":""#,
-            self.message.as_bytes(),
-            service_ref_key,
-            service_ref,
-            br#"","transref":""#,
-            self.transref.as_bytes(),
-            br#""}"#,
-        ];
-        let mut bytes = Vec::with_capacity(pieces.iter().map(|p| p.len()).sum());
-        for piece in pieces {
-            bytes.extend_from_slice(piece);
+        let service_ref_len = service_ref.map_or(0, |d| r#"","serviceref":""#.len() + d.len());
+        let len = r#"{"responsecode":"","responsemsg":"","transref":""}"#.len()
+            + comment
+            + self.code.len()
+            + self.message.len()
+            + service_ref_len
+            + self.transref.len();
+        let mut bytes = Vec::with_capacity(len);
+        bytes.push(b'{');
+        match self.comment {
+            Comment::Absent => {}
+            Comment::Null => bytes.extend_from_slice(br#""comment":null,"#),
+            Comment::Text(text) => {
+                bytes.extend_from_slice(br#""comment":""#);
+                bytes.extend_from_slice(text.as_bytes());
+                bytes.extend_from_slice(br#"","#);
+            }
         }
+        bytes.extend_from_slice(br#""responsecode":""#);
+        bytes.extend_from_slice(self.code.as_bytes());
+        bytes.extend_from_slice(br#"","responsemsg":""#);
+        bytes.extend_from_slice(self.message.as_bytes());
+        if let Some(digits) = service_ref {
+            bytes.extend_from_slice(br#"","serviceref":""#);
+            bytes.extend_from_slice(digits);
+        }
+        bytes.extend_from_slice(br#"","transref":""#);
+        bytes.extend_from_slice(self.transref.as_bytes());
+        bytes.extend_from_slice(br#""}"#);
+        debug_assert_eq!(bytes.len(), len);
         Reply::json_bytes(status, bytes)
     }
 

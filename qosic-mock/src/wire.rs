@@ -79,9 +79,11 @@ pub(crate) enum Parsed<'a> {
 impl<'a> Parsed<'a> {
     /// Reads `bytes`; never panics.
     pub(crate) fn read(bytes: &'a [u8]) -> Parsed<'a> {
-        match read_flat(bytes) {
-            Some(body) => Parsed::Object(body),
-            None => Parsed::read_json(bytes),
+        let mut body = Body::default();
+        if read_flat(bytes, &mut body) {
+            Parsed::Object(body)
+        } else {
+            Parsed::read_json(bytes)
         }
     }
 
@@ -104,8 +106,9 @@ impl<'a> Parsed<'a> {
 }
 
 /// Reads the bodies clients send, an object whose values are all strings of printable
-/// ASCII without escapes (`{"transref":"R1","clientid":"MTN_CLIENT"}`), in one pass; `None`
-/// for anything else, which [`Parsed::read`] then gives to serde_json.
+/// ASCII without escapes (`{"transref":"R1","clientid":"MTN_CLIENT"}`), in one pass, into
+/// `body` (a default one); `false` for anything else, which [`Parsed::read`] then gives to
+/// serde_json (`body` is then partly filled, and dropped).
 ///
 /// What it accepts is valid JSON that serde_json reads to the same [`Body`]: JSON's four
 /// whitespace bytes around the tokens, keys and values of bytes `0x20..=0x7E` but `"` and
@@ -113,26 +116,31 @@ impl<'a> Parsed<'a> {
 /// ignored and a repeated key keeps its last value, as serde_json's reading does. Anything
 /// outside this (escapes, non-ASCII, numbers, nesting, a trailing comma...) falls back, so
 /// the leniency and the errors stay serde_json's.
-fn read_flat(bytes: &[u8]) -> Option<Body<'_>> {
+fn read_flat<'a>(bytes: &'a [u8], body: &mut Body<'a>) -> bool {
     // One check for the whole body (ASCII goes a word at a time), then slices of it.
-    let text = std::str::from_utf8(bytes).ok()?;
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
     let mut at = skip_ws(bytes, 0);
     if bytes.get(at) != Some(&b'{') {
-        return None;
+        return false;
     }
     at = skip_ws(bytes, at + 1);
-    let mut body = Body::default();
     if bytes.get(at) == Some(&b'}') {
-        return (skip_ws(bytes, at + 1) == bytes.len()).then_some(body);
+        return skip_ws(bytes, at + 1) == bytes.len();
     }
     loop {
-        let (key, next) = flat_str(text, at)?;
+        let Some((key, next)) = flat_str(text, at) else {
+            return false;
+        };
         at = skip_ws(bytes, next);
         if bytes.get(at) != Some(&b':') {
-            return None;
+            return false;
         }
         at = skip_ws(bytes, at + 1);
-        let (value, next) = flat_str(text, at)?;
+        let Some((value, next)) = flat_str(text, at) else {
+            return false;
+        };
         let slot = match key.as_bytes() {
             b"transref" => Some(&mut body.transref),
             b"clientid" => Some(&mut body.clientid),
@@ -149,8 +157,8 @@ fn read_flat(bytes: &[u8]) -> Option<Body<'_>> {
         at = skip_ws(bytes, next);
         match bytes.get(at) {
             Some(b',') => at = skip_ws(bytes, at + 1),
-            Some(b'}') => return (skip_ws(bytes, at + 1) == bytes.len()).then_some(body),
-            _ => return None,
+            Some(b'}') => return skip_ws(bytes, at + 1) == bytes.len(),
+            _ => return false,
         }
     }
 }
@@ -656,7 +664,8 @@ mod tests {
                 }
             }
             total += 1;
-            if let Some(read) = read_flat(&body) {
+            let mut read = Body::default();
+            if read_flat(&body, &mut read) {
                 flat += 1;
                 assert_eq!(
                     Parsed::Object(read),
