@@ -117,10 +117,6 @@ impl<'a> Parsed<'a> {
 /// outside this (escapes, non-ASCII, numbers, nesting, a trailing comma...) falls back, so
 /// the leniency and the errors stay serde_json's.
 fn read_flat<'a>(bytes: &'a [u8], body: &mut Body<'a>) -> bool {
-    // One check for the whole body (ASCII goes a word at a time), then slices of it.
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return false;
-    };
     let mut at = skip_ws(bytes, 0);
     if bytes.get(at) != Some(&b'{') {
         return false;
@@ -130,7 +126,7 @@ fn read_flat<'a>(bytes: &'a [u8], body: &mut Body<'a>) -> bool {
         return skip_ws(bytes, at + 1) == bytes.len();
     }
     loop {
-        let Some((key, next)) = flat_str(text, at) else {
+        let Some((key, next)) = flat_str(bytes, at) else {
             return false;
         };
         at = skip_ws(bytes, next);
@@ -138,10 +134,10 @@ fn read_flat<'a>(bytes: &'a [u8], body: &mut Body<'a>) -> bool {
             return false;
         }
         at = skip_ws(bytes, at + 1);
-        let Some((value, next)) = flat_str(text, at) else {
+        let Some((value, next)) = flat_str(bytes, at) else {
             return false;
         };
-        let slot = match key.as_bytes() {
+        let slot = match key {
             b"transref" => Some(&mut body.transref),
             b"clientid" => Some(&mut body.clientid),
             b"msisdn" => Some(&mut body.msisdn),
@@ -152,6 +148,10 @@ fn read_flat<'a>(bytes: &'a [u8], body: &mut Body<'a>) -> bool {
             _ => None,
         };
         if let Some(slot) = slot {
+            // Printable ASCII: always UTF-8 (checked only for the values kept).
+            let Ok(value) = std::str::from_utf8(value) else {
+                return false;
+            };
             *slot = Field::Str(Cow::Borrowed(value));
         }
         at = skip_ws(bytes, next);
@@ -182,10 +182,9 @@ const PLAIN: [bool; 256] = {
     plain
 };
 
-/// The string starting at `at` (its opening quote) when it is printable ASCII without
-/// escapes, and the position after its closing quote.
-fn flat_str(text: &str, at: usize) -> Option<(&str, usize)> {
-    let bytes = text.as_bytes();
+/// The bytes of the string starting at `at` (its opening quote) when they are printable
+/// ASCII without escapes, and the position after its closing quote.
+fn flat_str(bytes: &[u8], at: usize) -> Option<(&[u8], usize)> {
     if bytes.get(at) != Some(&b'"') {
         return None;
     }
@@ -198,7 +197,7 @@ fn flat_str(text: &str, at: usize) -> Option<(&str, usize)> {
     if bytes.get(end) != Some(&b'"') {
         return None;
     }
-    Some((text.get(start..end)?, end + 1))
+    Some((bytes.get(start..end)?, end + 1))
 }
 
 /// The whole body: `Some` for an object, `None` for another JSON value.
