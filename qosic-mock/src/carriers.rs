@@ -116,6 +116,13 @@ fn build(specs: impl Iterator<Item = &'static CarrierSpec>) -> Table {
     table
 }
 
+/// `a == b`, first by the address of the names: a carrier's identity is a `&'static str`,
+/// and the endpoints and client ids of a request come from the table's own, so equal
+/// carriers nearly always share the address and need no comparison of bytes.
+pub(crate) fn same_carrier(a: Carrier, b: Carrier) -> bool {
+    std::ptr::eq(a.name(), b.name()) || a == b
+}
+
 /// The order of [`Table::paths`]: by length, then by bytes.
 fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
     a.len()
@@ -126,7 +133,9 @@ fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
 impl Table {
     /// The carrier served under this identity.
     pub(crate) fn carrier(&self, carrier: Carrier) -> Option<&Served> {
-        self.carriers.iter().find(|c| c.spec.carrier() == carrier)
+        self.carriers
+            .iter()
+            .find(|c| same_carrier(c.spec.carrier(), carrier))
     }
 
     /// The carrier whose name or lowercase key is `name` (any case).
@@ -144,10 +153,10 @@ impl Table {
 
     /// The route of `endpoint`, and its position.
     pub(crate) fn route(&self, endpoint: Endpoint) -> Option<(usize, &Route)> {
-        self.routes
-            .iter()
-            .enumerate()
-            .find(|(_, r)| r.endpoint == endpoint)
+        self.routes.iter().enumerate().find(|(_, r)| {
+            r.endpoint.operation() == endpoint.operation()
+                && same_carrier(r.endpoint.carrier(), endpoint.carrier())
+        })
     }
 
     /// The route served at `path` (exactly, without query or trailing slash): its own

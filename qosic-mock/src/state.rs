@@ -142,7 +142,7 @@ impl ClientIds {
     pub(crate) fn get(&self, carrier: Carrier) -> Option<&str> {
         self.0
             .iter()
-            .find(|(c, _)| *c == carrier)
+            .find(|(c, _)| crate::carriers::same_carrier(*c, carrier))
             .map(|(_, id)| id.as_str())
     }
 
