@@ -23,6 +23,7 @@
 //! [`Guarded`], a small wrapper of the socket that knows which phase the connection is in
 //! and fails a read or a write that waits past that phase's deadline.
 
+use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -75,24 +76,7 @@ impl Drop for ServerHandle {
 
 /// Binds `addr` and serves `shared` on a new thread with its own current-thread runtime.
 pub(crate) fn spawn(addr: SocketAddr, shared: Arc<Shared>) -> io::Result<ServerHandle> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        // Large admin answers are serialized there; two threads are plenty.
-        .max_blocking_threads(2)
-        .build()?;
-    let socket = if addr.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    // std's TcpListener::bind queues 128 connections; a burst beyond waits for SYN
-    // retries (a second and more). The kernel caps this at net.core.somaxconn.
-    let listener = {
-        let _in_runtime = runtime.enter();
-        socket.listen(LISTEN_BACKLOG)?
-    };
+    let (runtime, listener) = bind(addr)?;
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
     std::thread::Builder::new()
@@ -112,7 +96,56 @@ pub(crate) fn spawn(addr: SocketAddr, shared: Arc<Shared>) -> io::Result<ServerH
     })
 }
 
-async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
+/// Binds `addr` and serves `shared` on the calling thread, for good, once `ready` was told
+/// the address: the standalone binary's way, so that its process has one thread (a
+/// multi-threaded process pays for it in every system call's wrapper and in the
+/// allocator).
+pub(crate) fn run_here(
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    ready: impl FnOnce(SocketAddr) -> io::Result<()>,
+) -> io::Result<Infallible> {
+    let (runtime, listener) = bind(addr)?;
+    ready(listener.local_addr()?)?;
+    // A task, as on the server's own thread (see `spawn`); it ends only if it panicked.
+    runtime
+        .block_on(async move { tokio::spawn(accept_loop(listener, shared)).await })
+        .map_err(io::Error::other)
+}
+
+/// A current-thread runtime, and a listener on `addr` registered with it.
+fn bind(addr: SocketAddr) -> io::Result<(tokio::runtime::Runtime, tokio::net::TcpListener)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        // Large admin answers are serialized there; two threads are plenty.
+        .max_blocking_threads(2)
+        .build()?;
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    let listener = socket
+        .set_reuseaddr(true)
+        .and_then(|()| socket.bind(addr))
+        .and_then(|()| {
+            // std's TcpListener::bind queues 128 connections; a burst beyond waits for SYN
+            // retries (a second and more). The kernel caps this at net.core.somaxconn.
+            let _in_runtime = runtime.enter();
+            socket.listen(LISTEN_BACKLOG)
+        });
+    match listener {
+        Ok(listener) => Ok((runtime, listener)),
+        Err(e) => {
+            // Dropping a runtime waits for its blocking threads, which tokio forbids (with
+            // a panic) inside another runtime, where `MockQosicBuilder::try_start` runs.
+            runtime.shutdown_background();
+            Err(e)
+        }
+    }
+}
+
+async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) -> Infallible {
     let limits = shared.config.limits;
     let slots = Arc::new(Semaphore::new(
         limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
@@ -692,6 +725,16 @@ fn content_type(value: &'static str) -> HeaderValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A port in use is an error, also from within a runtime (it panicked there before:
+    /// the server's runtime was dropped inside the caller's).
+    #[tokio::test]
+    async fn a_port_in_use_is_an_error() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = taken.local_addr().unwrap();
+        let started = crate::MockQosic::builder().bind(addr).try_start().await;
+        assert!(started.is_err());
+    }
 
     #[test]
     fn the_body_budget_is_shared_and_given_back() {
