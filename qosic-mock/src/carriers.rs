@@ -47,10 +47,12 @@ pub(crate) struct Route {
 pub(crate) struct Table {
     pub(crate) carriers: Vec<Served>,
     pub(crate) routes: Vec<Route>,
-    /// Every path served (alternate paths too), to the positions of its routes: one, or
+    /// Every path served (alternate paths too), with the positions of its routes: one, or
     /// several when carriers share a path (T-Money on MTN's `user/` paths), told apart by the
-    /// body's `clientid`; the first is the path's own carrier.
-    paths: HashMap<&'static str, Vec<usize>>,
+    /// body's `clientid`; the first is the path's own carrier. Sorted by length, then bytes:
+    /// a lookup (once per request) is a binary search that mostly compares lengths, and
+    /// one comparison of bytes, cheaper than hashing the path (the set is fixed at build).
+    paths: Vec<(&'static str, Vec<usize>)>,
 }
 
 impl fmt::Debug for Table {
@@ -71,8 +73,9 @@ fn build(specs: impl Iterator<Item = &'static CarrierSpec>) -> Table {
     let mut table = Table {
         carriers: Vec::new(),
         routes: Vec::new(),
-        paths: HashMap::new(),
+        paths: Vec::new(),
     };
+    let mut paths: HashMap<&'static str, Vec<usize>> = HashMap::new();
     for spec in specs {
         if table
             .carriers
@@ -93,10 +96,10 @@ fn build(specs: impl Iterator<Item = &'static CarrierSpec>) -> Table {
                 name: format!("{key}_{operation}"),
             });
             // A path already served keeps its first carrier first.
-            table.paths.entry(path).or_default().push(index);
+            paths.entry(path).or_default().push(index);
             for &(op, alternate) in spec.alternate_paths() {
                 if op == operation {
-                    table.paths.entry(alternate).or_default().push(index);
+                    paths.entry(alternate).or_default().push(index);
                 }
             }
         }
@@ -106,13 +109,33 @@ fn build(specs: impl Iterator<Item = &'static CarrierSpec>) -> Table {
             key,
         });
     }
+    table.paths = paths.into_iter().collect();
     table
+        .paths
+        .sort_unstable_by(|(a, _), (b, _)| by_length(a, b));
+    table
+}
+
+/// `a == b`, first by the address of the names: a carrier's identity is a `&'static str`,
+/// and the endpoints and client ids of a request come from the table's own, so equal
+/// carriers nearly always share the address and need no comparison of bytes.
+pub(crate) fn same_carrier(a: Carrier, b: Carrier) -> bool {
+    std::ptr::eq(a.name(), b.name()) || a == b
+}
+
+/// The order of [`Table::paths`]: by length, then by bytes.
+fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len()
+        .cmp(&b.len())
+        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
 }
 
 impl Table {
     /// The carrier served under this identity.
     pub(crate) fn carrier(&self, carrier: Carrier) -> Option<&Served> {
-        self.carriers.iter().find(|c| c.spec.carrier() == carrier)
+        self.carriers
+            .iter()
+            .find(|c| same_carrier(c.spec.carrier(), carrier))
     }
 
     /// The carrier whose name or lowercase key is `name` (any case).
@@ -130,28 +153,34 @@ impl Table {
 
     /// The route of `endpoint`, and its position.
     pub(crate) fn route(&self, endpoint: Endpoint) -> Option<(usize, &Route)> {
-        self.routes
-            .iter()
-            .enumerate()
-            .find(|(_, r)| r.endpoint == endpoint)
+        self.routes.iter().enumerate().find(|(_, r)| {
+            r.endpoint.operation() == endpoint.operation()
+                && same_carrier(r.endpoint.carrier(), endpoint.carrier())
+        })
     }
 
     /// The route served at `path` (exactly, without query or trailing slash): its own
     /// carrier's, when several carriers share it.
+    #[cfg(test)]
     pub(crate) fn route_at(&self, path: &str) -> Option<&Route> {
-        self.paths
-            .get(path)
-            .and_then(|routes| routes.first())
-            .map(|&i| &self.routes[i])
+        self.routes_at(path).next()
     }
 
     /// Every route served at `path`: more than one when carriers share it.
+    #[cfg(test)]
     pub(crate) fn routes_at(&self, path: &str) -> impl Iterator<Item = &Route> {
+        self.positions_at(path)
+            .iter()
+            .filter_map(|&i| self.routes.get(i))
+    }
+
+    /// The positions of the routes served at `path` (empty when none is).
+    pub(crate) fn positions_at(&self, path: &str) -> &[usize] {
         self.paths
-            .get(path)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.routes[i])
+            .binary_search_by(|(p, _)| by_length(p, path))
+            .ok()
+            .and_then(|i| self.paths.get(i))
+            .map_or(&[], |(_, routes)| routes.as_slice())
     }
 
     /// The route named `name` (`mtn_payment`).
@@ -201,6 +230,15 @@ mod tests {
                 if let Some(path) = spec.path(operation) {
                     assert!(paths.insert(path), "{path} is served twice");
                 }
+            }
+            // `endpoint::routes_at` looks a request's path up whole before cutting it.
+            let alternates = spec.alternate_paths().iter().map(|&(_, path)| path);
+            for path in OPERATIONS
+                .iter()
+                .filter_map(|&op| spec.path(op))
+                .chain(alternates)
+            {
+                assert!(!path.contains(['?', '#']) && !path.ends_with('/'), "{path}");
             }
         }
         let mut names = std::collections::HashSet::new();

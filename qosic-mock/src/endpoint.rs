@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use qosic_core::{Carrier, Operation};
 
-use crate::carriers::table;
+use crate::carriers::{table, Route};
 
 /// One endpoint of the wire protocol, as the fake server routes it: a carrier and an
 /// operation it offers.
@@ -96,7 +96,7 @@ impl Endpoint {
     /// The endpoint served on `path`, if any (query strings and a trailing slash are
     /// ignored; a carrier's alternate paths, such as MTN's `gettransactionstatusV2`, count).
     pub fn from_path(path: &str) -> Option<Endpoint> {
-        table().route_at(bare_path(path)).map(|r| r.endpoint)
+        routes_at(path).next().map(|r| r.endpoint)
     }
 
     /// The endpoint at `path` whose carrier `is_client` recognises by its client id, when
@@ -106,7 +106,7 @@ impl Endpoint {
         path: &str,
         is_client: impl Fn(Carrier) -> bool,
     ) -> Option<Endpoint> {
-        let mut routes = table().routes_at(bare_path(path)).peekable();
+        let mut routes = routes_at(path).peekable();
         let own = routes.next()?.endpoint;
         // A path of one carrier (nearly all) costs no client id comparison.
         if routes.peek().is_none() || is_client(own.carrier) {
@@ -202,6 +202,19 @@ impl<'de> Deserialize<'de> for Endpoint {
     }
 }
 
+/// The routes served at `path` (its query, fragment and trailing slash ignored).
+fn routes_at(path: &str) -> impl Iterator<Item = &'static Route> {
+    let table = table();
+    // No path served holds a `?` or `#` (a test in `carriers.rs` says so), so a path found
+    // whole had nothing to cut: the byte search runs only for the others.
+    let whole = path.strip_suffix('/').unwrap_or(path);
+    let mut positions = table.positions_at(whole);
+    if positions.is_empty() {
+        positions = table.positions_at(bare_path(path));
+    }
+    positions.iter().filter_map(|&i| table.routes.get(i))
+}
+
 /// `path` without its query, fragment or trailing slash.
 fn bare_path(path: &str) -> &str {
     // A byte search: `?` and `#` are ASCII, so the cut is on a character boundary.
@@ -222,6 +235,12 @@ mod tests {
         for e in Endpoint::all() {
             assert_eq!(Endpoint::from_path(e.path()), Some(e));
             assert_eq!(Endpoint::from_path(&format!("{}/?x=1", e.path())), Some(e));
+            for tail in ["/", "?", "#f", "?a/", "#/", "?#"] {
+                assert_eq!(Endpoint::from_path(&format!("{}{tail}", e.path())), Some(e));
+            }
+            for tail in ["//", "x", "/x", "\u{e9}"] {
+                assert_eq!(Endpoint::from_path(&format!("{}{tail}", e.path())), None);
+            }
             assert_eq!(e.name().parse::<Endpoint>(), Ok(e));
             assert_eq!(Endpoint::new(e.carrier(), e.operation()), Some(e));
         }

@@ -694,31 +694,24 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
-        Ok(rt) => rt,
+    // The server runs on this thread, the process's only one (see
+    // `MockQosicBuilder::serve_on_this_thread`), once the address is printed.
+    let listen = args.listen;
+    let printed = std::cell::Cell::new(true);
+    let served = args.builder.serve_on_this_thread(|uri| {
+        let mut stdout = std::io::stdout().lock();
+        let written = writeln!(stdout, "listening on {uri}").and_then(|()| stdout.flush());
+        printed.set(written.is_ok());
+        written
+    });
+    match served {
+        Ok(never) => match never {},
+        // Nobody to tell the address to: as before, fail without a word.
+        Err(_) if !printed.get() => ExitCode::FAILURE,
         Err(e) => {
-            eprintln!("qosic-mock: cannot build a runtime: {e}");
-            return ExitCode::FAILURE;
+            eprintln!("qosic-mock: cannot listen on {listen}: {e}");
+            ExitCode::FAILURE
         }
-    };
-    let mock = match runtime.block_on(args.builder.try_start()) {
-        Ok(mock) => mock,
-        Err(e) => {
-            eprintln!("qosic-mock: cannot listen on {}: {e}", args.listen);
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "listening on {}", mock.uri())
-        .and_then(|()| stdout.flush())
-        .is_err()
-    {
-        return ExitCode::FAILURE;
-    }
-    drop(stdout);
-    // The server runs on its own thread; this one only keeps the process alive.
-    loop {
-        std::thread::park();
     }
 }
 

@@ -558,6 +558,22 @@ impl MockQosicBuilder {
         })
     }
 
+    /// Serves on the calling thread, for good: checks the settings and binds as
+    /// [`MockQosicBuilder::try_start`] does, then calls `ready` with the server's URI
+    /// (`http://ADDR`) and serves. Returns only with an error (of binding, of `ready`, or
+    /// a panic of the server's loop). For the standalone binary, whose process then has
+    /// one thread.
+    #[doc(hidden)]
+    pub fn serve_on_this_thread(
+        self,
+        ready: impl FnOnce(&str) -> std::io::Result<()>,
+    ) -> std::io::Result<std::convert::Infallible> {
+        self.check()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let shared = Arc::new(Shared::new(self.config));
+        server::run_here(self.addr, shared, |addr| ready(&format!("http://{addr}")))
+    }
+
     fn check(&self) -> Result<(), String> {
         let limits = &self.config.limits;
         for (name, timeout) in [

@@ -23,6 +23,7 @@
 //! [`Guarded`], a small wrapper of the socket that knows which phase the connection is in
 //! and fails a read or a write that waits past that phase's deadline.
 
+use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -30,11 +31,12 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Body as _;
 use hyper::body::Incoming as HyperBody;
 use hyper::header::{HeaderValue, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::service::service_fn;
@@ -74,24 +76,7 @@ impl Drop for ServerHandle {
 
 /// Binds `addr` and serves `shared` on a new thread with its own current-thread runtime.
 pub(crate) fn spawn(addr: SocketAddr, shared: Arc<Shared>) -> io::Result<ServerHandle> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        // Large admin answers are serialized there; two threads are plenty.
-        .max_blocking_threads(2)
-        .build()?;
-    let socket = if addr.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    // std's TcpListener::bind queues 128 connections; a burst beyond waits for SYN
-    // retries (a second and more). The kernel caps this at net.core.somaxconn.
-    let listener = {
-        let _in_runtime = runtime.enter();
-        socket.listen(LISTEN_BACKLOG)?
-    };
+    let (runtime, listener) = bind(addr)?;
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
     std::thread::Builder::new()
@@ -111,7 +96,56 @@ pub(crate) fn spawn(addr: SocketAddr, shared: Arc<Shared>) -> io::Result<ServerH
     })
 }
 
-async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
+/// Binds `addr` and serves `shared` on the calling thread, for good, once `ready` was told
+/// the address: the standalone binary's way, so that its process has one thread (a
+/// multi-threaded process pays for it in every system call's wrapper and in the
+/// allocator).
+pub(crate) fn run_here(
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    ready: impl FnOnce(SocketAddr) -> io::Result<()>,
+) -> io::Result<Infallible> {
+    let (runtime, listener) = bind(addr)?;
+    ready(listener.local_addr()?)?;
+    // A task, as on the server's own thread (see `spawn`); it ends only if it panicked.
+    runtime
+        .block_on(async move { tokio::spawn(accept_loop(listener, shared)).await })
+        .map_err(io::Error::other)
+}
+
+/// A current-thread runtime, and a listener on `addr` registered with it.
+fn bind(addr: SocketAddr) -> io::Result<(tokio::runtime::Runtime, tokio::net::TcpListener)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        // Large admin answers are serialized there; two threads are plenty.
+        .max_blocking_threads(2)
+        .build()?;
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    let listener = socket
+        .set_reuseaddr(true)
+        .and_then(|()| socket.bind(addr))
+        .and_then(|()| {
+            // std's TcpListener::bind queues 128 connections; a burst beyond waits for SYN
+            // retries (a second and more). The kernel caps this at net.core.somaxconn.
+            let _in_runtime = runtime.enter();
+            socket.listen(LISTEN_BACKLOG)
+        });
+    match listener {
+        Ok(listener) => Ok((runtime, listener)),
+        Err(e) => {
+            // Dropping a runtime waits for its blocking threads, which tokio forbids (with
+            // a panic) inside another runtime, where `MockQosicBuilder::try_start` runs.
+            runtime.shutdown_background();
+            Err(e)
+        }
+    }
+}
+
+async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) -> Infallible {
     let limits = shared.config.limits;
     let slots = Arc::new(Semaphore::new(
         limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
@@ -218,8 +252,8 @@ struct Watch {
     /// When the first byte of the next request came, while idle ([`UNSET`] if none came).
     head_since: AtomicU64,
     /// The body deadline's timer, one per connection, set when a body makes the service
-    /// wait (see [`poll_deadline`] for how it is moved).
-    body_timer: Mutex<Option<Pin<Box<Sleep>>>>,
+    /// wait (see [`Deadline::poll`] for how it is moved).
+    body_timer: Mutex<Deadline>,
 }
 
 /// A stamp: no event.
@@ -238,7 +272,7 @@ impl Watch {
             busy: AtomicU32::new(0),
             idle_since: AtomicU64::new(LATER),
             head_since: AtomicU64::new(UNSET),
-            body_timer: Mutex::new(None),
+            body_timer: Mutex::new(Deadline::default()),
         }
     }
 
@@ -269,7 +303,7 @@ impl Watch {
                 .body_timer
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            poll_deadline(&mut timer, deadline, cx).map(|()| Err(()))
+            timer.poll(deadline, cx).map(|()| Err(()))
         })
         .await
     }
@@ -334,8 +368,8 @@ impl Drop for Busy {
 struct Guarded {
     stream: TcpStream,
     watch: Arc<Watch>,
-    read_timer: Option<Pin<Box<Sleep>>>,
-    write_timer: Option<Pin<Box<Sleep>>>,
+    read_timer: Deadline,
+    write_timer: Deadline,
     write_stalled_since: Option<Instant>,
 }
 
@@ -352,8 +386,8 @@ impl Guarded {
         Guarded {
             stream,
             watch,
-            read_timer: None,
-            write_timer: None,
+            read_timer: Deadline::default(),
+            write_timer: Deadline::default(),
             write_stalled_since: None,
         }
     }
@@ -363,7 +397,7 @@ impl Guarded {
     fn write_stalled(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let since = *self.write_stalled_since.get_or_insert_with(Instant::now);
         let deadline = since + self.watch.idle_timeout;
-        poll_deadline(&mut self.write_timer, deadline, cx).map(|()| {
+        self.write_timer.poll(deadline, cx).map(|()| {
             Err(io::Error::new(
                 io::ErrorKind::TimedOut,
                 "the client did not read its answer within the idle timeout",
@@ -372,27 +406,52 @@ impl Guarded {
     }
 }
 
-/// Polls a timer for `deadline`: ready once it has passed.
-///
-/// Deadlines mostly move later (each request pushes the idle deadline on), so a timer set
-/// earlier than `deadline` is left as it is: when it fires early, it is moved to `deadline`
-/// then, once, instead of being moved for every request. A timer set later is moved at once.
-fn poll_deadline(
-    timer: &mut Option<Pin<Box<Sleep>>>,
-    deadline: Instant,
-    cx: &mut Context<'_>,
-) -> Poll<()> {
-    let sleep = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-    if sleep.deadline() > deadline {
-        sleep.as_mut().reset(deadline);
-    }
-    loop {
-        std::task::ready!(sleep.as_mut().poll(cx));
-        if sleep.deadline() >= deadline {
-            return Poll::Ready(());
+/// A timer for a deadline that moves: the connection's deadlines, one timer each.
+#[derive(Debug, Default)]
+struct Deadline {
+    sleep: Option<Pin<Box<Sleep>>>,
+    /// The waker the armed timer was last polled with (it wakes that one when it fires).
+    polled_by: Option<Waker>,
+}
+
+impl Deadline {
+    /// Polls the timer for `deadline`: ready once it has passed.
+    ///
+    /// Deadlines mostly move later (each request pushes the idle deadline on), so a timer
+    /// set earlier than `deadline` is left as it is: when it fires early, it is moved to
+    /// `deadline` then, once, instead of being moved for every request. A timer set later is
+    /// moved at once. A timer that is armed, has not fired, and was last polled by the same
+    /// task is not polled again: it will wake that task by `deadline`, and this poll would
+    /// only register the same waker again (once per request for the idle deadline).
+    fn poll(&mut self, deadline: Instant, cx: &mut Context<'_>) -> Poll<()> {
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if sleep.deadline() > deadline {
+            sleep.as_mut().reset(deadline);
+            self.polled_by = None;
+        } else if !sleep.is_elapsed()
+            && self
+                .polled_by
+                .as_ref()
+                .is_some_and(|waker| waker.will_wake(cx.waker()))
+        {
+            return Poll::Pending;
         }
-        // Fired for an earlier deadline: wait on for this one.
-        sleep.as_mut().reset(deadline);
+        loop {
+            if sleep.as_mut().poll(cx).is_pending() {
+                match &mut self.polled_by {
+                    Some(waker) => waker.clone_from(cx.waker()),
+                    None => self.polled_by = Some(cx.waker().clone()),
+                }
+                return Poll::Pending;
+            }
+            if sleep.deadline() >= deadline {
+                return Poll::Ready(());
+            }
+            // Fired for an earlier deadline: wait on for this one.
+            sleep.as_mut().reset(deadline);
+        }
     }
 }
 
@@ -414,7 +473,9 @@ impl AsyncRead for Guarded {
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => match this.watch.read_deadline() {
                 None => Poll::Pending,
-                Some((deadline, why)) => poll_deadline(&mut this.read_timer, deadline, cx)
+                Some((deadline, why)) => this
+                    .read_timer
+                    .poll(deadline, cx)
                     .map(|()| Err(io::Error::new(io::ErrorKind::TimedOut, why))),
             },
         }
@@ -511,16 +572,34 @@ impl Drop for BodyBudget<'_> {
     }
 }
 
-/// Reads a body of at most `max` bytes into one buffer.
+/// A request body, read.
+enum BodyBytes {
+    /// The whole body came in one frame: that frame, not copied.
+    Frame(Bytes),
+    /// The frames, copied into one buffer.
+    Copied(Vec<u8>),
+}
+
+impl BodyBytes {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            BodyBytes::Frame(bytes) => bytes,
+            BodyBytes::Copied(bytes) => bytes,
+        }
+    }
+}
+
+/// Reads a body of at most `max` bytes.
 ///
-/// Each frame is copied and let go at once. hyper hands out frames that share its read
-/// buffer, so keeping the frames (as `BodyExt::collect` does) keeps one read buffer alive
-/// per frame: kilobytes per byte for a body trickled one byte per TCP segment.
+/// A body that comes whole in its first frame (nearly always) is that frame. Otherwise
+/// each frame is copied into one buffer and let go at once: hyper hands out frames that
+/// share its read buffer, so keeping the frames (as `BodyExt::collect` does) keeps one read
+/// buffer alive per frame, kilobytes per byte for a body trickled one byte per TCP segment.
 async fn read_body(
     body: HyperBody,
     max: usize,
     budget: &mut BodyBudget<'_>,
-) -> Result<Vec<u8>, BodyError> {
+) -> Result<BodyBytes, BodyError> {
     let mut body = Limited::new(body, max);
     let mut bytes = Vec::new();
     while let Some(frame) = body.frame().await {
@@ -533,10 +612,13 @@ async fn read_body(
         };
         if let Ok(data) = frame.into_data() {
             budget.take(data.len())?;
+            if bytes.is_empty() && body.is_end_stream() {
+                return Ok(BodyBytes::Frame(data));
+            }
             bytes.extend_from_slice(&data);
         }
     }
-    Ok(bytes)
+    Ok(BodyBytes::Copied(bytes))
 }
 
 async fn serve(
@@ -546,26 +628,31 @@ async fn serve(
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
     let limits = shared.config.limits;
     let (parts, body) = req.into_parts();
-    let declared_too_large = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|n| n > limits.max_body as u64);
+    // A body framed by its `Content-Length` has that exact size (hyper checked the header):
+    // no need to look the header up again then.
+    let declared = match body.size_hint().exact() {
+        Some(exact) => Some(exact),
+        None => parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok()),
+    };
+    let declared_too_large = declared.is_some_and(|n| n > limits.max_body as u64);
     let mut budget = BodyBudget {
         in_flight: &shared.body_bytes,
         limit: BODIES_IN_FLIGHT.max(limits.max_body),
         held: 0,
     };
     let (bytes, problem) = if declared_too_large {
-        (Vec::new(), Some(BodyProblem::TooLarge))
+        (BodyBytes::Copied(Vec::new()), Some(BodyProblem::TooLarge))
     } else {
         let read = read_body(body, limits.max_body, &mut budget);
         match watch.within(limits.body_timeout, read).await {
             Ok(Ok(bytes)) => (bytes, None),
-            Ok(Err(BodyError::Problem(problem))) => (Vec::new(), Some(problem)),
+            Ok(Err(BodyError::Problem(problem))) => (BodyBytes::Copied(Vec::new()), Some(problem)),
             Ok(Err(BodyError::Gone)) => return Err(DropConnection),
-            Err(_elapsed) => (Vec::new(), Some(BodyProblem::TimedOut)),
+            Err(_elapsed) => (BodyBytes::Copied(Vec::new()), Some(BodyProblem::TimedOut)),
         }
     };
     let authorization = parts
@@ -577,7 +664,7 @@ async fn serve(
         path: parts.uri.path(),
         query: parts.uri.query(),
         authorization,
-        body: &bytes,
+        body: bytes.as_slice(),
         problem,
     });
     // The body is handled: give its memory back before any wait.
@@ -614,7 +701,7 @@ fn response(reply: Reply, close: bool) -> Response<Full<Bytes>> {
         .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     response
         .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
+        .insert(CONTENT_TYPE, content_type(reply.content_type));
     if close {
         // The rest of the body was not read: do not try to reuse the connection.
         response
@@ -624,9 +711,30 @@ fn response(reply: Reply, close: bool) -> Response<Full<Bytes>> {
     response
 }
 
+/// The `Content-Type` header of an answer. `HeaderValue::from_static` checks its bytes at
+/// run time unless called in a constant: the type of nearly every answer is checked once.
+fn content_type(value: &'static str) -> HeaderValue {
+    static JSON: HeaderValue = HeaderValue::from_static("application/json");
+    if value == "application/json" {
+        JSON.clone()
+    } else {
+        HeaderValue::from_static(value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A port in use is an error, also from within a runtime (it panicked there before:
+    /// the server's runtime was dropped inside the caller's).
+    #[tokio::test]
+    async fn a_port_in_use_is_an_error() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = taken.local_addr().unwrap();
+        let started = crate::MockQosic::builder().bind(addr).try_start().await;
+        assert!(started.is_err());
+    }
 
     #[test]
     fn the_body_budget_is_shared_and_given_back() {

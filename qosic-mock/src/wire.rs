@@ -79,6 +79,16 @@ pub(crate) enum Parsed<'a> {
 impl<'a> Parsed<'a> {
     /// Reads `bytes`; never panics.
     pub(crate) fn read(bytes: &'a [u8]) -> Parsed<'a> {
+        let mut body = Body::default();
+        if read_flat(bytes, &mut body) {
+            Parsed::Object(body)
+        } else {
+            Parsed::read_json(bytes)
+        }
+    }
+
+    /// Reads `bytes` with serde_json (see the module docs).
+    fn read_json(bytes: &'a [u8]) -> Parsed<'a> {
         match serde_json::from_slice::<Top<'a>>(bytes) {
             Ok(Top(Some(body))) => Parsed::Object(body),
             Ok(Top(None)) => Parsed::NotObject,
@@ -93,6 +103,101 @@ impl<'a> Parsed<'a> {
             Parsed::NotObject | Parsed::Invalid => None,
         }
     }
+}
+
+/// Reads the bodies clients send, an object whose values are all strings of printable
+/// ASCII without escapes (`{"transref":"R1","clientid":"MTN_CLIENT"}`), in one pass, into
+/// `body` (a default one); `false` for anything else, which [`Parsed::read`] then gives to
+/// serde_json (`body` is then partly filled, and dropped).
+///
+/// What it accepts is valid JSON that serde_json reads to the same [`Body`]: JSON's four
+/// whitespace bytes around the tokens, keys and values of bytes `0x20..=0x7E` but `"` and
+/// `\`, no other value (not even `null`), nothing after the object. Unknown keys are
+/// ignored and a repeated key keeps its last value, as serde_json's reading does. Anything
+/// outside this (escapes, non-ASCII, numbers, nesting, a trailing comma...) falls back, so
+/// the leniency and the errors stay serde_json's.
+fn read_flat<'a>(bytes: &'a [u8], body: &mut Body<'a>) -> bool {
+    let mut at = skip_ws(bytes, 0);
+    if bytes.get(at) != Some(&b'{') {
+        return false;
+    }
+    at = skip_ws(bytes, at + 1);
+    if bytes.get(at) == Some(&b'}') {
+        return skip_ws(bytes, at + 1) == bytes.len();
+    }
+    loop {
+        let Some((key, next)) = flat_str(bytes, at) else {
+            return false;
+        };
+        at = skip_ws(bytes, next);
+        if bytes.get(at) != Some(&b':') {
+            return false;
+        }
+        at = skip_ws(bytes, at + 1);
+        let Some((value, next)) = flat_str(bytes, at) else {
+            return false;
+        };
+        let slot = match key {
+            b"transref" => Some(&mut body.transref),
+            b"clientid" => Some(&mut body.clientid),
+            b"msisdn" => Some(&mut body.msisdn),
+            b"amount" => Some(&mut body.amount),
+            b"firstname" => Some(&mut body.firstname),
+            b"lastname" => Some(&mut body.lastname),
+            b"specialfield1" => Some(&mut body.specialfield1),
+            _ => None,
+        };
+        if let Some(slot) = slot {
+            // Printable ASCII: always UTF-8 (checked only for the values kept).
+            let Ok(value) = std::str::from_utf8(value) else {
+                return false;
+            };
+            *slot = Field::Str(Cow::Borrowed(value));
+        }
+        at = skip_ws(bytes, next);
+        match bytes.get(at) {
+            Some(b',') => at = skip_ws(bytes, at + 1),
+            Some(b'}') => return skip_ws(bytes, at + 1) == bytes.len(),
+            _ => return false,
+        }
+    }
+}
+
+/// The position of the first byte at or after `at` that is not JSON whitespace.
+fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(at) {
+        at += 1;
+    }
+    at
+}
+
+/// The bytes [`flat_str`] takes into a string: printable ASCII but `"` and `\\`.
+const PLAIN: [bool; 256] = {
+    let mut plain = [false; 256];
+    let mut b = 0x20;
+    while b <= 0x7e {
+        plain[b] = b != b'"' as usize && b != b'\\' as usize;
+        b += 1;
+    }
+    plain
+};
+
+/// The bytes of the string starting at `at` (its opening quote) when they are printable
+/// ASCII without escapes, and the position after its closing quote.
+fn flat_str(bytes: &[u8], at: usize) -> Option<(&[u8], usize)> {
+    if bytes.get(at) != Some(&b'"') {
+        return None;
+    }
+    let start = at + 1;
+    let len = bytes
+        .get(start..)?
+        .iter()
+        .position(|&b| !PLAIN[usize::from(b)])?;
+    let end = start + len;
+    if bytes.get(end) != Some(&b'"') {
+        return None;
+    }
+    Some((bytes.get(start..end)?, end + 1))
 }
 
 /// The whole body: `Some` for an object, `None` for another JSON value.
@@ -449,6 +554,137 @@ mod tests {
                 String::from_utf8_lossy(body)
             );
         }
+    }
+
+    /// A small deterministic generator (xorshift), for the bodies below.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn the_flat_reader_agrees_with_serde_json() {
+        const KEYS: [&str; 10] = [
+            "transref",
+            "clientid",
+            "msisdn",
+            "amount",
+            "firstname",
+            "lastname",
+            "specialfield1",
+            "other",
+            "",
+            "Transref",
+        ];
+        const VALUES: [&str; 8] = [
+            "R1",
+            "MTN_CLIENT",
+            "",
+            " a b ",
+            "22997000001",
+            "~!#$%&'()*+,-./:;<=>?@[]^_`{|}",
+            "1",
+            "null",
+        ];
+        const SPACES: [&str; 6] = ["", "", " ", "\t", "\r\n", "  \n "];
+        const PIECES: [&[u8]; 24] = [
+            b"{",
+            b"}",
+            b"\"",
+            b":",
+            b",",
+            b" ",
+            b"\t",
+            b"\x0b",
+            b"\x0c",
+            b"null",
+            b"1",
+            b"-0",
+            b"1e400",
+            b"[",
+            b"]",
+            b"\\",
+            b"\\\"",
+            b"\\u0041",
+            b"\x01",
+            b"\x7f",
+            b"\xc3\xa9",
+            b"\xff",
+            b"true",
+            b"\"transref\"",
+        ];
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let (mut flat, mut total) = (0, 0);
+        for _ in 0..20_000 {
+            // A flat object, with whitespace here and there.
+            let mut body = Vec::new();
+            let space = |rng: &mut Rng, body: &mut Vec<u8>| {
+                body.extend_from_slice(SPACES[rng.below(SPACES.len())].as_bytes());
+            };
+            space(&mut rng, &mut body);
+            body.push(b'{');
+            for i in 0..rng.below(5) {
+                if i > 0 {
+                    body.push(b',');
+                }
+                space(&mut rng, &mut body);
+                body.extend_from_slice(format!("\"{}\"", KEYS[rng.below(KEYS.len())]).as_bytes());
+                space(&mut rng, &mut body);
+                body.push(b':');
+                space(&mut rng, &mut body);
+                body.extend_from_slice(
+                    format!("\"{}\"", VALUES[rng.below(VALUES.len())]).as_bytes(),
+                );
+                space(&mut rng, &mut body);
+            }
+            body.push(b'}');
+            space(&mut rng, &mut body);
+            // Then, most of the time, a few bytes changed.
+            for _ in 0..rng.below(4) {
+                if body.is_empty() {
+                    break;
+                }
+                let at = rng.below(body.len() + 1);
+                match rng.below(3) {
+                    0 if at < body.len() => {
+                        body.remove(at);
+                    }
+                    1 if at < body.len() => body[at] = PIECES[rng.below(PIECES.len())][0],
+                    _ => {
+                        let piece = PIECES[rng.below(PIECES.len())];
+                        body.splice(at..at, piece.iter().copied());
+                    }
+                }
+            }
+            total += 1;
+            let mut read = Body::default();
+            if read_flat(&body, &mut read) {
+                flat += 1;
+                assert_eq!(
+                    Parsed::Object(read),
+                    Parsed::read_json(&body),
+                    "{}",
+                    String::from_utf8_lossy(&body)
+                );
+            }
+            assert_eq!(
+                Parsed::read(&body),
+                by_value(&body),
+                "{}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+        // Both readers were exercised.
+        assert!(
+            flat > total / 4 && flat < total * 3 / 4,
+            "{flat} of {total}"
+        );
     }
 
     #[test]
