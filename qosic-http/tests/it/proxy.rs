@@ -11,6 +11,11 @@ use tokio::task::JoinHandle;
 
 use crate::support::{chain, closed_port, payment_request, trace_init, PAYMENT_PATH};
 
+/// How every proxy failure's reason ends: where the proxy came from, and how to bypass it.
+const WHERE_FROM: &str = "the proxy comes from HTTPS_PROXY, HTTP_PROXY or ALL_PROXY, or from \
+                          HttpTransportBuilder::proxy; NO_PROXY or \
+                          HttpTransportBuilder::no_proxy bypasses it";
+
 /// What the test proxy does with a request.
 #[derive(Debug, Clone, Copy)]
 #[cfg_attr(not(any(feature = "rustls", feature = "native-tls")), allow(dead_code))]
@@ -184,9 +189,7 @@ async fn a_proxy_that_refuses_the_tunnel_fails_before_sending() {
         error.reason(),
         format!(
             "could not connect to qosic.example:8443 through the proxy 127.0.0.1:{}: tunnel \
-             error: proxy authorization required (the proxy comes from HTTPS_PROXY, HTTP_PROXY \
-             or ALL_PROXY, or from HttpTransportBuilder::proxy; NO_PROXY or \
-             HttpTransportBuilder::no_proxy bypasses it)",
+             error: proxy authorization required ({WHERE_FROM})",
             proxy.port
         )
     );
@@ -245,9 +248,7 @@ async fn a_proxy_that_is_down_is_named_and_the_request_was_not_sent() {
         error.reason(),
         format!(
             "connection refused by the proxy 127.0.0.1:{port} for qosic.example:8080 (is the \
-             proxy running? the proxy comes from HTTPS_PROXY, HTTP_PROXY or ALL_PROXY, or from \
-             HttpTransportBuilder::proxy; NO_PROXY or HttpTransportBuilder::no_proxy bypasses \
-             it)"
+             proxy running? {WHERE_FROM})"
         )
     );
     let shown = format!("{}\n{error:?}", chain(&error).join("\n"));
