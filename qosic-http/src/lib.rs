@@ -5,7 +5,7 @@
 //! returns the status and body, whatever they are. It carries bytes safely and fast and
 //! interprets nothing of QosIc: a `401` or a `500` is an answer, not an error. This is the
 //! only crate of the SDK that speaks HTTP: hyper 1 and hyper-util's pooled client, with
-//! connections of its own (DNS, TCP, proxy, TLS) and one timer per call.
+//! connections of its own (DNS, TCP, proxy, TLS).
 //!
 //! ## Brief overview
 //!
