@@ -23,12 +23,11 @@ pub(crate) struct Target {
 impl Target {
     /// The host and port of `uri`; the port is the scheme's default when the URI has none.
     pub(crate) fn from_uri(uri: &http::Uri) -> Target {
-        match (uri.scheme(), uri.authority()) {
-            (Some(scheme), Some(authority)) => Target::from_parts(scheme, authority),
-            _ => Target {
-                host: uri.host().unwrap_or("the server").to_owned(),
-                port: uri.port_u16().unwrap_or(0),
-            },
+        Target {
+            host: uri.host().unwrap_or("the server").to_owned(),
+            port: uri
+                .port_u16()
+                .unwrap_or_else(|| default_port(uri.scheme_str())),
         }
     }
 
@@ -37,20 +36,26 @@ impl Target {
         scheme: &http::uri::Scheme,
         authority: &http::uri::Authority,
     ) -> Target {
-        let default_port = match scheme.as_str() {
-            "https" => 443,
-            "http" => 80,
-            _ => 0,
-        };
         Target {
             host: authority.host().to_owned(),
-            port: authority.port_u16().unwrap_or(default_port),
+            port: authority
+                .port_u16()
+                .unwrap_or_else(|| default_port(Some(scheme.as_str()))),
         }
     }
 
     /// The host name or IP address, as written in the URL.
     pub(crate) fn host(&self) -> &str {
         &self.host
+    }
+}
+
+/// The port a scheme implies: 443 for `https`, 80 for `http`.
+fn default_port(scheme: Option<&str>) -> u16 {
+    match scheme {
+        Some("https") => 443,
+        Some("http") => 80,
+        _ => 0,
     }
 }
 
