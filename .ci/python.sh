@@ -74,9 +74,11 @@ wheel_bytes=$(wc -c <"$wheel")
 
 step "test venv ($test_venv): fresh; pytest and qosic-sdk==5.1.0 from PyPI"
 rm -rf "$test_venv"
+start=$(now)
 "$python" -m venv "$test_venv"
 "$test_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     'pytest>=8' 'qosic-sdk==5.1.0'
+deps_secs=$(since "$start")
 
 # From here on, no Rust: PATH is the venv's bin and the system's, and we check it.
 clean_path=$test_venv/bin:/usr/local/bin:/usr/bin:/bin
@@ -113,5 +115,6 @@ suite_secs=$(since "$start")
 step "figures"
 echo "wheel: $(basename "$wheel"), $wheel_bytes bytes ($(awk -v b="$wheel_bytes" 'BEGIN { printf "%.2f", b / 1048576 }') MiB)"
 echo "wheel build (maturin build --release, warm target/): ${build_secs} s"
+echo "fresh venv + pytest + qosic-sdk from PyPI (pip's cache warm or not): ${deps_secs} s"
 echo "pip install of the wheel: ${install_secs} s; to the first passing test: ${cold_secs} s"
 echo "whole suite: ${suite_secs} s"
