@@ -33,17 +33,20 @@ step() { printf '\n==> %s\n' "$*"; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-step "build venv ($build_venv): maturin, openapi-spec-validator, PyYAML"
+step "build venv ($build_venv): maturin, openapi-spec-validator, PyYAML, mypy, pytest"
 if [[ ! -x $build_venv/bin/python ]]; then
     "$python" -m venv "$build_venv"
 fi
 "$build_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    'maturin==1.16.0' 'openapi-spec-validator==0.9.0' 'PyYAML==6.0.4'
+    'maturin==1.16.0' 'openapi-spec-validator==0.9.0' 'PyYAML==6.0.4' 'mypy==2.4.1' 'pytest>=8'
 
 step "OpenAPI: validate docs/qosic-mock.openapi.yaml, its JSON twin, the documented routes"
 "$build_venv/bin/python" python/tools/openapi.py validate
 "$build_venv/bin/python" python/tools/openapi.py check-json
 "$build_venv/bin/python" python/tools/openapi.py check-routes
+
+step "qosic_mock: type hints checked (mypy --strict)"
+(cd python && MYPYPATH=src "$build_venv/bin/python" -m mypy --strict --no-error-summary src/qosic_mock && echo "mypy --strict: no issues")
 
 step "wheel: maturin build --release"
 rm -rf "$wheels"

@@ -73,7 +73,8 @@ def test_an_admin_token_is_sent():
 
 
 def test_an_unknown_flag_is_a_start_error_with_the_binarys_words():
-    with pytest.raises(StartError, match="unknown argument --no-such-flag"):
+    # The binary's own message names the flag (whatever its argument parser's wording).
+    with pytest.raises(StartError, match=r"exited with code 2 before listening: .*--no-such-flag"):
         QosicMock.start(no_such_flag=1)
 
 
@@ -97,7 +98,7 @@ def test_a_missing_binary_says_where_it_looked_and_the_fix(monkeypatch, tmp_path
 
 
 def test_an_admin_refusal_carries_the_servers_reason(qosic_mock):
-    with pytest.raises(AdminError, match="unknown variant `sometimes`") as refused:
+    with pytest.raises(AdminError, match="HTTP 400: .*sometimes") as refused:
         qosic_mock.subscriber("22997000001", "sometimes")
     assert refused.value.status == 400
 

@@ -37,7 +37,7 @@ import urllib.parse
 import urllib.request
 import weakref
 from pathlib import Path
-from typing import IO, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+from typing import IO, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union, cast
 
 __all__ = [
     "CARRIERS",
@@ -335,11 +335,11 @@ class QosicMock:
 
     def health(self) -> Dict[str, JSON]:
         """``GET /__admin/health``: connections, requests and the journal's counts."""
-        return self._admin("GET", "/__admin/health")
+        return cast("Dict[str, JSON]", self._admin("GET", "/__admin/health"))
 
     def config(self) -> Dict[str, JSON]:
         """``GET /__admin/config``: the settings, client ids and endpoints served."""
-        return self._admin("GET", "/__admin/config")
+        return cast("Dict[str, JSON]", self._admin("GET", "/__admin/config"))
 
     def subscriber(
         self,
@@ -419,7 +419,7 @@ class QosicMock:
     def verify(self) -> Dict[str, JSON]:
         """``GET /__admin/verify``: ``{"ok": True}``, or ``{"ok": False, "report": ...}``
         when an expectation is not met (the server's 409, returned, not raised)."""
-        return self._admin("GET", "/__admin/verify", accept=(409,))
+        return cast("Dict[str, JSON]", self._admin("GET", "/__admin/verify", accept=(409,)))
 
     def journal(self, since: Optional[int] = None, limit: Optional[int] = None) -> List[JSON]:
         """``GET /__admin/journal``: the requests received, oldest first (``seq``,
@@ -433,18 +433,18 @@ class QosicMock:
         path = "/__admin/journal"
         if query:
             path += "?" + urllib.parse.urlencode(query)
-        return self._admin("GET", path)
+        return cast("List[JSON]", self._admin("GET", path))
 
     def transactions(self) -> List[JSON]:
         """``GET /__admin/transactions``: every transaction (``reference``, ``carrier``,
         ``kind``, ``msisdn``, ``amount``, ``state``, ``status_checks``, ``service_ref``)."""
-        return self._admin("GET", "/__admin/transactions")
+        return cast("List[JSON]", self._admin("GET", "/__admin/transactions"))
 
     def transaction(self, reference: str) -> Optional[Dict[str, JSON]]:
         """``GET /__admin/transactions/{reference}``: one transaction, or ``None``."""
         path = "/__admin/transactions/" + urllib.parse.quote(reference, safe="")
         try:
-            return self._admin("GET", path)
+            return cast("Optional[Dict[str, JSON]]", self._admin("GET", path))
         except AdminError as e:
             if e.status == 404:
                 return None
@@ -453,7 +453,7 @@ class QosicMock:
     def ledger(self) -> Dict[str, int]:
         """``GET /__admin/ledger``: ``collected``, ``refunded``, ``paid_out`` and
         ``pending``, in XOF."""
-        return self._admin("GET", "/__admin/ledger")
+        return cast("Dict[str, int]", self._admin("GET", "/__admin/ledger"))
 
     def reset(self) -> None:
         """``POST /__admin/reset``: forgets transactions, journal, subscribers, faults,
@@ -470,11 +470,11 @@ class QosicMock:
         """
         if url is not _UNSET:
             self.set_callback_url(url)
-        return self._admin("GET", "/__admin/callbacks")
+        return cast("List[JSON]", self._admin("GET", "/__admin/callbacks"))
 
     def callback_url(self) -> Optional[str]:
         """``GET /__admin/callbacks/url``: where callbacks are posted, or ``None``."""
-        return self._admin("GET", "/__admin/callbacks/url")["url"]
+        return cast("Optional[str]", self._admin("GET", "/__admin/callbacks/url")["url"])
 
     def set_callback_url(self, url: Optional[str]) -> None:
         """``PUT /__admin/callbacks/url`` (``url``), or ``DELETE`` it (``None``)."""
