@@ -72,6 +72,28 @@ def test_an_admin_token_is_sent():
         assert mock.config()["admin_token"] is True
 
 
+def test_with_the_admin_api_off_the_settings_asked_for_are_known():
+    with QosicMock.start(no_admin=True, login="shop", client_ids={"MOOV": "MV"}) as mock:
+        assert (mock.login, mock.client_id("MOOV"), mock.client_id("MTN")) == ("shop", "MV", "MTN_CLIENT")
+        with pytest.raises(AdminError, match="HTTP 404: .*disabled"):
+            mock.ledger()
+
+
+def test_the_server_stops_when_the_interpreter_exits():
+    script = (
+        "from qosic_mock import QosicMock\n"
+        "mock = QosicMock.start()\n"
+        "print(mock._process.pid, flush=True)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    pid = int(out.stdout.split()[0])
+    import os
+
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # gone (and reaped by the exiting interpreter)
+
+
 def test_an_unknown_flag_is_a_start_error_with_the_binarys_words():
     # The binary's own message names the flag (whatever its argument parser's wording).
     with pytest.raises(StartError, match=r"exited with code 2 before listening: .*--no-such-flag"):

@@ -202,8 +202,10 @@ class QosicMock:
         admin_token: Optional[str],
         stderr: IO[bytes],
         binary: str,
+        fallback: Optional[Dict[str, JSON]] = None,
     ) -> None:
-        """Wraps a started process; use :meth:`start` instead."""
+        """Wraps a started process; use :meth:`start` instead. ``fallback`` stands for
+        ``GET /__admin/config`` when the admin API is off."""
         self._process = process
         self.url = url
         self.password = password
@@ -211,7 +213,14 @@ class QosicMock:
         self._stderr = stderr
         self.binary = binary
         self._finalizer = weakref.finalize(self, _stop, process, stderr)
-        config = self.config()
+        try:
+            config = self.config()
+        except AdminError as e:
+            if e.status != 404 or fallback is None:
+                self.close()
+                raise
+            # `no_admin=True`: the settings asked for, over the binary's defaults.
+            config = fallback
         self.login = str(config["login"])
         self._client_ids: Dict[str, str] = {
             str(k).upper(): str(v) for k, v in dict(config.get("client_ids", {})).items()
@@ -280,7 +289,10 @@ class QosicMock:
             stderr.close()
             raise StartError(f"cannot run {exe}: {e}") from e
         url = _wait_for_listening(process, stderr, exe, timeout)
-        return cls(process, url, secret, admin_token, stderr, exe)
+        ids = {c.lower(): f"{c}_CLIENT" for c in CARRIERS}
+        ids.update({c.lower(): v for c, v in (client_ids or {}).items()})
+        fallback: Dict[str, JSON] = {"login": options.get("login") or "merchant", "client_ids": ids}
+        return cls(process, url, secret, admin_token, stderr, exe, fallback)
 
     def close(self) -> None:
         """Stops the server (SIGTERM, then SIGKILL after 5 s). Calling it again does nothing."""
