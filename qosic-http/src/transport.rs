@@ -137,25 +137,59 @@ impl HttpTransport {
     /// and retries. A `reqwest::Client::new()` follows up to 10 redirects, which can send a
     /// payment to another URL: build the client with `redirect(reqwest::redirect::Policy::none())`.
     ///
+    /// With the `rustls` feature, reqwest is built without a crypto provider of its own (this
+    /// crate hands it a rustls configuration with *ring*): start from
+    /// [`HttpTransportBuilder::reqwest_builder`], which has this crate's TLS, timeouts, proxy
+    /// and no redirects, and add yours; a bare `reqwest::Client::builder()` needs a rustls
+    /// provider installed first (`rustls::crypto::ring::default_provider().install_default()`).
+    ///
     /// ```
     /// use qosic_http::{reqwest, HttpTransport};
     ///
-    /// let client = reqwest::Client::builder()
-    ///     .redirect(reqwest::redirect::Policy::none())
-    ///     .no_proxy()
+    /// let client = HttpTransport::builder()
+    ///     .reqwest_builder()?
+    ///     .local_address(std::net::Ipv4Addr::UNSPECIFIED.into())
     ///     .build()?;
     /// let transport = HttpTransport::from_client(client);
     /// assert_eq!(transport.timeout(), qosic_http::DEFAULT_TIMEOUT);
-    /// # Ok::<(), reqwest::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_client(client: reqwest::Client) -> HttpTransport {
+        HttpTransport::with_client(client, DEFAULT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE)
+    }
+
+    /// [`from_client`](HttpTransport::from_client) with another whole-call timeout and body
+    /// limit (what [`HttpTransportBuilder::timeout`] and
+    /// [`HttpTransportBuilder::max_response_size`] set).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidSetting`] for a zero timeout or size limit.
+    pub fn from_client_with_limits(
+        client: reqwest::Client,
+        timeout: Duration,
+        max_response_size: usize,
+    ) -> Result<HttpTransport, Error> {
+        check_limits(timeout, max_response_size)?;
+        Ok(HttpTransport::with_client(
+            client,
+            timeout,
+            max_response_size,
+        ))
+    }
+
+    fn with_client(
+        client: reqwest::Client,
+        timeout: Duration,
+        max_response_size: usize,
+    ) -> HttpTransport {
         HttpTransport {
             inner: Arc::new(Inner {
                 client,
-                timeout: DEFAULT_TIMEOUT,
+                timeout,
                 connect_timeout: None,
                 proxy: None,
-                max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+                max_response_size,
                 tls: TlsBackend::Caller,
                 extra_roots: 0,
                 pinned_certs: 0,
@@ -444,17 +478,42 @@ impl HttpTransportBuilder {
     /// [`Error::InvalidProxy`] for a proxy URL this crate cannot use, [`Error::Tls`] or
     /// [`Error::Client`] when the backend refuses the configuration.
     pub fn build(self) -> Result<HttpTransport, Error> {
-        if self.timeout.is_zero() {
-            return Err(Error::InvalidSetting("timeout must be greater than zero"));
-        }
+        let (builder, tls, proxy) = self.configure()?;
+        let client = builder
+            .build()
+            .map_err(|e| Error::Client(Box::new(e.without_url())))?;
+        Ok(HttpTransport {
+            inner: Arc::new(Inner {
+                client,
+                timeout: self.timeout,
+                connect_timeout: Some(self.connect_timeout),
+                proxy,
+                max_response_size: self.max_response_size,
+                tls,
+                extra_roots: self.root_certs.len(),
+                pinned_certs: self.pinned_certs.len(),
+                accept_invalid_certs: self.accept_invalid_certs,
+            }),
+        })
+    }
+
+    /// The `reqwest::ClientBuilder` that [`build`](Self::build) would build from: this
+    /// builder's TLS, timeouts, proxy, pool and `User-Agent`, HTTP/1.1, no redirects, no
+    /// retries. Add settings of your own, build it, and give the client to
+    /// [`HttpTransport::from_client`].
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](Self::build), for the settings it checks before building the client.
+    pub fn reqwest_builder(&self) -> Result<reqwest::ClientBuilder, Error> {
+        self.configure().map(|(builder, _, _)| builder)
+    }
+
+    fn configure(&self) -> Result<(reqwest::ClientBuilder, TlsBackend, Option<Target>), Error> {
+        check_limits(self.timeout, self.max_response_size)?;
         if self.connect_timeout.is_zero() {
             return Err(Error::InvalidSetting(
                 "connect timeout must be greater than zero",
-            ));
-        }
-        if self.max_response_size == 0 {
-            return Err(Error::InvalidSetting(
-                "max response size must be greater than zero",
             ));
         }
         let user_agent = HeaderValue::from_str(&self.user_agent)
@@ -482,22 +541,7 @@ impl HttpTransportBuilder {
             ProxySetting::None => builder = builder.no_proxy(),
         }
         let (builder, tls) = self.configure_tls(builder)?;
-        let client = builder
-            .build()
-            .map_err(|e| Error::Client(Box::new(e.without_url())))?;
-        Ok(HttpTransport {
-            inner: Arc::new(Inner {
-                client,
-                timeout: self.timeout,
-                connect_timeout: Some(self.connect_timeout),
-                proxy,
-                max_response_size: self.max_response_size,
-                tls,
-                extra_roots: self.root_certs.len(),
-                pinned_certs: self.pinned_certs.len(),
-                accept_invalid_certs: self.accept_invalid_certs,
-            }),
-        })
+        Ok((builder, tls, proxy))
     }
 
     #[cfg(feature = "native-tls")]
@@ -569,6 +613,18 @@ impl HttpTransportBuilder {
         }
         Ok((builder, TlsBackend::None))
     }
+}
+
+fn check_limits(timeout: Duration, max_response_size: usize) -> Result<(), Error> {
+    if timeout.is_zero() {
+        return Err(Error::InvalidSetting("timeout must be greater than zero"));
+    }
+    if max_response_size == 0 {
+        return Err(Error::InvalidSetting(
+            "max response size must be greater than zero",
+        ));
+    }
+    Ok(())
 }
 
 /// The proxy of [`HttpTransportBuilder::proxy`], for every request, and where it is, for
@@ -773,6 +829,7 @@ type UrlParseError = <reqwest::Url as std::str::FromStr>::Err;
 #[derive(Debug, Clone)]
 enum BadUrl {
     Parse(UrlParseError),
+    NoHost,
     UserInfo,
     #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
     NoTls,
@@ -787,9 +844,16 @@ impl BadUrl {
                 .with_reason(reason)
         };
         match self {
-            BadUrl::Parse(e) => {
-                invalid(format!("invalid URL ({e}): check the client's base URL")).with_source(*e)
-            }
+            BadUrl::Parse(e) => invalid(format!(
+                "invalid URL ({e}): check the client's base URL, which must be http:// or \
+                 https:// and a host, such as https://api.qosic.net"
+            ))
+            .with_source(*e),
+            BadUrl::NoHost => invalid(
+                "the URL has no host: check the client's base URL, which must be http:// or \
+                 https:// and a host, such as https://api.qosic.net"
+                    .to_owned(),
+            ),
             // reqwest would send them as a second Authorization header, and logs could show
             // them.
             BadUrl::UserInfo => invalid(
@@ -813,7 +877,11 @@ impl BadUrl {
 }
 
 fn check_url(url: &str) -> Result<reqwest::Url, BadUrl> {
-    let url = reqwest::Url::parse(url).map_err(BadUrl::Parse)?;
+    let url = reqwest::Url::parse(url).map_err(|e| match e {
+        // A path alone (`not-a-url`, `/QosicBridge/…`): no scheme, no host.
+        UrlParseError::RelativeUrlWithoutBase => BadUrl::NoHost,
+        e => BadUrl::Parse(e),
+    })?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(BadUrl::UserInfo);
     }

@@ -56,7 +56,7 @@ async fn timeouts_are_per_transport() {
         .build()
         .unwrap();
     assert_eq!(patient.timeout(), Duration::from_secs(120));
-    assert_eq!(patient.connect_timeout(), Duration::from_secs(3));
+    assert_eq!(patient.connect_timeout(), Some(Duration::from_secs(3)));
     assert_eq!(
         patient
             .send(payment_request(&server.uri()))
