@@ -148,7 +148,7 @@ impl HttpTransport {
     ///
     /// let client = HttpTransport::builder()
     ///     .reqwest_builder()?
-    ///     .local_address(std::net::Ipv4Addr::UNSPECIFIED.into())
+    ///     .local_address(std::net::IpAddr::from([0, 0, 0, 0]))
     ///     .build()?;
     /// let transport = HttpTransport::from_client(client);
     /// assert_eq!(transport.timeout(), qosic_http::DEFAULT_TIMEOUT);
