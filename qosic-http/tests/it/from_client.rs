@@ -86,8 +86,11 @@ async fn the_body_limit_holds_for_the_callers_client() {
 #[test]
 fn zero_limits_are_refused() {
     for (timeout, size) in [(Duration::ZERO, 10), (Duration::from_secs(1), 0)] {
-        let error = HttpTransport::from_client_with_limits(callers_client(), timeout, size)
-            .unwrap_err();
-        assert!(matches!(error, qosic_http::Error::InvalidSetting(_)), "{error:?}");
+        let error =
+            HttpTransport::from_client_with_limits(callers_client(), timeout, size).unwrap_err();
+        assert!(
+            matches!(error, qosic_http::Error::InvalidSetting(_)),
+            "{error:?}"
+        );
     }
 }

@@ -270,9 +270,15 @@ fn a_proxy_url_that_is_not_a_proxy_fails_at_build_without_showing_it() {
         assert!(matches!(error, Error::InvalidProxy), "{url}: {error:?}");
         assert!(!error.to_string().contains("secret"), "{error}");
     }
-    let mut accepted = vec!["http://proxy.example:3128", "https://user:secret@proxy.example"];
+    let mut accepted = vec![
+        "http://proxy.example:3128",
+        "https://user:secret@proxy.example",
+    ];
     if cfg!(feature = "socks") {
-        accepted.extend(["socks5://127.0.0.1:1080", "socks5h://user:pw@proxy.example:1080"]);
+        accepted.extend([
+            "socks5://127.0.0.1:1080",
+            "socks5h://user:pw@proxy.example:1080",
+        ]);
     }
     for url in accepted {
         assert!(HttpTransport::builder().proxy(url).build().is_ok(), "{url}");

@@ -121,7 +121,10 @@ async fn on_a_paused_clock_pay_and_status_checks_are_errors_not_outcomes() {
         .await
         .expect_err("a paused clock must fail the payment, not give an outcome");
     let text = error.to_string();
-    assert!(text.starts_with("payment request not sent (reference "), "{text}");
+    assert!(
+        text.starts_with("payment request not sent (reference "),
+        "{text}"
+    );
     assert!(
         text.ends_with(&format!("request to {host} not sent: {PAUSED}")),
         "{text}"
@@ -132,7 +135,9 @@ async fn on_a_paused_clock_pay_and_status_checks_are_errors_not_outcomes() {
         .await
         .expect_err("a paused clock must fail the status check");
     assert!(
-        error.to_string().ends_with(&format!("request to {host} not sent: {PAUSED}")),
+        error
+            .to_string()
+            .ends_with(&format!("request to {host} not sent: {PAUSED}")),
         "{error}"
     );
     assert_eq!(mock.journal().len(), 0, "nothing reached the server");
