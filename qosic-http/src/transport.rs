@@ -632,11 +632,9 @@ fn check_limits(timeout: Duration, max_response_size: usize) -> Result<(), Error
 fn one_proxy(url: &str) -> Result<(reqwest::Proxy, Target), Error> {
     let url = url.trim();
     let parsed = reqwest::Url::parse(url).map_err(|_| Error::InvalidProxy)?;
-    let known = match parsed.scheme() {
-        "http" | "https" => true,
-        "socks5" | "socks5h" => cfg!(feature = "socks"),
-        _ => false,
-    };
+    let scheme = parsed.scheme();
+    let socks = cfg!(feature = "socks") && matches!(scheme, "socks5" | "socks5h");
+    let known = socks || matches!(scheme, "http" | "https");
     if !known || parsed.host_str().is_none_or(str::is_empty) {
         return Err(Error::InvalidProxy);
     }
