@@ -4,8 +4,8 @@
 //!
 //! Errors of a call ([`Transport::send`](qosic_core::Transport::send)) are core's
 //! `TransportError`: they say what happened on the wire and whether the request may have been
-//! sent. The library's error (hyper's, hyper-util's, io's, the TLS library's) is chained as
-//! their source; none of them holds the URL (a URL may carry credentials).
+//! sent. The reqwest error is chained as their source, with its URL removed (a URL may carry
+//! credentials).
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -66,12 +66,17 @@ pub enum Error {
          readable?)"
     )]
     Tls(#[source] BoxError),
-    /// The URL given to [`proxy`](crate::HttpTransportBuilder::proxy) is not an HTTP proxy's.
+    /// The URL given to [`proxy`](crate::HttpTransportBuilder::proxy) is not a proxy's this
+    /// crate can use.
     #[error(
-        "invalid proxy URL: expected http://host:port, or http://user:password@host:port for a \
-         proxy that asks for a password (https:// and socks proxies are not supported)"
+        "invalid proxy URL: expected http://host:port, https://host:port or, with qosic-http's \
+         `socks` feature, socks5://host:port (add user:password@ before the host for a proxy \
+         that asks for a password)"
     )]
     InvalidProxy,
+    /// reqwest could not build the HTTP client from these settings.
+    #[error("reqwest could not build the HTTP client (check the TLS settings)")]
+    Client(#[source] BoxError),
 }
 
 /// So that `HttpTransport::new()?` works in a function returning `qosic_core::Error`: an
@@ -161,6 +166,7 @@ mod tests {
             Error::InvalidUserAgent("x".into()).to_string(),
             Error::Tls("x".into()).to_string(),
             Error::InvalidProxy.to_string(),
+            Error::Client("x".into()).to_string(),
             BodyTooLarge::new(10, Some(20)).to_string(),
             BodyTooLarge::new(10, None).to_string(),
         ];

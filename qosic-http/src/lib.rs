@@ -4,8 +4,8 @@
 //! each [`ApiRequest`](qosic_core::ApiRequest) as a JSON `POST` with HTTP Basic auth, and
 //! returns the status and body, whatever they are. It carries bytes safely and fast and
 //! interprets nothing of QosIc: a `401` or a `500` is an answer, not an error. This is the
-//! only crate of the SDK that speaks HTTP: hyper 1 and hyper-util's pooled client, with
-//! connections of its own (DNS, TCP, proxy, TLS).
+//! only crate of the SDK that speaks HTTP, through reqwest (re-exported as [`reqwest`], for
+//! [`HttpTransport::from_client`]).
 //!
 //! ## Brief overview
 //!
@@ -23,9 +23,12 @@
 //!   tasks at once. Build one transport and clone it.
 //! - **No redirects, no retries**: a request that may have reached QosIc is never sent again
 //!   by this crate.
-//! - **Proxies** named by `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` are used
-//!   (`https://` through a `CONNECT` tunnel, TLS still verified with the server), or the one
+//! - **Proxies** are reqwest's: those named by `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and
+//!   `NO_PROXY` are used (`http://`, `https://`, and `socks5://` with the `socks` feature;
+//!   `https://` requests through a tunnel, TLS still verified with the server), or the one
 //!   given to [`HttpTransportBuilder::proxy`]; [`HttpTransportBuilder::no_proxy`] ignores them.
+//! - **Your own client**: [`HttpTransport::from_client`] sends through a `reqwest::Client` you
+//!   built; the whole-call deadline and the body limit still hold.
 //!
 //! ## Errors
 //!
@@ -42,7 +45,7 @@
 //! payment request not sent (reference Q…): certificate of staging.example is a CA certificate (CA:TRUE, the default of openssl req -x509) used as the server's own, which TLS refuses even when it is added with add_root_certificate (trust this exact certificate with trust_self_signed_certificate, or give the server a certificate signed by that CA)
 //! ```
 //!
-//! The library errors below (hyper-util, hyper, io, rustls) stay chained as the
+//! The library errors below (reqwest, hyper, io, rustls) stay chained as the
 //! [`source`](std::error::Error::source), without the URL; the chain never repeats the
 //! reason, so `{:#}`-style printing (anyhow, eyre) shows each cause once.
 //!
@@ -53,6 +56,7 @@
 //! |---|---|---|
 //! | bad URL, URL with `user:password@`, scheme other than http(s) | `InvalidRequest` | `NotSent` |
 //! | DNS failure, connection refused, proxy unreachable or refusing the tunnel | `Connect` | `NotSent` |
+//! | tokio's clock paused | `Other` | `NotSent` |
 //! | certificate refused, handshake failed | `Tls` | `NotSent` |
 //! | connect timeout | `Timeout` | `NotSent` |
 //! | timeout after connecting | `Timeout` | `MaybeSent` |
@@ -100,10 +104,11 @@
 //! ## Testing: the HTTP transport needs tokio's real clock
 //!
 //! Under `#[tokio::test(start_paused = true)]` or after `tokio::time::pause()`, tokio moves its
-//! clock forward as soon as every task waits, so this transport's timeouts fire at once: a
-//! call fails with a `Timeout` in a few milliseconds, and `Client::pay` returns an unknown
-//! outcome. The reason then says that the clock is paused (`the request timeout of 80s fired
-//! after 2ms of real time: tokio's clock is paused …`). Test with a paused clock against
+//! clock forward as soon as every task waits, so this transport's timeouts would fire at once.
+//! It therefore refuses to send while the clock is paused: every call fails at once, before a
+//! byte leaves (`NotSent`, so `Client::pay` returns an error, never an outcome), with the
+//! reason `request to 127.0.0.1:8080 not sent: tokio's clock is paused …`. Test with a paused
+//! clock against
 //! qosic-mock's in-process transport (`MockQosic::transport()`, no sockets), and keep the real
 //! clock for tests of the HTTP transport against `MockQosic::start()`.
 //!
@@ -187,7 +192,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod certificate;
-mod connect;
 mod error;
 mod reason;
 #[cfg(feature = "rustls")]
@@ -200,3 +204,7 @@ pub use transport::{
     HttpTransport, HttpTransportBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
 };
+
+/// The reqwest this crate sends through, for [`HttpTransport::from_client`]: build your
+/// `reqwest::Client` with it, so that its version is the one this crate expects.
+pub use reqwest;

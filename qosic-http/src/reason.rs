@@ -11,8 +11,6 @@ use std::fmt;
 use std::io;
 use std::time::{Duration, Instant};
 
-use crate::connect::{DnsError, ProxyError};
-
 /// Where a request went, as shown in reasons: the host and the port.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Target {
@@ -21,41 +19,16 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    /// The host and port of `uri`; the port is the scheme's default when the URI has none.
-    pub(crate) fn from_uri(uri: &http::Uri) -> Target {
+    pub(crate) fn from_url(url: &reqwest::Url) -> Target {
         Target {
-            host: uri.host().unwrap_or("the server").to_owned(),
-            port: uri
-                .port_u16()
-                .unwrap_or_else(|| default_port(uri.scheme_str())),
-        }
-    }
-
-    /// The host and port of a URL's scheme and authority (`user@` left out).
-    pub(crate) fn from_parts(
-        scheme: &http::uri::Scheme,
-        authority: &http::uri::Authority,
-    ) -> Target {
-        Target {
-            host: authority.host().to_owned(),
-            port: authority
-                .port_u16()
-                .unwrap_or_else(|| default_port(Some(scheme.as_str()))),
+            host: url.host_str().unwrap_or("the server").to_owned(),
+            port: url.port_or_known_default().unwrap_or(0),
         }
     }
 
     /// The host name or IP address, as written in the URL.
     pub(crate) fn host(&self) -> &str {
         &self.host
-    }
-}
-
-/// The port a scheme implies: 443 for `https`, 80 for `http`.
-fn default_port(scheme: Option<&str>) -> u16 {
-    match scheme {
-        Some("https") => 443,
-        Some("http") => 80,
-        _ => 0,
     }
 }
 
@@ -72,7 +45,24 @@ pub(crate) struct Call<'a> {
     /// When the call started, on the real clock (not tokio's, which a test may pause).
     pub(crate) started: Instant,
     pub(crate) timeout: Duration,
-    pub(crate) connect_timeout: Duration,
+    /// The proxy named with `HttpTransportBuilder::proxy`, if any.
+    pub(crate) proxy: Option<&'a Target>,
+    /// `None` for a caller's client (`HttpTransport::from_client`).
+    pub(crate) connect_timeout: Option<Duration>,
+}
+
+/// Why the HTTP transport cannot run on a paused clock, and what to use instead.
+const PAUSED: &str = "tokio's clock is paused (tokio::time::pause or #[tokio::test(start_paused \
+                      = true)]), and the HTTP transport needs the real clock; with a paused \
+                      clock, use qosic-mock's in-process transport (MockQosic::transport())";
+
+/// Where a proxy came from, and how to bypass it.
+const PROXY_FROM: &str = "the proxy comes from HttpTransportBuilder::proxy; \
+                          HttpTransportBuilder::no_proxy bypasses it";
+
+/// Why a call was refused before sending: tokio's clock is paused.
+pub(crate) fn paused_clock(target: &str) -> String {
+    format!("request to {target} not sent: {PAUSED}")
 }
 
 /// What the caller should do after a request that may have reached QosIc.
@@ -80,8 +70,7 @@ const CHECK_STATUS: &str =
     "the server may have received the request, so check its status before paying again";
 
 /// Calls `found` on `error` and every error below it until it returns `Some`, looking inside
-/// `io::Error` wrappers and boxed errors too (their `source` skips the error they wrap:
-/// hyper-util keeps a connector's error boxed twice).
+/// `io::Error` wrappers too (their `source` skips the error they wrap).
 pub(crate) fn find_map<'a, R>(
     error: &'a (dyn StdError + 'static),
     found: &mut dyn FnMut(&'a (dyn StdError + 'static)) -> Option<R>,
@@ -146,11 +135,21 @@ pub(crate) fn duration(d: Duration) -> String {
 }
 
 /// Why a TCP connection (or the name resolution before it) failed.
-pub(crate) fn connect(error: &(dyn StdError + 'static), target: &Target) -> String {
-    if let Some(proxy) = find::<ProxyError>(error) {
-        return self::proxy(error, proxy, target);
+pub(crate) fn connect(error: &reqwest::Error, call: &Call<'_>) -> String {
+    let target = call.target;
+    if let Some(at) = call.proxy {
+        if io_kind(error, |kind| kind == io::ErrorKind::ConnectionRefused).is_some() {
+            return format!(
+                "connection refused by the proxy {at} for {target} (is the proxy running? \
+                 {PROXY_FROM})"
+            );
+        }
+        return format!(
+            "could not connect to {target} through the proxy {at}: {} ({PROXY_FROM})",
+            innermost(error)
+        );
     }
-    if find::<DnsError>(error).is_some() {
+    if error.is_dns() {
         return format!(
             "could not resolve the host name {} (is the base URL right, and does this \
              machine's DNS work?)",
@@ -179,53 +178,32 @@ pub(crate) fn connect(error: &(dyn StdError + 'static), target: &Target) -> Stri
     }
 }
 
-/// Why the proxy could not take a request to `target`.
-fn proxy(error: &(dyn StdError + 'static), proxy: &ProxyError, target: &Target) -> String {
-    const WHERE: &str = "the proxy comes from HTTPS_PROXY, HTTP_PROXY or ALL_PROXY, or from \
-                         HttpTransportBuilder::proxy; NO_PROXY or HttpTransportBuilder::no_proxy \
-                         bypasses it";
-    let at = &proxy.proxy;
-    if let Some(scheme) = &proxy.unsupported {
-        return format!(
-            "the proxy {at} for {target} is a {scheme}:// proxy, and qosic-http speaks only to \
-             http:// proxies ({WHERE})"
-        );
-    }
-    let refused = io_kind(error, |kind| kind == io::ErrorKind::ConnectionRefused).is_some();
-    if refused {
-        return format!(
-            "connection refused by the proxy {at} for {target} (is the proxy running? {WHERE})"
-        );
-    }
-    format!(
-        "could not connect to {target} through the proxy {at}: {} ({WHERE})",
-        innermost(error)
-    )
-}
-
 /// Why a call timed out: which timeout, after how long, and what to do.
 ///
 /// `connecting` is true for the connect timeout (the request was not sent).
 pub(crate) fn timeout(call: &Call<'_>, connecting: bool, reading_body: bool) -> String {
-    let (which, limit) = if connecting {
-        ("connect", call.connect_timeout)
-    } else {
-        ("request", call.timeout)
+    let target = call.target;
+    let (which, limit) = match (connecting, call.connect_timeout) {
+        (true, Some(limit)) => ("connect", limit),
+        (true, None) => {
+            return format!(
+                "connecting to {target} timed out (the connect timeout of the reqwest::Client \
+                 given to HttpTransport::from_client; is the server up, and does a firewall \
+                 let the connection through?)"
+            )
+        }
+        (false, _) => ("request", call.timeout),
     };
     let real = call.started.elapsed();
     // Timers never fire early on the real clock: a timeout that fired in far less real time
     // than its limit ran on a clock that was moved forward, which is tokio's paused clock.
     if real < limit / 2 {
         return format!(
-            "the {which} timeout of {} fired after {} of real time: tokio's clock is paused \
-             (tokio::time::pause or #[tokio::test(start_paused = true)]), and the HTTP \
-             transport needs the real clock; with a paused clock, use qosic-mock's in-process \
-             transport (MockQosic::transport())",
+            "the {which} timeout of {} fired after {} of real time: {PAUSED}",
             duration(limit),
             duration(real),
         );
     }
-    let target = call.target;
     if connecting {
         format!(
             "connecting to {target} timed out after {} (is the server up, and does a firewall \
@@ -249,7 +227,7 @@ pub(crate) fn timeout(call: &Call<'_>, connecting: bool, reading_body: bool) -> 
 
 /// Why the connection ended before a complete answer.
 pub(crate) fn connection_lost(
-    error: &(dyn StdError + 'static),
+    error: &reqwest::Error,
     target: &Target,
     reading_body: bool,
 ) -> String {
@@ -270,7 +248,7 @@ pub(crate) fn connection_lost(
 }
 
 /// Why a call failed in a way none of the other reasons covers.
-pub(crate) fn other(error: &(dyn StdError + 'static), target: &Target) -> String {
+pub(crate) fn other(error: &reqwest::Error, target: &Target) -> String {
     if find::<hyper::Error>(error).is_some_and(hyper::Error::is_parse) {
         return format!(
             "the answer from {target} is not HTTP/1.1 (is it an https:// server behind an \
@@ -296,7 +274,7 @@ pub(crate) fn too_large(target: &Target, limit: usize, content_length: Option<u6
 }
 
 /// Why a TLS handshake failed.
-pub(crate) fn tls(error: &(dyn StdError + 'static), target: &Target) -> String {
+pub(crate) fn tls(error: &reqwest::Error, target: &Target) -> String {
     #[cfg(feature = "rustls")]
     if let Some(error) = find::<rustls::Error>(error) {
         return crate::tls::reason(error, target);
@@ -373,14 +351,13 @@ mod tests {
                 .checked_sub(took)
                 .expect("the machine has been up longer than the test's durations"),
             timeout: Duration::from_secs(80),
-            connect_timeout: Duration::from_secs(10),
+            proxy: None,
+            connect_timeout: Some(Duration::from_secs(10)),
         }
     }
 
     fn target() -> Target {
-        Target::from_uri(&http::Uri::from_static(
-            "https://api.qosic.net/QosicBridge/x",
-        ))
+        Target::from_url(&reqwest::Url::parse("https://api.qosic.net/QosicBridge/x").unwrap())
     }
 
     #[test]
@@ -438,10 +415,11 @@ mod tests {
 
     #[test]
     fn the_target_never_shows_the_path_query_or_user_info() {
-        let uri = http::Uri::from_static("https://user:pw@api.qosic.net/QosicBridge/x?token=t");
-        assert_eq!(Target::from_uri(&uri).to_string(), "api.qosic.net:443");
-        let uri = http::Uri::from_static("http://[::1]:8080/x");
-        assert_eq!(Target::from_uri(&uri).to_string(), "[::1]:8080");
+        let url =
+            reqwest::Url::parse("https://user:pw@api.qosic.net/QosicBridge/x?token=t").unwrap();
+        assert_eq!(Target::from_url(&url).to_string(), "api.qosic.net:443");
+        let url = reqwest::Url::parse("http://[::1]:8080/x").unwrap();
+        assert_eq!(Target::from_url(&url).to_string(), "[::1]:8080");
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! pinned with `trust_self_signed_certificate`, the verifier that accepts anything (only behind
 //! `danger_accept_invalid_certs`), and the reasons, in plain words, for a refused handshake.
 //!
-//! This module builds the whole `rustls::ClientConfig` with the ring provider, so rustls
-//! neither compiles aws-lc-rs nor reads a process-wide provider, and the connector
-//! (`connect.rs`) shakes hands with it through tokio-rustls. No global state is touched.
+//! reqwest is built with `rustls-no-provider`, so it neither compiles aws-lc-rs nor reads a
+//! process-wide provider: this module builds the whole `rustls::ClientConfig` with ring and
+//! hands it to reqwest preconfigured. No global state is touched.
 
 use std::error::Error as StdError;
 use std::fmt;

@@ -1,38 +1,29 @@
 //! [`HttpTransport`], the production [`Transport`], and its [`HttpTransportBuilder`].
 //!
-//! One `HttpTransport` holds one hyper-util client, hence one connection pool: clone it (cheap,
+//! One `HttpTransport` holds one `reqwest::Client`, hence one connection pool: clone it (cheap,
 //! an `Arc` inside) rather than building a new one per call.
 
 use std::error::Error as StdError;
 use std::fmt;
-use std::future::Future;
-use std::pin::{pin, Pin};
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use bytes::Bytes;
-use http::header::{
-    HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, PROXY_AUTHORIZATION, USER_AGENT,
-};
-use http::uri::{Authority, PathAndQuery, Scheme};
-use http::{Method, Request, Uri};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Body as _;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::proxy::matcher::Matcher;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use qosic_core::{
     ApiRequest, ApiResponse, BaseUrl, Delivery, Transport, TransportError, TransportErrorKind,
 };
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 
-use crate::connect::{ConnectTimedOut, Connector, Tls, TlsError};
 use crate::error::{BodyTooLarge, Error};
 use crate::reason::{self, Call, Target};
 use crate::Certificate;
 
 /// The default whole-call timeout: 80 seconds, from connecting to the last byte of the answer.
+///
+/// It is a deadline on tokio's timer, which fires after it, never before: a call that hits it
+/// fails a little after the limit (by the time the timer takes to fire and the task to run,
+/// typically 1 to 3 ms: tokio's timers tick in whole milliseconds), measured from the call's
+/// start to its error.
 ///
 /// MOOV answers a payment request only after the customer approved it on the phone (or the
 /// carrier gave up), so a call can legitimately take over a minute. This is the value the
@@ -67,10 +58,12 @@ enum TlsBackend {
     NativeTls,
     #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
     None,
+    /// The caller's own client ([`HttpTransport::from_client`]): its TLS settings.
+    Caller,
 }
 
-/// The production [`Transport`]: HTTP/1.1 on hyper-util's pooled client, TLS verified by
-/// default, with timeouts, one connection pool and a bounded answer size.
+/// The production [`Transport`]: HTTP/1.1 on a `reqwest::Client`, TLS verified by default,
+/// with timeouts, one connection pool and a bounded answer size.
 ///
 /// Cloning is cheap and clones share the pool; do not wrap it in another `Arc`.
 /// It never follows redirects (a redirected payment could be sent twice): a `3xx` is an
@@ -78,11 +71,16 @@ enum TlsBackend {
 /// re-send is hyper's, of a request that found its pooled connection already closed before
 /// any byte of it was written.
 ///
-/// Proxies named by the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, or
-/// their lower-case forms, read when the transport is built) are used, as curl uses them:
-/// `https://` requests through a `CONNECT` tunnel, `http://` ones sent to the proxy; see
-/// [`HttpTransportBuilder::proxy`] to name one in code, and
+/// Proxies are reqwest's: those the environment names (`HTTPS_PROXY`, `HTTP_PROXY`,
+/// `ALL_PROXY`, `NO_PROXY`, or their lower-case forms; and the system's settings on macOS and
+/// Windows) are used; `http://` and `https://` proxies, and `socks5://` ones with the `socks`
+/// feature. See [`HttpTransportBuilder::proxy`] to name one in code, and
 /// [`HttpTransportBuilder::no_proxy`] to ignore the environment.
+///
+/// It refuses to send while tokio's clock is paused (a test under
+/// `#[tokio::test(start_paused = true)]`): its timeouts would fire at once, so every call fails
+/// before sending ([`Delivery::NotSent`]) with a reason that says so and names the in-process
+/// transport to use instead.
 ///
 /// See the [crate documentation](crate) for an example and for how errors are classified.
 #[derive(Clone)]
@@ -91,13 +89,12 @@ pub struct HttpTransport {
 }
 
 struct Inner {
-    client: Client<Connector, Full<Bytes>>,
-    user_agent: HeaderValue,
-    /// The proxies that apply, if any (for the `Proxy-Authorization` of plain-HTTP requests;
-    /// the connector has them too).
-    proxies: Option<Arc<Matcher>>,
+    client: reqwest::Client,
     timeout: Duration,
-    connect_timeout: Duration,
+    /// `None` for a caller's client, whose connect timeout this crate cannot read.
+    connect_timeout: Option<Duration>,
+    /// The proxy named with [`HttpTransportBuilder::proxy`], as reasons show it (host:port).
+    proxy: Option<Target>,
     max_response_size: usize,
     tls: TlsBackend,
     extra_roots: usize,
@@ -124,13 +121,91 @@ impl HttpTransport {
         HttpTransportBuilder::new()
     }
 
+    /// A transport that sends through `client`, the caller's own `reqwest::Client` (for
+    /// example one that goes through a fixed-address egress proxy, since QosIc accepts only
+    /// whitelisted source addresses, or one with middleware of its own). Use the `reqwest` this
+    /// crate re-exports ([`crate::reqwest`]), so that the versions match.
+    ///
+    /// What this crate still guarantees: every call is bounded by [`DEFAULT_TIMEOUT`], from
+    /// connecting to the last byte of the answer (set per request, it replaces the client's
+    /// own timeout), answers are read up to [`DEFAULT_MAX_RESPONSE_SIZE`], errors say whether
+    /// the request may have been sent, and a paused clock is refused as with
+    /// [`HttpTransport::new`].
+    ///
+    /// What becomes the caller's, set on `client`: TLS (its roots, pinned certificates,
+    /// verification), proxies, the connect timeout, the pool, the `User-Agent`, and redirects
+    /// and retries. A `reqwest::Client::new()` follows up to 10 redirects, which can send a
+    /// payment to another URL: build the client with `redirect(reqwest::redirect::Policy::none())`.
+    ///
+    /// With the `rustls` feature, reqwest is built without a crypto provider of its own (this
+    /// crate hands it a rustls configuration with *ring*): start from
+    /// [`HttpTransportBuilder::reqwest_builder`], which has this crate's TLS, timeouts, proxy
+    /// and no redirects, and add yours; a bare `reqwest::Client::builder()` needs a rustls
+    /// provider installed first (`rustls::crypto::ring::default_provider().install_default()`).
+    ///
+    /// ```
+    /// use qosic_http::{reqwest, HttpTransport};
+    ///
+    /// let client = HttpTransport::builder()
+    ///     .reqwest_builder()?
+    ///     .local_address(std::net::IpAddr::from([0, 0, 0, 0]))
+    ///     .build()?;
+    /// let transport = HttpTransport::from_client(client);
+    /// assert_eq!(transport.timeout(), qosic_http::DEFAULT_TIMEOUT);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_client(client: reqwest::Client) -> HttpTransport {
+        HttpTransport::with_client(client, DEFAULT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE)
+    }
+
+    /// [`from_client`](HttpTransport::from_client) with another whole-call timeout and body
+    /// limit (what [`HttpTransportBuilder::timeout`] and
+    /// [`HttpTransportBuilder::max_response_size`] set).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidSetting`] for a zero timeout or size limit.
+    pub fn from_client_with_limits(
+        client: reqwest::Client,
+        timeout: Duration,
+        max_response_size: usize,
+    ) -> Result<HttpTransport, Error> {
+        check_limits(timeout, max_response_size)?;
+        Ok(HttpTransport::with_client(
+            client,
+            timeout,
+            max_response_size,
+        ))
+    }
+
+    fn with_client(
+        client: reqwest::Client,
+        timeout: Duration,
+        max_response_size: usize,
+    ) -> HttpTransport {
+        HttpTransport {
+            inner: Arc::new(Inner {
+                client,
+                timeout,
+                connect_timeout: None,
+                proxy: None,
+                max_response_size,
+                tls: TlsBackend::Caller,
+                extra_roots: 0,
+                pinned_certs: 0,
+                accept_invalid_certs: false,
+            }),
+        }
+    }
+
     /// The whole-call timeout.
     pub fn timeout(&self) -> Duration {
         self.inner.timeout
     }
 
-    /// The connect timeout.
-    pub fn connect_timeout(&self) -> Duration {
+    /// The connect timeout; `None` for a transport made with
+    /// [`from_client`](HttpTransport::from_client), whose client has its own.
+    pub fn connect_timeout(&self) -> Option<Duration> {
         self.inner.connect_timeout
     }
 
@@ -192,7 +267,7 @@ pub struct HttpTransportBuilder {
 /// Where a transport's proxy comes from.
 #[derive(Debug, Clone)]
 enum ProxySetting {
-    /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (the default).
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`, and the system's (the default).
     Environment,
     /// One proxy for every request (its URL may hold a password: never shown).
     Url(String),
@@ -237,7 +312,9 @@ impl HttpTransportBuilder {
     /// The time allowed for the whole call, from connecting to the last byte of the answer
     /// (default [`DEFAULT_TIMEOUT`]). Must be greater than zero.
     ///
-    /// A call that times out after connecting may have been received by QosIc.
+    /// A call that times out after connecting may have been received by QosIc. The timeout
+    /// holds whatever the server does, including an answer that trickles in byte by byte; it
+    /// fires after the limit, never before (see [`DEFAULT_TIMEOUT`] for by how much).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -352,14 +429,15 @@ impl HttpTransportBuilder {
         self
     }
 
-    /// Sends every request through the HTTP proxy at `url`, instead of the proxies the
-    /// environment names: `http://host:port`, or `http://user:password@host:port` for a proxy
-    /// that asks for Basic authentication.
+    /// Sends every request through the proxy at `url`, instead of the proxies the environment
+    /// names: `http://host:port`, `https://host:port` (TLS to the proxy itself), or, with the
+    /// `socks` feature, `socks5://host:port` (names resolved here) or `socks5h://host:port`
+    /// (names resolved by the proxy). Add `user:password@` for a proxy that asks for them.
     ///
-    /// `https://` requests go through a `CONNECT` tunnel, so the proxy never sees their content
-    /// and TLS is still verified with the server itself; `http://` requests are sent to the
-    /// proxy. `build` fails with [`Error::InvalidProxy`] when `url` is not an `http://` URL
-    /// with a host (the error never shows the URL, which may hold a password).
+    /// `https://` requests go through a tunnel (`CONNECT`, or SOCKS), so the proxy never sees
+    /// their content and TLS is still verified with the server itself; `http://` requests are
+    /// sent to an HTTP proxy. `build` fails with [`Error::InvalidProxy`] when `url` is not one
+    /// of these (the error never shows the URL, which may hold a password).
     ///
     /// ```
     /// let transport = qosic_http::HttpTransport::builder()
@@ -397,48 +475,21 @@ impl HttpTransportBuilder {
     /// parse, [`Error::TlsUnavailable`] for a TLS setting without a TLS feature,
     /// [`Error::PinningUnavailable`] for a pinned certificate on the `native-tls` backend,
     /// [`Error::NoRootCertificates`] when verification is on with nothing to trust,
-    /// [`Error::InvalidProxy`] for a proxy URL that is not `http://` with a host, [`Error::Tls`]
-    /// when the backend refuses the configuration.
+    /// [`Error::InvalidProxy`] for a proxy URL this crate cannot use, [`Error::Tls`] or
+    /// [`Error::Client`] when the backend refuses the configuration.
     pub fn build(self) -> Result<HttpTransport, Error> {
-        if self.timeout.is_zero() {
-            return Err(Error::InvalidSetting("timeout must be greater than zero"));
-        }
-        if self.connect_timeout.is_zero() {
-            return Err(Error::InvalidSetting(
-                "connect timeout must be greater than zero",
-            ));
-        }
-        if self.max_response_size == 0 {
-            return Err(Error::InvalidSetting(
-                "max response size must be greater than zero",
-            ));
-        }
-        let user_agent = HeaderValue::from_str(&self.user_agent)
-            .map_err(|e| Error::InvalidUserAgent(Box::new(e)))?;
-        let (tls, backend) = self.configure_tls()?;
-        let proxies = match &self.proxy {
-            ProxySetting::Environment => proxies_from(|name| std::env::var(name).ok()),
-            ProxySetting::Url(url) => Some(one_proxy(url)?),
-            ProxySetting::None => None,
-        }
-        .map(Arc::new);
-        let connector = Connector::new(tls, proxies.clone(), self.connect_timeout);
-        // No retries of our own and no redirects: hyper-util's client has neither. Its one
-        // re-send is of a request whose pooled connection closed before any byte of it was
-        // written (`retry_canceled_requests`, on by default).
-        let client = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(self.pool_idle_timeout)
-            .build(connector);
+        let (builder, tls, proxy) = self.configure()?;
+        let client = builder
+            .build()
+            .map_err(|e| Error::Client(Box::new(e.without_url())))?;
         Ok(HttpTransport {
             inner: Arc::new(Inner {
                 client,
-                user_agent,
-                proxies,
                 timeout: self.timeout,
-                connect_timeout: self.connect_timeout,
+                connect_timeout: Some(self.connect_timeout),
+                proxy,
                 max_response_size: self.max_response_size,
-                tls: backend,
+                tls,
                 extra_roots: self.root_certs.len(),
                 pinned_certs: self.pinned_certs.len(),
                 accept_invalid_certs: self.accept_invalid_certs,
@@ -446,32 +497,90 @@ impl HttpTransportBuilder {
         })
     }
 
+    /// The `reqwest::ClientBuilder` that [`build`](Self::build) would build from: this
+    /// builder's TLS, timeouts, proxy, pool and `User-Agent`, HTTP/1.1, no redirects, no
+    /// retries. Add settings of your own, build it, and give the client to
+    /// [`HttpTransport::from_client`].
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](Self::build), for the settings it checks before building the client.
+    pub fn reqwest_builder(&self) -> Result<reqwest::ClientBuilder, Error> {
+        self.configure().map(|(builder, _, _)| builder)
+    }
+
+    fn configure(&self) -> Result<(reqwest::ClientBuilder, TlsBackend, Option<Target>), Error> {
+        check_limits(self.timeout, self.max_response_size)?;
+        if self.connect_timeout.is_zero() {
+            return Err(Error::InvalidSetting(
+                "connect timeout must be greater than zero",
+            ));
+        }
+        let user_agent = HeaderValue::from_str(&self.user_agent)
+            .map_err(|e| Error::InvalidUserAgent(Box::new(e)))?;
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .pool_idle_timeout(self.pool_idle_timeout)
+            .user_agent(user_agent)
+            .redirect(reqwest::redirect::Policy::none())
+            // reqwest retries only HTTP/2 and HTTP/3 refusals, which this client never speaks;
+            // say "never" anyway, so that no later default can send a payment twice.
+            .retry(reqwest::retry::never())
+            .referer(false)
+            .http1_only();
+        let mut proxy = None;
+        match &self.proxy {
+            // reqwest reads the environment (and the system's settings) by default.
+            ProxySetting::Environment => {}
+            ProxySetting::Url(url) => {
+                let (named, target) = one_proxy(url)?;
+                builder = builder.proxy(named);
+                proxy = Some(target);
+            }
+            ProxySetting::None => builder = builder.no_proxy(),
+        }
+        let (builder, tls) = self.configure_tls(builder)?;
+        Ok((builder, tls, proxy))
+    }
+
     #[cfg(feature = "native-tls")]
-    fn configure_native_tls(&self) -> Result<(Tls, TlsBackend), Error> {
+    fn configure_native_tls(
+        &self,
+        builder: reqwest::ClientBuilder,
+    ) -> Result<(reqwest::ClientBuilder, TlsBackend), Error> {
         if !self.pinned_certs.is_empty() {
             return Err(Error::PinningUnavailable);
         }
-        if !self.built_in_root_certs && self.root_certs.is_empty() && !self.accept_invalid_certs {
-            return Err(Error::NoRootCertificates);
-        }
-        let mut builder = native_tls::TlsConnector::builder();
-        builder
-            .disable_built_in_roots(!self.built_in_root_certs)
-            .danger_accept_invalid_certs(self.accept_invalid_certs);
+        let mut roots = Vec::with_capacity(self.root_certs.len());
         for root in &self.root_certs {
-            let root = native_tls::Certificate::from_der(root.as_der())
-                .map_err(|e| Error::InvalidCertificate(Box::new(e)))?;
-            builder.add_root_certificate(root);
+            let root = reqwest::Certificate::from_der(root.as_der())
+                .map_err(|e| Error::InvalidCertificate(Box::new(e.without_url())))?;
+            roots.push(root);
         }
-        let connector = builder.build().map_err(|e| Error::Tls(Box::new(e)))?;
-        Ok((Tls::Native(connector.into()), TlsBackend::NativeTls))
+        let builder = builder.tls_backend_native();
+        let builder = if self.built_in_root_certs {
+            builder.tls_certs_merge(roots)
+        } else {
+            if roots.is_empty() && !self.accept_invalid_certs {
+                return Err(Error::NoRootCertificates);
+            }
+            builder.tls_certs_only(roots)
+        };
+        Ok((
+            builder.tls_danger_accept_invalid_certs(self.accept_invalid_certs),
+            TlsBackend::NativeTls,
+        ))
     }
 
     #[cfg(feature = "rustls")]
-    fn configure_tls(&self) -> Result<(Tls, TlsBackend), Error> {
+    fn configure_tls(
+        &self,
+        builder: reqwest::ClientBuilder,
+    ) -> Result<(reqwest::ClientBuilder, TlsBackend), Error> {
         #[cfg(feature = "native-tls")]
         if self.native_tls {
-            return self.configure_native_tls();
+            return self.configure_native_tls(builder);
         }
         let config = crate::tls::client_config(&crate::tls::RustlsOptions {
             roots: &self.root_certs,
@@ -479,74 +588,81 @@ impl HttpTransportBuilder {
             built_in_roots: self.built_in_root_certs,
             accept_invalid_certs: self.accept_invalid_certs,
         })?;
-        Ok((Tls::Rustls(Arc::new(config).into()), TlsBackend::Rustls))
+        Ok((
+            builder.tls_backend_preconfigured(config),
+            TlsBackend::Rustls,
+        ))
     }
 
     #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
-    fn configure_tls(&self) -> Result<(Tls, TlsBackend), Error> {
-        self.configure_native_tls()
+    fn configure_tls(
+        &self,
+        builder: reqwest::ClientBuilder,
+    ) -> Result<(reqwest::ClientBuilder, TlsBackend), Error> {
+        self.configure_native_tls(builder)
     }
 
     #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-    fn configure_tls(&self) -> Result<(Tls, TlsBackend), Error> {
+    fn configure_tls(
+        &self,
+        builder: reqwest::ClientBuilder,
+    ) -> Result<(reqwest::ClientBuilder, TlsBackend), Error> {
         if !self.root_certs.is_empty() || !self.pinned_certs.is_empty() || self.accept_invalid_certs
         {
             return Err(Error::TlsUnavailable);
         }
-        Ok((Tls::None, TlsBackend::None))
+        Ok((builder, TlsBackend::None))
     }
 }
 
-/// The proxies the environment names, as curl reads them (`var` reads one variable): `None`
-/// when it names none. `HTTP_PROXY` in upper case is ignored in a CGI program
-/// (`REQUEST_METHOD` set), where a request's `Proxy:` header would set it ("httpoxy").
-fn proxies_from(var: impl Fn(&str) -> Option<String>) -> Option<Matcher> {
-    let first = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|name| var(name).filter(|v| !v.is_empty()))
-    };
-    let cgi = var("REQUEST_METHOD").is_some();
-    let http_names: &[&str] = if cgi {
-        &["http_proxy"]
-    } else {
-        &["HTTP_PROXY", "http_proxy"]
-    };
-    let all = first(&["ALL_PROXY", "all_proxy"]);
-    let http = first(http_names);
-    let https = first(&["HTTPS_PROXY", "https_proxy"]);
-    if all.is_none() && http.is_none() && https.is_none() {
-        return None;
+fn check_limits(timeout: Duration, max_response_size: usize) -> Result<(), Error> {
+    if timeout.is_zero() {
+        return Err(Error::InvalidSetting("timeout must be greater than zero"));
     }
-    let mut builder = Matcher::builder();
-    if let Some(all) = all {
-        builder = builder.all(all);
+    if max_response_size == 0 {
+        return Err(Error::InvalidSetting(
+            "max response size must be greater than zero",
+        ));
     }
-    if let Some(http) = http {
-        builder = builder.http(http);
-    }
-    if let Some(https) = https {
-        builder = builder.https(https);
-    }
-    if let Some(no) = first(&["NO_PROXY", "no_proxy"]) {
-        builder = builder.no(no);
-    }
-    Some(builder.build())
+    Ok(())
 }
 
-/// The proxy of [`HttpTransportBuilder::proxy`], for every request.
-fn one_proxy(url: &str) -> Result<Matcher, Error> {
-    let uri: Uri = url.trim().parse().map_err(|_| Error::InvalidProxy)?;
-    if uri.scheme() != Some(&Scheme::HTTP) || uri.host().is_none_or(str::is_empty) {
+/// The proxy of [`HttpTransportBuilder::proxy`], for every request, and where it is, for
+/// reasons.
+fn one_proxy(url: &str) -> Result<(reqwest::Proxy, Target), Error> {
+    let url = url.trim();
+    let parsed = reqwest::Url::parse(url).map_err(|_| Error::InvalidProxy)?;
+    let scheme = parsed.scheme();
+    let socks = cfg!(feature = "socks") && matches!(scheme, "socks5" | "socks5h");
+    let known = socks || matches!(scheme, "http" | "https");
+    if !known || parsed.host_str().is_none_or(str::is_empty) {
         return Err(Error::InvalidProxy);
     }
-    Ok(Matcher::builder().all(url.trim().to_owned()).build())
+    let proxy = reqwest::Proxy::all(url).map_err(|_| Error::InvalidProxy)?;
+    Ok((proxy, Target::from_url(&parsed)))
+}
+
+/// Where a reqwest error happened: before the answer's head, or while reading its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Send,
+    Body,
 }
 
 #[async_trait]
 impl Transport for HttpTransport {
     async fn send(&self, mut request: ApiRequest) -> Result<ApiResponse, TransportError> {
         let started = Instant::now();
+        if clock_is_paused() {
+            let error = paused_clock(request.base().as_str());
+            tracing::debug!(
+                method = "POST",
+                path = request.path(),
+                error = %error,
+                "qosic-http: request refused"
+            );
+            return Err(error);
+        }
         let body = request.take_body();
         let path = request.path();
         tracing::debug!(
@@ -590,87 +706,28 @@ impl Transport for HttpTransport {
     }
 
     /// True: a request's [`ApiRequest::timeout`], when shorter than the whole-call timeout,
-    /// replaces it (the transport's one timer, from connecting to the last byte of the answer).
+    /// replaces it (reqwest's per-request timer, from connecting to the last byte of the
+    /// answer).
     fn honours_request_timeout(&self) -> bool {
         true
     }
 }
 
-/// A base URL in the form requests are made of: checked, split and parsed once per
-/// [`BaseUrl`] (which the client builds once) and kept in it ([`BaseUrl::derived`]); requests
-/// only add their path.
+/// A base URL in reqwest's form, parsed and checked once per [`BaseUrl`] (which the client
+/// builds once) and kept in it ([`BaseUrl::derived`]): requests only set their path.
 struct Prepared {
-    base: Result<Base, BadUrl>,
-}
-
-#[derive(Debug)]
-struct Base {
-    scheme: Scheme,
-    authority: Authority,
-    /// The base URL's own path and query, for a request made from a whole URL
-    /// ([`ApiRequest::new`] with one that did not split): sent as it is.
-    whole: PathAndQuery,
-    target: Target,
+    base: Result<(reqwest::Url, Target), BadUrl>,
 }
 
 impl Prepared {
     fn new(base: &BaseUrl) -> Prepared {
         Prepared {
-            base: check_url(base.as_str()),
+            base: check_url(base.as_str()).map(|url| {
+                let target = Target::from_url(&url);
+                (url, target)
+            }),
         }
     }
-}
-
-impl Base {
-    /// The URI of `request`: this base URL, then the base's path prefix and the request's path.
-    fn uri(&self, request: &ApiRequest) -> Result<Uri, TransportError> {
-        let path = match (request.base().prefix(), request.path()) {
-            (_, "") => Ok(self.whole.clone()),
-            ("", path) => PathAndQuery::from_maybe_shared(Bytes::copy_from_slice(path.as_bytes())),
-            (prefix, path) => {
-                let mut joined = Vec::with_capacity(prefix.len() + path.len());
-                joined.extend_from_slice(prefix.as_bytes());
-                joined.extend_from_slice(path.as_bytes());
-                PathAndQuery::from_maybe_shared(Bytes::from(joined))
-            }
-        };
-        let path = path.map_err(|e| {
-            TransportError::new(TransportErrorKind::InvalidRequest, Delivery::NotSent)
-                .with_reason(format!(
-                    "the request's path cannot be sent to {} ({e}): a path holds only \
-                     letters, digits and -._~!$&'()*+,;=:@/%",
-                    self.target
-                ))
-                .with_source(e)
-        })?;
-        let mut parts = http::uri::Parts::default();
-        parts.scheme = Some(self.scheme.clone());
-        parts.authority = Some(self.authority.clone());
-        parts.path_and_query = Some(path);
-        // Scheme, authority and path are each valid, and both of the first two are there.
-        Uri::from_parts(parts).map_err(|e| {
-            TransportError::new(TransportErrorKind::InvalidRequest, Delivery::NotSent)
-                .with_reason(format!(
-                    "the request to {} could not be built: {e}",
-                    self.target
-                ))
-                .with_source(e)
-        })
-    }
-}
-
-/// Polls `work` until it is done, or until `deadline` fires first (`None`). The same
-/// `deadline` serves every step of a call: one timer per call.
-async fn within<F: Future>(deadline: Pin<&mut tokio::time::Sleep>, work: F) -> Option<F::Output> {
-    let mut work = pin!(work);
-    let mut deadline = deadline;
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(done) = work.as_mut().poll(cx) {
-            return Poll::Ready(Some(done));
-        }
-        deadline.as_mut().poll(cx).map(|()| None)
-    })
-    .await
 }
 
 impl HttpTransport {
@@ -689,17 +746,23 @@ impl HttpTransport {
                 &made_here
             }
         };
-        let base = prepared.base.as_ref().map_err(BadUrl::to_error)?;
-        let target = &base.target;
-        let uri = base.uri(request)?;
+        let (base, target) = prepared.base.as_ref().map_err(BadUrl::to_error)?;
+        let mut url = base.clone();
+        match (request.base().prefix(), request.path()) {
+            // A request made from a URL that did not split (`ApiRequest::new`): as it is.
+            (_, "") => {}
+            ("", path) => url.set_path(path),
+            (prefix, path) => url.set_path(&format!("{prefix}{path}")),
+        }
         // A status check near the end of a polling window gets less than the whole-call
-        // timeout: the call's one timer then ends it (`Transport::honours_request_timeout`).
+        // timeout: reqwest's own timer ends it (`Transport::honours_request_timeout`).
         let timeout = request
             .timeout()
             .filter(|t| *t < self.inner.timeout)
             .unwrap_or(self.inner.timeout);
         let call = Call {
             target,
+            proxy: self.inner.proxy.as_ref(),
             started,
             timeout,
             connect_timeout: self.inner.connect_timeout,
@@ -715,40 +778,27 @@ impl HttpTransport {
                     .with_source(e)
             })?;
         authorization.set_sensitive(true);
-        let proxy_authorization = match &self.inner.proxies {
-            // A plain-HTTP request goes to the proxy itself, which may ask for credentials; a
-            // tunnel's are sent when it is opened.
-            Some(proxies) if base.scheme == Scheme::HTTP => proxies
-                .intercept(&uri)
-                .and_then(|proxy| proxy.basic_auth().cloned()),
-            _ => None,
-        };
-
-        let mut http_request = Request::new(Full::new(Bytes::from(body)));
-        *http_request.method_mut() = Method::POST;
-        *http_request.uri_mut() = uri;
-        let headers = http_request.headers_mut();
-        headers.reserve(5);
-        headers.insert(AUTHORIZATION, authorization);
-        headers.insert(CONTENT_TYPE, JSON);
-        headers.insert(ACCEPT, JSON);
-        headers.insert(USER_AGENT, self.inner.user_agent.clone());
-        if let Some(mut value) = proxy_authorization {
-            value.set_sensitive(true);
-            headers.insert(PROXY_AUTHORIZATION, value);
-        }
-
-        // One timer for the whole call, from connecting to the last byte of the answer.
-        let mut deadline = pin!(tokio::time::sleep(timeout));
-        let response = within(deadline.as_mut(), self.inner.client.request(http_request))
+        // Straight into the request's own header map: a map of our own would be allocated,
+        // then copied into it.
+        let builder = self
+            .inner
+            .client
+            .post(url)
+            .header(AUTHORIZATION, authorization)
+            .header(CONTENT_TYPE, JSON)
+            .header(ACCEPT, JSON)
+            .body(body)
+            // Set on every request, so that it holds for a caller's client too
+            // (`from_client`): it replaces the client's own, still one timer per call.
+            .timeout(timeout);
+        let mut response = builder
+            .send()
             .await
-            .ok_or_else(|| timed_out(&call, false))?
-            .map_err(|e| classify(e, &call))?;
+            .map_err(|e| classify(e, Phase::Send, &call))?;
 
         let status = response.status().as_u16();
-        let mut answer = response.into_body();
         let limit = self.inner.max_response_size;
-        let content_length = answer.size_hint().exact();
+        let content_length = response.content_length();
         if let Some(length) = content_length {
             if length > limit as u64 {
                 return Err(too_large(target, limit, Some(length)));
@@ -756,28 +806,27 @@ impl HttpTransport {
         }
         // The announced length is at most the limit here, so this reserves at most the limit.
         let mut body = Vec::with_capacity(content_length.map_or(0, |n| n as usize));
-        while let Some(frame) = within(deadline.as_mut(), answer.frame())
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .ok_or_else(|| timed_out(&call, true))?
+            .map_err(|e| classify(e, Phase::Body, &call))?
         {
-            let frame = frame.map_err(|e| lost_in_body(e, target))?;
-            let Some(chunk) = frame.data_ref() else {
-                continue; // trailers: QosIc sends none, and nothing reads them
-            };
             if chunk.len() > limit - body.len() {
                 return Err(too_large(target, limit, None));
             }
-            body.extend_from_slice(chunk);
+            body.extend_from_slice(&chunk);
         }
         Ok(ApiResponse::new(status, body))
     }
 }
 
+/// The parse error of reqwest's `Url` (the `url` crate's, which reqwest does not re-export).
+type UrlParseError = <reqwest::Url as std::str::FromStr>::Err;
+
 /// Why a base URL cannot be used; kept with the base URL, so it is found once.
 #[derive(Debug, Clone)]
 enum BadUrl {
-    /// http's message: what is wrong with the URL, without the URL.
-    Parse(String),
+    Parse(UrlParseError),
     NoHost,
     UserInfo,
     #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
@@ -796,13 +845,15 @@ impl BadUrl {
             BadUrl::Parse(e) => invalid(format!(
                 "invalid URL ({e}): check the client's base URL, which must be http:// or \
                  https:// and a host, such as https://api.qosic.net"
-            )),
+            ))
+            .with_source(*e),
             BadUrl::NoHost => invalid(
                 "the URL has no host: check the client's base URL, which must be http:// or \
                  https:// and a host, such as https://api.qosic.net"
                     .to_owned(),
             ),
-            // They would be sent as a second Authorization header, and logs could show them.
+            // reqwest would send them as a second Authorization header, and logs could show
+            // them.
             BadUrl::UserInfo => invalid(
                 "the URL carries a user name or password (user:password@): remove them from \
                  the base URL; the login and password go in the client's credentials"
@@ -823,44 +874,31 @@ impl BadUrl {
     }
 }
 
-fn check_url(url: &str) -> Result<Base, BadUrl> {
-    let uri = Uri::try_from(url).map_err(|e| BadUrl::Parse(e.to_string()))?;
-    let parts = uri.into_parts();
-    let scheme = match parts.scheme {
-        Some(scheme) if scheme == Scheme::HTTP => scheme,
-        #[cfg(any(feature = "rustls", feature = "native-tls"))]
-        Some(scheme) if scheme == Scheme::HTTPS => scheme,
-        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-        Some(scheme) if scheme == Scheme::HTTPS => return Err(BadUrl::NoTls),
-        Some(scheme) => return Err(BadUrl::Scheme(scheme.as_str().to_owned())),
-        // A path alone (`not-a-url`): no scheme, no host.
-        None => return Err(BadUrl::NoHost),
-    };
-    let authority = parts.authority.ok_or(BadUrl::NoHost)?;
-    if authority.as_str().contains('@') {
+fn check_url(url: &str) -> Result<reqwest::Url, BadUrl> {
+    let url = reqwest::Url::parse(url).map_err(|e| match e {
+        // A path alone (`not-a-url`, `/QosicBridge/…`): no scheme, no host.
+        UrlParseError::RelativeUrlWithoutBase => BadUrl::NoHost,
+        e => BadUrl::Parse(e),
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
         return Err(BadUrl::UserInfo);
     }
-    if authority.host().is_empty() {
-        return Err(BadUrl::NoHost);
+    match url.scheme() {
+        "http" => Ok(url),
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        "https" => Ok(url),
+        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        "https" => Err(BadUrl::NoTls),
+        scheme => Err(BadUrl::Scheme(scheme.to_owned())),
     }
-    let whole = parts
-        .path_and_query
-        .unwrap_or_else(|| PathAndQuery::from_static("/"));
-    let target = Target::from_parts(&scheme, &authority);
-    Ok(Base {
-        scheme,
-        authority,
-        whole,
-        target,
-    })
 }
 
 #[cfg(test)]
-fn parse_url(url: &str) -> Result<Base, TransportError> {
+fn parse_url(url: &str) -> Result<reqwest::Url, TransportError> {
     check_url(url).map_err(|bad| bad.to_error())
 }
 
-/// The messages of `error`'s sources, joined by `": "`.
+/// The messages of `error`'s sources, joined by `": "` (reqwest's errors carry no URL here).
 fn causes(error: &TransportError) -> String {
     let mut text = String::new();
     let mut next = StdError::source(error);
@@ -881,64 +919,118 @@ fn too_large(target: &Target, limit: usize, content_length: Option<u64>) -> Tran
         .with_source(BodyTooLarge::new(limit, content_length))
 }
 
-/// The call's timer fired: before the answer's head (`reading_body` false) or while reading
-/// its body. The request may have been sent either way.
-fn timed_out(call: &Call<'_>, reading_body: bool) -> TransportError {
-    TransportError::new(TransportErrorKind::Timeout, Delivery::MaybeSent)
-        .with_reason(reason::timeout(call, false, reading_body))
-}
-
-/// The answer's body could not be read to its end.
-fn lost_in_body(error: hyper::Error, target: &Target) -> TransportError {
-    TransportError::new(TransportErrorKind::ConnectionLost, Delivery::MaybeSent)
-        .with_reason(reason::connection_lost(&error, target, true))
-        .with_source(error)
-}
-
-/// Maps a failed request (before the answer's head) to what happened on the wire, and says
-/// why in plain words.
+/// Whether tokio's clock is paused (`tokio::time::pause`, `#[tokio::test(start_paused =
+/// true)]`), in a few tens of nanoseconds.
 ///
-/// Only failures that certainly happened before the request left (DNS, TCP connect, proxy,
-/// TLS handshake, connect timeout: the connector's errors) are [`Delivery::NotSent`]; anything
-/// else may have been sent.
-fn classify(error: hyper_util::client::legacy::Error, call: &Call<'_>) -> TransportError {
+/// Unpaused, tokio's `Instant::now()` is the real clock's: read after the real clock has moved
+/// on from a reading taken after the first one, it is later than the first. Paused, it stays
+/// where it is until tokio advances it, which it does only while every task waits (never
+/// during this synchronous function): the two readings are equal.
+pub(crate) fn clock_is_paused() -> bool {
+    let before = tokio::time::Instant::now();
+    let real = Instant::now();
+    // One tick of the real clock (nanoseconds on Linux, 100 ns on Windows).
+    while Instant::now() == real {
+        std::hint::spin_loop();
+    }
+    tokio::time::Instant::now() == before
+}
+
+/// The refusal to send on a paused clock.
+fn paused_clock(base_url: &str) -> TransportError {
+    let target = match check_url(base_url) {
+        Ok(url) => Target::from_url(&url).to_string(),
+        Err(_) => "the server".to_owned(),
+    };
+    TransportError::new(TransportErrorKind::Other, Delivery::NotSent)
+        .with_reason(reason::paused_clock(&target))
+}
+
+/// Maps a reqwest error to what happened on the wire, and says why in plain words.
+///
+/// Only failures that certainly happened before the request left (URL, DNS, TCP connect, TLS
+/// handshake, connect timeout) are [`Delivery::NotSent`]; anything else may have been sent.
+fn classify(error: reqwest::Error, phase: Phase, call: &Call<'_>) -> TransportError {
     use TransportErrorKind as Kind;
+    // The URL may carry credentials (`https://user:password@host`) or a token: never keep it,
+    // nor show it in a reason (reqwest's own message names it).
+    let error = error.without_url();
     let target = call.target;
-    let (kind, delivery, reason) = if error.is_connect() {
-        if reason::find::<TlsError>(&error).is_some() {
-            (Kind::Tls, Delivery::NotSent, reason::tls(&error, target))
-        } else if reason::find::<ConnectTimedOut>(&error).is_some() {
-            (
-                Kind::Timeout,
-                Delivery::NotSent,
-                reason::timeout(call, true, false),
-            )
-        } else {
-            (
-                Kind::Connect,
-                Delivery::NotSent,
-                reason::connect(&error, target),
-            )
-        }
-    } else if is_connection_lost(&error) {
-        (
+    let body = phase == Phase::Body;
+    let (kind, delivery, reason) = match phase {
+        Phase::Body if error.is_timeout() => (
+            Kind::Timeout,
+            Delivery::MaybeSent,
+            reason::timeout(call, false, body),
+        ),
+        Phase::Body => (
             Kind::ConnectionLost,
             Delivery::MaybeSent,
-            reason::connection_lost(&error, target, false),
-        )
-    } else {
-        (
+            reason::connection_lost(&error, target, body),
+        ),
+        Phase::Send if error.is_builder() => (
+            Kind::InvalidRequest,
+            Delivery::NotSent,
+            format!(
+                "the request to {target} could not be built: {}",
+                reason::innermost(&error)
+            ),
+        ),
+        Phase::Send if error.is_connect() => {
+            if is_tls_error(&error) {
+                (Kind::Tls, Delivery::NotSent, reason::tls(&error, target))
+            } else if error.is_timeout() {
+                (
+                    Kind::Timeout,
+                    Delivery::NotSent,
+                    reason::timeout(call, true, body),
+                )
+            } else {
+                (
+                    Kind::Connect,
+                    Delivery::NotSent,
+                    reason::connect(&error, call),
+                )
+            }
+        }
+        Phase::Send if error.is_timeout() => (
+            Kind::Timeout,
+            Delivery::MaybeSent,
+            reason::timeout(call, false, body),
+        ),
+        Phase::Send if is_connection_lost(&error) => (
+            Kind::ConnectionLost,
+            Delivery::MaybeSent,
+            reason::connection_lost(&error, target, body),
+        ),
+        Phase::Send => (
             Kind::Other,
             Delivery::MaybeSent,
             reason::other(&error, target),
-        )
+        ),
     };
     TransportError::new(kind, delivery)
         .with_reason(reason)
         .with_source(error)
 }
 
-fn is_connection_lost(error: &(dyn StdError + 'static)) -> bool {
+fn is_tls_error(error: &reqwest::Error) -> bool {
+    reason::find_map::<()>(error, &mut |e| {
+        #[cfg(feature = "rustls")]
+        if e.is::<rustls::Error>() {
+            return Some(());
+        }
+        #[cfg(feature = "native-tls")]
+        if e.is::<native_tls::Error>() {
+            return Some(());
+        }
+        let _ = e;
+        None
+    })
+    .is_some()
+}
+
+fn is_connection_lost(error: &reqwest::Error) -> bool {
     use std::io::ErrorKind;
     reason::find_map(error, &mut |e| {
         if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
@@ -1002,80 +1094,9 @@ mod tests {
         assert!(!format!("{error:?}").contains("pass@"));
     }
 
-    /// The environment as `proxies_from` reads it, from `(name, value)` pairs.
-    fn env(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| {
-            vars.iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| (*value).to_owned())
-        }
-    }
-
-    fn proxy_for(matcher: &Matcher, url: &'static str) -> Option<String> {
-        matcher
-            .intercept(&Uri::from_static(url))
-            .map(|proxy| proxy.uri().to_string())
-    }
-
-    #[test]
-    fn the_environment_names_proxies_as_curl_reads_it() {
-        assert!(proxies_from(env(&[])).is_none());
-        assert!(proxies_from(env(&[("HTTPS_PROXY", ""), ("NO_PROXY", "*")])).is_none());
-
-        let matcher = proxies_from(env(&[
-            ("https_proxy", "http://tunnel.internal:3128"),
-            ("HTTP_PROXY", "http://plain.internal:8080"),
-            ("NO_PROXY", "localhost,127.0.0.1,.corp.example"),
-        ]))
-        .unwrap();
-        assert_eq!(
-            proxy_for(&matcher, "https://api.qosic.net/x").as_deref(),
-            Some("http://tunnel.internal:3128/")
-        );
-        assert_eq!(
-            proxy_for(&matcher, "http://api.qosic.net/x").as_deref(),
-            Some("http://plain.internal:8080/")
-        );
-        assert_eq!(proxy_for(&matcher, "http://127.0.0.1:8080/x"), None);
-        assert_eq!(proxy_for(&matcher, "https://qosic.corp.example/x"), None);
-
-        // ALL_PROXY covers both schemes; the upper-case name wins over the lower-case one.
-        let matcher = proxies_from(env(&[
-            ("ALL_PROXY", "http://all.internal:3128"),
-            ("all_proxy", "http://ignored.internal:1"),
-        ]))
-        .unwrap();
-        assert_eq!(
-            proxy_for(&matcher, "https://api.qosic.net/x").as_deref(),
-            Some("http://all.internal:3128/")
-        );
-
-        // In a CGI program, a request's `Proxy:` header becomes HTTP_PROXY: not trusted.
-        let cgi = env(&[
-            ("REQUEST_METHOD", "POST"),
-            ("HTTP_PROXY", "http://attacker.example:80"),
-        ]);
-        assert!(proxies_from(cgi).is_none());
-    }
-
-    #[test]
-    fn no_proxy_ignores_the_environment() {
-        let transport = HttpTransport::builder().no_proxy().build().unwrap();
-        assert!(transport.inner.proxies.is_none());
-        let transport = HttpTransport::builder()
-            .proxy("http://proxy.internal:3128")
-            .build()
-            .unwrap();
-        let proxies = transport.inner.proxies.as_deref().unwrap();
-        assert_eq!(
-            proxy_for(proxies, "http://127.0.0.1:8080/x").as_deref(),
-            Some("http://proxy.internal:3128/")
-        );
-    }
-
     #[test]
     fn too_large_may_have_been_sent() {
-        let target = Target::from_uri(&Uri::from_static("http://127.0.0.1:9/x"));
+        let target = Target::from_url(&reqwest::Url::parse("http://127.0.0.1:9/x").unwrap());
         let error = too_large(&target, 10, Some(11));
         assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge);
         assert_eq!(error.delivery(), Delivery::MaybeSent);

@@ -44,30 +44,7 @@ pub(crate) fn check(ws: &Workspace) -> Vec<String> {
     }
     problems.extend(readme_commands(ws));
     problems.extend(countries_meet_in_one_place(ws));
-    problems.extend(ws.publishable().flat_map(lean_http_stack));
     problems
-}
-
-/// Crates that the published SDK does not depend on: qosic-http drives hyper-util's client
-/// itself (reqwest parsed a URL string twice per request, and brought `url`, `idna` and ICU into
-/// every user's build; docs/BENCHMARKS.md), and requests are made of a parsed base URL and a path.
-const NOT_IN_THE_SDK: [&str; 2] = ["reqwest", "url"];
-
-/// No published crate depends on [`NOT_IN_THE_SDK`] (dev-dependencies may: the benchmarks'
-/// baseline and tests).
-fn lean_http_stack(p: &Package) -> Vec<String> {
-    p.dependencies
-        .iter()
-        .filter(|d| d.kind == cargo_metadata::DependencyKind::Normal)
-        .filter(|d| NOT_IN_THE_SDK.contains(&d.name.as_str()))
-        .map(|d| {
-            format!(
-                "{}: depends on {}; the SDK speaks HTTP through qosic-http on hyper-util's client, \
-                 with no reqwest and no URL-parsing crate (ARCHITECTURE.md, qosic-http)",
-                p.name, d.name
-            )
-        })
-        .collect()
 }
 
 /// The aggregating crate: the only one that depends on a country crate (`qosic-carriers-*`).
@@ -615,23 +592,6 @@ mod tests {
             [
                 "m/Cargo.toml:3: `qosic-mock` in [dependencies] needs `.workspace = true`, or `path` and `version`",
                 "m/Cargo.toml:12: `qosic-mock` in [target.cfg(unix).dependencies] needs `.workspace = true`, or `path` and `version`",
-            ]
-        );
-    }
-
-    #[test]
-    fn published_crates_stay_off_reqwest_and_url() {
-        let ws = metadata(&[
-            ("qosic-http", true, &[("reqwest", false), ("url", true)]),
-            ("qosic-examples", false, &[("reqwest", false)]),
-        ]);
-        let problems: Vec<String> = ws.publishable().flat_map(lean_http_stack).collect();
-        assert_eq!(
-            problems,
-            [
-                "qosic-http: depends on reqwest; the SDK speaks HTTP through qosic-http on \
-              hyper-util's client, with no reqwest and no URL-parsing crate (ARCHITECTURE.md, \
-              qosic-http)"
             ]
         );
     }

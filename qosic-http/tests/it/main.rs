@@ -7,6 +7,7 @@
 //! `no_tls` module replaces `tls`) or with `--all-features`.
 
 mod errors;
+mod from_client;
 mod limits;
 mod logging;
 mod mock;

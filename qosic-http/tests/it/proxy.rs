@@ -12,8 +12,7 @@ use tokio::task::JoinHandle;
 use crate::support::{chain, closed_port, payment_request, trace_init, PAYMENT_PATH};
 
 /// How every proxy failure's reason ends: where the proxy came from, and how to bypass it.
-const WHERE_FROM: &str = "the proxy comes from HTTPS_PROXY, HTTP_PROXY or ALL_PROXY, or from \
-                          HttpTransportBuilder::proxy; NO_PROXY or \
+const WHERE_FROM: &str = "the proxy comes from HttpTransportBuilder::proxy; \
                           HttpTransportBuilder::no_proxy bypasses it";
 
 /// What the test proxy does with a request.
@@ -256,19 +255,199 @@ async fn a_proxy_that_is_down_is_named_and_the_request_was_not_sent() {
 }
 
 #[test]
-fn a_proxy_url_that_is_not_http_fails_at_build_without_showing_it() {
-    for url in [
-        "socks5://user:secret@127.0.0.1:1080",
-        "https://user:secret@proxy.example",
+fn a_proxy_url_that_is_not_a_proxy_fails_at_build_without_showing_it() {
+    let mut refused = vec![
+        "ftp://user:secret@127.0.0.1:1080",
+        "socks4://user:secret@127.0.0.1:1080",
         "not a url with a secret",
         "http://",
-    ] {
+    ];
+    if cfg!(not(feature = "socks")) {
+        refused.push("socks5://user:secret@127.0.0.1:1080");
+    }
+    for url in refused {
         let error = HttpTransport::builder().proxy(url).build().unwrap_err();
         assert!(matches!(error, Error::InvalidProxy), "{url}: {error:?}");
         assert!(!error.to_string().contains("secret"), "{error}");
     }
-    assert!(HttpTransport::builder()
-        .proxy("http://proxy.example:3128")
+    let mut accepted = vec![
+        "http://proxy.example:3128",
+        "https://user:secret@proxy.example",
+    ];
+    if cfg!(feature = "socks") {
+        accepted.extend([
+            "socks5://127.0.0.1:1080",
+            "socks5h://user:pw@proxy.example:1080",
+        ]);
+    }
+    for url in accepted {
+        assert!(HttpTransport::builder().proxy(url).build().is_ok(), "{url}");
+    }
+}
+
+/// A minimal SOCKS5 proxy on a loopback port (RFC 1928: no authentication, or user name and
+/// password per RFC 1929; `CONNECT` only) that records the destinations it was asked for.
+#[cfg(feature = "socks")]
+mod socks {
+    use std::sync::{Arc, Mutex};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::task::JoinHandle;
+
+    pub(super) struct Socks5Proxy {
+        pub(super) port: u16,
+        destinations: Arc<Mutex<Vec<String>>>,
+        accept_loop: JoinHandle<()>,
+    }
+
+    impl Drop for Socks5Proxy {
+        fn drop(&mut self) {
+            self.accept_loop.abort();
+        }
+    }
+
+    impl Socks5Proxy {
+        pub(super) async fn start() -> Socks5Proxy {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let destinations = Arc::new(Mutex::new(Vec::new()));
+            let recorded = Arc::clone(&destinations);
+            let accept_loop = tokio::spawn(async move {
+                while let Ok((stream, _)) = listener.accept().await {
+                    let recorded = Arc::clone(&recorded);
+                    tokio::spawn(async move {
+                        let _ = serve(stream, recorded).await;
+                    });
+                }
+            });
+            Socks5Proxy {
+                port,
+                destinations,
+                accept_loop,
+            }
+        }
+
+        /// `host:port` of each `CONNECT`, as the client sent it.
+        pub(super) fn destinations(&self) -> Vec<String> {
+            self.destinations.lock().unwrap().clone()
+        }
+    }
+
+    async fn serve(
+        mut client: TcpStream,
+        destinations: Arc<Mutex<Vec<String>>>,
+    ) -> std::io::Result<()> {
+        // Greeting: version 5, the methods offered.
+        let mut head = [0; 2];
+        client.read_exact(&mut head).await?;
+        let mut methods = vec![0; usize::from(head[1])];
+        client.read_exact(&mut methods).await?;
+        if methods.contains(&2) {
+            client.write_all(&[5, 2]).await?;
+            // RFC 1929: version 1, user name, password; any are accepted.
+            let mut version_len = [0; 2];
+            client.read_exact(&mut version_len).await?;
+            let mut user = vec![0; usize::from(version_len[1])];
+            client.read_exact(&mut user).await?;
+            let mut len = [0; 1];
+            client.read_exact(&mut len).await?;
+            let mut password = vec![0; usize::from(len[0])];
+            client.read_exact(&mut password).await?;
+            client.write_all(&[1, 0]).await?;
+        } else {
+            client.write_all(&[5, 0]).await?;
+        }
+        // Request: version, CONNECT (1), reserved, address type, address, port.
+        let mut request = [0; 4];
+        client.read_exact(&mut request).await?;
+        assert_eq!(request[..2], [5, 1], "a SOCKS5 CONNECT");
+        let host = match request[3] {
+            1 => {
+                let mut ip = [0; 4];
+                client.read_exact(&mut ip).await?;
+                std::net::Ipv4Addr::from(ip).to_string()
+            }
+            3 => {
+                let mut len = [0; 1];
+                client.read_exact(&mut len).await?;
+                let mut name = vec![0; usize::from(len[0])];
+                client.read_exact(&mut name).await?;
+                String::from_utf8_lossy(&name).into_owned()
+            }
+            other => panic!("address type {other} not expected from a loopback test"),
+        };
+        let mut port = [0; 2];
+        client.read_exact(&mut port).await?;
+        let destination = format!("{host}:{}", u16::from_be_bytes(port));
+        destinations.lock().unwrap().push(destination.clone());
+        // Every name the tests use is this machine.
+        let target = destination.replace("localhost", "127.0.0.1");
+        let mut server = TcpStream::connect(target).await?;
+        client.write_all(&[5, 0, 0, 1, 0, 0, 0, 0, 0, 0]).await?;
+        tokio::io::copy_bidirectional(&mut client, &mut server).await?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "socks")]
+#[tokio::test]
+async fn a_payment_goes_through_a_socks5_proxy() {
+    trace_init();
+    let mock = qosic_mock::MockQosic::start().await;
+    let proxy = socks::Socks5Proxy::start().await;
+    // socks5h: the proxy resolves the name, so the host travels as the client wrote it.
+    let transport = HttpTransport::builder()
+        .proxy(format!("socks5h://user:secret@127.0.0.1:{}", proxy.port))
         .build()
-        .is_ok());
+        .unwrap();
+    let base = mock.uri().replace("127.0.0.1", "localhost");
+    let client = mock
+        .client_builder()
+        .base_url(base.as_str())
+        .transport(transport)
+        .build()
+        .unwrap();
+
+    let outcome = client
+        .pay(qosic_core::PaymentRequest::new("22997000100", 1000))
+        .await
+        .unwrap();
+
+    mock.assert_debited_once(outcome.reference().as_str());
+    let destinations = proxy.destinations();
+    assert!(!destinations.is_empty());
+    let port = mock.uri().rsplit(':').next().unwrap().to_owned();
+    assert_eq!(destinations[0], format!("localhost:{port}"));
+}
+
+#[cfg(all(feature = "socks", any(feature = "rustls", feature = "native-tls")))]
+#[tokio::test]
+async fn https_goes_through_a_socks5_proxy_and_tls_is_with_the_server() {
+    use crate::support::{Reply, TestCert, TestServer};
+    let cert = TestCert::self_signed(&["127.0.0.1", "localhost"]);
+    let server = TestServer::start_tls(
+        Reply::Fixed {
+            status: 202,
+            body: r#"{"responsecode":"01"}"#,
+        },
+        &cert,
+    )
+    .await;
+    let proxy = socks::Socks5Proxy::start().await;
+    let transport = HttpTransport::builder()
+        .add_root_certificate(cert.certificate())
+        .proxy(format!("socks5://127.0.0.1:{}", proxy.port))
+        .build()
+        .unwrap();
+
+    let response = transport
+        .send(payment_request(&server.uri()))
+        .await
+        .unwrap();
+
+    assert_eq!(response.status, 202);
+    assert_eq!(server.received().len(), 1);
+    let port = server.uri().rsplit(':').next().unwrap().to_owned();
+    assert_eq!(proxy.destinations(), [format!("127.0.0.1:{port}")]);
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use qosic_core::{ApiRequest, Credentials, Delivery, Transport, TransportErrorKind};
+use qosic_core::{ApiRequest, Credentials, Delivery, Lookup, Transport, TransportErrorKind};
 use qosic_http::HttpTransport;
 
 use crate::support::{
@@ -75,35 +75,72 @@ async fn a_request_timeout_says_which_timeout_and_to_check_the_status() {
     assert!(error.is_timeout());
 }
 
+/// What a call on tokio's paused clock fails with, after `request to {host:port} not sent: `.
+const PAUSED: &str = "tokio's clock is paused (tokio::time::pause or #[tokio::test(start_paused \
+                      = true)]), and the HTTP transport needs the real clock; with a paused \
+                      clock, use qosic-mock's in-process transport (MockQosic::transport())";
+
 #[tokio::test(start_paused = true)]
-async fn a_timeout_on_a_paused_clock_says_the_clock_is_paused() {
-    let server = TestServer::start(Reply::Stall).await;
-    // The request timeout (30 s) ends the call before the connect timeout (60 s) could.
-    let transport = HttpTransport::builder()
-        .timeout(Duration::from_secs(30))
-        .connect_timeout(Duration::from_secs(60))
+async fn a_paused_clock_is_refused_before_sending() {
+    let server = TestServer::start(Reply::Fixed {
+        status: 200,
+        body: "{}",
+    })
+    .await;
+    let transport = HttpTransport::new().unwrap();
+
+    // Every call, the first one included: tokio's paused clock would make any timeout fire at
+    // once, so nothing is sent.
+    for _ in 0..2 {
+        let error = send_error(&transport, &server.uri()).await;
+        assert_eq!(error.kind(), TransportErrorKind::Other, "{error:?}");
+        assert_eq!(error.delivery(), Delivery::NotSent);
+        assert_eq!(
+            error.reason(),
+            format!(
+                "request to {} not sent: {PAUSED}",
+                server.uri().trim_start_matches("http://")
+            )
+        );
+    }
+    assert!(server.received().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn on_a_paused_clock_pay_and_status_checks_are_errors_not_outcomes() {
+    let mock = qosic_mock::MockQosic::start().await;
+    let client = mock
+        .client_builder()
+        .transport(HttpTransport::new().unwrap())
         .build()
         .unwrap();
+    let host = mock.uri().trim_start_matches("http://").to_owned();
 
-    // tokio's paused clock jumps to the timeout as soon as every task waits: the call fails
-    // at once, in real time, although the server was never given 30 seconds.
-    let error = send_error(&transport, &server.uri()).await;
-
-    assert_eq!(error.kind(), TransportErrorKind::Timeout, "{error:?}");
-    let reason = error.reason();
+    let error = client
+        .pay(qosic_core::PaymentRequest::new("22997000100", 1000))
+        .await
+        .expect_err("a paused clock must fail the payment, not give an outcome");
+    let text = error.to_string();
     assert!(
-        reason.starts_with("the request timeout of 30s fired after "),
-        "{reason}"
+        text.starts_with("payment request not sent (reference "),
+        "{text}"
     );
     assert!(
-        reason.ends_with(
-            " of real time: tokio's clock is paused (tokio::time::pause or \
-             #[tokio::test(start_paused = true)]), and the HTTP transport needs the real clock; \
-             with a paused clock, use qosic-mock's in-process transport \
-             (MockQosic::transport())"
-        ),
-        "{reason}"
+        text.ends_with(&format!("request to {host} not sent: {PAUSED}")),
+        "{text}"
     );
+
+    let error = client
+        .check_status(Lookup::parse(REFERENCE, "22997000100").unwrap())
+        .await
+        .expect_err("a paused clock must fail the status check");
+    assert!(
+        error
+            .to_string()
+            .ends_with(&format!("request to {host} not sent: {PAUSED}")),
+        "{error}"
+    );
+    assert_eq!(mock.journal().len(), 0, "nothing reached the server");
 }
 
 #[tokio::test]
@@ -186,8 +223,13 @@ async fn invalid_urls_say_what_is_wrong_without_showing_them() {
     let cases = [
         (
             "not a url",
-            "invalid URL (invalid uri character): check the client's base URL, which must be \
-             http:// or https:// and a host, such as https://api.qosic.net",
+            "the URL has no host: check the client's base URL, which must be http:// or \
+             https:// and a host, such as https://api.qosic.net",
+        ),
+        (
+            "http://qosic example/x",
+            "invalid URL (invalid international domain name): check the client's base URL, \
+             which must be http:// or https:// and a host, such as https://api.qosic.net",
         ),
         (
             "/QosicBridge/user/requestpayment",

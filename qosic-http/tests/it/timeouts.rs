@@ -56,7 +56,7 @@ async fn timeouts_are_per_transport() {
         .build()
         .unwrap();
     assert_eq!(patient.timeout(), Duration::from_secs(120));
-    assert_eq!(patient.connect_timeout(), Duration::from_secs(3));
+    assert_eq!(patient.connect_timeout(), Some(Duration::from_secs(3)));
     assert_eq!(
         patient
             .send(payment_request(&server.uri()))
@@ -93,4 +93,23 @@ async fn a_shorter_request_timeout_ends_the_call() {
             "the reason names the timeout that fired: {error}"
         );
     }
+}
+
+/// The documented bound: a call that hits its timeout ends after the limit, never before
+/// (tokio's timer fires late by a few milliseconds, never early), measured from the call's
+/// start to its error.
+#[tokio::test]
+async fn the_timeout_never_ends_a_call_before_its_limit() {
+    let server = TestServer::start(Reply::StallBody).await;
+    let limit = Duration::from_millis(200);
+    let transport = HttpTransport::builder().timeout(limit).build().unwrap();
+
+    let started = std::time::Instant::now();
+    let error = transport
+        .send(payment_request(&server.uri()))
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), TransportErrorKind::Timeout, "{error:?}");
+    assert!(started.elapsed() >= limit, "{:?}", started.elapsed());
 }

@@ -109,7 +109,7 @@ fn defaults_are_documented_values() {
     assert_eq!(transport.timeout().as_secs(), 80);
     assert_eq!(
         transport.connect_timeout(),
-        qosic_http::DEFAULT_CONNECT_TIMEOUT
+        Some(qosic_http::DEFAULT_CONNECT_TIMEOUT)
     );
     assert_eq!(transport.max_response_size(), 1024 * 1024);
     assert_eq!(
