@@ -14,15 +14,15 @@ use super::run::{soaked_endpoints, Observed, Record, View};
 use super::Settings;
 
 /// How many violations a report keeps the text of (all are counted).
-pub(super) const KEPT_VIOLATIONS: usize = 50;
+const KEPT_VIOLATIONS: usize = 50;
 
 /// The fake server's books, read after the run.
 #[derive(Debug)]
 pub(super) struct Books {
-    pub(super) transactions: HashMap<String, TransactionView>,
-    pub(super) ledger: qosic::mock::Ledger,
+    transactions: HashMap<String, TransactionView>,
+    ledger: qosic::mock::Ledger,
     /// The server's count of payment requests per job (exact, kept apart from its journal).
-    pub(super) payment_requests: Vec<usize>,
+    payment_requests: Vec<usize>,
 }
 
 impl Books {
@@ -70,19 +70,19 @@ pub(super) enum Invariant {
 /// Breaches, by invariant: all counted, the first [`KEPT_VIOLATIONS`] kept.
 #[derive(Debug, Default)]
 pub(super) struct Breaches {
-    pub(super) counts: BTreeMap<Invariant, usize>,
+    counts: BTreeMap<Invariant, usize>,
     pub(super) kept: Vec<String>,
 }
 
 impl Breaches {
-    pub(super) fn add(&mut self, invariant: Invariant, what: String) {
+    fn add(&mut self, invariant: Invariant, what: String) {
         *self.counts.entry(invariant).or_default() += 1;
         if self.kept.len() < KEPT_VIOLATIONS {
             self.kept.push(what);
         }
     }
 
-    pub(super) fn count(&self, invariant: Invariant) -> usize {
+    fn count(&self, invariant: Invariant) -> usize {
         self.counts.get(&invariant).copied().unwrap_or(0)
     }
 
@@ -107,7 +107,7 @@ pub(super) struct Money {
 }
 
 impl Money {
-    pub(super) fn add(&mut self, xof: u64) {
+    fn add(&mut self, xof: u64) {
         self.count += 1;
         self.xof = self.xof.saturating_add(xof);
     }

@@ -16,13 +16,13 @@ use super::Settings;
 /// What a soak did and found: the figures, and every breach of a promise.
 #[derive(Debug, Clone)]
 pub struct Report {
-    pub(super) text: String,
-    pub(super) violations: Vec<String>,
-    pub(super) violation_count: usize,
-    pub(super) uncovered: Vec<String>,
-    pub(super) jobs: usize,
-    pub(super) faults: u64,
-    pub(super) requests: u64,
+    text: String,
+    violations: Vec<String>,
+    violation_count: usize,
+    uncovered: Vec<String>,
+    jobs: usize,
+    faults: u64,
+    requests: u64,
 }
 
 impl Report {

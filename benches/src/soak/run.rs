@@ -20,13 +20,13 @@ use super::report::Report;
 use super::Settings;
 
 /// How many times settling checks a reference whose status check failed in transit.
-pub(super) const SETTLE_ATTEMPTS: u32 = 5;
+const SETTLE_ATTEMPTS: u32 = 5;
 
 /// What the fault plan saw on the server, counted as requests arrive.
 #[derive(Debug)]
 pub(super) struct Observed {
     /// Requests per job so far (the rank of the next one).
-    pub(super) ranks: Vec<AtomicU32>,
+    ranks: Vec<AtomicU32>,
     /// Payment and deposit requests per job.
     pub(super) initiations: Vec<AtomicU32>,
     /// Refund requests per job.
@@ -52,7 +52,7 @@ pub(super) struct FaultTally {
 }
 
 impl Observed {
-    pub(super) fn new(jobs: usize) -> Observed {
+    fn new(jobs: usize) -> Observed {
         let counters = || (0..jobs).map(|_| AtomicU32::new(0)).collect::<Vec<_>>();
         Observed {
             ranks: counters(),
@@ -65,7 +65,7 @@ impl Observed {
     }
 
     /// Counts `request` and returns its fault, if the plan gives it one.
-    pub(super) fn decide(
+    fn decide(
         &self,
         plan: &Plan,
         settings: &Settings,
@@ -96,7 +96,7 @@ impl Observed {
     }
 }
 
-pub(super) fn is_status(endpoint: Endpoint) -> bool {
+fn is_status(endpoint: Endpoint) -> bool {
     matches!(
         endpoint,
         Endpoint::MtnStatus | Endpoint::MoovStatus | Endpoint::CeltiisStatus
@@ -115,12 +115,12 @@ pub(super) struct Call {
 pub(super) struct Seen {
     pub(super) status: Status,
     pub(super) reference: String,
-    pub(super) service_ref: Option<String>,
+    service_ref: Option<String>,
     pub(super) status_checks: u32,
 }
 
 impl Seen {
-    pub(super) fn of(outcome: &Outcome) -> Seen {
+    fn of(outcome: &Outcome) -> Seen {
         Seen {
             status: outcome.status(),
             reference: outcome.reference().to_string(),
@@ -140,7 +140,7 @@ pub(super) struct Failure {
 }
 
 impl Failure {
-    pub(super) fn of(error: &Error) -> Failure {
+    fn of(error: &Error) -> Failure {
         Failure {
             delivery: error.delivery(),
             reference: error.reference().map(ToString::to_string),
@@ -151,7 +151,7 @@ impl Failure {
 }
 
 /// A short name for an error's variant (and transport errors' kind).
-pub(super) fn error_kind(error: &Error) -> &'static str {
+fn error_kind(error: &Error) -> &'static str {
     match error {
         Error::ServerError { .. } => "server error",
         Error::UserAccountNotFound { .. } => "no account",
@@ -180,7 +180,7 @@ pub(super) struct Record {
 
 impl Record {
     /// Whether the payment or deposit needs a status check to be known.
-    pub(super) fn needs_settling(&self) -> bool {
+    fn needs_settling(&self) -> bool {
         match &self.first.result {
             Ok(seen) => !seen.status.is_terminal(),
             Err(failure) => failure.delivery != Delivery::NotSent,
@@ -208,13 +208,13 @@ pub(super) enum View {
 }
 
 /// Counts a panic in any thread while alive; puts the previous hook back when dropped.
-pub(super) struct PanicCounter {
-    pub(super) count: Arc<AtomicUsize>,
-    pub(super) previous: Arc<dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync>,
+struct PanicCounter {
+    count: Arc<AtomicUsize>,
+    previous: Arc<dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync>,
 }
 
 impl PanicCounter {
-    pub(super) fn install() -> PanicCounter {
+    fn install() -> PanicCounter {
         let count = Arc::new(AtomicUsize::new(0));
         let previous: Arc<dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync> =
             Arc::from(std::panic::take_hook());
@@ -226,7 +226,7 @@ impl PanicCounter {
         PanicCounter { count, previous }
     }
 
-    pub(super) fn count(&self) -> usize {
+    fn count(&self) -> usize {
         self.count.load(Ordering::SeqCst)
     }
 }
@@ -330,7 +330,7 @@ pub async fn run(settings: &Settings) -> Result<Report, SetupError> {
 }
 
 /// A client of `mock` over the HTTP transport, with the soak's timeout and polling.
-pub(super) fn client(mock: &MockQosic, settings: &Settings) -> Result<Client, Error> {
+fn client(mock: &MockQosic, settings: &Settings) -> Result<Client, Error> {
     let polling = PollingPolicy::unbounded(settings.step, settings.window)?;
     let transport = HttpTransport::builder()
         .timeout(settings.timeout)
@@ -348,7 +348,7 @@ pub(super) fn client(mock: &MockQosic, settings: &Settings) -> Result<Client, Er
 
 /// Runs every job, `concurrency` at a time, each job in a task of its own (a
 /// panic is counted and loses only that job's record).
-pub(super) async fn run_all(
+async fn run_all(
     client: &Client,
     plan: &Arc<Plan>,
     concurrency: usize,
@@ -396,7 +396,7 @@ pub(super) async fn run_all(
     (records, panics.load(Ordering::SeqCst))
 }
 
-pub(super) async fn run_job(client: Client, job: Job) -> Record {
+async fn run_job(client: Client, job: Job) -> Record {
     match job.operation {
         Operation::Pay | Operation::PayThenRefund => {
             let request = PaymentRequest::new(job.phone.as_str(), job.amount)
@@ -445,7 +445,7 @@ pub(super) async fn run_job(client: Client, job: Job) -> Record {
 
 /// Checks the status of each job of `indices` by its reference, retrying status checks
 /// that failed in transit.
-pub(super) async fn settle(
+async fn settle(
     client: &Client,
     plan: &Arc<Plan>,
     records: &[Option<Record>],
@@ -499,7 +499,7 @@ pub(super) async fn settle(
     settled
 }
 
-pub(super) async fn check(client: &Client, lookup: Lookup) -> Result<Status, Failure> {
+async fn check(client: &Client, lookup: Lookup) -> Result<Status, Failure> {
     let mut last = None;
     for _ in 0..SETTLE_ATTEMPTS {
         match client.check_status(lookup.clone()).await {
