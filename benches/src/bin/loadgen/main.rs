@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo build --release -p qosic-mock && target/release/qosic-mock &   # listening on http://127.0.0.1:PORT
-//! cargo run --release --example loadgen -- --base-url http://127.0.0.1:PORT --flows 10000 --concurrency 64
+//! cargo run --release -p qosic-bench --bin loadgen -- --base-url http://127.0.0.1:PORT --flows 10000 --concurrency 64
 //! ```
 //!
 //! Credentials and the MTN client id come from `QOSIC_LOGIN`, `QOSIC_PASSWORD` and
