@@ -152,7 +152,7 @@ Rules:
 tidy also runs as a test of the xtask crate, so `cargo test --workspace` enforces it.";
 
 const BENCH_ABOUT: &str = "\
-Run the benchmark program: `cargo run --release -p qosic-examples --example bench -- ARGS`.
+Run the benchmark program: `cargo run --release -p qosic-bench --bin bench -- ARGS`.
 
 Every argument goes to the benchmark, --help included; a leading `--` is dropped.";
 
@@ -163,7 +163,7 @@ Every argument goes to the server, --help included: `cargo xtask mock --help` pr
 server's own flags. A leading `--` is dropped.";
 
 const SOAK_ABOUT: &str = "\
-Run the SDK's fault soak: `cargo run --release -p qosic-examples --example soak -- FLAGS`.
+Run the SDK's fault soak: `cargo run --release -p qosic-bench --bin soak -- FLAGS`.
 
 Payments, refunds and deposits (MTN, MOOV, Celtiis) go through the SDK and its HTTP transport
 to the fake QosIc server on loopback, with faults of every kind on a fifth of the requests,
@@ -171,7 +171,7 @@ chosen by a seeded plan; then the SDK's promises are checked against the server'
 reference initiated twice, the SDK's confirmed payments equal the ledger's, references carried,
 no panic, no call past its window plus WINDOW_GRACE). The seed is printed first; the same seed
 and number of payments replay the same faults. Exits 1 when a promise broke.
-docs/RELIABILITY.md has the figures. The soak example's --help lists its other settings.";
+docs/RELIABILITY.md has the figures. The soak program's --help lists its other settings.";
 
 /// The names of the tasks, in the order the help lists them, `help` last.
 ///

@@ -98,14 +98,7 @@ fn try_main() -> Result<()> {
         Task::Tidy => tidy::run(&workspace_root()?),
         Task::Bench(pass) => {
             let sh = cmd::shell(&workspace_root()?)?;
-            let bench = [
-                "run",
-                "--release",
-                "-p",
-                "qosic-examples",
-                "--example",
-                "bench",
-            ];
+            let bench = ["run", "--release", "-p", "qosic-bench", "--bin", "bench"];
             cmd::run(cmd::cargo(&sh).args(bench).arg("--").args(pass.args))
         }
         Task::Soak(flags) => soak::run(&workspace_root()?, &flags),

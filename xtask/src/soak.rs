@@ -1,9 +1,10 @@
 //! `cargo xtask soak`: the SDK's fault soak at full size, in release mode.
 //!
-//! Runs `examples/soak.rs` (`qosic_examples::soak`): payments, refunds and deposits through
-//! the SDK and its HTTP transport against the fake server, with faults on a share of the
-//! requests, then the SDK's promises checked against the server's books. The program prints
-//! the seed first and the figures last, and exits non-zero when a promise broke.
+//! Runs the `soak` program of `qosic-bench` (`benches/src/bin/soak.rs`, on `qosic_bench::soak`):
+//! payments, refunds and deposits through the SDK and its HTTP transport against the fake
+//! server, with faults on a share of the requests, then the SDK's promises checked against the
+//! server's books. The program prints the seed first and the figures last, and exits non-zero
+//! when a promise broke.
 
 use crate::cmd;
 use crate::flags::SoakFlags;
@@ -15,8 +16,8 @@ pub(crate) fn cargo_args(flags: &SoakFlags) -> Vec<String> {
         "run",
         "--release",
         "-p",
-        "qosic-examples",
-        "--example",
+        "qosic-bench",
+        "--bin",
         "soak",
         "--",
     ]
@@ -54,7 +55,7 @@ mod tests {
         };
         assert_eq!(
             cargo_args(&none).join(" "),
-            "run --release -p qosic-examples --example soak --"
+            "run --release -p qosic-bench --bin soak --"
         );
         let all = SoakFlags {
             seed: Some(42),

@@ -1,11 +1,11 @@
-//! The fault soak (`qosic_examples::soak`): payments, refunds and deposits through the SDK and
+//! The fault soak (`qosic_bench::soak`): payments, refunds and deposits through the SDK and
 //! its HTTP transport against the fake QosIc server, with faults on a share of the requests,
 //! then the SDK's promises checked against the server's books.
 //!
 //! ```text
 //! cargo xtask soak                                        # 20,000 jobs, a random seed (printed)
 //! cargo xtask soak --seed 42 --payments 50000 --concurrency 128
-//! cargo run --release -p qosic-examples --example soak -- --help
+//! cargo run --release -p qosic-bench --bin soak -- --help
 //! ```
 //!
 //! The first line on stdout names the seed, before anything runs; the report follows.
@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use qosic_examples::soak::{self, Settings};
+use qosic_bench::soak::{self, Settings};
 
 /// Runs a fault soak against an embedded fake QosIc server and checks the SDK's promises.
 ///

@@ -10,7 +10,7 @@ use qosic_core::Credentials;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 
 use crate::common::{cpu_time, median, sdk_client, Row, AT_ONCE};
-use qosic_examples::flows::{self, approving_phone};
+use qosic_bench::flows::{self, approving_phone};
 
 /// The limit: a reqwest client with the same settings that matter (HTTP/1.1, keep-alive),
 /// sending the same bytes as the SDK (the same headers, JSON written by `format!`), the

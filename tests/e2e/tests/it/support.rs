@@ -1,5 +1,4 @@
-//! Clients wired to the fake server of `qosic-mock`, for the end-to-end tests under `tests/`
-//! (`tests/it/` and `tests/logging.rs`).
+//! Clients wired to the fake server of `qosic-mock`, for the end-to-end tests of this binary.
 //!
 //! Every helper uses the fake server's credentials and client ids (`qosic::mock::DEFAULT_*`),
 //! so a test only says which transport and which polling policy it wants. They panic on a
@@ -15,7 +14,7 @@ use qosic::mock::MockQosic;
 use qosic::{Client, ClientBuilder, PollingPolicy};
 
 /// The Benin carriers with the fake server's client ids, polling under `polling`.
-pub fn carriers(polling: PollingPolicy) -> Vec<Arc<dyn MobileCarrier>> {
+pub(crate) fn carriers(polling: PollingPolicy) -> Vec<Arc<dyn MobileCarrier>> {
     vec![
         Arc::new(
             Mtn::new(qosic::mock::DEFAULT_MTN_CLIENT_ID)
@@ -35,18 +34,18 @@ pub fn carriers(polling: PollingPolicy) -> Vec<Arc<dyn MobileCarrier>> {
 }
 
 /// QosIc's default polling (every 10 s for 120 s): for the paused clock.
-pub fn default_polling() -> PollingPolicy {
+pub(crate) fn default_polling() -> PollingPolicy {
     PollingPolicy::default()
 }
 
 /// A short real-time polling policy for loopback tests (the real clock runs there).
-pub fn fast_polling() -> PollingPolicy {
+pub(crate) fn fast_polling() -> PollingPolicy {
     PollingPolicy::unbounded(Duration::from_millis(5), Duration::from_secs(5))
         .expect("5 ms steps for 5 s is a positive policy")
 }
 
 /// A builder with the fake server's credentials and the Benin carriers.
-pub fn builder(mock: &MockQosic, polling: PollingPolicy) -> ClientBuilder {
+pub(crate) fn builder(mock: &MockQosic, polling: PollingPolicy) -> ClientBuilder {
     Client::builder()
         .base_url(mock.uri())
         .login(qosic::mock::DEFAULT_LOGIN)
@@ -55,7 +54,7 @@ pub fn builder(mock: &MockQosic, polling: PollingPolicy) -> ClientBuilder {
 }
 
 /// A client over loopback HTTP.
-pub fn http_client(mock: &MockQosic) -> Client {
+pub(crate) fn http_client(mock: &MockQosic) -> Client {
     let transport = HttpTransport::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -67,7 +66,7 @@ pub fn http_client(mock: &MockQosic) -> Client {
 }
 
 /// A client over the in-process transport, with QosIc's default polling.
-pub fn in_process_client(mock: &MockQosic) -> Client {
+pub(crate) fn in_process_client(mock: &MockQosic) -> Client {
     builder(mock, default_polling())
         .transport(mock.transport())
         .build()

@@ -9,9 +9,9 @@ use std::time::Duration;
 use qosic_core::{Client, PollingPolicy};
 use qosic_http::HttpTransport;
 
-use qosic_examples::flows::Target;
+use qosic_bench::flows::Target;
 
-/// The workspace root (the parent of the `examples` package).
+/// The workspace root (the parent of the `benches` package).
 pub(crate) fn workspace_root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().unwrap_or(manifest).to_path_buf()
@@ -20,7 +20,7 @@ pub(crate) fn workspace_root() -> PathBuf {
 /// Finds (building it when needed) the release `qosic-mock` binary.
 ///
 /// Order: `--mock-bin` / `QOSIC_MOCK_BIN`; otherwise `cargo build --release -p qosic-mock`
-/// (through `$CARGO`, as cargo sets it for `cargo run`), then `qosic-mock` next to this
+/// (through `$CARGO`, as cargo sets it for `cargo run`), then `qosic-mock` in this
 /// program's directory (`target/release/`).
 pub(crate) fn mock_binary(given: Option<&Path>) -> Result<PathBuf, String> {
     if let Some(path) = given {
@@ -49,11 +49,8 @@ pub(crate) fn mock_binary(given: Option<&Path>) -> Result<PathBuf, String> {
         ));
     }
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-    // target/release/examples/bench -> target/release/qosic-mock
-    let release = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("cannot find target/release")?;
+    // target/release/bench -> target/release/qosic-mock
+    let release = exe.parent().ok_or("cannot find target/release")?;
     let bin = release.join("qosic-mock");
     if bin.is_file() {
         Ok(bin)

@@ -1,13 +1,13 @@
 //! The loadgen's contract: its flows pay through the SDK over HTTP, and its last line is
 //! `flows=N concurrency=C seconds=S flows_per_sec=R p50_ms=A p99_ms=B`.
 //!
-//! The flow runner and the line are the ones `examples/loadgen.rs` uses
-//! (`qosic_examples::flows`). A few flows only, and no assertion on time.
+//! The flow runner and the line are the ones this program uses (`qosic_bench::flows`). A few
+//! flows only, and no assertion on time.
 
 use std::time::Duration;
 
+use qosic_bench::flows;
 use qosic_core::PollingPolicy;
-use qosic_examples::flows;
 use qosic_http::HttpTransport;
 use qosic_mock::MockQosic;
 

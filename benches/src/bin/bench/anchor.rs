@@ -21,7 +21,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::{median, mock_target, Row, AT_ONCE};
-use qosic_examples::flows::approving_phone;
+use qosic_bench::flows::approving_phone;
 
 const FLOWS: usize = 1000;
 

@@ -1,4 +1,4 @@
-//! The fault soak at CI size (`qosic_examples::soak`): 1,500 jobs through the SDK and its
+//! The fault soak at CI size (`qosic_bench::soak`): 1,500 jobs through the SDK and its
 //! HTTP transport against the fake server on loopback, with faults on a fifth of the
 //! requests, and every promise checked against the server's books.
 //!
@@ -6,11 +6,11 @@
 //! every thread, which other tests running alongside would trip.
 //!
 //! The seed is random unless `QOSIC_SOAK_SEED` is set, and printed: a failure names the seed
-//! that replays it (`QOSIC_SOAK_SEED=N cargo test -p qosic-examples --test soak`, or
+//! that replays it (`QOSIC_SOAK_SEED=N cargo test -p qosic-bench --test soak`, or
 //! `cargo xtask soak --seed N --payments 1500 --concurrency 32`). `QOSIC_SOAK_PAYMENTS`
 //! changes the size.
 
-use qosic_examples::soak::{self, FaultKind, Plan, Settings};
+use qosic_bench::soak::{self, FaultKind, Plan, Settings};
 
 fn env_number(name: &str) -> Option<u64> {
     let raw = std::env::var(name).ok().filter(|v| !v.trim().is_empty())?;

@@ -146,7 +146,7 @@ async fn measure(base_url: &str, mock_pid: u32, scale: Scale) -> Result<Row, Str
             warm_polling,
         )
         .map_err(|e| e.to_string())?;
-    let w = qosic_examples::flows::run(&warm, 500, 32, 900_000).await;
+    let w = qosic_bench::flows::run(&warm, 500, 32, 900_000).await;
     if w.failures > 0 {
         return Err(w.first_failure.unwrap_or_default());
     }

@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::common::{cpu_time, median, sdk_client, workspace_root, Row, AT_ONCE};
-use qosic_examples::flows;
+use qosic_bench::flows;
 
 /// The version measured, pinned so that runs compare.
 const QOSIC_SDK: &str = "qosic-sdk==5.1.0";

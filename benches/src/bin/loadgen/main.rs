@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo build --release -p qosic-mock && target/release/qosic-mock &   # listening on http://127.0.0.1:PORT
-//! cargo run --release --example loadgen -- --base-url http://127.0.0.1:PORT --flows 10000 --concurrency 64
+//! cargo run --release -p qosic-bench --bin loadgen -- --base-url http://127.0.0.1:PORT --flows 10000 --concurrency 64
 //! ```
 //!
 //! Credentials and the MTN client id come from `QOSIC_LOGIN`, `QOSIC_PASSWORD` and
@@ -27,7 +27,7 @@ use std::time::Duration;
 use clap::{CommandFactory, Parser};
 use qosic::http::HttpTransport;
 use qosic::PollingPolicy;
-use qosic_examples::flows;
+use qosic_bench::flows;
 
 /// Runs N MTN pay flows (payment request, then status checks until confirmed) through the SDK
 /// and the HTTP transport against any QosIc-compatible server, then prints one line of results.
@@ -194,6 +194,9 @@ async fn main() -> ExitCode {
     println!("{}", report.contract_line());
     code
 }
+
+#[cfg(test)]
+mod contract;
 
 #[cfg(test)]
 mod tests {
