@@ -9,7 +9,9 @@
 //! - at most [`Limits::max_connections`] connections are served at once; a connection
 //!   beyond gets a 503 and is closed at once (a semaphore permit per connection);
 //! - a connection with no request for [`Limits::idle_timeout`] is closed, and so is one
-//!   whose client leaves an answer unread that long;
+//!   whose client leaves an answer unread that long; the idle time counts from the
+//!   connection's accept and from each answer (a read that waited while a request was
+//!   served is woken by the answer to arm it);
 //! - once the first byte of a request came, its headers must be complete within
 //!   [`Limits::header_timeout`], or the connection is closed;
 //! - once the headers came, the body must be complete within [`Limits::body_timeout`], or
@@ -254,6 +256,11 @@ struct Watch {
     /// The body deadline's timer, one per connection, set when a body makes the service
     /// wait (see [`Deadline::poll`] for how it is moved).
     body_timer: Mutex<Deadline>,
+    /// The task of a read that waited while a request was served (with no deadline):
+    /// woken when the answer is handed over, so that the read arms the idle deadline then.
+    /// Without it, an idle deadline that passed while the request was served was never
+    /// armed again, and the connection stayed open for good.
+    parked: Mutex<Option<Waker>>,
 }
 
 /// A stamp: no event.
@@ -273,6 +280,7 @@ impl Watch {
             idle_since: AtomicU64::new(LATER),
             head_since: AtomicU64::new(UNSET),
             body_timer: Mutex::new(Deadline::default()),
+            parked: Mutex::new(None),
         }
     }
 
@@ -359,6 +367,16 @@ impl Drop for Busy {
             .map_or(0, |before| before.saturating_sub(1));
         if left == 0 {
             self.0.idle_since.store(LATER, Ordering::Relaxed);
+            let parked = self
+                .0
+                .parked
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            if let Some(waker) = parked {
+                // The read polls again once the answer is written, and arms the deadline.
+                waker.wake();
+            }
         }
     }
 }
@@ -472,7 +490,18 @@ impl AsyncRead for Guarded {
             }
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => match this.watch.read_deadline() {
-                None => Poll::Pending,
+                None => {
+                    let mut parked = this
+                        .watch
+                        .parked
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    match &mut *parked {
+                        Some(waker) => waker.clone_from(cx.waker()),
+                        None => *parked = Some(cx.waker().clone()),
+                    }
+                    Poll::Pending
+                }
                 Some((deadline, why)) => this
                     .read_timer
                     .poll(deadline, cx)
