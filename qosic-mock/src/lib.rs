@@ -635,3 +635,8 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How many connections are served at once by default
 /// ([`MockQosicBuilder::max_connections`]): half the usual file-descriptor limit of 1,024.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+
+/// A header that marks an admin call as sent on purpose (any value): admin calls that change
+/// state need it, a JSON `Content-Type`, or the admin token, which a web page on another site
+/// cannot send (see "The admin API").
+pub const ADMIN_HEADER: &str = "x-qosic-mock";

@@ -693,6 +693,11 @@ async fn serve(
         path: parts.uri.path(),
         query: parts.uri.query(),
         authorization,
+        content_type: parts
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        admin_header: parts.headers.contains_key(crate::ADMIN_HEADER),
         body: bytes.as_slice(),
         problem,
     });
