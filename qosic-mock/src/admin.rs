@@ -63,6 +63,53 @@ struct ExpectationSpec {
     count: usize,
 }
 
+/// The answer to an admin call that changes state and that a web page on another site could
+/// have sent (a form or a plain `fetch`), or `None` when it could not have.
+///
+/// A browser sends such a request cross-site, without asking the server first, only with a
+/// form's content type (or none) and only with headers of its short safe list. So a call
+/// that changes state must carry a JSON `Content-Type`, the [`crate::ADMIN_HEADER`] header,
+/// or the admin token (an `Authorization` header); reads (`GET`, `HEAD`) change nothing and
+/// their answers are not readable cross-site.
+fn cross_site(access: &AdminAccess, req: &Incoming<'_>) -> Option<Reply> {
+    if matches!(req.method, "GET" | "HEAD")
+        || req.admin_header
+        || matches!(access, AdminAccess::Token(_))
+    {
+        return None;
+    }
+    let media = req.content_type.map(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
+    match media.as_deref() {
+        Some("application/json") => None,
+        Some(other) => Some(problem(
+            415,
+            "Unsupported Media Type",
+            &format!(
+                "admin calls that change state take `Content-Type: application/json`, got {other:?} \
+                 (a web page on another site can send a form, so it is refused); or send the \
+                 header `{}: 1`",
+                crate::ADMIN_HEADER
+            ),
+        )),
+        None => Some(problem(
+            403,
+            "Forbidden",
+            &format!(
+                "admin calls that change state need `Content-Type: application/json` or the \
+                 header `{}: 1` (a web page on another site can send neither, so it cannot \
+                 reset or program this server)",
+                crate::ADMIN_HEADER
+            ),
+        )),
+    }
+}
+
 pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Action {
     match &shared.config.admin {
         AdminAccess::Open => {}
@@ -83,6 +130,9 @@ pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Action {
                 ));
             }
         }
+    }
+    if let Some(refused) = cross_site(&shared.config.admin, req) {
+        return respond(refused);
     }
     let (path, inline_query) = match req.path.split_once('?') {
         Some((path, query)) => (path, Some(query)),

@@ -20,6 +20,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -65,6 +66,8 @@ pub(crate) struct CallbackConfig {
     pub(crate) timeout: Duration,
     /// How many callbacks may wait at once.
     pub(crate) queue: usize,
+    /// Whether callbacks may go to any host; otherwise only to loopback addresses.
+    pub(crate) anywhere: bool,
 }
 
 impl Default for CallbackConfig {
@@ -73,6 +76,7 @@ impl Default for CallbackConfig {
             url: None,
             timeout: DEFAULT_CALLBACK_TIMEOUT,
             queue: DEFAULT_CALLBACK_QUEUE,
+            anywhere: false,
         }
     }
 }
@@ -479,6 +483,8 @@ impl Drop for Callbacks {
 
 struct Core {
     timeout: Duration,
+    /// [`CallbackConfig::anywhere`].
+    anywhere: bool,
     queue: usize,
     journal_capacity: usize,
     /// Whether anything listens (a URL or a sink): the state's hooks return at once when not.
@@ -667,7 +673,7 @@ impl Core {
             (None, None) => (None, CallbackDelivery::InProcess),
             (None, Some(target)) => (
                 Some(target.url.clone()),
-                post(target, &item.body, timeout).await,
+                post(target, &item.body, timeout, self.anywhere).await,
             ),
         };
         let mut state = self.lock();
@@ -726,8 +732,8 @@ impl Drop for AbortOnDrop {
 }
 
 /// POSTs `body` to `target` within `timeout`.
-async fn post(target: &Target, body: &str, timeout: Duration) -> CallbackDelivery {
-    match tokio::time::timeout(timeout, send(target, body)).await {
+async fn post(target: &Target, body: &str, timeout: Duration, anywhere: bool) -> CallbackDelivery {
+    match tokio::time::timeout(timeout, send(target, body, anywhere)).await {
         Ok(Ok((status, body))) => CallbackDelivery::Answered { status, body },
         Ok(Err(reason)) => CallbackDelivery::Failed { reason },
         Err(_) => CallbackDelivery::Failed {
@@ -739,9 +745,34 @@ async fn post(target: &Target, body: &str, timeout: Duration) -> CallbackDeliver
     }
 }
 
-async fn send(target: &Target, body: &str) -> Result<(u16, String), String> {
+/// The addresses of `target` that a callback may go to: its loopback ones, or all of them
+/// when `anywhere`. An error says why there is none.
+async fn addresses(target: &Target, anywhere: bool) -> Result<Vec<SocketAddr>, String> {
     let authority = &target.authority;
-    let stream = tokio::net::TcpStream::connect((target.host.as_str(), target.port))
+    let all: Vec<SocketAddr> = tokio::net::lookup_host((target.host.as_str(), target.port))
+        .await
+        .map_err(|e| format!("cannot resolve {authority}: {e}"))?
+        .collect();
+    if anywhere {
+        return Ok(all);
+    }
+    let (allowed, refused): (Vec<SocketAddr>, Vec<SocketAddr>) =
+        all.into_iter().partition(|a| a.ip().is_loopback());
+    if allowed.is_empty() {
+        let refused: Vec<String> = refused.iter().map(|a| a.ip().to_string()).collect();
+        return Err(format!(
+            "not sent: {authority} is not a loopback address ({}), and callbacks go only to \
+             loopback unless the server is started with --callbacks-anywhere \
+             (MockQosicBuilder::callbacks_anywhere)",
+            refused.join(", ")
+        ));
+    }
+    Ok(allowed)
+}
+
+async fn send(target: &Target, body: &str, anywhere: bool) -> Result<(u16, String), String> {
+    let authority = &target.authority;
+    let stream = tokio::net::TcpStream::connect(&*addresses(target, anywhere).await?)
         .await
         .map_err(|e| format!("cannot connect to {authority}: {e}"))?;
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
@@ -786,6 +817,7 @@ impl Callbacks {
             .and_then(|url| Target::parse(url).ok());
         let core = Core {
             timeout: config.timeout,
+            anywhere: config.anywhere,
             queue: config.queue.max(1),
             journal_capacity,
             enabled: AtomicBool::new(target.is_some()),

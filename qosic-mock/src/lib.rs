@@ -480,6 +480,17 @@
 //! otherwise); with [`MockQosicBuilder::disable_admin`] / `--no-admin`, every admin path
 //! answers 404. Methods are case-sensitive here too.
 //!
+//! A web page on another site must not be able to drive the server through a browser: a
+//! call that changes state (any method but `GET` and `HEAD`) needs `Content-Type:
+//! application/json`, the header [`ADMIN_HEADER`] (`x-qosic-mock: 1`), or the admin token,
+//! none of which a cross-site form or plain `fetch` can send; without any of them it gets
+//! 403, and with another content type (a form's) 415, with a JSON problem saying what to
+//! send. The binary refuses to start listening beyond loopback with the admin API open,
+//! unless told `--admin-open` (see [The binary](#the-binary)). Callbacks go only to
+//! loopback addresses unless [`MockQosicBuilder::callbacks_anywhere`] /
+//! `--callbacks-anywhere` allows any host; a callback refused so is journaled as failed,
+//! with the reason.
+//!
 //! | method and path | does |
 //! |---|---|
 //! | `GET /__admin/health` | `{"status":"ok","connections":N,"open_connections":N,"refused_connections":N,"requests":N,"journal":{"entries":N,"capacity":N,"dropped":N}}`; `requests` counts every request since the start or the last reset |
@@ -516,11 +527,12 @@
 //! ```text
 //! $ qosic-mock &                 # listening on http://127.0.0.1:40123
 //! $ Q=http://127.0.0.1:40123
-//! $ curl -s -X POST $Q/__admin/subscribers \
+//! $ J='Content-Type: application/json'   # calls that change state need it (or x-qosic-mock)
+//! $ curl -s -H "$J" -X POST $Q/__admin/subscribers \
 //!     -d '{"phone":"22997000001","behaviour":"approves","after_checks":3}'
-//! $ curl -s -X POST $Q/__admin/faults \
+//! $ curl -s -H "$J" -X POST $Q/__admin/faults \
 //!     -d '{"kind":"status","status":503,"times":2,"endpoint":"mtn_payment"}'
-//! $ curl -s -X POST $Q/__admin/faults \
+//! $ curl -s -H "$J" -X POST $Q/__admin/faults \
 //!     -d '{"kind":"wrong_reference","times":1,"endpoint":"mtn_status"}'
 //! $ pay() { curl -s -u merchant:secret -H 'Content-Type: application/json' \
 //!     $Q/QosicBridge/user/requestpayment \
@@ -531,19 +543,19 @@
 //! $ curl -s "$Q/__admin/journal?since=1&limit=50"
 //! $ curl -s $Q/__admin/health    # ... "journal":{"capacity":4096,"dropped":0,"entries":3}
 //! $ curl -s $Q/__admin/transactions/T1
-//! $ curl -s -X POST $Q/__admin/expectations -d '{"endpoint":"mtn_refund","count":0}'
+//! $ curl -s -H "$J" -X POST $Q/__admin/expectations -d '{"endpoint":"mtn_refund","count":0}'
 //! $ curl -s $Q/__admin/verify
-//! $ curl -s -X POST $Q/__admin/reset
+//! $ curl -s -H "$J" -X POST $Q/__admin/reset
 //!
 //!
 //! $ qosic-mock --callback-url http://127.0.0.1:9000/qosic &   # or later:
-//! $ curl -s -X PUT $Q/__admin/callbacks/url -d '{"url":"http://127.0.0.1:9000/qosic"}'
-//! $ curl -s -X POST $Q/__admin/callbacks/faults -d '{"kind":"duplicated","times":1}'
-//! $ curl -s -X POST $Q/__admin/callbacks/faults -d '{"kind":"delayed","delay_ms":5000}'
-//! $ curl -s -X POST $Q/__admin/callbacks/forge -d '{"reference":"T1"}'  # a forged SUCCESSFUL
+//! $ curl -s -H "$J" -X PUT $Q/__admin/callbacks/url -d '{"url":"http://127.0.0.1:9000/qosic"}'
+//! $ curl -s -H "$J" -X POST $Q/__admin/callbacks/faults -d '{"kind":"duplicated","times":1}'
+//! $ curl -s -H "$J" -X POST $Q/__admin/callbacks/faults -d '{"kind":"delayed","delay_ms":5000}'
+//! $ curl -s -H "$J" -X POST $Q/__admin/callbacks/forge -d '{"reference":"T1"}'  # a forged SUCCESSFUL
 //! $ curl -s $Q/__admin/callbacks
 //! [{"seq":1,"reference":"T1","status":"SUCCESSFUL","amount":100,"body":{"amount":"100",...},"url":"http://127.0.0.1:9000/qosic","delivery":{"outcome":"answered","status":200,"body":""},"fault":"forged"}]
-//! $ curl -s -X DELETE $Q/__admin/callbacks/faults
+//! $ curl -s -H "$J" -X DELETE $Q/__admin/callbacks/faults
 //!
 //! $ QOSIC_MOCK_ADMIN_TOKEN=t0k qosic-mock &   # the admin API behind a token
 //! $ curl -s -H 'Authorization: Bearer t0k' $Q/__admin/health
@@ -635,3 +647,8 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How many connections are served at once by default
 /// ([`MockQosicBuilder::max_connections`]): half the usual file-descriptor limit of 1,024.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+
+/// A header that marks an admin call as sent on purpose (any value): admin calls that change
+/// state need it, a JSON `Content-Type`, or the admin token, which a web page on another site
+/// cannot send (see "The admin API").
+pub const ADMIN_HEADER: &str = "x-qosic-mock";

@@ -143,6 +143,21 @@ const FLAGS: &[Flag] = &[
     },
     Flag { long: "no-admin", value: None, help: "turn the admin API off (/__admin/ answers 404)", sdk_env: None, repeatable: false },
     Flag {
+        long: "admin-open",
+        value: None,
+        help: "leave the admin API open without a token when listening beyond loopback\n\
+               (without it, --admin-token or --no-admin, such a server refuses to start)",
+        sdk_env: None,
+        repeatable: false,
+    },
+    Flag {
+        long: "callbacks-anywhere",
+        value: None,
+        help: "post callbacks to any host [default: loopback addresses only]",
+        sdk_env: None,
+        repeatable: false,
+    },
+    Flag {
         long: "callback-url",
         value: Some("URL"),
         help: "post QosIc's callbacks (payment confirmed or failed, deposit done) to this\n\
@@ -533,7 +548,20 @@ fn args_from(given: &Given) -> Result<Args, String> {
         (true, None) => b = b.disable_admin(),
         (false, Some(("", source))) => return Err(format!("{source}: the token is empty")),
         (false, Some((token, _))) => b = b.admin_token(token),
-        (false, None) => {}
+        (false, None) => {
+            let open = given.parse("admin-open", switch)?.unwrap_or(false);
+            if !open && !listen.ip().is_loopback() {
+                return Err(format!(
+                    "listening on {listen}, beyond loopback, the admin API would be open to \
+                     the network (anyone could read the journal, reset the state, or send \
+                     callbacks elsewhere): give --admin-token (or QOSIC_MOCK_ADMIN_TOKEN), \
+                     --no-admin, or --admin-open to accept that"
+                ));
+            }
+        }
+    }
+    if let Some(anywhere) = given.parse("callbacks-anywhere", switch)? {
+        b = b.callbacks_anywhere(anywhere);
     }
     Ok(Args { listen, builder: b })
 }

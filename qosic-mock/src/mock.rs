@@ -526,6 +526,15 @@ impl MockQosicBuilder {
         self
     }
 
+    /// Lets callbacks go to any host (default: only to loopback addresses, so that a server
+    /// reachable from the network cannot be made to post to other machines through its
+    /// admin API). A callback to a host that resolves to no loopback address is journaled
+    /// as failed, with the reason.
+    pub fn callbacks_anywhere(mut self, anywhere: bool) -> Self {
+        self.config.callbacks.anywhere = anywhere;
+        self
+    }
+
     /// The address to listen on (default `127.0.0.1:0`, a random port).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;

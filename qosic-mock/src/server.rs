@@ -9,13 +9,16 @@
 //! - at most [`Limits::max_connections`] connections are served at once; a connection
 //!   beyond gets a 503 and is closed at once (a semaphore permit per connection);
 //! - a connection with no request for [`Limits::idle_timeout`] is closed, and so is one
-//!   whose client leaves an answer unread that long;
+//!   whose client leaves an answer unread that long; the idle time counts from the
+//!   connection's accept and from each answer (a read that waited while a request was
+//!   served is woken by the answer to arm it);
 //! - once the first byte of a request came, its headers must be complete within
 //!   [`Limits::header_timeout`], or the connection is closed;
 //! - once the headers came, the body must be complete within [`Limits::body_timeout`], or
 //!   the answer is 408 and the connection is closed;
 //! - headers are limited to [`MAX_HEAD`] bytes by hyper (431 beyond), bodies to
-//!   [`Limits::max_body`] (413), and all bodies held at once to [`BODIES_IN_FLIGHT`] (503).
+//!   [`Limits::max_body`] (413), and all bodies held at once to [`BODIES_IN_FLIGHT`] (503),
+//!   counting each body's buffer (its declared length, or its doubled capacity).
 //!
 //! hyper 1's `http1::Builder::header_read_timeout` starts when a connection becomes ready
 //! for a request (at accept and after each answer), so it bounds idle time and header time
@@ -254,6 +257,11 @@ struct Watch {
     /// The body deadline's timer, one per connection, set when a body makes the service
     /// wait (see [`Deadline::poll`] for how it is moved).
     body_timer: Mutex<Deadline>,
+    /// The task of a read that waited while a request was served (with no deadline):
+    /// woken when the answer is handed over, so that the read arms the idle deadline then.
+    /// Without it, an idle deadline that passed while the request was served was never
+    /// armed again, and the connection stayed open for good.
+    parked: Mutex<Option<Waker>>,
 }
 
 /// A stamp: no event.
@@ -273,6 +281,7 @@ impl Watch {
             idle_since: AtomicU64::new(LATER),
             head_since: AtomicU64::new(UNSET),
             body_timer: Mutex::new(Deadline::default()),
+            parked: Mutex::new(None),
         }
     }
 
@@ -359,6 +368,16 @@ impl Drop for Busy {
             .map_or(0, |before| before.saturating_sub(1));
         if left == 0 {
             self.0.idle_since.store(LATER, Ordering::Relaxed);
+            let parked = self
+                .0
+                .parked
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            if let Some(waker) = parked {
+                // The read polls again once the answer is written, and arms the deadline.
+                waker.wake();
+            }
         }
     }
 }
@@ -472,7 +491,18 @@ impl AsyncRead for Guarded {
             }
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => match this.watch.read_deadline() {
-                None => Poll::Pending,
+                None => {
+                    let mut parked = this
+                        .watch
+                        .parked
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    match &mut *parked {
+                        Some(waker) => waker.clone_from(cx.waker()),
+                        None => *parked = Some(cx.waker().clone()),
+                    }
+                    Poll::Pending
+                }
                 Some((deadline, why)) => this
                     .read_timer
                     .poll(deadline, cx)
@@ -547,7 +577,8 @@ enum BodyError {
     Gone,
 }
 
-/// Bytes of bodies this request holds, counted in [`Shared::body_bytes`] until dropped.
+/// Bytes of bodies this request holds, counted in [`Shared::body_bytes`] until dropped: the
+/// capacity of its buffer, not only the bytes in it, so that the cap bounds the memory.
 struct BodyBudget<'a> {
     in_flight: &'a AtomicUsize,
     limit: usize,
@@ -572,34 +603,23 @@ impl Drop for BodyBudget<'_> {
     }
 }
 
-/// A request body, read.
-enum BodyBytes {
-    /// The whole body came in one frame: that frame, not copied.
-    Frame(Bytes),
-    /// The frames, copied into one buffer.
-    Copied(Vec<u8>),
-}
-
-impl BodyBytes {
-    fn as_slice(&self) -> &[u8] {
-        match self {
-            BodyBytes::Frame(bytes) => bytes,
-            BodyBytes::Copied(bytes) => bytes,
-        }
-    }
-}
-
-/// Reads a body of at most `max` bytes.
+/// Reads a body of at most `max` bytes; `declared` is its `Content-Length`, if any.
 ///
-/// A body that comes whole in its first frame (nearly always) is that frame. Otherwise
-/// each frame is copied into one buffer and let go at once: hyper hands out frames that
+/// Each frame is copied into one buffer and let go at once: hyper hands out frames that
 /// share its read buffer, so keeping the frames (as `BodyExt::collect` does) keeps one read
 /// buffer alive per frame, kilobytes per byte for a body trickled one byte per TCP segment.
-async fn read_body(
-    body: HyperBody,
+/// The buffer is sized once for a declared length, and doubled otherwise; `budget` counts
+/// its capacity before it grows (a half-sent body held a buffer twice its bytes before).
+async fn read_body<B>(
+    body: B,
     max: usize,
+    declared: Option<u64>,
     budget: &mut BodyBudget<'_>,
-) -> Result<BodyBytes, BodyError> {
+) -> Result<Vec<u8>, BodyError>
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let mut body = Limited::new(body, max);
     let mut bytes = Vec::new();
     while let Some(frame) = body.frame().await {
@@ -611,14 +631,20 @@ async fn read_body(
             Err(_) => return Err(BodyError::Gone),
         };
         if let Ok(data) = frame.into_data() {
-            budget.take(data.len())?;
-            if bytes.is_empty() && body.is_end_stream() {
-                return Ok(BodyBytes::Frame(data));
+            let needed = bytes.len() + data.len();
+            if needed > bytes.capacity() {
+                let declared = declared.and_then(|n| usize::try_from(n).ok());
+                let capacity = declared
+                    .filter(|&n| n >= needed)
+                    .unwrap_or_else(|| needed.max(bytes.capacity() * 2))
+                    .min(max.max(needed));
+                budget.take(capacity - bytes.capacity())?;
+                bytes.reserve_exact(capacity - bytes.len());
             }
             bytes.extend_from_slice(&data);
         }
     }
-    Ok(BodyBytes::Copied(bytes))
+    Ok(bytes)
 }
 
 async fn serve(
@@ -645,14 +671,14 @@ async fn serve(
         held: 0,
     };
     let (bytes, problem) = if declared_too_large {
-        (BodyBytes::Copied(Vec::new()), Some(BodyProblem::TooLarge))
+        (Vec::new(), Some(BodyProblem::TooLarge))
     } else {
-        let read = read_body(body, limits.max_body, &mut budget);
+        let read = read_body(body, limits.max_body, declared, &mut budget);
         match watch.within(limits.body_timeout, read).await {
             Ok(Ok(bytes)) => (bytes, None),
-            Ok(Err(BodyError::Problem(problem))) => (BodyBytes::Copied(Vec::new()), Some(problem)),
+            Ok(Err(BodyError::Problem(problem))) => (Vec::new(), Some(problem)),
             Ok(Err(BodyError::Gone)) => return Err(DropConnection),
-            Err(_elapsed) => (BodyBytes::Copied(Vec::new()), Some(BodyProblem::TimedOut)),
+            Err(_elapsed) => (Vec::new(), Some(BodyProblem::TimedOut)),
         }
     };
     let authorization = parts
@@ -664,7 +690,12 @@ async fn serve(
         path: parts.uri.path(),
         query: parts.uri.query(),
         authorization,
-        body: bytes.as_slice(),
+        content_type: parts
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        admin_header: parts.headers.contains_key(crate::ADMIN_HEADER),
+        body: &bytes,
         problem,
     });
     // The body is handled: give its memory back before any wait.
@@ -734,6 +765,54 @@ mod tests {
         let addr = taken.local_addr().unwrap();
         let started = crate::MockQosic::builder().bind(addr).try_start().await;
         assert!(started.is_err());
+    }
+
+    /// A body that sends some frames, then waits for ever.
+    struct Trickle(std::collections::VecDeque<Bytes>);
+
+    impl hyper::body::Body for Trickle {
+        type Data = Bytes;
+        type Error = Infallible;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+            match self.0.pop_front() {
+                Some(data) => Poll::Ready(Some(Ok(hyper::body::Frame::data(data)))),
+                None => Poll::Pending,
+            }
+        }
+    }
+
+    /// What a body half sent holds, counted in the budget: its buffer's capacity (the
+    /// declared length, or the doubled buffer of a chunked body), not only its bytes.
+    #[tokio::test(start_paused = true)]
+    async fn the_budget_counts_the_buffer_a_body_holds() {
+        for (declared, frames, held) in [
+            (Some(1000), vec![300, 300], 1000),
+            (None, vec![100, 100, 100], 400),
+            (None, vec![900], 900),
+        ] {
+            let in_flight = AtomicUsize::new(0);
+            let mut budget = BodyBudget {
+                in_flight: &in_flight,
+                limit: 10_000,
+                held: 0,
+            };
+            let body = Trickle(frames.iter().map(|&n| Bytes::from(vec![b'x'; n])).collect());
+            let read = read_body(body, 1000, declared, &mut budget);
+            // The body stops short: the read waits, holding what came (a paused clock).
+            let waited = tokio::time::timeout(Duration::from_secs(1), read).await;
+            assert!(waited.is_err());
+            assert_eq!(
+                in_flight.load(Ordering::SeqCst),
+                held,
+                "{declared:?} {frames:?}"
+            );
+            drop(budget);
+            assert_eq!(in_flight.load(Ordering::SeqCst), 0);
+        }
     }
 
     #[test]

@@ -414,6 +414,10 @@ pub(crate) struct Incoming<'a> {
     /// The query string, without `?`.
     pub(crate) query: Option<&'a str>,
     pub(crate) authorization: Option<&'a str>,
+    /// The `Content-Type` header, if any.
+    pub(crate) content_type: Option<&'a str>,
+    /// Whether the request carries the [`crate::ADMIN_HEADER`] header.
+    pub(crate) admin_header: bool,
     pub(crate) body: &'a [u8],
     /// Why `body` is not the whole body, if it is not.
     pub(crate) problem: Option<BodyProblem>,

@@ -49,6 +49,9 @@ impl Transport for InProcessTransport {
             path: request.path(),
             query: None,
             authorization: Some(authorization.expose()),
+            // The SDK sends JSON; it never reaches the admin API (its paths are the wire's).
+            content_type: Some("application/json"),
+            admin_header: false,
             body,
             problem: too_large.then_some(BodyProblem::TooLarge),
         });

@@ -389,3 +389,62 @@ async fn a_wrong_reference_fault_through_the_admin_api() {
         (Some("MINE"), "00")
     );
 }
+
+/// Sends `POST /__admin/reset` with the given extra header lines, as a web page on another
+/// site (a form, a plain `fetch`) or a test suite would.
+fn reset_with(mock: &MockQosic, headers: &str) -> Answer {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(mock.address().unwrap()).unwrap();
+    write!(
+        stream,
+        "POST /__admin/reset HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n{headers}\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    parse_response(&raw)
+}
+
+/// Admin calls that change state need a JSON content type, the `x-qosic-mock` header or
+/// the token: a cross-site form or plain `fetch` can send none of them.
+#[tokio::test]
+async fn cross_site_admin_calls_are_refused() {
+    let mock = MockQosic::start().await;
+    let refused = reset_with(&mock, "");
+    assert_eq!(refused.status(), 403, "{}", refused.text());
+    assert!(
+        refused.text().contains("x-qosic-mock"),
+        "{}",
+        refused.text()
+    );
+    let form = reset_with(&mock, "Content-Type: application/x-www-form-urlencoded\r\n");
+    assert_eq!(form.status(), 415, "{}", form.text());
+    assert!(
+        form.text().contains("application/x-www-form-urlencoded"),
+        "{}",
+        form.text()
+    );
+    assert_eq!(
+        reset_with(&mock, "Content-Type: text/plain\r\n").status(),
+        415
+    );
+    // What a test suite sends.
+    for ok in [
+        "Content-Type: application/json\r\n",
+        "content-type: Application/JSON; charset=utf-8\r\n",
+        "X-Qosic-Mock: 1\r\n",
+    ] {
+        assert_eq!(reset_with(&mock, ok).status(), 200, "{ok}");
+    }
+    // Reads change nothing: no header needed.
+    let health = http_request(mock.address().unwrap(), "GET", "/__admin/health", None, b"");
+    assert_eq!(health.status(), 200);
+
+    // Behind a token, the token is the proof (a cross-site request cannot send it).
+    let guarded = MockQosic::builder().admin_token("t0k").start().await;
+    assert_eq!(reset_with(&guarded, "").status(), 401);
+    assert_eq!(
+        reset_with(&guarded, "Authorization: Bearer t0k\r\n").status(),
+        200
+    );
+}

@@ -302,3 +302,35 @@ fn the_admin_token_comes_from_its_variable() {
         200
     );
 }
+
+/// Beyond loopback, the binary refuses to start with an open admin API, and says why; a
+/// token, `--no-admin` or an explicit `--admin-open` lets it start.
+#[test]
+fn beyond_loopback_the_admin_api_needs_a_token_or_a_choice() {
+    let out = command()
+        .args(["--listen", "0.0.0.0:0"])
+        .output()
+        .expect("run qosic-mock");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("beyond loopback")
+            && err.contains("--admin-token")
+            && err.contains("--admin-open"),
+        "{err}"
+    );
+    for args in [
+        &["--listen", "0.0.0.0:0", "--admin-token", "t"][..],
+        &["--listen", "0.0.0.0:0", "--no-admin"],
+        &["--listen", "0.0.0.0:0", "--admin-open"],
+    ] {
+        let bin = Binary::start(args);
+        assert_ne!(bin.addr.port(), 0, "{args:?}");
+    }
+    let bin = Binary::start_with(
+        &["--listen", "0.0.0.0:0"],
+        &[("QOSIC_MOCK_ADMIN_TOKEN", "t")],
+    );
+    assert_ne!(bin.addr.port(), 0);
+}

@@ -915,3 +915,44 @@ async fn a_reset_frees_the_places_of_callbacks_on_a_timer() {
         mock.callbacks()
     );
 }
+
+/// Callbacks go only to loopback addresses unless the server allows any host: a server
+/// reachable from the network cannot be made to post to other machines.
+#[tokio::test]
+async fn callbacks_go_to_loopback_only_unless_allowed() {
+    // 192.0.2.1 is TEST-NET-1: never routed.
+    let far = "http://192.0.2.1:9/cb";
+    for anywhere in [false, true] {
+        let mock = MockQosic::builder()
+            .callback_url(far)
+            .callbacks_anywhere(anywhere)
+            .callback_timeout(Duration::from_millis(300))
+            .start()
+            .await;
+        let mut sink = mock.callback_sink();
+        let h = Harness::with(mock, Via::Http);
+        h.post(
+            MTN_DEPOSIT,
+            &deposit("22997000100", "10", "D-1", "MTN_CLIENT"),
+        )
+        .await;
+        let sent = sink.next_within(Duration::from_secs(10)).await.unwrap();
+        let CallbackDelivery::Failed { reason } = &sent.delivery else {
+            panic!("{:?}", sent.delivery)
+        };
+        let refused = reason.contains("192.0.2.1:9 is not a loopback address (192.0.2.1)")
+            && reason.contains("--callbacks-anywhere");
+        assert_eq!(refused, !anywhere, "{reason}");
+    }
+    // `localhost` resolves to loopback: allowed by default.
+    let mut receiver = Receiver::start(200).await;
+    let url = receiver.url().replace("127.0.0.1", "localhost");
+    let mock = MockQosic::builder().callback_url(&url).start().await;
+    let h = Harness::with(mock, Via::Http);
+    h.post(
+        MTN_DEPOSIT,
+        &deposit("22997000100", "10", "D-2", "MTN_CLIENT"),
+    )
+    .await;
+    assert!(receiver.next().await.body.contains(r#""transRef":"D-2""#));
+}

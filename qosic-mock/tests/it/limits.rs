@@ -309,3 +309,35 @@ fn oversized_headers_get_431() {
     let got = read_until_closed(&mut stream);
     assert_eq!(parse_response(&got).status(), 431);
 }
+
+/// A connection that waited idle a while before its request, then was answered, is still
+/// closed by the idle timeout counted from that answer (it was closed at twice the idle
+/// timeout, or never: 512 such connections held every slot and everyone got 503).
+#[test]
+fn a_kept_connection_served_after_a_wait_is_closed_by_the_idle_timeout() {
+    for wait in [SHORT / 3, SHORT * 2 / 3] {
+        let mock = start(patient().idle_timeout(SHORT));
+        let addr = mock.address().unwrap();
+        let mut kept = connect(addr);
+        // The idle deadline for the accepted connection is armed; the request comes
+        // before it passes.
+        std::thread::sleep(wait);
+        status_round_trip(&mut kept);
+        assert!(read_until_closed(&mut kept).is_empty());
+        // Twice, to see that the timer is re-armed after each answer.
+        let mut kept = connect(addr);
+        std::thread::sleep(wait);
+        status_round_trip(&mut kept);
+        std::thread::sleep(wait);
+        status_round_trip(&mut kept);
+        assert!(read_until_closed(&mut kept).is_empty());
+    }
+    // The idle deadline of the accepted connection passes while its request is answered
+    // late (a delay fault): the idle timeout still counts from the answer.
+    let mock = start(patient().idle_timeout(SHORT));
+    mock.fault(qosic_mock::Fault::delay(SHORT * 2));
+    let mut kept = connect(mock.address().unwrap());
+    std::thread::sleep(SHORT / 3);
+    status_round_trip(&mut kept);
+    assert!(read_until_closed(&mut kept).is_empty());
+}
