@@ -187,11 +187,13 @@ async fn fresh_mock(url: &str, reference: &str) -> Result<String, String> {
         .expose()
         .to_owned();
     let post = |path: &str, body: String, auth: bool| {
-        let mut request = http.post(format!("{url}{path}")).body(body);
+        // JSON content type on every call: the mock's admin API refuses a POST without one.
+        let mut request = http
+            .post(format!("{url}{path}"))
+            .header("content-type", "application/json")
+            .body(body);
         if auth {
-            request = request
-                .header("authorization", authorization.as_str())
-                .header("content-type", "application/json");
+            request = request.header("authorization", authorization.as_str());
         }
         request.send()
     };

@@ -49,6 +49,7 @@ impl Bare {
         let r = self
             .client
             .post(&*self.reset_url)
+            .header("content-type", "application/json")
             .send()
             .await
             .map_err(|e| e.to_string())?;

@@ -95,6 +95,7 @@ pub(crate) struct Scale {
 async fn program_subscriber(base_url: &str, phone: &str, checks: u32) -> Result<(), String> {
     let r = reqwest::Client::new()
         .post(format!("{base_url}/__admin/subscribers"))
+        .header("content-type", "application/json")
         .body(format!(
             r#"{{"phone":"{phone}","behaviour":"approves","after_checks":{checks}}}"#
         ))
