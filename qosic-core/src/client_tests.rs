@@ -5,12 +5,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::builder::is_loopback;
 use super::*;
 use crate::carrier::References;
+use crate::carrier::{Reply, Verdict};
 use crate::test_util::ReplayTransport;
+use crate::transport::{ApiRequest, ApiResponse};
 use crate::transport::{MockTransport, TransportError, TransportErrorKind};
 use crate::types::ClientId;
 use crate::PollingPolicy;
+use tokio::time::Instant;
 
 const PAY_PATH: &str = "/pay";
 const STATUS_PATH: &str = "/status";
