@@ -181,6 +181,16 @@ impl Client {
 
     /// A [`ClientBuilder`] with credentials and base URL from the environment (see
     /// [`ClientBuilder::from_env`]); add carriers and a transport, then build.
+    ///
+    /// Deprecated: it reads no carrier and sets no transport, so `Client::from_env().build()`
+    /// failed where `qosic::from_env()`, which does both, works. Use `qosic::from_env()`, or
+    /// [`ClientBuilder::from_env`] when adding carriers and a transport yourself.
+    #[deprecated(
+        since = "0.1.1",
+        note = "use qosic::from_env(), which also reads every carrier's client id and sets the \
+                HTTP transport, or ClientBuilder::from_env() to add carriers and a transport \
+                yourself"
+    )]
     pub fn from_env() -> ClientBuilder {
         ClientBuilder::from_env()
     }

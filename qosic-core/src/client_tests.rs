@@ -675,9 +675,20 @@ fn builder_names_what_is_missing() {
         .password("p")
         .build()
         .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid configuration of carriers: expected at least one carrier, such as \
+         qosic::benin::Mtn"
+    );
+    let err = Client::builder()
+        .login("l")
+        .password("p")
+        .carrier(carrier(None, by_status))
+        .build()
+        .unwrap_err();
     assert!(
         err.to_string()
-            .starts_with("invalid configuration of carriers"),
+            .contains("such as qosic::http::HttpTransport"),
         "{err}"
     );
     let mut t = MockTransport::new();

@@ -21,6 +21,11 @@ pub struct ClientBuilder {
     default_transport: Option<TransportFactory>,
     default_country: Option<Country>,
     error: Option<Error>,
+    /// Whether the base URL came from `QOSIC_BASE_URL`, so that an error names the variable.
+    base_url_from_env: bool,
+    /// Whether the builder came from [`ClientBuilder::from_env`], so that a missing carrier
+    /// points at the call that reads the carriers' client ids too.
+    from_env: bool,
 }
 
 /// Makes the transport a builder uses when none was given.
@@ -50,6 +55,8 @@ impl Default for ClientBuilder {
             default_transport: None,
             default_country: None,
             error: None,
+            base_url_from_env: false,
+            from_env: false,
         }
     }
 }
@@ -71,8 +78,10 @@ impl ClientBuilder {
     /// (`QOSIC_MTN_CLIENT_ID`…; see `qosic_carriers_bj::from_env`).
     pub fn from_env() -> Self {
         let mut builder = ClientBuilder::new();
+        builder.from_env = true;
         if let Some(url) = env_var("QOSIC_BASE_URL") {
             builder = builder.base_url(url);
+            builder.base_url_from_env = true;
         }
         match (env_var("QOSIC_LOGIN"), env_var("QOSIC_PASSWORD")) {
             (Some(login), Some(password)) => builder.login(login).password(password),
@@ -118,6 +127,7 @@ impl ClientBuilder {
     /// fragment, since the API's paths are appended to it.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into().trim().trim_end_matches('/').to_owned();
+        self.base_url_from_env = false;
         self
     }
 
@@ -185,15 +195,28 @@ impl ClientBuilder {
             .password
             .filter(|p| !p.is_empty())
             .ok_or_else(|| Error::config("password", "the QosIc API password"))?;
-        let base_url =
-            BaseUrl::parse(&self.base_url).map_err(|e| Error::config("base_url", e.expected()))?;
+        let base_url = BaseUrl::parse(&self.base_url).map_err(|e| {
+            let field = if self.base_url_from_env {
+                "QOSIC_BASE_URL"
+            } else {
+                "base_url"
+            };
+            Error::config(field, e.expected())
+        })?;
         if base_url.scheme() == "http" && !is_loopback(base_url.authority()) {
             tracing::warn!(base_url = %base_url, "plain-HTTP base URL: credentials and phone numbers travel in clear");
         }
         if self.carriers.is_empty() {
             return Err(Error::config(
                 "carriers",
-                "at least one carrier, such as qosic_carriers_bj::Mtn",
+                if self.from_env {
+                    "at least one carrier: this builder reads only the login, password and base \
+                     URL from the environment; qosic::from_env() also configures every carrier \
+                     whose client id is set (QOSIC_MTN_CLIENT_ID, QOSIC_MOOV_CLIENT_ID…) and \
+                     the HTTP transport"
+                } else {
+                    "at least one carrier, such as qosic::benin::Mtn"
+                },
             ));
         }
         for (i, carrier) in self.carriers.iter().enumerate() {
@@ -213,7 +236,7 @@ impl ClientBuilder {
             (None, None) => {
                 return Err(Error::config(
                     "transport",
-                    "a transport, such as qosic_http::HttpTransport (qosic::builder() and \
+                    "a transport, such as qosic::http::HttpTransport (qosic::builder() and \
                      qosic::from_env() of the `qosic` crate use it by default)",
                 ))
             }
