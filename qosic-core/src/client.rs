@@ -322,7 +322,7 @@ impl Client {
             };
             match self.send(&subject, wire, None).await? {
                 Sent::Answered(reply, raw) => self.decide(&subject, reply, raw),
-                Sent::Uncertain => Ok(self.unknown(&subject)),
+                Sent::Uncertain(error) => Ok(self.unanswered(&subject, &error)),
             }
         }
         .instrument(span)
@@ -530,7 +530,7 @@ impl Client {
         };
         match sent {
             Sent::Answered(reply, raw) => self.decide(&subject, reply, raw),
-            Sent::Uncertain => Ok(self.unknown(&subject)),
+            Sent::Uncertain(error) => Ok(self.unanswered(&subject, &error)),
         }
     }
 

@@ -7,14 +7,14 @@ use std::sync::Arc;
 use crate::carrier::{LookupCall, MobileCarrier, Operation, Reply, Verdict, WireRequest};
 use crate::error::Error;
 use crate::outcome::{Outcome, RawResponse, Status};
-use crate::transport::{ApiRequest, ApiResponse, Delivery};
+use crate::transport::{ApiRequest, ApiResponse, Delivery, TransportError};
 use crate::wire::{excerpt, mask_numbers};
 
 /// How a send ended, before interpretation.
 pub(super) enum Sent {
     Answered(Reply, RawResponse),
-    /// The request may have been received, and no readable answer came.
-    Uncertain,
+    /// The request may have been received, and no answer came: the transport's error.
+    Uncertain(TransportError),
 }
 
 impl Client {
@@ -72,7 +72,7 @@ impl Client {
                         source: error,
                     });
                 }
-                Ok(Sent::Uncertain)
+                Ok(Sent::Uncertain(error))
             }
         }
     }
@@ -184,6 +184,19 @@ impl Client {
         }
     }
 
+    /// The outcome of a request that may have reached QosIc and got no answer: unknown, with
+    /// a reason that says what happened and what to do.
+    pub(super) fn unanswered(&self, subject: &Subject<'_>, error: &TransportError) -> Outcome {
+        let mut outcome = self.unknown(subject);
+        outcome.message = Some(format!(
+            "no answer to the {} request ({}); the {} may still complete: check its status",
+            subject.operation,
+            error.reason(),
+            subject.operation
+        ));
+        outcome
+    }
+
     pub(super) fn unknown(&self, subject: &Subject<'_>) -> Outcome {
         Outcome {
             operation: subject.operation,
@@ -210,7 +223,7 @@ impl Client {
         let wire = subject.carrier.status(call)?;
         match self.send(subject, wire, timeout).await? {
             Sent::Answered(reply, raw) => self.decide(subject, reply, raw),
-            Sent::Uncertain => Ok(self.unknown(subject)),
+            Sent::Uncertain(error) => Ok(self.unanswered(subject, &error)),
         }
     }
 }

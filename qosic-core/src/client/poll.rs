@@ -124,6 +124,27 @@ impl Client {
                     }
                     Err(error @ (Error::Transport { .. } | Error::ServerError { .. })) => {
                         tracing::warn!(check = checks, error = %error, "status check failed; will check again");
+                        if last.status == Status::Unknown {
+                            // Said in the SDK's words: a server error's text ("FAILED") is
+                            // not the payment's status, which stays unknown.
+                            let what = match &error {
+                                Error::ServerError {
+                                    status: Some(status),
+                                    ..
+                                } => format!("a server error (HTTP {status})"),
+                                Error::Transport { source, .. } => {
+                                    format!("no answer ({})", source.reason())
+                                }
+                                _ => "a server error".to_owned(),
+                            };
+                            last.message = Some(format!(
+                                "status check {checks} got {what}; the {} may still complete: \
+                                 check its status",
+                                last.operation
+                            ));
+                            last.comment = None;
+                            last.code = None;
+                        }
                     }
                     Err(error) if refusal == Refusal::IsAnError => return Err(error),
                     Err(error) => {
