@@ -19,7 +19,7 @@
 //!   timeout, plus the polling window, plus [`WINDOW_GRACE`]: the last status check gets only
 //!   the time left in the window plus the grace.
 //! - **Phone numbers stay masked.** Texts from the server (messages, comments, body excerpts)
-//!   are masked ([`mask_numbers`]) before an outcome, an error or a
+//!   are masked ([`mask_numbers`](crate::wire::mask_numbers)) before an outcome, an error or a
 //!   log line shows them.
 //! - **A timeout is not a failure.** After a lost answer the outcome is [`Status::Unknown`] and
 //!   the client checks the status of that same reference; when the polling window closes on a
