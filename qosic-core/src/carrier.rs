@@ -99,15 +99,37 @@ impl Default for PollingPolicy {
 }
 
 impl PollingPolicy {
-    /// A check every `step` (5 to 30 s) until `window` (60 to 180 s) has passed.
+    /// A check every `step` (5 to 30 s) until `window` (60 to 180 s) has passed: the bounds
+    /// QosIc's production service is polled within.
+    ///
+    /// Tests against a fake server want shorter ones: [`PollingPolicy::unbounded`] takes any
+    /// positive step and window, and the fake server's ready clients use it
+    /// (`mock.client()` in-process, `mock.http_client()` over HTTP, from `qosic::mock`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qosic_core::PollingPolicy;
+    ///
+    /// let err = PollingPolicy::new(Duration::from_millis(50), Duration::from_secs(3)).unwrap_err();
+    /// assert!(err.to_string().contains("PollingPolicy::unbounded"));
+    /// let fast = PollingPolicy::unbounded(Duration::from_millis(50), Duration::from_secs(3))?;
+    /// assert_eq!(fast.step(), Duration::from_millis(50));
+    /// # Ok::<(), qosic_core::Error>(())
+    /// ```
     pub fn new(step: Duration, window: Duration) -> Result<PollingPolicy, Error> {
+        const FOR_TESTS: &str = "; for tests against a fake server, PollingPolicy::unbounded \
+            takes any positive step and window, and qosic::mock's mock.client() (in-process) and \
+            mock.http_client() (over HTTP) come with a fast policy";
         if !(Duration::from_secs(5)..=Duration::from_secs(30)).contains(&step) {
-            return Err(Error::config("polling step", "between 5 and 30 seconds"));
+            return Err(Error::config(
+                "polling step",
+                format!("between 5 and 30 seconds (QosIc's production bounds){FOR_TESTS}"),
+            ));
         }
         if !(Duration::from_secs(60)..=Duration::from_secs(180)).contains(&window) {
             return Err(Error::config(
                 "polling window",
-                "between 60 and 180 seconds",
+                format!("between 60 and 180 seconds (QosIc's production bounds){FOR_TESTS}"),
             ));
         }
         Ok(PollingPolicy {

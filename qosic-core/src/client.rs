@@ -19,7 +19,7 @@
 //!   timeout, plus the polling window, plus [`WINDOW_GRACE`]: the last status check gets only
 //!   the time left in the window plus the grace.
 //! - **Phone numbers stay masked.** Texts from the server (messages, comments, body excerpts)
-//!   are masked ([`mask_numbers`]) before an outcome, an error or a
+//!   are masked ([`mask_numbers`](crate::wire::mask_numbers)) before an outcome, an error or a
 //!   log line shows them.
 //! - **A timeout is not a failure.** After a lost answer the outcome is [`Status::Unknown`] and
 //!   the client checks the status of that same reference; when the polling window closes on a
@@ -34,32 +34,32 @@
 //!   far, not with that refusal.
 //! - **Bad input is refused before I/O**, with the field named.
 
-use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::callback::{Callback, CallbackError};
-use crate::carrier::{
-    LookupCall, MobileCarrier, MoneyCall, Operation, Reply, Verdict, WireRequest,
-};
+use crate::carrier::{LookupCall, MobileCarrier, MoneyCall, Operation, WireRequest};
 use crate::error::Error;
-use crate::outcome::{Outcome, RawResponse, Status};
+use crate::outcome::{Outcome, Status};
 use crate::request::{DepositRequest, Lookup, PaymentRequest};
-use crate::secret::{Credentials, Secret};
-use crate::transport::{
-    ApiRequest, ApiResponse, BaseUrl, Delivery, Transport, TransportError, TransportErrorKind,
-};
+use crate::secret::Credentials;
+use crate::transport::{BaseUrl, Delivery, Transport};
 use crate::types::{Amount, Country, Msisdn, Name, TransactionRef};
-use crate::wire::{excerpt, mask_numbers};
+
+mod builder;
+mod exchange;
+mod poll;
+mod references;
+
+pub use builder::ClientBuilder;
+use exchange::Sent;
+use poll::Refusal;
+use references::UsedReferences;
 
 /// QosIc's production base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.qosic.net";
-
-/// How many references of past payments and deposits a client remembers to refuse their reuse.
-const REMEMBERED_REFERENCES: usize = 100_000;
 
 /// How long a status check may run past the end of the polling window.
 ///
@@ -133,40 +133,6 @@ struct Inner {
     used: Mutex<UsedReferences>,
 }
 
-#[derive(Default)]
-struct UsedReferences {
-    /// One allocation per reference, shared by the set and the order.
-    set: HashSet<Arc<str>>,
-    order: VecDeque<Arc<str>>,
-}
-
-impl UsedReferences {
-    /// Records `reference`; false when it was already used.
-    fn claim(&mut self, reference: &str) -> bool {
-        if self.set.contains(reference) {
-            return false;
-        }
-        let reference: Arc<str> = Arc::from(reference);
-        self.set.insert(Arc::clone(&reference));
-        self.order.push_back(reference);
-        if self.order.len() > REMEMBERED_REFERENCES {
-            if let Some(old) = self.order.pop_front() {
-                self.set.remove(&old);
-            }
-        }
-        true
-    }
-
-    /// Forgets `reference`, so that it can be claimed again.
-    fn release(&mut self, reference: &str) {
-        if self.set.remove(reference) {
-            if let Some(i) = self.order.iter().rposition(|r| &**r == reference) {
-                self.order.remove(i);
-            }
-        }
-    }
-}
-
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let carriers: Vec<&str> = self.inner.carriers.iter().map(|c| c.name()).collect();
@@ -180,228 +146,6 @@ impl fmt::Debug for Client {
     }
 }
 
-/// Builds a [`Client`]. Setters never fail; [`ClientBuilder::build`] reports the first problem.
-#[must_use]
-pub struct ClientBuilder {
-    login: Option<String>,
-    password: Option<Secret>,
-    base_url: String,
-    carriers: Vec<Arc<dyn MobileCarrier>>,
-    transport: Option<Arc<dyn Transport>>,
-    default_transport: Option<TransportFactory>,
-    default_country: Option<Country>,
-    error: Option<Error>,
-}
-
-/// Makes the transport a builder uses when none was given.
-type TransportFactory = Box<dyn FnOnce() -> Result<Arc<dyn Transport>, Error> + Send>;
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("login", &self.login)
-            .field("password", &self.password)
-            .field("base_url", &self.base_url)
-            .field("carriers", &self.carriers)
-            .field("transport", &self.transport)
-            .field("default_country", &self.default_country)
-            .finish()
-    }
-}
-
-impl Default for ClientBuilder {
-    fn default() -> Self {
-        ClientBuilder {
-            login: None,
-            password: None,
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            carriers: Vec::new(),
-            transport: None,
-            default_transport: None,
-            default_country: None,
-            error: None,
-        }
-    }
-}
-
-/// Reads an environment variable; `None` when unset or empty.
-fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-impl ClientBuilder {
-    /// A builder with the default base URL and nothing else.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A builder with the login, password and base URL from the environment:
-    /// `QOSIC_LOGIN`, `QOSIC_PASSWORD` (both required) and `QOSIC_BASE_URL` (optional,
-    /// default [`DEFAULT_BASE_URL`]). Carriers read their client ids themselves
-    /// (`QOSIC_MTN_CLIENT_ID`…; see `qosic_carriers_bj::from_env`).
-    pub fn from_env() -> Self {
-        let mut builder = ClientBuilder::new();
-        if let Some(url) = env_var("QOSIC_BASE_URL") {
-            builder = builder.base_url(url);
-        }
-        match (env_var("QOSIC_LOGIN"), env_var("QOSIC_PASSWORD")) {
-            (Some(login), Some(password)) => builder.login(login).password(password),
-            (None, _) => builder.fail(Error::config(
-                "QOSIC_LOGIN",
-                "the QosIc API login, in the environment",
-            )),
-            (_, None) => builder.fail(Error::config(
-                "QOSIC_PASSWORD",
-                "the QosIc API password, in the environment",
-            )),
-        }
-    }
-
-    fn fail(mut self, error: Error) -> Self {
-        self.error.get_or_insert(error);
-        self
-    }
-
-    /// The API login (user name) from the QosIc dashboard.
-    pub fn login(mut self, login: impl Into<String>) -> Self {
-        self.login = Some(login.into());
-        self
-    }
-
-    /// The API password.
-    pub fn password(mut self, password: impl Into<Secret>) -> Self {
-        self.password = Some(password.into());
-        self
-    }
-
-    /// Login and password together.
-    pub fn credentials(self, credentials: Credentials) -> Self {
-        let password = credentials.password().clone();
-        self.login(credentials.login()).password(password)
-    }
-
-    /// The base URL, e.g. `https://api.qosic.net` (the default) or a fake server's URL; a
-    /// gateway's path prefix is kept (`https://gateway.example/qosic`).
-    ///
-    /// [`ClientBuilder::build`] checks it once (see [`BaseUrl::parse`]): it refuses anything
-    /// but `http://` or `https://` with a host, a user name or password, and a query string or
-    /// fragment, since the API's paths are appended to it.
-    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into().trim().trim_end_matches('/').to_owned();
-        self
-    }
-
-    /// Adds a carrier. Numbers go to the first added carrier that serves them.
-    pub fn carrier(self, carrier: impl MobileCarrier + 'static) -> Self {
-        self.shared_carrier(Arc::new(carrier))
-    }
-
-    /// Adds a shared carrier.
-    pub fn shared_carrier(mut self, carrier: Arc<dyn MobileCarrier>) -> Self {
-        self.carriers.push(carrier);
-        self
-    }
-
-    /// Adds several shared carriers.
-    pub fn carriers(mut self, carriers: impl IntoIterator<Item = Arc<dyn MobileCarrier>>) -> Self {
-        self.carriers.extend(carriers);
-        self
-    }
-
-    /// The transport, e.g. `qosic_http::HttpTransport`.
-    pub fn transport(self, transport: impl Transport + 'static) -> Self {
-        self.shared_transport(Arc::new(transport))
-    }
-
-    /// A shared transport.
-    pub fn shared_transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
-        self
-    }
-
-    /// The transport to use when [`ClientBuilder::transport`] is not called, made by
-    /// `factory` at [`ClientBuilder::build`] (and only then). The `qosic` crate's
-    /// `qosic::builder()` and `qosic::from_env()` set the HTTP transport here.
-    pub fn default_transport(
-        mut self,
-        factory: impl FnOnce() -> Result<Arc<dyn Transport>, Error> + Send + 'static,
-    ) -> Self {
-        self.default_transport = Some(Box::new(factory));
-        self
-    }
-
-    /// Accepts local numbers (without calling code) of this country.
-    pub fn default_country(mut self, country: Country) -> Self {
-        self.default_country = Some(country);
-        self
-    }
-
-    /// Checks the settings and builds the client.
-    pub fn build(self) -> Result<Client, Error> {
-        if let Some(error) = self.error {
-            return Err(error);
-        }
-        let login = self
-            .login
-            .filter(|l| !l.is_empty())
-            .ok_or_else(|| Error::config("login", "the QosIc API login"))?;
-        if login.contains(':') {
-            return Err(Error::config(
-                "login",
-                "a login without ':' (HTTP Basic auth cannot carry it)",
-            ));
-        }
-        let password = self
-            .password
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| Error::config("password", "the QosIc API password"))?;
-        let base_url =
-            BaseUrl::parse(&self.base_url).map_err(|e| Error::config("base_url", e.expected()))?;
-        if base_url.scheme() == "http" && !is_loopback(base_url.authority()) {
-            tracing::warn!(base_url = %base_url, "plain-HTTP base URL: credentials and phone numbers travel in clear");
-        }
-        if self.carriers.is_empty() {
-            return Err(Error::config(
-                "carriers",
-                "at least one carrier, such as qosic_carriers_bj::Mtn",
-            ));
-        }
-        for (i, carrier) in self.carriers.iter().enumerate() {
-            if self.carriers[..i]
-                .iter()
-                .any(|c| c.name().eq_ignore_ascii_case(carrier.name()))
-            {
-                return Err(Error::config(
-                    "carriers",
-                    format!("one carrier per name ({} is added twice)", carrier.name()),
-                ));
-            }
-        }
-        let transport = match (self.transport, self.default_transport) {
-            (Some(transport), _) => transport,
-            (None, Some(factory)) => factory()?,
-            (None, None) => {
-                return Err(Error::config(
-                    "transport",
-                    "a transport, such as qosic_http::HttpTransport (qosic::builder() and \
-                     qosic::from_env() of the `qosic` crate use it by default)",
-                ))
-            }
-        };
-        Ok(Client {
-            inner: Arc::new(Inner {
-                credentials: Credentials::new(login, password),
-                base_url,
-                carrier_names: self.carriers.iter().map(|c| Arc::from(c.name())).collect(),
-                carriers: self.carriers,
-                transport,
-                default_country: self.default_country,
-                used: Mutex::new(UsedReferences::default()),
-            }),
-        })
-    }
-}
-
 /// A fresh reference from `carrier`'s factory, checked.
 fn new_reference(carrier: &Arc<dyn MobileCarrier>) -> Result<TransactionRef, Error> {
     TransactionRef::new(carrier.new_reference()).map_err(|_| {
@@ -410,19 +154,6 @@ fn new_reference(carrier: &Arc<dyn MobileCarrier>) -> Result<TransactionRef, Err
             "references of 4 to 64 characters, each an ASCII letter, digit, '_' or '-'",
         )
     })
-}
-
-fn is_loopback(host: &str) -> bool {
-    let authority = host.split('/').next().unwrap_or(host);
-    let name = match authority.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => authority,
-    };
-    let name = name.trim_start_matches('[').trim_end_matches(']');
-    name == "localhost"
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A validated payment or deposit, ready to send.
@@ -442,24 +173,6 @@ struct Subject<'a> {
     amount: Option<Amount>,
 }
 
-/// What a refused status check does to a wait.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Refusal {
-    /// It ends the wait with the outcome known so far: the wait follows a payment request
-    /// that was accepted or may have been ([`Client::pay`]), which a refused status check
-    /// does not undo.
-    EndsTheWait,
-    /// It is the call's error: the wait is a lookup ([`Client::wait`]).
-    IsAnError,
-}
-
-/// How a send ended, before interpretation.
-enum Sent {
-    Answered(Reply, RawResponse),
-    /// The request may have been received, and no readable answer came.
-    Uncertain,
-}
-
 impl Client {
     /// A [`ClientBuilder`].
     pub fn builder() -> ClientBuilder {
@@ -468,6 +181,16 @@ impl Client {
 
     /// A [`ClientBuilder`] with credentials and base URL from the environment (see
     /// [`ClientBuilder::from_env`]); add carriers and a transport, then build.
+    ///
+    /// Deprecated: it reads no carrier and sets no transport, so `Client::from_env().build()`
+    /// failed where `qosic::from_env()`, which does both, works. Use `qosic::from_env()`, or
+    /// [`ClientBuilder::from_env`] when adding carriers and a transport yourself.
+    #[deprecated(
+        since = "0.1.1",
+        note = "use qosic::from_env(), which also reads every carrier's client id and sets the \
+                HTTP transport, or ClientBuilder::from_env() to add carriers and a transport \
+                yourself"
+    )]
     pub fn from_env() -> ClientBuilder {
         ClientBuilder::from_env()
     }
@@ -599,7 +322,7 @@ impl Client {
             };
             match self.send(&subject, wire, None).await? {
                 Sent::Answered(reply, raw) => self.decide(&subject, reply, raw),
-                Sent::Uncertain => Ok(self.unknown(&subject)),
+                Sent::Uncertain(error) => Ok(self.unanswered(&subject, &error)),
             }
         }
         .instrument(span)
@@ -807,322 +530,7 @@ impl Client {
         };
         match sent {
             Sent::Answered(reply, raw) => self.decide(&subject, reply, raw),
-            Sent::Uncertain => Ok(self.unknown(&subject)),
-        }
-    }
-
-    /// Sends one request. Transport failures are errors when nothing left, `Uncertain` otherwise.
-    ///
-    /// `timeout`: the most the transport may take, for one that honours it
-    /// ([`Transport::honours_request_timeout`]).
-    async fn send(
-        &self,
-        subject: &Subject<'_>,
-        wire: WireRequest,
-        timeout: Option<std::time::Duration>,
-    ) -> Result<Sent, Error> {
-        tracing::debug!(path = %wire.path, "sending {} request", subject.operation);
-        let mut request = ApiRequest::to(
-            &self.inner.base_url,
-            wire.path,
-            self.inner.credentials.clone(),
-            wire.body,
-        );
-        if let Some(timeout) = timeout {
-            request = request.with_timeout(timeout);
-        }
-        // Through the trait object itself: `Arc<dyn Transport>` also implements `Transport`, and
-        // calling that impl would box one more future per request.
-        match (*self.inner.transport).send(request).await {
-            Ok(response) => {
-                let mut reply = subject.carrier.read(subject.operation, &response);
-                // Servers echo phone numbers in their texts, even in the code: mask them
-                // before anything shows or logs them.
-                reply.code = reply.code.map(masked);
-                reply.message = reply.message.map(masked);
-                reply.comment = reply.comment.map(masked);
-                tracing::debug!(
-                    http_status = response.status,
-                    code = reply.code.as_deref().unwrap_or(""),
-                    verdict = ?reply.verdict,
-                    "{} answer",
-                    subject.operation
-                );
-                Ok(Sent::Answered(reply, raw(response)))
-            }
-            Err(error) if error.delivery() == Delivery::NotSent => Err(Error::Transport {
-                operation: subject.operation,
-                reference: Some(subject.reference.clone()),
-                source: error,
-            }),
-            Err(error) => {
-                tracing::warn!(error = %error, "{} request may have been sent, no answer", subject.operation);
-                // Status checks are safe to repeat: report them as errors so polling can retry.
-                if subject.operation == Operation::Status {
-                    return Err(Error::Transport {
-                        operation: subject.operation,
-                        reference: Some(subject.reference.clone()),
-                        source: error,
-                    });
-                }
-                Ok(Sent::Uncertain)
-            }
-        }
-    }
-
-    /// Turns an answer into an outcome, or into an error for refusals.
-    fn decide(
-        &self,
-        subject: &Subject<'_>,
-        mut reply: Reply,
-        raw: RawResponse,
-    ) -> Result<Outcome, Error> {
-        // Only refusals carry it: cloned when one is made, not for every answer.
-        let reference = || Some(subject.reference.clone());
-        let foreign = reply
-            .echoed_ref
-            .as_deref()
-            .is_some_and(|echoed| !echoed.is_empty() && echoed != subject.reference.as_str());
-        let status = match reply.verdict {
-            // An answer about another transaction says nothing about ours.
-            Verdict::Confirmed
-            | Verdict::Failed
-            | Verdict::Pending
-            | Verdict::UnknownReference
-            | Verdict::Unreadable
-                if foreign =>
-            {
-                tracing::warn!(
-                    http_status = raw.status,
-                    "{} answer names another reference: ignored, outcome unknown",
-                    subject.operation
-                );
-                reply.code = None;
-                reply.comment = None;
-                reply.message = Some(format!(
-                    "the answer was about another reference ({}), not this one",
-                    reply
-                        .echoed_ref
-                        .as_deref()
-                        .map(mask_numbers)
-                        .unwrap_or_default()
-                ));
-                Status::Unknown
-            }
-            Verdict::Confirmed => Status::Confirmed,
-            Verdict::Failed => Status::Failed,
-            Verdict::Pending => Status::Pending,
-            Verdict::UnknownReference | Verdict::Unreadable => Status::Unknown,
-            Verdict::InvalidCredentials => {
-                return Err(Error::InvalidCredentials {
-                    reference: reference(),
-                })
-            }
-            Verdict::InvalidClientId => {
-                return Err(Error::InvalidClientId {
-                    carrier: subject.carrier.name().to_owned(),
-                    reference: reference(),
-                })
-            }
-            Verdict::NoAccount => {
-                return Err(Error::UserAccountNotFound {
-                    phone: subject.phone.masked(),
-                    reference: reference(),
-                })
-            }
-            Verdict::ServerError => {
-                return Err(Error::ServerError {
-                    status: Some(raw.status),
-                    reason: reply
-                        .message
-                        .unwrap_or_else(|| excerpt(raw.body.as_bytes(), 200)),
-                    reference: reference(),
-                })
-            }
-            Verdict::Rejected => {
-                return Err(Error::Rejected {
-                    operation: subject.operation,
-                    status: raw.status,
-                    code: reply.code,
-                    message: reply
-                        .message
-                        .unwrap_or_else(|| excerpt(raw.body.as_bytes(), 200)),
-                    reference: reference(),
-                })
-            }
-        };
-        if reply.verdict == Verdict::Unreadable {
-            tracing::warn!(
-                http_status = raw.status,
-                "unreadable {} answer: outcome unknown",
-                subject.operation
-            );
-        }
-        let mut outcome = self.unknown(subject);
-        outcome.status = status;
-        outcome.code = reply.code;
-        outcome.message = reply.message;
-        outcome.comment = reply.comment;
-        outcome.service_ref = if foreign { None } else { reply.service_ref };
-        outcome.raw = Some(raw);
-        Ok(outcome)
-    }
-
-    /// The carrier's name, shared: made once per carrier at build, not per answer.
-    fn carrier_name(&self, carrier: &Arc<dyn MobileCarrier>) -> Arc<str> {
-        let inner = &self.inner;
-        match inner.carriers.iter().position(|c| Arc::ptr_eq(c, carrier)) {
-            Some(i) => Arc::clone(&inner.carrier_names[i]),
-            None => Arc::from(carrier.name()),
-        }
-    }
-
-    fn unknown(&self, subject: &Subject<'_>) -> Outcome {
-        Outcome {
-            operation: subject.operation,
-            status: Status::Unknown,
-            reference: subject.reference.clone(),
-            phone: subject.phone.clone(),
-            carrier: self.carrier_name(subject.carrier),
-            amount: subject.amount,
-            code: None,
-            message: None,
-            comment: None,
-            service_ref: None,
-            raw: None,
-            status_checks: 0,
-        }
-    }
-
-    async fn check_once(
-        &self,
-        subject: &Subject<'_>,
-        call: &LookupCall,
-        timeout: Option<std::time::Duration>,
-    ) -> Result<Outcome, Error> {
-        let wire = subject.carrier.status(call)?;
-        match self.send(subject, wire, timeout).await? {
-            Sent::Answered(reply, raw) => self.decide(subject, reply, raw),
-            Sent::Uncertain => Ok(self.unknown(subject)),
-        }
-    }
-
-    /// Checks the status of `last`'s transaction until a terminal answer or the end of the
-    /// carrier's window. Transient trouble (timeouts, 5xx, unreadable answers) does not end
-    /// the wait; refusals (credentials, client id) do, as `refusal` says.
-    // Not an `async fn` on purpose: see the comment in the body.
-    #[allow(clippy::manual_async_fn)]
-    fn poll<'a>(
-        &'a self,
-        carrier: &'a Arc<dyn MobileCarrier>,
-        mut last: Outcome,
-        refusal: Refusal,
-    ) -> impl std::future::Future<Output = Result<Outcome, Error>> + Send + 'a {
-        // Not an `async fn`, whose arguments are stored twice in its future (as arguments,
-        // then moved into its body): `last` is a few hundred bytes that every waiting payment
-        // keeps (benchmark 3).
-        async move {
-            let policy = carrier.polling().unwrap_or_default();
-            let deadline = Instant::now() + policy.window();
-            let transport_times_out = self.inner.transport.honours_request_timeout();
-            let call = LookupCall {
-                reference: last.reference.clone(),
-                operator_ref: last.service_ref.clone(),
-            };
-            let subject = Subject {
-                operation: Operation::Status,
-                carrier,
-                reference: &call.reference,
-                phone: &last.phone,
-                amount: last.amount,
-            };
-            let mut checks = 0u32;
-            loop {
-                if policy.max_checks_limit().is_some_and(|max| checks >= max) {
-                    break;
-                }
-                let next = Instant::now() + policy.step();
-                if next > deadline {
-                    break;
-                }
-                if next > Instant::now() {
-                    tokio::time::sleep_until(next).await;
-                } else if checks > 0 {
-                    // Already due again (a sub-microsecond step, for fake servers): skip tokio's
-                    // timer, whose 1 ms resolution would add up to a millisecond, but yield once,
-                    // so that a transport that never waits (in-process) cannot keep this task
-                    // running for a whole window. The first check goes out at once: the payment
-                    // request before it was an await point, and a yield there costs a scheduler
-                    // wake-up per payment (docs/BENCHMARKS.md, "Profile").
-                    yield_once().await;
-                }
-                checks += 1;
-                let time_left = deadline.saturating_duration_since(Instant::now()) + WINDOW_GRACE;
-                // Boxed: the request's state lives on the heap only while it is in flight, so
-                // that a payment waiting for its next check holds only the waiting state
-                // (benchmark 3: memory per pending payment).
-                let checked = if transport_times_out {
-                    // The transport ends the check by `time_left` itself (`HttpTransport`:
-                    // reqwest's own timer, which every request has anyway), so a timer of
-                    // ours would be a second one per check (docs/BENCHMARKS.md, round five).
-                    Box::pin(self.check_once(&subject, &call, Some(time_left))).await
-                } else {
-                    let check = Box::pin(self.check_once(&subject, &call, None));
-                    tokio::time::timeout(time_left, check)
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(Error::Transport {
-                            operation: Operation::Status,
-                            reference: Some(call.reference.clone()),
-                            source: TransportError::new(TransportErrorKind::Timeout, Delivery::MaybeSent)
-                                .with_reason(format!(
-                                    "no answer before the polling window closed ({} s left in the window, plus {} s of grace)",
-                                    time_left.saturating_sub(WINDOW_GRACE).as_secs(),
-                                    WINDOW_GRACE.as_secs()
-                                )),
-                        })
-                    })
-                };
-                match checked {
-                    Ok(outcome) if outcome.status.is_terminal() => {
-                        tracing::info!(status = %outcome.status, checks, "payment {}", outcome.status);
-                        return Ok(Outcome {
-                            operation: last.operation,
-                            amount: last.amount,
-                            status_checks: checks,
-                            ..outcome
-                        });
-                    }
-                    Ok(outcome) => {
-                        tracing::debug!(check = checks, status = %outcome.status, "still waiting");
-                        // Once QosIc has said pending, a later "unknown" does not undo it.
-                        if outcome.status == Status::Pending || last.status == Status::Unknown {
-                            last.status = outcome.status;
-                            last.code = outcome.code;
-                            last.message = outcome.message;
-                            last.comment = outcome.comment;
-                            last.raw = outcome.raw;
-                            if outcome.service_ref.is_some() {
-                                last.service_ref = outcome.service_ref;
-                            }
-                        }
-                    }
-                    Err(error @ (Error::Transport { .. } | Error::ServerError { .. })) => {
-                        tracing::warn!(check = checks, error = %error, "status check failed; will check again");
-                    }
-                    Err(error) if refusal == Refusal::IsAnError => return Err(error),
-                    Err(error) => {
-                        // The payment was accepted (or may have been): a refused status check says
-                        // nothing about it, so the outcome stays what it was.
-                        tracing::warn!(check = checks, error = %error, "status check refused; the payment stays {}", last.status);
-                        last.status_checks = checks;
-                        return Ok(last);
-                    }
-                }
-            }
-            tracing::info!(status = %last.status, checks, "polling window closed without a terminal answer");
-            last.status_checks = checks;
-            Ok(last)
+            Sent::Uncertain(error) => Ok(self.unanswered(&subject, &error)),
         }
     }
 
@@ -1149,42 +557,6 @@ impl Client {
         amount: u64,
     ) -> Result<Outcome, CallbackError> {
         crate::callback::verify(self, callback, lookup, amount).await
-    }
-}
-
-/// Returns `Pending` once (after waking itself), then `Ready`: a yield point that needs no
-/// tokio runtime feature beyond `time`.
-async fn yield_once() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            std::task::Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-}
-
-/// A server's text with phone numbers masked.
-fn masked(text: String) -> String {
-    match mask_numbers(&text) {
-        std::borrow::Cow::Borrowed(_) => text,
-        std::borrow::Cow::Owned(masked) => masked,
-    }
-}
-
-/// The answer kept in the outcome; the body moves into it (no copy when it is UTF-8).
-fn raw(response: ApiResponse) -> RawResponse {
-    let body = match String::from_utf8(response.body) {
-        Ok(text) => text,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    };
-    RawResponse {
-        status: response.status,
-        body,
     }
 }
 

@@ -5,12 +5,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::builder::is_loopback;
 use super::*;
 use crate::carrier::References;
+use crate::carrier::{Reply, Verdict};
 use crate::test_util::ReplayTransport;
+use crate::transport::{ApiRequest, ApiResponse};
 use crate::transport::{MockTransport, TransportError, TransportErrorKind};
 use crate::types::ClientId;
 use crate::PollingPolicy;
+use tokio::time::Instant;
 
 const PAY_PATH: &str = "/pay";
 const STATUS_PATH: &str = "/status";
@@ -671,9 +675,20 @@ fn builder_names_what_is_missing() {
         .password("p")
         .build()
         .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid configuration of carriers: expected at least one carrier, such as \
+         qosic::benin::Mtn"
+    );
+    let err = Client::builder()
+        .login("l")
+        .password("p")
+        .carrier(carrier(None, by_status))
+        .build()
+        .unwrap_err();
     assert!(
         err.to_string()
-            .starts_with("invalid configuration of carriers"),
+            .contains("such as qosic::http::HttpTransport"),
         "{err}"
     );
     let mut t = MockTransport::new();
@@ -949,5 +964,81 @@ async fn pays_and_ends_pending_within_the_window(client: &Client) {
     assert!(
         took <= Duration::from_secs(120) + WINDOW_GRACE,
         "the wait took {took:?}, past its window of 120 s plus {WINDOW_GRACE:?} of grace"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_answer_says_what_happened_and_what_to_do() {
+    let t = ReplayTransport::new().fail(TransportErrorKind::Timeout, Delivery::MaybeSent);
+    let first = client(carrier(policy(10, 60), by_status), t.clone());
+    let outcome = first
+        .initiate(PaymentRequest::new(PHONE, 1000))
+        .await
+        .unwrap();
+    assert_eq!(outcome.status(), Status::Unknown);
+    assert_eq!(
+        outcome.reason(),
+        Some(
+            "no answer to the payment request (timed out); the payment may still complete: \
+             check its status"
+        )
+    );
+
+    // Every status check unanswered too: the reason says so, after the whole window.
+    let t = (0..7).fold(ReplayTransport::new(), |t, _| {
+        t.fail(TransportErrorKind::Timeout, Delivery::MaybeSent)
+    });
+    let client = client(carrier(policy(10, 60), by_status), t.clone());
+    let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
+    assert_eq!(outcome.status(), Status::Unknown);
+    assert_eq!(
+        outcome.reason(),
+        Some(
+            "status check 6 got no answer (timed out); the payment may still complete: check \
+             its status"
+        )
+    );
+}
+
+/// Reads a 500 as QosIc's server error with the message "FAILED", anything else as pending.
+fn failed_500(op: Operation, response: &ApiResponse) -> Reply {
+    if response.status == 500 {
+        let mut reply = reply(Verdict::ServerError);
+        reply.message = Some("FAILED".to_owned());
+        reply
+    } else {
+        by_status(op, response)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_error_names_the_reference_and_an_unknown_outcome_never_says_failed() {
+    let t = ReplayTransport::new().answer(500, "{}");
+    let first = client(carrier(policy(10, 60), failed_500), t.clone());
+    let err = first
+        .pay(PaymentRequest::new(PHONE, 1000))
+        .await
+        .unwrap_err();
+    let reference = err.reference().unwrap().to_string();
+    assert_eq!(
+        err.to_string(),
+        format!("qosic server error (HTTP 500) for reference {reference}: FAILED")
+    );
+    assert_eq!(err.delivery(), Delivery::MaybeSent);
+
+    // The payment's answer lost, then every status check a 500 saying "FAILED": the payment
+    // is unknown, and its reason does not say it failed.
+    let t = (0..6).fold(ReplayTransport::new().lose_answer(), |t, _| {
+        t.answer(500, "{}")
+    });
+    let client = client(carrier(policy(10, 60), failed_500), t.clone());
+    let outcome = client.pay(PaymentRequest::new(PHONE, 1000)).await.unwrap();
+    assert_eq!(outcome.status(), Status::Unknown);
+    let reason = outcome.reason().unwrap();
+    assert!(!reason.to_uppercase().contains("FAIL"), "{reason}");
+    assert_eq!(
+        reason,
+        "status check 6 got a server error (HTTP 500); the payment may still complete: check \
+         its status"
     );
 }

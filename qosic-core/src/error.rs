@@ -121,10 +121,17 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::ServerError { status, reason, .. } => {
+            Error::ServerError {
+                status,
+                reason,
+                reference,
+            } => {
                 f.write_str("qosic server error")?;
                 if let Some(status) = status {
                     write!(f, " (HTTP {status})")?;
+                }
+                if let Some(reference) = reference {
+                    write!(f, " for reference {reference}")?;
                 }
                 write!(f, ": {reason}")
             }

@@ -43,6 +43,11 @@ impl MockQosic {
     /// The builder behind [`MockQosic::client`], to change something before building: another
     /// transport (an HTTP one, with [`MockQosic::uri`] as base URL, already set), other
     /// carriers, a default country.
+    ///
+    /// For a client over real HTTP in one line, the `qosic` crate (features `mock` and
+    /// `http`) gives this server `mock.http_client()` (`qosic::mock::MockQosicHttp`): the
+    /// HTTP transport and a polling policy for tokio's real clock. This crate does not depend
+    /// on the HTTP transport, so it cannot offer it itself.
     pub fn client_builder(&self) -> ClientBuilder {
         let polling = PollingPolicy::unbounded(TEST_POLLING_STEP, Duration::from_secs(120))
             .unwrap_or_default();

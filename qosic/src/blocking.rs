@@ -6,10 +6,19 @@
 //! does, so the calling program needs no async runtime. The promises are the same: a payment
 //! is sent once, a closed window is pending, not failed, and so on.
 //!
+//! # Where it may be called
+//!
+//! Anywhere, including `tokio::task::spawn_blocking` and other threads of an async program:
+//! each call runs on the client's own runtime thread and the calling thread waits on a
+//! channel, so no runtime is entered on the caller's side. Called from an async task itself
+//! it works too, but blocks that task's thread for the whole call (a payment waits up to two
+//! minutes for the customer): in async code, use the async [`crate::Client`]
+//! (`client.as_async()`), or move the call into `spawn_blocking`.
+//!
 //! # Panics
 //!
-//! Every call panics when made from inside an async runtime, where blocking a thread would
-//! stall other tasks: use the async [`crate::Client`] there (or `tokio::task::spawn_blocking`).
+//! A call panics only when the operation itself panicked on the client's runtime thread (a
+//! bug in a custom carrier or transport); the panic then points at the line of the call.
 //!
 //! # Example
 //!
@@ -32,7 +41,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use qosic_core::{DepositRequest, Error, Lookup, Outcome, PaymentRequest};
+use qosic_core::{Callback, CallbackError, DepositRequest, Error, Lookup, Outcome, PaymentRequest};
 
 /// A blocking QosIc client. Cheap to clone; clones share one runtime thread.
 #[derive(Clone)]
@@ -94,64 +103,108 @@ impl Client {
     }
 
     /// Takes a payment and waits for the customer's answer: [`crate::Client::pay`].
+    #[track_caller]
     pub fn pay(&self, request: PaymentRequest) -> Result<Outcome, Error> {
-        self.block_on("pay", |client| async move { client.pay(request).await })
+        self.run("pay", |client| async move { client.pay(request).await })
     }
 
     /// Starts a payment and returns at once: [`crate::Client::initiate`].
+    #[track_caller]
     pub fn initiate(&self, request: PaymentRequest) -> Result<Outcome, Error> {
-        self.block_on("initiate", |client| async move {
+        self.run("initiate", |client| async move {
             client.initiate(request).await
         })
     }
 
     /// Checks a transaction's status once: [`crate::Client::check_status`].
+    #[track_caller]
     pub fn check_status(&self, lookup: Lookup) -> Result<Outcome, Error> {
-        self.block_on("check_status", |client| async move {
+        self.run("check_status", |client| async move {
             client.check_status(lookup).await
         })
     }
 
     /// Waits for a terminal answer on an existing transaction: [`crate::Client::wait`].
+    #[track_caller]
     pub fn wait(&self, lookup: Lookup) -> Result<Outcome, Error> {
-        self.block_on("wait", |client| async move { client.wait(lookup).await })
+        self.run("wait", |client| async move { client.wait(lookup).await })
     }
 
     /// Refunds a confirmed payment: [`crate::Client::refund`].
+    #[track_caller]
     pub fn refund(&self, lookup: Lookup) -> Result<Outcome, Error> {
-        self.block_on(
+        self.run(
             "refund",
             |client| async move { client.refund(lookup).await },
         )
     }
 
     /// Pays money out to a subscriber: [`crate::Client::deposit`].
+    #[track_caller]
     pub fn deposit(&self, request: DepositRequest) -> Result<Outcome, Error> {
-        self.block_on(
+        self.run(
             "deposit",
             |client| async move { client.deposit(request).await },
         )
     }
 
+    /// Settles a QosIc callback by a status check of the stored order:
+    /// [`crate::Client::verify_callback`], for synchronous web frameworks.
     #[track_caller]
-    fn block_on<F, Fut>(&self, operation: &str, call: F) -> Result<Outcome, Error>
+    pub fn verify_callback(
+        &self,
+        callback: &Callback,
+        lookup: Lookup,
+        amount: u64,
+    ) -> Result<Outcome, CallbackError> {
+        let callback = callback.clone();
+        self.run("verify_callback", move |client| async move {
+            client.verify_callback(&callback, lookup, amount).await
+        })
+    }
+
+    /// Runs `call` on the client's runtime thread and waits for its result on a channel: the
+    /// calling thread never enters a runtime, so this works on any thread, `spawn_blocking`'s
+    /// included.
+    #[track_caller]
+    fn run<F, Fut, T>(&self, operation: &str, call: F) -> T
     where
         F: FnOnce(crate::Client) -> Fut,
-        Fut: Future<Output = Result<Outcome, Error>>,
+        Fut: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
     {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            panic!(
-                "qosic::blocking::Client::{operation} was called from inside an async runtime, \
-                 where blocking would stall other tasks: use the async qosic::Client there \
-                 (`client.as_async().{operation}(..).await`), or call it in \
-                 tokio::task::spawn_blocking"
-            );
-        }
-        let runtime = self
+        let handle = self
             .inner
             .runtime
             .as_ref()
-            .unwrap_or_else(|| unreachable!("the runtime lives as long as the client"));
-        runtime.block_on(call(self.inner.client.clone()))
+            .unwrap_or_else(|| unreachable!("the runtime lives as long as the client"))
+            .handle();
+        let (done, result) = std::sync::mpsc::sync_channel(1);
+        let task = handle.spawn(call(self.inner.client.clone()));
+        handle.spawn(async move {
+            // The receiver waits until this is sent; nothing to do if it is gone.
+            let _ = done.send(task.await);
+        });
+        match result.recv() {
+            Ok(Ok(value)) => value,
+            Ok(Err(join)) => {
+                let why = match join.try_into_panic() {
+                    Ok(payload) => payload
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                        .unwrap_or_else(|| "a panic without a message".to_owned()),
+                    Err(_) => "it was cancelled".to_owned(),
+                };
+                panic!(
+                    "qosic::blocking::Client::{operation} failed on the client's runtime thread: \
+                     {why} (a bug in a carrier or transport; the async qosic::Client shows where)"
+                )
+            }
+            Err(_) => panic!(
+                "qosic::blocking::Client::{operation}: the client's runtime thread stopped \
+                 before answering"
+            ),
+        }
     }
 }

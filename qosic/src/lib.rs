@@ -389,10 +389,23 @@ pub use qosic_http as http;
 #[doc(inline)]
 pub use qosic_carriers::countries::*;
 
+/// The fake QosIc server (`qosic-mock`) and its test helpers, for `[dev-dependencies]`:
+/// [`MockQosic`](mock::MockQosic) with its in-process client (`mock.client()`), and, with the
+/// `http` feature, its client over real HTTP ([`MockQosicHttp`](mock::MockQosicHttp):
+/// `mock.http_client()`).
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
-#[doc(inline)]
-pub use qosic_mock as mock;
+pub mod mock {
+    #[doc(inline)]
+    pub use qosic_mock::*;
+
+    #[cfg(feature = "http")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+    pub use crate::mock_http::{MockQosicHttp, HTTP_TEST_POLLING_WINDOW};
+}
+
+#[cfg(all(feature = "mock", feature = "http"))]
+mod mock_http;
 
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]

@@ -65,4 +65,39 @@ async fn from_env_builds_a_ready_client_and_names_what_is_missing() {
         .unwrap();
     assert_eq!(outcome.status(), Status::Confirmed);
     mock.assert_debited_once(outcome.reference());
+
+    // The core builder from the environment reads no carrier's id: its error says which call
+    // does (one behaviour: `qosic::from_env()`'s, and `Client::from_env` is deprecated).
+    #[allow(deprecated)]
+    let err = qosic::Client::from_env().build().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Config {
+                field: "carriers",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("qosic::from_env()"), "{err}");
+
+    // A bad base URL from the environment is named by its variable.
+    set(&[("QOSIC_BASE_URL", Some("ftp://qosic.example"))]);
+    let err = qosic::from_env().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Config {
+                field: "QOSIC_BASE_URL",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("invalid configuration of QOSIC_BASE_URL: expected "),
+        "{err}"
+    );
 }
