@@ -100,7 +100,10 @@ impl App {
         let router = crate::web::router(Arc::clone(&engine), &config);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
-            let result = axum::serve(listener, router)
+            let result = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
                 .with_graceful_shutdown(async {
                     let _ = stop_rx.await;
                 })
