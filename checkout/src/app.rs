@@ -104,10 +104,10 @@ impl App {
                 listener,
                 router.into_make_service_with_connect_info::<SocketAddr>(),
             )
-                .with_graceful_shutdown(async {
-                    let _ = stop_rx.await;
-                })
-                .await;
+            .with_graceful_shutdown(async {
+                let _ = stop_rx.await;
+            })
+            .await;
             if let Err(e) = result {
                 tracing::error!("the web server stopped: {e}");
             }

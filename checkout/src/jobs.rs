@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -45,18 +46,17 @@ pub struct Engine {
     clock: Clock,
 }
 
-/// The engine's time: the wall clock when it was made, plus tokio's time since. The same as
-/// the wall clock in production; a test on tokio's paused clock moves it with
-/// `tokio::time::advance` (hours of reconciliation in milliseconds).
-#[derive(Debug, Clone, Copy)]
+/// The engine's time: the wall clock, plus an offset that only tests move
+/// ([`Engine::advance_clock`]), so that hours of reconciliation take milliseconds. (tokio's
+/// paused clock does not fit: it jumps ahead whenever the runtime waits for SQLite's thread.)
+#[derive(Debug, Clone, Default)]
 struct Clock {
-    wall_ms: i64,
-    start: tokio::time::Instant,
+    offset_ms: Arc<AtomicI64>,
 }
 
 impl Clock {
     fn now_ms(&self) -> i64 {
-        self.wall_ms.saturating_add(ms(self.start.elapsed()))
+        now_ms().saturating_add(self.offset_ms.load(Ordering::Relaxed))
     }
 }
 
@@ -160,16 +160,20 @@ impl Engine {
                 interval: config.min_early_check_interval,
                 last: Mutex::new(HashMap::new()),
             }),
-            clock: Clock {
-                wall_ms: now_ms(),
-                start: tokio::time::Instant::now(),
-            },
+            clock: Clock::default(),
         }
     }
 
-    /// The engine's time, unix milliseconds (see `Clock`).
+    /// The engine's time, unix milliseconds: the wall clock, unless a test moved it.
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
+    }
+
+    /// Moves the engine's time forward by `by`, for tests of what happens hours later
+    /// (reconciliation). Jobs it schedules are due by this time.
+    #[doc(hidden)]
+    pub fn advance_clock(&self, by: Duration) {
+        self.clock.offset_ms.fetch_add(ms(by), Ordering::Relaxed);
     }
 
     /// The store.
@@ -591,6 +595,42 @@ async fn run_worker(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn reconciliation_backs_off_then_checks_hourly_until_the_period_ends() {
+        let minute = 60_000;
+        let period = Duration::from_secs(48 * 3600);
+        let w = 1_000_000;
+        assert_eq!(next_reconcile(w, w, period), Some(w + minute));
+        assert_eq!(next_reconcile(w, w + 1, period), Some(w + minute));
+        assert_eq!(next_reconcile(w, w + minute, period), Some(w + 5 * minute));
+        assert_eq!(
+            next_reconcile(w, w + 5 * minute, period),
+            Some(w + 15 * minute)
+        );
+        assert_eq!(
+            next_reconcile(w, w + 15 * minute, period),
+            Some(w + 60 * minute)
+        );
+        assert_eq!(
+            next_reconcile(w, w + 60 * minute, period),
+            Some(w + 120 * minute)
+        );
+        assert_eq!(
+            next_reconcile(w, w + 61 * minute, period),
+            Some(w + 120 * minute)
+        );
+        assert_eq!(
+            next_reconcile(w, w + 47 * 60 * minute + 1, period),
+            Some(w + 48 * 60 * minute)
+        );
+        assert_eq!(next_reconcile(w, w + 48 * 60 * minute, period), None);
+        // A period shorter than the back-off: the last check at its end.
+        assert_eq!(
+            next_reconcile(w, w + 2 * minute, Duration::from_secs(180)),
+            Some(w + 3 * minute)
+        );
+    }
+
     use super::*;
 
     fn early(interval: Duration) -> EarlyChecks {

@@ -661,9 +661,9 @@ impl Store {
                 .await?;
                 if claimed.rows_affected() != 1 {
                     tx.rollback().await?;
-                    let (reference,): (String,) = sqlx::query_as(c.sql(
-                        "SELECT reference FROM checkout_form_tokens WHERE token = $1",
-                    ))
+                    let (reference,): (String,) = sqlx::query_as(
+                        c.sql("SELECT reference FROM checkout_form_tokens WHERE token = $1"),
+                    )
                     .bind(token)
                     .fetch_one(pool)
                     .await?;
@@ -708,9 +708,9 @@ impl Store {
     /// The reference of the order a form token made, if it was used.
     pub async fn order_for_token(&self, token: &str) -> Result<Option<String>, StoreError> {
         on_db!(self, |pool, c| {
-            let row: Option<(String,)> = sqlx::query_as(c.sql(
-                "SELECT reference FROM checkout_form_tokens WHERE token = $1",
-            ))
+            let row: Option<(String,)> = sqlx::query_as(
+                c.sql("SELECT reference FROM checkout_form_tokens WHERE token = $1"),
+            )
             .bind(token)
             .fetch_optional(pool)
             .await?;
@@ -870,7 +870,11 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Order>, StoreError> {
         let state = filter.state.map(State::as_str);
-        let search = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let search = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
         // Digits search the end of the phone number; anything else is a reference.
         let phone_end = search
             .filter(|s| s.len() >= 2 && s.bytes().all(|b| b.is_ascii_digit()))

@@ -116,23 +116,31 @@ struct RateLimits {
 }
 
 impl RateLimits {
-    /// Counts one order for `key` if fewer than `limit` were counted in the window.
-    fn admit(&self, key: String, limit: u32, now: Instant) -> bool {
+    /// Counts one order for each key if every key has had fewer than its limit in its
+    /// window; counts nothing otherwise (a refused order uses no one's allowance).
+    fn admit(&self, keys: [(String, u32); 2], now: Instant) -> bool {
         let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
-        if !counts.contains_key(&key) && counts.len() >= MAX_RATE_KEYS_TRACKED {
+        let new_keys = keys.iter().filter(|(k, _)| !counts.contains_key(k)).count();
+        if counts.len() + new_keys > MAX_RATE_KEYS_TRACKED {
             counts.retain(|_, (start, _)| now.saturating_duration_since(*start) < self.window);
-            if counts.len() >= MAX_RATE_KEYS_TRACKED {
+            if counts.len() + new_keys > MAX_RATE_KEYS_TRACKED {
                 return false;
             }
         }
-        let entry = counts.entry(key).or_insert((now, 0));
-        if now.saturating_duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        if entry.1 >= limit {
+        let used = |key: &String| match counts.get(key) {
+            Some((start, n)) if now.saturating_duration_since(*start) < self.window => *n,
+            _ => 0,
+        };
+        if keys.iter().any(|(key, limit)| used(key) >= *limit) {
             return false;
         }
-        entry.1 += 1;
+        for (key, _) in keys {
+            let entry = counts.entry(key).or_insert((now, 0));
+            if now.saturating_duration_since(entry.0) >= self.window {
+                *entry = (now, 0);
+            }
+            entry.1 += 1;
+        }
         true
     }
 }
@@ -219,7 +227,9 @@ async fn admin_guard(Extract(shared): Extract<Shared>, request: Request, next: N
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.strip_prefix("Bearer "));
-            if given.is_some_and(|given| constant_time_eq(given.as_bytes(), token.expose().as_bytes())) {
+            if given
+                .is_some_and(|given| constant_time_eq(given.as_bytes(), token.expose().as_bytes()))
+            {
                 next.run(request).await
             } else {
                 (
@@ -440,9 +450,14 @@ async fn create(
     }
     let now = Instant::now();
     let limits = &shared.limits;
-    if !limits.admit(client_key(peer.map(|Extension(ConnectInfo(addr))| addr)), limits.per_client, now)
-        || !limits.admit(format!("phone:{}", new.phone), limits.per_phone, now)
-    {
+    let keys = [
+        (
+            client_key(peer.map(|Extension(ConnectInfo(addr))| addr)),
+            limits.per_client,
+        ),
+        (format!("phone:{}", new.phone), limits.per_phone),
+    ];
+    if !limits.admit(keys, now) {
         tracing::warn!("order refused: too many orders from one address or to one number");
         let minutes = limits.window.as_secs().div_ceil(60).max(1);
         return (
