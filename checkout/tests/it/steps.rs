@@ -62,7 +62,7 @@ async fn drive(engine: &Engine, reference: &str, step: i64) {
 async fn a_job_that_runs_again_changes_nothing_and_sends_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mock = MockQosic::in_process();
-    mock.subscriber("22997000150", Subscriber::approves_after_checks(3));
+    mock.subscriber("22997000150", Subscriber::approves_after_checks(2));
     let engine = engine(&dir.path().join("db.sqlite"), mock.client()).await;
     engine
         .create(&new_order("ORDER-150", "22997000150"))
