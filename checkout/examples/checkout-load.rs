@@ -75,6 +75,13 @@ fn binary() -> PathBuf {
 fn start_app(mock: &MockQosic, database: &str, extra: &[&str]) -> App {
     let mut child = Command::new(binary())
         .args(["--listen", "127.0.0.1:0", "--database", database])
+        // The load comes from one address, to many numbers: no per-client or per-phone cap.
+        .args([
+            "--orders-per-client",
+            "4000000000",
+            "--orders-per-phone",
+            "4000000000",
+        ])
         .args(extra)
         .env("QOSIC_BASE_URL", mock.uri())
         .env("QOSIC_LOGIN", qosic::mock::DEFAULT_LOGIN)

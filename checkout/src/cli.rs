@@ -1,9 +1,20 @@
 //! The program: `cargo run --example checkout -- [--listen ADDR] [--database URL]`.
 //!
 //! Prints `listening on http://ADDR` as its first line, then logs (to stderr) one line per
-//! order transition. Without `QOSIC_BASE_URL` it pays through an embedded fake QosIc server
-//! (qosic-mock) on a loopback port; with it, through that server, with the credentials of
-//! `QOSIC_LOGIN`, `QOSIC_PASSWORD` and `QOSIC_*_CLIENT_ID` (see the SDK's README).
+//! order transition.
+//!
+//! **Which QosIc.** With no `QOSIC_*` credential in the environment (`QOSIC_LOGIN`,
+//! `QOSIC_PASSWORD`, `QOSIC_<CARRIER>_CLIENT_ID`), it pays through an embedded fake QosIc
+//! server (qosic-mock) on a loopback port, and every page, `/admin` and the log say "test
+//! mode: no money moves". With any of them set, it pays through QosIc at `QOSIC_BASE_URL`, or
+//! the SDK's default ([`qosic::DEFAULT_BASE_URL`]) when unset, never through the fake; a
+//! credential missing then stops it at start, naming the variable. `QOSIC_BASE_URL` without
+//! credentials is refused too. `--fake-qosic` forces the fake.
+//!
+//! **Settings from the environment.** Every secret comes from the environment, never the
+//! command line: `DATABASE_URL` (for `--database`), `LISTEN` or `PORT` (for `--listen`;
+//! `PORT` listens on all interfaces), `CHECKOUT_ADMIN_TOKEN` (the operator's token for
+//! `/admin`), `CHECKOUT_LOG=json` (JSON log lines). A flag wins over its variable.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -17,16 +28,23 @@ use qosic::Client;
 use crate::app::App;
 use crate::config::{Config, Database};
 
+/// The variable that replaces [`qosic::DEFAULT_BASE_URL`] as "the SDK's default", for tests
+/// only: they point "the default" at a loopback server to see that real credentials never
+/// reach the fake. Not for production (use `QOSIC_BASE_URL`).
+pub const TEST_DEFAULT_BASE_URL_VAR: &str = "QOSIC_CHECKOUT_TEST_DEFAULT_BASE_URL";
+
 /// A shop that takes mobile-money payments through QosIc without blocking, follows each one
 /// live, survives restarts, and runs on several servers with Postgres.
 #[derive(Debug, Parser)]
 #[command(name = "checkout", version)]
 struct Args {
-    /// The address to listen on (port 0 picks a free one)
-    #[arg(long, default_value = "127.0.0.1:3000")]
-    listen: SocketAddr,
+    /// The address to listen on (port 0 picks a free one) [env: LISTEN, or PORT for
+    /// 0.0.0.0:PORT; default 127.0.0.1:3000]
+    #[arg(long)]
+    listen: Option<SocketAddr>,
     /// The database: sqlite://PATH (one server) or postgres://USER:PASSWORD@HOST:PORT/DB
-    /// (several); default: target/checkout.sqlite in the workspace
+    /// (several) [env: DATABASE_URL, which keeps the password out of `ps`; default:
+    /// checkout.sqlite in the current directory]
     #[arg(long)]
     database: Option<String>,
     /// Seconds between two status checks of a pending payment
@@ -35,6 +53,10 @@ struct Args {
     /// Seconds a payment is followed before the page says it is still pending
     #[arg(long, default_value_t = 120)]
     window: u64,
+    /// Hours an order still pending or unknown after its window is checked again
+    /// (reconciliation) before it goes to needs_attention
+    #[arg(long, default_value_t = 48)]
+    reconcile_hours: u64,
     /// Seconds between the worker's heartbeats; a worker silent for twice as long is taken for
     /// dead and its jobs go to another
     #[arg(long, default_value_t = 10)]
@@ -45,6 +67,71 @@ struct Args {
     /// This instance's name in logs and in the order history (default: host-pid)
     #[arg(long)]
     instance: Option<String>,
+    /// The largest amount of an order, in XOF
+    #[arg(long, default_value_t = 2_000_000)]
+    max_amount: u64,
+    /// New orders one phone number may get per rate window
+    #[arg(long, default_value_t = 5)]
+    orders_per_phone: u32,
+    /// New orders one client address may place per rate window
+    #[arg(long, default_value_t = 20)]
+    orders_per_client: u32,
+    /// The rate limits' window, in seconds
+    #[arg(long, default_value_t = 600)]
+    rate_window: u64,
+    /// Pay through the embedded fake QosIc server, whatever the environment says (no money
+    /// moves)
+    #[arg(long)]
+    fake_qosic: bool,
+}
+
+/// Where payments go, as the environment and `--fake-qosic` decide ([`payments`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payments {
+    /// The embedded fake server: test mode, no money moves.
+    Fake,
+    /// QosIc at this base URL, with the credentials of the environment.
+    Real {
+        /// `QOSIC_BASE_URL`, or the SDK's default.
+        base_url: String,
+    },
+}
+
+/// Decides where payments go from the environment (`env` reads a variable; blank counts as
+/// unset) and `--fake-qosic`: the fake when forced or when no `QOSIC_*` credential is set;
+/// QosIc at `QOSIC_BASE_URL` or the SDK's default otherwise. `QOSIC_BASE_URL` without any
+/// credential is an error naming the variables.
+pub fn payments(
+    env: impl Fn(&str) -> Option<String>,
+    force_fake: bool,
+) -> Result<Payments, String> {
+    let set = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    if force_fake {
+        return Ok(Payments::Fake);
+    }
+    let mut credentials = vec!["QOSIC_LOGIN".to_owned(), "QOSIC_PASSWORD".to_owned()];
+    credentials.extend(
+        qosic::carrier_specs()
+            .iter()
+            .map(|spec| spec.client_id_var().to_owned()),
+    );
+    let any_credential = credentials.iter().any(|name| set(name).is_some());
+    match (set("QOSIC_BASE_URL"), any_credential) {
+        (Some(base_url), true) => Ok(Payments::Real { base_url }),
+        (None, true) => Ok(Payments::Real {
+            base_url: set(TEST_DEFAULT_BASE_URL_VAR)
+                .unwrap_or_else(|| qosic::DEFAULT_BASE_URL.to_owned()),
+        }),
+        (Some(_), false) => Err(format!(
+            "QOSIC_BASE_URL is set but no QosIc credential is: set QOSIC_LOGIN, QOSIC_PASSWORD and a client id ({}), or unset QOSIC_BASE_URL to run in test mode",
+            credentials[2..].join(", ")
+        )),
+        (None, false) => Ok(Payments::Fake),
+    }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 fn init_logging() {
@@ -53,20 +140,42 @@ fn init_logging() {
         Ok(directives) if !directives.trim().is_empty() => EnvFilter::new(directives),
         _ => EnvFilter::new("warn,qosic_checkout=info"),
     };
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(filter)
         .with_target(false)
-        .with_ansi(false)
-        .compact()
-        .init();
+        .with_ansi(false);
+    if env_var("CHECKOUT_LOG").is_some_and(|v| v.eq_ignore_ascii_case("json")) {
+        builder.json().init();
+    } else {
+        builder.compact().init();
+    }
 }
 
-/// The client for the server named by the environment, or for an embedded fake server (kept
-/// running by the returned handle).
-async fn client() -> Result<(Client, Option<MockQosic>), qosic::Error> {
-    if std::env::var_os("QOSIC_BASE_URL").is_some() {
-        return Ok((qosic::from_env()?, None));
+/// The client for QosIc at `base_url` with the environment's credentials and client ids.
+fn real_client(base_url: &str) -> Result<Client, qosic::Error> {
+    let login = env_var("QOSIC_LOGIN").ok_or_else(|| qosic::Error::Config {
+        field: "QOSIC_LOGIN",
+        expected: "the QosIc API login, in the environment (real credentials are set)".into(),
+    })?;
+    let password = env_var("QOSIC_PASSWORD").ok_or_else(|| qosic::Error::Config {
+        field: "QOSIC_PASSWORD",
+        expected: "the QosIc API password, in the environment (real credentials are set)".into(),
+    })?;
+    let carriers = qosic::carrier::from_env(&qosic::carrier_specs())?;
+    qosic::builder()
+        .base_url(base_url)
+        .login(login)
+        .password(password)
+        .carriers(carriers)
+        .build()
+}
+
+/// The client for the payments decided, and the embedded fake server when it is the fake
+/// (kept running by the returned handle).
+async fn client(payments: &Payments) -> Result<(Client, Option<MockQosic>), qosic::Error> {
+    if let Payments::Real { base_url } = payments {
+        return Ok((real_client(base_url)?, None));
     }
     let mock = MockQosic::start().await;
     // Every carrier the fake server serves (Benin and Togo), with its client id; the shop
@@ -103,19 +212,38 @@ async fn shutdown_signal() {
     }
 }
 
+/// The listen address: `--listen`, else `LISTEN`, else `0.0.0.0:PORT`, else 127.0.0.1:3000.
+fn listen_address(flag: Option<SocketAddr>) -> Result<SocketAddr, String> {
+    if let Some(addr) = flag {
+        return Ok(addr);
+    }
+    if let Some(listen) = env_var("LISTEN") {
+        return listen.trim().parse().map_err(|_| {
+            format!("invalid LISTEN {listen:?}: expected an address such as 127.0.0.1:3000")
+        });
+    }
+    if let Some(port) = env_var("PORT") {
+        let port: u16 = port
+            .trim()
+            .parse()
+            .map_err(|_| format!("invalid PORT {port:?}: expected a port number"))?;
+        return Ok(SocketAddr::from(([0, 0, 0, 0], port)));
+    }
+    Ok(SocketAddr::from(([127, 0, 0, 1], 3000)))
+}
+
 async fn run(args: Args) -> Result<(), String> {
+    let payments = payments(env_var, args.fake_qosic)?;
     let mut config = Config {
-        listen: args.listen,
+        listen: listen_address(args.listen)?,
         ..Config::default()
     };
-    if let Some(url) = &args.database {
-        config.database = Database::parse(url)?;
+    if let Some(url) = args.database.or_else(|| env_var("DATABASE_URL")) {
+        config.database = Database::parse(&url)?;
     }
     let secs = |name: &str, value: u64| {
         if value == 0 {
-            Err(format!(
-                "invalid --{name}: expected a whole number of seconds above 0"
-            ))
+            Err(format!("invalid --{name}: expected a whole number above 0"))
         } else {
             Ok(Duration::from_secs(value))
         }
@@ -123,12 +251,20 @@ async fn run(args: Args) -> Result<(), String> {
     config.check_interval = secs("check-interval", args.check_interval)?;
     config.window = secs("window", args.window)?;
     config.heartbeat = secs("heartbeat", args.heartbeat)?;
+    config.rate_window = secs("rate-window", args.rate_window)?;
+    config.reconcile_period = secs("reconcile-hours", args.reconcile_hours)? * 3600;
+    config.max_amount = args.max_amount;
+    config.orders_per_phone = args.orders_per_phone;
+    config.orders_per_client = args.orders_per_client;
     config.run_worker = !args.no_worker;
+    config.test_mode = payments == Payments::Fake;
+    config.admin_token = env_var("CHECKOUT_ADMIN_TOKEN").map(qosic::Secret::from);
     if let Some(instance) = args.instance {
         config.instance = instance;
     }
-    let (client, mock) = client().await.map_err(|e| e.to_string())?;
+    let (client, mock) = client(&payments).await.map_err(|e| e.to_string())?;
     let database = config.database.clone();
+    let admin = crate::web::admin_access(&config);
     let running = App::new(config, client.clone())
         .start()
         .await
@@ -140,20 +276,21 @@ async fn run(args: Args) -> Result<(), String> {
         Some(mock) => {
             // As QosIc's dashboard would: the fake server calls the shop back.
             mock.set_callback_url(&format!("{}/qosic/callback", running.url()));
-            eprintln!(
-                "paying through the embedded fake QosIc server at {} (set QOSIC_BASE_URL to use another); it calls back {}/qosic/callback",
+            tracing::warn!(
+                "TEST MODE: no money moves (mode test : aucun argent ne circule). Paying through the embedded fake QosIc server at {}; it calls back {}/qosic/callback. Set QOSIC_LOGIN, QOSIC_PASSWORD and a client id to take real payments.",
                 mock.uri(),
                 running.url()
             );
         }
-        None => eprintln!("paying through {}", client.base_url()),
+        None => tracing::info!("paying through QosIc at {}", client.base_url()),
     }
-    eprintln!(
+    tracing::info!("{admin}");
+    tracing::info!(
         "orders and jobs in {database}; open {} in a browser",
         running.url()
     );
     shutdown_signal().await;
-    eprintln!("stopping: pending orders resume at the next start");
+    tracing::info!("stopping: no new orders; unfinished jobs go back to the queue");
     running.stop().await;
     drop(mock);
     Ok(())
@@ -190,5 +327,63 @@ pub fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(1)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn the_fake_only_when_nothing_is_configured_or_when_asked() {
+        assert_eq!(payments(env(&[]), false), Ok(Payments::Fake));
+        assert_eq!(
+            payments(env(&[("QOSIC_LOGIN", " ")]), false),
+            Ok(Payments::Fake)
+        );
+        for credential in [
+            "QOSIC_LOGIN",
+            "QOSIC_PASSWORD",
+            "QOSIC_MTN_CLIENT_ID",
+            "QOSIC_FLOOZ_CLIENT_ID",
+        ] {
+            assert_eq!(
+                payments(env(&[(credential, "x")]), false),
+                Ok(Payments::Real {
+                    base_url: qosic::DEFAULT_BASE_URL.to_owned()
+                }),
+                "{credential}"
+            );
+        }
+        assert_eq!(
+            payments(
+                env(&[
+                    ("QOSIC_LOGIN", "x"),
+                    ("QOSIC_BASE_URL", "https://qosic.example")
+                ]),
+                false
+            ),
+            Ok(Payments::Real {
+                base_url: "https://qosic.example".to_owned()
+            })
+        );
+        let err = payments(env(&[("QOSIC_BASE_URL", "https://qosic.example")]), false).unwrap_err();
+        assert!(
+            err.starts_with("QOSIC_BASE_URL is set but no QosIc credential is"),
+            "{err}"
+        );
+        assert!(err.contains("QOSIC_MTN_CLIENT_ID"), "{err}");
+        assert_eq!(
+            payments(env(&[("QOSIC_LOGIN", "x"), ("QOSIC_PASSWORD", "y")]), true),
+            Ok(Payments::Fake)
+        );
     }
 }

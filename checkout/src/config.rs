@@ -51,11 +51,10 @@ impl Database {
         )
     }
 
-    /// The default: `target/checkout.sqlite` in the workspace.
+    /// The default, decided when the program runs (never where it was built):
+    /// `checkout.sqlite` in the current directory.
     pub fn default_sqlite() -> Database {
-        let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let root = workspace.parent().map(PathBuf::from).unwrap_or(workspace);
-        Database::Sqlite(root.join("target").join("checkout.sqlite"))
+        Database::Sqlite(PathBuf::from("checkout.sqlite"))
     }
 
     /// `sqlite` or `postgres`.
@@ -130,7 +129,29 @@ pub struct Config {
     /// callback), on this instance: a flood of callbacks, forged or repeated, costs one status
     /// check per order per interval (default 5 s); the scheduled checks go on regardless.
     pub min_early_check_interval: Duration,
+    /// Whether payments go through the embedded fake QosIc server: every page, `/admin` and
+    /// the log then say "test mode: no money moves".
+    pub test_mode: bool,
+    /// How long an order still pending or unknown when its window closed is checked again
+    /// (after 1, 5, 15 and 60 minutes, then hourly) before it goes to `needs_attention`
+    /// (default 48 hours).
+    pub reconcile_period: Duration,
+    /// The largest amount an order may have, in XOF (default 2,000,000).
+    pub max_amount: u64,
+    /// Orders one phone number may be sent per [`Config::rate_window`] (default 5).
+    pub orders_per_phone: u32,
+    /// Orders one client address may place per [`Config::rate_window`] (default 20).
+    pub orders_per_client: u32,
+    /// The window of the two rate limits (default 10 minutes).
+    pub rate_window: Duration,
+    /// The operator's token for `/admin` (`Authorization: Bearer TOKEN`). Without one,
+    /// `/admin` answers only when the listen address is loopback.
+    pub admin_token: Option<qosic::Secret>,
 }
+
+/// The most phone numbers and client addresses the rate limits track at once; past that,
+/// new ones are refused until the window frees room (a flood of new keys cannot grow memory).
+pub const MAX_RATE_KEYS_TRACKED: usize = 65_536;
 
 /// The most orders whose last early status check an instance remembers (about 100 bytes
 /// each); when that many were checked early within [`Config::min_early_check_interval`],
@@ -152,6 +173,13 @@ impl Default for Config {
             event_stream_lifetime: Duration::from_secs(300),
             instance: default_instance(),
             min_early_check_interval: Duration::from_secs(5),
+            test_mode: false,
+            reconcile_period: Duration::from_secs(48 * 3600),
+            max_amount: 2_000_000,
+            orders_per_phone: 5,
+            orders_per_client: 20,
+            rate_window: Duration::from_secs(600),
+            admin_token: None,
         }
     }
 }

@@ -8,7 +8,8 @@
 //! | `created` | marks the order `sending` (committed), sends the payment request once, records the answer |
 //! | `sending` | the job before it died after marking it: the request may have left, so it is **not** sent again; the order goes to `pending` and is settled by status checks |
 //! | `pending` | one status check; the next is scheduled `check_interval` later, until the window closes |
-//! | `still_pending`, `unknown` | one status check, asked for by "check again" or a callback (at most one per order per `min_early_check_interval`) |
+//! | `still_pending`, `unknown` | reconciliation: one status check 1, 5, 15 and 60 minutes after the window, then hourly, for `reconcile_period` (48 h by default), then `needs_attention`; "check again" or a callback brings it forward (at most one per order per `min_early_check_interval`) |
+//! | `needs_attention` | one status check, when "check again" or a callback asks |
 //! | `confirmed`, `failed` | nothing |
 //!
 //! Each job ends with [`Store::advance`], which records the result, advances the step and
@@ -16,6 +17,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -38,8 +40,46 @@ pub struct Engine {
     hub: Hub,
     check_interval: Duration,
     window: Duration,
+    reconcile_period: Duration,
     instance: Arc<str>,
     early: Arc<EarlyChecks>,
+    clock: Clock,
+}
+
+/// The engine's time: the wall clock, plus an offset that only tests move
+/// ([`Engine::advance_clock`]), so that hours of reconciliation take milliseconds. (tokio's
+/// paused clock does not fit: it jumps ahead whenever the runtime waits for SQLite's thread.)
+#[derive(Debug, Clone, Default)]
+struct Clock {
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl Clock {
+    fn now_ms(&self) -> i64 {
+        now_ms().saturating_add(self.offset_ms.load(Ordering::Relaxed))
+    }
+}
+
+/// When reconciliation checks an order again after its window closed: 1, 5, 15 and 60 minutes
+/// after, then every hour.
+const RECONCILE_MINUTES: [i64; 4] = [1, 5, 15, 60];
+
+/// The time (unix ms) of the next reconciliation check of an order whose window closed at
+/// `window_ends`, checked at `now`; `None` once `period` has passed since the window closed.
+/// The last check falls at the end of the period.
+pub fn next_reconcile(window_ends: i64, now: i64, period: Duration) -> Option<i64> {
+    let end = window_ends.saturating_add(ms(period));
+    if now >= end {
+        return None;
+    }
+    let minute = 60_000_i64;
+    let elapsed = now.saturating_sub(window_ends).max(0);
+    let offset = RECONCILE_MINUTES
+        .iter()
+        .map(|m| m * minute)
+        .find(|&offset| offset > elapsed)
+        .unwrap_or_else(|| (elapsed / (60 * minute) + 1) * 60 * minute);
+    Some(window_ends.saturating_add(offset).min(end))
 }
 
 /// What [`Engine::check_now`] did.
@@ -114,12 +154,26 @@ impl Engine {
             hub,
             check_interval: config.check_interval,
             window: config.window,
+            reconcile_period: config.reconcile_period,
             instance: Arc::from(config.instance.as_str()),
             early: Arc::new(EarlyChecks {
                 interval: config.min_early_check_interval,
                 last: Mutex::new(HashMap::new()),
             }),
+            clock: Clock::default(),
         }
+    }
+
+    /// The engine's time, unix milliseconds: the wall clock, unless a test moved it.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Moves the engine's time forward by `by`, for tests of what happens hours later
+    /// (reconciliation). Jobs it schedules are due by this time.
+    #[doc(hidden)]
+    pub fn advance_clock(&self, by: Duration) {
+        self.clock.offset_ms.fetch_add(ms(by), Ordering::Relaxed);
     }
 
     /// The store.
@@ -142,12 +196,20 @@ impl Engine {
         &self.instance
     }
 
-    /// Stores a new order with its first job (the outbox), logs it and announces it.
-    pub async fn create(&self, new: &NewOrder) -> Result<Order, StoreError> {
-        let order = self.store.create_order(new, &self.instance).await?;
-        log_transition(&order, None);
-        self.hub.publish(order.view());
-        Ok(order)
+    /// Stores a new order with its first job (the outbox), logs it and announces it. A form
+    /// token already used stores nothing and returns the order it made, with `false`.
+    pub async fn create(&self, new: &NewOrder) -> Result<(Order, bool), StoreError> {
+        let (order, created) = self.store.create_order(new, &self.instance).await?;
+        if created {
+            log_transition(&order, None);
+            self.hub.publish(order.view());
+        } else {
+            tracing::info!(
+                "order {}: the same form was posted again; no new order",
+                order.reference
+            );
+        }
+        Ok((order, created))
     }
 
     /// Queues one status check of the order now, if it is pending, still pending or unknown
@@ -171,7 +233,7 @@ impl Engine {
     pub async fn check_order_now(&self, order: Order) -> Result<CheckNow, StoreError> {
         if !matches!(
             order.state,
-            State::Pending | State::StillPending | State::Unknown
+            State::Pending | State::StillPending | State::Unknown | State::NeedsAttention
         ) {
             return Ok(CheckNow::Nothing);
         }
@@ -185,7 +247,7 @@ impl Engine {
         }
         let stored = self
             .store
-            .advance(&order, &order, Some(now_ms()), &self.instance)
+            .advance(&order, &order, Some(self.now_ms()), &self.instance)
             .await?;
         Ok(match stored {
             Some(stored) => {
@@ -215,7 +277,9 @@ impl Engine {
         match order.state {
             State::Created => self.send(order).await,
             State::Sending => self.resume_sending(order).await,
-            State::Pending | State::StillPending | State::Unknown => self.check(order).await,
+            State::Pending | State::StillPending | State::Unknown | State::NeedsAttention => {
+                self.check(order).await
+            }
             State::Confirmed | State::Failed => Ok(()),
         }
     }
@@ -244,7 +308,7 @@ impl Engine {
             request = request.last_name(&before.last_name);
         }
         let result = tokio::time::timeout(CALL_TIMEOUT, self.client.initiate(request)).await;
-        let now = now_ms();
+        let now = self.now_ms();
         let mut after = before.clone();
         let mut next = None;
         let follow = |after: &mut Order, next: &mut Option<i64>| {
@@ -308,7 +372,7 @@ impl Engine {
             "order {} was being sent when its worker stopped: checking its status, never sending it again",
             order.reference
         );
-        let now = now_ms();
+        let now = self.now_ms();
         let after = Order {
             state: State::Pending,
             reason: None,
@@ -327,7 +391,7 @@ impl Engine {
             lookup = lookup.operator_ref(operator_ref);
         }
         let result = tokio::time::timeout(CALL_TIMEOUT, self.client.check_status(lookup)).await;
-        let now = now_ms();
+        let now = self.now_ms();
         let mut after = order.clone();
         after.checks += 1;
         let (status, reason) = match result {
@@ -356,12 +420,20 @@ impl Engine {
                 if order.state == State::Pending && now < window_ends {
                     after.reason = None;
                     next = Some((now + ms(self.check_interval)).min(window_ends));
-                } else if status == Status::Pending {
-                    after.state = State::StillPending;
-                    after.reason = None;
                 } else {
-                    after.state = State::Unknown;
-                    after.reason = reason;
+                    if status == Status::Pending {
+                        after.state = State::StillPending;
+                        after.reason = None;
+                    } else {
+                        after.state = State::Unknown;
+                        after.reason = reason;
+                    }
+                    // Reconciliation: checked again later, so that a late approval (its
+                    // callback lost) settles; past the period, the operator looks at it.
+                    match next_reconcile(window_ends, now, self.reconcile_period) {
+                        Some(at) => next = Some(at),
+                        None => after.state = State::NeedsAttention,
+                    }
                 }
             }
         }
@@ -523,6 +595,42 @@ async fn run_worker(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn reconciliation_backs_off_then_checks_hourly_until_the_period_ends() {
+        let minute = 60_000;
+        let period = Duration::from_secs(48 * 3600);
+        let w = 1_000_000;
+        assert_eq!(next_reconcile(w, w, period), Some(w + minute));
+        assert_eq!(next_reconcile(w, w + 1, period), Some(w + minute));
+        assert_eq!(next_reconcile(w, w + minute, period), Some(w + 5 * minute));
+        assert_eq!(
+            next_reconcile(w, w + 5 * minute, period),
+            Some(w + 15 * minute)
+        );
+        assert_eq!(
+            next_reconcile(w, w + 15 * minute, period),
+            Some(w + 60 * minute)
+        );
+        assert_eq!(
+            next_reconcile(w, w + 60 * minute, period),
+            Some(w + 120 * minute)
+        );
+        assert_eq!(
+            next_reconcile(w, w + 61 * minute, period),
+            Some(w + 120 * minute)
+        );
+        assert_eq!(
+            next_reconcile(w, w + 47 * 60 * minute + 1, period),
+            Some(w + 48 * 60 * minute)
+        );
+        assert_eq!(next_reconcile(w, w + 48 * 60 * minute, period), None);
+        // A period shorter than the back-off: the last check at its end.
+        assert_eq!(
+            next_reconcile(w, w + 2 * minute, Duration::from_secs(180)),
+            Some(w + 3 * minute)
+        );
+    }
+
     use super::*;
 
     fn early(interval: Duration) -> EarlyChecks {

@@ -2,7 +2,7 @@
 //! blocking, follows each one live, survives crashes and restarts, and runs on several servers.
 //!
 //! ```text
-//! cargo run --example checkout                                   # SQLite under target/, embedded fake QosIc
+//! cargo run --example checkout                                   # ./checkout.sqlite, embedded fake QosIc (test mode)
 //! cargo run --example checkout -- --listen 127.0.0.1:0           # a free port
 //! cargo run --example checkout -- --database postgres://u:p@127.0.0.1:5432/shop   # several servers
 //! ```
@@ -36,7 +36,14 @@
 //!   transition is also announced with `NOTIFY`, so a page follows an order whatever instance
 //!   settles it. `GET /orders/{id}/status` serves clients that poll instead.
 //! - **For the operator.** One log line per transition (reference, masked phone, state), and
-//!   `GET /admin/orders`: the count of orders in each state.
+//!   `/admin` (behind `CHECKOUT_ADMIN_TOKEN`; off beyond loopback without it): the orders by
+//!   state, date, reference or the phone's last digits, each with its transitions.
+//! - **Reconciliation.** An order still pending or unknown when its window closes is checked
+//!   again 1, 5, 15 and 60 minutes later, then hourly, for [`config::Config::reconcile_period`]
+//!   (48 h), then goes to `needs_attention` ([`jobs::next_reconcile`]).
+//! - **Safe with real money.** The embedded fake QosIc only when no credential is set
+//!   ([`cli::payments`]); one order per form (a one-time token); rate limits, same-origin
+//!   `POST`s and a maximum amount ([`web`]).
 //!
 //! # Bounds
 //!

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::store::{OrderView, State};
+use crate::store::{Order, OrderView, State};
 
 /// Escapes text for HTML content and attribute values.
 pub(crate) fn escape(text: &str) -> String {
@@ -31,13 +31,27 @@ button{margin-top:1.25rem;padding:.6rem 1.2rem;font-size:1rem}\
 #status[data-state=confirmed]{background:#e3f6e5}\
 #status[data-state=failed]{background:#fde7e9}\
 #status[data-state=still_pending],#status[data-state=unknown]{background:#fff6db}\
-.muted{color:#666;font-size:.9rem}";
+.muted{color:#666;font-size:.9rem}\
+#test-mode{background:#ffe08a;border:2px solid #a66b00;padding:.5rem 1rem;font-weight:700}";
 
-fn layout(title: &str, body: &str) -> String {
+/// What every page says when the shop pays through the embedded fake QosIc server.
+pub(crate) const TEST_MODE_BANNER: &str = "Test mode: no money moves";
+/// The same, in French.
+pub(crate) const TEST_MODE_BANNER_FR: &str = "Mode test : aucun argent ne circule";
+
+fn layout(test_mode: bool, title: &str, body: &str) -> String {
+    let banner = if test_mode {
+        format!(
+            "<p id=\"test-mode\" role=\"status\">{TEST_MODE_BANNER} · \
+             <span lang=\"fr\">{TEST_MODE_BANNER_FR}</span></p>"
+        )
+    } else {
+        String::new()
+    };
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><style>{STYLE}</style></head><body>{body}</body></html>\n",
+         <title>{}</title><style>{STYLE}</style></head><body>{banner}{body}</body></html>\n",
         escape(title)
     )
 }
@@ -49,10 +63,16 @@ pub(crate) struct FormValues {
     pub(crate) amount: String,
     pub(crate) first_name: String,
     pub(crate) last_name: String,
+    /// The form's one-time token (a new one for a new form).
+    pub(crate) token: String,
 }
 
 /// The order form, with the SDK's error next to each field at fault.
-pub(crate) fn form(values: &FormValues, errors: &BTreeMap<&'static str, String>) -> String {
+pub(crate) fn form(
+    test_mode: bool,
+    values: &FormValues,
+    errors: &BTreeMap<&'static str, String>,
+) -> String {
     let mut body = String::from(
         "<h1>Pay with mobile money</h1>\
          <p class=\"muted\">MTN MoMo, Moov Money or Celtiis Cash. You approve the payment on your phone.</p>\
@@ -110,9 +130,32 @@ pub(crate) fn form(values: &FormValues, errors: &BTreeMap<&'static str, String>)
         "text",
         "",
     );
-    body.push_str("<button type=\"submit\" id=\"pay\">Pay</button></form>");
-    layout("Checkout", &body)
+    if let Some(error) = errors.get("form") {
+        let _ = write!(
+            body,
+            "<p class=\"error\" id=\"form-error\">{}</p>",
+            escape(error)
+        );
+    }
+    let _ = write!(
+        body,
+        "<input type=\"hidden\" name=\"token\" value=\"{}\">\
+         <button type=\"submit\" id=\"pay\">Pay</button></form>{FORM_SCRIPT}",
+        escape(&values.token)
+    );
+    layout(test_mode, "Checkout", &body)
 }
+
+/// Disables the Pay button once the form is sent, so that a second tap sends nothing (and
+/// were it sent, the form's one-time token leads it to the same order).
+const FORM_SCRIPT: &str = r#"<script>
+document.getElementById("order-form").addEventListener("submit", function (e) {
+  var pay = document.getElementById("pay");
+  if (pay.disabled) { e.preventDefault(); return; }
+  pay.disabled = true;
+  pay.textContent = "Sending…";
+});
+</script>"#;
 
 /// The block that says where the order stands; the event stream sends it for each change.
 pub(crate) fn status_block(view: &OrderView) -> String {
@@ -162,6 +205,12 @@ pub(crate) fn status_block(view: &OrderView) -> String {
                     .unwrap_or_default()
             ),
         ),
+        State::NeedsAttention => (
+            "We are looking into it".to_owned(),
+            format!(
+                "{carrier} has not told us what became of this payment. Do not pay again: the shop will contact you. {check_again}"
+            ),
+        ),
     };
     format!(
         "<div id=\"status\" data-state=\"{}\" data-final=\"{}\"><h2 id=\"status-title\">{title}</h2>\
@@ -195,7 +244,7 @@ const SCRIPT: &str = r#"<script>
 </script>"#;
 
 /// The order page: the status now, then live.
-pub(crate) fn order_page(view: &OrderView) -> String {
+pub(crate) fn order_page(test_mode: bool, view: &OrderView) -> String {
     let body = format!(
         "<h1>Your order</h1><p>{} XOF · {} · {}</p>\
          <div id=\"holder\" data-events=\"/orders/{}/events\">{}</div>\
@@ -207,12 +256,60 @@ pub(crate) fn order_page(view: &OrderView) -> String {
         status_block(view),
         escape(&view.reference),
     );
-    layout("Your order", &body)
+    layout(test_mode, "Your order", &body)
+}
+
+/// The operator's page: counts by state, the filter form, and the orders found (each linking
+/// to its transitions as JSON).
+pub(crate) fn admin(
+    test_mode: bool,
+    counts: &BTreeMap<State, i64>,
+    orders: &[Order],
+    (state, since, until, q): (&str, &str, &str, &str),
+) -> String {
+    let mut body = String::from("<h1>Orders</h1><p id=\"counts\">");
+    for (s, n) in counts {
+        let _ = write!(
+            body,
+            "<a href=\"/admin?state={0}\">{0}</a>: <span id=\"count-{0}\">{n}</span> · ",
+            s.as_str()
+        );
+    }
+    let _ = write!(
+        body,
+        "</p><form method=\"get\" action=\"/admin\">\
+         <label for=\"state\">State</label><input id=\"state\" name=\"state\" value=\"{}\" placeholder=\"needs_attention\">\
+         <label for=\"since\">From (YYYY-MM-DD)</label><input id=\"since\" name=\"since\" value=\"{}\">\
+         <label for=\"until\">To (YYYY-MM-DD)</label><input id=\"until\" name=\"until\" value=\"{}\">\
+         <label for=\"q\">Reference or last digits of the phone</label><input id=\"q\" name=\"q\" value=\"{}\">\
+         <button type=\"submit\">Search</button></form>\
+         <table id=\"orders\"><tr><th>Reference</th><th>State</th><th>XOF</th><th>Phone</th><th>Carrier</th><th>Checks</th></tr>",
+        escape(state),
+        escape(since),
+        escape(until),
+        escape(q)
+    );
+    for order in orders {
+        let reference = escape(&order.reference);
+        let _ = write!(
+            body,
+            "<tr class=\"order\"><td><a href=\"/admin/orders/{reference}\">{reference}</a></td>\
+             <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            order.state.as_str(),
+            order.amount,
+            escape(&order.masked_phone()),
+            escape(&order.carrier),
+            order.checks
+        );
+    }
+    body.push_str("</table>");
+    layout(test_mode, "Orders", &body)
 }
 
 /// A plain page for errors (404, 503…).
-pub(crate) fn message(title: &str, text: &str) -> String {
+pub(crate) fn message(test_mode: bool, title: &str, text: &str) -> String {
     layout(
+        test_mode,
         title,
         &format!(
             "<h1>{}</h1><p>{}</p><p><a href=\"/\">Back to the shop</a></p>",
@@ -238,7 +335,7 @@ mod tests {
             phone: "\"><script>alert(1)</script>".to_owned(),
             ..FormValues::default()
         };
-        let html = form(&values, &errors);
+        let html = form(false, &values, &errors);
         assert!(!html.contains("<script>alert"), "{html}");
         assert!(
             html.contains("id=\"phone-error\">&lt;script&gt;</p>"),

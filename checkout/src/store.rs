@@ -52,11 +52,15 @@ pub enum State {
     StillPending,
     /// The window closed with no answer saying what became of the payment.
     Unknown,
+    /// Reconciliation checked it for its whole period (48 hours by default) without an answer
+    /// that settles it: the operator should look at it. "Check again" and callbacks still
+    /// check it.
+    NeedsAttention,
 }
 
 impl State {
     /// Every state, in the order of a payment's life.
-    pub const ALL: [State; 7] = [
+    pub const ALL: [State; 8] = [
         State::Created,
         State::Sending,
         State::Pending,
@@ -64,6 +68,7 @@ impl State {
         State::Failed,
         State::StillPending,
         State::Unknown,
+        State::NeedsAttention,
     ];
 
     /// The name stored and shown in JSON, e.g. `still_pending`.
@@ -76,6 +81,7 @@ impl State {
             State::Failed => "failed",
             State::StillPending => "still_pending",
             State::Unknown => "unknown",
+            State::NeedsAttention => "needs_attention",
         }
     }
 
@@ -225,6 +231,23 @@ pub struct NewOrder {
     pub last_name: String,
     /// The carrier's name.
     pub carrier: String,
+    /// The one-time token of the form it came from: a second post of the same token (a double
+    /// tap) leads to the order the first one made. `None` (a script without the form): a new
+    /// order each time.
+    pub form_token: Option<String>,
+}
+
+/// Which orders the operator's list shows ([`Store::find_orders`]).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct OrderFilter {
+    /// Only orders in this state.
+    pub state: Option<State>,
+    /// Only orders taken at or after this time (unix milliseconds).
+    pub since: Option<i64>,
+    /// Only orders taken before this time (unix milliseconds).
+    pub until: Option<i64>,
+    /// The reference, or the last digits (two or more) of the phone number.
+    pub search: Option<String>,
 }
 
 /// One transition of an order's history.
@@ -397,7 +420,7 @@ impl Dialect for PgDialect {
     }
 }
 
-const SCHEMA: [&str; 4] = [
+const SCHEMA: [&str; 6] = [
     "CREATE TABLE IF NOT EXISTS checkout_orders (
         reference TEXT PRIMARY KEY,
         phone TEXT NOT NULL,
@@ -426,6 +449,14 @@ const SCHEMA: [&str; 4] = [
         PRIMARY KEY (reference, step)
     )",
     "CREATE INDEX IF NOT EXISTS checkout_order_events_state ON checkout_order_events (state)",
+    // One row per form token used: its order. The primary key makes a second post of the same
+    // token find the first one's order, however close the two are.
+    "CREATE TABLE IF NOT EXISTS checkout_form_tokens (
+        token TEXT PRIMARY KEY,
+        reference TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS checkout_orders_created ON checkout_orders (created_at)",
 ];
 
 /// The columns of an [`Order`], in `SELECT`s.
@@ -589,7 +620,14 @@ impl Store {
 
     /// Stores a new order and queues its first job, in one transaction: the outbox. Nothing
     /// leaves for QosIc before this commits.
-    pub async fn create_order(&self, new: &NewOrder, instance: &str) -> Result<Order, StoreError> {
+    ///
+    /// With a form token already used, nothing is stored: the order that token made is
+    /// returned, with `false` (`true` for a new order).
+    pub async fn create_order(
+        &self,
+        new: &NewOrder,
+        instance: &str,
+    ) -> Result<(Order, bool), StoreError> {
         let now = now_ms();
         let order = Order {
             reference: new.reference.clone(),
@@ -609,8 +647,29 @@ impl Store {
             updated_at: now,
         };
         let task = drive_task(&order.reference, 0, now)?;
-        on_db!(self, |pool, c| {
+        let existing: Option<String> = on_db!(self, |pool, c| {
             let mut tx = pool.begin().await?;
+            if let Some(token) = &new.form_token {
+                let claimed = sqlx::query(c.sql(
+                    "INSERT INTO checkout_form_tokens (token, reference, created_at) \
+                     VALUES ($1, $2, $3) ON CONFLICT (token) DO NOTHING",
+                ))
+                .bind(token)
+                .bind(&order.reference)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if claimed.rows_affected() != 1 {
+                    tx.rollback().await?;
+                    let (reference,): (String,) = sqlx::query_as(
+                        c.sql("SELECT reference FROM checkout_form_tokens WHERE token = $1"),
+                    )
+                    .bind(token)
+                    .fetch_one(pool)
+                    .await?;
+                    return self.existing(reference).await;
+                }
+            }
             sqlx::query(c.sql(
                 "INSERT INTO checkout_orders (reference, phone, amount, first_name, last_name, \
                  carrier, state, reason, step, window_ends, checks, send_attempts, operator_ref, \
@@ -631,8 +690,32 @@ impl Store {
             c.push(&mut tx, task).await?;
             c.notify(&mut tx, &order.reference).await?;
             tx.commit().await?;
+            None
         });
-        Ok(order)
+        debug_assert!(existing.is_none());
+        Ok((order, true))
+    }
+
+    async fn existing(&self, reference: String) -> Result<(Order, bool), StoreError> {
+        match self.order(&reference).await? {
+            Some(order) => Ok((order, false)),
+            None => Err(StoreError::Corrupt(format!(
+                "a form token names the order {reference}, which does not exist"
+            ))),
+        }
+    }
+
+    /// The reference of the order a form token made, if it was used.
+    pub async fn order_for_token(&self, token: &str) -> Result<Option<String>, StoreError> {
+        on_db!(self, |pool, c| {
+            let row: Option<(String,)> = sqlx::query_as(
+                c.sql("SELECT reference FROM checkout_form_tokens WHERE token = $1"),
+            )
+            .bind(token)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.map(|(reference,)| reference))
+        })
     }
 
     /// The order with this reference.
@@ -731,7 +814,10 @@ impl Store {
         let Some(order) = self.order(reference).await? else {
             return Ok(None);
         };
-        if !matches!(order.state, State::StillPending | State::Unknown) {
+        if !matches!(
+            order.state,
+            State::StillPending | State::Unknown | State::NeedsAttention
+        ) {
             return Ok(None);
         }
         // Same state, next step: the job makes one status check and, unless it is final,
@@ -775,6 +861,43 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The operator's list: the newest orders first, at most `limit`, that match `filter`.
+    pub async fn find_orders(
+        &self,
+        filter: &OrderFilter,
+        limit: i64,
+    ) -> Result<Vec<Order>, StoreError> {
+        let state = filter.state.map(State::as_str);
+        let search = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        // Digits search the end of the phone number; anything else is a reference.
+        let phone_end = search
+            .filter(|s| s.len() >= 2 && s.bytes().all(|b| b.is_ascii_digit()))
+            .map(|digits| format!("%{digits}"));
+        on_db!(self, |pool, c| {
+            let rows = sqlx::query(c.sql(concat!(
+                "SELECT ",
+                order_columns!(),
+                " FROM checkout_orders WHERE ($1 IS NULL OR state = $1) \
+                 AND ($2 IS NULL OR created_at >= $2) AND ($3 IS NULL OR created_at < $3) \
+                 AND ($4 IS NULL OR reference = $4 OR phone LIKE $5) \
+                 ORDER BY created_at DESC LIMIT $6"
+            )))
+            .bind(state)
+            .bind(filter.since)
+            .bind(filter.until)
+            .bind(search)
+            .bind(phone_end)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            rows.iter().map(order_from_row).collect()
+        })
     }
 
     /// Every order's reference and state (for tests and tools; the table must be small).

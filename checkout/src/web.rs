@@ -8,11 +8,21 @@
 //! | `GET /orders/{reference}/events` | server-sent events: the current state first, then each change |
 //! | `GET /orders/{reference}/status` | the order as JSON, for clients that poll |
 //! | `POST /orders/{reference}/check` | one more status check of an order whose window closed |
+//! | `GET /admin` | the operator's list: orders by state and date, searched by reference or the phone's last digits |
 //! | `GET /admin/orders` | the number of orders in each state, as JSON |
+//! | `GET /admin/orders/{reference}` | one order and its transitions, as JSON |
 //! | `POST /qosic/callback` | QosIc's callback: never trusted alone, it only brings the order's next status check forward (202) |
 //!
-//! `/admin/orders` has no authentication of its own: the app listens on loopback by default;
-//! expose it only behind a proxy that authenticates the operator.
+//! **Admin.** `/admin…` asks for `Authorization: Bearer TOKEN` when
+//! [`Config::admin_token`] is set (`CHECKOUT_ADMIN_TOKEN`); without a token it answers only
+//! when the shop listens on loopback, and is off (404) otherwise.
+//!
+//! **One order per purchase.** The form carries a one-time token: a second post of the same
+//! token (a double tap) is sent to the order the first one made, and the Pay button disables
+//! itself on submit. New orders are limited per phone number and per client address
+//! ([`Config::orders_per_phone`], [`Config::orders_per_client`] per [`Config::rate_window`]:
+//! 429 and a page that says to wait), amounts above [`Config::max_amount`] are refused, and a
+//! `POST` whose `Origin` (or `Sec-Fetch-Site`) says it comes from another site is refused (403).
 //!
 //! Callbacks (QosIc calling the shop when a payment ends, to the URL set in its dashboard)
 //! carry no signature: anyone who finds the URL can post one. So a callback settles nothing by
@@ -24,17 +34,19 @@
 //! costs one status check per order per [`Config::min_early_check_interval`] (5 s by default),
 //! which "check again" shares (429 with `Retry-After` to a JSON client).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Form, Path, State as Extract};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, Path, Query, Request, State as Extract};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use futures_util::stream::{self, Stream};
 use qosic::{Amount, Country, Error as SdkError, Msisdn, Name, TransactionRef};
 use serde::Deserialize;
@@ -42,10 +54,10 @@ use serde_json::json;
 use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-use crate::config::{Config, MAX_FORM_BYTES};
+use crate::config::{Config, MAX_FORM_BYTES, MAX_RATE_KEYS_TRACKED};
 use crate::jobs::{CheckNow, Engine};
 use crate::page::{self, FormValues};
-use crate::store::{NewOrder, OrderView};
+use crate::store::{NewOrder, OrderFilter, OrderView, State};
 
 /// What the handlers share.
 #[derive(Debug, Clone)]
@@ -53,15 +65,109 @@ struct Shared {
     engine: Arc<Engine>,
     streams: Arc<Semaphore>,
     stream_lifetime: Duration,
+    test_mode: bool,
+    max_amount: u64,
+    limits: Arc<RateLimits>,
+    admin: Arc<Admin>,
 }
 
-/// The shop's routes on this engine, with the config's limits.
+/// Who may use `/admin`.
+#[derive(Debug)]
+enum Admin {
+    /// Those who send this token.
+    Token(qosic::Secret),
+    /// Anyone who reaches the shop: it listens on loopback only.
+    Loopback,
+    /// Nobody: no token, and the shop listens beyond loopback.
+    Off,
+}
+
+impl Admin {
+    fn from_config(config: &Config) -> Admin {
+        match &config.admin_token {
+            Some(token) if !token.expose().is_empty() => Admin::Token(token.clone()),
+            _ if config.listen.ip().is_loopback() => Admin::Loopback,
+            _ => Admin::Off,
+        }
+    }
+}
+
+/// What the start-up log says about `/admin`.
+pub fn admin_access(config: &Config) -> &'static str {
+    match Admin::from_config(config) {
+        Admin::Token(_) => "/admin asks for the token of CHECKOUT_ADMIN_TOKEN",
+        Admin::Loopback => {
+            "/admin is open to anyone who reaches this loopback address (set CHECKOUT_ADMIN_TOKEN to ask for a token)"
+        }
+        Admin::Off => {
+            "/admin is off: the shop listens beyond loopback and CHECKOUT_ADMIN_TOKEN is not set"
+        }
+    }
+}
+
+/// Fixed-window counters of new orders per phone number and per client address, in a map
+/// capped at [`MAX_RATE_KEYS_TRACKED`] keys.
+#[derive(Debug)]
+struct RateLimits {
+    window: Duration,
+    per_phone: u32,
+    per_client: u32,
+    counts: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl RateLimits {
+    /// Counts one order for each key if every key has had fewer than its limit in its
+    /// window; counts nothing otherwise (a refused order uses no one's allowance).
+    fn admit(&self, keys: [(String, u32); 2], now: Instant) -> bool {
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let new_keys = keys.iter().filter(|(k, _)| !counts.contains_key(k)).count();
+        if counts.len() + new_keys > MAX_RATE_KEYS_TRACKED {
+            counts.retain(|_, (start, _)| now.saturating_duration_since(*start) < self.window);
+            if counts.len() + new_keys > MAX_RATE_KEYS_TRACKED {
+                return false;
+            }
+        }
+        let used = |key: &String| match counts.get(key) {
+            Some((start, n)) if now.saturating_duration_since(*start) < self.window => *n,
+            _ => 0,
+        };
+        if keys.iter().any(|(key, limit)| used(key) >= *limit) {
+            return false;
+        }
+        for (key, _) in keys {
+            let entry = counts.entry(key).or_insert((now, 0));
+            if now.saturating_duration_since(entry.0) >= self.window {
+                *entry = (now, 0);
+            }
+            entry.1 += 1;
+        }
+        true
+    }
+}
+
+/// The shop's routes on this engine, with the config's limits. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()`: the rate limit per client address
+/// reads the peer's address.
 pub fn router(engine: Arc<Engine>, config: &Config) -> Router {
     let shared = Shared {
         engine,
         streams: Arc::new(Semaphore::new(config.max_event_streams)),
         stream_lifetime: config.event_stream_lifetime,
+        test_mode: config.test_mode,
+        max_amount: config.max_amount,
+        limits: Arc::new(RateLimits {
+            window: config.rate_window,
+            per_phone: config.orders_per_phone,
+            per_client: config.orders_per_client,
+            counts: Mutex::new(HashMap::new()),
+        }),
+        admin: Arc::new(Admin::from_config(config)),
     };
+    let admin = Router::new()
+        .route("/admin", get(admin_page))
+        .route("/admin/orders", get(admin_orders))
+        .route("/admin/orders/{reference}", get(admin_order))
+        .route_layer(middleware::from_fn_with_state(shared.clone(), admin_guard));
     Router::new()
         .route("/", get(index))
         .route("/orders", post(create))
@@ -69,11 +175,98 @@ pub fn router(engine: Arc<Engine>, config: &Config) -> Router {
         .route("/orders/{reference}/status", get(status))
         .route("/orders/{reference}/events", get(events))
         .route("/orders/{reference}/check", post(check_again))
-        .route("/admin/orders", get(admin_orders))
         .route("/qosic/callback", post(callback))
+        .merge(admin)
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(shared.clone(), same_origin))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .with_state(shared)
+}
+
+/// Refuses (403) a `POST` a browser sent from another site: its `Origin` names another host
+/// than the request's `Host`, or `Sec-Fetch-Site` says `cross-site`. QosIc's callbacks (from a
+/// server, no `Origin`) pass.
+async fn same_origin(Extract(shared): Extract<Shared>, request: Request, next: Next) -> Response {
+    if request.method() == Method::POST && !request.uri().path().starts_with("/qosic/") {
+        let headers = request.headers();
+        let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+        let cross_site = text(header::HeaderName::from_static("sec-fetch-site"))
+            .is_some_and(|site| site.eq_ignore_ascii_case("cross-site"));
+        let other_origin = match (text(header::ORIGIN), text(header::HOST)) {
+            (Some("null"), _) => true,
+            (Some(origin), Some(host)) => {
+                let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+                !origin_host.eq_ignore_ascii_case(host)
+            }
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if cross_site || other_origin {
+            tracing::warn!("a POST from another site was refused");
+            return (
+                StatusCode::FORBIDDEN,
+                Html(page::message(
+                    shared.test_mode,
+                    "Start from the shop's page",
+                    "This payment did not come from the shop's own page, so it was not started. Open the shop and pay from there.",
+                )),
+            )
+                .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+async fn admin_guard(Extract(shared): Extract<Shared>, request: Request, next: Next) -> Response {
+    match &*shared.admin {
+        Admin::Loopback => next.run(request).await,
+        Admin::Off => missing(shared.test_mode),
+        Admin::Token(token) => {
+            let given = request
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "));
+            if given
+                .is_some_and(|given| constant_time_eq(given.as_bytes(), token.expose().as_bytes()))
+            {
+                next.run(request).await
+            } else {
+                (
+                    StatusCode::UNAUTHORIZED,
+                    [(header::WWW_AUTHENTICATE, "Bearer")],
+                    Json(json!({"error": "the operator's token is required (Authorization: Bearer TOKEN)"})),
+                )
+                    .into_response()
+            }
+        }
+    }
+}
+
+/// Compares two byte strings in time that depends on their lengths only.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A new form token: 128 random bits, hex.
+fn new_token() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No system randomness: an empty token, which the form then goes without (each post
+        // a new order, still rate-limited).
+        return String::new();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The form token of a post, when it can be one (16 to 64 letters, digits, `-` or `_`).
+fn form_token(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    ((16..=64).contains(&raw.len())
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    .then(|| raw.to_owned())
 }
 
 /// The order form's fields, as typed (validated by [`validate`]).
@@ -91,13 +284,18 @@ pub struct OrderForm {
     /// Optional.
     #[serde(default)]
     pub last_name: String,
+    /// The form's one-time token.
+    #[serde(default)]
+    pub token: String,
 }
 
 /// Validates a form as the SDK does, before anything is stored: the SDK's error for each
-/// field at fault, keyed by the field's name. Local numbers are read as Benin's.
+/// field at fault, keyed by the field's name. Local numbers are read as Benin's; amounts above
+/// `max_amount` XOF are refused.
 pub fn validate(
     client: &qosic::Client,
     form: &OrderForm,
+    max_amount: u64,
 ) -> Result<NewOrder, BTreeMap<&'static str, String>> {
     let mut errors = BTreeMap::new();
     let phone = match Msisdn::parse_with_default(form.phone.trim(), Country::Benin) {
@@ -117,6 +315,13 @@ pub fn validate(
         .filter(|&n| i64::try_from(n).is_ok())
         .unwrap_or(0);
     let amount = match Amount::new(xof) {
+        Ok(_) if xof > max_amount => {
+            errors.insert(
+                "amount",
+                format!("The most you can pay here is {max_amount} XOF."),
+            );
+            None
+        }
         Ok(amount) => Some(amount),
         Err(e) => {
             errors.insert("amount", e.to_string());
@@ -180,18 +385,39 @@ pub fn validate(
                 first_name: form.first_name.trim().to_owned(),
                 last_name: form.last_name.trim().to_owned(),
                 carrier: carrier.name().to_owned(),
+                form_token: form_token(&form.token),
             })
         }
         _ => Err(errors),
     }
 }
 
-async fn index() -> Html<String> {
-    Html(page::form(&FormValues::default(), &BTreeMap::new()))
+async fn index(Extract(shared): Extract<Shared>) -> Html<String> {
+    let values = FormValues {
+        token: new_token(),
+        ..FormValues::default()
+    };
+    Html(page::form(shared.test_mode, &values, &BTreeMap::new()))
 }
 
-async fn create(Extract(shared): Extract<Shared>, Form(form): Form<OrderForm>) -> Response {
-    let new = match validate(shared.engine.client(), &form) {
+fn client_key(peer: Option<SocketAddr>) -> String {
+    match peer.map(|p| p.ip()) {
+        // IPv6 clients are counted per /64, the block one customer usually has.
+        Some(IpAddr::V6(ip)) => {
+            let s = ip.segments();
+            format!("client:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(ip) => format!("client:{ip}"),
+        None => "client:unknown".to_owned(),
+    }
+}
+
+async fn create(
+    Extract(shared): Extract<Shared>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Form(form): Form<OrderForm>,
+) -> Response {
+    let new = match validate(shared.engine.client(), &form, shared.max_amount) {
         Ok(new) => new,
         Err(errors) => {
             let values = FormValues {
@@ -199,17 +425,57 @@ async fn create(Extract(shared): Extract<Shared>, Form(form): Form<OrderForm>) -
                 amount: form.amount,
                 first_name: form.first_name,
                 last_name: form.last_name,
+                token: if form.token.is_empty() {
+                    new_token()
+                } else {
+                    form.token
+                },
             };
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Html(page::form(&values, &errors)),
+                Html(page::form(shared.test_mode, &values, &errors)),
             )
                 .into_response();
         }
     };
+    // The same form again (a double tap): its order, not a new one, and no rate slot taken.
+    if let Some(token) = &new.form_token {
+        match shared.engine.store().order_for_token(token).await {
+            Ok(Some(reference)) => {
+                return Redirect::to(&format!("/orders/{reference}")).into_response()
+            }
+            Ok(None) => {}
+            Err(e) => return unavailable(shared.test_mode, &e.to_string()),
+        }
+    }
+    let now = Instant::now();
+    let limits = &shared.limits;
+    let keys = [
+        (
+            client_key(peer.map(|Extension(ConnectInfo(addr))| addr)),
+            limits.per_client,
+        ),
+        (format!("phone:{}", new.phone), limits.per_phone),
+    ];
+    if !limits.admit(keys, now) {
+        tracing::warn!("order refused: too many orders from one address or to one number");
+        let minutes = limits.window.as_secs().div_ceil(60).max(1);
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, limits.window.as_secs().max(1).to_string())],
+            Html(page::message(
+                shared.test_mode,
+                "Too many payments at once",
+                &format!(
+                    "Several payments were started from here or to this phone number a short time ago. Nothing more was charged. Please wait {minutes} minutes, then try again."
+                ),
+            )),
+        )
+            .into_response();
+    }
     match shared.engine.create(&new).await {
-        Ok(order) => Redirect::to(&format!("/orders/{}", order.reference)).into_response(),
-        Err(e) => unavailable(&e.to_string()),
+        Ok((order, _)) => Redirect::to(&format!("/orders/{}", order.reference)).into_response(),
+        Err(e) => unavailable(shared.test_mode, &e.to_string()),
     }
 }
 
@@ -220,18 +486,18 @@ fn reference(raw: &str) -> Option<&str> {
 
 async fn load(shared: &Shared, raw: &str) -> Result<OrderView, Response> {
     let Some(reference) = reference(raw) else {
-        return Err(not_found().await);
+        return Err(missing(shared.test_mode));
     };
     match shared.engine.store().order(reference).await {
         Ok(Some(order)) => Ok(order.view()),
-        Ok(None) => Err(not_found().await),
-        Err(e) => Err(unavailable(&e.to_string())),
+        Ok(None) => Err(missing(shared.test_mode)),
+        Err(e) => Err(unavailable(shared.test_mode, &e.to_string())),
     }
 }
 
 async fn order_page(Extract(shared): Extract<Shared>, Path(raw): Path<String>) -> Response {
     match load(&shared, &raw).await {
-        Ok(view) => Html(page::order_page(&view)).into_response(),
+        Ok(view) => Html(page::order_page(shared.test_mode, &view)).into_response(),
         Err(response) => response,
     }
 }
@@ -249,7 +515,7 @@ async fn check_again(
     headers: HeaderMap,
 ) -> Response {
     let Some(reference) = reference(&raw) else {
-        return not_found().await;
+        return missing(shared.test_mode);
     };
     let wants_json = headers
         .get(header::ACCEPT)
@@ -281,7 +547,7 @@ async fn check_again(
             ),
         )
             .into_response(),
-        Err(e) => unavailable(&e.to_string()),
+        Err(e) => unavailable(shared.test_mode, &e.to_string()),
     }
 }
 
@@ -305,7 +571,7 @@ async fn callback(Extract(shared): Extract<Shared>, body: axum::body::Bytes) -> 
                 format!("no order has the reference {reference:?}"),
             )
         }
-        Err(e) => return unavailable(&e.to_string()),
+        Err(e) => return unavailable(shared.test_mode, &e.to_string()),
     };
     if let Some(amount) = callback.amount() {
         if i64::try_from(amount).ok() != Some(order.amount) {
@@ -336,7 +602,7 @@ async fn callback(Extract(shared): Extract<Shared>, body: axum::body::Bytes) -> 
             Json(json!({ "order": reference, "state": state.as_str() })),
         )
             .into_response(),
-        Err(e) => unavailable(&e.to_string()),
+        Err(e) => unavailable(shared.test_mode, &e.to_string()),
     }
 }
 
@@ -347,19 +613,104 @@ async fn admin_orders(Extract(shared): Extract<Shared>) -> Response {
             Json(json!({
                 "instance": shared.engine.instance(),
                 "database": shared.engine.store().backend(),
+                "test_mode": shared.test_mode,
                 "orders": counts,
                 "total": total,
             }))
             .into_response()
         }
-        Err(e) => unavailable(&e.to_string()),
+        Err(e) => unavailable(shared.test_mode, &e.to_string()),
     }
 }
 
-async fn not_found() -> Response {
+/// The operator's filters: `state`, `since` and `until` (dates, `YYYY-MM-DD`, UTC), `q` (the
+/// reference, or the last digits of the phone number).
+#[derive(Debug, Default, Deserialize)]
+struct AdminQuery {
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    since: String,
+    #[serde(default)]
+    until: String,
+    #[serde(default)]
+    q: String,
+}
+
+/// The most orders `/admin` lists at once.
+const ADMIN_LIST_LIMIT: i64 = 200;
+
+/// Unix milliseconds of the start of a `YYYY-MM-DD` day (UTC).
+fn day_start_ms(day: &str) -> Option<i64> {
+    let mut parts = day.trim().splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468) * 86_400_000)
+}
+
+async fn admin_page(Extract(shared): Extract<Shared>, Query(query): Query<AdminQuery>) -> Response {
+    let filter = OrderFilter {
+        state: State::ALL
+            .into_iter()
+            .find(|s| s.as_str() == query.state.trim()),
+        since: day_start_ms(&query.since),
+        until: day_start_ms(&query.until).map(|ms| ms + 86_400_000),
+        search: Some(query.q.trim().to_owned()).filter(|q| !q.is_empty()),
+    };
+    let store = shared.engine.store();
+    let (counts, orders) = match (
+        store.counts().await,
+        store.find_orders(&filter, ADMIN_LIST_LIMIT).await,
+    ) {
+        (Ok(counts), Ok(orders)) => (counts, orders),
+        (Err(e), _) | (_, Err(e)) => return unavailable(shared.test_mode, &e.to_string()),
+    };
+    Html(page::admin(
+        shared.test_mode,
+        &counts,
+        &orders,
+        (&query.state, &query.since, &query.until, &query.q),
+    ))
+    .into_response()
+}
+
+async fn admin_order(Extract(shared): Extract<Shared>, Path(raw): Path<String>) -> Response {
+    let Some(reference) = reference(&raw) else {
+        return missing(shared.test_mode);
+    };
+    let store = shared.engine.store();
+    match (store.order(reference).await, store.history(reference).await) {
+        (Ok(Some(order)), Ok(history)) => Json(json!({
+            "order": order.view(),
+            "created_at": order.created_at,
+            "transitions": history,
+        }))
+        .into_response(),
+        (Ok(None), _) => missing(shared.test_mode),
+        (Err(e), _) | (_, Err(e)) => unavailable(shared.test_mode, &e.to_string()),
+    }
+}
+
+async fn not_found(Extract(shared): Extract<Shared>) -> Response {
+    missing(shared.test_mode)
+}
+
+fn missing(test_mode: bool) -> Response {
     (
         StatusCode::NOT_FOUND,
         Html(page::message(
+            test_mode,
             "Not found",
             "There is no such page or order.",
         )),
@@ -367,11 +718,12 @@ async fn not_found() -> Response {
         .into_response()
 }
 
-fn unavailable(reason: &str) -> Response {
+fn unavailable(test_mode: bool, reason: &str) -> Response {
     tracing::warn!("request failed: {reason}");
     (
         StatusCode::SERVICE_UNAVAILABLE,
         Html(page::message(
+            test_mode,
             "Try again shortly",
             "The shop cannot reach its database right now. Nothing was charged twice: try again in a moment.",
         )),
@@ -427,7 +779,7 @@ impl Follow {
 
 async fn events(Extract(shared): Extract<Shared>, Path(raw): Path<String>) -> Response {
     let Some(reference) = reference(&raw).map(str::to_owned) else {
-        return not_found().await;
+        return missing(shared.test_mode);
     };
     let Ok(permit) = Arc::clone(&shared.streams).try_acquire_owned() else {
         return (
@@ -441,8 +793,8 @@ async fn events(Extract(shared): Extract<Shared>, Path(raw): Path<String>) -> Re
     let rx = shared.engine.hub().subscribe();
     let first = match shared.engine.store().order(&reference).await {
         Ok(Some(order)) => order.view(),
-        Ok(None) => return not_found().await,
-        Err(e) => return unavailable(&e.to_string()),
+        Ok(None) => return missing(shared.test_mode),
+        Err(e) => return unavailable(shared.test_mode, &e.to_string()),
     };
     let follow = Follow {
         first: Some(first),

@@ -7,6 +7,8 @@
 //! - `crash`: the `qosic-checkout` binary killed with SIGKILL, restarted on the same database.
 //! - `multi`: two instances on one Postgres, one killed (skipped without Postgres, except in CI).
 //! - `callbacks`: `POST /qosic/callback`, called by the fake server; forged ones change nothing.
+//! - `safety`: running with real money: which QosIc, one order per form, rate limits, origin,
+//!   maximum amount, the operator's token.
 //! - `browser`: the page in headless Chromium (skipped without it, except in CI).
 
 mod browser;
@@ -14,5 +16,6 @@ mod callbacks;
 mod crash;
 mod flow;
 mod multi;
+mod safety;
 mod steps;
 mod support;

@@ -76,6 +76,9 @@ fn start(db: &str, instance: &str, mock: &MockQosic) -> AppProcess {
         "60",
         "--heartbeat",
         "1",
+        // Every order of this test comes from one address (loopback).
+        "--orders-per-client",
+        "1000",
     ];
     AppProcess::start(&args, &qosic_env(mock))
 }

@@ -35,6 +35,7 @@ fn new_order(reference: &str, phone: &str) -> NewOrder {
         first_name: String::new(),
         last_name: String::new(),
         carrier: "MTN".to_owned(),
+        form_token: None,
     }
 }
 
@@ -280,4 +281,93 @@ async fn a_job_apalis_gave_up_on_runs_again() {
     assert_eq!((status.as_str(), attempts), ("Pending", 0));
     assert_eq!(engine.store().revive_dead_jobs().await.unwrap(), 0, "once");
     pool.close().await;
+}
+
+/// Drives the order's current step after `wait` on the engine's clock; returns the order.
+async fn after(engine: &Engine, reference: &str, wait: Duration) -> Order {
+    engine.advance_clock(wait);
+    let step = load(engine, reference).await.step;
+    drive(engine, reference, step).await;
+    load(engine, reference).await
+}
+
+#[tokio::test]
+async fn a_payment_approved_after_the_window_with_its_callback_lost_is_confirmed_by_reconciliation()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockQosic::in_process();
+    // Approved at the third status check: after the 30 s window closed at the first; no
+    // callback (nobody to call back).
+    mock.subscriber("22997000160", Subscriber::approves_after_checks(3));
+    let engine = engine(&dir.path().join("db.sqlite"), mock.client()).await;
+    engine
+        .create(&new_order("ORDER-160", "22997000160"))
+        .await
+        .unwrap();
+    drive(&engine, "ORDER-160", 0).await;
+    let sent = load(&engine, "ORDER-160").await;
+    assert_eq!(sent.state, State::Pending);
+    let window_ends = sent.window_ends.unwrap();
+
+    let closed = after(&engine, "ORDER-160", Duration::from_secs(31)).await;
+    assert_eq!(closed.state, State::StillPending, "the window closed");
+    // Reconciliation: 1 minute after the window, then 5: still pending, then approved.
+    let one = after(&engine, "ORDER-160", Duration::from_secs(60)).await;
+    assert_eq!(one.state, State::StillPending);
+    assert!(engine.now_ms() >= window_ends + 60_000);
+    let five = after(&engine, "ORDER-160", Duration::from_secs(240)).await;
+    assert_eq!(five.state, State::Confirmed, "{five:?}");
+    assert_eq!(mock.payment_requests("ORDER-160"), 1);
+    let history = engine.store().history("ORDER-160").await.unwrap();
+    let confirmed = history
+        .iter()
+        .filter(|t| t.state == State::Confirmed)
+        .count();
+    assert_eq!(confirmed, 1);
+}
+
+#[tokio::test]
+async fn an_order_without_an_answer_for_the_whole_period_needs_attention() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockQosic::in_process();
+    mock.subscriber("22997000161", Subscriber::never_answers());
+    let engine = engine(&dir.path().join("db.sqlite"), mock.client()).await;
+    engine
+        .create(&new_order("ORDER-161", "22997000161"))
+        .await
+        .unwrap();
+    drive(&engine, "ORDER-161", 0).await;
+    let mut order = after(&engine, "ORDER-161", Duration::from_secs(31)).await;
+    let window_ends = order.window_ends.unwrap();
+    let mut checks_after_window = 0;
+    while !matches!(
+        order.state,
+        State::NeedsAttention | State::Confirmed | State::Failed
+    ) {
+        assert!(
+            matches!(order.state, State::StillPending | State::Unknown),
+            "{order:?}"
+        );
+        // The next reconciliation check's time, as the engine schedules it.
+        let next = qosic_checkout::jobs::next_reconcile(
+            window_ends,
+            engine.now_ms(),
+            Duration::from_secs(48 * 3600),
+        )
+        .expect("a next check within the period");
+        let wait = u64::try_from(next - engine.now_ms()).unwrap();
+        order = after(&engine, "ORDER-161", Duration::from_millis(wait)).await;
+        checks_after_window += 1;
+        assert!(checks_after_window < 60, "{order:?}");
+    }
+    assert_eq!(order.state, State::NeedsAttention);
+    assert!(engine.now_ms() >= window_ends + 48 * 3_600_000);
+    // 1, 5, 15, 60 minutes, then hourly up to 48 hours.
+    assert_eq!(checks_after_window, 3 + 48);
+    // Still checkable by "check again".
+    assert!(matches!(
+        engine.check_now("ORDER-161").await.unwrap(),
+        CheckNow::Queued(_)
+    ));
+    assert_eq!(mock.payment_requests("ORDER-161"), 1);
 }
