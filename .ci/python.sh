@@ -13,10 +13,6 @@
 #
 # Settings (environment):
 #   PYTHON                      the interpreter for the venvs (default: python3)
-#   QOSIC_MOCK_WHEEL_FEATURES   build with these cargo features instead of pyproject's
-#                               `features = ["cli"]` (e.g. empty, on a tree where qosic-mock
-#                               has no `cli` feature yet); the build then uses a staged
-#                               copy of python/ and python/ is never modified
 #   PYTEST_ARGS                 extra arguments for pytest
 set -euo pipefail
 
@@ -50,27 +46,8 @@ step "qosic_mock: type hints checked (mypy --strict)"
 
 step "wheel: maturin build --release"
 rm -rf "$wheels"
-source_dir=$root/python
-if [[ -n ${QOSIC_MOCK_WHEEL_FEATURES+set} ]]; then
-    # A staged copy, with the features asked for and an absolute manifest path.
-    stage=$out/stage
-    rm -rf "$stage"
-    mkdir -p "$stage"
-    cp -R python/src python/README.md "$stage/"
-    features=$(printf '%s' "$QOSIC_MOCK_WHEEL_FEATURES" | awk -v RS=',' 'NF { gsub(/ /, ""); printf "%s\"%s\"", sep, $0; sep = ", " }')
-    sed -e "s|^manifest-path = .*|manifest-path = \"$root/qosic-mock/Cargo.toml\"|" \
-        -e "s|^features = .*|features = [$features]|" \
-        python/pyproject.toml >"$stage/pyproject.toml"
-    echo "note: QOSIC_MOCK_WHEEL_FEATURES is set: building with features = [$features] (not pyproject's)"
-    source_dir=$stage
-elif ! grep -Eq '^[[:space:]]*cli[[:space:]]*=' qosic-mock/Cargo.toml; then
-    echo "error: qosic-mock/Cargo.toml has no \`cli\` feature, which python/pyproject.toml builds the binary with." >&2
-    echo "  It comes with the qosic-mock rewrite (the [[bin]] will require it). Until then, build with:" >&2
-    echo "      QOSIC_MOCK_WHEEL_FEATURES= .ci/python.sh" >&2
-    exit 1
-fi
 start=$(now)
-(cd "$source_dir" && "$build_venv/bin/maturin" build --release --quiet --out "$wheels")
+(cd python && "$build_venv/bin/maturin" build --release --quiet --out "$wheels")
 build_secs=$(since "$start")
 wheel=$(ls "$wheels"/qosic_mock-*.whl)
 wheel_bytes=$(wc -c <"$wheel")

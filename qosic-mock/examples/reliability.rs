@@ -6,7 +6,7 @@
 //! has a 30 s timeout.
 //!
 //! ```text
-//! cargo build --release -p qosic-mock --bin qosic-mock --example reliability
+//! cargo build --release -p qosic-mock --features cli --bin qosic-mock --example reliability
 //! target/release/examples/reliability [SCENARIO...]
 //! ```
 //!

@@ -421,13 +421,14 @@
 //! # The binary
 //!
 //! ```text
-//! cargo run -p qosic-mock -- --listen 127.0.0.1:0 --login L --password-file pw.txt \
+//! cargo run -p qosic-mock --features cli -- --listen 127.0.0.1:0 --login L --password-file pw.txt \
 //!     --mtn-client-id M --moov-client-id V [--client-id celtiis=C ...]
 //! ```
 //!
 //! prints `listening on http://127.0.0.1:PORT` as the **first line on stdout**, flushes,
 //! and serves until killed. Every flag has a default (`--help` prints them), so
-//! `cargo run -p qosic-mock` alone works. Every flag can also be given by an environment
+//! `cargo run -p qosic-mock --features cli` alone works (the `cli` feature builds the binary and
+//! its argument parser, clap; the library needs neither). Every flag can also be given by an environment
 //! variable named after it: `QOSIC_MOCK_` and the flag in capitals, `-` as `_`
 //! (`--listen` is `QOSIC_MOCK_LISTEN`, `--no-admin` is `QOSIC_MOCK_NO_ADMIN=true`). The
 //! command line wins over `QOSIC_MOCK_*`, which wins over the SDK's own variables

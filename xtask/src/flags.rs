@@ -157,7 +157,7 @@ Run the benchmark program: `cargo run --release -p qosic-bench --bin bench -- AR
 Every argument goes to the benchmark, --help included; a leading `--` is dropped.";
 
 const MOCK_ABOUT: &str = "\
-Run the qosic-mock server: `cargo run -p qosic-mock -- ARGS`.
+Run the qosic-mock server: `cargo run -p qosic-mock --features cli -- ARGS`.
 
 Every argument goes to the server, --help included: `cargo xtask mock --help` prints the
 server's own flags. A leading `--` is dropped.";

@@ -106,7 +106,8 @@ fn try_main() -> Result<()> {
             let sh = cmd::shell(&workspace_root()?)?;
             cmd::run(
                 cmd::cargo(&sh)
-                    .args(["run", "-p", "qosic-mock", "--"])
+                    // The binary needs the crate's `cli` feature (its argument parser).
+                    .args(["run", "-p", "qosic-mock", "--features", "cli", "--"])
                     .args(pass.args),
             )
         }

@@ -175,14 +175,14 @@ fn help_and_version_answer_conventionally() {
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(text.contains("Usage: qosic-mock [OPTIONS]"), "{text}");
         for part in [
-            "--listen ADDR",
+            "--listen <ADDR>",
             "[env: QOSIC_MOCK_LISTEN]",
             "[env: QOSIC_MOCK_PASSWORD, then QOSIC_PASSWORD]",
-            "--password-file PATH",
+            "--password-file <PATH>",
             "visible to every user in `ps`",
             "--no-admin",
-            "--admin-token TOKEN",
-            "--idle-timeout SECONDS",
+            "--admin-token <TOKEN>",
+            "--idle-timeout <SECONDS>",
             "[default: 512]",
         ] {
             assert!(text.contains(part), "{part}\n{text}");
@@ -288,6 +288,102 @@ fn flags_come_from_qosic_mock_variables_too() {
         Ok(_) => false,
     };
     assert!(closed, "the idle connection was not closed");
+}
+
+/// Every kind of flag read from its `QOSIC_MOCK_*` variable (clap reads them from the
+/// process's environment), seen in `GET /__admin/config`; the SDK's variables only fill what
+/// no `QOSIC_MOCK_*` gave, and empty variables count as unset.
+#[test]
+fn every_kind_of_flag_reads_its_variable() {
+    let bin = Binary::start_with(
+        &[],
+        &[
+            ("QOSIC_MOCK_LOGIN", "EL"),
+            ("QOSIC_LOGIN", "SDK"),
+            ("QOSIC_MOCK_MTN_CLIENT_ID", "EM"),
+            ("QOSIC_MTN_CLIENT_ID", "SDKM"),
+            ("QOSIC_MOOV_CLIENT_ID", "SDKV"),
+            ("QOSIC_MOCK_CELTIIS_CLIENT_ID", ""),
+            ("QOSIC_MOCK_CLIENT_ID", "tmoney=ET, flooz=EF"),
+            ("QOSIC_MOCK_PHONE_FORMS", "legacy"),
+            ("QOSIC_MOCK_REFUSE_WRONG_CARRIER", "1"),
+            ("QOSIC_MOCK_JOURNAL_CAPACITY", "11"),
+            ("QOSIC_MOCK_MAX_BODY", "2048"),
+            ("QOSIC_MOCK_HEADER_TIMEOUT", "0.5"),
+        ],
+    );
+    let config = http_request(bin.addr, "GET", "/__admin/config", None, b"").json();
+    assert_eq!(config["login"], "EL", "{config}");
+    assert_eq!(
+        config["client_ids"],
+        json!({"mtn": "EM", "moov": "SDKV", "celtiis": "CELTIIS_CLIENT", "tmoney": "ET", "flooz": "EF"}),
+        "{config}"
+    );
+    assert_eq!(config["phone_forms"], "legacy", "{config}");
+    assert_eq!(config["refuse_wrong_carrier"], true, "{config}");
+    assert_eq!(config["journal_capacity"], 11, "{config}");
+    assert_eq!(config["max_body_bytes"], 2048, "{config}");
+    assert_eq!(config["header_timeout_ms"], 500, "{config}");
+    drop(bin);
+
+    // A bad value names the variable it came from; the command line wins over it.
+    let bad = command()
+        .env("QOSIC_MOCK_MAX_CONNECTIONS", "0")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let said = String::from_utf8(bad.stderr).unwrap();
+    assert!(
+        said.starts_with("qosic-mock: QOSIC_MOCK_MAX_CONNECTIONS: expected a whole number"),
+        "{said}"
+    );
+    let bin = Binary::start_with(
+        &["--client-id", "mtn=CLI", "--login", "CLI"],
+        &[
+            ("QOSIC_MOCK_CLIENT_ID", "mtn=EM"),
+            ("QOSIC_MOCK_LOGIN", "EL"),
+        ],
+    );
+    let config = http_request(bin.addr, "GET", "/__admin/config", None, b"").json();
+    assert_eq!(
+        (&config["login"], &config["mtn_client_id"]),
+        (&json!("CLI"), &json!("CLI"))
+    );
+    drop(bin);
+
+    // A password file from QOSIC_MOCK_PASSWORD_FILE wins over the SDK's QOSIC_PASSWORD, and
+    // --password over QOSIC_MOCK_PASSWORD_FILE.
+    let dir = std::env::temp_dir().join(format!("qosic-mock-env-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("password");
+    std::fs::write(&file, "from-file\n").unwrap();
+    let path = file.to_str().unwrap();
+    let bin = Binary::start_with(
+        &[],
+        &[
+            ("QOSIC_MOCK_PASSWORD_FILE", path),
+            ("QOSIC_PASSWORD", "sdk"),
+        ],
+    );
+    assert!(takes(bin.addr, "merchant", "from-file"));
+    drop(bin);
+    let bin = Binary::start_with(&["--password", "p"], &[("QOSIC_MOCK_PASSWORD_FILE", path)]);
+    assert!(takes(bin.addr, "merchant", "p"));
+    drop(bin);
+    let both = command()
+        .envs([
+            ("QOSIC_MOCK_PASSWORD_FILE", path),
+            ("QOSIC_MOCK_PASSWORD", "m"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(both.status.code(), Some(2));
+    let said = String::from_utf8(both.stderr).unwrap();
+    assert!(
+        said.contains("give QOSIC_MOCK_PASSWORD or QOSIC_MOCK_PASSWORD_FILE, not both"),
+        "{said}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

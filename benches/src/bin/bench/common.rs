@@ -19,7 +19,7 @@ pub(crate) fn workspace_root() -> PathBuf {
 
 /// Finds (building it when needed) the release `qosic-mock` binary.
 ///
-/// Order: `--mock-bin` / `QOSIC_MOCK_BIN`; otherwise `cargo build --release -p qosic-mock`
+/// Order: `--mock-bin` / `QOSIC_MOCK_BIN`; otherwise `cargo build --release -p qosic-mock --features cli`
 /// (through `$CARGO`, as cargo sets it for `cargo run`), then `qosic-mock` in this
 /// program's directory (`target/release/`).
 pub(crate) fn mock_binary(given: Option<&Path>) -> Result<PathBuf, String> {
@@ -39,6 +39,8 @@ pub(crate) fn mock_binary(given: Option<&Path>) -> Result<PathBuf, String> {
             "qosic-mock",
             "--bin",
             "qosic-mock",
+            "--features",
+            "qosic-mock/cli",
         ])
         .current_dir(workspace_root())
         .status()

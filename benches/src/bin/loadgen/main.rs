@@ -2,7 +2,7 @@
 //! confirmed) through the SDK and the real HTTP transport against any QosIc-compatible server.
 //!
 //! ```text
-//! cargo build --release -p qosic-mock && target/release/qosic-mock &   # listening on http://127.0.0.1:PORT
+//! cargo build --release -p qosic-mock --features cli && target/release/qosic-mock &   # listening on http://127.0.0.1:PORT
 //! cargo run --release -p qosic-bench --bin loadgen -- --base-url http://127.0.0.1:PORT --flows 10000 --concurrency 64
 //! ```
 //!
