@@ -2,8 +2,8 @@
 """Checks of docs/qosic-mock.openapi.yaml, the fake QosIc server's described contract.
 
     python python/tools/openapi.py validate       # OpenAPI 3.1, by openapi-spec-validator
-    python python/tools/openapi.py write-json     # (re)writes docs/qosic-mock.openapi.json
-    python python/tools/openapi.py check-json     # the JSON twin is the YAML, as JSON
+    python python/tools/openapi.py write-json     # (re)writes docs/qosic-mock.openapi.json and qosic-mock/openapi.json
+    python python/tools/openapi.py check-json     # both are the YAML, as JSON
     python python/tools/openapi.py check-routes   # every documented route is in it
     python python/tools/openapi.py check-served   # every route the binary serves is in it
 
@@ -28,6 +28,9 @@ from typing import Dict, List, Set, Tuple
 ROOT = Path(__file__).resolve().parents[2]
 YAML = ROOT / "docs" / "qosic-mock.openapi.yaml"
 JSON_TWIN = ROOT / "docs" / "qosic-mock.openapi.json"
+# The copy the fake serves at GET /__admin/openapi.json (include_str!, inside the crate so
+# that `cargo package` has it).
+CRATE_COPY = ROOT / "qosic-mock" / "openapi.json"
 WIRE = ROOT / "docs" / "WIRE.md"
 ADMIN_DOCS = ROOT / "qosic-mock" / "src" / "lib.rs"
 
@@ -106,23 +109,28 @@ def cmd_validate() -> int:
 
 
 def cmd_write_json() -> int:
-    JSON_TWIN.write_text(as_json(load_yaml()), encoding="utf-8")
-    print(f"wrote {JSON_TWIN.relative_to(ROOT)}")
+    text = as_json(load_yaml())
+    for path in (JSON_TWIN, CRATE_COPY):
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 
 def cmd_check_json() -> int:
     want = as_json(load_yaml())
-    have = JSON_TWIN.read_text(encoding="utf-8") if JSON_TWIN.exists() else ""
-    if have != want:
-        print(
-            f"{JSON_TWIN.relative_to(ROOT)} is not {YAML.name} as JSON; run "
-            "`python python/tools/openapi.py write-json` and commit it",
-            file=sys.stderr,
-        )
-        return 1
-    print(f"{JSON_TWIN.relative_to(ROOT)}: in sync with {YAML.name}")
-    return 0
+    status = 0
+    for path in (JSON_TWIN, CRATE_COPY):
+        have = path.read_text(encoding="utf-8") if path.exists() else ""
+        if have != want:
+            print(
+                f"{path.relative_to(ROOT)} is not {YAML.name} as JSON; run "
+                "`python python/tools/openapi.py write-json` and commit it",
+                file=sys.stderr,
+            )
+            status = 1
+        else:
+            print(f"{path.relative_to(ROOT)}: in sync with {YAML.name}")
+    return status
 
 
 def load_twin() -> dict:

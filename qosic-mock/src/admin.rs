@@ -143,122 +143,357 @@ pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Action {
     if let Some(problem) = req.problem {
         return respond(body_problem(problem, &shared.config.limits));
     }
-    if route == "/__admin/callbacks" || route.starts_with("/__admin/callbacks/") {
-        return crate::callback::admin(shared, req.method, route, req.body);
-    }
     // Methods are case-sensitive, as on the wire endpoints.
-    match (req.method, route) {
-        ("GET", "/__admin/health") => {
-            let journal = shared.journal_stats();
-            respond(ok(&json!({
-                "status": "ok",
-                "connections": shared.connections.load(Ordering::SeqCst),
-                "open_connections": shared.open_connections.load(Ordering::SeqCst),
-                "refused_connections": shared.refused_connections.load(Ordering::SeqCst),
-                "requests": journal.received,
-                "journal": {
-                    "entries": journal.entries,
-                    "capacity": journal.capacity,
-                    "dropped": journal.dropped,
-                },
-            })))
-        }
-        ("GET", "/__admin/config") => {
-            let config = &shared.config;
-            let limits = &config.limits;
-            let mut settings = json!({
-                "login": config.login,
-                "phone_forms": config.phone_forms,
-                "refuse_wrong_carrier": config.refuse_wrong_carrier,
-                "journal_capacity": limits.journal_capacity,
-                "max_transactions": limits.max_transactions,
-                "max_body_bytes": limits.max_body,
-                "header_timeout_ms": millis(limits.header_timeout),
-                "body_timeout_ms": millis(limits.body_timeout),
-                "idle_timeout_ms": millis(limits.idle_timeout),
-                "max_connections": limits.max_connections,
-                "admin_token": matches!(config.admin, AdminAccess::Token(_)),
-            });
-            // Each carrier's client id, as `<carrier>_client_id` and in `client_ids`, and the
-            // endpoints served.
-            let mut client_ids = serde_json::Map::new();
-            for (carrier, id) in config.client_ids.iter() {
-                let key = carrier.name().to_ascii_lowercase();
-                settings[format!("{key}_client_id")] = Value::from(id);
-                client_ids.insert(key, Value::from(id));
-            }
-            settings["client_ids"] = Value::Object(client_ids);
-            settings["endpoints"] = Endpoint::all()
-                .map(|e| json!({"name": e.name(), "path": e.path()}))
-                .collect();
-            respond(ok(&settings))
-        }
-        ("GET", "/__admin/ledger") => respond(ok(&to_value(&shared.ledger()))),
-        ("GET", "/__admin/journal") => match JournalQuery::parse(query) {
-            Ok(q) => {
-                let entries = shared.journal_snapshot(q.since, q.limit);
-                // Serialized away from the lock and, over HTTP, away from the event loop.
-                Action::Render(Box::new(move || render(&Entries(entries))))
-            }
-            Err(e) => respond(bad(&e)),
+    let found = ADMIN_ROUTES.iter().find_map(|r| {
+        (r.method == req.method)
+            .then(|| r.matches(route))
+            .flatten()
+            .map(|param| (r, param))
+    });
+    match found {
+        Some((r, param)) => (r.handler)(
+            shared,
+            &Call {
+                req,
+                route,
+                query,
+                param,
+            },
+        ),
+        None => respond(not_found(req.method, route)),
+    }
+}
+
+/// The answer to a call no route takes; when the path is served with other methods, it
+/// names them.
+fn not_found(method: &str, route: &str) -> Reply {
+    let others: Vec<String> = ADMIN_ROUTES
+        .iter()
+        .filter(|r| r.matches(route).is_some())
+        .map(|r| format!("{} ({})", r.method, r.about))
+        .collect();
+    let hint = if others.is_empty() {
+        "GET /__admin/openapi.json lists the admin routes, and so do the qosic-mock crate docs"
+            .to_owned()
+    } else {
+        format!("{} takes {}", clip(route), others.join(", "))
+    };
+    problem(
+        404,
+        "Not Found",
+        &format!("no admin endpoint {} {}; {hint}", clip(method), clip(route)),
+    )
+}
+
+/// The OpenAPI 3.1 document of the admin API and of the QosIc routes, as JSON: a copy of
+/// `docs/qosic-mock.openapi.json` kept in the crate (so that `cargo package` has it), served
+/// at `GET /__admin/openapi.json`.
+pub(crate) const OPENAPI_JSON: &str = include_str!("../openapi.json");
+
+/// An admin call, as a route's handler gets it.
+struct Call<'a, 'r> {
+    req: &'a Incoming<'r>,
+    /// The path without its query or a trailing `/`.
+    route: &'a str,
+    /// The query string (`since=1&limit=2`), or empty.
+    query: &'a str,
+    /// The value of the route's `{name}` segment, or empty.
+    param: &'a str,
+}
+
+type Handler = fn(&Shared, &Call<'_, '_>) -> Action;
+
+/// One route of the admin API: what the dispatcher ([`handle`]) matches, and what
+/// `docs/qosic-mock.openapi.yaml` must describe (a test checks both ways).
+pub(crate) struct AdminRoute {
+    /// The method, as sent (case-sensitive).
+    pub(crate) method: &'static str,
+    /// The path; one `{name}` segment matches any non-empty value (slashes included when
+    /// it ends the path).
+    pub(crate) path: &'static str,
+    /// What it does, in one line: the `summary` of its operation in the OpenAPI document.
+    pub(crate) about: &'static str,
+    handler: Handler,
+}
+
+impl AdminRoute {
+    /// The value of the `{name}` segment (empty when the path has none) if `route` is
+    /// this route's path.
+    fn matches<'p>(&self, route: &'p str) -> Option<&'p str> {
+        let Some((prefix, rest)) = self.path.split_once('{') else {
+            return (self.path == route).then_some("");
+        };
+        let suffix = rest.split_once('}').map_or("", |(_, suffix)| suffix);
+        let value = route.strip_prefix(prefix)?.strip_suffix(suffix)?;
+        let one_segment = suffix.is_empty() || !value.contains('/');
+        (!value.is_empty() && one_segment).then_some(value)
+    }
+}
+
+/// Every admin route, in the order of the crate docs' table. A new route is one line here,
+/// its handler, and its operation in `docs/qosic-mock.openapi.yaml` (then
+/// `python python/tools/openapi.py write-json`, which copies the JSON here too).
+pub(crate) const ADMIN_ROUTES: &[AdminRoute] = &[
+    route(
+        "GET",
+        "/__admin/health",
+        "Connections, requests and the journal's counts",
+        health,
+    ),
+    route(
+        "GET",
+        "/__admin/config",
+        "The settings (without the password or the token), client ids and endpoints",
+        config,
+    ),
+    route("GET", "/__admin/ledger", "The money moved, in XOF", ledger),
+    route(
+        "GET",
+        "/__admin/journal",
+        "The requests kept (the last `--journal-capacity`), oldest first",
+        journal,
+    ),
+    route(
+        "GET",
+        "/__admin/transactions",
+        "Every transaction kept",
+        transactions,
+    ),
+    route(
+        "GET",
+        "/__admin/transactions/{reference}",
+        "One transaction, by its reference",
+        transaction,
+    ),
+    route(
+        "POST",
+        "/__admin/subscribers",
+        "Program what a number's customer does",
+        add_subscriber,
+    ),
+    route(
+        "DELETE",
+        "/__admin/subscribers",
+        "Forget programmed numbers (the magic numbers stay)",
+        clear_subscribers,
+    ),
+    route(
+        "POST",
+        "/__admin/faults",
+        "Inject a fault in the next answers",
+        add_fault,
+    ),
+    route(
+        "DELETE",
+        "/__admin/faults",
+        "Remove every fault",
+        clear_faults,
+    ),
+    route(
+        "POST",
+        "/__admin/expectations",
+        "Expect exactly `count` requests to an endpoint (checked by /__admin/verify)",
+        expect,
+    ),
+    route("GET", "/__admin/verify", "Check the expectations", verify),
+    route("POST", "/__admin/reset", "Forget the state", reset),
+    route(
+        "GET",
+        "/__admin/openapi.json",
+        "This document: the admin API and the QosIc routes served, as OpenAPI 3.1 JSON",
+        openapi,
+    ),
+    route(
+        "GET",
+        "/__admin/callbacks",
+        "The callbacks sent or dropped, oldest first",
+        callbacks,
+    ),
+    route(
+        "GET",
+        "/__admin/callbacks/url",
+        "Where callbacks are posted",
+        callbacks,
+    ),
+    route(
+        "PUT",
+        "/__admin/callbacks/url",
+        "Post callbacks to this http:// URL from now on",
+        callbacks,
+    ),
+    route(
+        "DELETE",
+        "/__admin/callbacks/url",
+        "Stop posting callbacks",
+        callbacks,
+    ),
+    route(
+        "POST",
+        "/__admin/callbacks/faults",
+        "A fault on the next callbacks",
+        callbacks,
+    ),
+    route(
+        "DELETE",
+        "/__admin/callbacks/faults",
+        "Remove every callback fault",
+        callbacks,
+    ),
+    route(
+        "POST",
+        "/__admin/callbacks/forge",
+        "Post a forged SUCCESSFUL callback now",
+        callbacks,
+    ),
+];
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    about: &'static str,
+    handler: Handler,
+) -> AdminRoute {
+    AdminRoute {
+        method,
+        path,
+        about,
+        handler,
+    }
+}
+
+fn health(shared: &Shared, _: &Call<'_, '_>) -> Action {
+    let journal = shared.journal_stats();
+    respond(ok(&json!({
+        "status": "ok",
+        "connections": shared.connections.load(Ordering::SeqCst),
+        "open_connections": shared.open_connections.load(Ordering::SeqCst),
+        "refused_connections": shared.refused_connections.load(Ordering::SeqCst),
+        "requests": journal.received,
+        "journal": {
+            "entries": journal.entries,
+            "capacity": journal.capacity,
+            "dropped": journal.dropped,
         },
-        ("GET", "/__admin/transactions") => {
-            let snapshot = shared.transactions_snapshot();
-            Action::Render(Box::new(move || render(&snapshot.views())))
+    })))
+}
+
+fn config(shared: &Shared, _: &Call<'_, '_>) -> Action {
+    let config = &shared.config;
+    let limits = &config.limits;
+    let mut settings = json!({
+        "login": config.login,
+        "phone_forms": config.phone_forms,
+        "refuse_wrong_carrier": config.refuse_wrong_carrier,
+        "journal_capacity": limits.journal_capacity,
+        "max_transactions": limits.max_transactions,
+        "max_body_bytes": limits.max_body,
+        "header_timeout_ms": millis(limits.header_timeout),
+        "body_timeout_ms": millis(limits.body_timeout),
+        "idle_timeout_ms": millis(limits.idle_timeout),
+        "max_connections": limits.max_connections,
+        "admin_token": matches!(config.admin, AdminAccess::Token(_)),
+    });
+    // Each carrier's client id, as `<carrier>_client_id` and in `client_ids`, and the
+    // endpoints served.
+    let mut client_ids = serde_json::Map::new();
+    for (carrier, id) in config.client_ids.iter() {
+        let key = carrier.name().to_ascii_lowercase();
+        settings[format!("{key}_client_id")] = Value::from(id);
+        client_ids.insert(key, Value::from(id));
+    }
+    settings["client_ids"] = Value::Object(client_ids);
+    settings["endpoints"] = Endpoint::all()
+        .map(|e| json!({"name": e.name(), "path": e.path()}))
+        .collect();
+    respond(ok(&settings))
+}
+
+fn ledger(shared: &Shared, _: &Call<'_, '_>) -> Action {
+    respond(ok(&to_value(&shared.ledger())))
+}
+
+fn journal(shared: &Shared, call: &Call<'_, '_>) -> Action {
+    match JournalQuery::parse(call.query) {
+        Ok(q) => {
+            let entries = shared.journal_snapshot(q.since, q.limit);
+            // Serialized away from the lock and, over HTTP, away from the event loop.
+            Action::Render(Box::new(move || render(&Entries(entries))))
         }
-        ("GET", "/__admin/verify") => respond(match shared.verification_report() {
-            None => ok(&json!({"ok": true})),
-            Some(report) => Reply::json(409, &json!({"ok": false, "report": report})),
-        }),
-        ("GET", r) if r.starts_with("/__admin/transactions/") => {
-            let reference = &r["/__admin/transactions/".len()..];
-            respond(match shared.transaction(reference) {
-                Some(tx) => ok(&to_value(&tx)),
-                None => problem(
-                    404,
-                    "Not Found",
-                    &format!("no transaction with reference {:?}", clip(reference)),
-                ),
-            })
-        }
-        ("POST", "/__admin/subscribers") => respond(
-            parse::<SubscriberSpec>(req.body)
-                .and_then(|spec| subscriber(shared, spec))
-                .map_or_else(|e| bad(&e), |()| done()),
-        ),
-        ("DELETE", "/__admin/subscribers") => {
-            shared.clear_subscribers();
-            respond(done())
-        }
-        ("POST", "/__admin/faults") => respond(
-            parse::<FaultSpec>(req.body)
-                .and_then(fault)
-                .and_then(|f| shared.add_fault(f))
-                .map_or_else(|e| bad(&e), |()| done()),
-        ),
-        ("DELETE", "/__admin/faults") => {
-            shared.clear_faults();
-            respond(done())
-        }
-        ("POST", "/__admin/expectations") => respond(
-            parse::<ExpectationSpec>(req.body)
-                .and_then(|spec| shared.expect(spec.endpoint, spec.count))
-                .map_or_else(|e| bad(&e), |()| done()),
-        ),
-        ("POST", "/__admin/reset") => {
-            shared.reset();
-            respond(done())
-        }
-        (method, route) => respond(problem(
+        Err(e) => respond(bad(&e)),
+    }
+}
+
+fn transactions(shared: &Shared, _: &Call<'_, '_>) -> Action {
+    let snapshot = shared.transactions_snapshot();
+    Action::Render(Box::new(move || render(&snapshot.views())))
+}
+
+fn transaction(shared: &Shared, call: &Call<'_, '_>) -> Action {
+    let reference = call.param;
+    respond(match shared.transaction(reference) {
+        Some(tx) => ok(&to_value(&tx)),
+        None => problem(
             404,
             "Not Found",
-            &format!(
-                "no admin endpoint {} {}; see the qosic-mock crate docs",
-                clip(method),
-                clip(route)
-            ),
-        )),
-    }
+            &format!("no transaction with reference {:?}", clip(reference)),
+        ),
+    })
+}
+
+fn verify(shared: &Shared, _: &Call<'_, '_>) -> Action {
+    respond(match shared.verification_report() {
+        None => ok(&json!({"ok": true})),
+        Some(report) => Reply::json(409, &json!({"ok": false, "report": report})),
+    })
+}
+
+fn add_subscriber(shared: &Shared, call: &Call<'_, '_>) -> Action {
+    respond(
+        parse::<SubscriberSpec>(call.req.body)
+            .and_then(|spec| subscriber(shared, spec))
+            .map_or_else(|e| bad(&e), |()| done()),
+    )
+}
+
+fn clear_subscribers(shared: &Shared, _: &Call<'_, '_>) -> Action {
+    shared.clear_subscribers();
+    respond(done())
+}
+
+fn add_fault(shared: &Shared, call: &Call<'_, '_>) -> Action {
+    respond(
+        parse::<FaultSpec>(call.req.body)
+            .and_then(fault)
+            .and_then(|f| shared.add_fault(f))
+            .map_or_else(|e| bad(&e), |()| done()),
+    )
+}
+
+fn clear_faults(shared: &Shared, _: &Call<'_, '_>) -> Action {
+    shared.clear_faults();
+    respond(done())
+}
+
+fn expect(shared: &Shared, call: &Call<'_, '_>) -> Action {
+    respond(
+        parse::<ExpectationSpec>(call.req.body)
+            .and_then(|spec| shared.expect(spec.endpoint, spec.count))
+            .map_or_else(|e| bad(&e), |()| done()),
+    )
+}
+
+fn reset(shared: &Shared, _: &Call<'_, '_>) -> Action {
+    shared.reset();
+    respond(done())
+}
+
+fn openapi(_: &Shared, _: &Call<'_, '_>) -> Action {
+    respond(Reply::json_bytes(200, OPENAPI_JSON.as_bytes().to_vec()))
+}
+
+/// The callback routes, served by the callbacks' own module.
+fn callbacks(shared: &Shared, call: &Call<'_, '_>) -> Action {
+    crate::callback::admin(shared, call.req.method, call.route, call.req.body)
 }
 
 /// `?since=SEQ&limit=N` of `GET /__admin/journal`.
@@ -443,6 +678,131 @@ fn fault(spec: FaultSpec) -> Result<Fault, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+
+    /// Every (METHOD, path) the OpenAPI document describes, with its summary.
+    fn described() -> BTreeMap<(String, String), String> {
+        let document: Value = serde_json::from_str(OPENAPI_JSON).expect("openapi.json is JSON");
+        let mut ops = BTreeMap::new();
+        for (path, item) in document["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("a path item") {
+                if ["get", "put", "post", "delete", "patch", "head", "options"]
+                    .contains(&method.as_str())
+                {
+                    let summary = op["summary"].as_str().unwrap_or("").to_owned();
+                    ops.insert((method.to_ascii_uppercase(), path.clone()), summary);
+                }
+            }
+        }
+        ops
+    }
+
+    /// Every QosIc route served: each endpoint's path, and the carriers' alternate paths.
+    fn qosic_routes() -> Vec<(String, String)> {
+        let mut paths: Vec<&str> = Endpoint::all().map(Endpoint::path).collect();
+        for spec in crate::carrier_specs() {
+            for &(_, alternate) in spec.alternate_paths() {
+                if Endpoint::from_path(alternate).is_some() {
+                    paths.push(alternate);
+                }
+            }
+        }
+        // T-Money is served on MTN's `user/` paths too.
+        paths.sort_unstable();
+        paths.dedup();
+        paths
+            .into_iter()
+            .map(|p| ("POST".to_owned(), p.to_owned()))
+            .collect()
+    }
+
+    /// The contract: every route the fake serves (its admin table, the carriers' endpoints)
+    /// is described in `docs/qosic-mock.openapi.yaml` (through its JSON, which the server
+    /// serves), with the table's one line as its summary, and the document describes no
+    /// route the fake lacks.
+    #[test]
+    fn every_route_served_is_described_and_no_other() {
+        let mut described = described();
+        for r in ADMIN_ROUTES {
+            assert!(
+                !r.about.is_empty() && !r.about.contains('\n'),
+                "{} {}: describe it in one line",
+                r.method,
+                r.path
+            );
+            let key = (r.method.to_owned(), r.path.to_owned());
+            match described.remove(&key) {
+                Some(summary) => assert_eq!(
+                    summary, r.about,
+                    "{} {}: the document's summary is not the route table's",
+                    r.method, r.path
+                ),
+                None => panic!(
+                    "{} {} is served but not described in docs/qosic-mock.openapi.yaml \
+                     (then run python python/tools/openapi.py write-json)",
+                    r.method, r.path
+                ),
+            }
+        }
+        let qosic = qosic_routes();
+        assert!(qosic.len() >= 16, "{qosic:?}");
+        for key in qosic {
+            assert!(
+                described.remove(&key).is_some(),
+                "{} {} is served but not described in docs/qosic-mock.openapi.yaml",
+                key.0,
+                key.1
+            );
+        }
+        assert!(
+            described.is_empty(),
+            "described in docs/qosic-mock.openapi.yaml but not served: {:?}",
+            described.keys().collect::<Vec<_>>()
+        );
+    }
+
+    /// The copy the server includes is the document's JSON in `docs/`.
+    #[test]
+    fn the_served_document_is_the_one_in_docs() {
+        let docs = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../docs/qosic-mock.openapi.json"
+        );
+        let text = std::fs::read_to_string(docs).expect("docs/qosic-mock.openapi.json");
+        assert!(
+            text == OPENAPI_JSON,
+            "qosic-mock/openapi.json differs from docs/qosic-mock.openapi.json: run \
+             python python/tools/openapi.py write-json"
+        );
+    }
+
+    #[test]
+    fn route_patterns() {
+        let find = |method: &str, path: &str| {
+            ADMIN_ROUTES
+                .iter()
+                .find(|r| r.method == method && r.path == path)
+                .unwrap()
+        };
+        let one = find("GET", "/__admin/transactions/{reference}");
+        assert_eq!(one.matches("/__admin/transactions/T-1"), Some("T-1"));
+        assert_eq!(one.matches("/__admin/transactions/A/B"), Some("A/B"));
+        assert_eq!(one.matches("/__admin/transactions/"), None);
+        assert_eq!(one.matches("/__admin/transactions"), None);
+        let health = find("GET", "/__admin/health");
+        assert_eq!(health.matches("/__admin/health"), Some(""));
+        assert_eq!(health.matches("/__admin/healthz"), None);
+        // One route per method and path: the dispatcher takes the first.
+        let mut seen = std::collections::HashSet::new();
+        for r in ADMIN_ROUTES {
+            assert!(
+                seen.insert((r.method, r.path)),
+                "{} {} twice",
+                r.method,
+                r.path
+            );
+        }
+    }
 
     #[test]
     fn journal_queries() {

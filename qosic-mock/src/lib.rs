@@ -507,6 +507,7 @@
 //! | `POST /__admin/expectations` | `{"endpoint", "count"}`: expect exactly `count` requests |
 //! | `GET /__admin/verify` | 200 `{"ok":true}`, or 409 `{"ok":false,"report"}` |
 //! | `POST /__admin/reset` | forget transactions, journal, counts, subscribers, faults and expectations, and give their memory back; for callbacks, the journal of callbacks, the callback faults and the callbacks not sent yet (the URL stays) |
+//! | `GET /__admin/openapi.json` | the OpenAPI 3.1 document of the admin API and of the QosIc routes served (`docs/qosic-mock.openapi.yaml` in the repository, as JSON) |
 //! | `GET /__admin/callbacks` | the callbacks sent or dropped, oldest first: `seq`, `reference`, `status`, `amount`, `body` (the payload), `url`, `delivery` (`{"outcome":"answered","status","body"}`, `{"outcome":"failed","reason"}`, `{"outcome":"dropped","reason"}` or `{"outcome":"in_process"}`), `fault` |
 //! | `GET /__admin/callbacks/url` | `{"url": URL or null}` |
 //! | `PUT /__admin/callbacks/url` | `{"url": "http://HOST:PORT/PATH"}`: post callbacks there from now on |

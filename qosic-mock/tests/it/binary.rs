@@ -430,3 +430,22 @@ fn beyond_loopback_the_admin_api_needs_a_token_or_a_choice() {
     );
     assert_ne!(bin.addr.port(), 0);
 }
+
+/// The described contract is served: `GET /__admin/openapi.json` is
+/// `docs/qosic-mock.openapi.json`, and lists itself.
+#[test]
+fn the_binary_serves_its_openapi_document() {
+    let bin = Binary::start(&[]);
+    let served = http_request(bin.addr, "GET", "/__admin/openapi.json", None, b"");
+    assert_eq!(served.status(), 200);
+    let docs = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/qosic-mock.openapi.json"
+    );
+    let want: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(docs).unwrap()).unwrap();
+    let served = served.json();
+    assert_eq!(served, want);
+    assert!(served["paths"]["/__admin/openapi.json"]["get"].is_object());
+    assert_eq!(served["openapi"], "3.1.0");
+}
