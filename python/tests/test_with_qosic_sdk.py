@@ -14,6 +14,7 @@ import http.server
 import json
 import queue
 import threading
+from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List
 
 import httpx
@@ -311,3 +312,15 @@ def test_the_wire_answer_is_qosics(qosic_mock):
     assert answer.status_code == 202
     assert answer.json()["responsecode"] == "01"
     assert answer.json()["transref"] == "WIRE-0001"
+
+
+def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
+    """README.md's "Testing from Python" test, as a user copies it, passes with the plugin."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Testing from Python", 1)[1].split("\n## ", 1)[0]
+    assert "pip install qosic-mock" in section
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "def test_" in code and "qosic_mock" in code, code
+    pytester.makepyfile(test_readme=code)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
