@@ -25,6 +25,18 @@ test_venv=$out/test-venv
 wheels=$out/wheels
 mkdir -p "$out"
 
+# A clean Debian machine may have no python3, or one without venv and ensurepip: install
+# them from Debian's packages when root (as .ci/run does its own), else say what is missing.
+if ! command -v "$python" >/dev/null 2>&1 || ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null
+    else
+        echo "error: $python is missing or cannot make virtual environments: install python3 and python3-venv" >&2
+        exit 1
+    fi
+fi
+
 step() { printf '\n==> %s\n' "$*"; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
