@@ -131,7 +131,8 @@ const CI_ABOUT: &str = "\
 Run .ci/run, exactly what CI runs.
 
 .ci/run prints the toolchain, then runs cargo fmt --check, clippy with -D warnings, doc with
-RUSTDOCFLAGS=-D warnings, and cargo test --workspace, all with --locked.";
+RUSTDOCFLAGS=-D warnings, the pay example, .ci/python.sh (the fake server's Python package,
+tested with the published Python SDK), and last cargo test --workspace.";
 
 const TIDY_ABOUT: &str = "\
 Check the workspace's own rules.
