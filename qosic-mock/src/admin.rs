@@ -14,10 +14,14 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{json, Value};
 
+use crate::config::AdminAccess;
 use crate::endpoint::Endpoint;
 use crate::fault::Fault;
 use crate::journal::Entry;
-use crate::state::{body_problem, problem, Action, AdminAccess, Incoming, Reply, Shared};
+use crate::reply::{
+    admin_delay, body_problem, clip, parse, problem, render, to_value, Action, Incoming, Reply,
+};
+use crate::shared::Shared;
 use crate::subscriber::{Outcome, Subscriber};
 
 #[derive(Debug, Deserialize)]
@@ -144,7 +148,7 @@ pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Action {
         return respond(body_problem(problem, &shared.config.limits));
     }
     if route == "/__admin/callbacks" || route.starts_with("/__admin/callbacks/") {
-        return crate::callback::admin(shared, req.method, route, req.body);
+        return crate::callback_admin::admin(shared, req.method, route, req.body);
     }
     // Methods are case-sensitive, as on the wire endpoints.
     match (req.method, route) {
@@ -308,17 +312,6 @@ impl Serialize for Entries {
     }
 }
 
-pub(crate) fn render<T: Serialize>(value: &T) -> Reply {
-    match serde_json::to_vec(value) {
-        Ok(body) => Reply::json_bytes(200, body),
-        Err(e) => problem(
-            500,
-            "Internal Server Error",
-            &format!("cannot serialize: {e}"),
-        ),
-    }
-}
-
 /// Compares a bearer token without stopping at the first differing byte.
 fn bearer_matches(authorization: Option<&str>, token: &str) -> bool {
     let Some((scheme, given)) = authorization.and_then(|h| h.trim().split_once(' ')) else {
@@ -353,30 +346,6 @@ fn bad(what: &str) -> Reply {
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
-pub(crate) fn clip(s: &str) -> String {
-    s.chars().take(200).collect()
-}
-
-fn to_value<T: Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
-pub(crate) fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))
-}
-
-/// A delay in milliseconds from the admin API, at most [`Fault::MAX_ADMIN_DELAY`].
-pub(crate) fn admin_delay(field: &str, ms: u64) -> Result<Duration, String> {
-    let delay = Duration::from_millis(ms);
-    if delay > Fault::MAX_ADMIN_DELAY {
-        return Err(format!(
-            "{field} must be at most {} (10 minutes), got {ms}",
-            Fault::MAX_ADMIN_DELAY.as_millis()
-        ));
-    }
-    Ok(delay)
 }
 
 fn subscriber(shared: &Shared, spec: SubscriberSpec) -> Result<(), String> {

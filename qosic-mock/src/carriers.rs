@@ -116,13 +116,6 @@ fn build(specs: impl Iterator<Item = &'static CarrierSpec>) -> Table {
     table
 }
 
-/// `a == b`, first by the address of the names: a carrier's identity is a `&'static str`,
-/// and the endpoints and client ids of a request come from the table's own, so equal
-/// carriers nearly always share the address and need no comparison of bytes.
-pub(crate) fn same_carrier(a: Carrier, b: Carrier) -> bool {
-    std::ptr::eq(a.name(), b.name()) || a == b
-}
-
 /// The order of [`Table::paths`]: by length, then by bytes.
 fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
     a.len()
@@ -133,9 +126,7 @@ fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
 impl Table {
     /// The carrier served under this identity.
     pub(crate) fn carrier(&self, carrier: Carrier) -> Option<&Served> {
-        self.carriers
-            .iter()
-            .find(|c| same_carrier(c.spec.carrier(), carrier))
+        self.carriers.iter().find(|c| c.spec.carrier() == carrier)
     }
 
     /// The carrier whose name or lowercase key is `name` (any case).
@@ -155,7 +146,7 @@ impl Table {
     pub(crate) fn route(&self, endpoint: Endpoint) -> Option<(usize, &Route)> {
         self.routes.iter().enumerate().find(|(_, r)| {
             r.endpoint.operation() == endpoint.operation()
-                && same_carrier(r.endpoint.carrier(), endpoint.carrier())
+                && r.endpoint.carrier() == endpoint.carrier()
         })
     }
 

@@ -570,16 +570,24 @@
 
 mod admin;
 mod callback;
+mod callback_admin;
 mod carriers;
 mod client;
+mod config;
 mod endpoint;
 pub mod fakes;
 mod fault;
+mod handler;
 mod journal;
 mod mock;
+mod model;
 mod names;
 mod numbering;
+mod protocol;
+mod reply;
+mod sender;
 mod server;
+mod shared;
 mod state;
 mod subscriber;
 mod transport;
@@ -613,8 +621,8 @@ pub use fakes::{
 pub use fault::{Fault, PlannedRequest};
 pub use journal::{RecordedRequest, DEFAULT_JOURNAL_CAPACITY, JOURNAL_BODY_LIMIT};
 pub use mock::{MockQosic, MockQosicBuilder};
+pub use model::{Ledger, TransactionKind, TransactionState, TransactionView};
 pub use numbering::PhoneForms;
-pub use state::{Ledger, TransactionKind, TransactionState, TransactionView};
 pub use subscriber::Subscriber;
 pub use transport::InProcessTransport;
 

@@ -722,25 +722,37 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // The server runs on this thread, the process's only one (see
-    // `MockQosicBuilder::serve_on_this_thread`), once the address is printed.
+    // The server runs on a thread of its own; this one prints the address and waits.
     let listen = args.listen;
-    let printed = std::cell::Cell::new(true);
-    let served = args.builder.serve_on_this_thread(|uri| {
-        let mut stdout = std::io::stdout().lock();
-        let written = writeln!(stdout, "listening on {uri}").and_then(|()| stdout.flush());
-        printed.set(written.is_ok());
-        written
-    });
-    match served {
-        Ok(never) => match never {},
-        // Nobody to tell the address to: as before, fail without a word.
-        Err(_) if !printed.get() => ExitCode::FAILURE,
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("qosic-mock: cannot listen on {listen}: {e}");
-            ExitCode::FAILURE
+            eprintln!("qosic-mock: cannot start a runtime: {e}");
+            return ExitCode::FAILURE;
         }
-    }
+    };
+    runtime.block_on(async move {
+        let mock = match args.builder.try_start().await {
+            Ok(mock) => mock,
+            Err(e) => {
+                eprintln!("qosic-mock: cannot listen on {listen}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let mut stdout = std::io::stdout().lock();
+        if writeln!(stdout, "listening on {}", mock.uri())
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            // Nobody to tell the address to: as before, fail without a word.
+            return ExitCode::FAILURE;
+        }
+        drop(stdout);
+        std::future::pending::<ExitCode>().await
+    })
 }
 
 #[cfg(test)]

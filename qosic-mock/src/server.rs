@@ -50,7 +50,10 @@ use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::{oneshot, Semaphore};
 use tokio::time::{Instant, Sleep};
 
-use crate::state::{Action, BodyProblem, Incoming, Limits, Reply, Shared};
+use crate::config::Limits;
+use crate::handler::handle;
+use crate::reply::{Action, BodyProblem, Incoming, Reply};
+use crate::shared::Shared;
 
 /// The most bytes of request line and headers hyper buffers (it answers 431 beyond).
 const MAX_HEAD: usize = 16 * 1024;
@@ -97,23 +100,6 @@ pub(crate) fn spawn(addr: SocketAddr, shared: Arc<Shared>) -> io::Result<ServerH
         addr,
         shutdown: Some(tx),
     })
-}
-
-/// Binds `addr` and serves `shared` on the calling thread, for good, once `ready` was told
-/// the address: the standalone binary's way, so that its process has one thread (a
-/// multi-threaded process pays for it in every system call's wrapper and in the
-/// allocator).
-pub(crate) fn run_here(
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    ready: impl FnOnce(SocketAddr) -> io::Result<()>,
-) -> io::Result<Infallible> {
-    let (runtime, listener) = bind(addr)?;
-    ready(listener.local_addr()?)?;
-    // A task, as on the server's own thread (see `spawn`); it ends only if it panicked.
-    runtime
-        .block_on(async move { tokio::spawn(accept_loop(listener, shared)).await })
-        .map_err(io::Error::other)
 }
 
 /// A current-thread runtime, and a listener on `addr` registered with it.
@@ -608,8 +594,9 @@ impl Drop for BodyBudget<'_> {
 /// Each frame is copied into one buffer and let go at once: hyper hands out frames that
 /// share its read buffer, so keeping the frames (as `BodyExt::collect` does) keeps one read
 /// buffer alive per frame, kilobytes per byte for a body trickled one byte per TCP segment.
-/// The buffer is sized once for a declared length, and doubled otherwise; `budget` counts
-/// its capacity before it grows (a half-sent body held a buffer twice its bytes before).
+/// `budget` counts the buffer's capacity, taken before the buffer is allocated: the
+/// declared length at once, before any byte is read; for a body without one, each doubling
+/// before it is made. So the cap counts the bytes held, not the bytes received.
 async fn read_body<B>(
     body: B,
     max: usize,
@@ -620,8 +607,13 @@ where
     B: hyper::body::Body<Data = Bytes> + Unpin,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let mut body = Limited::new(body, max);
     let mut bytes = Vec::new();
+    if let Some(declared) = declared.and_then(|n| usize::try_from(n).ok()) {
+        let declared = declared.min(max);
+        budget.take(declared)?;
+        bytes.reserve_exact(declared);
+    }
+    let mut body = Limited::new(body, max);
     while let Some(frame) = body.frame().await {
         let frame = match frame {
             Ok(frame) => frame,
@@ -633,11 +625,7 @@ where
         if let Ok(data) = frame.into_data() {
             let needed = bytes.len() + data.len();
             if needed > bytes.capacity() {
-                let declared = declared.and_then(|n| usize::try_from(n).ok());
-                let capacity = declared
-                    .filter(|&n| n >= needed)
-                    .unwrap_or_else(|| needed.max(bytes.capacity() * 2))
-                    .min(max.max(needed));
+                let capacity = needed.max(bytes.capacity() * 2).min(max.max(needed));
                 budget.take(capacity - bytes.capacity())?;
                 bytes.reserve_exact(capacity - bytes.len());
             }
@@ -685,19 +673,22 @@ async fn serve(
         .headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let action = shared.handle(&Incoming {
-        method: parts.method.as_str(),
-        path: parts.uri.path(),
-        query: parts.uri.query(),
-        authorization,
-        content_type: parts
-            .headers
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok()),
-        admin_header: parts.headers.contains_key(crate::ADMIN_HEADER),
-        body: &bytes,
-        problem,
-    });
+    let action = handle(
+        &shared,
+        &Incoming {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query(),
+            authorization,
+            content_type: parts
+                .headers
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+            admin_header: parts.headers.contains_key(crate::ADMIN_HEADER),
+            body: &bytes,
+            problem,
+        },
+    );
     // The body is handled: give its memory back before any wait.
     drop(bytes);
     drop(budget);
@@ -705,7 +696,7 @@ async fn serve(
         Action::Respond(reply) => reply,
         Action::Render(render) => match tokio::task::spawn_blocking(render).await {
             Ok(reply) => reply,
-            Err(_) => crate::state::problem(
+            Err(_) => crate::reply::problem(
                 500,
                 "Internal Server Error",
                 "the admin answer could not be built",
@@ -732,7 +723,7 @@ fn response(reply: Reply, close: bool) -> Response<Full<Bytes>> {
         .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     response
         .headers_mut()
-        .insert(CONTENT_TYPE, content_type(reply.content_type));
+        .insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
     if close {
         // The rest of the body was not read: do not try to reuse the connection.
         response
@@ -740,17 +731,6 @@ fn response(reply: Reply, close: bool) -> Response<Full<Bytes>> {
             .insert(CONNECTION, HeaderValue::from_static("close"));
     }
     response
-}
-
-/// The `Content-Type` header of an answer. `HeaderValue::from_static` checks its bytes at
-/// run time unless called in a constant: the type of nearly every answer is checked once.
-fn content_type(value: &'static str) -> HeaderValue {
-    static JSON: HeaderValue = HeaderValue::from_static("application/json");
-    if value == "application/json" {
-        JSON.clone()
-    } else {
-        HeaderValue::from_static(value)
-    }
 }
 
 #[cfg(test)]
@@ -767,8 +747,8 @@ mod tests {
         assert!(started.is_err());
     }
 
-    /// A body that sends some frames, then waits for ever.
-    struct Trickle(std::collections::VecDeque<Bytes>);
+    /// A body that sends some frames, then waits for ever (or ends, when `.1`).
+    struct Trickle(std::collections::VecDeque<Bytes>, bool);
 
     impl hyper::body::Body for Trickle {
         type Data = Bytes;
@@ -780,6 +760,7 @@ mod tests {
         ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
             match self.0.pop_front() {
                 Some(data) => Poll::Ready(Some(Ok(hyper::body::Frame::data(data)))),
+                None if self.1 => Poll::Ready(None),
                 None => Poll::Pending,
             }
         }
@@ -791,6 +772,8 @@ mod tests {
     async fn the_budget_counts_the_buffer_a_body_holds() {
         for (declared, frames, held) in [
             (Some(1000), vec![300, 300], 1000),
+            // The declared length is counted before a byte came.
+            (Some(1000), vec![], 1000),
             (None, vec![100, 100, 100], 400),
             (None, vec![900], 900),
         ] {
@@ -800,7 +783,10 @@ mod tests {
                 limit: 10_000,
                 held: 0,
             };
-            let body = Trickle(frames.iter().map(|&n| Bytes::from(vec![b'x'; n])).collect());
+            let body = Trickle(
+                frames.iter().map(|&n| Bytes::from(vec![b'x'; n])).collect(),
+                false,
+            );
             let read = read_body(body, 1000, declared, &mut budget);
             // The body stops short: the read waits, holding what came (a paused clock).
             let waited = tokio::time::timeout(Duration::from_secs(1), read).await;
@@ -808,6 +794,39 @@ mod tests {
             assert_eq!(
                 in_flight.load(Ordering::SeqCst),
                 held,
+                "{declared:?} {frames:?}"
+            );
+            drop(budget);
+            assert_eq!(in_flight.load(Ordering::SeqCst), 0);
+        }
+    }
+
+    /// A body read whole holds exactly what the budget counts: its buffer's capacity.
+    #[tokio::test]
+    async fn the_cap_counts_the_bytes_allocated() {
+        for (declared, frames) in [
+            (Some(900), vec![300, 300, 300]),
+            (None, vec![100, 100, 100, 100, 100]),
+            (None, vec![1, 999]),
+            (Some(0), vec![]),
+        ] {
+            let in_flight = AtomicUsize::new(0);
+            let mut budget = BodyBudget {
+                in_flight: &in_flight,
+                limit: 10_000,
+                held: 0,
+            };
+            let body = Trickle(
+                frames.iter().map(|&n| Bytes::from(vec![b'x'; n])).collect(),
+                true,
+            );
+            let Ok(bytes) = read_body(body, 1000, declared, &mut budget).await else {
+                panic!("the body is read whole");
+            };
+            assert_eq!(bytes.len(), frames.iter().sum::<usize>());
+            assert_eq!(
+                in_flight.load(Ordering::SeqCst),
+                bytes.capacity(),
                 "{declared:?} {frames:?}"
             );
             drop(budget);
