@@ -357,7 +357,7 @@ fn subscriber(shared: &Shared, spec: SubscriberSpec) -> Result<(), String> {
         (None, None) => {}
     }
     if let Some(name) = &spec.ported_to {
-        let table = crate::carriers::table();
+        let table = crate::endpoint::table();
         let served = table.carrier_named(name).ok_or_else(|| {
             format!(
                 "ported_to: unknown carrier {:?}, expected one of {}",

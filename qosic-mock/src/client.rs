@@ -66,7 +66,7 @@ impl MockQosic {
     /// A client id the SDK cannot take (the builder's [`client_id`](crate::MockQosicBuilder::client_id)
     /// accepts any text, to test refusals) leaves its carrier out.
     pub fn carriers(&self, polling: PollingPolicy) -> Vec<Arc<dyn MobileCarrier>> {
-        crate::carriers::table()
+        crate::endpoint::table()
             .carriers
             .iter()
             .filter_map(|served| {

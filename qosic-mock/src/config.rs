@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::callback::{Target, DEFAULT_CALLBACK_QUEUE, DEFAULT_CALLBACK_TIMEOUT};
-use crate::carriers::table;
+use crate::endpoint::table;
 use crate::endpoint::Carrier;
 use crate::numbering::PhoneForms;
 

@@ -571,7 +571,6 @@
 mod admin;
 mod callback;
 mod callback_admin;
-mod carriers;
 mod client;
 mod config;
 mod endpoint;
@@ -612,7 +611,7 @@ pub use client::TEST_POLLING_STEP;
 /// assert_eq!(names[..3], ["MTN", "MOOV", "CELTIIS"]);
 /// ```
 pub fn carrier_specs() -> impl Iterator<Item = &'static qosic_core::carrier::CarrierSpec> {
-    carriers::table().carriers.iter().map(|c| c.spec)
+    crate::endpoint::table().carriers.iter().map(|c| c.spec)
 }
 pub use endpoint::{Carrier, Endpoint, Operation, UnknownEndpoint};
 pub use fakes::{

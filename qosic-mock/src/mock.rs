@@ -681,6 +681,6 @@ impl MockQosic {
 fn not_served(carrier: Carrier) -> String {
     format!(
         "the fake server does not serve {carrier} (it serves: {})",
-        crate::carriers::table().carrier_keys()
+        crate::endpoint::table().carrier_keys()
     )
 }

@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 
-use crate::carriers;
 use crate::endpoint::Carrier;
 
 /// Whether a transaction is a payment (customer debited) or a deposit (customer credited).
@@ -48,7 +47,7 @@ pub struct TransactionView {
     /// The merchant's reference (`transref`).
     pub reference: String,
     /// The carrier whose endpoint received it (lowercase in JSON: `mtn`).
-    #[serde(serialize_with = "carriers::serialize_carrier")]
+    #[serde(serialize_with = "crate::endpoint::serialize_carrier")]
     pub carrier: Carrier,
     /// Payment or deposit.
     pub kind: TransactionKind,

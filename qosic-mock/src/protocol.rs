@@ -8,8 +8,8 @@ use qosic_core::carrier::{CarrierSpec, Flow, StatusRequest};
 use qosic_core::{Msisdn, Operation};
 use tokio::time::Instant;
 
-use crate::carriers::table;
 use crate::config::Config;
+use crate::endpoint::table;
 use crate::endpoint::Endpoint;
 use crate::fault::{Fault, FaultKind};
 use crate::model::{TransactionKind, TransactionState};

@@ -12,8 +12,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::callback::Ended;
-use crate::carriers::table;
 use crate::config::Limits;
+use crate::endpoint::table;
 use crate::endpoint::{Carrier, Endpoint};
 use crate::fault::Fault;
 use crate::journal::{self, Journal};

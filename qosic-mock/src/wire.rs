@@ -13,7 +13,7 @@ use qosic_core::{Msisdn, Operation};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::carriers::table;
+use crate::endpoint::table;
 use crate::endpoint::Endpoint;
 use crate::fault::Fault;
 use crate::reply::{problem, Reply};
