@@ -2,6 +2,7 @@
 
 mod admin;
 mod binary;
+mod callback_delivery;
 mod callbacks;
 mod carriers;
 mod faults;
