@@ -32,7 +32,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -203,7 +203,7 @@ async fn serve_connection(stream: TcpStream, shared: &Arc<Shared>) {
         let busy = Busy::new(Arc::clone(&watch));
         let shared = Arc::clone(&shared);
         async move {
-            let answer = serve(shared, &busy.0, req).await;
+            let answer = serve(shared, req).await;
             drop(busy);
             answer
         }
@@ -218,116 +218,76 @@ async fn serve_connection(stream: TcpStream, shared: &Arc<Shared>) {
 
 // ----- Which phase a connection is in, and its deadline -----
 
-/// The phase of one connection, shared by its socket wrapper and its service.
-///
-/// Both run in the connection's one task, one after the other, so the phase is kept in
-/// relaxed atomics (no lock), and the times it starts from are read from the clock lazily:
-/// an event (a request's first bytes, an answer handed over) only marks its time [`LATER`],
-/// and the clock is read at the first wait after it, which is when a deadline is first
-/// needed. The wait follows the event without any other wait between them (the bytes were
-/// read, or the answer written, and the next read found nothing), so the deadline starts
-/// within the connection's own CPU time of the event; a request that arrives whole and is
-/// answered at once reads no clock at all.
+/// The phase of one connection, shared by its socket wrapper and its service (both run in
+/// the connection's one task, one after the other).
 #[derive(Debug)]
 struct Watch {
     header_timeout: Duration,
     idle_timeout: Duration,
-    /// What the stamps count from.
-    origin: Instant,
+    phase: Mutex<Phase>,
+}
+
+#[derive(Debug)]
+struct Phase {
     /// Requests being served (hyper serves one at a time; a count is simply robust).
-    busy: AtomicU32,
+    busy: u32,
     /// When the connection last became idle: accepted, or its last answer handed over.
-    idle_since: AtomicU64,
-    /// When the first byte of the next request came, while idle ([`UNSET`] if none came).
-    head_since: AtomicU64,
-    /// The body deadline's timer, one per connection, set when a body makes the service
-    /// wait (see [`Deadline::poll`] for how it is moved).
-    body_timer: Mutex<Deadline>,
+    idle_since: Instant,
+    /// When the first byte of the next request came, while idle.
+    head_since: Option<Instant>,
     /// The task of a read that waited while a request was served (with no deadline):
     /// woken when the answer is handed over, so that the read arms the idle deadline then.
     /// Without it, an idle deadline that passed while the request was served was never
     /// armed again, and the connection stayed open for good.
-    parked: Mutex<Option<Waker>>,
+    parked: Option<Waker>,
 }
-
-/// A stamp: no event.
-const UNSET: u64 = 0;
-/// A stamp: the event happened; its time is read at the first wait (see [`Watch`]).
-const LATER: u64 = 1;
-/// Stamps above this are nanoseconds since [`Watch::origin`], plus this.
-const STAMP_BASE: u64 = 2;
 
 impl Watch {
     fn new(limits: Limits) -> Watch {
         Watch {
             header_timeout: limits.header_timeout,
             idle_timeout: limits.idle_timeout,
-            origin: Instant::now(),
-            busy: AtomicU32::new(0),
-            idle_since: AtomicU64::new(LATER),
-            head_since: AtomicU64::new(UNSET),
-            body_timer: Mutex::new(Deadline::default()),
-            parked: Mutex::new(None),
+            phase: Mutex::new(Phase {
+                busy: 0,
+                idle_since: Instant::now(),
+                head_since: None,
+                parked: None,
+            }),
         }
     }
 
-    /// The time of a stamped event, reading the clock now for one stamped [`LATER`].
-    fn time_of(&self, stamp: &AtomicU64) -> Instant {
-        let mut value = stamp.load(Ordering::Relaxed);
-        if value < STAMP_BASE {
-            let since = Instant::now().saturating_duration_since(self.origin);
-            value = u64::try_from(since.as_nanos())
-                .unwrap_or(u64::MAX - STAMP_BASE)
-                .saturating_add(STAMP_BASE);
-            stamp.store(value, Ordering::Relaxed);
-        }
-        self.origin + Duration::from_nanos(value - STAMP_BASE)
-    }
-
-    /// `read`'s output, or `Err(())` when `timeout` passes first, counted from the first
-    /// time `read` waits.
-    async fn within<F: Future>(&self, timeout: Duration, read: F) -> Result<F::Output, ()> {
-        let mut read = std::pin::pin!(read);
-        let mut deadline = None;
-        std::future::poll_fn(|cx| {
-            if let Poll::Ready(out) = read.as_mut().poll(cx) {
-                return Poll::Ready(Ok(out));
-            }
-            let deadline = *deadline.get_or_insert_with(|| Instant::now() + timeout);
-            let mut timer = self
-                .body_timer
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            timer.poll(deadline, cx).map(|()| Err(()))
-        })
-        .await
+    fn phase(&self) -> std::sync::MutexGuard<'_, Phase> {
+        self.phase
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Bytes came in: while idle, they start a request's headers.
     fn on_read(&self) {
-        if self.busy.load(Ordering::Relaxed) == 0
-            && self.head_since.load(Ordering::Relaxed) == UNSET
-        {
-            self.head_since.store(LATER, Ordering::Relaxed);
+        let mut phase = self.phase();
+        if phase.busy == 0 && phase.head_since.is_none() {
+            phase.head_since = Some(Instant::now());
         }
     }
 
-    /// When a read that waits must give up, and why. `None` while a request is served:
-    /// the body has its own deadline, and an answer may be late on purpose (a delay fault).
-    fn read_deadline(&self) -> Option<(Instant, &'static str)> {
-        if self.busy.load(Ordering::Relaxed) > 0 {
+    /// When a read that waits must give up, and why. `None` while a request is served
+    /// (the waker is then kept to be woken by the answer): the body has its own deadline,
+    /// and an answer may be late on purpose (a delay fault).
+    fn read_deadline(&self, cx: &Context<'_>) -> Option<(Instant, &'static str)> {
+        let mut phase = self.phase();
+        if phase.busy > 0 {
+            phase.parked = Some(cx.waker().clone());
             return None;
         }
-        Some(if self.head_since.load(Ordering::Relaxed) != UNSET {
-            (
-                self.time_of(&self.head_since) + self.header_timeout,
+        Some(match phase.head_since {
+            Some(since) => (
+                since + self.header_timeout,
                 "request headers not complete within the header timeout",
-            )
-        } else {
-            (
-                self.time_of(&self.idle_since) + self.idle_timeout,
+            ),
+            None => (
+                phase.idle_since + self.idle_timeout,
                 "no request within the idle timeout",
-            )
+            ),
         })
     }
 }
@@ -337,30 +297,21 @@ struct Busy(Arc<Watch>);
 
 impl Busy {
     fn new(watch: Arc<Watch>) -> Busy {
-        watch.busy.fetch_add(1, Ordering::Relaxed);
-        watch.head_since.store(UNSET, Ordering::Relaxed);
+        let mut phase = watch.phase();
+        phase.busy += 1;
+        phase.head_since = None;
+        drop(phase);
         Busy(watch)
     }
 }
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        let left = self
-            .0
-            .busy
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                Some(n.saturating_sub(1))
-            })
-            .map_or(0, |before| before.saturating_sub(1));
-        if left == 0 {
-            self.0.idle_since.store(LATER, Ordering::Relaxed);
-            let parked = self
-                .0
-                .parked
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .take();
-            if let Some(waker) = parked {
+        let mut phase = self.0.phase();
+        phase.busy = phase.busy.saturating_sub(1);
+        if phase.busy == 0 {
+            phase.idle_since = Instant::now();
+            if let Some(waker) = phase.parked.take() {
                 // The read polls again once the answer is written, and arms the deadline.
                 waker.wake();
             }
@@ -411,52 +362,20 @@ impl Guarded {
     }
 }
 
-/// A timer for a deadline that moves: the connection's deadlines, one timer each.
+/// A timer for a deadline that moves (one per deadline of a connection).
 #[derive(Debug, Default)]
-struct Deadline {
-    sleep: Option<Pin<Box<Sleep>>>,
-    /// The waker the armed timer was last polled with (it wakes that one when it fires).
-    polled_by: Option<Waker>,
-}
+struct Deadline(Option<Pin<Box<Sleep>>>);
 
 impl Deadline {
     /// Polls the timer for `deadline`: ready once it has passed.
-    ///
-    /// Deadlines mostly move later (each request pushes the idle deadline on), so a timer
-    /// set earlier than `deadline` is left as it is: when it fires early, it is moved to
-    /// `deadline` then, once, instead of being moved for every request. A timer set later is
-    /// moved at once. A timer that is armed, has not fired, and was last polled by the same
-    /// task is not polled again: it will wake that task by `deadline`, and this poll would
-    /// only register the same waker again (once per request for the idle deadline).
     fn poll(&mut self, deadline: Instant, cx: &mut Context<'_>) -> Poll<()> {
         let sleep = self
-            .sleep
+            .0
             .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-        if sleep.deadline() > deadline {
-            sleep.as_mut().reset(deadline);
-            self.polled_by = None;
-        } else if !sleep.is_elapsed()
-            && self
-                .polled_by
-                .as_ref()
-                .is_some_and(|waker| waker.will_wake(cx.waker()))
-        {
-            return Poll::Pending;
-        }
-        loop {
-            if sleep.as_mut().poll(cx).is_pending() {
-                match &mut self.polled_by {
-                    Some(waker) => waker.clone_from(cx.waker()),
-                    None => self.polled_by = Some(cx.waker().clone()),
-                }
-                return Poll::Pending;
-            }
-            if sleep.deadline() >= deadline {
-                return Poll::Ready(());
-            }
-            // Fired for an earlier deadline: wait on for this one.
+        if sleep.deadline() != deadline {
             sleep.as_mut().reset(deadline);
         }
+        sleep.as_mut().poll(cx)
     }
 }
 
@@ -476,19 +395,8 @@ impl AsyncRead for Guarded {
                 Poll::Ready(Ok(()))
             }
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => match this.watch.read_deadline() {
-                None => {
-                    let mut parked = this
-                        .watch
-                        .parked
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    match &mut *parked {
-                        Some(waker) => waker.clone_from(cx.waker()),
-                        None => *parked = Some(cx.waker().clone()),
-                    }
-                    Poll::Pending
-                }
+            Poll::Pending => match this.watch.read_deadline(cx) {
+                None => Poll::Pending,
                 Some((deadline, why)) => this
                     .read_timer
                     .poll(deadline, cx)
@@ -637,7 +545,6 @@ where
 
 async fn serve(
     shared: Arc<Shared>,
-    watch: &Watch,
     req: Request<HyperBody>,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
     let limits = shared.config.limits;
@@ -662,7 +569,7 @@ async fn serve(
         (Vec::new(), Some(BodyProblem::TooLarge))
     } else {
         let read = read_body(body, limits.max_body, declared, &mut budget);
-        match watch.within(limits.body_timeout, read).await {
+        match tokio::time::timeout(limits.body_timeout, read).await {
             Ok(Ok(bytes)) => (bytes, None),
             Ok(Err(BodyError::Problem(problem))) => (Vec::new(), Some(problem)),
             Ok(Err(BodyError::Gone)) => return Err(DropConnection),
