@@ -216,25 +216,12 @@ impl<'de> Deserialize<'de> for Endpoint {
 
 /// The routes served at `path` (its query, fragment and trailing slash ignored).
 fn routes_at(path: &str) -> impl Iterator<Item = &'static Route> {
-    let table = table();
-    // No path served holds a `?` or `#` (a test in `carriers.rs` says so), so a path found
-    // whole had nothing to cut: the byte search runs only for the others.
-    let whole = path.strip_suffix('/').unwrap_or(path);
-    let mut positions = table.positions_at(whole);
-    if positions.is_empty() {
-        positions = table.positions_at(bare_path(path));
-    }
-    positions.iter().filter_map(|&i| table.routes.get(i))
+    table().routes_at(bare_path(path))
 }
 
 /// `path` without its query, fragment or trailing slash.
 fn bare_path(path: &str) -> &str {
-    // A byte search: `?` and `#` are ASCII, so the cut is on a character boundary.
-    let end = path
-        .bytes()
-        .position(|b| b == b'?' || b == b'#')
-        .unwrap_or(path.len());
-    let path = &path[..end];
+    let path = path.split(['?', '#']).next().unwrap_or(path);
     path.strip_suffix('/').unwrap_or(path)
 }
 
@@ -271,10 +258,8 @@ pub(crate) struct Table {
     pub(crate) routes: Vec<Route>,
     /// Every path served (alternate paths too), with the positions of its routes: one, or
     /// several when carriers share a path (T-Money on MTN's `user/` paths), told apart by the
-    /// body's `clientid`; the first is the path's own carrier. Sorted by length, then bytes:
-    /// a lookup (once per request) is a binary search that mostly compares lengths, and
-    /// one comparison of bytes, cheaper than hashing the path (the set is fixed at build).
-    paths: Vec<(&'static str, Vec<usize>)>,
+    /// body's `clientid`; the first is the path's own carrier.
+    paths: HashMap<&'static str, Vec<usize>>,
 }
 
 impl fmt::Debug for Table {
@@ -295,9 +280,8 @@ fn build(specs: impl Iterator<Item = &'static CarrierSpec>) -> Table {
     let mut table = Table {
         carriers: Vec::new(),
         routes: Vec::new(),
-        paths: Vec::new(),
+        paths: HashMap::new(),
     };
-    let mut paths: HashMap<&'static str, Vec<usize>> = HashMap::new();
     for spec in specs {
         if table
             .carriers
@@ -318,10 +302,10 @@ fn build(specs: impl Iterator<Item = &'static CarrierSpec>) -> Table {
                 name: format!("{key}_{operation}"),
             });
             // A path already served keeps its first carrier first.
-            paths.entry(path).or_default().push(index);
+            table.paths.entry(path).or_default().push(index);
             for &(op, alternate) in spec.alternate_paths() {
                 if op == operation {
-                    paths.entry(alternate).or_default().push(index);
+                    table.paths.entry(alternate).or_default().push(index);
                 }
             }
         }
@@ -331,18 +315,7 @@ fn build(specs: impl Iterator<Item = &'static CarrierSpec>) -> Table {
             key,
         });
     }
-    table.paths = paths.into_iter().collect();
     table
-        .paths
-        .sort_unstable_by(|(a, _), (b, _)| by_length(a, b));
-    table
-}
-
-/// The order of [`Table::paths`]: by length, then by bytes.
-fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
-    a.len()
-        .cmp(&b.len())
-        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
 }
 
 impl Table {
@@ -380,7 +353,6 @@ impl Table {
     }
 
     /// Every route served at `path`: more than one when carriers share it.
-    #[cfg(test)]
     pub(crate) fn routes_at(&self, path: &str) -> impl Iterator<Item = &Route> {
         self.positions_at(path)
             .iter()
@@ -389,11 +361,7 @@ impl Table {
 
     /// The positions of the routes served at `path` (empty when none is).
     pub(crate) fn positions_at(&self, path: &str) -> &[usize] {
-        self.paths
-            .binary_search_by(|(p, _)| by_length(p, path))
-            .ok()
-            .and_then(|i| self.paths.get(i))
-            .map_or(&[], |(_, routes)| routes.as_slice())
+        self.paths.get(path).map_or(&[], Vec::as_slice)
     }
 
     /// The route named `name` (`mtn_payment`).
