@@ -1,25 +1,12 @@
-//! Callbacks like QosIc's: when a transaction ends (a payment confirmed or failed, a deposit
-//! done), the fake server posts QosIc's callback payload to the callback URL, and hands
-//! what it sent to a [`CallbackSink`] a test can await.
+//! Callbacks like QosIc's, as tests see them: the faults to inject ([`CallbackFault`]),
+//! what was sent ([`SentCallback`], [`CallbackDelivery`]), the sink a test awaits
+//! ([`CallbackSink`]), the callback URL ([`Target`]) and QosIc's payload ([`Ended`]):
 //!
 //! ```json
 //! {"status":"SUCCESSFUL","transRef":"T1","specialfield1":"SUCCESSFUL","amount":"100","serviceRef":"10000001","code":"200"}
 //! ```
 //!
-//! This module holds what tests see of callbacks and what the server sends; the sender
-//! itself is in `sender.rs`, fed with the transactions that ended by `shared.rs`.
-//!
-//! One sender per server: a bounded queue ([`crate::DEFAULT_CALLBACK_QUEUE`] callbacks waiting
-//! or in flight; beyond, a callback is dropped and the drop journaled) and one worker task
-//! that sends them in order, each POST under [`crate::DEFAULT_CALLBACK_TIMEOUT`] (connect,
-//! send, answer). The receiver's answer is journaled ([`SentCallback::delivery`]); like
-//! QosIc, the sender does not retry. Callbacks due later (a subscriber who approves after a
-//! delay, a delayed fault) wait on tokio's clock, so a paused test clock makes them free.
-//!
-//! The worker and the timers run on the tokio runtime of the request that ended the
-//! transaction: the HTTP server's own runtime, or the test's with the in-process transport.
-//! hyper stays private here too: the callback's POST is hyper's client connection over a
-//! tokio `TcpStream`.
+//! The sender that posts them is `sender.rs`; the crate docs ("Callbacks") say how.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -2,23 +2,12 @@
 //!
 //! hyper stays in this module: no hyper type reaches the public API.
 //!
-//! # Limits
-//!
-//! Every wait on a client is bounded and every buffer a client fills is capped:
-//!
-//! - at most [`Limits::max_connections`] connections are served at once; a connection
-//!   beyond gets a 503 and is closed at once (a semaphore permit per connection);
-//! - a connection with no request for [`Limits::idle_timeout`] is closed, and so is one
-//!   whose client leaves an answer unread that long; the idle time counts from the
-//!   connection's accept and from each answer (a read that waited while a request was
-//!   served is woken by the answer to arm it);
-//! - once the first byte of a request came, its headers must be complete within
-//!   [`Limits::header_timeout`], or the connection is closed;
-//! - once the headers came, the body must be complete within [`Limits::body_timeout`], or
-//!   the answer is 408 and the connection is closed;
-//! - headers are limited to [`MAX_HEAD`] bytes by hyper (431 beyond), bodies to
-//!   [`Limits::max_body`] (413), and all bodies held at once to [`BODIES_IN_FLIGHT`] (503),
-//!   counting each body's buffer (its declared length, or its doubled capacity).
+//! Every wait on a client is bounded and every buffer a client fills is capped (the crate
+//! docs' "Limits" table): connections ([`Limits::max_connections`], a semaphore permit
+//! each; beyond, 503 at once), the idle time from the accept and from each answer (also an
+//! answer left unread), the headers from their first byte, the body from the end of the
+//! headers (408), headers to [`MAX_HEAD`] bytes (hyper's 431), a body to
+//! [`Limits::max_body`] (413), all bodies held at once to [`BODIES_IN_FLIGHT`] (503).
 //!
 //! hyper 1's `http1::Builder::header_read_timeout` starts when a connection becomes ready
 //! for a request (at accept and after each answer), so it bounds idle time and header time
