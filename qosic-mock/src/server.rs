@@ -41,7 +41,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::config::Limits;
 use crate::handler::handle;
-use crate::reply::{Action, BodyProblem, Incoming, Reply};
+use crate::reply::{problem, Action, BodyProblem, Incoming, Reply};
 use crate::shared::Shared;
 
 /// The most bytes of request line and headers hyper buffers (it answers 431 beyond).
@@ -155,15 +155,16 @@ async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) -> 
 
 /// Answers 503 on a connection beyond the cap, without waiting, and lets it close.
 fn refuse(stream: &TcpStream, max_connections: usize) {
-    let body = format!(
-        r#"{{"title":"Service Unavailable","status":503,"detail":"the fake server serves at most {max_connections} connections at once (--max-connections)"}}"#
+    let detail = format!(
+        "the fake server serves at most {max_connections} connections at once (--max-connections)"
     );
-    let answer = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+    let body = problem(503, "Service Unavailable", &detail).body;
+    let head = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
         body.len()
     );
     // A fresh socket's send buffer takes this at once; if not, the client gets the close.
-    let _ = stream.try_write(answer.as_bytes());
+    let _ = stream.try_write(&[head.as_bytes(), &body].concat());
 }
 
 /// Counts a connection as open while it lives.
