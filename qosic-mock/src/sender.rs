@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -94,8 +94,6 @@ struct Core {
     anywhere: bool,
     queue: usize,
     journal_capacity: usize,
-    /// Whether anything listens (a URL or a sink): the state's hooks return at once when not.
-    enabled: AtomicBool,
     wake: Notify,
     /// Notified by a reset: callbacks on a timer end at once instead of sleeping on.
     reset: Notify,
@@ -139,11 +137,6 @@ impl Core {
         self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn refresh_enabled(&self, state: &SenderState) {
-        let enabled = state.target.is_some() || state.sink.is_some();
-        self.enabled.store(enabled, Ordering::Release);
     }
 
     /// Journals a callback and hands it to the sink unless it was dropped.
@@ -428,7 +421,6 @@ impl Callbacks {
             anywhere: config.anywhere,
             queue: config.queue.max(1),
             journal_capacity,
-            enabled: AtomicBool::new(target.is_some()),
             wake: Notify::new(),
             reset: Notify::new(),
             state: Mutex::new(SenderState {
@@ -441,20 +433,13 @@ impl Callbacks {
         }
     }
 
-    /// Whether anything listens for callbacks (a URL or a sink).
-    pub(crate) fn enabled(&self) -> bool {
-        self.core.enabled.load(Ordering::Acquire)
-    }
-
     /// A transaction ended `after` from now: send its callback then, with the fault that
     /// applies, if any.
     pub(crate) fn ended(&self, ended: &Ended, after: Duration) {
-        if !self.enabled() {
-            return;
-        }
         let core = &self.core;
         let mut state = core.lock();
-        if state.closed {
+        // Nobody listens (no URL, no sink), or the server is gone.
+        if state.closed || (state.target.is_none() && state.sink.is_none()) {
             return;
         }
         let generation = state.generation;
@@ -526,7 +511,6 @@ impl Callbacks {
         let target = url.map(Target::parse).transpose()?;
         let mut state = self.core.lock();
         state.target = target;
-        self.core.refresh_enabled(&state);
         Ok(())
     }
 
@@ -540,7 +524,6 @@ impl Callbacks {
         let missed = Arc::new(AtomicU64::new(0));
         state.sink = Some(sender);
         state.sink_missed = Arc::clone(&missed);
-        self.core.refresh_enabled(&state);
         CallbackSink { receiver, missed }
     }
 
