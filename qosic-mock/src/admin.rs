@@ -98,7 +98,7 @@ fn cross_site(access: &AdminAccess, req: &Incoming<'_>) -> Option<Reply> {
                 "admin calls that change state take `Content-Type: application/json`, got {other:?} \
                  (a web page on another site can send a form, so it is refused); or send the \
                  header `{}: 1`",
-                crate::ADMIN_HEADER
+                crate::config::ADMIN_HEADER
             ),
         )),
         None => Some(problem(
@@ -108,7 +108,7 @@ fn cross_site(access: &AdminAccess, req: &Incoming<'_>) -> Option<Reply> {
                 "admin calls that change state need `Content-Type: application/json` or the \
                  header `{}: 1` (a web page on another site can send neither, so it cannot \
                  reset or program this server)",
-                crate::ADMIN_HEADER
+                crate::config::ADMIN_HEADER
             ),
         )),
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use qosic_core::carrier::QosicCarrier;
 use qosic_core::{Client, ClientBuilder, MobileCarrier, PollingPolicy};
 
-use crate::MockQosic;
+use crate::mock::MockQosic;
 
 /// The polling policy of [`MockQosic::client`]: a status check every 10 ms, for at most
 /// 120 s (QosIc's default window).

@@ -31,13 +31,13 @@ pub(crate) struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            journal_capacity: crate::DEFAULT_JOURNAL_CAPACITY,
-            max_transactions: crate::DEFAULT_MAX_TRANSACTIONS,
-            max_body: crate::DEFAULT_MAX_BODY,
-            header_timeout: crate::DEFAULT_HEADER_TIMEOUT,
-            body_timeout: crate::DEFAULT_BODY_TIMEOUT,
-            idle_timeout: crate::DEFAULT_IDLE_TIMEOUT,
-            max_connections: crate::DEFAULT_MAX_CONNECTIONS,
+            journal_capacity: crate::journal::DEFAULT_JOURNAL_CAPACITY,
+            max_transactions: DEFAULT_MAX_TRANSACTIONS,
+            max_body: DEFAULT_MAX_BODY,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -190,3 +190,38 @@ pub(crate) const MAX_SUBSCRIBERS: usize = 100_000;
 
 /// The most faults, and the most expectations, programmed at once (callback faults too).
 pub(crate) const MAX_FAULTS: usize = 1024;
+
+/// The API login the server accepts by default.
+pub const DEFAULT_LOGIN: &str = "merchant";
+/// The API password the server accepts by default.
+pub const DEFAULT_PASSWORD: &str = "secret";
+/// MTN's client id by default.
+pub const DEFAULT_MTN_CLIENT_ID: &str = "MTN_CLIENT";
+/// MOOV's client id by default.
+pub const DEFAULT_MOOV_CLIENT_ID: &str = "MOOV_CLIENT";
+/// Celtiis's client id by default.
+pub const DEFAULT_CELTIIS_CLIENT_ID: &str = "CELTIIS_CLIENT";
+/// The base URL of a fake server without an HTTP server ([`crate::MockQosic::in_process`]).
+pub const IN_PROCESS_URI: &str = "http://in-process.qosic-mock.invalid";
+
+/// How many transactions the server keeps by default
+/// ([`crate::MockQosicBuilder::max_transactions`]).
+pub const DEFAULT_MAX_TRANSACTIONS: usize = 100_000;
+/// The largest request body read by default, in bytes: 1 MiB ([`crate::MockQosicBuilder::max_body`]).
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+/// How long the rest of a request's headers may take by default
+/// ([`crate::MockQosicBuilder::header_timeout`]).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request's body may take by default ([`crate::MockQosicBuilder::body_timeout`]).
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a connection may wait for a request by default
+/// ([`crate::MockQosicBuilder::idle_timeout`]).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How many connections are served at once by default
+/// ([`crate::MockQosicBuilder::max_connections`]): half the usual file-descriptor limit of 1,024.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+
+/// A header that marks an admin call as sent on purpose (any value): admin calls that change
+/// state need it, a JSON `Content-Type`, or the admin token, which a web page on another site
+/// cannot send (see "The admin API").
+pub const ADMIN_HEADER: &str = "x-qosic-mock";

@@ -592,8 +592,6 @@ mod subscriber;
 mod transport;
 mod wire;
 
-use std::time::Duration;
-
 pub use callback::{
     CallbackDelivery, CallbackFault, CallbackSink, SentCallback, CALLBACK_SINK_CAPACITY,
     DEFAULT_CALLBACK_QUEUE, DEFAULT_CALLBACK_TIMEOUT,
@@ -625,37 +623,9 @@ pub use numbering::PhoneForms;
 pub use subscriber::Subscriber;
 pub use transport::InProcessTransport;
 
-/// The API login the server accepts by default.
-pub const DEFAULT_LOGIN: &str = "merchant";
-/// The API password the server accepts by default.
-pub const DEFAULT_PASSWORD: &str = "secret";
-/// MTN's client id by default.
-pub const DEFAULT_MTN_CLIENT_ID: &str = "MTN_CLIENT";
-/// MOOV's client id by default.
-pub const DEFAULT_MOOV_CLIENT_ID: &str = "MOOV_CLIENT";
-/// Celtiis's client id by default.
-pub const DEFAULT_CELTIIS_CLIENT_ID: &str = "CELTIIS_CLIENT";
-/// The base URL of a fake server without an HTTP server ([`MockQosic::in_process`]).
-pub const IN_PROCESS_URI: &str = "http://in-process.qosic-mock.invalid";
-
-/// How many transactions the server keeps by default
-/// ([`MockQosicBuilder::max_transactions`]).
-pub const DEFAULT_MAX_TRANSACTIONS: usize = 100_000;
-/// The largest request body read by default, in bytes: 1 MiB ([`MockQosicBuilder::max_body`]).
-pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
-/// How long the rest of a request's headers may take by default
-/// ([`MockQosicBuilder::header_timeout`]).
-pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a request's body may take by default ([`MockQosicBuilder::body_timeout`]).
-pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long a connection may wait for a request by default
-/// ([`MockQosicBuilder::idle_timeout`]).
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-/// How many connections are served at once by default
-/// ([`MockQosicBuilder::max_connections`]): half the usual file-descriptor limit of 1,024.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
-
-/// A header that marks an admin call as sent on purpose (any value): admin calls that change
-/// state need it, a JSON `Content-Type`, or the admin token, which a web page on another site
-/// cannot send (see "The admin API").
-pub const ADMIN_HEADER: &str = "x-qosic-mock";
+pub use config::{
+    ADMIN_HEADER, DEFAULT_BODY_TIMEOUT, DEFAULT_CELTIIS_CLIENT_ID, DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_LOGIN, DEFAULT_MAX_BODY, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_TRANSACTIONS, DEFAULT_MOOV_CLIENT_ID, DEFAULT_MTN_CLIENT_ID, DEFAULT_PASSWORD,
+    IN_PROCESS_URI,
+};

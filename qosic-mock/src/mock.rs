@@ -9,7 +9,10 @@ use std::time::Duration;
 use qosic_core::Credentials;
 
 use crate::callback::{CallbackFault, CallbackSink, SentCallback};
-use crate::config::{AdminAccess, CallbackConfig, ClientIds, Config, Limits};
+use crate::config::{
+    AdminAccess, CallbackConfig, ClientIds, Config, Limits, DEFAULT_LOGIN, DEFAULT_PASSWORD,
+    IN_PROCESS_URI,
+};
 use crate::endpoint::{Carrier, Endpoint};
 use crate::fault::{Fault, FaultPlan, PlannedRequest};
 use crate::journal::RecordedRequest;
@@ -19,7 +22,6 @@ use crate::server::{self, ServerHandle};
 use crate::shared::Shared;
 use crate::subscriber::Subscriber;
 use crate::transport::InProcessTransport;
-use crate::{DEFAULT_LOGIN, DEFAULT_PASSWORD, IN_PROCESS_URI};
 
 /// A fake QosIc server: state, subscribers, faults and a journal, reachable over HTTP on
 /// loopback ([`MockQosic::uri`]) and in-process ([`MockQosic::transport`]).

@@ -581,7 +581,7 @@ async fn serve(
                 .headers
                 .get(CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok()),
-            admin_header: parts.headers.contains_key(crate::ADMIN_HEADER),
+            admin_header: parts.headers.contains_key(crate::config::ADMIN_HEADER),
             body: &bytes,
             problem,
         },
