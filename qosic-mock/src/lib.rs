@@ -154,6 +154,9 @@
 //! | subscriber has no account / server error | 417 `ACCOUNTHOLDER_NOT_FOUND` / 500 JSON problem; nothing recorded |
 //! | [`MockQosicBuilder::max_transactions`] transactions kept already (a payment or deposit with a new reference) | 507 JSON problem, until a reset |
 //!
+//! Keys are read in any case, as the SDK reads QosIc's (`TransRef` is `transref`), and a
+//! key given twice keeps its last value.
+//!
 //! Status of an unknown reference (or one made on another carrier's endpoint) answers 200
 //! `{"responsecode":"-1","responsemsg":"FAILED","transref":R,"serviceref":"0"}`.
 //! A refund needs a confirmed payment made on the same carrier and works once; otherwise 400 with
