@@ -357,15 +357,23 @@ impl Guarded {
 struct Deadline(Option<Pin<Box<Sleep>>>);
 
 impl Deadline {
-    /// Polls the timer for `deadline`: ready once it has passed.
+    /// Polls the timer for `deadline`: ready once it has passed. The idle deadline moves
+    /// later with each request: a timer set earlier is left as it is and moved when it
+    /// fires, rather than moved for every request.
     fn poll(&mut self, deadline: Instant, cx: &mut Context<'_>) -> Poll<()> {
         let sleep = self
             .0
             .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-        if sleep.deadline() != deadline {
+        if sleep.deadline() > deadline {
             sleep.as_mut().reset(deadline);
         }
-        sleep.as_mut().poll(cx)
+        while sleep.as_mut().poll(cx).is_ready() {
+            if sleep.deadline() >= deadline {
+                return Poll::Ready(());
+            }
+            sleep.as_mut().reset(deadline);
+        }
+        Poll::Pending
     }
 }
 

@@ -11,7 +11,7 @@
 use qosic_core::carrier::{CarrierSpec, Flow};
 use qosic_core::{Msisdn, Operation};
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::endpoint::table;
 use crate::endpoint::Endpoint;
@@ -93,14 +93,19 @@ impl Parsed {
     /// Reads `bytes` (see the module docs); never panics.
     pub(crate) fn read(bytes: &[u8]) -> Parsed {
         match serde_json::from_slice::<Value>(bytes) {
-            Ok(Value::Object(map)) => {
+            Ok(Value::Object(mut map)) => {
                 // Keys in any case, as the SDK reads QosIc's: the lowercase one wins a tie
                 // (the map is sorted, and lowercase letters sort last).
-                let lowered: Map<String, Value> = map
-                    .into_iter()
-                    .map(|(key, value)| (key.to_ascii_lowercase(), value))
-                    .collect();
-                Parsed::Object(Body::deserialize(Value::Object(lowered)).unwrap_or_default())
+                if map
+                    .keys()
+                    .any(|k| k.bytes().any(|b| b.is_ascii_uppercase()))
+                {
+                    map = map
+                        .into_iter()
+                        .map(|(key, value)| (key.to_ascii_lowercase(), value))
+                        .collect();
+                }
+                Parsed::Object(Body::deserialize(Value::Object(map)).unwrap_or_default())
             }
             Ok(_) => Parsed::NotObject,
             Err(_) => Parsed::Invalid,
