@@ -7,6 +7,7 @@ mod callbacks;
 mod carriers;
 mod faults;
 mod journal;
+mod layout;
 mod limits;
 mod subscribers;
 mod support;
