@@ -14,10 +14,14 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{json, Value};
 
+use crate::config::AdminAccess;
 use crate::endpoint::Endpoint;
 use crate::fault::Fault;
 use crate::journal::Entry;
-use crate::state::{body_problem, problem, Action, AdminAccess, Incoming, Reply, Shared};
+use crate::reply::{
+    admin_delay, body_problem, clip, parse, problem, render, to_value, Action, Incoming, Reply,
+};
+use crate::shared::Shared;
 use crate::subscriber::{Outcome, Subscriber};
 
 #[derive(Debug, Deserialize)]
@@ -94,7 +98,7 @@ fn cross_site(access: &AdminAccess, req: &Incoming<'_>) -> Option<Reply> {
                 "admin calls that change state take `Content-Type: application/json`, got {other:?} \
                  (a web page on another site can send a form, so it is refused); or send the \
                  header `{}: 1`",
-                crate::ADMIN_HEADER
+                crate::config::ADMIN_HEADER
             ),
         )),
         None => Some(problem(
@@ -104,7 +108,7 @@ fn cross_site(access: &AdminAccess, req: &Incoming<'_>) -> Option<Reply> {
                 "admin calls that change state need `Content-Type: application/json` or the \
                  header `{}: 1` (a web page on another site can send neither, so it cannot \
                  reset or program this server)",
-                crate::ADMIN_HEADER
+                crate::config::ADMIN_HEADER
             ),
         )),
     }
@@ -493,7 +497,7 @@ fn openapi(_: &Shared, _: &Call<'_, '_>) -> Action {
 
 /// The callback routes, served by the callbacks' own module.
 fn callbacks(shared: &Shared, call: &Call<'_, '_>) -> Action {
-    crate::callback::admin(shared, call.req.method, call.route, call.req.body)
+    crate::callback_admin::admin(shared, call.req.method, call.route, call.req.body)
 }
 
 /// `?since=SEQ&limit=N` of `GET /__admin/journal`.
@@ -543,17 +547,6 @@ impl Serialize for Entries {
     }
 }
 
-pub(crate) fn render<T: Serialize>(value: &T) -> Reply {
-    match serde_json::to_vec(value) {
-        Ok(body) => Reply::json_bytes(200, body),
-        Err(e) => problem(
-            500,
-            "Internal Server Error",
-            &format!("cannot serialize: {e}"),
-        ),
-    }
-}
-
 /// Compares a bearer token without stopping at the first differing byte.
 fn bearer_matches(authorization: Option<&str>, token: &str) -> bool {
     let Some((scheme, given)) = authorization.and_then(|h| h.trim().split_once(' ')) else {
@@ -590,30 +583,6 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-pub(crate) fn clip(s: &str) -> String {
-    s.chars().take(200).collect()
-}
-
-fn to_value<T: Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
-pub(crate) fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))
-}
-
-/// A delay in milliseconds from the admin API, at most [`Fault::MAX_ADMIN_DELAY`].
-pub(crate) fn admin_delay(field: &str, ms: u64) -> Result<Duration, String> {
-    let delay = Duration::from_millis(ms);
-    if delay > Fault::MAX_ADMIN_DELAY {
-        return Err(format!(
-            "{field} must be at most {} (10 minutes), got {ms}",
-            Fault::MAX_ADMIN_DELAY.as_millis()
-        ));
-    }
-    Ok(delay)
-}
-
 fn subscriber(shared: &Shared, spec: SubscriberSpec) -> Result<(), String> {
     let mut subscriber = Subscriber::new(spec.behaviour);
     match (spec.after_checks, spec.after_ms) {
@@ -623,7 +592,7 @@ fn subscriber(shared: &Shared, spec: SubscriberSpec) -> Result<(), String> {
         (None, None) => {}
     }
     if let Some(name) = &spec.ported_to {
-        let table = crate::carriers::table();
+        let table = crate::endpoint::table();
         let served = table.carrier_named(name).ok_or_else(|| {
             format!(
                 "ported_to: unknown carrier {:?}, expected one of {}",

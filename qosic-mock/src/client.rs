@@ -6,7 +6,7 @@ use std::time::Duration;
 use qosic_core::carrier::QosicCarrier;
 use qosic_core::{Client, ClientBuilder, MobileCarrier, PollingPolicy};
 
-use crate::MockQosic;
+use crate::mock::MockQosic;
 
 /// The polling policy of [`MockQosic::client`]: a status check every 10 ms, for at most
 /// 120 s (QosIc's default window).
@@ -66,7 +66,7 @@ impl MockQosic {
     /// A client id the SDK cannot take (the builder's [`client_id`](crate::MockQosicBuilder::client_id)
     /// accepts any text, to test refusals) leaves its carrier out.
     pub fn carriers(&self, polling: PollingPolicy) -> Vec<Arc<dyn MobileCarrier>> {
-        crate::carriers::table()
+        crate::endpoint::table()
             .carriers
             .iter()
             .filter_map(|served| {

@@ -2,14 +2,13 @@
 //!
 //! The journal is for people reading what happened; nothing that decides whether a test
 //! passes reads it. Expectations, [`crate::MockQosic::assert_debited_once`] and the ledger
-//! use counters of their own (`state.rs`), so dropping old entries never changes a verdict.
+//! use counters of their own (`state.rs`, `Tally`), so dropping old entries never changes a verdict.
 //!
 //! An entry keeps the raw body (at most [`JOURNAL_BODY_LIMIT`] bytes; longer bodies keep
 //! that many bytes and a marker) rather than parsed JSON: a parsed body can take ten times
 //! the memory of its text, and most entries are never read. Requests whose credentials were
 //! refused keep no body at all.
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -110,22 +109,21 @@ enum KeptBody {
     Truncated,
 }
 
-/// A journal entry, compact: converted to a [`RecordedRequest`] when read.
+/// A journal entry, compact (the body as bytes): converted to a [`RecordedRequest`] when
+/// read.
 #[derive(Debug)]
 pub(crate) struct Entry {
     seq: u64,
-    /// `POST` and the endpoints' paths are shared static strings; others are copied.
-    method: Cow<'static, str>,
-    path: Cow<'static, str>,
+    method: String,
+    path: String,
     endpoint: Option<Endpoint>,
     kept: KeptBody,
-    /// The body's bytes kept (empty for [`KeptBody::None`]); a `Vec` so that a full
-    /// journal reuses the oldest entry's buffer for the newest.
-    body: Vec<u8>,
+    /// The body's bytes kept (empty for [`KeptBody::None`]).
+    body: Box<[u8]>,
     body_len: usize,
     auth_accepted: bool,
     status: Option<u16>,
-    fault: Option<Box<str>>,
+    fault: Option<String>,
 }
 
 /// What the handler tells the journal about one request.
@@ -166,7 +164,7 @@ impl Entry {
             body_excerpt,
             auth_accepted: self.auth_accepted,
             status: self.status,
-            fault: self.fault.as_deref().map(str::to_owned),
+            fault: self.fault.clone(),
         }
     }
 
@@ -174,26 +172,7 @@ impl Entry {
         self.endpoint
     }
 
-    fn from_new(seq: u64, new: NewEntry<'_>) -> Entry {
-        let mut entry = Entry {
-            seq: 0,
-            method: Cow::Borrowed(""),
-            path: Cow::Borrowed(""),
-            endpoint: None,
-            kept: KeptBody::None,
-            body: Vec::new(),
-            body_len: 0,
-            auth_accepted: false,
-            status: None,
-            fault: None,
-        };
-        entry.fill(seq, new);
-        entry
-    }
-
-    /// Makes this entry the record of `new`, numbered `seq`, reusing its body's buffer when
-    /// that buffer is not much larger than the body kept.
-    fn fill(&mut self, seq: u64, new: NewEntry<'_>) {
+    fn new(seq: u64, new: NewEntry<'_>) -> Entry {
         let (kept, bytes) = if !new.auth_accepted || new.body.is_empty() {
             (KeptBody::None, &[][..])
         } else if new.body.len() <= JOURNAL_BODY_LIMIT {
@@ -201,29 +180,18 @@ impl Entry {
         } else {
             (KeptBody::Truncated, &new.body[..JOURNAL_BODY_LIMIT])
         };
-        if self.body.capacity() > 2 * bytes.len() + 256 {
-            // Keep memory in proportion to what is kept: a large body's buffer is not
-            // held for the small bodies after it.
-            self.body = Vec::new();
+        Entry {
+            seq,
+            method: clip(new.method, METHOD_LIMIT),
+            path: clip(new.path, PATH_LIMIT),
+            endpoint: new.endpoint,
+            kept,
+            body: bytes.into(),
+            body_len: new.body_len,
+            auth_accepted: new.auth_accepted,
+            status: new.status,
+            fault: new.fault,
         }
-        self.body.clear();
-        self.body.extend_from_slice(bytes);
-        self.seq = seq;
-        self.kept = kept;
-        self.method = if new.method == "POST" {
-            Cow::Borrowed("POST")
-        } else {
-            Cow::Owned(clip(new.method, METHOD_LIMIT))
-        };
-        self.path = match new.endpoint.map(Endpoint::path) {
-            Some(known) if known == new.path => Cow::Borrowed(known),
-            _ => Cow::Owned(clip(new.path, PATH_LIMIT)),
-        };
-        self.endpoint = new.endpoint;
-        self.body_len = new.body_len;
-        self.auth_accepted = new.auth_accepted;
-        self.status = new.status;
-        self.fault = new.fault.map(String::into_boxed_str);
     }
 }
 
@@ -251,24 +219,11 @@ impl Journal {
         if self.capacity == 0 {
             return;
         }
-        let mut recycled = None;
         while self.entries.len() >= self.capacity {
-            recycled = self.entries.pop_front();
+            self.entries.pop_front();
         }
-        // The oldest entry's allocations (its `Arc` and body buffer) become the newest's,
-        // unless a reader still holds it (a snapshot being turned into answers).
-        let entry = match recycled.filter(|old| Arc::strong_count(old) == 1) {
-            Some(mut old) => {
-                match Arc::get_mut(&mut old) {
-                    Some(entry) => entry.fill(self.received, new),
-                    // Only this journal hands out clones, and not meanwhile.
-                    None => old = Arc::new(Entry::from_new(self.received, new)),
-                }
-                old
-            }
-            None => Arc::new(Entry::from_new(self.received, new)),
-        };
-        self.entries.push_back(entry);
+        self.entries
+            .push_back(Arc::new(Entry::new(self.received, new)));
     }
 
     /// Requests received since the start or the last reset.
@@ -416,7 +371,7 @@ mod tests {
     }
 
     #[test]
-    fn a_full_journal_reuses_its_oldest_entry_unless_it_is_held() {
+    fn a_full_journal_drops_its_oldest_entry_but_not_a_held_one() {
         let mut journal = Journal::new(2);
         let big = vec![b' '; 3000];
         push(&mut journal, &big, true);
@@ -441,11 +396,10 @@ mod tests {
         );
         assert_eq!(all[1].seq, 5);
         assert_eq!(all[1].body_len, 3000);
-        // A reused entry does not keep a buffer much larger than its body.
         push(&mut journal, br#"{"transref":"D"}"#, true);
         push(&mut journal, br#"{"transref":"E"}"#, true);
         let last = journal.snapshot(0, 10);
-        assert!(last.iter().all(|e| e.body.capacity() < 1024));
+        assert!(last.iter().all(|e| e.body.len() < 1024));
         assert_eq!(last[1].to_recorded().transref(), Some("E"));
     }
 

@@ -154,6 +154,9 @@
 //! | subscriber has no account / server error | 417 `ACCOUNTHOLDER_NOT_FOUND` / 500 JSON problem; nothing recorded |
 //! | [`MockQosicBuilder::max_transactions`] transactions kept already (a payment or deposit with a new reference) | 507 JSON problem, until a reset |
 //!
+//! Keys are read in any case, as the SDK reads QosIc's (`TransRef` is `transref`), and a
+//! key given twice keeps its last value.
+//!
 //! Status of an unknown reference (or one made on another carrier's endpoint) answers 200
 //! `{"responsecode":"-1","responsemsg":"FAILED","transref":R,"serviceref":"0"}`.
 //! A refund needs a confirmed payment made on the same carrier and works once; otherwise 400 with
@@ -572,22 +575,27 @@
 
 mod admin;
 mod callback;
-mod carriers;
+mod callback_admin;
 mod client;
+mod config;
 mod endpoint;
 pub mod fakes;
 mod fault;
+mod handler;
 mod journal;
 mod mock;
+mod model;
 mod names;
 mod numbering;
+mod protocol;
+mod reply;
+mod sender;
 mod server;
+mod shared;
 mod state;
 mod subscriber;
 mod transport;
 mod wire;
-
-use std::time::Duration;
 
 pub use callback::{
     CallbackDelivery, CallbackFault, CallbackSink, SentCallback, CALLBACK_SINK_CAPACITY,
@@ -606,7 +614,7 @@ pub use client::TEST_POLLING_STEP;
 /// assert_eq!(names[..3], ["MTN", "MOOV", "CELTIIS"]);
 /// ```
 pub fn carrier_specs() -> impl Iterator<Item = &'static qosic_core::carrier::CarrierSpec> {
-    carriers::table().carriers.iter().map(|c| c.spec)
+    crate::endpoint::table().carriers.iter().map(|c| c.spec)
 }
 pub use endpoint::{Carrier, Endpoint, Operation, UnknownEndpoint};
 pub use fakes::{
@@ -615,42 +623,14 @@ pub use fakes::{
 pub use fault::{Fault, PlannedRequest};
 pub use journal::{RecordedRequest, DEFAULT_JOURNAL_CAPACITY, JOURNAL_BODY_LIMIT};
 pub use mock::{MockQosic, MockQosicBuilder};
+pub use model::{Ledger, TransactionKind, TransactionState, TransactionView};
 pub use numbering::PhoneForms;
-pub use state::{Ledger, TransactionKind, TransactionState, TransactionView};
 pub use subscriber::Subscriber;
 pub use transport::InProcessTransport;
 
-/// The API login the server accepts by default.
-pub const DEFAULT_LOGIN: &str = "merchant";
-/// The API password the server accepts by default.
-pub const DEFAULT_PASSWORD: &str = "secret";
-/// MTN's client id by default.
-pub const DEFAULT_MTN_CLIENT_ID: &str = "MTN_CLIENT";
-/// MOOV's client id by default.
-pub const DEFAULT_MOOV_CLIENT_ID: &str = "MOOV_CLIENT";
-/// Celtiis's client id by default.
-pub const DEFAULT_CELTIIS_CLIENT_ID: &str = "CELTIIS_CLIENT";
-/// The base URL of a fake server without an HTTP server ([`MockQosic::in_process`]).
-pub const IN_PROCESS_URI: &str = "http://in-process.qosic-mock.invalid";
-
-/// How many transactions the server keeps by default
-/// ([`MockQosicBuilder::max_transactions`]).
-pub const DEFAULT_MAX_TRANSACTIONS: usize = 100_000;
-/// The largest request body read by default, in bytes: 1 MiB ([`MockQosicBuilder::max_body`]).
-pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
-/// How long the rest of a request's headers may take by default
-/// ([`MockQosicBuilder::header_timeout`]).
-pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a request's body may take by default ([`MockQosicBuilder::body_timeout`]).
-pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long a connection may wait for a request by default
-/// ([`MockQosicBuilder::idle_timeout`]).
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-/// How many connections are served at once by default
-/// ([`MockQosicBuilder::max_connections`]): half the usual file-descriptor limit of 1,024.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
-
-/// A header that marks an admin call as sent on purpose (any value): admin calls that change
-/// state need it, a JSON `Content-Type`, or the admin token, which a web page on another site
-/// cannot send (see "The admin API").
-pub const ADMIN_HEADER: &str = "x-qosic-mock";
+pub use config::{
+    ADMIN_HEADER, DEFAULT_BODY_TIMEOUT, DEFAULT_CELTIIS_CLIENT_ID, DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_LOGIN, DEFAULT_MAX_BODY, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_TRANSACTIONS, DEFAULT_MOOV_CLIENT_ID, DEFAULT_MTN_CLIENT_ID, DEFAULT_PASSWORD,
+    IN_PROCESS_URI,
+};

@@ -8,19 +8,20 @@ use std::time::Duration;
 
 use qosic_core::Credentials;
 
-use crate::callback::CallbackConfig;
+use crate::callback::{CallbackFault, CallbackSink, SentCallback};
+use crate::config::{
+    AdminAccess, CallbackConfig, ClientIds, Config, Limits, DEFAULT_LOGIN, DEFAULT_PASSWORD,
+    IN_PROCESS_URI,
+};
 use crate::endpoint::{Carrier, Endpoint};
 use crate::fault::{Fault, FaultPlan, PlannedRequest};
 use crate::journal::RecordedRequest;
+use crate::model::{Ledger, TransactionKind, TransactionState, TransactionView};
 use crate::numbering::PhoneForms;
 use crate::server::{self, ServerHandle};
-use crate::state::{
-    AdminAccess, ClientIds, Config, Ledger, Limits, Shared, TransactionKind, TransactionState,
-    TransactionView,
-};
+use crate::shared::Shared;
 use crate::subscriber::Subscriber;
 use crate::transport::InProcessTransport;
-use crate::{DEFAULT_LOGIN, DEFAULT_PASSWORD, IN_PROCESS_URI};
 
 /// A fake QosIc server: state, subscribers, faults and a journal, reachable over HTTP on
 /// loopback ([`MockQosic::uri`]) and in-process ([`MockQosic::transport`]).
@@ -567,22 +568,6 @@ impl MockQosicBuilder {
         })
     }
 
-    /// Serves on the calling thread, for good: checks the settings and binds as
-    /// [`MockQosicBuilder::try_start`] does, then calls `ready` with the server's URI
-    /// (`http://ADDR`) and serves. Returns only with an error (of binding, of `ready`, or
-    /// a panic of the server's loop). For the standalone binary, whose process then has
-    /// one thread.
-    #[doc(hidden)]
-    pub fn serve_on_this_thread(
-        self,
-        ready: impl FnOnce(&str) -> std::io::Result<()>,
-    ) -> std::io::Result<std::convert::Infallible> {
-        self.check()
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        let shared = Arc::new(Shared::new(self.config));
-        server::run_here(self.addr, shared, |addr| ready(&format!("http://{addr}")))
-    }
-
     fn check(&self) -> Result<(), String> {
         let limits = &self.config.limits;
         for (name, timeout) in [
@@ -621,10 +606,83 @@ impl MockQosicBuilder {
     }
 }
 
+// ----- Callbacks -----
+
+impl MockQosic {
+    /// Posts QosIc's callbacks to `url` from now on (`http://HOST:PORT/PATH`), as
+    /// [`crate::MockQosicBuilder::callback_url`] does from the start.
+    ///
+    /// # Panics
+    ///
+    /// When `url` is not an `http://` URL with a host.
+    #[track_caller]
+    pub fn set_callback_url(&self, url: &str) {
+        if let Err(e) = self.shared.callbacks.set_url(Some(url)) {
+            panic!("qosic-mock: {e}");
+        }
+    }
+
+    /// Stops posting callbacks to a URL (a [`CallbackSink`] still gets them).
+    pub fn remove_callback_url(&self) {
+        let _ = self.shared.callbacks.set_url(None);
+    }
+
+    /// The URL callbacks are posted to, if any.
+    pub fn callback_url(&self) -> Option<String> {
+        self.shared.callbacks.url()
+    }
+
+    /// A sink that receives every callback sent from now on (see [`CallbackSink`]). With no
+    /// callback URL, callbacks go to the sink only: in-process, on tokio's paused clock.
+    /// A new sink replaces the previous one, which then ends.
+    pub fn callback_sink(&self) -> CallbackSink {
+        self.shared.callbacks.sink()
+    }
+
+    /// Injects a fault into the next callbacks (see [`CallbackFault`]).
+    ///
+    /// # Panics
+    ///
+    /// When 1,024 callback faults are programmed already.
+    #[track_caller]
+    pub fn callback_fault(&self, fault: CallbackFault) {
+        if let Err(e) = self.shared.callbacks.add_fault(fault) {
+            panic!("qosic-mock: {e}");
+        }
+    }
+
+    /// Removes every callback fault.
+    pub fn clear_callback_faults(&self) {
+        self.shared.callbacks.clear_faults();
+    }
+
+    /// Sends a forged callback now: `SUCCESSFUL`, code `200`, for `reference`, whatever the
+    /// server knows of it (pending, failed, unknown), as anyone who found the callback URL
+    /// could post. The amount and `serviceRef` are the transaction's when the server knows
+    /// the reference (`amount` then replaces its amount when given); otherwise `amount` is
+    /// needed and `serviceRef` is `"0"`.
+    ///
+    /// # Panics
+    ///
+    /// When the reference is unknown and no amount is given.
+    #[track_caller]
+    pub fn forge_callback(&self, reference: &str, amount: Option<u64>) {
+        if let Err(e) = self.shared.forge_callback(reference, amount) {
+            panic!("qosic-mock: {e}");
+        }
+    }
+
+    /// The callbacks sent (and dropped) so far, oldest first: the last
+    /// [`crate::MockQosicBuilder::journal_capacity`] of them.
+    pub fn callbacks(&self) -> Vec<SentCallback> {
+        self.shared.callbacks.journal()
+    }
+}
+
 /// Why a carrier cannot be used, with the carriers that can.
 fn not_served(carrier: Carrier) -> String {
     format!(
         "the fake server does not serve {carrier} (it serves: {})",
-        crate::carriers::table().carrier_keys()
+        crate::endpoint::table().carrier_keys()
     )
 }

@@ -2,7 +2,7 @@
 //!
 //! Numbers are parsed by the SDK's own parser ([`Msisdn`]), so the server and the SDK agree
 //! on what a number is; the carrier that serves a number comes from the carriers' own
-//! prefix tables (`carriers.rs`).
+//! prefix tables (`endpoint.rs`).
 
 use std::fmt;
 

@@ -2,23 +2,12 @@
 //!
 //! hyper stays in this module: no hyper type reaches the public API.
 //!
-//! # Limits
-//!
-//! Every wait on a client is bounded and every buffer a client fills is capped:
-//!
-//! - at most [`Limits::max_connections`] connections are served at once; a connection
-//!   beyond gets a 503 and is closed at once (a semaphore permit per connection);
-//! - a connection with no request for [`Limits::idle_timeout`] is closed, and so is one
-//!   whose client leaves an answer unread that long; the idle time counts from the
-//!   connection's accept and from each answer (a read that waited while a request was
-//!   served is woken by the answer to arm it);
-//! - once the first byte of a request came, its headers must be complete within
-//!   [`Limits::header_timeout`], or the connection is closed;
-//! - once the headers came, the body must be complete within [`Limits::body_timeout`], or
-//!   the answer is 408 and the connection is closed;
-//! - headers are limited to [`MAX_HEAD`] bytes by hyper (431 beyond), bodies to
-//!   [`Limits::max_body`] (413), and all bodies held at once to [`BODIES_IN_FLIGHT`] (503),
-//!   counting each body's buffer (its declared length, or its doubled capacity).
+//! Every wait on a client is bounded and every buffer a client fills is capped (the crate
+//! docs' "Limits" table): connections ([`Limits::max_connections`], a semaphore permit
+//! each; beyond, 503 at once), the idle time from the accept and from each answer (also an
+//! answer left unread), the headers from their first byte, the body from the end of the
+//! headers (408), headers to [`MAX_HEAD`] bytes (hyper's 431), a body to
+//! [`Limits::max_body`] (413), all bodies held at once to [`BODIES_IN_FLIGHT`] (503).
 //!
 //! hyper 1's `http1::Builder::header_read_timeout` starts when a connection becomes ready
 //! for a request (at accept and after each answer), so it bounds idle time and header time
@@ -32,7 +21,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -50,7 +39,10 @@ use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::{oneshot, Semaphore};
 use tokio::time::{Instant, Sleep};
 
-use crate::state::{Action, BodyProblem, Incoming, Limits, Reply, Shared};
+use crate::config::Limits;
+use crate::handler::handle;
+use crate::reply::{problem, Action, BodyProblem, Incoming, Reply};
+use crate::shared::Shared;
 
 /// The most bytes of request line and headers hyper buffers (it answers 431 beyond).
 const MAX_HEAD: usize = 16 * 1024;
@@ -97,23 +89,6 @@ pub(crate) fn spawn(addr: SocketAddr, shared: Arc<Shared>) -> io::Result<ServerH
         addr,
         shutdown: Some(tx),
     })
-}
-
-/// Binds `addr` and serves `shared` on the calling thread, for good, once `ready` was told
-/// the address: the standalone binary's way, so that its process has one thread (a
-/// multi-threaded process pays for it in every system call's wrapper and in the
-/// allocator).
-pub(crate) fn run_here(
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    ready: impl FnOnce(SocketAddr) -> io::Result<()>,
-) -> io::Result<Infallible> {
-    let (runtime, listener) = bind(addr)?;
-    ready(listener.local_addr()?)?;
-    // A task, as on the server's own thread (see `spawn`); it ends only if it panicked.
-    runtime
-        .block_on(async move { tokio::spawn(accept_loop(listener, shared)).await })
-        .map_err(io::Error::other)
 }
 
 /// A current-thread runtime, and a listener on `addr` registered with it.
@@ -180,15 +155,16 @@ async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) -> 
 
 /// Answers 503 on a connection beyond the cap, without waiting, and lets it close.
 fn refuse(stream: &TcpStream, max_connections: usize) {
-    let body = format!(
-        r#"{{"title":"Service Unavailable","status":503,"detail":"the fake server serves at most {max_connections} connections at once (--max-connections)"}}"#
+    let detail = format!(
+        "the fake server serves at most {max_connections} connections at once (--max-connections)"
     );
-    let answer = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+    let body = problem(503, "Service Unavailable", &detail).body;
+    let head = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
         body.len()
     );
     // A fresh socket's send buffer takes this at once; if not, the client gets the close.
-    let _ = stream.try_write(answer.as_bytes());
+    let _ = stream.try_write(&[head.as_bytes(), &body].concat());
 }
 
 /// Counts a connection as open while it lives.
@@ -217,7 +193,7 @@ async fn serve_connection(stream: TcpStream, shared: &Arc<Shared>) {
         let busy = Busy::new(Arc::clone(&watch));
         let shared = Arc::clone(&shared);
         async move {
-            let answer = serve(shared, &busy.0, req).await;
+            let answer = serve(shared, req).await;
             drop(busy);
             answer
         }
@@ -232,116 +208,76 @@ async fn serve_connection(stream: TcpStream, shared: &Arc<Shared>) {
 
 // ----- Which phase a connection is in, and its deadline -----
 
-/// The phase of one connection, shared by its socket wrapper and its service.
-///
-/// Both run in the connection's one task, one after the other, so the phase is kept in
-/// relaxed atomics (no lock), and the times it starts from are read from the clock lazily:
-/// an event (a request's first bytes, an answer handed over) only marks its time [`LATER`],
-/// and the clock is read at the first wait after it, which is when a deadline is first
-/// needed. The wait follows the event without any other wait between them (the bytes were
-/// read, or the answer written, and the next read found nothing), so the deadline starts
-/// within the connection's own CPU time of the event; a request that arrives whole and is
-/// answered at once reads no clock at all.
+/// The phase of one connection, shared by its socket wrapper and its service (both run in
+/// the connection's one task, one after the other).
 #[derive(Debug)]
 struct Watch {
     header_timeout: Duration,
     idle_timeout: Duration,
-    /// What the stamps count from.
-    origin: Instant,
+    phase: Mutex<Phase>,
+}
+
+#[derive(Debug)]
+struct Phase {
     /// Requests being served (hyper serves one at a time; a count is simply robust).
-    busy: AtomicU32,
+    busy: u32,
     /// When the connection last became idle: accepted, or its last answer handed over.
-    idle_since: AtomicU64,
-    /// When the first byte of the next request came, while idle ([`UNSET`] if none came).
-    head_since: AtomicU64,
-    /// The body deadline's timer, one per connection, set when a body makes the service
-    /// wait (see [`Deadline::poll`] for how it is moved).
-    body_timer: Mutex<Deadline>,
+    idle_since: Instant,
+    /// When the first byte of the next request came, while idle.
+    head_since: Option<Instant>,
     /// The task of a read that waited while a request was served (with no deadline):
     /// woken when the answer is handed over, so that the read arms the idle deadline then.
     /// Without it, an idle deadline that passed while the request was served was never
     /// armed again, and the connection stayed open for good.
-    parked: Mutex<Option<Waker>>,
+    parked: Option<Waker>,
 }
-
-/// A stamp: no event.
-const UNSET: u64 = 0;
-/// A stamp: the event happened; its time is read at the first wait (see [`Watch`]).
-const LATER: u64 = 1;
-/// Stamps above this are nanoseconds since [`Watch::origin`], plus this.
-const STAMP_BASE: u64 = 2;
 
 impl Watch {
     fn new(limits: Limits) -> Watch {
         Watch {
             header_timeout: limits.header_timeout,
             idle_timeout: limits.idle_timeout,
-            origin: Instant::now(),
-            busy: AtomicU32::new(0),
-            idle_since: AtomicU64::new(LATER),
-            head_since: AtomicU64::new(UNSET),
-            body_timer: Mutex::new(Deadline::default()),
-            parked: Mutex::new(None),
+            phase: Mutex::new(Phase {
+                busy: 0,
+                idle_since: Instant::now(),
+                head_since: None,
+                parked: None,
+            }),
         }
     }
 
-    /// The time of a stamped event, reading the clock now for one stamped [`LATER`].
-    fn time_of(&self, stamp: &AtomicU64) -> Instant {
-        let mut value = stamp.load(Ordering::Relaxed);
-        if value < STAMP_BASE {
-            let since = Instant::now().saturating_duration_since(self.origin);
-            value = u64::try_from(since.as_nanos())
-                .unwrap_or(u64::MAX - STAMP_BASE)
-                .saturating_add(STAMP_BASE);
-            stamp.store(value, Ordering::Relaxed);
-        }
-        self.origin + Duration::from_nanos(value - STAMP_BASE)
-    }
-
-    /// `read`'s output, or `Err(())` when `timeout` passes first, counted from the first
-    /// time `read` waits.
-    async fn within<F: Future>(&self, timeout: Duration, read: F) -> Result<F::Output, ()> {
-        let mut read = std::pin::pin!(read);
-        let mut deadline = None;
-        std::future::poll_fn(|cx| {
-            if let Poll::Ready(out) = read.as_mut().poll(cx) {
-                return Poll::Ready(Ok(out));
-            }
-            let deadline = *deadline.get_or_insert_with(|| Instant::now() + timeout);
-            let mut timer = self
-                .body_timer
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            timer.poll(deadline, cx).map(|()| Err(()))
-        })
-        .await
+    fn phase(&self) -> std::sync::MutexGuard<'_, Phase> {
+        self.phase
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Bytes came in: while idle, they start a request's headers.
     fn on_read(&self) {
-        if self.busy.load(Ordering::Relaxed) == 0
-            && self.head_since.load(Ordering::Relaxed) == UNSET
-        {
-            self.head_since.store(LATER, Ordering::Relaxed);
+        let mut phase = self.phase();
+        if phase.busy == 0 && phase.head_since.is_none() {
+            phase.head_since = Some(Instant::now());
         }
     }
 
-    /// When a read that waits must give up, and why. `None` while a request is served:
-    /// the body has its own deadline, and an answer may be late on purpose (a delay fault).
-    fn read_deadline(&self) -> Option<(Instant, &'static str)> {
-        if self.busy.load(Ordering::Relaxed) > 0 {
+    /// When a read that waits must give up, and why. `None` while a request is served
+    /// (the waker is then kept to be woken by the answer): the body has its own deadline,
+    /// and an answer may be late on purpose (a delay fault).
+    fn read_deadline(&self, cx: &Context<'_>) -> Option<(Instant, &'static str)> {
+        let mut phase = self.phase();
+        if phase.busy > 0 {
+            phase.parked = Some(cx.waker().clone());
             return None;
         }
-        Some(if self.head_since.load(Ordering::Relaxed) != UNSET {
-            (
-                self.time_of(&self.head_since) + self.header_timeout,
+        Some(match phase.head_since {
+            Some(since) => (
+                since + self.header_timeout,
                 "request headers not complete within the header timeout",
-            )
-        } else {
-            (
-                self.time_of(&self.idle_since) + self.idle_timeout,
+            ),
+            None => (
+                phase.idle_since + self.idle_timeout,
                 "no request within the idle timeout",
-            )
+            ),
         })
     }
 }
@@ -351,30 +287,21 @@ struct Busy(Arc<Watch>);
 
 impl Busy {
     fn new(watch: Arc<Watch>) -> Busy {
-        watch.busy.fetch_add(1, Ordering::Relaxed);
-        watch.head_since.store(UNSET, Ordering::Relaxed);
+        let mut phase = watch.phase();
+        phase.busy += 1;
+        phase.head_since = None;
+        drop(phase);
         Busy(watch)
     }
 }
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        let left = self
-            .0
-            .busy
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                Some(n.saturating_sub(1))
-            })
-            .map_or(0, |before| before.saturating_sub(1));
-        if left == 0 {
-            self.0.idle_since.store(LATER, Ordering::Relaxed);
-            let parked = self
-                .0
-                .parked
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .take();
-            if let Some(waker) = parked {
+        let mut phase = self.0.phase();
+        phase.busy = phase.busy.saturating_sub(1);
+        if phase.busy == 0 {
+            phase.idle_since = Instant::now();
+            if let Some(waker) = phase.parked.take() {
                 // The read polls again once the answer is written, and arms the deadline.
                 waker.wake();
             }
@@ -425,52 +352,28 @@ impl Guarded {
     }
 }
 
-/// A timer for a deadline that moves: the connection's deadlines, one timer each.
+/// A timer for a deadline that moves (one per deadline of a connection).
 #[derive(Debug, Default)]
-struct Deadline {
-    sleep: Option<Pin<Box<Sleep>>>,
-    /// The waker the armed timer was last polled with (it wakes that one when it fires).
-    polled_by: Option<Waker>,
-}
+struct Deadline(Option<Pin<Box<Sleep>>>);
 
 impl Deadline {
-    /// Polls the timer for `deadline`: ready once it has passed.
-    ///
-    /// Deadlines mostly move later (each request pushes the idle deadline on), so a timer
-    /// set earlier than `deadline` is left as it is: when it fires early, it is moved to
-    /// `deadline` then, once, instead of being moved for every request. A timer set later is
-    /// moved at once. A timer that is armed, has not fired, and was last polled by the same
-    /// task is not polled again: it will wake that task by `deadline`, and this poll would
-    /// only register the same waker again (once per request for the idle deadline).
+    /// Polls the timer for `deadline`: ready once it has passed. The idle deadline moves
+    /// later with each request: a timer set earlier is left as it is and moved when it
+    /// fires, rather than moved for every request.
     fn poll(&mut self, deadline: Instant, cx: &mut Context<'_>) -> Poll<()> {
         let sleep = self
-            .sleep
+            .0
             .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
         if sleep.deadline() > deadline {
             sleep.as_mut().reset(deadline);
-            self.polled_by = None;
-        } else if !sleep.is_elapsed()
-            && self
-                .polled_by
-                .as_ref()
-                .is_some_and(|waker| waker.will_wake(cx.waker()))
-        {
-            return Poll::Pending;
         }
-        loop {
-            if sleep.as_mut().poll(cx).is_pending() {
-                match &mut self.polled_by {
-                    Some(waker) => waker.clone_from(cx.waker()),
-                    None => self.polled_by = Some(cx.waker().clone()),
-                }
-                return Poll::Pending;
-            }
+        while sleep.as_mut().poll(cx).is_ready() {
             if sleep.deadline() >= deadline {
                 return Poll::Ready(());
             }
-            // Fired for an earlier deadline: wait on for this one.
             sleep.as_mut().reset(deadline);
         }
+        Poll::Pending
     }
 }
 
@@ -490,19 +393,8 @@ impl AsyncRead for Guarded {
                 Poll::Ready(Ok(()))
             }
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => match this.watch.read_deadline() {
-                None => {
-                    let mut parked = this
-                        .watch
-                        .parked
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    match &mut *parked {
-                        Some(waker) => waker.clone_from(cx.waker()),
-                        None => *parked = Some(cx.waker().clone()),
-                    }
-                    Poll::Pending
-                }
+            Poll::Pending => match this.watch.read_deadline(cx) {
+                None => Poll::Pending,
                 Some((deadline, why)) => this
                     .read_timer
                     .poll(deadline, cx)
@@ -608,8 +500,9 @@ impl Drop for BodyBudget<'_> {
 /// Each frame is copied into one buffer and let go at once: hyper hands out frames that
 /// share its read buffer, so keeping the frames (as `BodyExt::collect` does) keeps one read
 /// buffer alive per frame, kilobytes per byte for a body trickled one byte per TCP segment.
-/// The buffer is sized once for a declared length, and doubled otherwise; `budget` counts
-/// its capacity before it grows (a half-sent body held a buffer twice its bytes before).
+/// `budget` counts the buffer's capacity, taken before the buffer is allocated: the
+/// declared length at once, before any byte is read; for a body without one, each doubling
+/// before it is made. So the cap counts the bytes held, not the bytes received.
 async fn read_body<B>(
     body: B,
     max: usize,
@@ -620,8 +513,13 @@ where
     B: hyper::body::Body<Data = Bytes> + Unpin,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let mut body = Limited::new(body, max);
     let mut bytes = Vec::new();
+    if let Some(declared) = declared.and_then(|n| usize::try_from(n).ok()) {
+        let declared = declared.min(max);
+        budget.take(declared)?;
+        bytes.reserve_exact(declared);
+    }
+    let mut body = Limited::new(body, max);
     while let Some(frame) = body.frame().await {
         let frame = match frame {
             Ok(frame) => frame,
@@ -633,11 +531,7 @@ where
         if let Ok(data) = frame.into_data() {
             let needed = bytes.len() + data.len();
             if needed > bytes.capacity() {
-                let declared = declared.and_then(|n| usize::try_from(n).ok());
-                let capacity = declared
-                    .filter(|&n| n >= needed)
-                    .unwrap_or_else(|| needed.max(bytes.capacity() * 2))
-                    .min(max.max(needed));
+                let capacity = needed.max(bytes.capacity() * 2).min(max.max(needed));
                 budget.take(capacity - bytes.capacity())?;
                 bytes.reserve_exact(capacity - bytes.len());
             }
@@ -649,7 +543,6 @@ where
 
 async fn serve(
     shared: Arc<Shared>,
-    watch: &Watch,
     req: Request<HyperBody>,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
     let limits = shared.config.limits;
@@ -674,7 +567,7 @@ async fn serve(
         (Vec::new(), Some(BodyProblem::TooLarge))
     } else {
         let read = read_body(body, limits.max_body, declared, &mut budget);
-        match watch.within(limits.body_timeout, read).await {
+        match tokio::time::timeout(limits.body_timeout, read).await {
             Ok(Ok(bytes)) => (bytes, None),
             Ok(Err(BodyError::Problem(problem))) => (Vec::new(), Some(problem)),
             Ok(Err(BodyError::Gone)) => return Err(DropConnection),
@@ -685,19 +578,22 @@ async fn serve(
         .headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let action = shared.handle(&Incoming {
-        method: parts.method.as_str(),
-        path: parts.uri.path(),
-        query: parts.uri.query(),
-        authorization,
-        content_type: parts
-            .headers
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok()),
-        admin_header: parts.headers.contains_key(crate::ADMIN_HEADER),
-        body: &bytes,
-        problem,
-    });
+    let action = handle(
+        &shared,
+        &Incoming {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query(),
+            authorization,
+            content_type: parts
+                .headers
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+            admin_header: parts.headers.contains_key(crate::config::ADMIN_HEADER),
+            body: &bytes,
+            problem,
+        },
+    );
     // The body is handled: give its memory back before any wait.
     drop(bytes);
     drop(budget);
@@ -705,7 +601,7 @@ async fn serve(
         Action::Respond(reply) => reply,
         Action::Render(render) => match tokio::task::spawn_blocking(render).await {
             Ok(reply) => reply,
-            Err(_) => crate::state::problem(
+            Err(_) => crate::reply::problem(
                 500,
                 "Internal Server Error",
                 "the admin answer could not be built",
@@ -732,7 +628,7 @@ fn response(reply: Reply, close: bool) -> Response<Full<Bytes>> {
         .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     response
         .headers_mut()
-        .insert(CONTENT_TYPE, content_type(reply.content_type));
+        .insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
     if close {
         // The rest of the body was not read: do not try to reuse the connection.
         response
@@ -740,17 +636,6 @@ fn response(reply: Reply, close: bool) -> Response<Full<Bytes>> {
             .insert(CONNECTION, HeaderValue::from_static("close"));
     }
     response
-}
-
-/// The `Content-Type` header of an answer. `HeaderValue::from_static` checks its bytes at
-/// run time unless called in a constant: the type of nearly every answer is checked once.
-fn content_type(value: &'static str) -> HeaderValue {
-    static JSON: HeaderValue = HeaderValue::from_static("application/json");
-    if value == "application/json" {
-        JSON.clone()
-    } else {
-        HeaderValue::from_static(value)
-    }
 }
 
 #[cfg(test)]
@@ -767,8 +652,8 @@ mod tests {
         assert!(started.is_err());
     }
 
-    /// A body that sends some frames, then waits for ever.
-    struct Trickle(std::collections::VecDeque<Bytes>);
+    /// A body that sends some frames, then waits for ever (or ends, when `.1`).
+    struct Trickle(std::collections::VecDeque<Bytes>, bool);
 
     impl hyper::body::Body for Trickle {
         type Data = Bytes;
@@ -780,6 +665,7 @@ mod tests {
         ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
             match self.0.pop_front() {
                 Some(data) => Poll::Ready(Some(Ok(hyper::body::Frame::data(data)))),
+                None if self.1 => Poll::Ready(None),
                 None => Poll::Pending,
             }
         }
@@ -791,6 +677,8 @@ mod tests {
     async fn the_budget_counts_the_buffer_a_body_holds() {
         for (declared, frames, held) in [
             (Some(1000), vec![300, 300], 1000),
+            // The declared length is counted before a byte came.
+            (Some(1000), vec![], 1000),
             (None, vec![100, 100, 100], 400),
             (None, vec![900], 900),
         ] {
@@ -800,7 +688,10 @@ mod tests {
                 limit: 10_000,
                 held: 0,
             };
-            let body = Trickle(frames.iter().map(|&n| Bytes::from(vec![b'x'; n])).collect());
+            let body = Trickle(
+                frames.iter().map(|&n| Bytes::from(vec![b'x'; n])).collect(),
+                false,
+            );
             let read = read_body(body, 1000, declared, &mut budget);
             // The body stops short: the read waits, holding what came (a paused clock).
             let waited = tokio::time::timeout(Duration::from_secs(1), read).await;
@@ -808,6 +699,39 @@ mod tests {
             assert_eq!(
                 in_flight.load(Ordering::SeqCst),
                 held,
+                "{declared:?} {frames:?}"
+            );
+            drop(budget);
+            assert_eq!(in_flight.load(Ordering::SeqCst), 0);
+        }
+    }
+
+    /// A body read whole holds exactly what the budget counts: its buffer's capacity.
+    #[tokio::test]
+    async fn the_cap_counts_the_bytes_allocated() {
+        for (declared, frames) in [
+            (Some(900), vec![300, 300, 300]),
+            (None, vec![100, 100, 100, 100, 100]),
+            (None, vec![1, 999]),
+            (Some(0), vec![]),
+        ] {
+            let in_flight = AtomicUsize::new(0);
+            let mut budget = BodyBudget {
+                in_flight: &in_flight,
+                limit: 10_000,
+                held: 0,
+            };
+            let body = Trickle(
+                frames.iter().map(|&n| Bytes::from(vec![b'x'; n])).collect(),
+                true,
+            );
+            let Ok(bytes) = read_body(body, 1000, declared, &mut budget).await else {
+                panic!("the body is read whole");
+            };
+            assert_eq!(bytes.len(), frames.iter().sum::<usize>());
+            assert_eq!(
+                in_flight.load(Ordering::SeqCst),
+                bytes.capacity(),
                 "{declared:?} {frames:?}"
             );
             drop(budget);

@@ -9,7 +9,9 @@ use qosic_core::{
     ApiRequest, ApiResponse, Delivery, Transport, TransportError, TransportErrorKind,
 };
 
-use crate::state::{Action, BodyProblem, Incoming, Shared};
+use crate::handler::handle;
+use crate::reply::{Action, BodyProblem, Incoming};
+use crate::shared::Shared;
 
 /// A [`Transport`] wired straight into a [`crate::MockQosic`]'s state.
 ///
@@ -44,17 +46,20 @@ impl Transport for InProcessTransport {
         let authorization = request.credentials().authorization();
         let body = request.body();
         let too_large = body.len() > self.shared.config.limits.max_body;
-        let action = self.shared.handle(&Incoming {
-            method: "POST",
-            path: request.path(),
-            query: None,
-            authorization: Some(authorization.expose()),
-            // The SDK sends JSON; it never reaches the admin API (its paths are the wire's).
-            content_type: Some("application/json"),
-            admin_header: false,
-            body,
-            problem: too_large.then_some(BodyProblem::TooLarge),
-        });
+        let action = handle(
+            &self.shared,
+            &Incoming {
+                method: "POST",
+                path: request.path(),
+                query: None,
+                authorization: Some(authorization.expose()),
+                // The SDK sends JSON; it never reaches the admin API (its paths are the wire's).
+                content_type: Some("application/json"),
+                admin_header: false,
+                body,
+                problem: too_large.then_some(BodyProblem::TooLarge),
+            },
+        );
         match action {
             Action::Render(render) => {
                 // No event loop to keep free here: build the answer at once.

@@ -282,7 +282,14 @@ fn flags_come_from_qosic_mock_variables_too() {
         .set_read_timeout(Some(std::time::Duration::from_secs(20)))
         .unwrap();
     let mut buf = [0u8; 16];
-    let closed = match std::io::Read::read(&mut silent, &mut buf) {
+    // A signal (another test's child exiting) may interrupt the read: read again then.
+    let read = loop {
+        match std::io::Read::read(&mut silent, &mut buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            read => break read,
+        }
+    };
+    let closed = match read {
         Ok(0) => true,
         Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
         Ok(_) => false,

@@ -2,10 +2,12 @@
 
 mod admin;
 mod binary;
+mod callback_delivery;
 mod callbacks;
 mod carriers;
 mod faults;
 mod journal;
+mod layout;
 mod limits;
 mod subscribers;
 mod support;

@@ -532,3 +532,33 @@ async fn arbitrary_bytes_never_break_the_server() {
         assert_eq!(a.code(), "-1");
     }
 }
+
+/// Keys in any case, as the SDK reads QosIc's answers; a field that is not a string is
+/// still refused by name.
+#[tokio::test]
+async fn keys_are_read_in_any_case() {
+    for via in BOTH {
+        let h = Harness::new(via).await;
+        let body = json!({"MSISDN": "22997000001", "Amount": "100", "TransRef": "CASE-1",
+                          "ClientId": "MTN_CLIENT"});
+        let a = h.post(MTN_PAY, &body).await;
+        assert_eq!(a.status(), 202, "{via:?}");
+        assert_eq!(a.json()["transref"], "CASE-1");
+        let s = h
+            .post(
+                MTN_STATUS,
+                &json!({"TRANSREF": "CASE-1", "clientID": "MTN_CLIENT"}),
+            )
+            .await;
+        assert_eq!(s.code(), "00", "{via:?}");
+        let n = h
+            .post(
+                MTN_PAY,
+                &json!({"msisdn": "22997000001", "amount": 100,
+                                   "transref": "CASE-2", "clientid": "MTN_CLIENT"}),
+            )
+            .await;
+        assert_eq!(n.status(), 400);
+        assert_eq!(n.json()["responsemsg"], "amount must be a string");
+    }
+}
