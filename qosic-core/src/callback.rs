@@ -54,7 +54,8 @@ pub enum CallbackStatus {
     Successful,
     /// `FAILED` (code `-1`): the transaction ended without moving money.
     Failed,
-    /// Anything else, as received (phone numbers masked, cut after 64 characters), including
+    /// Anything else, as received (phone numbers masked, cut after 64 characters, control
+    /// characters escaped: [`server_text`](crate::server_text)), including
     /// a `status` and a `code` that contradict each other. Never settles a transaction.
     Other(String),
 }
@@ -200,11 +201,18 @@ impl Callback {
     }
 }
 
+/// A callback's field as errors show it: phone numbers masked, control characters escaped,
+/// length bounded ([`server_text`](crate::server_text)).
+fn shown(text: &str) -> String {
+    crate::server_text::reason_owned(mask_numbers(text).into_owned())
+}
+
 /// The most characters of a server's text a [`CallbackStatus::Other`] keeps.
 const OTHER_LIMIT: usize = 64;
 
 fn other(text: &str) -> CallbackStatus {
-    CallbackStatus::Other(mask_numbers(text).chars().take(OTHER_LIMIT).collect())
+    let cut: String = mask_numbers(text).chars().take(OTHER_LIMIT).collect();
+    CallbackStatus::Other(crate::server_text::reason_owned(cut))
 }
 
 fn status_word(status: &str) -> Option<CallbackStatus> {
@@ -261,7 +269,8 @@ pub enum CallbackError {
     OtherReference {
         /// The reference stored with the order.
         stored: TransactionRef,
-        /// The reference the callback names (phone numbers masked).
+        /// The reference the callback names (phone numbers masked, control characters
+        /// escaped, length bounded: [`server_text`](crate::server_text)).
         claimed: String,
     },
     /// The callback's amount is not the amount stored with the order (or it has none).
@@ -270,7 +279,8 @@ pub enum CallbackError {
         reference: TransactionRef,
         /// The amount stored with the order.
         expected: Amount,
-        /// The amount the callback gives, as received (phone numbers masked), if any.
+        /// The amount the callback gives (phone numbers masked, control characters escaped,
+        /// length bounded), if any.
         claimed: Option<String>,
     },
     /// QosIc's status of the reference does not back what the callback says: a forged
@@ -376,7 +386,7 @@ pub(crate) async fn verify(
             tracing::warn!("callback refused: it names another reference");
             return Err(CallbackError::OtherReference {
                 stored: reference,
-                claimed: mask_numbers(callback.reference()).into_owned(),
+                claimed: shown(callback.reference()),
             });
         }
         if callback.amount() != Some(expected.xof()) {
@@ -384,7 +394,7 @@ pub(crate) async fn verify(
             return Err(CallbackError::AmountMismatch {
                 reference,
                 expected,
-                claimed: callback.amount_text().map(|a| mask_numbers(a).into_owned()),
+                claimed: callback.amount_text().map(shown),
             });
         }
         let mut outcome = client.check_status(lookup).await?;

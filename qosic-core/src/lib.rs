@@ -14,6 +14,8 @@
 //! - the [`Client`], which runs every operation the same way for every carrier and keeps the
 //!   SDK's promises (see the [`client`] module);
 //! - [`Outcome`] and [`Error`];
+//! - [`server_text`]: a server's text made safe to show (control characters escaped, invalid
+//!   UTF-8 replaced, length bounded) before it reaches an outcome, an error or a log line;
 //! - [`Callback`], QosIc's callbacks, settled only by a status check
 //!   ([`Client::verify_callback`]).
 //! - with the `test-util` feature, `test_util`: transport fakes for tests that need no
@@ -41,6 +43,7 @@ pub mod error;
 pub mod outcome;
 pub mod request;
 pub mod secret;
+pub mod server_text;
 #[cfg(any(test, feature = "test-util"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;

@@ -683,11 +683,12 @@ impl Transport for HttpTransport {
                     elapsed_ms,
                     "qosic-http: received response"
                 );
-                // Servers echo phone numbers in their messages: masked, like every text the
-                // SDK shows or logs.
+                // A server's body as every text the SDK shows or logs: phone numbers masked,
+                // control characters escaped, invalid UTF-8 replaced, cut after 4 KiB
+                // (a compressed or hostile body cannot fill a log or rewrite a terminal).
                 tracing::trace!(
                     path,
-                    body = %qosic_core::wire::mask_numbers(&response.text()),
+                    body = %qosic_core::server_text::body(&response.body),
                     "qosic-http: response body"
                 );
             }
@@ -695,7 +696,7 @@ impl Transport for HttpTransport {
                 method = "POST",
                 path,
                 error = %error,
-                cause = %causes(error),
+                cause = %qosic_core::server_text::reason(&causes(error)),
                 kind = ?error.kind(),
                 delivery = ?error.delivery(),
                 elapsed_ms,
