@@ -714,6 +714,54 @@ mod tests {
         assert_eq!(checks.load(Ordering::SeqCst), 0, "no status check");
     }
 
+    /// Issue 27: a callback's text reaches error messages and the `Untrusted` error escaped
+    /// and bounded, whatever the poster put in it.
+    #[tokio::test]
+    async fn a_callback_cannot_print_a_line_of_its_own() {
+        let inert = |text: &str| !text.contains(|c: char| c.is_control() || c == '\u{202e}');
+        let lure = r"X\nstatus: CONFIRMED\r\u001b[2K\u0000\u202e";
+        let checks = Arc::new(AtomicU32::new(0));
+        let client = client(200, Arc::clone(&checks));
+        let mut shown = Vec::new();
+        // Another reference, another amount, an unknown status, not a callback at all.
+        for (callback, amount) in [
+            (callback("SUCCESSFUL", lure, "2000"), 2000),
+            (callback("SUCCESSFUL", "ORDER-1", lure), 2000),
+            (callback(lure, "ORDER-1", "2000"), 2000),
+        ] {
+            let err = client
+                .verify_callback(&callback, lookup("ORDER-1"), amount)
+                .await
+                .unwrap_err();
+            shown.push(err.to_string());
+            shown.push(format!("{err:?}"));
+        }
+        let huge = format!("{{\"status\":\"\u{1b}[2K{}\"", "A".repeat(60_000));
+        for body in [
+            &b"<html>\nstatus: CONFIRMED\x1b[2K\x00\xff</html>"[..],
+            huge.as_bytes(),
+        ] {
+            let err = Callback::parse(body).unwrap_err();
+            shown.push(err.to_string());
+            shown.push(format!("{err:?}"));
+        }
+        for text in &shown {
+            assert!(inert(text), "{text:?}");
+            assert!(
+                !text
+                    .lines()
+                    .any(|l| l.trim_start().starts_with("status: CONFIRMED")),
+                "{text}"
+            );
+            assert!(text.len() < 2_000, "{} bytes", text.len());
+        }
+        assert!(
+            shown[0].contains(r"X\nstatus: CONFIRMED\r\u{1b}[2K\0\u{202e}"),
+            "{}",
+            shown[0]
+        );
+    }
+
     #[tokio::test]
     async fn a_failed_check_settles_nothing_and_can_be_repeated() {
         let checks = Arc::new(AtomicU32::new(0));

@@ -105,7 +105,7 @@ impl HttpTransportBuilder {
     /// The largest answer body accepted, in bytes (default [`DEFAULT_MAX_RESPONSE_SIZE`]).
     /// Must be greater than zero.
     ///
-    /// A larger answer fails with [`TransportErrorKind::BodyTooLarge`]: at once when its
+    /// A larger answer fails with [`TransportErrorKind::BodyTooLarge`](qosic_core::TransportErrorKind::BodyTooLarge): at once when its
     /// `Content-Length` is above the limit, otherwise as soon as the bytes read pass it.
     /// Memory use stays within the limit.
     pub fn max_response_size(mut self, bytes: usize) -> Self {

@@ -292,7 +292,7 @@
 //!
 //! # Testing against the fake server
 //!
-//! With the `mock` feature (in `[dev-dependencies]`), [`mock::MockQosic`] is a stateful fake
+//! With the `mock` feature (in `[dev-dependencies]`), `qosic::mock::MockQosic` is a stateful fake
 //! QosIc: subscribers who approve, decline or never answer, faults, a journal and a money
 //! ledger. `mock.client()` is a client wired to it (its credentials and client ids, a fast
 //! polling policy, the in-process transport). In a `#[tokio::test(start_paused = true)]`
@@ -323,7 +323,7 @@
 //! fire at once on a paused clock), so use a short polling policy instead.
 //!
 //! For answers the fake server never gives (a lost answer, an odd body), script them with
-//! the transport fakes of the `test-util` feature (part of `mock`), [`test_util`]; they record
+//! the transport fakes of the `test-util` feature (part of `mock`), `qosic::test_util`; they record
 //! every request:
 //!
 //! ```
