@@ -54,7 +54,8 @@ pub enum CallbackStatus {
     Successful,
     /// `FAILED` (code `-1`): the transaction ended without moving money.
     Failed,
-    /// Anything else, as received (phone numbers masked, cut after 64 characters), including
+    /// Anything else, as received (phone numbers masked, cut after 64 characters, control
+    /// characters escaped: [`server_text`](crate::server_text)), including
     /// a `status` and a `code` that contradict each other. Never settles a transaction.
     Other(String),
 }
@@ -200,11 +201,18 @@ impl Callback {
     }
 }
 
+/// A callback's field as errors show it: phone numbers masked, control characters escaped,
+/// length bounded ([`server_text`](crate::server_text)).
+fn shown(text: &str) -> String {
+    crate::server_text::reason_owned(mask_numbers(text).into_owned())
+}
+
 /// The most characters of a server's text a [`CallbackStatus::Other`] keeps.
 const OTHER_LIMIT: usize = 64;
 
 fn other(text: &str) -> CallbackStatus {
-    CallbackStatus::Other(mask_numbers(text).chars().take(OTHER_LIMIT).collect())
+    let cut: String = mask_numbers(text).chars().take(OTHER_LIMIT).collect();
+    CallbackStatus::Other(crate::server_text::reason_owned(cut))
 }
 
 fn status_word(status: &str) -> Option<CallbackStatus> {
@@ -261,7 +269,8 @@ pub enum CallbackError {
     OtherReference {
         /// The reference stored with the order.
         stored: TransactionRef,
-        /// The reference the callback names (phone numbers masked).
+        /// The reference the callback names (phone numbers masked, control characters
+        /// escaped, length bounded: [`server_text`](crate::server_text)).
         claimed: String,
     },
     /// The callback's amount is not the amount stored with the order (or it has none).
@@ -270,7 +279,8 @@ pub enum CallbackError {
         reference: TransactionRef,
         /// The amount stored with the order.
         expected: Amount,
-        /// The amount the callback gives, as received (phone numbers masked), if any.
+        /// The amount the callback gives (phone numbers masked, control characters escaped,
+        /// length bounded), if any.
         claimed: Option<String>,
     },
     /// QosIc's status of the reference does not back what the callback says: a forged
@@ -376,7 +386,7 @@ pub(crate) async fn verify(
             tracing::warn!("callback refused: it names another reference");
             return Err(CallbackError::OtherReference {
                 stored: reference,
-                claimed: mask_numbers(callback.reference()).into_owned(),
+                claimed: shown(callback.reference()),
             });
         }
         if callback.amount() != Some(expected.xof()) {
@@ -384,7 +394,7 @@ pub(crate) async fn verify(
             return Err(CallbackError::AmountMismatch {
                 reference,
                 expected,
-                claimed: callback.amount_text().map(|a| mask_numbers(a).into_owned()),
+                claimed: callback.amount_text().map(shown),
             });
         }
         let mut outcome = client.check_status(lookup).await?;
@@ -702,6 +712,54 @@ mod tests {
             "an invalid amount is the caller's error: {err}"
         );
         assert_eq!(checks.load(Ordering::SeqCst), 0, "no status check");
+    }
+
+    /// Issue 27: a callback's text reaches error messages and the `Untrusted` error escaped
+    /// and bounded, whatever the poster put in it.
+    #[tokio::test]
+    async fn a_callback_cannot_print_a_line_of_its_own() {
+        let inert = |text: &str| !text.contains(|c: char| c.is_control() || c == '\u{202e}');
+        let lure = r"X\nstatus: CONFIRMED\r\u001b[2K\u0000\u202e";
+        let checks = Arc::new(AtomicU32::new(0));
+        let client = client(200, Arc::clone(&checks));
+        let mut shown = Vec::new();
+        // Another reference, another amount, an unknown status, not a callback at all.
+        for (callback, amount) in [
+            (callback("SUCCESSFUL", lure, "2000"), 2000),
+            (callback("SUCCESSFUL", "ORDER-1", lure), 2000),
+            (callback(lure, "ORDER-1", "2000"), 2000),
+        ] {
+            let err = client
+                .verify_callback(&callback, lookup("ORDER-1"), amount)
+                .await
+                .unwrap_err();
+            shown.push(err.to_string());
+            shown.push(format!("{err:?}"));
+        }
+        let huge = format!("{{\"status\":\"\u{1b}[2K{}\"", "A".repeat(60_000));
+        for body in [
+            &b"<html>\nstatus: CONFIRMED\x1b[2K\x00\xff</html>"[..],
+            huge.as_bytes(),
+        ] {
+            let err = Callback::parse(body).unwrap_err();
+            shown.push(err.to_string());
+            shown.push(format!("{err:?}"));
+        }
+        for text in &shown {
+            assert!(inert(text), "{text:?}");
+            assert!(
+                !text
+                    .lines()
+                    .any(|l| l.trim_start().starts_with("status: CONFIRMED")),
+                "{text}"
+            );
+            assert!(text.len() < 2_000, "{} bytes", text.len());
+        }
+        assert!(
+            shown[0].contains(r"X\nstatus: CONFIRMED\r\u{1b}[2K\0\u{202e}"),
+            "{}",
+            shown[0]
+        );
     }
 
     #[tokio::test]

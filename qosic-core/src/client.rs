@@ -18,9 +18,11 @@
 //! - **The window is a deadline.** A call that waits returns within the payment request's
 //!   timeout, plus the polling window, plus [`WINDOW_GRACE`]: the last status check gets only
 //!   the time left in the window plus the grace.
-//! - **Phone numbers stay masked.** Texts from the server (messages, comments, body excerpts)
-//!   are masked ([`mask_numbers`](crate::wire::mask_numbers)) before an outcome, an error or a
-//!   log line shows them.
+//! - **Phone numbers stay masked, and a server's text cannot lie on a screen.** Texts from the
+//!   server (messages, comments, codes, body excerpts) are masked
+//!   ([`mask_numbers`](crate::wire::mask_numbers)) and made safe to show
+//!   ([`server_text`](crate::server_text): control characters escaped, invalid UTF-8
+//!   replaced, cut after 512 characters) before an outcome, an error or a log line shows them.
 //! - **A timeout is not a failure.** After a lost answer the outcome is [`Status::Unknown`] and
 //!   the client checks the status of that same reference; when the polling window closes on a
 //!   pending payment the outcome is [`Status::Pending`].

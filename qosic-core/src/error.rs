@@ -8,6 +8,7 @@ use std::error::Error as StdError;
 use std::fmt;
 
 use crate::carrier::Operation;
+use crate::server_text::Escaped;
 use crate::transport::{Delivery, TransportError};
 use crate::types::TransactionRef;
 
@@ -26,7 +27,8 @@ pub enum Error {
     ServerError {
         /// The HTTP status, when there was one.
         status: Option<u16>,
-        /// What was wrong, in a few words.
+        /// What was wrong, in a few words: the server's text made safe to show
+        /// ([`server_text`](crate::server_text); `Display` escapes it again).
         reason: String,
         /// The transaction reference, when the call had one.
         reference: Option<TransactionRef>,
@@ -84,7 +86,8 @@ pub enum Error {
         status: u16,
         /// QosIc's `responsecode`, when there was one.
         code: Option<String>,
-        /// QosIc's message, or the start of the body.
+        /// QosIc's message, or the start of the body: the server's text made safe to show
+        /// ([`server_text`](crate::server_text); `Display` escapes it again).
         message: String,
         /// The transaction reference.
         reference: Option<TransactionRef>,
@@ -133,7 +136,7 @@ impl fmt::Display for Error {
                 if let Some(reference) = reference {
                     write!(f, " for reference {reference}")?;
                 }
-                write!(f, ": {reason}")
+                write!(f, ": {}", Escaped(reason))
             }
             Error::UserAccountNotFound { phone, .. } => {
                 write!(
@@ -151,8 +154,9 @@ impl fmt::Display for Error {
             }
             Error::InvalidClientId { carrier, .. } => write!(
                 f,
-                "invalid client id for {carrier}: qosic does not know it (check the client id \
-                 issued for this carrier)"
+                "invalid client id for {}: qosic does not know it (check the client id \
+                 issued for this carrier)",
+                Escaped(carrier)
             ),
             Error::InvalidCredentials { .. } => f.write_str(
                 "invalid credentials: qosic refused the api login and password (HTTP 401)",
@@ -172,9 +176,9 @@ impl fmt::Display for Error {
             } => {
                 write!(f, "qosic refused the {operation} (HTTP {status}")?;
                 if let Some(code) = code {
-                    write!(f, ", code {code}")?;
+                    write!(f, ", code {}", Escaped(code))?;
                 }
-                write!(f, "): {message}")
+                write!(f, "): {}", Escaped(message))
             }
             Error::Transport {
                 operation,
@@ -185,7 +189,7 @@ impl fmt::Display for Error {
                 if let Some(reference) = reference {
                     write!(f, " (reference {reference})")?;
                 }
-                write!(f, ": {}", source.reason())
+                write!(f, ": {}", Escaped(&source.reason()))
             }
             Error::Setup { what, source } => write!(f, "could not set up {what}: {source}"),
             Error::Config { field, expected } => {

@@ -1,19 +1,24 @@
 //! Domain types, errors and the [`Client`] of the QosIc mobile-money SDK.
 //!
-//! QosIc (QOS-IC, "QosicBridge") collects and pays out mobile money in Benin and Togo through
-//! MTN MoMo, Moov Money and Celtiis Cash. This crate holds what every part of the SDK shares:
+//! QosIc (QOS-IC, "QosicBridge") collects and pays out mobile money in Benin (MTN MoMo, Moov
+//! Money, Celtiis Cash) and Togo (T-Money, Flooz). This crate holds what every part of the SDK
+//! shares:
 //!
 //! - validated values: [`Msisdn`] (Benin's 8- and 10-digit plans, Togo), [`Amount`] (whole
 //!   XOF), [`TransactionRef`], [`ClientId`], [`Secret`] and [`Credentials`];
-//! - the [`Transport`] trait (the one place where I/O happens; `qosic-http` implements it with
-//!   reqwest, `qosic-mock` in-process);
+//! - the [`Transport`] trait (the one place where I/O happens): `qosic_http::HttpTransport`
+//!   implements it on a `reqwest::Client` (rustls with ring, or native-tls), `qosic-mock`
+//!   in-process; this crate itself has no HTTP library and does no I/O;
 //! - the [`MobileCarrier`] trait (pure: builds requests and reads answers), and the machinery
 //!   every QosIc carrier shares, in [`carrier`]: a [`Carrier`] identity, a carrier described
 //!   as data ([`carrier::CarrierSpec`]) and made to work ([`carrier::QosicCarrier`]);
-//!   `qosic-carriers-bj` declares MTN, MOOV and Celtiis with it;
+//!   `qosic-carriers-bj` (MTN, MOOV, Celtiis) and `qosic-carriers-tg` (T-Money, Flooz) declare
+//!   their carriers with it;
 //! - the [`Client`], which runs every operation the same way for every carrier and keeps the
 //!   SDK's promises (see the [`client`] module);
 //! - [`Outcome`] and [`Error`];
+//! - [`server_text`]: a server's text made safe to show (control characters escaped, invalid
+//!   UTF-8 replaced, length bounded) before it reaches an outcome, an error or a log line;
 //! - [`Callback`], QosIc's callbacks, settled only by a status check
 //!   ([`Client::verify_callback`]).
 //! - with the `test-util` feature, `test_util`: transport fakes for tests that need no
@@ -27,8 +32,9 @@
 //!                  Outcome ◄── Client (poll, decide) ◄── MobileCarrier::read ◄┘
 //! ```
 //!
-//! Most applications use the crate through `qosic-carriers-bj` and `qosic-http`; see the
-//! workspace README for a full program.
+//! Most applications use it through the `qosic` crate, which re-exports it with the carriers
+//! (`qosic::benin`, `qosic::togo`) and the HTTP transport (`qosic::builder()` and
+//! `qosic::from_env()` set it up); see the workspace README for a full program.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
@@ -41,6 +47,7 @@ pub mod error;
 pub mod outcome;
 pub mod request;
 pub mod secret;
+pub mod server_text;
 #[cfg(any(test, feature = "test-util"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;

@@ -51,20 +51,50 @@ impl fmt::Display for Status {
 
 /// The last answer QosIc gave, kept as received (the Python SDK's raw response).
 ///
-/// The fields hold the answer as it came; `Debug` masks the phone numbers in the body.
+/// The only place the SDK keeps a server's text unescaped and uncut: [`RawResponse::bytes`]
+/// is the body byte for byte, [`RawResponse::body`] the same as text. Print them through
+/// [`server_text`](crate::server_text) (`Debug` does: phone numbers masked, control
+/// characters escaped, cut after 4 KiB).
 #[derive(Clone, PartialEq, Eq)]
 pub struct RawResponse {
     /// The HTTP status.
     pub status: u16,
-    /// The body, as text.
+    /// The body as text, invalid UTF-8 replaced by `�`; [`RawResponse::bytes`] has the
+    /// bytes as they came.
     pub body: String,
+    /// The bytes as received, kept only when they are not UTF-8 (else they are `body`'s).
+    invalid_utf8: Option<Box<[u8]>>,
+}
+
+impl RawResponse {
+    /// The answer with this status and body.
+    pub fn new(status: u16, body: Vec<u8>) -> RawResponse {
+        let (body, invalid_utf8) = match String::from_utf8(body) {
+            Ok(text) => (text, None),
+            Err(e) => (
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                Some(e.into_bytes().into_boxed_slice()),
+            ),
+        };
+        RawResponse {
+            status,
+            body,
+            invalid_utf8,
+        }
+    }
+
+    /// The body byte for byte, as the transport received it (a transport that decompresses
+    /// gives the decompressed bytes). Unescaped and uncut: do not print it as is.
+    pub fn bytes(&self) -> &[u8] {
+        self.invalid_utf8.as_deref().unwrap_or(self.body.as_bytes())
+    }
 }
 
 impl fmt::Debug for RawResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RawResponse")
             .field("status", &self.status)
-            .field("body", &crate::wire::mask_numbers(&self.body))
+            .field("body", &crate::server_text::body(self.bytes()))
             .finish()
     }
 }
@@ -125,19 +155,25 @@ impl Outcome {
         self.amount
     }
 
-    /// QosIc's last `responsecode`.
+    /// QosIc's last `responsecode`, made safe to show like [`Outcome::reason`].
     pub fn code(&self) -> Option<&str> {
         self.code.as_deref()
     }
 
-    /// QosIc's last `responsemsg` (`FAILED`, `SUCCESSFUL`…), phone numbers masked.
+    /// QosIc's last `responsemsg` (`FAILED`, `SUCCESSFUL`…), made safe to show like
+    /// [`Outcome::reason`].
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
 
     /// Why, in QosIc's words: the `comment` it gave (`TRANSACTION DECLINED`), or else its
-    /// message (`INSUFFICIENT FUNDS`). Phone numbers in it are masked. Show it to the customer
-    /// when a payment failed.
+    /// message (`INSUFFICIENT FUNDS`). Show it to the customer when a payment failed.
+    ///
+    /// It is the server's text made safe to show: phone numbers masked, control characters
+    /// escaped (a newline is the two characters `\n`, an ANSI escape `\u{1b}`), invalid
+    /// UTF-8 replaced, cut after [`REASON_MAX_CHARS`](crate::server_text::REASON_MAX_CHARS)
+    /// characters with a marker (see [`server_text`](crate::server_text)). The answer as
+    /// received is in [`Outcome::raw_response`].
     ///
     /// ```
     /// # use qosic_core::{Outcome, Status};
@@ -152,7 +188,8 @@ impl Outcome {
         self.comment.as_deref().or(self.message.as_deref())
     }
 
-    /// The operator's reference (`serviceref`), when QosIc gave one.
+    /// The operator's reference (`serviceref`), when QosIc gave one (control characters
+    /// escaped, length bounded; not masked: it is not a phone number).
     pub fn service_ref(&self) -> Option<&str> {
         self.service_ref.as_deref()
     }
@@ -175,5 +212,32 @@ impl Outcome {
             lookup = lookup.operator_ref(service_ref);
         }
         lookup
+    }
+}
+
+/// One line: the operation, reference, carrier, masked phone, status, and QosIc's code and
+/// reason when it gave them, e.g. `payment REF-1 (MTN, 22997****00): FAILED (code 529:
+/// TRANSACTION DECLINED)`. The server's text in it is escaped ([`Outcome::reason`]), so it
+/// is always one line.
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::server_text::Escaped;
+        write!(
+            f,
+            "{} {} ({}, {}): {}",
+            self.operation,
+            self.reference,
+            Escaped(&self.carrier),
+            self.phone.masked(),
+            self.status
+        )?;
+        match (self.code(), self.reason()) {
+            (Some(code), Some(reason)) => {
+                write!(f, " (code {}: {})", Escaped(code), Escaped(reason))
+            }
+            (Some(code), None) => write!(f, " (code {})", Escaped(code)),
+            (None, Some(reason)) => write!(f, " ({})", Escaped(reason)),
+            (None, None) => Ok(()),
+        }
     }
 }

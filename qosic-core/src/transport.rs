@@ -458,8 +458,13 @@ impl TransportError {
     /// Says why, in plain words, with the fix when there is one: `connection refused by
     /// 127.0.0.1:9 (is the server running, and is the base URL right?)`. Transports should set
     /// it: it is what [`Error`](crate::Error) shows. Without it, the kind is shown.
+    ///
+    /// A reason may quote a server (a certificate's names, a library's message about bytes it
+    /// received), so it is kept as [`server_text::reason`](crate::server_text::reason) makes
+    /// it: control characters escaped, cut after 512 characters.
     pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
-        self.reason = Some(reason.into().into_boxed_str());
+        let reason = crate::server_text::reason_owned(reason.into());
+        self.reason = Some(reason.into_boxed_str());
         self
     }
 

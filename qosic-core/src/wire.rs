@@ -225,20 +225,80 @@ pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// A body as text for `Debug`: invalid UTF-8 replaced, phone numbers masked.
+/// The keys whose values are references, not phone numbers: [`mask_body`] leaves their
+/// digits as they are (an operator's 8-digit `serviceref` looks like a Benin number).
+const REFERENCE_KEYS: [&str; 3] = ["\"serviceref\"", "\"transref\"", "\"specialfield1\""];
+
+/// A JSON body's text with phone numbers masked as [`mask_numbers`] masks them, except the
+/// values of `serviceref`, `transref` and `specialfield1` (keys in any case): references the
+/// reader needs to follow a transaction up, which are not phone numbers.
+pub(crate) fn mask_body(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    // ASCII lowercase keeps every byte where it was.
+    let lower = text.to_ascii_lowercase();
+    let mut kept = Vec::new();
+    for key in REFERENCE_KEYS {
+        let mut from = 0;
+        while let Some(at) = lower[from..].find(key) {
+            let mut i = from + at + key.len();
+            let skip_blanks = |mut i: usize| {
+                while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                i
+            };
+            i = skip_blanks(i);
+            if i < bytes.len() && bytes[i] == b':' {
+                i = skip_blanks(i + 1);
+                if i < bytes.len() && bytes[i] == b'"' {
+                    i += 1;
+                }
+                let start = i;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+                if i > start {
+                    kept.push(start..i);
+                }
+            }
+            from = i;
+        }
+    }
+    if kept.is_empty() {
+        return mask_numbers(text);
+    }
+    kept.sort_by_key(|range| range.start);
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for range in kept {
+        // Each piece between kept values ends and starts on a non-digit: no run is split.
+        out.push_str(&mask_numbers(&text[last..range.start]));
+        out.push_str(&text[range.clone()]);
+        last = range.end;
+    }
+    out.push_str(&mask_numbers(&text[last..]));
+    std::borrow::Cow::Owned(out)
+}
+
+/// A body as text for `Debug`: invalid UTF-8 replaced, phone numbers masked, control
+/// characters escaped, cut after 4 KiB ([`server_text::body`](crate::server_text::body)).
 pub(crate) fn masked_text(body: &[u8]) -> String {
-    mask_numbers(&String::from_utf8_lossy(body)).into_owned()
+    crate::server_text::body(body).into_owned()
 }
 
 /// The start of a body, for error messages: at most `max` characters, on one line, with phone
-/// numbers masked ([`mask_numbers`]).
+/// numbers masked ([`mask_numbers`]) and control characters escaped
+/// ([`server_text`](crate::server_text)).
 pub fn excerpt(body: &[u8], max: usize) -> String {
-    let text = String::from_utf8_lossy(body);
+    // Only the start is shown: never read a large body whole.
+    let head = &body[..body.len().min(max.saturating_mul(4).saturating_add(64))];
+    let text = String::from_utf8_lossy(head);
     let one_line: String = mask_numbers(&text)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    if one_line.chars().count() <= max {
+    let one_line = crate::server_text::Escaped(&one_line).to_string();
+    if one_line.chars().count() <= max && head.len() == body.len() {
         return one_line;
     }
     let mut cut: String = one_line.chars().take(max).collect();
@@ -250,6 +310,22 @@ pub fn excerpt(body: &[u8], max: usize) -> String {
 mod tests {
     use super::*;
     use serde_json::Value;
+
+    /// Issue 27: the operator's reference was masked as if it were a phone number.
+    #[test]
+    fn references_in_a_body_are_not_masked_as_phone_numbers() {
+        let body = r#"{"responsecode":"00","serviceRef": 14557856,"transref":"20240101123","msisdn":"22997000100","comment":"22997000100"}"#;
+        assert_eq!(
+            mask_body(body),
+            r#"{"responsecode":"00","serviceRef": 14557856,"transref":"20240101123","msisdn":"22997****00","comment":"22997****00"}"#
+        );
+        assert_eq!(
+            masked_text(br#"{"specialfield1":"14557856","msisdn":"2290197000100"}"#),
+            r#"{"specialfield1":"14557856","msisdn":"22901******00"}"#
+        );
+        assert_eq!(mask_body(r#"{"serviceref":}"#), r#"{"serviceref":}"#);
+        assert_eq!(mask_body("22997000100"), "22997****00");
+    }
 
     #[test]
     fn reads_protocol_examples() {

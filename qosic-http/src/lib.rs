@@ -17,7 +17,8 @@
 //!   only by [`HttpTransportBuilder::danger_accept_invalid_certs`], which logs a warning.
 //! - **Every call is bounded**: a connect timeout ([`DEFAULT_CONNECT_TIMEOUT`], 10 s), a
 //!   whole-call timeout ([`DEFAULT_TIMEOUT`], 80 s, because MOOV answers only once the
-//!   customer approved), and a body limit ([`DEFAULT_MAX_RESPONSE_SIZE`], 1 MiB) enforced while
+//!   customer approved; it ends a call after its limit, never before, and as measured late by
+//!   the time tokio's timer takes to fire, 1 to 3 ms), and a body limit ([`DEFAULT_MAX_RESPONSE_SIZE`], 1 MiB) enforced while
 //!   reading, so a huge answer never fills memory.
 //! - **One connection pool**: clones of a transport share it, and it is safe to use from many
 //!   tasks at once. Build one transport and clone it.
@@ -191,6 +192,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod builder;
 mod certificate;
 mod error;
 mod reason;
@@ -198,11 +200,12 @@ mod reason;
 mod tls;
 mod transport;
 
+pub use builder::HttpTransportBuilder;
 pub use certificate::Certificate;
 pub use error::{BodyTooLarge, Error};
 pub use transport::{
-    HttpTransport, HttpTransportBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE,
-    DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
+    HttpTransport, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_POOL_IDLE_TIMEOUT,
+    DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
 };
 
 /// The reqwest this crate sends through, for [`HttpTransport::from_client`]: build your

@@ -32,9 +32,21 @@ pub(crate) struct RustlsOptions<'a> {
     pub(crate) accept_invalid_certs: bool,
 }
 
+/// rustls's ring provider.
+///
+/// rustls 0.23.48 deprecates `ring::default_provider` because ring has no post-quantum key
+/// exchange, and offers no other way to get ring's provider; aws-lc-rs, the alternative,
+/// needs a C toolchain (and CMake on some targets) to build, which this crate avoids. The
+/// classical key exchanges (X25519, P-256, P-384) stay what QosIc's servers offer. Allowed
+/// here, once, so that a build by path (which resolves the newest rustls) has no warning.
+#[allow(deprecated)]
+pub(crate) fn ring_provider() -> CryptoProvider {
+    rustls::crypto::ring::default_provider()
+}
+
 /// Builds the client configuration: TLS 1.2 and 1.3 with ring, HTTP/1.1 by ALPN.
 pub(crate) fn client_config(options: &RustlsOptions<'_>) -> Result<ClientConfig, Error> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(ring_provider());
     let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Tls(Box::new(e)))?;

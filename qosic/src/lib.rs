@@ -20,17 +20,20 @@
 //!
 //! # Set up a client
 //!
-//! ```
+//! ```rust
+//! // src/main.rs
 //! use qosic::benin::{Moov, Mtn};
 //!
-//! let client = qosic::builder()              // the HTTP transport, TLS verified
-//!     .login("my-api-login")                 // the API user of the QosIc dashboard
-//!     .password("my-api-password")
-//!     .carrier(Mtn::new("MY_MTN_CLIENT_ID")?)
-//!     .carrier(Moov::new("MY_MOOV_CLIENT_ID")?)
-//!     .build()?;                             // base URL https://api.qosic.net unless .base_url(..)
-//! # let _ = client;
-//! # Ok::<(), qosic::Error>(())
+//! fn main() -> Result<(), qosic::Error> {
+//!     let client = qosic::builder()              // the HTTP transport, TLS verified
+//!         .login("my-api-login")                 // the API user of the QosIc dashboard
+//!         .password("my-api-password")
+//!         .carrier(Mtn::new("MY_MTN_CLIENT_ID")?)
+//!         .carrier(Moov::new("MY_MOOV_CLIENT_ID")?)
+//!         .build()?;                             // base URL https://api.qosic.net unless .base_url(..)
+//!     println!("{client:?}");                    // no password, no full phone number
+//!     Ok(())
+//! }
 //! ```
 //!
 //! Or from the environment: `QOSIC_LOGIN`, `QOSIC_PASSWORD`, `QOSIC_BASE_URL` (optional), and
@@ -38,12 +41,13 @@
 //! `QOSIC_CELTIIS_CLIENT_ID`, `QOSIC_TMONEY_CLIENT_ID`, `QOSIC_FLOOZ_CLIENT_ID`): every
 //! carrier whose variable is set is configured.
 //!
-//! ```
-//! # unsafe { std::env::set_var("QOSIC_LOGIN", "merchant"); std::env::set_var("QOSIC_PASSWORD", "secret"); }
-//! # unsafe { std::env::set_var("QOSIC_MTN_CLIENT_ID", "MTN_CLIENT"); }
-//! let client = qosic::from_env()?;
-//! # assert_eq!(client.carriers().count(), 1);
-//! # Ok::<(), qosic::Error>(())
+//! ```rust,no_run
+//! // src/main.rs
+//! fn main() -> Result<(), qosic::Error> {
+//!     let client = qosic::from_env()?; // an error names the missing variable
+//!     println!("{} carriers configured", client.carriers().count());
+//!     Ok(())
+//! }
 //! ```
 //!
 //! `Client` is cheap to clone and safe to share across tasks: build one at start-up.
@@ -52,25 +56,26 @@
 //!
 //! # Take a payment and wait for the customer
 //!
-//! ```
-//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
-//! # async fn main() -> Result<(), qosic::Error> {
-//! # let mock = qosic::mock::MockQosic::in_process();
-//! # let client = mock.client();
+//! ```rust,no_run
+//! // src/main.rs
 //! use qosic::{PaymentRequest, Status};
 //!
-//! let request = PaymentRequest::new("+229 01 97 00 01 00", 1000)
-//!     .first_name("Ada")
-//!     .last_name("Lovelace");
-//! let outcome = client.pay(request).await?;
-//! match outcome.status() {
-//!     Status::Confirmed => println!("paid, reference {}", outcome.reference()),
-//!     Status::Failed => println!("declined: {}", outcome.reason().unwrap_or("no reason given")),
-//!     // Pending (the window closed first) or unknown (no answer): the customer may still pay.
-//!     // Check the same reference later; never pay again under a new one.
-//!     _ => println!("not settled yet: check {} later", outcome.reference()),
+//! #[tokio::main]
+//! async fn main() -> Result<(), qosic::Error> {
+//!     let client = qosic::from_env()?;
+//!     let request = PaymentRequest::new("+229 01 97 00 01 00", 1000)
+//!         .first_name("Ada")
+//!         .last_name("Lovelace");
+//!     let outcome = client.pay(request).await?;
+//!     match outcome.status() {
+//!         Status::Confirmed => println!("paid, reference {}", outcome.reference()),
+//!         Status::Failed => println!("declined: {}", outcome.reason().unwrap_or("no reason given")),
+//!         // Pending (the window closed first) or unknown (no answer): the customer may still pay.
+//!         // Check the same reference later; never pay again under a new one.
+//!         _ => println!("not settled yet: check {} later", outcome.reference()),
+//!     }
+//!     Ok(())
 //! }
-//! # Ok(()) }
 //! ```
 //!
 //! MTN and Celtiis answer "pending" and the client checks the status every 10 s for 120 s
@@ -80,38 +85,52 @@
 //!
 //! # Don't block a server while the customer approves
 //!
-//! ```
-//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
-//! # async fn main() -> Result<(), qosic::Error> {
-//! # let mock = qosic::mock::MockQosic::in_process();
-//! # let client = mock.client();
-//! # use qosic::PaymentRequest;
-//! let started = client.initiate(PaymentRequest::new("22997000100", 1000)).await?; // returns at once
-//! // Store these with the order before answering your caller (or the whole `started.lookup()`
-//! // as JSON, with the `serde` feature):
-//! let (reference, phone) = (started.reference().to_string(), started.phone().to_string());
+//! ```rust,no_run
+//! // src/main.rs
+//! use qosic::{Client, Lookup, PaymentRequest, Status};
 //!
-//! // Later, in a job, maybe after a restart:
-//! let lookup = qosic::Lookup::parse(&reference, &phone)?;
-//! let now = client.check_status(lookup.clone()).await?; // one status check
-//! let done = client.wait(lookup).await?;                // or wait under the polling policy
-//! # assert!(done.success()); let _ = now;
-//! # Ok(()) }
+//! /// At checkout: returns at once, with what to store with the order before answering your
+//! /// caller (or the whole `started.lookup()` as JSON, with the `serde` feature).
+//! async fn start_payment(client: &Client) -> Result<(String, String), qosic::Error> {
+//!     let started = client.initiate(PaymentRequest::new("22997000100", 1000)).await?;
+//!     Ok((started.reference().to_string(), started.phone().to_string()))
+//! }
+//!
+//! /// Later, in a job, maybe after a restart.
+//! async fn follow_up(client: &Client, reference: &str, phone: &str) -> Result<Status, qosic::Error> {
+//!     let lookup = Lookup::parse(reference, phone)?;
+//!     let now = client.check_status(lookup.clone()).await?; // one status check
+//!     if now.status().is_terminal() {
+//!         return Ok(now.status());
+//!     }
+//!     let done = client.wait(lookup).await?; // or wait under the polling policy
+//!     Ok(done.status())
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), qosic::Error> {
+//!     let client = qosic::from_env()?;
+//!     let (reference, phone) = start_payment(&client).await?;
+//!     println!("{reference}: {}", follow_up(&client, &reference, &phone).await?);
+//!     Ok(())
+//! }
 //! ```
 //!
 //! # Refund and pay out
 //!
-//! ```
-//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
-//! # async fn main() -> Result<(), qosic::Error> {
-//! # let mock = qosic::mock::MockQosic::in_process();
-//! # let client = mock.client();
-//! # use qosic::{DepositRequest, PaymentRequest};
-//! # let outcome = client.pay(PaymentRequest::new("22997000100", 1000)).await?;
-//! let refund = client.refund(outcome.lookup()).await?; // MTN; MOOV has none (Error::Unsupported, before any I/O)
-//! let payout = client.deposit(DepositRequest::new("22997000100", 5000)).await?; // MTN and MOOV
-//! # assert!(refund.success() && payout.success());
-//! # Ok(()) }
+//! ```rust,no_run
+//! // src/main.rs
+//! use qosic::{DepositRequest, Lookup};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), qosic::Error> {
+//!     let client = qosic::from_env()?;
+//!     let paid = Lookup::parse("ORDER-1234", "22997000100")?; // a payment you stored (or outcome.lookup())
+//!     let refund = client.refund(paid).await?; // MTN; MOOV has none (Error::Unsupported, before any I/O)
+//!     let payout = client.deposit(DepositRequest::new("22997000100", 5000)).await?; // MTN and MOOV
+//!     println!("refund {}, payout {}", refund.status(), payout.status());
+//!     Ok(())
+//! }
 //! ```
 //!
 //! # Callbacks
@@ -125,27 +144,32 @@
 //! so a callback that comes twice is verified twice, harmlessly. QosIc does not retry
 //! callbacks either: keep the job that checks pending orders.
 //!
-//! ```
-//! # #[cfg(feature = "mock")]
-//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # struct Order { reference: String, phone: String, amount: u64 }
-//! # let mock = qosic::mock::MockQosic::in_process();
-//! # mock.subscriber("22997000100", qosic::mock::Subscriber::approves_after(std::time::Duration::from_secs(30)));
-//! # let mut sink = mock.callback_sink();
-//! # let client = mock.client();
-//! # let started = client.initiate(qosic::PaymentRequest::new("22997000100", 1000)).await?;
-//! # let mut orders = std::collections::HashMap::new();
-//! # orders.insert(started.reference().to_string(), Order { reference: started.reference().to_string(), phone: "22997000100".into(), amount: 1000 });
-//! # let body = sink.next().await.ok_or("no callback")?.body.into_bytes();
-//! let callback = qosic::Callback::parse(&body)?;                   // the raw request body
-//! let order = orders.get(callback.reference()).ok_or("no such order")?; // what you stored
-//! let lookup = qosic::Lookup::parse(&order.reference, &order.phone)?;
-//! let outcome = client.verify_callback(&callback, lookup, order.amount).await?; // one status check
-//! if outcome.success() { /* mark the order paid (once): QosIc itself says so */ }
-//! # assert!(outcome.success());
-//! # Ok(()) }
-//! # #[cfg(not(feature = "mock"))] fn main() {}
+//! ```rust
+//! // src/callbacks.rs (a module of your application)
+//! use std::collections::HashMap;
+//!
+//! use qosic::{Callback, Client, Lookup};
+//!
+//! /// An order as you stored it when the payment started.
+//! pub struct Order {
+//!     pub reference: String,
+//!     pub phone: String,
+//!     pub amount: u64,
+//! }
+//!
+//! /// Whether the callback in `body` (the raw request body) says, backed by QosIc, that its
+//! /// order is paid.
+//! pub async fn paid_by_callback(
+//!     client: &Client,
+//!     orders: &HashMap<String, Order>,
+//!     body: &[u8],
+//! ) -> Result<bool, Box<dyn std::error::Error>> {
+//!     let callback = Callback::parse(body)?;
+//!     let order = orders.get(callback.reference()).ok_or("no such order")?; // what you stored
+//!     let lookup = Lookup::parse(&order.reference, &order.phone)?;
+//!     let outcome = client.verify_callback(&callback, lookup, order.amount).await?; // one status check
+//!     Ok(outcome.success()) // mark the order paid (once) only then: QosIc itself says so
+//! }
 //! ```
 //!
 //! [`Callback::parse`] reads the raw body, whatever the web framework, as leniently as the
@@ -247,39 +271,48 @@
 //! anything else, and never pay again under a new one. Errors of the HTTP transport convert
 //! into it, so `?` works everywhere.
 //!
-//! ```
-//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
-//! # async fn main() -> Result<(), qosic::Error> {
-//! # let mock = qosic::mock::MockQosic::in_process();
-//! # let client = mock.client();
-//! # use qosic::PaymentRequest;
-//! let err = client.pay(PaymentRequest::new("22997000100", 0)).await.unwrap_err();
-//! assert_eq!(err.to_string(), "invalid amount: expected a positive whole number of XOF (e.g. 1000)");
-//! assert_eq!(err.delivery(), qosic::Delivery::NotSent); // refused before any I/O
-//! # Ok(()) }
+//! ```rust
+//! // src/main.rs
+//! use qosic::benin::Mtn;
+//! use qosic::{Delivery, PaymentRequest};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), qosic::Error> {
+//!     let client = qosic::builder()
+//!         .login("my-api-login")
+//!         .password("my-api-password")
+//!         .carrier(Mtn::new("MY_MTN_CLIENT_ID")?)
+//!         .build()?;
+//!     let err = client.pay(PaymentRequest::new("22997000100", 0)).await.unwrap_err();
+//!     assert_eq!(err.to_string(), "invalid amount: expected a positive whole number of XOF (e.g. 1000)");
+//!     assert_eq!(err.delivery(), Delivery::NotSent); // refused before any I/O
+//!     Ok(())
+//! }
 //! ```
 //!
 //! # Testing against the fake server
 //!
-//! With the `mock` feature (in `[dev-dependencies]`), [`mock::MockQosic`] is a stateful fake
+//! With the `mock` feature (in `[dev-dependencies]`), `qosic::mock::MockQosic` is a stateful fake
 //! QosIc: subscribers who approve, decline or never answer, faults, a journal and a money
 //! ledger. `mock.client()` is a client wired to it (its credentials and client ids, a fast
 //! polling policy, the in-process transport). In a `#[tokio::test(start_paused = true)]`
 //! test, a two-minute polling window takes milliseconds:
 //!
-//! ```
-//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
-//! # async fn main() -> Result<(), qosic::Error> {
+//! ```rust
+//! // tests/payments.rs (qosic's `mock` feature and tokio's `test-util` in [dev-dependencies])
 //! use qosic::mock::{MockQosic, Subscriber};
 //! use qosic::{PaymentRequest, Status};
 //!
-//! let mock = MockQosic::in_process();
-//! mock.subscriber("22997000100", Subscriber::approves_after_checks(3));
-//! let outcome = mock.client().pay(PaymentRequest::new("22997000100", 1000)).await?;
-//! assert_eq!(outcome.status(), Status::Confirmed);
-//! mock.assert_debited_once(outcome.reference());
-//! assert_eq!(mock.ledger().collected, 1000);
-//! # Ok(()) }
+//! #[tokio::test(start_paused = true)]
+//! async fn an_approved_payment_is_debited_once() -> Result<(), qosic::Error> {
+//!     let mock = MockQosic::in_process();
+//!     mock.subscriber("22997000100", Subscriber::approves_after_checks(3));
+//!     let outcome = mock.client().pay(PaymentRequest::new("22997000100", 1000)).await?;
+//!     assert_eq!(outcome.status(), Status::Confirmed);
+//!     mock.assert_debited_once(outcome.reference());
+//!     assert_eq!(mock.ledger().collected, 1000);
+//!     Ok(())
+//! }
 //! ```
 //!
 //! Numbers behave by their last two digits with no set-up: `90` declines, `91` insufficient
@@ -290,7 +323,7 @@
 //! fire at once on a paused clock), so use a short polling policy instead.
 //!
 //! For answers the fake server never gives (a lost answer, an odd body), script them with
-//! the transport fakes of the `test-util` feature (part of `mock`), [`test_util`]; they record
+//! the transport fakes of the `test-util` feature (part of `mock`), `qosic::test_util`; they record
 //! every request:
 //!
 //! ```
@@ -322,13 +355,13 @@
 //! With the `blocking` feature, `qosic::blocking::Client` offers the same operations to
 //! synchronous programs, on a runtime thread of its own:
 //!
-//! ```
-//! fn main() -> Result<(), qosic::Error> {
-//!     // In production: let client = qosic::blocking::Client::from_env()?;
-//!     let mock = qosic::mock::MockQosic::in_process();
-//!     let client = qosic::blocking::Client::new(mock.client())?;
+//! ```rust,no_run
+//! // src/main.rs, with qosic's `blocking` feature
+//! use qosic::PaymentRequest;
 //!
-//!     let outcome = client.pay(qosic::PaymentRequest::new("22997000100", 1000))?;
+//! fn main() -> Result<(), qosic::Error> {
+//!     let client = qosic::blocking::Client::from_env()?; // or blocking::Client::new(async_client)
+//!     let outcome = client.pay(PaymentRequest::new("22997000100", 1000))?;
 //!     println!("{}: {}", outcome.reference(), outcome.status());
 //!     Ok(())
 //! }
@@ -384,10 +417,22 @@ pub mod transport {
 pub use qosic_http as http;
 
 // The countries, a module and a feature each: `benin`, `togo` (from `qosic-carriers`).
-// Empty in a build without any country feature.
+// Empty in a build without any country feature. A glob, so that a new country needs no line
+// here; each named below as well, because rustdoc does not carry another crate's `doc(cfg)`
+// through a re-export: without them docs.rs shows no feature label on `benin` and `togo`.
 #[allow(unused_imports, unreachable_pub)]
 #[doc(inline)]
 pub use qosic_carriers::countries::*;
+
+#[cfg(feature = "benin")]
+#[cfg_attr(docsrs, doc(cfg(feature = "benin")))]
+#[doc(inline)]
+pub use qosic_carriers::countries::benin;
+
+#[cfg(feature = "togo")]
+#[cfg_attr(docsrs, doc(cfg(feature = "togo")))]
+#[doc(inline)]
+pub use qosic_carriers::countries::togo;
 
 /// The fake QosIc server (`qosic-mock`) and its test helpers, for `[dev-dependencies]`:
 /// [`MockQosic`](mock::MockQosic) with its in-process client (`mock.client()`), and, with the

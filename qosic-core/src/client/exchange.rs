@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::carrier::{LookupCall, MobileCarrier, Operation, Reply, Verdict, WireRequest};
 use crate::error::Error;
 use crate::outcome::{Outcome, RawResponse, Status};
+use crate::server_text;
 use crate::transport::{ApiRequest, ApiResponse, Delivery, TransportError};
 use crate::wire::{excerpt, mask_numbers};
 
@@ -44,10 +45,12 @@ impl Client {
             Ok(response) => {
                 let mut reply = subject.carrier.read(subject.operation, &response);
                 // Servers echo phone numbers in their texts, even in the code: mask them
-                // before anything shows or logs them.
+                // before anything shows or logs them; and make their text safe to print
+                // (control characters escaped, length bounded: `server_text`).
                 reply.code = reply.code.map(masked);
                 reply.message = reply.message.map(masked);
                 reply.comment = reply.comment.map(masked);
+                reply.service_ref = reply.service_ref.map(server_text::reason_owned);
                 tracing::debug!(
                     http_status = response.status,
                     code = reply.code.as_deref().unwrap_or(""),
@@ -111,7 +114,7 @@ impl Client {
                     reply
                         .echoed_ref
                         .as_deref()
-                        .map(mask_numbers)
+                        .map(|echoed| server_text::reason_owned(mask_numbers(echoed).into_owned()))
                         .unwrap_or_default()
                 ));
                 Status::Unknown
@@ -228,22 +231,17 @@ impl Client {
     }
 }
 
-/// A server's text with phone numbers masked.
+/// A server's text with phone numbers masked, control characters escaped and its length
+/// bounded ([`server_text::reason`]).
 fn masked(text: String) -> String {
-    match mask_numbers(&text) {
+    let text = match mask_numbers(&text) {
         std::borrow::Cow::Borrowed(_) => text,
         std::borrow::Cow::Owned(masked) => masked,
-    }
+    };
+    server_text::reason_owned(text)
 }
 
 /// The answer kept in the outcome; the body moves into it (no copy when it is UTF-8).
 fn raw(response: ApiResponse) -> RawResponse {
-    let body = match String::from_utf8(response.body) {
-        Ok(text) => text,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    };
-    RawResponse {
-        status: response.status,
-        body,
-    }
+    RawResponse::new(response.status, response.body)
 }

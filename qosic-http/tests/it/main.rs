@@ -15,6 +15,7 @@ mod mock;
 mod no_tls;
 mod proxy;
 mod reasons;
+mod server_text;
 mod support;
 mod timeouts;
 #[cfg(any(feature = "rustls", feature = "native-tls"))]

@@ -59,6 +59,12 @@ pub(crate) fn trace_init() {
 pub(crate) enum Reply {
     /// Answers with this status and body.
     Fixed { status: u16, body: &'static str },
+    /// Answers with this status, these bytes and `Content-Encoding: encoding`.
+    Encoded {
+        status: u16,
+        encoding: &'static str,
+        body: &'static [u8],
+    },
     /// Answers 302 to another path.
     Redirect,
     /// Reads the request and never answers.
@@ -108,6 +114,9 @@ impl TestServer {
     /// An HTTPS server presenting `cert` and signing the handshake with its key (which may
     /// not match: see [`TestCert::with_another_key`]).
     pub(crate) async fn start_tls(reply: Reply, cert: &TestCert) -> TestServer {
+        // Deprecated since rustls 0.23.48 (no post-quantum key exchange); the tests' server
+        // needs nothing more.
+        #[allow(deprecated)]
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key.clone().into());
         let signing_key = provider.key_provider.load_private_key(key).unwrap();
@@ -230,6 +239,21 @@ async fn respond(reply: Reply) -> Response<ReplyBody> {
             .status(status)
             .header("content-type", "application/json")
             .body(ReplyBody::once(body))
+            .unwrap(),
+        Reply::Encoded {
+            status,
+            encoding,
+            body,
+        } => Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .header("content-encoding", encoding)
+            .body(ReplyBody {
+                chunk: Bytes::from_static(body),
+                chunks_left: 1,
+                exact_size: Some(body.len() as u64),
+                stall_at_end: false,
+            })
             .unwrap(),
         Reply::Redirect => Response::builder()
             .status(302)
@@ -460,6 +484,12 @@ pub(crate) fn closed_port() -> u16 {
 
 /// Captures the logs of the current thread, at every level, until the guard is dropped.
 pub(crate) fn capture_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
+    // With a single dispatcher alive, tracing asks only the registering thread's default
+    // whether a callsite is wanted: a callsite first hit by another test's thread (which has
+    // none) would be switched off for good. A second dispatcher, kept for the whole run,
+    // makes tracing ask every dispatcher alive, this test's subscriber included.
+    static SECOND: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
     let logs = Logs::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -467,7 +497,11 @@ pub(crate) fn capture_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    (logs, tracing::subscriber::set_default(subscriber))
+    let guard = tracing::subscriber::set_default(subscriber);
+    // Another test's thread may have registered a callsite (and cached that nobody listens)
+    // while this subscriber was being made: ask every callsite again.
+    tracing::callsite::rebuild_interest_cache();
+    (logs, guard)
 }
 
 /// Captured log text.
