@@ -68,7 +68,10 @@ pub mod cli;
 pub mod config;
 pub mod hub;
 pub mod jobs;
+pub mod metrics;
+pub mod ops;
 mod page;
+pub mod server;
 pub mod store;
 pub mod web;
 
