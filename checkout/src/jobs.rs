@@ -634,7 +634,8 @@ async fn run_worker(
                 .missed_heartbeats(2);
             let backend = $krate::$storage::<Drive>::new($pool)
                 .with_config(config)
-                .poll_with_strategy(Strategy::new().interval(poll));
+                // Not `Strategy::interval`: see `crate::poll`.
+                .poll_with_strategy(Strategy::new().apply(crate::poll::Tick::new(poll)));
             WorkerBuilder::new(name)
                 .backend(backend)
                 .data(Arc::clone(engine))

@@ -71,6 +71,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod ops;
 mod page;
+mod poll;
 pub mod server;
 pub mod store;
 pub mod web;

@@ -14,18 +14,19 @@ use sqlx::{Connection, PgConnection};
 
 use crate::support::*;
 
-const HOW: &str = "export CHECKOUT_TEST_POSTGRES=\"$(bash checkout/scripts/test-postgres.sh)\" \
+pub(crate) const HOW: &str =
+    "export CHECKOUT_TEST_POSTGRES=\"$(bash checkout/scripts/test-postgres.sh)\" \
                    (needs apt-get install -y postgresql), then cargo test -p qosic-checkout";
 
 /// A database of its own on the test server, dropped at the end.
-struct Scratch {
+pub(crate) struct Scratch {
     admin: String,
     name: String,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Scratch {
-    async fn create(admin: &str) -> Scratch {
+    pub(crate) async fn create(admin: &str) -> Scratch {
         let name = format!(
             "checkout_test_{}_{}",
             std::process::id(),
@@ -50,7 +51,7 @@ impl Scratch {
         }
     }
 
-    async fn drop(self) {
+    pub(crate) async fn drop(self) {
         if let Ok(mut conn) = PgConnection::connect(&self.admin).await {
             let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
