@@ -238,3 +238,55 @@ async fn secrets_in_the_environment_show_in_no_ps_line_and_no_log_line() {
     drop(app);
     scratch.drop().await;
 }
+
+/// Starts the binary in `dir` with this environment only (no flags); returns it and the URL of
+/// its first line.
+fn start_in(dir: &Path, env: &[(&str, &str)]) -> (std::process::Child, String) {
+    use std::io::BufRead as _;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_qosic-checkout"));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().into_owned();
+        if name.starts_with("QOSIC_") || matches!(name.as_str(), "LISTEN" | "PORT" | "DATABASE_URL")
+        {
+            command.env_remove(name);
+        }
+    }
+    let mut child = command
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().trim_start_matches("listening on ").to_owned();
+    (child, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_address_comes_from_listen_or_port_and_the_database_defaults_to_the_current_directory()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, url) = start_in(dir.path(), &[("LISTEN", "127.0.0.1:0")]);
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let health = http().get(format!("{url}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(
+        dir.path().join("checkout.sqlite").is_file(),
+        "the database is made where the program runs"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let (mut child, url) = start_in(dir.path(), &[("PORT", "0")]);
+    assert!(
+        url.starts_with("http://0.0.0.0:"),
+        "PORT listens on every interface: {url}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
