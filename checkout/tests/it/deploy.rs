@@ -56,7 +56,34 @@ async fn terminate(app: &mut AppProcess) -> Instant {
 async fn sigterm_with_20_payments_in_flight_hands_their_jobs_to_the_restarted_instance_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shop.sqlite");
-    let db = format!("sqlite://{}", path.display());
+    hand_over(
+        &format!("sqlite://{}", path.display()),
+        dir.path(),
+        "restarted",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_on_postgres_hands_the_jobs_to_another_instance_at_once() {
+    let Ok(admin) = std::env::var("CHECKOUT_TEST_POSTGRES") else {
+        missing(
+            "the SIGTERM test on Postgres",
+            "CHECKOUT_TEST_POSTGRES is not set",
+            HOW,
+        );
+        return;
+    };
+    let scratch = Scratch::create(&admin).await;
+    let dir = tempfile::tempdir().unwrap();
+    hand_over(&scratch.url, dir.path(), "other").await;
+    scratch.drop().await;
+}
+
+/// 20 payments being checked on one instance, SIGTERM, then `next` started on the same
+/// database: every order settles once, and `next` takes the jobs at once.
+async fn hand_over(db: &str, dir: &Path, next: &str) {
+    let database = Database::parse(db).unwrap();
     let mock = MockQosic::start().await;
     // Every status check is held a second, so that checks are in flight at the SIGTERM; each
     // arrival is noted.
@@ -72,10 +99,10 @@ async fn sigterm_with_20_payments_in_flight_hands_their_jobs_to_the_restarted_in
     for phone in &phones {
         mock.subscriber(phone, Subscriber::approves_after_checks(3));
     }
-    let log = dir.path().join("first.log");
+    let log = dir.join("first.log");
     let mut env = qosic_env(&mock);
     env.retain(|(name, _)| *name != "RUST_LOG");
-    let mut first = AppProcess::start_logging_to(&args(&db, "first"), &env, Some(&log));
+    let mut first = AppProcess::start_logging_to(&args(db, "first"), &env, Some(&log));
     let mut orders = Vec::new();
     for phone in &phones {
         orders.push(order(&first.url, phone, 1000).await);
@@ -111,19 +138,33 @@ async fn sigterm_with_20_payments_in_flight_hands_their_jobs_to_the_restarted_in
         .unwrap_or_else(|| panic!("no hand-over in the log: {text}"));
     assert!(handed > 0, "{text}");
     // Nothing is left locked by the stopped worker.
-    let store = Store::connect(&Database::Sqlite(path.clone()))
-        .await
-        .unwrap();
-    let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
-    let (locked,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM Jobs WHERE status IN ('Queued', 'Running')")
+    let store = Store::connect(&database).await.unwrap();
+    let locked = match &database {
+        Database::Sqlite(_) => {
+            let pool = sqlx::SqlitePool::connect(db).await.unwrap();
+            let (locked,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM Jobs WHERE status IN ('Queued', 'Running')")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            pool.close().await;
+            locked
+        }
+        Database::Postgres(_) => {
+            let pool = sqlx::PgPool::connect(db).await.unwrap();
+            let (locked,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM apalis.jobs WHERE status IN ('Queued', 'Running')",
+            )
             .fetch_one(&pool)
             .await
             .unwrap();
+            pool.close().await;
+            locked
+        }
+    };
     assert_eq!(locked, 0, "jobs still held by the stopped worker");
-    pool.close().await;
 
-    let restarted = AppProcess::start(&args(&db, "restarted"), &qosic_env(&mock));
+    let restarted = AppProcess::start(&args(db, next), &qosic_env(&mock));
     for reference in &orders {
         let view = wait_for(&restarted.url, reference, "final", |v| v.is_final).await;
         assert_eq!(view.state, State::Confirmed, "{view:?}");
@@ -144,7 +185,8 @@ async fn sigterm_with_20_payments_in_flight_hands_their_jobs_to_the_restarted_in
         use std::io::Write as _;
         let _ = writeln!(
             std::io::stderr(),
-            "sigterm hand-over: stop took {} ms ({handed} jobs handed back); the restarted instance's first status check {} ms after the exit",
+            "sigterm hand-over ({}): stop took {} ms ({handed} jobs handed back); the {next} instance's first status check {} ms after the exit",
+            database.kind(),
             (stopped - term).as_millis(),
             takeover.as_millis()
         );
@@ -229,7 +271,28 @@ async fn secrets_in_the_environment_show_in_no_ps_line_and_no_log_line() {
         .text()
         .await
         .unwrap();
-    assert!(ready.contains("postgres"), "{ready}");
+    let ready: serde_json::Value = serde_json::from_str(&ready).unwrap();
+    assert_eq!(ready["database"]["detail"], "postgres", "{ready}");
+    assert_eq!(ready["ready"], true, "{ready}");
+    let metrics = http()
+        .get(format!("{}/metrics", app.url))
+        .bearer_auth(admin_token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        crate::bounds::metric(&metrics, "checkout_orders{state=\"failed\"}"),
+        1.0,
+        "{metrics}"
+    );
+    // The queue as Postgres has it (a job may still be being acknowledged).
+    crate::bounds::metric(&metrics, "checkout_jobs{state=\"running\"}");
+    crate::bounds::metric(&metrics, "checkout_jobs{state=\"due\"}");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(!logged.contains("cannot look for orders"), "{logged}");
     assert_secret_free(
         app.child.id(),
         &log,

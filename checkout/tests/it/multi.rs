@@ -27,10 +27,13 @@ pub(crate) struct Scratch {
 
 impl Scratch {
     pub(crate) async fn create(admin: &str) -> Scratch {
+        // Unique within this process too: tests create theirs at the same moment.
+        static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let name = format!(
-            "checkout_test_{}_{}",
+            "checkout_test_{}_{}_{}",
             std::process::id(),
-            qosic_checkout::store::now_ms()
+            qosic_checkout::store::now_ms(),
+            COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         );
         let mut conn = PgConnection::connect(admin)
             .await
