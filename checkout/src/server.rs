@@ -1,4 +1,4 @@
-//! The shop's HTTP/1.1 server, bounded: [`serve`].
+//! The shop's HTTP/1.1 server, bounded (the crate serves with it; `serve` is internal).
 //!
 //! Built from hyper's and hyper-util's parts rather than `axum::serve` (which sets neither a
 //! timer nor a header timeout, and has no connection cap):
