@@ -52,6 +52,10 @@ struct Args {
     /// Pending orders to hold instead (memory, database size and statements per status check)
     #[arg(long, default_value_t = 0)]
     pending: usize,
+    /// Instances of the app on the one database (more than one needs Postgres); the orders
+    /// are posted to them in turn, as a load balancer would
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+    instances: u16,
 }
 
 struct App {
@@ -111,13 +115,14 @@ fn http() -> reqwest::Client {
 }
 
 /// Posts one order per phone at `concurrency`; returns the seconds until the last answer.
-async fn post_orders(base: &str, phones: Vec<String>, concurrency: usize) -> f64 {
+async fn post_orders(bases: &[String], phones: Vec<String>, concurrency: usize) -> f64 {
     let client = http();
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for phone in phones {
+    for (i, phone) in phones.into_iter().enumerate() {
         let permit = Arc::clone(&permits).acquire_owned().await.unwrap();
+        let base = &bases[i % bases.len()];
         let (client, url) = (client.clone(), format!("{base}/orders"));
         tasks.push(tokio::spawn(async move {
             let response = client
@@ -252,7 +257,21 @@ impl Scratch {
 
 async fn throughput(args: &Args, mock: &MockQosic) {
     let scratch = Scratch::new(&args.database).await;
-    let app = start_app(mock, &scratch.url, &["--check-interval", "1"]);
+    assert!(
+        args.instances == 1 || scratch.admin.is_some(),
+        "--instances above 1 needs a postgres:// database"
+    );
+    let apps: Vec<App> = (0..args.instances)
+        .map(|i| {
+            let name = format!("load-{i}");
+            start_app(
+                mock,
+                &scratch.url,
+                &["--check-interval", "1", "--instance", &name],
+            )
+        })
+        .collect();
+    let bases: Vec<String> = apps.iter().map(|app| app.url.clone()).collect();
     // Numbers below 90 approve at the first status check.
     let phones: Vec<String> = (0..args.orders)
         .map(|i| format!("22997{:06}", i % 1_000_000))
@@ -266,12 +285,13 @@ async fn throughput(args: &Args, mock: &MockQosic) {
         })
         .collect();
     let started = Instant::now();
-    let accepted = post_orders(&app.url, phones, usize::from(args.concurrency)).await;
-    wait_count(&app.url, "confirmed", args.orders).await;
+    let accepted = post_orders(&bases, phones, usize::from(args.concurrency)).await;
+    wait_count(&bases[0], "confirmed", args.orders).await;
     let settled = started.elapsed().as_secs_f64();
     println!(
-        "database={} orders={} concurrency={} accepted_per_sec={:.0} settled_per_sec={:.0} accept_seconds={:.2} settle_seconds={:.2}",
+        "database={} instances={} orders={} concurrency={} accepted_per_sec={:.0} settled_per_sec={:.0} accept_seconds={:.2} settle_seconds={:.2}",
         if scratch.admin.is_some() { "postgres" } else { "sqlite" },
+        args.instances,
         args.orders,
         args.concurrency,
         args.orders as f64 / accepted,
@@ -279,7 +299,7 @@ async fn throughput(args: &Args, mock: &MockQosic) {
         accepted,
         settled
     );
-    drop(app);
+    drop(apps);
     scratch.drop().await;
 }
 
@@ -293,14 +313,19 @@ async fn pending(args: &Args, mock: &MockQosic) {
     let pid = app.child.id();
     // Warm up: the pools, the worker, the allocator.
     let warm: Vec<String> = (0..50).map(|i| format!("22997{i:04}93")).collect();
-    post_orders(&app.url, warm, 8).await;
+    post_orders(std::slice::from_ref(&app.url), warm, 8).await;
     wait_count(&app.url, "pending", 50).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (rss_before, size_before) = (rss_kib(pid), scratch.size().await);
     let phones: Vec<String> = (0..args.pending)
         .map(|i| format!("22996{i:04}93"))
         .collect();
-    post_orders(&app.url, phones, usize::from(args.concurrency)).await;
+    post_orders(
+        std::slice::from_ref(&app.url),
+        phones,
+        usize::from(args.concurrency),
+    )
+    .await;
     wait_count(&app.url, "pending", args.pending + 50).await;
     // A full round of status checks (every 10 s) with all of them pending.
     tokio::time::sleep(Duration::from_secs(12)).await;

@@ -3,8 +3,12 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+use axum::http::StatusCode;
+use tower_http::timeout::TimeoutLayer;
 
 use qosic::Client;
 use tokio::net::TcpListener;
@@ -13,11 +17,12 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::hub::{spawn_pg_listener, Hub};
-use crate::jobs::{spawn_pruner, spawn_worker, Engine};
+use crate::jobs::{spawn_pruner, spawn_worker_named, worker_prefix, Engine};
+use crate::server::{self, Limits};
 use crate::store::{Store, StoreError};
 
-/// How long [`Running::stop`] waits for open requests and event streams before closing them.
-const STOP_GRACE: Duration = Duration::from_secs(5);
+/// How long [`Running::stop`] waits for the database to close.
+const CLOSE_PATIENCE: Duration = Duration::from_secs(5);
 
 /// A checkout to start: its config and the SDK client it pays through.
 #[derive(Debug)]
@@ -69,8 +74,10 @@ impl App {
     }
 
     /// Opens the database (creating the tables when missing), starts the worker (unless
-    /// `run_worker` is off) and, with Postgres, the announcements listener, then listens.
-    /// Pending orders resume at once: their jobs are in the database.
+    /// `run_worker` is off) and, with Postgres, the announcements listener, then listens
+    /// ([`crate::server`]: its timeouts and connection cap). Pending orders resume at once:
+    /// their jobs are in the database; orders still pending or unknown that an older version
+    /// left without a reconciliation job get one ([`crate::ops::schedule_reconciliation`]).
     pub async fn start(self) -> Result<Running, StartError> {
         let App { config, client } = self;
         let store = Store::connect(&config.database)
@@ -93,30 +100,42 @@ impl App {
         if let Some(pool) = store.pg_pool() {
             tasks.push(spawn_pg_listener(pool.clone(), store.clone(), hub));
         }
+        let mut worker = None;
         if config.run_worker {
-            tasks.push(spawn_worker(Arc::clone(&engine), &config));
+            match crate::ops::schedule_reconciliation(&engine, config.reconcile_period).await {
+                Ok(_) => {}
+                Err(e) => tracing::warn!("cannot look for orders without reconciliation: {e}"),
+            }
+            let prefix = worker_prefix(&config);
+            worker = Some((
+                prefix.clone(),
+                spawn_worker_named(Arc::clone(&engine), &config, prefix),
+            ));
             tasks.push(spawn_pruner(store.clone()));
         }
-        let router = crate::web::router(Arc::clone(&engine), &config);
+        let stopping = Arc::new(AtomicBool::new(false));
+        let router = crate::web::router(Arc::clone(&engine), &config)
+            .merge(crate::ops::router(
+                Arc::clone(&engine),
+                &config,
+                worker.as_ref().map(|(prefix, _)| prefix.clone()),
+                Arc::clone(&stopping),
+            ))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                config.request_timeout,
+            ));
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            let result = axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
-                let _ = stop_rx.await;
-            })
-            .await;
-            if let Err(e) = result {
-                tracing::error!("the web server stopped: {e}");
-            }
-        });
+        let limits = Limits::from_config(&config);
+        let refused = engine.metrics().connections_refused.clone();
+        let server = tokio::spawn(server::serve(listener, router, limits, refused, stop_rx));
         Ok(Running {
             addr,
             engine,
             server,
             tasks,
+            worker,
+            stopping,
             stop: stop_tx,
         })
     }
@@ -129,6 +148,8 @@ pub struct Running {
     engine: Arc<Engine>,
     server: JoinHandle<()>,
     tasks: Vec<JoinHandle<()>>,
+    worker: Option<(String, JoinHandle<()>)>,
+    stopping: Arc<AtomicBool>,
     stop: oneshot::Sender<()>,
 }
 
@@ -153,26 +174,46 @@ impl Running {
         self.engine.store()
     }
 
-    /// Stops taking requests, gives open ones 5 s to end, stops the worker (its
-    /// jobs in progress are handed to another worker by apalis's heartbeat check, or resumed
-    /// at the next start) and closes the database.
+    /// Stops as a deploy needs: closes the listener (no new orders; `/readyz` says 503),
+    /// ends the event streams (their pages reconnect elsewhere), stops the worker and hands
+    /// the jobs it held back to the queue, due at once ([`crate::ops::hand_back`]), so that
+    /// another instance, or this one restarted, takes them at its next poll; lets the requests
+    /// in progress end within [`crate::Config::stop_grace`]; then closes the database.
     pub async fn stop(self) {
         let Running {
             server,
             tasks,
+            worker,
+            stopping,
             stop,
             engine,
             ..
         } = self;
+        stopping.store(true, Ordering::SeqCst);
         let _ = stop.send(());
-        let mut server = server;
-        if tokio::time::timeout(STOP_GRACE, &mut server).await.is_err() {
-            server.abort();
+        engine.hub().close();
+        if let Some((prefix, worker)) = worker {
+            worker.abort();
+            let _ = worker.await;
+            match tokio::time::timeout(CLOSE_PATIENCE, crate::ops::hand_back(engine.store(), &prefix))
+                .await
+            {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!("{n} unfinished jobs handed back to the queue"),
+                Ok(Err(e)) => tracing::warn!(
+                    "cannot hand the unfinished jobs back ({e}): another worker takes them after two missed heartbeats"
+                ),
+                Err(_) => tracing::warn!(
+                    "handing the unfinished jobs back took too long: another worker takes them after two missed heartbeats"
+                ),
+            }
         }
+        // The server ends its connections within its grace.
+        let _ = server.await;
         for task in tasks {
             task.abort();
             let _ = task.await;
         }
-        let _ = tokio::time::timeout(STOP_GRACE, engine.store().close()).await;
+        let _ = tokio::time::timeout(CLOSE_PATIENCE, engine.store().close()).await;
     }
 }

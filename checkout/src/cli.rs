@@ -83,6 +83,21 @@ struct Args {
     /// moves)
     #[arg(long)]
     fake_qosic: bool,
+    /// Seconds a connection may take to send a request's head; a slow or idle one is closed
+    #[arg(long, default_value_t = 10)]
+    header_timeout: u64,
+    /// Seconds a request may take, its body included, before it gets 408
+    #[arg(long, default_value_t = 30)]
+    request_timeout: u64,
+    /// Connections served at once; one more gets 503 and is closed
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Live pages (event streams) open at once; past it, pages poll the JSON status
+    #[arg(long, default_value_t = 1024)]
+    max_event_streams: usize,
+    /// Seconds a stop (SIGTERM) lets requests in progress end
+    #[arg(long, default_value_t = 10)]
+    stop_grace: u64,
 }
 
 /// Where payments go, as the environment and `--fake-qosic` decide ([`payments`]).
@@ -257,6 +272,14 @@ async fn run(args: Args) -> Result<(), String> {
     config.orders_per_phone = args.orders_per_phone;
     config.orders_per_client = args.orders_per_client;
     config.run_worker = !args.no_worker;
+    config.header_timeout = secs("header-timeout", args.header_timeout)?;
+    config.request_timeout = secs("request-timeout", args.request_timeout)?;
+    config.stop_grace = secs("stop-grace", args.stop_grace)?;
+    if args.max_connections == 0 {
+        return Err("invalid --max-connections: expected a whole number above 0".to_owned());
+    }
+    config.max_connections = args.max_connections;
+    config.max_event_streams = args.max_event_streams;
     config.test_mode = payments == Payments::Fake;
     config.admin_token = env_var("CHECKOUT_ADMIN_TOKEN").map(qosic::Secret::from);
     if let Some(instance) = args.instance {
@@ -291,7 +314,9 @@ async fn run(args: Args) -> Result<(), String> {
     );
     shutdown_signal().await;
     tracing::info!("stopping: no new orders; unfinished jobs go back to the queue");
+    let stopping = std::time::Instant::now();
     running.stop().await;
+    tracing::info!("stopped in {} ms", stopping.elapsed().as_millis());
     drop(mock);
     Ok(())
 }

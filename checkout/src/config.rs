@@ -147,6 +147,19 @@ pub struct Config {
     /// The operator's token for `/admin` (`Authorization: Bearer TOKEN`). Without one,
     /// `/admin` answers only when the listen address is loopback.
     pub admin_token: Option<qosic::Secret>,
+    /// How long a connection may take to send a request's head (line and headers), counted
+    /// from the accept and from each answer: a slow or idle connection is closed then
+    /// (default 10 s).
+    pub header_timeout: Duration,
+    /// How long a request may take, from its head to its answer, its body included: beyond,
+    /// 408 and the connection closed (default 30 s). Event streams answer at once and are
+    /// bounded by [`Config::event_stream_lifetime`] instead.
+    pub request_timeout: Duration,
+    /// Connections served at once; one more gets 503 at once and is closed (default 1,024).
+    pub max_connections: usize,
+    /// How long a stop (SIGTERM) lets requests in progress end before closing their
+    /// connections (default 10 s).
+    pub stop_grace: Duration,
 }
 
 /// The most phone numbers and client addresses the rate limits track at once; past that,
@@ -180,6 +193,10 @@ impl Default for Config {
             orders_per_client: 20,
             rate_window: Duration::from_secs(600),
             admin_token: None,
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+            stop_grace: Duration::from_secs(10),
         }
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgListener, PgPool};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
 use crate::store::{OrderView, Store, NOTIFY_CHANNEL};
@@ -23,6 +23,7 @@ pub const HUB_CAPACITY: usize = 1024;
 #[derive(Debug, Clone)]
 pub struct Hub {
     tx: broadcast::Sender<Arc<OrderView>>,
+    closing: Arc<watch::Sender<bool>>,
 }
 
 impl Default for Hub {
@@ -35,7 +36,24 @@ impl Hub {
     /// A hub with room for [`HUB_CAPACITY`] changes.
     pub fn new() -> Hub {
         let (tx, _) = broadcast::channel(HUB_CAPACITY);
-        Hub { tx }
+        let (closing, _) = watch::channel(false);
+        Hub {
+            tx,
+            closing: Arc::new(closing),
+        }
+    }
+
+    /// Tells every open event stream to end: the instance is stopping.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves once [`Hub::close`] was called.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut closing = self.closing.subscribe();
+        async move {
+            let _ = closing.wait_for(|closing| *closing).await;
+        }
     }
 
     /// Tells every open stream that this order changed.

@@ -47,11 +47,22 @@
 //!
 //! # Bounds
 //!
-//! Every wait has a timeout (SDK calls, database connections, jobs, event streams) and every
-//! buffer fed from the network is capped: form bodies ([`config::MAX_FORM_BYTES`]), event
-//! streams ([`config::Config::max_event_streams`] at once, each for at most
-//! [`config::Config::event_stream_lifetime`]), and the in-process event channel (a page that
-//! falls behind re-reads the order instead of queueing).
+//! Every wait has a timeout (a request's head and the request with its body, SDK calls,
+//! database connections, jobs, event streams, a stop) and every buffer fed from the network is
+//! capped: connections ([`config::Config::max_connections`]), request heads
+//! ([`server::MAX_HEAD`]), form bodies ([`config::MAX_FORM_BYTES`]), event streams
+//! ([`config::Config::max_event_streams`] at once, past which pages poll the JSON status, each
+//! for at most [`config::Config::event_stream_lifetime`]), and the in-process event channel (a
+//! page that falls behind re-reads the order instead of queueing). See [`server`].
+//!
+//! # Operations
+//!
+//! `/healthz`, `/readyz` and Prometheus metrics at `/metrics` ([`ops`], [`metrics`]). A stop
+//! (SIGTERM) closes the listener, ends the event streams, hands the jobs the worker held back
+//! to the queue ([`ops::hand_back`]) so that another instance or the restarted one takes them
+//! at once, and lets requests in progress end within [`config::Config::stop_grace`]. At start,
+//! orders an older version left still pending or unknown without a job get their
+//! reconciliation job ([`ops::schedule_reconciliation`]).
 //!
 //! # Callbacks
 //!
@@ -68,7 +79,11 @@ pub mod cli;
 pub mod config;
 pub mod hub;
 pub mod jobs;
+pub mod metrics;
+pub mod ops;
 mod page;
+mod poll;
+pub mod server;
 pub mod store;
 pub mod web;
 

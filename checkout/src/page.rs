@@ -224,7 +224,8 @@ pub(crate) fn status_block(view: &OrderView) -> String {
 
 /// Follows the order over server-sent events, replacing the status block at each change.
 /// Closes the stream once the state is final; the browser reconnects by itself otherwise (and
-/// the server sends the current state first). "Check again" posts without leaving the page.
+/// the server sends the current state first). A stream refused (too many open) falls back to
+/// polling the JSON status. "Check again" posts without leaving the page.
 const SCRIPT: &str = r#"<script>
 (function () {
   var holder = document.getElementById("holder");
@@ -234,6 +235,24 @@ const SCRIPT: &str = r#"<script>
     var data = JSON.parse(e.data);
     holder.innerHTML = data.html;
     if (data.view["final"]) { source.close(); }
+  });
+  // Past the shop's cap on live pages the stream is refused (503) and the browser gives it
+  // up: poll the JSON status instead, and reload the page when the state changes.
+  var polling = false;
+  source.addEventListener("error", function () {
+    if (polling || source.readyState !== EventSource.CLOSED) { return; }
+    polling = true;
+    var poll = function () {
+      fetch(url.replace(/events$/, "status"), { headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (view) {
+          var shown = document.getElementById("status").getAttribute("data-state");
+          if (view.state !== shown) { location.reload(); return; }
+          if (!view["final"]) { setTimeout(poll, 2000); }
+        })
+        .catch(function () { setTimeout(poll, 5000); });
+    };
+    poll();
   });
   document.addEventListener("submit", function (e) {
     if (!e.target.classList.contains("check-again")) { return; }

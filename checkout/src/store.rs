@@ -804,6 +804,24 @@ impl Store {
         Ok(Some(stored))
     }
 
+    /// Queues the job of `step` of the order, due at `at_ms` (unix milliseconds), outside any
+    /// change of the order: for orders an older version left without a job
+    /// ([`crate::ops::schedule_reconciliation`]). A job of that step already queued makes it
+    /// a no-op on SQLite and an error on Postgres (its idempotency key).
+    pub async fn queue_step(
+        &self,
+        reference: &str,
+        step: i64,
+        at_ms: i64,
+    ) -> Result<(), StoreError> {
+        let task = drive_task(reference, step, at_ms)?;
+        on_db!(self, |pool, c| {
+            let mut conn = pool.acquire().await?;
+            c.push(&mut conn, task).await?;
+        });
+        Ok(())
+    }
+
     /// Queues one more status check of an order whose window closed (still pending or
     /// unknown), now. Returns the order, or `None` when it is not in such a state.
     pub async fn check_again(

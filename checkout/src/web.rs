@@ -555,6 +555,7 @@ async fn check_again(
 /// answer says what the shop made of the callback, for its logs and the fake server's journal.
 async fn callback(Extract(shared): Extract<Shared>, body: axum::body::Bytes) -> Response {
     let refuse = |status: StatusCode, why: String| {
+        shared.engine.metrics().callback(false);
         tracing::warn!("callback refused ({}): {why}", status.as_u16());
         (status, Json(json!({ "error": why }))).into_response()
     };
@@ -584,6 +585,7 @@ async fn callback(Extract(shared): Extract<Shared>, body: axum::body::Bytes) -> 
             );
         }
     }
+    shared.engine.metrics().callback(true);
     tracing::info!(
         "callback for {reference} says {}: checking its status with QosIc",
         callback.status()
@@ -782,6 +784,7 @@ async fn events(Extract(shared): Extract<Shared>, Path(raw): Path<String>) -> Re
         return missing(shared.test_mode);
     };
     let Ok(permit) = Arc::clone(&shared.streams).try_acquire_owned() else {
+        shared.engine.metrics().event_streams_refused.inc();
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::RETRY_AFTER, "5")],
@@ -819,6 +822,8 @@ async fn events(Extract(shared): Extract<Shared>, Path(raw): Path<String>) -> Re
         follow.last = Some(view);
         Some((Ok::<_, Infallible>(event), follow))
     });
+    // A stopping instance ends its streams; the pages reconnect to another one.
+    let stream = futures_util::StreamExt::take_until(stream, shared.engine.hub().closed());
     sse(stream).into_response()
 }
 

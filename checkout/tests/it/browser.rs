@@ -260,3 +260,89 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
     client.close().await.unwrap();
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_double_click_makes_one_order_and_a_page_past_the_stream_cap_follows_by_polling() {
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+
+    let Some(chromium) = find_program(&["chromium", "chromium-browser", "google-chrome"]) else {
+        missing("the browser test", "Chromium is not installed", HOW);
+        return;
+    };
+    let Some(driver_program) = find_program(&["chromedriver"]) else {
+        missing("the browser test", "chromedriver is not installed", HOW);
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockQosic::in_process();
+    mock.subscriber("22997000660", Subscriber::approves_after_checks(3));
+    let mut config = test_config(&dir.path().join("shop.sqlite"), Duration::from_secs(8));
+    config.max_event_streams = 1;
+    let app = start_app(&mock, config).await;
+    let base = app.url();
+    // The one event stream is taken, by a page following a payment nobody answers.
+    let silent = order(&base, "22997000193", 100).await;
+    let mut taken = http()
+        .get(format!("{base}/orders/{silent}/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), 200);
+    let _first = taken.chunk().await.unwrap();
+
+    let driver = start_driver(&driver_program).await;
+    let client = browser(&driver, &chromium).await;
+    client.goto(&base).await.unwrap();
+    for (field, value) in [("#phone", "22997000660"), ("#amount", "1000")] {
+        client
+            .find(Locator::Css(field))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    // A double click on Pay: two presses, no pause.
+    let pay = client.find(Locator::Css("#pay")).await.unwrap();
+    let double = MouseActions::new("mouse".to_owned())
+        .then(PointerAction::MoveToElement {
+            element: pay,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    client.perform_actions(double).await.unwrap();
+
+    // The order page, whose stream is refused (the cap is taken): it polls the JSON status
+    // and shows the payment confirmed.
+    let shown = wait_for_state(&client, "confirmed").await;
+    assert!(shown.contains("Payment confirmed"), "{shown}");
+    let orders = app.store().all_orders().await.unwrap();
+    assert_eq!(
+        orders.len(),
+        2,
+        "the silent order and one from the double click"
+    );
+    let paid = orders
+        .iter()
+        .find(|o| o.phone.ends_with("97000660"))
+        .expect("the order");
+    assert_eq!(mock.payment_requests(&paid.reference), 1);
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join("polled.png"), png).unwrap();
+    client.close().await.unwrap();
+    drop(taken);
+    app.stop().await;
+}

@@ -10,12 +10,21 @@
 //! - `safety`: running with real money: which QosIc, one order per form, rate limits, origin,
 //!   maximum amount, the operator's token.
 //! - `browser`: the page in headless Chromium (skipped without it, except in CI).
+//! - `bounds`: the server's timeouts, connection cap and the polling fall-back past the cap on
+//!   event streams.
+//! - `ops`: `/healthz`, `/readyz`, `/metrics`; reconciliation jobs at start; a callback during
+//!   a status check.
+//! - `deploy`: the binary stopped with SIGTERM mid-payments, and secrets kept out of `ps` and
+//!   the log.
 
+mod bounds;
 mod browser;
 mod callbacks;
 mod crash;
+mod deploy;
 mod flow;
 mod multi;
+mod ops;
 mod safety;
 mod steps;
 mod support;

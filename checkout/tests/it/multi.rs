@@ -14,22 +14,26 @@ use sqlx::{Connection, PgConnection};
 
 use crate::support::*;
 
-const HOW: &str = "export CHECKOUT_TEST_POSTGRES=\"$(bash checkout/scripts/test-postgres.sh)\" \
+pub(crate) const HOW: &str =
+    "export CHECKOUT_TEST_POSTGRES=\"$(bash checkout/scripts/test-postgres.sh)\" \
                    (needs apt-get install -y postgresql), then cargo test -p qosic-checkout";
 
 /// A database of its own on the test server, dropped at the end.
-struct Scratch {
+pub(crate) struct Scratch {
     admin: String,
     name: String,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Scratch {
-    async fn create(admin: &str) -> Scratch {
+    pub(crate) async fn create(admin: &str) -> Scratch {
+        // Unique within this process too: tests create theirs at the same moment.
+        static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let name = format!(
-            "checkout_test_{}_{}",
+            "checkout_test_{}_{}_{}",
             std::process::id(),
-            qosic_checkout::store::now_ms()
+            qosic_checkout::store::now_ms(),
+            COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         );
         let mut conn = PgConnection::connect(admin)
             .await
@@ -50,7 +54,7 @@ impl Scratch {
         }
     }
 
-    async fn drop(self) {
+    pub(crate) async fn drop(self) {
         if let Ok(mut conn) = PgConnection::connect(&self.admin).await {
             let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
