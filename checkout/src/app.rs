@@ -32,6 +32,9 @@ pub struct App {
 pub enum StartError {
     /// The database could not be opened or set up.
     Store(StoreError),
+    /// The shop's settings (its texts, colour, catalogue…) are wrong: why, naming the
+    /// setting.
+    Shop(String),
     /// The address could not be listened on.
     Listen {
         /// The address.
@@ -45,6 +48,7 @@ impl fmt::Display for StartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StartError::Store(e) => write!(f, "cannot open the database: {e}"),
+            StartError::Shop(why) => write!(f, "cannot start the shop: {why}"),
             StartError::Listen { addr, source } => write!(
                 f,
                 "cannot listen on {addr}: {source} (is another program using the port? try --listen 127.0.0.1:0)"
@@ -58,6 +62,7 @@ impl std::error::Error for StartError {
         match self {
             StartError::Store(e) => Some(e),
             StartError::Listen { source, .. } => Some(source),
+            StartError::Shop(_) => None,
         }
     }
 }
@@ -73,6 +78,7 @@ impl App {
     /// Pending orders resume at once: their jobs are in the database.
     pub async fn start(self) -> Result<Running, StartError> {
         let App { config, client } = self;
+        crate::shop::check(&config).map_err(StartError::Shop)?;
         let store = Store::connect(&config.database)
             .await
             .map_err(StartError::Store)?;

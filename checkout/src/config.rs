@@ -147,6 +147,20 @@ pub struct Config {
     /// The operator's token for `/admin` (`Authorization: Bearer TOKEN`). Without one,
     /// `/admin` answers only when the listen address is loopback.
     pub admin_token: Option<qosic::Secret>,
+    /// The shop's name on every page and receipt (`CHECKOUT_SHOP_NAME`; default: the
+    /// catalogue's "Notre boutique").
+    pub shop_name: String,
+    /// How customers reach the shop about an order (`CHECKOUT_SHOP_CONTACT`: a phone number,
+    /// WhatsApp, an e-mail address), shown when a payment is not settled.
+    pub shop_contact: Option<String>,
+    /// The shop's colour, `#RRGGBB` or `#RGB` (`CHECKOUT_SHOP_COLOUR`).
+    pub shop_colour: Option<String>,
+    /// The address of the shop's logo (`CHECKOUT_SHOP_LOGO`: a path on this shop, or an
+    /// `https://` URL).
+    pub shop_logo: Option<String>,
+    /// A directory of the merchant's own texts (`CHECKOUT_LOCALES`): `fr/checkout.ftl`,
+    /// `en/checkout.ftl`, each message there replacing the built-in one ([`crate::i18n`]).
+    pub locales_dir: Option<PathBuf>,
 }
 
 /// The most phone numbers and client addresses the rate limits track at once; past that,
@@ -180,6 +194,11 @@ impl Default for Config {
             orders_per_client: 20,
             rate_window: Duration::from_secs(600),
             admin_token: None,
+            shop_name: String::new(),
+            shop_contact: None,
+            shop_colour: None,
+            shop_logo: None,
+            locales_dir: None,
         }
     }
 }

@@ -63,14 +63,19 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+pub mod amount;
 pub mod app;
+pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod hub;
+pub mod i18n;
 pub mod jobs;
 mod page;
+pub mod shop;
 pub mod store;
 pub mod web;
+pub mod wording;
 
 pub use app::{App, Running};
 pub use config::Config;

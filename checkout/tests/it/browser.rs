@@ -74,7 +74,9 @@ async fn browser(driver: &Driver, chromium: &Path) -> Client {
         "goog:chromeOptions": {
             "binary": chromium,
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=900,1000"],
+                     "--window-size=900,1000", "--lang=fr-FR"],
+            // A customer in Benin: the browser asks for French.
+            "prefs": {"intl.accept_languages": "fr-FR,fr"},
         }
     });
     let serde_json::Value::Object(capabilities) = capabilities else {
@@ -161,7 +163,7 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
     let client = browser(&driver, &chromium).await;
     let shots = screenshot_dir();
 
-    // The SDK's error next to the field, before anything is stored.
+    // The customer's wording of the error next to the field, before anything is stored.
     submit(&client, &base, "22997000510", "0").await;
     // The click returns before the answer's page is loaded: wait for the field's error.
     let error = client
@@ -174,7 +176,7 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
         .await
         .unwrap();
     assert!(
-        error.starts_with("invalid amount: expected a positive whole number of XOF"),
+        error.starts_with("Écrivez le montant en francs CFA"),
         "{error}"
     );
 
@@ -182,19 +184,14 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
         (
             "22997000510",
             "confirmed",
-            "Payment confirmed",
+            "Paiement confirmé",
             "confirmed.png",
         ),
-        (
-            "22997000590",
-            "failed",
-            "TRANSACTION DECLINED",
-            "declined.png",
-        ),
+        ("22997000590", "failed", "Paiement refusé", "declined.png"),
         (
             "22997000593",
             "still_pending",
-            "Still pending",
+            "Paiement toujours en attente",
             "still-pending.png",
         ),
     ];
@@ -251,7 +248,11 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
                 .text()
                 .await
                 .unwrap();
-            assert_eq!(reason, "TRANSACTION DECLINED");
+            // QosIc's "TRANSACTION DECLINED", in the customer's words.
+            assert_eq!(
+                reason,
+                "Le paiement a été refusé ou annulé sur le téléphone."
+            );
         }
         let png = client.screenshot().await.unwrap();
         assert!(png.starts_with(b"\x89PNG"), "a PNG");

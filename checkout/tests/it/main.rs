@@ -9,12 +9,15 @@
 //! - `callbacks`: `POST /qosic/callback`, called by the fake server; forged ones change nothing.
 //! - `safety`: running with real money: which QosIc, one order per form, rate limits, origin,
 //!   maximum amount, the operator's token.
+//! - `language`: French by default, English on request, the merchant's own words, amounts as
+//!   customers write them, security headers and JSON 404s.
 //! - `browser`: the page in headless Chromium (skipped without it, except in CI).
 
 mod browser;
 mod callbacks;
 mod crash;
 mod flow;
+mod language;
 mod multi;
 mod safety;
 mod steps;
