@@ -82,6 +82,9 @@ impl App {
         let store = Store::connect(&config.database)
             .await
             .map_err(StartError::Store)?;
+        crate::links::migrate(&store)
+            .await
+            .map_err(StartError::Store)?;
         let hub = Hub::new();
         let engine = Arc::new(Engine::new(store.clone(), client, hub.clone(), &config));
         let listener =

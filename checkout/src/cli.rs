@@ -85,6 +85,10 @@ struct Args {
     /// moves)
     #[arg(long)]
     fake_qosic: bool,
+    /// The merchant's catalogue (TOML: [[product]] id, name, price, image): customers buy
+    /// its products at its prices [env: CHECKOUT_CATALOGUE]
+    #[arg(long)]
+    catalogue: Option<std::path::PathBuf>,
 }
 
 /// Where payments go, as the environment and `--fake-qosic` decide ([`payments`]).
@@ -262,6 +266,9 @@ async fn run(args: Args) -> Result<(), String> {
     config.test_mode = payments == Payments::Fake;
     config.admin_token = env_var("CHECKOUT_ADMIN_TOKEN").map(qosic::Secret::from);
     crate::shop::from_env(&mut config, env_var)?;
+    if let Some(catalogue) = args.catalogue {
+        config.catalogue = Some(catalogue);
+    }
     if let Some(instance) = args.instance {
         config.instance = instance;
     }

@@ -161,6 +161,16 @@ pub struct Config {
     /// A directory of the merchant's own texts (`CHECKOUT_LOCALES`): `fr/checkout.ftl`,
     /// `en/checkout.ftl`, each message there replacing the built-in one ([`crate::i18n`]).
     pub locales_dir: Option<PathBuf>,
+    /// The merchant's catalogue file (`--catalogue products.toml`, `CHECKOUT_CATALOGUE`):
+    /// customers buy its products at its prices ([`crate::catalogue`]).
+    pub catalogue: Option<PathBuf>,
+    /// The key of the merchant's backend for `POST /api/orders` (`CHECKOUT_API_KEY`); the
+    /// API is off without one ([`crate::links`]).
+    pub api_key: Option<qosic::Secret>,
+    /// The shop's public address, for the payment links the API answers with
+    /// (`CHECKOUT_PUBLIC_URL`, e.g. `https://pay.example.bj`; default: `http://` and the
+    /// `Host` the merchant's backend called).
+    pub public_url: Option<String>,
 }
 
 /// The most phone numbers and client addresses the rate limits track at once; past that,
@@ -199,6 +209,9 @@ impl Default for Config {
             shop_colour: None,
             shop_logo: None,
             locales_dir: None,
+            catalogue: None,
+            api_key: None,
+            public_url: None,
         }
     }
 }

@@ -66,14 +66,18 @@
 pub mod amount;
 pub mod app;
 pub mod assets;
+pub mod catalogue;
 pub mod cli;
 pub mod config;
+pub mod form;
 pub mod hub;
 pub mod i18n;
 pub mod jobs;
+pub mod links;
 mod page;
 pub mod shop;
 pub mod store;
+pub mod storefront;
 pub mod web;
 pub mod wording;
 

@@ -46,6 +46,26 @@ pub(crate) struct Identity {
     pub(crate) logo: Option<String>,
 }
 
+/// The catalogue of words, the shop's identity and the mode: what customer pages are made
+/// from, shared by the routes.
+#[derive(Debug)]
+pub(crate) struct Look {
+    pub(crate) catalogue: std::sync::Arc<crate::i18n::Catalogue>,
+    pub(crate) shop: std::sync::Arc<Identity>,
+    pub(crate) test_mode: bool,
+}
+
+impl Look {
+    /// The page context in `lang`.
+    pub(crate) fn ctx(&self, lang: Lang) -> Ctx<'_> {
+        Ctx {
+            texts: self.catalogue.texts(lang),
+            test_mode: self.test_mode,
+            shop: &self.shop,
+        }
+    }
+}
+
 /// What every customer page needs: the words, the mode, the shop.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ctx<'a> {
@@ -290,7 +310,11 @@ fn contact(ctx: &Ctx<'_>, reference: &str) -> String {
 }
 
 /// The block that says where the order stands; the event stream sends it for each change.
-pub(crate) fn status_block(ctx: &Ctx<'_>, view: &OrderView) -> String {
+pub(crate) fn status_block(
+    ctx: &Ctx<'_>,
+    view: &OrderView,
+    link: Option<&crate::links::Link>,
+) -> String {
     let reference = escape(&view.reference);
     let amount: Cow<'_, str> = format_stored(view.amount).into();
     let carrier: Cow<'_, str> = view.carrier.as_str().into();
@@ -325,9 +349,13 @@ pub(crate) fn status_block(ctx: &Ctx<'_>, view: &OrderView) -> String {
         ),
         State::Confirmed => (
             ctx.t("status-confirmed-title"),
-            ctx.with(
-                "status-confirmed-detail",
-                &[("amount", amount), ("carrier", carrier)],
+            format!(
+                "{}{}",
+                ctx.with(
+                    "status-confirmed-detail",
+                    &[("amount", amount), ("carrier", carrier)],
+                ),
+                crate::storefront::receipt(ctx, view, link)
             ),
         ),
         State::Failed => (
@@ -370,7 +398,11 @@ pub(crate) fn status_block(ctx: &Ctx<'_>, view: &OrderView) -> String {
 
 /// The order page: the status now, then live (`/static/checkout.js` follows the event
 /// stream). The status sits in an `aria-live` region, so screen readers announce changes.
-pub(crate) fn order_page(ctx: &Ctx<'_>, view: &OrderView) -> String {
+pub(crate) fn order_page(
+    ctx: &Ctx<'_>,
+    view: &OrderView,
+    link: Option<&crate::links::Link>,
+) -> String {
     let reference = escape(&view.reference);
     let lang = ctx.texts.lang().code();
     let body = format!(
@@ -385,7 +417,7 @@ pub(crate) fn order_page(ctx: &Ctx<'_>, view: &OrderView) -> String {
         escape(&view.carrier),
         escape(&view.phone),
         ctx.t("reconnecting"),
-        status_block(ctx, view),
+        status_block(ctx, view, link),
         ctx.t("status-json"),
         ctx.t("new-order"),
     );

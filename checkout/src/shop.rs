@@ -7,6 +7,9 @@
 //! | `CHECKOUT_SHOP_CONTACT` | how customers reach the shop about an order (phone, WhatsApp, e-mail) |
 //! | `CHECKOUT_SHOP_COLOUR` | the shop's colour, `#RRGGBB` or `#RGB` |
 //! | `CHECKOUT_SHOP_LOGO` | the logo's address: a path on this shop or an `https://` URL |
+//! | `CHECKOUT_CATALOGUE` | the catalogue file (or `--catalogue`): products and prices ([`crate::catalogue`]) |
+//! | `CHECKOUT_API_KEY` | the key of the merchant's backend for `POST /api/orders` ([`crate::links`]) |
+//! | `CHECKOUT_PUBLIC_URL` | the shop's public address, for the links the API answers with |
 //! | `CHECKOUT_LOCALES` | a directory of the merchant's texts: `fr/checkout.ftl`, `en/checkout.ftl` ([`crate::i18n`]) |
 
 use std::path::PathBuf;
@@ -35,6 +38,19 @@ pub fn from_env(config: &mut Config, env: impl Fn(&str) -> Option<String>) -> Re
     if let Some(dir) = env("CHECKOUT_LOCALES") {
         config.locales_dir = Some(PathBuf::from(dir.trim()));
     }
+    if let Some(path) = env("CHECKOUT_CATALOGUE") {
+        config.catalogue = Some(PathBuf::from(path.trim()));
+    }
+    config.api_key = env("CHECKOUT_API_KEY").map(|k| qosic::Secret::from(k.trim()));
+    if let Some(url) = env("CHECKOUT_PUBLIC_URL") {
+        let url = url.trim().trim_end_matches('/');
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(format!(
+                "invalid CHECKOUT_PUBLIC_URL {url:?}: expected the shop's address, such as https://pay.example.bj"
+            ));
+        }
+        config.public_url = Some(url.to_owned());
+    }
     Ok(())
 }
 
@@ -52,6 +68,9 @@ pub fn check(config: &Config) -> Result<(), String> {
     crate::i18n::Catalogue::load(config.locales_dir.as_deref()).map_err(|e| e.to_string())?;
     if let Some(colour) = &config.shop_colour {
         crate::assets::brand_colour(colour)?;
+    }
+    if let Some(path) = &config.catalogue {
+        crate::catalogue::Products::load(path, config.max_amount).map_err(|e| e.to_string())?;
     }
     Ok(())
 }

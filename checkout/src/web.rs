@@ -48,7 +48,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use futures_util::stream::{self, Stream};
-use qosic::{Amount, Country, Error as SdkError, Msisdn, Name, TransactionRef};
+use qosic::TransactionRef;
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
@@ -58,7 +58,7 @@ use crate::config::{Config, MAX_FORM_BYTES, MAX_RATE_KEYS_TRACKED};
 use crate::i18n::{Catalogue, Lang};
 use crate::jobs::{CheckNow, Engine};
 use crate::page::{self, Ctx, FormValues, Identity};
-use crate::store::{NewOrder, OrderFilter, OrderView, State};
+use crate::store::{OrderFilter, OrderView, State};
 use crate::wording::Problem;
 
 /// What the handlers share.
@@ -74,6 +74,8 @@ struct Shared {
     catalogue: Arc<Catalogue>,
     shop: Arc<Identity>,
     colour: Option<String>,
+    /// Prices come from the merchant (a catalogue or the API): no customer-typed amounts.
+    merchant_prices: bool,
 }
 
 impl Shared {
@@ -193,7 +195,13 @@ pub fn router(engine: Arc<Engine>, config: &Config) -> Router {
             .shop_colour
             .as_deref()
             .and_then(|c| crate::assets::brand_colour(c).ok()),
+        merchant_prices: crate::links::merchant_prices(config),
     };
+    let look = Arc::new(page::Look {
+        catalogue: Arc::clone(&shared.catalogue),
+        shop: Arc::clone(&shared.shop),
+        test_mode: shared.test_mode,
+    });
     let admin = Router::new()
         .route("/admin", get(admin_page))
         .route("/admin/orders", get(admin_orders))
@@ -211,6 +219,11 @@ pub fn router(engine: Arc<Engine>, config: &Config) -> Router {
         .route("/static/checkout.css", get(crate::assets::style))
         .route("/static/theme.css", get(theme))
         .merge(admin)
+        .merge(crate::links::routes(
+            Arc::clone(&shared.engine),
+            config,
+            look,
+        ))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), same_origin))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
@@ -290,7 +303,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// A new form token: 128 random bits, hex.
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     let mut bytes = [0u8; 16];
     if getrandom::fill(&mut bytes).is_err() {
         // No system randomness: an empty token, which the form then goes without (each post
@@ -300,8 +313,10 @@ fn new_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+pub use crate::form::{validate, validate_with_amount};
+
 /// The form token of a post, when it can be one (16 to 64 letters, digits, `-` or `_`).
-fn form_token(raw: &str) -> Option<String> {
+pub(crate) fn form_token(raw: &str) -> Option<String> {
     let raw = raw.trim();
     ((16..=64).contains(&raw.len())
         && raw
@@ -330,113 +345,6 @@ pub struct OrderForm {
     pub token: String,
 }
 
-/// Validates a form as the SDK does, before anything is stored: what is wrong with each field
-/// at fault, keyed by the field's name, in the customer's terms ([`Problem`]). Local numbers
-/// are read as Benin's; amounts are read as customers write them
-/// ([`crate::amount::parse_xof`]: "1 000", "1.000", "1000 FCFA"); amounts above `max_amount`
-/// XOF are refused.
-pub fn validate(
-    client: &qosic::Client,
-    form: &OrderForm,
-    max_amount: u64,
-) -> Result<NewOrder, BTreeMap<&'static str, Problem>> {
-    let xof = match crate::amount::parse_xof(&form.amount) {
-        Ok(xof) => Ok(xof),
-        Err(e) => Err(e.to_string()),
-    };
-    validate_with_amount(client, form, xof, max_amount)
-}
-
-/// [`validate`] with the amount already decided: typed by the customer (and read), or set by
-/// the merchant (a catalogue's price, an API order's amount).
-pub fn validate_with_amount(
-    client: &qosic::Client,
-    form: &OrderForm,
-    xof: Result<u64, String>,
-    max_amount: u64,
-) -> Result<NewOrder, BTreeMap<&'static str, Problem>> {
-    let mut errors = BTreeMap::new();
-    let phone = match Msisdn::parse_with_default(form.phone.trim(), Country::Benin) {
-        Ok(phone) => Some(phone),
-        Err(e) => {
-            tracing::debug!("phone refused: {e}");
-            errors.insert("phone", Problem::PhoneInvalid);
-            None
-        }
-    };
-    let amount = match xof.map(|xof| (xof, Amount::new(xof))) {
-        Ok((xof, Ok(_))) if xof > max_amount => {
-            errors.insert("amount", Problem::AmountTooHigh(max_amount));
-            None
-        }
-        Ok((_, Ok(amount))) => Some(amount),
-        Ok((_, Err(e))) => {
-            tracing::debug!("amount refused: {e}");
-            errors.insert("amount", Problem::AmountInvalid);
-            None
-        }
-        Err(e) => {
-            tracing::debug!("amount refused: {e}");
-            errors.insert("amount", Problem::AmountInvalid);
-            None
-        }
-    };
-    for (field, value) in [
-        ("first_name", &form.first_name),
-        ("last_name", &form.last_name),
-    ] {
-        if let Err(e) = Name::new(field, value.trim()) {
-            tracing::debug!("{field} refused: {e}");
-            errors.insert(field, Problem::NameInvalid);
-        }
-    }
-    let carrier = phone.as_ref().and_then(|phone| {
-        let found = client.carriers().find(|c| c.serves(phone));
-        if found.is_none() {
-            let configured: Vec<&str> = client.carriers().map(|c| c.name()).collect();
-            tracing::debug!(
-                "{}",
-                SdkError::ProviderNotFound {
-                    phone: phone.masked(),
-                    configured: configured.join(", "),
-                }
-            );
-            errors.insert("phone", Problem::PhoneNoCarrier(configured.join(", ")));
-        }
-        found
-    });
-    if let (Some(carrier), Some(amount)) = (carrier, amount) {
-        if let Some(max) = carrier.max_amount() {
-            if amount > max {
-                errors.insert(
-                    "amount",
-                    Problem::AmountTooHighForCarrier(max.xof(), carrier.name().to_owned()),
-                );
-            }
-        }
-    }
-    match (phone, amount, carrier) {
-        (Some(phone), Some(amount), Some(carrier)) if errors.is_empty() => {
-            let reference = carrier.new_reference();
-            if let Err(e) = TransactionRef::new(&reference) {
-                tracing::error!("the carrier made an invalid reference: {e}");
-                errors.insert("form", Problem::FormInvalid);
-                return Err(errors);
-            }
-            Ok(NewOrder {
-                reference,
-                phone: phone.international(),
-                amount: i64::try_from(amount.xof()).unwrap_or(i64::MAX),
-                first_name: form.first_name.trim().to_owned(),
-                last_name: form.last_name.trim().to_owned(),
-                carrier: carrier.name().to_owned(),
-                form_token: form_token(&form.token),
-            })
-        }
-        _ => Err(errors),
-    }
-}
-
 /// The problems in the customer's words, for the form.
 fn say(ctx: &Ctx<'_>, errors: &BTreeMap<&'static str, Problem>) -> BTreeMap<&'static str, String> {
     errors
@@ -449,12 +357,17 @@ async fn theme(Extract(shared): Extract<Shared>) -> Response {
     crate::assets::theme(shared.colour.as_deref())
 }
 
-async fn index(Extract(shared): Extract<Shared>, lang: Lang) -> Html<String> {
+async fn index(Extract(shared): Extract<Shared>, lang: Lang) -> Response {
+    if shared.merchant_prices {
+        // Prices come from the merchant: the catalogue (or, API only, a page that says to
+        // use the link the shop sent).
+        return Redirect::to("/products").into_response();
+    }
     let values = FormValues {
         token: new_token(),
         ..FormValues::default()
     };
-    Html(page::form(&shared.ctx(lang), &values, &BTreeMap::new()))
+    Html(page::form(&shared.ctx(lang), &values, &BTreeMap::new())).into_response()
 }
 
 fn client_key(peer: Option<SocketAddr>) -> String {
@@ -476,6 +389,20 @@ async fn create(
     Form(form): Form<OrderForm>,
 ) -> Response {
     let ctx = shared.ctx(lang);
+    if shared.merchant_prices {
+        tracing::warn!(
+            "an order with the customer's amount was refused: prices come from the merchant"
+        );
+        return (
+            StatusCode::FORBIDDEN,
+            Html(page::message(
+                &ctx,
+                "prices-from-shop-title",
+                "prices-from-shop-text",
+            )),
+        )
+            .into_response();
+    }
     let new = match validate(shared.engine.client(), &form, shared.max_amount) {
         Ok(new) => new,
         Err(errors) => {
@@ -573,7 +500,13 @@ async fn order_page(
     Path(raw): Path<String>,
 ) -> Response {
     match load(&shared, Some(lang), &raw).await {
-        Ok(view) => Html(page::order_page(&shared.ctx(lang), &view)).into_response(),
+        Ok(view) => {
+            let link = crate::links::link_of_order(shared.engine.store(), &view.reference)
+                .await
+                .ok()
+                .flatten();
+            Html(page::order_page(&shared.ctx(lang), &view, link.as_ref())).into_response()
+        }
         Err(response) => response,
     }
 }
@@ -844,8 +777,8 @@ fn unavailable(shared: &Shared, lang: Lang, reason: &str) -> Response {
 }
 
 /// One `status` event: the order's view and its status block.
-fn status_event(ctx: &Ctx<'_>, view: &OrderView) -> Event {
-    let data = json!({"view": view, "html": page::status_block(ctx, view)});
+fn status_event(ctx: &Ctx<'_>, view: &OrderView, link: Option<&crate::links::Link>) -> Event {
+    let data = json!({"view": view, "html": page::status_block(ctx, view, link)});
     Event::default().event("status").data(data.to_string())
 }
 
@@ -931,8 +864,18 @@ async fn events(Extract(shared): Extract<Shared>, lang: Lang, Path(raw): Path<St
             None => follow.next_view().await?,
         };
         follow.done = view.is_final;
-        let event =
-            status_event(&follow.shared.ctx(follow.lang), &view).retry(Duration::from_secs(2));
+        // A confirmed order's block is its receipt, which names what the link sold.
+        let link = if view.state == State::Confirmed {
+            let store = follow.engine.store();
+            crate::links::link_of_order(store, &view.reference)
+                .await
+                .ok()
+                .flatten()
+        } else {
+            None
+        };
+        let event = status_event(&follow.shared.ctx(follow.lang), &view, link.as_ref())
+            .retry(Duration::from_secs(2));
         follow.last = Some(view);
         Some((Ok::<_, Infallible>(event), follow))
     });

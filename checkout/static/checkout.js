@@ -57,3 +57,8 @@
       });
   });
 })();
+// The receipt's "Print" button (the order page's status block is replaced live, so listen on
+// the document).
+document.addEventListener("click", function (e) {
+  if (e.target && e.target.id === "print") { window.print(); }
+});

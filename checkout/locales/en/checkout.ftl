@@ -79,3 +79,28 @@ not-found-text = There is no such page or order.
 unavailable-title = Try again shortly
 unavailable-text = The shop cannot reach its database right now. Nothing was charged twice: try again in a moment.
 back-to-shop = Back to the shop
+
+## Payment links and catalogue
+pay-title = Payment
+pay-intro = Enter the mobile-money number that pays. You will approve the payment on your phone.
+pay-previous-failed = The previous payment did not go through. You may try again.
+products-title = Our products
+products-none = This shop sells through payment links: use the link it sent you by SMS, WhatsApp or e-mail.
+prices-from-shop-title = Choose a product
+prices-from-shop-text = Prices are set by the shop: choose a product or use the payment link you received.
+
+## The receipt
+receipt-title = Receipt
+receipt-refunded-title = Receipt (refunded)
+receipt-shop = Shop
+receipt-item = Item
+receipt-amount = Amount
+receipt-date = Date
+receipt-carrier = Carrier
+receipt-phone = Number
+receipt-reference = Payment reference
+receipt-merchant-reference = Order reference
+receipt-default-item = Mobile-money payment
+receipt-print = Print the receipt
+receipt-return = Back to the shop's site
+benin-time = { $date } at { $time } (Benin time)

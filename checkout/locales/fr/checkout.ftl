@@ -79,3 +79,28 @@ not-found-text = Cette page ou cette commande n'existe pas.
 unavailable-title = Réessayez dans un instant
 unavailable-text = La boutique ne peut pas joindre sa base de données pour le moment. Rien n'a été prélevé deux fois : réessayez dans un instant.
 back-to-shop = Retour à la boutique
+
+## Liens de paiement et catalogue
+pay-title = Paiement
+pay-intro = Entrez le numéro mobile money qui paie. Vous confirmerez le paiement sur votre téléphone.
+pay-previous-failed = Le paiement précédent n'a pas abouti. Vous pouvez réessayer.
+products-title = Nos produits
+products-none = Cette boutique vend par lien de paiement : utilisez le lien qu'elle vous a envoyé par SMS, WhatsApp ou e-mail.
+prices-from-shop-title = Choisissez un produit
+prices-from-shop-text = Les prix sont fixés par la boutique : choisissez un produit ou utilisez le lien de paiement reçu.
+
+## Le reçu
+receipt-title = Reçu
+receipt-refunded-title = Reçu (remboursé)
+receipt-shop = Boutique
+receipt-item = Article
+receipt-amount = Montant
+receipt-date = Date
+receipt-carrier = Opérateur
+receipt-phone = Numéro
+receipt-reference = Référence du paiement
+receipt-merchant-reference = Référence de la commande
+receipt-default-item = Paiement mobile money
+receipt-print = Imprimer le reçu
+receipt-return = Retour au site de la boutique
+benin-time = { $date } à { $time } (heure du Bénin)

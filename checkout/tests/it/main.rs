@@ -11,6 +11,8 @@
 //!   maximum amount, the operator's token.
 //! - `language`: French by default, English on request, the merchant's own words, amounts as
 //!   customers write them, security headers and JSON 404s.
+//! - `links`: payment links from the API, the catalogue's products, receipts; never a
+//!   customer's price.
 //! - `browser`: the page in headless Chromium (skipped without it, except in CI).
 
 mod browser;
@@ -18,6 +20,7 @@ mod callbacks;
 mod crash;
 mod flow;
 mod language;
+mod links;
 mod multi;
 mod safety;
 mod steps;
