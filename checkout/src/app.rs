@@ -85,6 +85,9 @@ impl App {
         crate::links::migrate(&store)
             .await
             .map_err(StartError::Store)?;
+        crate::events::migrate(&store)
+            .await
+            .map_err(StartError::Store)?;
         let hub = Hub::new();
         let engine = Arc::new(Engine::new(store.clone(), client, hub.clone(), &config));
         let listener =
@@ -105,6 +108,7 @@ impl App {
         if config.run_worker {
             tasks.push(spawn_worker(Arc::clone(&engine), &config));
             tasks.push(spawn_pruner(store.clone()));
+            tasks.extend(crate::events::spawn(store.clone(), &config));
         }
         let router = crate::web::router(Arc::clone(&engine), &config);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();

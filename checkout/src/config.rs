@@ -171,6 +171,18 @@ pub struct Config {
     /// (`CHECKOUT_PUBLIC_URL`, e.g. `https://pay.example.bj`; default: `http://` and the
     /// `Host` the merchant's backend called).
     pub public_url: Option<String>,
+    /// Where the signed events go (`CHECKOUT_WEBHOOK_URL`); none are sent without it
+    /// ([`crate::events`]).
+    pub webhook_url: Option<String>,
+    /// The key that signs the events (`CHECKOUT_WEBHOOK_SECRET`).
+    pub webhook_secret: Option<qosic::Secret>,
+    /// The wait before the second try of an event; each further try waits twice as long, at
+    /// most an hour (default 10 s).
+    pub webhook_retry_base: Duration,
+    /// How long one delivery may take before it counts as failed (default 10 s).
+    pub webhook_timeout: Duration,
+    /// How long an event is tried before it is given up (default 24 hours).
+    pub webhook_period: Duration,
 }
 
 /// The most phone numbers and client addresses the rate limits track at once; past that,
@@ -212,6 +224,11 @@ impl Default for Config {
             catalogue: None,
             api_key: None,
             public_url: None,
+            webhook_url: None,
+            webhook_secret: None,
+            webhook_retry_base: Duration::from_secs(10),
+            webhook_timeout: Duration::from_secs(10),
+            webhook_period: Duration::from_secs(24 * 3600),
         }
     }
 }

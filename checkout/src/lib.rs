@@ -69,6 +69,7 @@ pub mod assets;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
+pub mod events;
 pub mod form;
 pub mod hub;
 pub mod i18n;

@@ -10,6 +10,7 @@
 //! | `CHECKOUT_CATALOGUE` | the catalogue file (or `--catalogue`): products and prices ([`crate::catalogue`]) |
 //! | `CHECKOUT_API_KEY` | the key of the merchant's backend for `POST /api/orders` ([`crate::links`]) |
 //! | `CHECKOUT_PUBLIC_URL` | the shop's public address, for the links the API answers with |
+//! | `CHECKOUT_WEBHOOK_URL`, `CHECKOUT_WEBHOOK_SECRET` | where the signed events go, and their key ([`crate::events`]) |
 //! | `CHECKOUT_LOCALES` | a directory of the merchant's texts: `fr/checkout.ftl`, `en/checkout.ftl` ([`crate::i18n`]) |
 
 use std::path::PathBuf;
@@ -50,6 +51,22 @@ pub fn from_env(config: &mut Config, env: impl Fn(&str) -> Option<String>) -> Re
             ));
         }
         config.public_url = Some(url.to_owned());
+    }
+    if let Some(url) = env("CHECKOUT_WEBHOOK_URL") {
+        let url = url.trim();
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(format!(
+                "invalid CHECKOUT_WEBHOOK_URL {url:?}: expected the address of your server's receiver, such as https://shop.example.bj/checkout-events"
+            ));
+        }
+        let Some(secret) = env("CHECKOUT_WEBHOOK_SECRET").filter(|s| s.trim().len() >= 16) else {
+            return Err(
+                "CHECKOUT_WEBHOOK_URL is set but CHECKOUT_WEBHOOK_SECRET is not (or is shorter than 16 characters): set a long random secret, the key your receiver verifies the events' signatures with"
+                    .to_owned(),
+            );
+        };
+        config.webhook_url = Some(url.to_owned());
+        config.webhook_secret = Some(qosic::Secret::from(secret.trim()));
     }
     Ok(())
 }

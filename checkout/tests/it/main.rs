@@ -13,11 +13,14 @@
 //!   customers write them, security headers and JSON 404s.
 //! - `links`: payment links from the API, the catalogue's products, receipts; never a
 //!   customer's price.
+//! - `events`: signed events to the merchant, delivered at least once through drops, delays
+//!   and 500s; the documented Python verification.
 //! - `browser`: the page in headless Chromium (skipped without it, except in CI).
 
 mod browser;
 mod callbacks;
 mod crash;
+mod events;
 mod flow;
 mod language;
 mod links;
