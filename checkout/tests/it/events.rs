@@ -315,6 +315,12 @@ async fn the_documented_python_example_verifies_a_signature_and_refuses_tamperin
         })
         .collect::<Vec<_>>()
         .join("\n");
+    // The README shows the same example, word for word.
+    let readme = include_str!("../../../README.md");
+    assert!(
+        readme.contains(&format!("```python\n{example}")),
+        "the README's Python example differs from the one tested (checkout/src/events.rs)"
+    );
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
