@@ -88,6 +88,9 @@ impl App {
         crate::events::migrate(&store)
             .await
             .map_err(StartError::Store)?;
+        crate::refund::migrate(&store)
+            .await
+            .map_err(StartError::Store)?;
         let hub = Hub::new();
         let engine = Arc::new(Engine::new(store.clone(), client, hub.clone(), &config));
         let listener =
@@ -109,6 +112,7 @@ impl App {
             tasks.push(spawn_worker(Arc::clone(&engine), &config));
             tasks.push(spawn_pruner(store.clone()));
             tasks.extend(crate::events::spawn(store.clone(), &config));
+            tasks.push(crate::refund::spawn(Arc::clone(&engine), &config));
         }
         let router = crate::web::router(Arc::clone(&engine), &config);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();

@@ -76,6 +76,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod links;
 mod page;
+pub mod refund;
 pub mod shop;
 pub mod store;
 pub mod storefront;

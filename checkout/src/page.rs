@@ -358,6 +358,17 @@ pub(crate) fn status_block(
                 crate::storefront::receipt(ctx, view, link)
             ),
         ),
+        State::Refunded => (
+            ctx.t("status-refunded-title"),
+            format!(
+                "{}{}",
+                ctx.with(
+                    "status-refunded-detail",
+                    &[("amount", amount), ("carrier", carrier)]
+                ),
+                crate::storefront::receipt(ctx, view, link)
+            ),
+        ),
         State::Failed => (
             ctx.t("status-failed-title"),
             format!(
@@ -463,7 +474,7 @@ pub(crate) fn admin(
         let reference = escape(&order.reference);
         let _ = write!(
             body,
-            "<tr class=\"order\"><td><a href=\"/admin/orders/{reference}\">{reference}</a></td>\
+            "<tr class=\"order\"><td><a href=\"/admin/order/{reference}\">{reference}</a></td>\
              <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             order.state.as_str(),
             order.amount,

@@ -207,6 +207,7 @@ pub fn router(engine: Arc<Engine>, config: &Config) -> Router {
         .route("/admin/orders", get(admin_orders))
         .route("/admin/orders/{reference}", get(admin_order))
         .merge(crate::events::admin_routes(shared.engine.store().clone()))
+        .merge(crate::refund::admin_routes(Arc::clone(&shared.engine)))
         .route_layer(middleware::from_fn_with_state(shared.clone(), admin_guard));
     Router::new()
         .route("/", get(index))

@@ -104,3 +104,7 @@ receipt-default-item = Mobile-money payment
 receipt-print = Print the receipt
 receipt-return = Back to the shop's site
 benin-time = { $date } at { $time } (Benin time)
+
+## Refund
+status-refunded-title = Payment refunded
+status-refunded-detail = The { $amount } paid with { $carrier } were refunded to you.

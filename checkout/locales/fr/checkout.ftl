@@ -104,3 +104,7 @@ receipt-default-item = Paiement mobile money
 receipt-print = Imprimer le reçu
 receipt-return = Retour au site de la boutique
 benin-time = { $date } à { $time } (heure du Bénin)
+
+## Remboursement
+status-refunded-title = Paiement remboursé
+status-refunded-detail = Les { $amount } payés avec { $carrier } vous ont été remboursés.

@@ -15,6 +15,7 @@
 //!   customer's price.
 //! - `events`: signed events to the merchant, delivered at least once through drops, delays
 //!   and 500s; the documented Python verification.
+//! - `refunds`: refunds from the admin, sent at most once through double clicks and SIGKILL.
 //! - `browser`: the page in headless Chromium (skipped without it, except in CI).
 
 mod browser;
@@ -25,6 +26,7 @@ mod flow;
 mod language;
 mod links;
 mod multi;
+mod refunds;
 mod safety;
 mod steps;
 mod support;
