@@ -1,5 +1,5 @@
 //! Prices from the merchant, never from the customer: payment links and the catalogue's
-//! product pages ([`routes`]).
+//! product pages.
 //!
 //! | route | what |
 //! |---|---|

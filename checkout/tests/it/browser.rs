@@ -261,3 +261,92 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
     client.close().await.unwrap();
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_link_made_by_the_api_is_paid_in_french_at_360_px_and_shows_the_receipt() {
+    let Some(chromium) = find_program(&["chromium", "chromium-browser", "google-chrome"]) else {
+        missing("the browser test", "Chromium is not installed", HOW);
+        return;
+    };
+    let Some(driver_program) = find_program(&["chromedriver"]) else {
+        missing("the browser test", "chromedriver is not installed", HOW);
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockQosic::in_process();
+    mock.subscriber("22997000580", Subscriber::approves_after_checks(1));
+    let mut config = test_config(&dir.path().join("shop.sqlite"), Duration::from_secs(4));
+    config.api_key = Some(qosic::Secret::from("browser-key-0123456789"));
+    config.shop_name = "Chez Adjoa".to_owned();
+    let app = start_app(&mock, config).await;
+    let base = app.url();
+    let response = http()
+        .post(format!("{base}/api/orders"))
+        .header("authorization", "Bearer browser-key-0123456789")
+        .header("content-type", "application/json")
+        .body(r#"{"amount": 1500, "description": "Tissu wax", "merchant_reference": "CMD-9"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let link: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    let url = link["url"].as_str().unwrap().to_owned();
+
+    let driver = start_driver(&driver_program).await;
+    let client = browser(&driver, &chromium).await;
+    let shots = screenshot_dir();
+    client.set_window_size(360, 740).await.unwrap();
+    client.goto(&url).await.unwrap();
+    let lang = client
+        .find(Locator::Css("html"))
+        .await
+        .unwrap()
+        .attr("lang")
+        .await
+        .unwrap();
+    assert_eq!(lang.as_deref(), Some("fr"));
+    assert!(client
+        .find(Locator::Css("#amount"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .contains("FCFA"));
+    std::fs::write(
+        shots.join("link-360.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    client
+        .find(Locator::Css("#phone"))
+        .await
+        .unwrap()
+        .send_keys("22997000580")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#pay"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let shown = wait_for_state(&client, "confirmed").await;
+    for expected in ["Reçu", "Chez Adjoa", "Tissu wax", "heure du Bénin", "CMD-9"] {
+        assert!(shown.contains(expected), "{expected}: {shown}");
+    }
+    std::fs::write(
+        shots.join("receipt-360.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    client.set_window_size(1280, 900).await.unwrap();
+    std::fs::write(
+        shots.join("receipt-desktop.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    client.close().await.unwrap();
+    app.stop().await;
+}
