@@ -37,6 +37,9 @@ pub struct App {
 pub enum StartError {
     /// The database could not be opened or set up.
     Store(StoreError),
+    /// The shop's settings (its texts, colour, catalogue…) are wrong: why, naming the
+    /// setting.
+    Shop(String),
     /// The address could not be listened on.
     Listen {
         /// The address.
@@ -50,6 +53,7 @@ impl fmt::Display for StartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StartError::Store(e) => write!(f, "cannot open the database: {e}"),
+            StartError::Shop(why) => write!(f, "cannot start the shop: {why}"),
             StartError::Listen { addr, source } => write!(
                 f,
                 "cannot listen on {addr}: {source} (is another program using the port? try --listen 127.0.0.1:0)"
@@ -63,6 +67,7 @@ impl std::error::Error for StartError {
         match self {
             StartError::Store(e) => Some(e),
             StartError::Listen { source, .. } => Some(source),
+            StartError::Shop(_) => None,
         }
     }
 }
@@ -80,7 +85,17 @@ impl App {
     /// left without a reconciliation job get one ([`crate::ops::schedule_reconciliation`]).
     pub async fn start(self) -> Result<Running, StartError> {
         let App { config, client } = self;
+        crate::shop::check(&config).map_err(StartError::Shop)?;
         let store = Store::connect(&config.database)
+            .await
+            .map_err(StartError::Store)?;
+        crate::links::migrate(&store)
+            .await
+            .map_err(StartError::Store)?;
+        crate::events::migrate(&store)
+            .await
+            .map_err(StartError::Store)?;
+        crate::refund::migrate(&store)
             .await
             .map_err(StartError::Store)?;
         let hub = Hub::new();
@@ -112,6 +127,8 @@ impl App {
                 spawn_worker_named(Arc::clone(&engine), &config, prefix),
             ));
             tasks.push(spawn_pruner(store.clone()));
+            tasks.extend(crate::events::spawn(store.clone(), &config));
+            tasks.push(crate::refund::spawn(Arc::clone(&engine), &config));
         }
         let stopping = Arc::new(AtomicBool::new(false));
         let router = crate::web::router(Arc::clone(&engine), &config)

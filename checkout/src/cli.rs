@@ -14,7 +14,9 @@
 //! **Settings from the environment.** Every secret comes from the environment, never the
 //! command line: `DATABASE_URL` (for `--database`), `LISTEN` or `PORT` (for `--listen`;
 //! `PORT` listens on all interfaces), `CHECKOUT_ADMIN_TOKEN` (the operator's token for
-//! `/admin`), `CHECKOUT_LOG=json` (JSON log lines). A flag wins over its variable.
+//! `/admin`), `CHECKOUT_LOG=json` (JSON log lines), and the shop's own settings
+//! ([`crate::shop::from_env`]: `CHECKOUT_SHOP_NAME`, `CHECKOUT_LOCALES`…). A flag wins over
+//! its variable.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -98,6 +100,10 @@ struct Args {
     /// Seconds a stop (SIGTERM) lets requests in progress end
     #[arg(long, default_value_t = 10)]
     stop_grace: u64,
+    /// The merchant's catalogue (TOML: [[product]] id, name, price, image): customers buy
+    /// its products at its prices [env: CHECKOUT_CATALOGUE]
+    #[arg(long)]
+    catalogue: Option<std::path::PathBuf>,
 }
 
 /// Where payments go, as the environment and `--fake-qosic` decide ([`payments`]).
@@ -282,6 +288,10 @@ async fn run(args: Args) -> Result<(), String> {
     config.max_event_streams = args.max_event_streams;
     config.test_mode = payments == Payments::Fake;
     config.admin_token = env_var("CHECKOUT_ADMIN_TOKEN").map(qosic::Secret::from);
+    crate::shop::from_env(&mut config, env_var)?;
+    if let Some(catalogue) = args.catalogue {
+        config.catalogue = Some(catalogue);
+    }
     if let Some(instance) = args.instance {
         config.instance = instance;
     }

@@ -160,6 +160,42 @@ pub struct Config {
     /// How long a stop (SIGTERM) lets requests in progress end before closing their
     /// connections (default 10 s).
     pub stop_grace: Duration,
+    /// The shop's name on every page and receipt (`CHECKOUT_SHOP_NAME`; default: the
+    /// catalogue's "Notre boutique").
+    pub shop_name: String,
+    /// How customers reach the shop about an order (`CHECKOUT_SHOP_CONTACT`: a phone number,
+    /// WhatsApp, an e-mail address), shown when a payment is not settled.
+    pub shop_contact: Option<String>,
+    /// The shop's colour, `#RRGGBB` or `#RGB` (`CHECKOUT_SHOP_COLOUR`).
+    pub shop_colour: Option<String>,
+    /// The address of the shop's logo (`CHECKOUT_SHOP_LOGO`: a path on this shop, or an
+    /// `https://` URL).
+    pub shop_logo: Option<String>,
+    /// A directory of the merchant's own texts (`CHECKOUT_LOCALES`): `fr/checkout.ftl`,
+    /// `en/checkout.ftl`, each message there replacing the built-in one ([`crate::i18n`]).
+    pub locales_dir: Option<PathBuf>,
+    /// The merchant's catalogue file (`--catalogue products.toml`, `CHECKOUT_CATALOGUE`):
+    /// customers buy its products at its prices ([`crate::catalogue`]).
+    pub catalogue: Option<PathBuf>,
+    /// The key of the merchant's backend for `POST /api/orders` (`CHECKOUT_API_KEY`); the
+    /// API is off without one ([`crate::links`]).
+    pub api_key: Option<qosic::Secret>,
+    /// The shop's public address, for the payment links the API answers with
+    /// (`CHECKOUT_PUBLIC_URL`, e.g. `https://pay.example.bj`; default: `http://` and the
+    /// `Host` the merchant's backend called).
+    pub public_url: Option<String>,
+    /// Where the signed events go (`CHECKOUT_WEBHOOK_URL`); none are sent without it
+    /// ([`crate::events`]).
+    pub webhook_url: Option<String>,
+    /// The key that signs the events (`CHECKOUT_WEBHOOK_SECRET`).
+    pub webhook_secret: Option<qosic::Secret>,
+    /// The wait before the second try of an event; each further try waits twice as long, at
+    /// most an hour (default 10 s).
+    pub webhook_retry_base: Duration,
+    /// How long one delivery may take before it counts as failed (default 10 s).
+    pub webhook_timeout: Duration,
+    /// How long an event is tried before it is given up (default 24 hours).
+    pub webhook_period: Duration,
 }
 
 /// The most phone numbers and client addresses the rate limits track at once; past that,
@@ -197,6 +233,19 @@ impl Default for Config {
             request_timeout: Duration::from_secs(30),
             max_connections: 1024,
             stop_grace: Duration::from_secs(10),
+            shop_name: String::new(),
+            shop_contact: None,
+            shop_colour: None,
+            shop_logo: None,
+            locales_dir: None,
+            catalogue: None,
+            api_key: None,
+            public_url: None,
+            webhook_url: None,
+            webhook_secret: None,
+            webhook_retry_base: Duration::from_secs(10),
+            webhook_timeout: Duration::from_secs(10),
+            webhook_period: Duration::from_secs(24 * 3600),
         }
     }
 }

@@ -288,7 +288,7 @@ impl Engine {
             State::Pending | State::StillPending | State::Unknown | State::NeedsAttention => {
                 self.check(order).await
             }
-            State::Confirmed | State::Failed => Ok(()),
+            State::Confirmed | State::Failed | State::Refunded => Ok(()),
         }
     }
 

@@ -74,18 +74,29 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+pub mod amount;
 pub mod app;
+pub mod assets;
+pub mod catalogue;
 pub mod cli;
 pub mod config;
+pub mod events;
+pub mod form;
 pub mod hub;
+pub mod i18n;
 pub mod jobs;
 pub mod metrics;
 pub mod ops;
 mod page;
 mod poll;
 pub mod server;
+pub mod links;
+pub mod refund;
+pub mod shop;
 pub mod store;
+pub mod storefront;
 pub mod web;
+pub mod wording;
 
 pub use app::{App, Running};
 pub use config::Config;

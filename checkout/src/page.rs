@@ -1,9 +1,16 @@
 //! The HTML of the shop: the form, the order page, and the status block that the event stream
-//! sends (rendered once, here, for the first page and for every change).
+//! sends (rendered once, here, for the first page and for every change). Every word a customer
+//! reads comes from the translation catalogue ([`crate::i18n`]); amounts are written as
+//! customers read them ([`crate::amount::format_xof`]). No inline script: the behaviour is in
+//! `/static/checkout.js` ([`crate::assets`]), so that the Content-Security-Policy forbids
+//! inline scripts.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use crate::amount::format_stored;
+use crate::i18n::{Lang, Texts};
 use crate::store::{Order, OrderView, State};
 
 /// Escapes text for HTML content and attribute values.
@@ -22,27 +29,122 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#222}\
-label{display:block;margin-top:1rem;font-weight:600}\
-input{display:block;width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}\
-.error{color:#b00020;font-weight:400;margin:.25rem 0 0}\
-button{margin-top:1.25rem;padding:.6rem 1.2rem;font-size:1rem}\
-#status{margin-top:1.5rem;padding:1rem;border-radius:.5rem;background:#f3f3f3}\
-#status[data-state=confirmed]{background:#e3f6e5}\
-#status[data-state=failed]{background:#fde7e9}\
-#status[data-state=still_pending],#status[data-state=unknown]{background:#fff6db}\
-.muted{color:#666;font-size:.9rem}\
-#test-mode{background:#ffe08a;border:2px solid #a66b00;padding:.5rem 1rem;font-weight:700}";
-
-/// What every page says when the shop pays through the embedded fake QosIc server.
+/// What every page says when the shop pays through the embedded fake QosIc server (the
+/// operator's pages, in English).
 pub(crate) const TEST_MODE_BANNER: &str = "Test mode: no money moves";
 /// The same, in French.
 pub(crate) const TEST_MODE_BANNER_FR: &str = "Mode test : aucun argent ne circule";
 
-fn layout(test_mode: bool, title: &str, body: &str) -> String {
+/// The shop as its pages show it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Identity {
+    /// The shop's name ("" for the catalogue's default).
+    pub(crate) name: String,
+    /// How customers reach the shop (a phone number, WhatsApp, e-mail), if given.
+    pub(crate) contact: Option<String>,
+    /// The address of the shop's logo, if given.
+    pub(crate) logo: Option<String>,
+}
+
+/// The catalogue of words, the shop's identity and the mode: what customer pages are made
+/// from, shared by the routes.
+#[derive(Debug)]
+pub(crate) struct Look {
+    pub(crate) catalogue: std::sync::Arc<crate::i18n::Catalogue>,
+    pub(crate) shop: std::sync::Arc<Identity>,
+    pub(crate) test_mode: bool,
+}
+
+impl Look {
+    /// The page context in `lang`.
+    pub(crate) fn ctx(&self, lang: Lang) -> Ctx<'_> {
+        Ctx {
+            texts: self.catalogue.texts(lang),
+            test_mode: self.test_mode,
+            shop: &self.shop,
+        }
+    }
+}
+
+/// What every customer page needs: the words, the mode, the shop.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub(crate) texts: Texts<'a>,
+    pub(crate) test_mode: bool,
+    pub(crate) shop: &'a Identity,
+}
+
+impl Ctx<'_> {
+    /// The message `id`, escaped for HTML.
+    pub(crate) fn t(&self, id: &str) -> String {
+        escape(&self.texts.t(id))
+    }
+
+    /// The message `id` with its variables, escaped for HTML.
+    pub(crate) fn with(&self, id: &str, vars: &[(&str, Cow<'_, str>)]) -> String {
+        escape(&self.texts.with(id, vars))
+    }
+
+    /// The shop's name (the catalogue's default when none is configured), plain text.
+    pub(crate) fn shop_name(&self) -> String {
+        if self.shop.name.trim().is_empty() {
+            self.texts.t("shop-default-name")
+        } else {
+            self.shop.name.clone()
+        }
+    }
+}
+
+/// A customer page: `<html lang>` of the language, the shop's header with the language
+/// switch (a link to `path?lang=OTHER`), the test-mode banner, the body.
+pub(crate) fn layout(ctx: &Ctx<'_>, path: &str, title: &str, body: &str) -> String {
+    let lang = ctx.texts.lang();
+    let other = match lang {
+        Lang::Fr => Lang::En,
+        Lang::En => Lang::Fr,
+    };
+    // Test mode says so in both languages, the page's first: no one takes it for a real
+    // payment page.
+    let banner = if ctx.test_mode {
+        format!(
+            "<p id=\"test-mode\" role=\"note\">{} · <span lang=\"{}\">{}</span></p>",
+            ctx.t("test-mode-banner"),
+            other.code(),
+            escape(&ctx.texts.in_lang(other).t("test-mode-banner")),
+        )
+    } else {
+        String::new()
+    };
+    let logo = ctx
+        .shop
+        .logo
+        .as_deref()
+        .map(|src| format!("<img id=\"logo\" src=\"{}\" alt=\"\">", escape(src)))
+        .unwrap_or_default();
+    format!(
+        "<!doctype html>\n<html lang=\"{code}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · {shop}</title><link rel=\"stylesheet\" href=\"/static/checkout.css\">\
+         <link rel=\"stylesheet\" href=\"/static/theme.css\">\
+         <script src=\"/static/checkout.js\" defer></script></head><body>\
+         <header id=\"shop\">{logo}<span id=\"shop-name\">{shop}</span>\
+         <a id=\"lang-switch\" href=\"{path}?lang={other_code}\" hreflang=\"{other_code}\" lang=\"{other_code}\" \
+         aria-label=\"{switch_label}\">{switch}</a></header>{banner}<main>{body}</main></body></html>\n",
+        code = lang.code(),
+        title = escape(title),
+        shop = escape(&ctx.shop_name()),
+        path = escape(path),
+        other_code = other.code(),
+        switch_label = ctx.t("lang-switch-label"),
+        switch = ctx.t("lang-switch"),
+    )
+}
+
+/// An operator's page (English, the operator's language).
+fn operator_layout(test_mode: bool, title: &str, body: &str) -> String {
     let banner = if test_mode {
         format!(
-            "<p id=\"test-mode\" role=\"status\">{TEST_MODE_BANNER} · \
+            "<p id=\"test-mode\" role=\"note\">{TEST_MODE_BANNER} · \
              <span lang=\"fr\">{TEST_MODE_BANNER_FR}</span></p>"
         )
     } else {
@@ -51,7 +153,8 @@ fn layout(test_mode: bool, title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><style>{STYLE}</style></head><body>{banner}{body}</body></html>\n",
+         <title>{}</title><link rel=\"stylesheet\" href=\"/static/checkout.css\">\
+         <script src=\"/static/checkout.js\" defer></script></head><body>{banner}<main>{body}</main></body></html>\n",
         escape(title)
     )
 }
@@ -67,69 +170,108 @@ pub(crate) struct FormValues {
     pub(crate) token: String,
 }
 
-/// The order form, with the SDK's error next to each field at fault.
+/// One input with its label, hint and error: `aria-invalid` and `aria-describedby` (the hint,
+/// and the error when there is one).
+struct Field<'a> {
+    name: &'a str,
+    label: String,
+    value: &'a str,
+    kind: &'a str,
+    hint: Option<String>,
+    extra: &'a str,
+}
+
+fn field(body: &mut String, f: &Field<'_>, error: Option<&str>) {
+    let name = f.name;
+    let _ = write!(body, "<label for=\"{name}\">{}</label>", f.label);
+    let mut described = Vec::new();
+    if let Some(hint) = &f.hint {
+        let _ = write!(body, "<p class=\"hint\" id=\"{name}-hint\">{hint}</p>");
+        described.push(format!("{name}-hint"));
+    }
+    if error.is_some() {
+        described.push(format!("{name}-error"));
+    }
+    let _ = write!(
+        body,
+        "<input id=\"{name}\" name=\"{name}\" type=\"{}\" value=\"{}\" {}",
+        f.kind,
+        escape(f.value),
+        f.extra
+    );
+    if !described.is_empty() {
+        let _ = write!(body, " aria-describedby=\"{}\"", described.join(" "));
+    }
+    if error.is_some() {
+        body.push_str(" aria-invalid=\"true\"");
+    }
+    body.push('>');
+    if let Some(error) = error {
+        let _ = write!(
+            body,
+            "<p class=\"error\" id=\"{name}-error\">{}</p>",
+            escape(error)
+        );
+    }
+}
+
+/// The order form (the customer types the amount: the shop runs without a catalogue or API),
+/// with the customer's wording of each error next to its field.
 pub(crate) fn form(
-    test_mode: bool,
+    ctx: &Ctx<'_>,
     values: &FormValues,
     errors: &BTreeMap<&'static str, String>,
 ) -> String {
-    let mut body = String::from(
-        "<h1>Pay with mobile money</h1>\
-         <p class=\"muted\">MTN MoMo, Moov Money or Celtiis Cash. You approve the payment on your phone.</p>\
-         <form method=\"post\" action=\"/orders\" id=\"order-form\" novalidate>",
+    let mut body = format!(
+        "<h1>{}</h1><p class=\"muted\">{}</p>",
+        ctx.t("form-title"),
+        ctx.t("form-intro")
     );
-    let field = |body: &mut String,
-                 name: &str,
-                 label: &str,
-                 value: &str,
-                 kind: &str,
-                 hint: &str| {
+    if !errors.is_empty() {
         let _ = write!(
             body,
-            "<label for=\"{name}\">{label}</label>\
-             <input id=\"{name}\" name=\"{name}\" type=\"{kind}\" value=\"{}\" placeholder=\"{hint}\">",
-            escape(value)
+            "<p id=\"errors-summary\" class=\"error\" role=\"alert\">{}</p>",
+            ctx.t("errors-summary")
         );
-        if let Some(error) = errors.get(name) {
-            let _ = write!(
-                body,
-                "<p class=\"error\" id=\"{name}-error\">{}</p>",
-                escape(error)
-            );
-        }
-    };
-    field(
-        &mut body,
-        "phone",
-        "Phone number",
-        &values.phone,
-        "tel",
-        "+229 01 97 00 01 00",
-    );
-    field(
-        &mut body,
-        "amount",
-        "Amount (XOF)",
-        &values.amount,
-        "text",
-        "1000",
-    );
-    field(
-        &mut body,
-        "first_name",
-        "First name (optional)",
-        &values.first_name,
-        "text",
-        "",
-    );
-    field(
-        &mut body,
-        "last_name",
-        "Last name (optional)",
-        &values.last_name,
-        "text",
-        "",
-    );
+    }
+    body.push_str("<form method=\"post\" action=\"/orders\" id=\"order-form\" novalidate>");
+    let fields = [
+        Field {
+            name: "phone",
+            label: ctx.t("phone-label"),
+            value: &values.phone,
+            kind: "tel",
+            hint: Some(ctx.t("phone-hint")),
+            extra: "autocomplete=\"tel\" inputmode=\"tel\"",
+        },
+        Field {
+            name: "amount",
+            label: ctx.t("amount-label"),
+            value: &values.amount,
+            kind: "text",
+            hint: Some(ctx.t("amount-hint")),
+            extra: "inputmode=\"numeric\" autocomplete=\"off\"",
+        },
+        Field {
+            name: "first_name",
+            label: ctx.t("first-name-label"),
+            value: &values.first_name,
+            kind: "text",
+            hint: None,
+            extra: "autocomplete=\"given-name\"",
+        },
+        Field {
+            name: "last_name",
+            label: ctx.t("last-name-label"),
+            value: &values.last_name,
+            kind: "text",
+            hint: None,
+            extra: "autocomplete=\"family-name\"",
+        },
+    ];
+    for f in &fields {
+        field(&mut body, f, errors.get(f.name).map(String::as_str));
+    }
     if let Some(error) = errors.get("form") {
         let _ = write!(
             body,
@@ -140,142 +282,162 @@ pub(crate) fn form(
     let _ = write!(
         body,
         "<input type=\"hidden\" name=\"token\" value=\"{}\">\
-         <button type=\"submit\" id=\"pay\">Pay</button></form>{FORM_SCRIPT}",
-        escape(&values.token)
+         <button type=\"submit\" id=\"pay\" data-sending=\"{}\">{}</button></form>",
+        escape(&values.token),
+        ctx.t("pay-sending"),
+        ctx.t("pay-button"),
     );
-    layout(test_mode, "Checkout", &body)
+    layout(ctx, "/", &ctx.texts.t("form-title"), &body)
 }
 
-/// Disables the Pay button once the form is sent, so that a second tap sends nothing (and
-/// were it sent, the form's one-time token leads it to the same order).
-const FORM_SCRIPT: &str = r#"<script>
-document.getElementById("order-form").addEventListener("submit", function (e) {
-  var pay = document.getElementById("pay");
-  if (pay.disabled) { e.preventDefault(); return; }
-  pay.disabled = true;
-  pay.textContent = "Sending…";
-});
-</script>"#;
+/// The line that says how to reach the shop about this order.
+fn contact(ctx: &Ctx<'_>, reference: &str) -> String {
+    let shop = ctx.shop_name();
+    match &ctx.shop.contact {
+        Some(contact) => ctx.with(
+            "contact-shop",
+            &[
+                ("shop", shop.into()),
+                ("contact", contact.into()),
+                ("reference", reference.into()),
+            ],
+        ),
+        None => ctx.with(
+            "contact-shop-no-contact",
+            &[("shop", shop.into()), ("reference", reference.into())],
+        ),
+    }
+}
 
 /// The block that says where the order stands; the event stream sends it for each change.
-pub(crate) fn status_block(view: &OrderView) -> String {
+pub(crate) fn status_block(
+    ctx: &Ctx<'_>,
+    view: &OrderView,
+    link: Option<&crate::links::Link>,
+) -> String {
     let reference = escape(&view.reference);
-    let carrier = escape(&view.carrier);
+    let amount: Cow<'_, str> = format_stored(view.amount).into();
+    let carrier: Cow<'_, str> = view.carrier.as_str().into();
     let check_again = format!(
         "<form method=\"post\" action=\"/orders/{reference}/check\" class=\"check-again\">\
-         <button type=\"submit\" id=\"check-again\">Check again</button></form>"
+         <button type=\"submit\" id=\"check-again\" data-checking=\"{}\" data-too-soon=\"{}\" \
+         data-failed=\"{}\">{}</button></form>",
+        ctx.t("checking"),
+        ctx.t("check-too-soon"),
+        ctx.t("check-failed"),
+        ctx.t("check-again")
     );
+    let reach = format!("<p class=\"contact\">{}</p>", contact(ctx, &view.reference));
     let (title, detail) = match view.state {
         State::Created | State::Sending => (
-            "Sending the payment request…".to_owned(),
-            format!("to {carrier}, for {} XOF", view.amount),
+            ctx.t("status-sending-title"),
+            ctx.with(
+                "status-sending-detail",
+                &[("carrier", carrier), ("amount", amount)],
+            ),
         ),
         State::Pending => (
-            "Approve the prompt on your phone".to_owned(),
-            format!(
-                "{carrier} has asked {} to approve a payment of {} XOF. Enter your PIN on your phone.",
-                escape(&view.phone),
-                view.amount
+            ctx.t("status-pending-title"),
+            ctx.with(
+                "status-pending-detail",
+                &[
+                    ("carrier", carrier),
+                    ("phone", view.phone.as_str().into()),
+                    ("amount", amount),
+                ],
             ),
         ),
         State::Confirmed => (
-            "Payment confirmed".to_owned(),
-            format!("{} XOF paid with {carrier}. Thank you!", view.amount),
+            ctx.t("status-confirmed-title"),
+            format!(
+                "{}{}",
+                ctx.with(
+                    "status-confirmed-detail",
+                    &[("amount", amount), ("carrier", carrier)],
+                ),
+                crate::storefront::receipt(ctx, view, link)
+            ),
+        ),
+        State::Refunded => (
+            ctx.t("status-refunded-title"),
+            format!(
+                "{}{}",
+                ctx.with(
+                    "status-refunded-detail",
+                    &[("amount", amount), ("carrier", carrier)]
+                ),
+                crate::storefront::receipt(ctx, view, link)
+            ),
         ),
         State::Failed => (
-            "Payment declined".to_owned(),
+            ctx.t("status-failed-title"),
             format!(
-                "<span id=\"reason\">{}</span>",
-                escape(view.reason.as_deref().unwrap_or("declined"))
+                "<span id=\"reason\">{}</span> {}",
+                ctx.t(crate::wording::decline_message(view.reason.as_deref())),
+                ctx.t("failed-nothing-taken")
             ),
         ),
         State::StillPending => (
-            "Still pending".to_owned(),
+            ctx.t("status-still-pending-title"),
             format!(
-                "The window closed before {carrier} confirmed. You may still approve on your phone. {check_again}"
+                "{}{reach}{check_again}",
+                ctx.with("status-still-pending-detail", &[("carrier", carrier)])
             ),
         ),
         State::Unknown => (
-            "Status unknown".to_owned(),
-            format!(
-                "No answer said what became of the payment{}. Do not pay again: check its status. {check_again}",
-                view.reason
-                    .as_deref()
-                    .map(|r| format!(" (<span id=\"reason\">{}</span>)", escape(r)))
-                    .unwrap_or_default()
-            ),
+            ctx.t("status-unknown-title"),
+            format!("{}{reach}{check_again}", ctx.t("status-unknown-detail")),
         ),
         State::NeedsAttention => (
-            "We are looking into it".to_owned(),
+            ctx.t("status-attention-title"),
             format!(
-                "{carrier} has not told us what became of this payment. Do not pay again: the shop will contact you. {check_again}"
+                "{}{reach}{check_again}",
+                ctx.with("status-attention-detail", &[("carrier", carrier)])
             ),
         ),
     };
     format!(
         "<div id=\"status\" data-state=\"{}\" data-final=\"{}\"><h2 id=\"status-title\">{title}</h2>\
-         <p id=\"status-detail\">{detail}</p>\
-         <p class=\"muted\">Reference <code id=\"reference\">{reference}</code> · status checks: {}</p></div>",
+         <div id=\"status-detail\">{detail}</div>\
+         <p class=\"muted\">{} <code id=\"reference\">{reference}</code> · {}</p></div>",
         view.state.as_str(),
         view.is_final,
-        view.checks
+        ctx.t("reference-label"),
+        ctx.with("status-checks", &[("checks", view.checks.to_string().into())]),
     )
 }
 
-/// Follows the order over server-sent events, replacing the status block at each change.
-/// Closes the stream once the state is final; the browser reconnects by itself otherwise (and
-/// the server sends the current state first). A stream refused (too many open) falls back to
-/// polling the JSON status. "Check again" posts without leaving the page.
-const SCRIPT: &str = r#"<script>
-(function () {
-  var holder = document.getElementById("holder");
-  var url = holder.getAttribute("data-events");
-  var source = new EventSource(url);
-  source.addEventListener("status", function (e) {
-    var data = JSON.parse(e.data);
-    holder.innerHTML = data.html;
-    if (data.view["final"]) { source.close(); }
-  });
-  // Past the shop's cap on live pages the stream is refused (503) and the browser gives it
-  // up: poll the JSON status instead, and reload the page when the state changes.
-  var polling = false;
-  source.addEventListener("error", function () {
-    if (polling || source.readyState !== EventSource.CLOSED) { return; }
-    polling = true;
-    var poll = function () {
-      fetch(url.replace(/events$/, "status"), { headers: { "Accept": "application/json" } })
-        .then(function (r) { return r.json(); })
-        .then(function (view) {
-          var shown = document.getElementById("status").getAttribute("data-state");
-          if (view.state !== shown) { location.reload(); return; }
-          if (!view["final"]) { setTimeout(poll, 2000); }
-        })
-        .catch(function () { setTimeout(poll, 5000); });
-    };
-    poll();
-  });
-  document.addEventListener("submit", function (e) {
-    if (!e.target.classList.contains("check-again")) { return; }
-    e.preventDefault();
-    fetch(e.target.action, { method: "POST", headers: { "Accept": "application/json" } });
-  });
-})();
-</script>"#;
-
-/// The order page: the status now, then live.
-pub(crate) fn order_page(test_mode: bool, view: &OrderView) -> String {
+/// The order page: the status now, then live (`/static/checkout.js` follows the event
+/// stream). The status sits in an `aria-live` region, so screen readers announce changes.
+pub(crate) fn order_page(
+    ctx: &Ctx<'_>,
+    view: &OrderView,
+    link: Option<&crate::links::Link>,
+) -> String {
+    let reference = escape(&view.reference);
+    let lang = ctx.texts.lang().code();
     let body = format!(
-        "<h1>Your order</h1><p>{} XOF · {} · {}</p>\
-         <div id=\"holder\" data-events=\"/orders/{}/events\">{}</div>\
-         <p class=\"muted\"><a href=\"/orders/{}/status\">status as JSON</a> · <a href=\"/\">new order</a></p>{SCRIPT}",
-        view.amount,
+        "<h1>{}</h1><p>{} · {} · {}</p>\
+         <p id=\"reconnecting\" hidden>{}</p>\
+         <div id=\"holder\" aria-live=\"polite\" data-events=\"/orders/{reference}/events?lang={lang}\" \
+         data-status=\"/orders/{reference}/status\">{}</div>\
+         <p id=\"check-note\" role=\"status\" aria-live=\"polite\"></p>\
+         <p class=\"muted\"><a href=\"/orders/{reference}/status\">{}</a> · <a href=\"/\">{}</a></p>",
+        ctx.t("order-title"),
+        escape(&format_stored(view.amount)),
         escape(&view.carrier),
         escape(&view.phone),
-        escape(&view.reference),
-        status_block(view),
-        escape(&view.reference),
+        ctx.t("reconnecting"),
+        status_block(ctx, view, link),
+        ctx.t("status-json"),
+        ctx.t("new-order"),
     );
-    layout(test_mode, "Your order", &body)
+    layout(
+        ctx,
+        &format!("/orders/{}", view.reference),
+        &ctx.texts.t("order-title"),
+        &body,
+    )
 }
 
 /// The operator's page: counts by state, the filter form, and the orders found (each linking
@@ -312,7 +474,7 @@ pub(crate) fn admin(
         let reference = escape(&order.reference);
         let _ = write!(
             body,
-            "<tr class=\"order\"><td><a href=\"/admin/orders/{reference}\">{reference}</a></td>\
+            "<tr class=\"order\"><td><a href=\"/admin/order/{reference}\">{reference}</a></td>\
              <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             order.state.as_str(),
             order.amount,
@@ -322,18 +484,26 @@ pub(crate) fn admin(
         );
     }
     body.push_str("</table>");
-    layout(test_mode, "Orders", &body)
+    operator_layout(test_mode, "Orders", &body)
 }
 
-/// A plain page for errors (404, 503…).
-pub(crate) fn message(test_mode: bool, title: &str, text: &str) -> String {
+/// A plain customer page for errors (404, 503…): the title and text are message ids.
+pub(crate) fn message(ctx: &Ctx<'_>, title: &str, text: &str) -> String {
+    message_text(ctx, title, &ctx.texts.t(text))
+}
+
+/// [`message`] with its text already said (a message with variables).
+pub(crate) fn message_text(ctx: &Ctx<'_>, title: &str, text: &str) -> String {
+    let title = ctx.texts.t(title);
     layout(
-        test_mode,
-        title,
+        ctx,
+        "/",
+        &title,
         &format!(
-            "<h1>{}</h1><p>{}</p><p><a href=\"/\">Back to the shop</a></p>",
-            escape(title),
-            escape(text)
+            "<h1>{}</h1><p>{}</p><p><a href=\"/\">{}</a></p>",
+            escape(&title),
+            escape(text),
+            ctx.t("back-to-shop")
         ),
     )
 }
@@ -341,6 +511,7 @@ pub(crate) fn message(test_mode: bool, title: &str, text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Catalogue;
 
     #[test]
     fn text_is_escaped() {
@@ -348,17 +519,35 @@ mod tests {
             escape("<a href=\"x\">'&'</a>"),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
+        let catalogue = Catalogue::builtin();
+        let shop = Identity {
+            name: "<b>Chez Ade</b>".to_owned(),
+            ..Identity::default()
+        };
+        let ctx = Ctx {
+            texts: catalogue.texts(Lang::Fr),
+            test_mode: false,
+            shop: &shop,
+        };
         let mut errors = BTreeMap::new();
         errors.insert("phone", "<script>".to_owned());
         let values = FormValues {
             phone: "\"><script>alert(1)</script>".to_owned(),
             ..FormValues::default()
         };
-        let html = form(false, &values, &errors);
+        let html = form(&ctx, &values, &errors);
         assert!(!html.contains("<script>alert"), "{html}");
+        assert!(!html.contains("<b>Chez"), "{html}");
         assert!(
             html.contains("id=\"phone-error\">&lt;script&gt;</p>"),
             "{html}"
         );
+        // The field in error says so, and points at its error.
+        assert!(
+            html.contains("aria-describedby=\"phone-hint phone-error\" aria-invalid=\"true\""),
+            "{html}"
+        );
+        assert!(html.contains("<html lang=\"fr\">"), "{html}");
+        assert!(!html.contains("<script>"), "no inline script: {html}");
     }
 }

@@ -56,11 +56,13 @@ pub enum State {
     /// that settles it: the operator should look at it. "Check again" and callbacks still
     /// check it.
     NeedsAttention,
+    /// Paid, then refunded from the admin ([`crate::refund`]). Final.
+    Refunded,
 }
 
 impl State {
     /// Every state, in the order of a payment's life.
-    pub const ALL: [State; 8] = [
+    pub const ALL: [State; 9] = [
         State::Created,
         State::Sending,
         State::Pending,
@@ -69,6 +71,7 @@ impl State {
         State::StillPending,
         State::Unknown,
         State::NeedsAttention,
+        State::Refunded,
     ];
 
     /// The name stored and shown in JSON, e.g. `still_pending`.
@@ -82,12 +85,13 @@ impl State {
             State::StillPending => "still_pending",
             State::Unknown => "unknown",
             State::NeedsAttention => "needs_attention",
+            State::Refunded => "refunded",
         }
     }
 
     /// Confirmed or failed: nothing will change it.
     pub fn is_final(self) -> bool {
-        matches!(self, State::Confirmed | State::Failed)
+        matches!(self, State::Confirmed | State::Failed | State::Refunded)
     }
 
     /// Still followed by scheduled jobs (created, sending, pending).

@@ -48,16 +48,18 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use futures_util::stream::{self, Stream};
-use qosic::{Amount, Country, Error as SdkError, Msisdn, Name, TransactionRef};
+use qosic::TransactionRef;
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 use crate::config::{Config, MAX_FORM_BYTES, MAX_RATE_KEYS_TRACKED};
+use crate::i18n::{Catalogue, Lang};
 use crate::jobs::{CheckNow, Engine};
-use crate::page::{self, FormValues};
-use crate::store::{NewOrder, OrderFilter, OrderView, State};
+use crate::page::{self, Ctx, FormValues, Identity};
+use crate::store::{OrderFilter, OrderView, State};
+use crate::wording::Problem;
 
 /// What the handlers share.
 #[derive(Debug, Clone)]
@@ -69,6 +71,22 @@ struct Shared {
     max_amount: u64,
     limits: Arc<RateLimits>,
     admin: Arc<Admin>,
+    catalogue: Arc<Catalogue>,
+    shop: Arc<Identity>,
+    colour: Option<String>,
+    /// Prices come from the merchant (a catalogue or the API): no customer-typed amounts.
+    merchant_prices: bool,
+}
+
+impl Shared {
+    /// What a customer page needs, in `lang`.
+    fn ctx(&self, lang: Lang) -> Ctx<'_> {
+        Ctx {
+            texts: self.catalogue.texts(lang),
+            test_mode: self.test_mode,
+            shop: &self.shop,
+        }
+    }
 }
 
 /// Who may use `/admin`.
@@ -162,11 +180,34 @@ pub fn router(engine: Arc<Engine>, config: &Config) -> Router {
             counts: Mutex::new(HashMap::new()),
         }),
         admin: Arc::new(Admin::from_config(config)),
+        catalogue: Arc::new(
+            Catalogue::load(config.locales_dir.as_deref()).unwrap_or_else(|e| {
+                tracing::error!("{e}; the built-in texts are used");
+                Catalogue::builtin()
+            }),
+        ),
+        shop: Arc::new(Identity {
+            name: config.shop_name.clone(),
+            contact: config.shop_contact.clone(),
+            logo: config.shop_logo.clone(),
+        }),
+        colour: config
+            .shop_colour
+            .as_deref()
+            .and_then(|c| crate::assets::brand_colour(c).ok()),
+        merchant_prices: crate::links::merchant_prices(config),
     };
+    let look = Arc::new(page::Look {
+        catalogue: Arc::clone(&shared.catalogue),
+        shop: Arc::clone(&shared.shop),
+        test_mode: shared.test_mode,
+    });
     let admin = Router::new()
         .route("/admin", get(admin_page))
         .route("/admin/orders", get(admin_orders))
         .route("/admin/orders/{reference}", get(admin_order))
+        .merge(crate::events::admin_routes(shared.engine.store().clone()))
+        .merge(crate::refund::admin_routes(Arc::clone(&shared.engine)))
         .route_layer(middleware::from_fn_with_state(shared.clone(), admin_guard));
     Router::new()
         .route("/", get(index))
@@ -176,17 +217,32 @@ pub fn router(engine: Arc<Engine>, config: &Config) -> Router {
         .route("/orders/{reference}/events", get(events))
         .route("/orders/{reference}/check", post(check_again))
         .route("/qosic/callback", post(callback))
+        .route("/static/checkout.js", get(crate::assets::script))
+        .route("/static/checkout.css", get(crate::assets::style))
+        .route("/static/theme.css", get(theme))
         .merge(admin)
+        .merge(crate::links::routes(
+            Arc::clone(&shared.engine),
+            config,
+            look,
+        ))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), same_origin))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(middleware::from_fn(crate::i18n::remember_choice))
+        .layer(middleware::from_fn(crate::assets::security_headers))
         .with_state(shared)
 }
 
 /// Refuses (403) a `POST` a browser sent from another site: its `Origin` names another host
 /// than the request's `Host`, or `Sec-Fetch-Site` says `cross-site`. QosIc's callbacks (from a
 /// server, no `Origin`) pass.
-async fn same_origin(Extract(shared): Extract<Shared>, request: Request, next: Next) -> Response {
+async fn same_origin(
+    Extract(shared): Extract<Shared>,
+    lang: Lang,
+    request: Request,
+    next: Next,
+) -> Response {
     if request.method() == Method::POST && !request.uri().path().starts_with("/qosic/") {
         let headers = request.headers();
         let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
@@ -206,9 +262,9 @@ async fn same_origin(Extract(shared): Extract<Shared>, request: Request, next: N
             return (
                 StatusCode::FORBIDDEN,
                 Html(page::message(
-                    shared.test_mode,
-                    "Start from the shop's page",
-                    "This payment did not come from the shop's own page, so it was not started. Open the shop and pay from there.",
+                    &shared.ctx(lang),
+                    "cross-site-title",
+                    "cross-site-text",
                 )),
             )
                 .into_response();
@@ -220,7 +276,7 @@ async fn same_origin(Extract(shared): Extract<Shared>, request: Request, next: N
 async fn admin_guard(Extract(shared): Extract<Shared>, request: Request, next: Next) -> Response {
     match &*shared.admin {
         Admin::Loopback => next.run(request).await,
-        Admin::Off => missing(shared.test_mode),
+        Admin::Off => json_missing(),
         Admin::Token(token) => {
             let given = request
                 .headers()
@@ -249,7 +305,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// A new form token: 128 random bits, hex.
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     let mut bytes = [0u8; 16];
     if getrandom::fill(&mut bytes).is_err() {
         // No system randomness: an empty token, which the form then goes without (each post
@@ -259,8 +315,10 @@ fn new_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+pub use crate::form::{validate, validate_with_amount};
+
 /// The form token of a post, when it can be one (16 to 64 letters, digits, `-` or `_`).
-fn form_token(raw: &str) -> Option<String> {
+pub(crate) fn form_token(raw: &str) -> Option<String> {
     let raw = raw.trim();
     ((16..=64).contains(&raw.len())
         && raw
@@ -289,115 +347,29 @@ pub struct OrderForm {
     pub token: String,
 }
 
-/// Validates a form as the SDK does, before anything is stored: the SDK's error for each
-/// field at fault, keyed by the field's name. Local numbers are read as Benin's; amounts above
-/// `max_amount` XOF are refused.
-pub fn validate(
-    client: &qosic::Client,
-    form: &OrderForm,
-    max_amount: u64,
-) -> Result<NewOrder, BTreeMap<&'static str, String>> {
-    let mut errors = BTreeMap::new();
-    let phone = match Msisdn::parse_with_default(form.phone.trim(), Country::Benin) {
-        Ok(phone) => Some(phone),
-        Err(e) => {
-            errors.insert("phone", e.to_string());
-            None
-        }
-    };
-    // The SDK's own check and message; a value that is not a whole number (or is beyond what
-    // the database stores) reads as 0, which the SDK refuses with its message.
-    let xof = form
-        .amount
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .filter(|&n| i64::try_from(n).is_ok())
-        .unwrap_or(0);
-    let amount = match Amount::new(xof) {
-        Ok(_) if xof > max_amount => {
-            errors.insert(
-                "amount",
-                format!("The most you can pay here is {max_amount} XOF."),
-            );
-            None
-        }
-        Ok(amount) => Some(amount),
-        Err(e) => {
-            errors.insert("amount", e.to_string());
-            None
-        }
-    };
-    for (field, value) in [
-        ("first_name", &form.first_name),
-        ("last_name", &form.last_name),
-    ] {
-        if let Err(e) = Name::new(field, value.trim()) {
-            errors.insert(field, e.to_string());
-        }
-    }
-    let carrier = phone.as_ref().and_then(|phone| {
-        let found = client.carriers().find(|c| c.serves(phone));
-        if found.is_none() {
-            let configured: Vec<&str> = client.carriers().map(|c| c.name()).collect();
-            errors.insert(
-                "phone",
-                SdkError::ProviderNotFound {
-                    phone: phone.masked(),
-                    configured: configured.join(", "),
-                }
-                .to_string(),
-            );
-        }
-        found
-    });
-    if let (Some(carrier), Some(amount)) = (carrier, amount) {
-        if let Some(max) = carrier.max_amount() {
-            if amount > max {
-                errors.insert(
-                    "amount",
-                    SdkError::InvalidArgument {
-                        field: "amount",
-                        expected: format!(
-                            "at most {max} for {} (a positive whole number of XOF)",
-                            carrier.name()
-                        ),
-                    }
-                    .to_string(),
-                );
-            }
-        }
-    }
-    match (phone, amount, carrier) {
-        (Some(phone), Some(amount), Some(carrier)) if errors.is_empty() => {
-            let reference = carrier.new_reference();
-            if let Err(e) = TransactionRef::new(&reference) {
-                errors.insert(
-                    "phone",
-                    format!("the carrier made an invalid reference: {e}"),
-                );
-                return Err(errors);
-            }
-            Ok(NewOrder {
-                reference,
-                phone: phone.international(),
-                amount: i64::try_from(amount.xof()).unwrap_or(i64::MAX),
-                first_name: form.first_name.trim().to_owned(),
-                last_name: form.last_name.trim().to_owned(),
-                carrier: carrier.name().to_owned(),
-                form_token: form_token(&form.token),
-            })
-        }
-        _ => Err(errors),
-    }
+/// The problems in the customer's words, for the form.
+fn say(ctx: &Ctx<'_>, errors: &BTreeMap<&'static str, Problem>) -> BTreeMap<&'static str, String> {
+    errors
+        .iter()
+        .map(|(field, problem)| (*field, problem.say(&ctx.texts)))
+        .collect()
 }
 
-async fn index(Extract(shared): Extract<Shared>) -> Html<String> {
+async fn theme(Extract(shared): Extract<Shared>) -> Response {
+    crate::assets::theme(shared.colour.as_deref())
+}
+
+async fn index(Extract(shared): Extract<Shared>, lang: Lang) -> Response {
+    if shared.merchant_prices {
+        // Prices come from the merchant: the catalogue (or, API only, a page that says to
+        // use the link the shop sent).
+        return Redirect::to("/products").into_response();
+    }
     let values = FormValues {
         token: new_token(),
         ..FormValues::default()
     };
-    Html(page::form(shared.test_mode, &values, &BTreeMap::new()))
+    Html(page::form(&shared.ctx(lang), &values, &BTreeMap::new())).into_response()
 }
 
 fn client_key(peer: Option<SocketAddr>) -> String {
@@ -414,9 +386,25 @@ fn client_key(peer: Option<SocketAddr>) -> String {
 
 async fn create(
     Extract(shared): Extract<Shared>,
+    lang: Lang,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(form): Form<OrderForm>,
 ) -> Response {
+    let ctx = shared.ctx(lang);
+    if shared.merchant_prices {
+        tracing::warn!(
+            "an order with the customer's amount was refused: prices come from the merchant"
+        );
+        return (
+            StatusCode::FORBIDDEN,
+            Html(page::message(
+                &ctx,
+                "prices-from-shop-title",
+                "prices-from-shop-text",
+            )),
+        )
+            .into_response();
+    }
     let new = match validate(shared.engine.client(), &form, shared.max_amount) {
         Ok(new) => new,
         Err(errors) => {
@@ -433,7 +421,7 @@ async fn create(
             };
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Html(page::form(shared.test_mode, &values, &errors)),
+                Html(page::form(&ctx, &values, &say(&ctx, &errors))),
             )
                 .into_response();
         }
@@ -445,7 +433,7 @@ async fn create(
                 return Redirect::to(&format!("/orders/{reference}")).into_response()
             }
             Ok(None) => {}
-            Err(e) => return unavailable(shared.test_mode, &e.to_string()),
+            Err(e) => return unavailable(&shared, lang, &e.to_string()),
         }
     }
     let now = Instant::now();
@@ -462,12 +450,16 @@ async fn create(
         let minutes = limits.window.as_secs().div_ceil(60).max(1);
         return (
             StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, limits.window.as_secs().max(1).to_string())],
-            Html(page::message(
-                shared.test_mode,
-                "Too many payments at once",
-                &format!(
-                    "Several payments were started from here or to this phone number a short time ago. Nothing more was charged. Please wait {minutes} minutes, then try again."
+            [(
+                header::RETRY_AFTER,
+                limits.window.as_secs().max(1).to_string(),
+            )],
+            Html(page::message_text(
+                &ctx,
+                "rate-limited-title",
+                &ctx.texts.with(
+                    "rate-limited-text",
+                    &[("minutes", minutes.to_string().into())],
                 ),
             )),
         )
@@ -475,7 +467,7 @@ async fn create(
     }
     match shared.engine.create(&new).await {
         Ok((order, _)) => Redirect::to(&format!("/orders/{}", order.reference)).into_response(),
-        Err(e) => unavailable(shared.test_mode, &e.to_string()),
+        Err(e) => unavailable(&shared, lang, &e.to_string()),
     }
 }
 
@@ -484,26 +476,45 @@ fn reference(raw: &str) -> Option<&str> {
     TransactionRef::new(raw).ok().map(|_| raw)
 }
 
-async fn load(shared: &Shared, raw: &str) -> Result<OrderView, Response> {
+/// The order's view; an answer for the customer's page (`lang`) or, without one, for a JSON
+/// client when there is none.
+async fn load(shared: &Shared, lang: Option<Lang>, raw: &str) -> Result<OrderView, Response> {
+    let not_found = || match lang {
+        Some(lang) => missing(shared, lang),
+        None => json_missing(),
+    };
     let Some(reference) = reference(raw) else {
-        return Err(missing(shared.test_mode));
+        return Err(not_found());
     };
     match shared.engine.store().order(reference).await {
         Ok(Some(order)) => Ok(order.view()),
-        Ok(None) => Err(missing(shared.test_mode)),
-        Err(e) => Err(unavailable(shared.test_mode, &e.to_string())),
+        Ok(None) => Err(not_found()),
+        Err(e) => Err(match lang {
+            Some(lang) => unavailable(shared, lang, &e.to_string()),
+            None => json_unavailable(&e.to_string()),
+        }),
     }
 }
 
-async fn order_page(Extract(shared): Extract<Shared>, Path(raw): Path<String>) -> Response {
-    match load(&shared, &raw).await {
-        Ok(view) => Html(page::order_page(shared.test_mode, &view)).into_response(),
+async fn order_page(
+    Extract(shared): Extract<Shared>,
+    lang: Lang,
+    Path(raw): Path<String>,
+) -> Response {
+    match load(&shared, Some(lang), &raw).await {
+        Ok(view) => {
+            let link = crate::links::link_of_order(shared.engine.store(), &view.reference)
+                .await
+                .ok()
+                .flatten();
+            Html(page::order_page(&shared.ctx(lang), &view, link.as_ref())).into_response()
+        }
         Err(response) => response,
     }
 }
 
 async fn status(Extract(shared): Extract<Shared>, Path(raw): Path<String>) -> Response {
-    match load(&shared, &raw).await {
+    match load(&shared, None, &raw).await {
         Ok(view) => Json(view).into_response(),
         Err(response) => response,
     }
@@ -515,7 +526,7 @@ async fn check_again(
     headers: HeaderMap,
 ) -> Response {
     let Some(reference) = reference(&raw) else {
-        return missing(shared.test_mode);
+        return json_missing();
     };
     let wants_json = headers
         .get(header::ACCEPT)
@@ -547,7 +558,7 @@ async fn check_again(
             ),
         )
             .into_response(),
-        Err(e) => unavailable(shared.test_mode, &e.to_string()),
+        Err(e) => json_unavailable(&e.to_string()),
     }
 }
 
@@ -572,7 +583,7 @@ async fn callback(Extract(shared): Extract<Shared>, body: axum::body::Bytes) -> 
                 format!("no order has the reference {reference:?}"),
             )
         }
-        Err(e) => return unavailable(shared.test_mode, &e.to_string()),
+        Err(e) => return json_unavailable(&e.to_string()),
     };
     if let Some(amount) = callback.amount() {
         if i64::try_from(amount).ok() != Some(order.amount) {
@@ -604,7 +615,7 @@ async fn callback(Extract(shared): Extract<Shared>, body: axum::body::Bytes) -> 
             Json(json!({ "order": reference, "state": state.as_str() })),
         )
             .into_response(),
-        Err(e) => unavailable(shared.test_mode, &e.to_string()),
+        Err(e) => json_unavailable(&e.to_string()),
     }
 }
 
@@ -621,7 +632,7 @@ async fn admin_orders(Extract(shared): Extract<Shared>) -> Response {
             }))
             .into_response()
         }
-        Err(e) => unavailable(shared.test_mode, &e.to_string()),
+        Err(e) => json_unavailable(&e.to_string()),
     }
 }
 
@@ -676,7 +687,7 @@ async fn admin_page(Extract(shared): Extract<Shared>, Query(query): Query<AdminQ
         store.find_orders(&filter, ADMIN_LIST_LIMIT).await,
     ) {
         (Ok(counts), Ok(orders)) => (counts, orders),
-        (Err(e), _) | (_, Err(e)) => return unavailable(shared.test_mode, &e.to_string()),
+        (Err(e), _) | (_, Err(e)) => return json_unavailable(&e.to_string()),
     };
     Html(page::admin(
         shared.test_mode,
@@ -689,7 +700,7 @@ async fn admin_page(Extract(shared): Extract<Shared>, Query(query): Query<AdminQ
 
 async fn admin_order(Extract(shared): Extract<Shared>, Path(raw): Path<String>) -> Response {
     let Some(reference) = reference(&raw) else {
-        return missing(shared.test_mode);
+        return json_missing();
     };
     let store = shared.engine.store();
     match (store.order(reference).await, store.history(reference).await) {
@@ -699,43 +710,79 @@ async fn admin_order(Extract(shared): Extract<Shared>, Path(raw): Path<String>) 
             "transitions": history,
         }))
         .into_response(),
-        (Ok(None), _) => missing(shared.test_mode),
-        (Err(e), _) | (_, Err(e)) => unavailable(shared.test_mode, &e.to_string()),
+        (Ok(None), _) => json_missing(),
+        (Err(e), _) | (_, Err(e)) => json_unavailable(&e.to_string()),
     }
 }
 
-async fn not_found(Extract(shared): Extract<Shared>) -> Response {
-    missing(shared.test_mode)
+/// The fallback: a JSON 404 under the JSON prefixes (`/api/`, `/admin/orders`, `/qosic/`,
+/// and an order's `/status`, `/events` or `/check`), the customer's page elsewhere.
+async fn not_found(Extract(shared): Extract<Shared>, lang: Lang, uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    let json = ["/api/", "/admin/orders", "/qosic/"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
+        || (path.starts_with("/orders/")
+            && ["/status", "/events", "/check"]
+                .iter()
+                .any(|end| path.ends_with(end)));
+    if json {
+        json_missing()
+    } else {
+        missing(&shared, lang)
+    }
 }
 
-fn missing(test_mode: bool) -> Response {
+/// The customer's 404 page.
+fn missing(shared: &Shared, lang: Lang) -> Response {
     (
         StatusCode::NOT_FOUND,
         Html(page::message(
-            test_mode,
-            "Not found",
-            "There is no such page or order.",
+            &shared.ctx(lang),
+            "not-found-title",
+            "not-found-text",
         )),
     )
         .into_response()
 }
 
-fn unavailable(test_mode: bool, reason: &str) -> Response {
+/// A 404 for JSON clients.
+pub(crate) fn json_missing() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"error": "not found: no such order or endpoint"})),
+    )
+        .into_response()
+}
+
+/// A 503 for JSON clients.
+pub(crate) fn json_unavailable(reason: &str) -> Response {
+    tracing::warn!("request failed: {reason}");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "5")],
+        Json(json!({"error": "the database cannot be reached right now: try again in a moment"})),
+    )
+        .into_response()
+}
+
+/// The customer's 503 page.
+fn unavailable(shared: &Shared, lang: Lang, reason: &str) -> Response {
     tracing::warn!("request failed: {reason}");
     (
         StatusCode::SERVICE_UNAVAILABLE,
         Html(page::message(
-            test_mode,
-            "Try again shortly",
-            "The shop cannot reach its database right now. Nothing was charged twice: try again in a moment.",
+            &shared.ctx(lang),
+            "unavailable-title",
+            "unavailable-text",
         )),
     )
         .into_response()
 }
 
 /// One `status` event: the order's view and its status block.
-fn status_event(view: &OrderView) -> Event {
-    let data = json!({"view": view, "html": page::status_block(view)});
+fn status_event(ctx: &Ctx<'_>, view: &OrderView, link: Option<&crate::links::Link>) -> Event {
+    let data = json!({"view": view, "html": page::status_block(ctx, view, link)});
     Event::default().event("status").data(data.to_string())
 }
 
@@ -747,6 +794,8 @@ struct Follow {
     reference: String,
     deadline: Instant,
     done: bool,
+    shared: Shared,
+    lang: Lang,
     _permit: OwnedSemaphorePermit,
 }
 
@@ -779,9 +828,9 @@ impl Follow {
     }
 }
 
-async fn events(Extract(shared): Extract<Shared>, Path(raw): Path<String>) -> Response {
+async fn events(Extract(shared): Extract<Shared>, lang: Lang, Path(raw): Path<String>) -> Response {
     let Some(reference) = reference(&raw).map(str::to_owned) else {
-        return missing(shared.test_mode);
+        return json_missing();
     };
     let Ok(permit) = Arc::clone(&shared.streams).try_acquire_owned() else {
         shared.engine.metrics().event_streams_refused.inc();
@@ -796,8 +845,8 @@ async fn events(Extract(shared): Extract<Shared>, Path(raw): Path<String>) -> Re
     let rx = shared.engine.hub().subscribe();
     let first = match shared.engine.store().order(&reference).await {
         Ok(Some(order)) => order.view(),
-        Ok(None) => return missing(shared.test_mode),
-        Err(e) => return unavailable(shared.test_mode, &e.to_string()),
+        Ok(None) => return json_missing(),
+        Err(e) => return json_unavailable(&e.to_string()),
     };
     let follow = Follow {
         first: Some(first),
@@ -807,6 +856,8 @@ async fn events(Extract(shared): Extract<Shared>, Path(raw): Path<String>) -> Re
         reference,
         deadline: Instant::now() + shared.stream_lifetime,
         done: false,
+        shared: shared.clone(),
+        lang,
         _permit: permit,
     };
     let stream = stream::unfold(follow, |mut follow| async move {
@@ -818,7 +869,18 @@ async fn events(Extract(shared): Extract<Shared>, Path(raw): Path<String>) -> Re
             None => follow.next_view().await?,
         };
         follow.done = view.is_final;
-        let event = status_event(&view).retry(Duration::from_secs(2));
+        // A confirmed order's block is its receipt, which names what the link sold.
+        let link = if view.state == State::Confirmed {
+            let store = follow.engine.store();
+            crate::links::link_of_order(store, &view.reference)
+                .await
+                .ok()
+                .flatten()
+        } else {
+            None
+        };
+        let event = status_event(&follow.shared.ctx(follow.lang), &view, link.as_ref())
+            .retry(Duration::from_secs(2));
         follow.last = Some(view);
         Some((Ok::<_, Infallible>(event), follow))
     });

@@ -202,8 +202,21 @@ async fn past_the_cap_on_event_streams_a_page_still_learns_its_status_by_polling
         .text()
         .await
         .unwrap();
-    assert!(page.contains("EventSource.CLOSED"), "{page}");
-    assert!(page.contains("replace(/events$/, \"status\")"), "{page}");
+    assert!(page.contains("/static/checkout.js"), "{page}");
+    assert!(
+        page.contains(&format!("data-status=\"/orders/{reference}/status\"")),
+        "{page}"
+    );
+    let script = http()
+        .get(format!("{base}/static/checkout.js"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(script.contains("EventSource.CLOSED"), "{script}");
+    assert!(script.contains("getAttribute(\"data-status\")"), "{script}");
     drop(open);
     app.stop().await;
 }

@@ -74,7 +74,9 @@ async fn browser(driver: &Driver, chromium: &Path) -> Client {
         "goog:chromeOptions": {
             "binary": chromium,
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=900,1000"],
+                     "--window-size=900,1000", "--lang=fr-FR"],
+            // A customer in Benin: the browser asks for French.
+            "prefs": {"intl.accept_languages": "fr-FR,fr"},
         }
     });
     let serde_json::Value::Object(capabilities) = capabilities else {
@@ -161,7 +163,7 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
     let client = browser(&driver, &chromium).await;
     let shots = screenshot_dir();
 
-    // The SDK's error next to the field, before anything is stored.
+    // The customer's wording of the error next to the field, before anything is stored.
     submit(&client, &base, "22997000510", "0").await;
     // The click returns before the answer's page is loaded: wait for the field's error.
     let error = client
@@ -174,7 +176,7 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
         .await
         .unwrap();
     assert!(
-        error.starts_with("invalid amount: expected a positive whole number of XOF"),
+        error.starts_with("Écrivez le montant en francs CFA"),
         "{error}"
     );
 
@@ -182,19 +184,14 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
         (
             "22997000510",
             "confirmed",
-            "Payment confirmed",
+            "Paiement confirmé",
             "confirmed.png",
         ),
-        (
-            "22997000590",
-            "failed",
-            "TRANSACTION DECLINED",
-            "declined.png",
-        ),
+        ("22997000590", "failed", "Paiement refusé", "declined.png"),
         (
             "22997000593",
             "still_pending",
-            "Still pending",
+            "Paiement toujours en attente",
             "still-pending.png",
         ),
     ];
@@ -251,7 +248,11 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
                 .text()
                 .await
                 .unwrap();
-            assert_eq!(reason, "TRANSACTION DECLINED");
+            // QosIc's "TRANSACTION DECLINED", in the customer's words.
+            assert_eq!(
+                reason,
+                "Le paiement a été refusé ou annulé sur le téléphone."
+            );
         }
         let png = client.screenshot().await.unwrap();
         assert!(png.starts_with(b"\x89PNG"), "a PNG");
@@ -328,7 +329,7 @@ async fn a_double_click_makes_one_order_and_a_page_past_the_stream_cap_follows_b
     // The order page, whose stream is refused (the cap is taken): it polls the JSON status
     // and shows the payment confirmed.
     let shown = wait_for_state(&client, "confirmed").await;
-    assert!(shown.contains("Payment confirmed"), "{shown}");
+    assert!(shown.contains("Paiement confirmé"), "{shown}");
     let orders = app.store().all_orders().await.unwrap();
     assert_eq!(
         orders.len(),
@@ -344,5 +345,94 @@ async fn a_double_click_makes_one_order_and_a_page_past_the_stream_cap_follows_b
     std::fs::write(screenshot_dir().join("polled.png"), png).unwrap();
     client.close().await.unwrap();
     drop(taken);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_link_made_by_the_api_is_paid_in_french_at_360_px_and_shows_the_receipt() {
+    let Some(chromium) = find_program(&["chromium", "chromium-browser", "google-chrome"]) else {
+        missing("the browser test", "Chromium is not installed", HOW);
+        return;
+    };
+    let Some(driver_program) = find_program(&["chromedriver"]) else {
+        missing("the browser test", "chromedriver is not installed", HOW);
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockQosic::in_process();
+    mock.subscriber("22997000580", Subscriber::approves_after_checks(1));
+    let mut config = test_config(&dir.path().join("shop.sqlite"), Duration::from_secs(4));
+    config.api_key = Some(qosic::Secret::from("browser-key-0123456789"));
+    config.shop_name = "Chez Adjoa".to_owned();
+    let app = start_app(&mock, config).await;
+    let base = app.url();
+    let response = http()
+        .post(format!("{base}/api/orders"))
+        .header("authorization", "Bearer browser-key-0123456789")
+        .header("content-type", "application/json")
+        .body(r#"{"amount": 1500, "description": "Tissu wax", "merchant_reference": "CMD-9"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let link: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    let url = link["url"].as_str().unwrap().to_owned();
+
+    let driver = start_driver(&driver_program).await;
+    let client = browser(&driver, &chromium).await;
+    let shots = screenshot_dir();
+    client.set_window_size(360, 740).await.unwrap();
+    client.goto(&url).await.unwrap();
+    let lang = client
+        .find(Locator::Css("html"))
+        .await
+        .unwrap()
+        .attr("lang")
+        .await
+        .unwrap();
+    assert_eq!(lang.as_deref(), Some("fr"));
+    assert!(client
+        .find(Locator::Css("#amount"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .contains("FCFA"));
+    std::fs::write(
+        shots.join("link-360.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    client
+        .find(Locator::Css("#phone"))
+        .await
+        .unwrap()
+        .send_keys("22997000580")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#pay"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let shown = wait_for_state(&client, "confirmed").await;
+    for expected in ["Reçu", "Chez Adjoa", "Tissu wax", "heure du Bénin", "CMD-9"] {
+        assert!(shown.contains(expected), "{expected}: {shown}");
+    }
+    std::fs::write(
+        shots.join("receipt-360.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    client.set_window_size(1280, 900).await.unwrap();
+    std::fs::write(
+        shots.join("receipt-desktop.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    client.close().await.unwrap();
     app.stop().await;
 }

@@ -86,34 +86,34 @@ async fn the_form_shows_the_sdks_errors_next_to_the_fields_and_stores_nothing() 
         (
             "phone=12345&amount=1000",
             "phone-error",
-            "invalid phone number: expected",
+            "Ce numéro n&#39;est pas un numéro béninois valide. Un numéro béninois a 10 chiffres et commence par 01",
         ),
         (
             "phone=22997000100&amount=0",
             "amount-error",
-            "invalid amount: expected a positive whole number of XOF",
+            "Écrivez le montant en francs CFA, sans centimes, par exemple 1 500",
         ),
         (
             "phone=22997000100&amount=abc",
             "amount-error",
-            "invalid amount: expected a positive whole number of XOF",
+            "Écrivez le montant en francs CFA",
         ),
         (
             "phone=22997000100&amount=-5",
             "amount-error",
-            "invalid amount",
+            "Écrivez le montant",
         ),
         (
             "phone=22997000100&amount=99999999999999999999999",
             "amount-error",
-            "invalid amount",
+            "Écrivez le montant",
         ),
         (
             "phone=22930000100&amount=1000",
             "phone-error",
-            "provider not found",
+            "Ce numéro n&#39;est ni MTN, ni Moov, ni Celtiis",
         ),
-        ("amount=1000", "phone-error", "invalid phone number"),
+        ("amount=1000", "phone-error", "Ce numéro n&#39;est pas"),
     ];
     for (body, id, text) in cases {
         let response = http()
@@ -146,7 +146,7 @@ async fn the_form_shows_the_sdks_errors_next_to_the_fields_and_stores_nothing() 
     assert_eq!(response.status(), 422);
     let html = response.text().await.unwrap();
     assert!(
-        html.contains("id=\"first_name-error\">invalid first_name"),
+        html.contains("id=\"first_name-error\">Écrivez le nom avec des lettres"),
         "{html}"
     );
     assert!(
@@ -285,7 +285,7 @@ async fn check_again_settles_a_payment_approved_after_the_window_closed() {
         .await
         .unwrap();
     assert!(
-        page.contains("Still pending") && page.contains("id=\"check-again\""),
+        page.contains("Paiement toujours en attente") && page.contains("id=\"check-again\""),
         "{page}"
     );
     assert!(page.contains(&reference), "the page shows the reference");

@@ -9,6 +9,13 @@
 //! - `callbacks`: `POST /qosic/callback`, called by the fake server; forged ones change nothing.
 //! - `safety`: running with real money: which QosIc, one order per form, rate limits, origin,
 //!   maximum amount, the operator's token.
+//! - `language`: French by default, English on request, the merchant's own words, amounts as
+//!   customers write them, security headers and JSON 404s.
+//! - `links`: payment links from the API, the catalogue's products, receipts; never a
+//!   customer's price.
+//! - `events`: signed events to the merchant, delivered at least once through drops, delays
+//!   and 500s; the documented Python verification.
+//! - `refunds`: refunds from the admin, sent at most once through double clicks and SIGKILL.
 //! - `browser`: the page in headless Chromium (skipped without it, except in CI).
 //! - `bounds`: the server's timeouts, connection cap and the polling fall-back past the cap on
 //!   event streams.
@@ -22,9 +29,13 @@ mod browser;
 mod callbacks;
 mod crash;
 mod deploy;
+mod events;
 mod flow;
+mod language;
+mod links;
 mod multi;
 mod ops;
+mod refunds;
 mod safety;
 mod steps;
 mod support;

@@ -211,7 +211,7 @@ async fn orders_are_limited_per_phone_and_per_client_with_a_page_that_says_to_wa
     assert_eq!(refused.status(), 429, "a third order to one number");
     assert!(refused.headers().contains_key("retry-after"));
     let html = refused.text().await.unwrap();
-    assert!(html.contains("Please wait 10 minutes"), "{html}");
+    assert!(html.contains("Attendez 10 minutes"), "{html}");
     // Another number from the same address: the address's third order passes, its fourth not.
     order(&base, "22997000524", 1000).await;
     let refused = post_form(&base, form("22997000525", 1000, &fresh_token(&base).await)).await;
@@ -241,7 +241,10 @@ async fn posts_from_another_site_and_amounts_above_the_maximum_are_refused() {
             .unwrap();
         assert_eq!(response.status(), 403, "{name}: {value}");
         let html = response.text().await.unwrap();
-        assert!(html.contains("Start from the shop"), "{html}");
+        assert!(
+            html.contains("Commencez depuis la page de la boutique"),
+            "{html}"
+        );
     }
     // The shop's own origin passes.
     let response = http()
@@ -259,7 +262,7 @@ async fn posts_from_another_site_and_amounts_above_the_maximum_are_refused() {
         assert_eq!(response.status(), 422, "{amount}");
         let html = response.text().await.unwrap();
         assert!(
-            html.contains("id=\"amount-error\">The most you can pay here is 2000000 XOF."),
+            html.contains("id=\"amount-error\">Le montant maximum ici est de 2\u{202F}000\u{202F}000\u{A0}FCFA."),
             "{html}"
         );
     }

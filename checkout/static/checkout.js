@@ -1,0 +1,80 @@
+// The shop's behaviour, served as a file so that the Content-Security-Policy allows no
+// inline script. Every text it shows comes from the page (data-* attributes), in the page's
+// language.
+(function () {
+  "use strict";
+  // The form: focus the first field in error; one tap sends the form once.
+  var firstError = document.querySelector("[aria-invalid=true]");
+  if (firstError) { firstError.focus(); }
+  var form = document.getElementById("order-form");
+  if (form) {
+    form.addEventListener("submit", function (e) {
+      var pay = document.getElementById("pay");
+      if (pay.disabled) { e.preventDefault(); return; }
+      pay.disabled = true;
+      pay.textContent = pay.getAttribute("data-sending");
+    });
+  }
+  // The order page: follow the order live; say so while the stream is down.
+  var holder = document.getElementById("holder");
+  if (!holder) { return; }
+  var note = document.getElementById("check-note");
+  var reconnecting = document.getElementById("reconnecting");
+  var done = false;
+  var polling = false;
+  function show(data) {
+    holder.innerHTML = data.html;
+    if (data.view["final"]) { done = true; }
+  }
+  var source = new EventSource(holder.getAttribute("data-events"));
+  source.addEventListener("status", function (e) {
+    reconnecting.hidden = true;
+    show(JSON.parse(e.data));
+    if (done) { source.close(); }
+  });
+  source.addEventListener("open", function () { reconnecting.hidden = true; });
+  source.addEventListener("error", function () {
+    if (!done) { reconnecting.hidden = false; }
+    if (done || polling || source.readyState !== EventSource.CLOSED) { return; }
+    // Past the shop's cap on live pages the stream is refused (503) and the browser gives it
+    // up: poll the JSON status instead, and reload the page when the state changes.
+    polling = true;
+    var poll = function () {
+      fetch(holder.getAttribute("data-status"), { headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (view) {
+          var shown = document.getElementById("status").getAttribute("data-state");
+          if (view.state !== shown) { location.reload(); return; }
+          if (!view["final"]) { setTimeout(poll, 2000); }
+        })
+        .catch(function () { setTimeout(poll, 5000); });
+    };
+    poll();
+  });
+  // "Check again": posts without leaving the page, says it is checking, and when a repeat
+  // is too soon.
+  document.addEventListener("submit", function (e) {
+    if (!e.target.classList.contains("check-again")) { return; }
+    e.preventDefault();
+    var button = e.target.querySelector("button");
+    var label = button.textContent;
+    button.disabled = true;
+    button.textContent = button.getAttribute("data-checking");
+    note.textContent = button.getAttribute("data-checking");
+    fetch(e.target.action, { method: "POST", headers: { "Accept": "application/json" } })
+      .then(function (r) {
+        if (r.status === 429) { note.textContent = button.getAttribute("data-too-soon"); }
+        else if (!r.ok && r.status !== 409) { note.textContent = button.getAttribute("data-failed"); }
+        else { note.textContent = ""; }
+      })
+      .catch(function () { note.textContent = button.getAttribute("data-failed"); })
+      .then(function () {
+        setTimeout(function () { button.disabled = false; button.textContent = label; }, 1500);
+      });
+  });
+})();
+// The receipt's "Print" button (the order page's status block is replaced live, so listen on
+// the document).
+document.addEventListener("click", function (e) {
+  if (e.target && e.target.id === "print") { window.print(); }
+});
