@@ -64,6 +64,25 @@ struct Subject {
     wall: Vec<f64>,
     cpu: Vec<f64>,
     compiled: Vec<usize>,
+    /// The packages of the first build, as `NAME vVERSION` from its `Compiling` lines.
+    packages: Vec<String>,
+}
+
+/// The `NAME vVERSION` of every `Compiling` line of a build's log.
+fn compiled(log: &str) -> Vec<String> {
+    let mut names: Vec<String> = log
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("Compiling "))
+        .map(|rest| {
+            // `serde v1.0.200` or `qosic v0.1.0 (/path)`: the name and version only.
+            rest.split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// The manifests and `main.rs` of the two crates.
@@ -218,6 +237,7 @@ pub(crate) fn run(root: &Path, flags: &BuildCostFlags) -> Result<()> {
             wall: Vec::new(),
             cpu: Vec::new(),
             compiled: Vec::new(),
+            packages: Vec::new(),
         });
     }
     let profile: &[&str] = if flags.release {
@@ -239,11 +259,11 @@ pub(crate) fn run(root: &Path, flags: &BuildCostFlags) -> Result<()> {
             let log = cargo_in(&s.dir, profile, &target)?;
             s.wall.push(started.elapsed().as_secs_f64());
             s.cpu.push(children_cpu() - cpu);
-            s.compiled.push(
-                log.lines()
-                    .filter(|l| l.trim_start().starts_with("Compiling "))
-                    .count(),
-            );
+            let packages = compiled(&log);
+            s.compiled.push(packages.len());
+            if s.packages.is_empty() {
+                s.packages = packages;
+            }
             // A cold build is hundreds of MiB: keep the disk as it was.
             std::fs::remove_dir_all(&target)
                 .map_err(|e| Error::new(format!("cannot delete {}: {e}", target.display())))?;
@@ -287,6 +307,17 @@ fn report(subjects: &[Subject], flags: &BuildCostFlags, rounds: usize) {
         list(&wall, 2),
         list(&cpu, 2),
     );
+    let only: Vec<&str> = qosic
+        .packages
+        .iter()
+        .filter(|p| !reqwest.packages.contains(p))
+        .map(String::as_str)
+        .collect();
+    println!(
+        "\nCompiled for with-qosic only ({}): {}",
+        only.len(),
+        only.join(", ")
+    );
     println!(
         "\ngoal: wall time <= {GOAL}x: {}",
         if w <= GOAL {
@@ -300,6 +331,12 @@ fn report(subjects: &[Subject], flags: &BuildCostFlags, rounds: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compiling_lines_name_the_packages() {
+        let log = "   Compiling serde v1.0.200\n   Compiling qosic v0.1.0 (/w/qosic)\n    Finished `dev` profile\nwarning: x\n";
+        assert_eq!(compiled(log), ["qosic v0.1.0", "serde v1.0.200"]);
+    }
 
     #[test]
     fn flags_default_and_bounds() {
