@@ -2,12 +2,13 @@
 
 use qosic::{Error, PaymentRequest, Status};
 
+#[allow(unsafe_code)]
 fn set(vars: &[(&str, Option<&str>)]) {
     for (name, value) in vars {
-        // Edition 2021: set_var is safe; this binary has one test, so no other thread reads.
+        // SAFETY: this binary has one test, so no other thread reads the environment.
         match value {
-            Some(value) => std::env::set_var(name, value),
-            None => std::env::remove_var(name),
+            Some(value) => unsafe { std::env::set_var(name, value) },
+            None => unsafe { std::env::remove_var(name) },
         }
     }
 }

@@ -28,7 +28,7 @@ pub(crate) enum Task {
     /// Check the workspace's own rules (manifests, docs, README commands)
     #[command(long_about = TIDY_ABOUT)]
     Tidy,
-    /// Run the benchmark example in release mode, passing ARGS through
+    /// Run the benchmark program in release mode, passing ARGS through (or `build-cost`)
     #[command(long_about = BENCH_ABOUT, disable_help_flag = true)]
     Bench(PassThrough),
     /// Run the qosic-mock server, passing ARGS through
@@ -155,7 +155,11 @@ tidy also runs as a test of the xtask crate, so `cargo test --workspace` enforce
 const BENCH_ABOUT: &str = "\
 Run the benchmark program: `cargo run --release -p qosic-bench --bin bench -- ARGS`.
 
-Every argument goes to the benchmark, --help included; a leading `--` is dropped.";
+Every argument goes to the benchmark, --help included; a leading `--` is dropped.
+
+`cargo xtask bench build-cost [--rounds N] [--release]` instead times cold builds of a fresh
+crate depending on qosic against one depending on reqwest alone, interleaved (goal: at most
+1.3x); `cargo xtask bench build-cost --help` lists its flags.";
 
 const MOCK_ABOUT: &str = "\
 Run the qosic-mock server: `cargo run -p qosic-mock --features cli -- ARGS`.
@@ -308,5 +312,9 @@ mod tests {
         assert!(args("bench").is_empty());
         assert_eq!(args("bench -- -- --n 3"), ["--", "--n", "3"]);
         assert_eq!(args("bench --help"), ["--help"]);
+        assert_eq!(
+            args("bench build-cost --rounds 2"),
+            ["build-cost", "--rounds", "2"]
+        );
     }
 }

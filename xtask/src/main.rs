@@ -12,6 +12,7 @@
 //! Every failure ends the process with exit status 1 and one line on stderr that starts with `error: `.
 
 mod api;
+mod buildcost;
 mod cmd;
 mod flags;
 mod manifest;
@@ -96,6 +97,12 @@ fn try_main() -> Result<()> {
             cmd::run(sh.cmd("bash").arg(".ci/run"))
         }
         Task::Tidy => tidy::run(&workspace_root()?),
+        Task::Bench(pass) if pass.args.first().is_some_and(|a| a == "build-cost") => {
+            match buildcost::parse(&pass.args[1..])? {
+                Some(flags) => buildcost::run(&workspace_root()?, &flags),
+                None => Ok(()),
+            }
+        }
         Task::Bench(pass) => {
             let sh = cmd::shell(&workspace_root()?)?;
             let bench = ["run", "--release", "-p", "qosic-bench", "--bin", "bench"];

@@ -105,24 +105,35 @@ async fn a_ported_number_is_refused_by_prefix_and_paid_by_name() {
 }
 
 #[test]
+#[allow(unsafe_code)]
 fn from_env_reads_the_togo_variables() {
-    // The only test of this binary that touches these variables.
-    std::env::remove_var("QOSIC_TMONEY_CLIENT_ID");
-    std::env::remove_var("QOSIC_FLOOZ_CLIENT_ID");
+    // The only test of this binary that touches these variables (edition 2024: changing the
+    // environment is `unsafe`; std's own reads of it take its lock).
+    // SAFETY: no other test of this binary reads or writes them.
+    unsafe {
+        std::env::remove_var("QOSIC_TMONEY_CLIENT_ID");
+        std::env::remove_var("QOSIC_FLOOZ_CLIENT_ID");
+    }
     let err = qosic_carriers_tg::from_env().unwrap_err();
     assert_eq!(
         err.to_string(),
         "invalid configuration of QOSIC_TMONEY_CLIENT_ID: expected at least one of \
          QOSIC_TMONEY_CLIENT_ID or QOSIC_FLOOZ_CLIENT_ID in the environment"
     );
-    std::env::set_var("QOSIC_FLOOZ_CLIENT_ID", "FZ-ID");
-    std::env::set_var("QOSIC_TMONEY_CLIENT_ID", "TM-ID");
+    // SAFETY: as above.
+    unsafe {
+        std::env::set_var("QOSIC_FLOOZ_CLIENT_ID", "FZ-ID");
+        std::env::set_var("QOSIC_TMONEY_CLIENT_ID", "TM-ID");
+    }
     let carriers = qosic_carriers_tg::from_env().unwrap();
     let got: Vec<(&str, &str)> = carriers
         .iter()
         .map(|c| (c.name(), c.client_id().as_str()))
         .collect();
     assert_eq!(got, [("TMONEY", "TM-ID"), ("FLOOZ", "FZ-ID")]);
-    std::env::remove_var("QOSIC_TMONEY_CLIENT_ID");
-    std::env::remove_var("QOSIC_FLOOZ_CLIENT_ID");
+    // SAFETY: as above.
+    unsafe {
+        std::env::remove_var("QOSIC_TMONEY_CLIENT_ID");
+        std::env::remove_var("QOSIC_FLOOZ_CLIENT_ID");
+    }
 }

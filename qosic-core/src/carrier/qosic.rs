@@ -586,6 +586,9 @@ mod tests {
     }
 
     #[test]
+    // Edition 2024: changing the environment is `unsafe`. No other test of this binary reads
+    // or writes the two `QOSIC_CORETEST*` variables.
+    #[allow(unsafe_code)]
     fn from_env_reads_each_specs_variable_and_names_them_all() {
         static SPECS: [&CarrierSpec; 2] = [&SPEC, &OTHER];
         let err = from_env(&SPECS).unwrap_err();
@@ -594,14 +597,16 @@ mod tests {
             "invalid configuration of QOSIC_CORETEST_CLIENT_ID: expected at least one of \
              QOSIC_CORETEST_CLIENT_ID or QOSIC_CORETEST2_CLIENT_ID in the environment"
         );
-        std::env::set_var("QOSIC_CORETEST2_CLIENT_ID", " TG-ID ");
+        // SAFETY: see above; std's own reads of the environment take its lock.
+        unsafe { std::env::set_var("QOSIC_CORETEST2_CLIENT_ID", " TG-ID ") };
         let carriers = from_env(&SPECS).unwrap();
         assert_eq!(carriers.len(), 1);
         assert_eq!(
             (carriers[0].name(), carriers[0].client_id().as_str()),
             ("CORETEST2", "TG-ID")
         );
-        std::env::set_var("QOSIC_CORETEST_CLIENT_ID", "has space");
+        // SAFETY: as above.
+        unsafe { std::env::set_var("QOSIC_CORETEST_CLIENT_ID", "has space") };
         let err = from_env(&SPECS).unwrap_err();
         assert!(
             err.to_string().starts_with(
@@ -609,8 +614,11 @@ mod tests {
             ),
             "{err}"
         );
-        std::env::remove_var("QOSIC_CORETEST_CLIENT_ID");
-        std::env::remove_var("QOSIC_CORETEST2_CLIENT_ID");
+        // SAFETY: as above.
+        unsafe {
+            std::env::remove_var("QOSIC_CORETEST_CLIENT_ID");
+            std::env::remove_var("QOSIC_CORETEST2_CLIENT_ID");
+        }
         assert!(from_env(&[]).is_err());
     }
 }
