@@ -213,7 +213,7 @@ pub struct NewOrder {
     pub form_token: Option<String>,
 }
 
-/// Which orders the operator's list shows ([`Store::find_orders`]).
+/// Which orders the operator's list shows ([`Store::find_orders`](super::Store::find_orders)).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct OrderFilter {
     /// Only orders in this state.
