@@ -50,6 +50,7 @@ use crate::types::{Amount, Country, Msisdn, Name, TransactionRef};
 
 mod builder;
 mod exchange;
+mod operations;
 mod poll;
 mod references;
 
@@ -131,6 +132,8 @@ struct Inner {
     transport: Arc<dyn Transport>,
     default_country: Option<Country>,
     used: Mutex<UsedReferences>,
+    /// The merchant's card key and card host, when card payments are configured.
+    card: Option<crate::card::CardSettings>,
 }
 
 impl fmt::Debug for Client {
@@ -142,6 +145,7 @@ impl fmt::Debug for Client {
             .field("carriers", &carriers)
             .field("transport", &self.inner.transport)
             .field("default_country", &self.inner.default_country)
+            .field("card", &self.inner.card)
             .finish()
     }
 }
