@@ -19,6 +19,7 @@
 //! [`ClientBuilder::card_status_path`]: crate::ClientBuilder::card_status_path
 //! [`ClientBuilder::card_status_key_field`]: crate::ClientBuilder::card_status_key_field
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Serialize;
@@ -286,6 +287,36 @@ pub(crate) fn status_body(reference: &TransactionRef, settings: &CardSettings) -
     serde_json::to_vec(&Value::Object(map)).unwrap_or_default()
 }
 
+/// `text` with the value of every `qosKey` / `qoskey` field replaced by `[REDACTED]`: what
+/// `Debug` shows of a request body, so that the card key never reaches a log.
+pub(crate) fn redact_card_key(text: Cow<'_, str>) -> Cow<'_, str> {
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains("\"qoskey\"") {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while let Some(found) = lower[at..].find("\"qoskey\"") {
+        let key_end = at + found + "\"qoskey\"".len();
+        out.push_str(&text[at..key_end]);
+        let rest = &text[key_end..];
+        // `: "value"`: keep the colon and spaces, drop the value up to its closing quote.
+        let open = rest.find('"');
+        match open {
+            Some(open) if rest[..open].trim() == ":" => {
+                let value = &rest[open + 1..];
+                let close = value.find('"').map_or(value.len(), |c| c + 1);
+                out.push_str(&rest[..=open]);
+                out.push_str("[REDACTED]\"");
+                at = key_end + open + 1 + close;
+            }
+            _ => at = key_end,
+        }
+    }
+    out.push_str(&text[at.min(text.len())..]);
+    Cow::Owned(out)
+}
+
 /// Whether an answer says the card key is unknown (`-2`, or a message naming the qoskey).
 fn names_bad_key(code: Option<&str>, message: Option<&str>) -> bool {
     numeric(code) == Some(-2)
@@ -409,6 +440,20 @@ mod tests {
             read_status(br#"{"responsecode":"-2","responsemsg":"INVALID qoskey"}"#),
             None
         );
+    }
+
+    #[test]
+    fn the_key_is_redacted_from_bodies_shown() {
+        let body = r#"{"type":"all","qosKey":"QCBJ001","x":1,"qoskey" : "K2"}"#;
+        let shown = redact_card_key(Cow::Borrowed(body));
+        assert_eq!(
+            shown,
+            r#"{"type":"all","qosKey":"[REDACTED]","x":1,"qoskey" : "[REDACTED]"}"#
+        );
+        assert!(matches!(
+            redact_card_key(Cow::Borrowed("{}")),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -227,7 +227,8 @@ pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// A body as text for `Debug`: invalid UTF-8 replaced, phone numbers masked.
 pub(crate) fn masked_text(body: &[u8]) -> String {
-    mask_numbers(&String::from_utf8_lossy(body)).into_owned()
+    let text = crate::card::redact_card_key(String::from_utf8_lossy(body));
+    mask_numbers(&text).into_owned()
 }
 
 /// The start of a body, for error messages: at most `max` characters, on one line, with phone

@@ -375,3 +375,7 @@ fn card_refusal(operation: Operation, response: &ApiResponse, reference: &Transa
         },
     }
 }
+
+#[cfg(test)]
+#[path = "operations_tests.rs"]
+mod tests;
