@@ -59,14 +59,14 @@ pub enum Operation {
 
 impl Operation {
     /// The operation's name in logs and errors: `payment`, `status`, `refund`, `deposit`,
-    /// `account-holder`, `balance`, `card checkout`, `card status`.
+    /// `account_holder`, `balance`, `card checkout`, `card status`.
     pub fn as_str(self) -> &'static str {
         match self {
             Operation::Payment => "payment",
             Operation::Status => "status",
             Operation::Refund => "refund",
             Operation::Deposit => "deposit",
-            Operation::AccountHolder => "account-holder",
+            Operation::AccountHolder => "account_holder",
             Operation::Balance => "balance",
             Operation::CardCheckout => "card checkout",
             Operation::CardStatus => "card status",

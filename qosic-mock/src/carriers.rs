@@ -19,11 +19,13 @@ use serde::Serializer;
 use crate::endpoint::Endpoint;
 
 /// The operations in the order endpoints are listed.
-pub(crate) const OPERATIONS: [Operation; 4] = [
+pub(crate) const OPERATIONS: [Operation; 6] = [
     Operation::Payment,
     Operation::Status,
     Operation::Refund,
     Operation::Deposit,
+    Operation::AccountHolder,
+    Operation::Balance,
 ];
 
 /// One carrier served.
@@ -85,23 +87,8 @@ fn build(specs: impl Iterator<Item = &'static CarrierSpec>) -> Table {
             continue;
         }
         let key = spec.name().to_ascii_lowercase();
-        for operation in OPERATIONS {
-            let Some(path) = spec.path(operation) else {
-                continue;
-            };
-            let index = table.routes.len();
-            table.routes.push(Route {
-                endpoint: Endpoint::of(spec.carrier(), operation),
-                path,
-                name: format!("{key}_{operation}"),
-            });
-            // A path already served keeps its first carrier first.
-            paths.entry(path).or_default().push(index);
-            for &(op, alternate) in spec.alternate_paths() {
-                if op == operation {
-                    paths.entry(alternate).or_default().push(index);
-                }
-            }
+        for operation in &OPERATIONS[..4] {
+            push_route(&mut table, &mut paths, spec, &key, *operation);
         }
         table.carriers.push(Served {
             spec,
@@ -109,11 +96,45 @@ fn build(specs: impl Iterator<Item = &'static CarrierSpec>) -> Table {
             key,
         });
     }
+    // The lookups come after every carrier's money operations, so that the first routes
+    // (and the endpoints' positions) stay those served before them.
+    for i in 0..table.carriers.len() {
+        let (spec, key) = (table.carriers[i].spec, table.carriers[i].key.clone());
+        for operation in &OPERATIONS[4..] {
+            push_route(&mut table, &mut paths, spec, &key, *operation);
+        }
+    }
     table.paths = paths.into_iter().collect();
     table
         .paths
         .sort_unstable_by(|(a, _), (b, _)| by_length(a, b));
     table
+}
+
+/// Adds `spec`'s route of `operation`, if it offers it, and its paths.
+fn push_route(
+    table: &mut Table,
+    paths: &mut HashMap<&'static str, Vec<usize>>,
+    spec: &'static CarrierSpec,
+    key: &str,
+    operation: Operation,
+) {
+    let Some(path) = spec.path(operation) else {
+        return;
+    };
+    let index = table.routes.len();
+    table.routes.push(Route {
+        endpoint: Endpoint::of(spec.carrier(), operation),
+        path,
+        name: format!("{key}_{operation}"),
+    });
+    // A path already served keeps its first carrier first.
+    paths.entry(path).or_default().push(index);
+    for &(op, alternate) in spec.alternate_paths() {
+        if op == operation {
+            paths.entry(alternate).or_default().push(index);
+        }
+    }
 }
 
 /// `a == b`, first by the address of the names: a carrier's identity is a `&'static str`,
@@ -226,8 +247,9 @@ mod tests {
         let mut paths = std::collections::HashSet::new();
         for carrier in &table.carriers {
             let spec = carrier.spec;
-            for operation in OPERATIONS {
-                if let Some(path) = spec.path(operation) {
+            // The balance path is one for every carrier: the client id says whose.
+            for operation in &OPERATIONS[..5] {
+                if let Some(path) = spec.path(*operation) {
                     assert!(paths.insert(path), "{path} is served twice");
                 }
             }

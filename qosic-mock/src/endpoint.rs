@@ -232,7 +232,8 @@ mod tests {
 
     #[test]
     fn paths_and_names_round_trip() {
-        for e in Endpoint::all() {
+        // The balance path is shared (the client id says whose): it names its first carrier.
+        for e in Endpoint::all().filter(|e| e.operation() != Operation::Balance) {
             assert_eq!(Endpoint::from_path(e.path()), Some(e));
             assert_eq!(Endpoint::from_path(&format!("{}/?x=1", e.path())), Some(e));
             for tail in ["/", "?", "#f", "?a/", "#/", "?#"] {

@@ -569,12 +569,15 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod admin;
+mod balance;
 mod callback;
+mod card;
 mod carriers;
 mod client;
 mod endpoint;
 pub mod fakes;
 mod fault;
+mod holder;
 mod journal;
 mod mock;
 mod names;
@@ -606,11 +609,13 @@ pub use client::TEST_POLLING_STEP;
 pub fn carrier_specs() -> impl Iterator<Item = &'static qosic_core::carrier::CarrierSpec> {
     carriers::table().carriers.iter().map(|c| c.spec)
 }
+pub use card::{APPROVED_CARD, DECLINED_CARD, DEFAULT_CARD_KEY, NEVER_FINISHING_CARD};
 pub use endpoint::{Carrier, Endpoint, Operation, UnknownEndpoint};
 pub use fakes::{
     capture_request, CaptureHandle, CaptureTransport, NeverTransport, ReplayTransport,
 };
 pub use fault::{Fault, PlannedRequest};
+pub use holder::{HolderInfo, DEFAULT_FIRST_NAME, DEFAULT_LAST_NAME};
 pub use journal::{RecordedRequest, DEFAULT_JOURNAL_CAPACITY, JOURNAL_BODY_LIMIT};
 pub use mock::{MockQosic, MockQosicBuilder};
 pub use numbering::PhoneForms;

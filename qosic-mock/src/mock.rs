@@ -561,6 +561,7 @@ impl MockQosicBuilder {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let shared = Arc::new(Shared::new(self.config));
         let server = server::spawn(self.addr, Arc::clone(&shared))?;
+        shared.cards.set_base(format!("http://{}", server.addr));
         Ok(MockQosic {
             shared,
             server: Some(server),
@@ -580,7 +581,11 @@ impl MockQosicBuilder {
         self.check()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let shared = Arc::new(Shared::new(self.config));
-        server::run_here(self.addr, shared, |addr| ready(&format!("http://{addr}")))
+        let cards = Arc::clone(&shared);
+        server::run_here(self.addr, shared, move |addr| {
+            cards.cards.set_base(format!("http://{addr}"));
+            ready(&format!("http://{addr}"))
+        })
     }
 
     fn check(&self) -> Result<(), String> {

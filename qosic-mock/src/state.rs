@@ -509,6 +509,10 @@ pub(crate) struct Shared {
     pub(crate) body_bytes: AtomicUsize,
     /// The callback sender.
     pub(crate) callbacks: Callbacks,
+    /// Programmed account holders (`holder.rs`).
+    pub(crate) holders: crate::holder::Holders,
+    /// Card payments and their settings (`card.rs`).
+    pub(crate) cards: crate::card::Cards,
 }
 
 impl fmt::Debug for Shared {
@@ -538,6 +542,8 @@ impl Shared {
             refused_connections: AtomicUsize::new(0),
             body_bytes: AtomicUsize::new(0),
             callbacks,
+            holders: Default::default(),
+            cards: Default::default(),
         }
     }
 
@@ -628,6 +634,8 @@ impl Shared {
         // Free the old state after the lock is released.
         drop(old);
         self.callbacks.reset();
+        self.holders.clear();
+        self.cards.clear();
     }
 
     pub(crate) fn journal(&self) -> Vec<RecordedRequest> {
@@ -764,6 +772,9 @@ impl Shared {
     pub(crate) fn handle(&self, req: &Incoming<'_>) -> Action {
         if req.path.starts_with(ADMIN_PREFIX) || req.path == "/__admin" {
             return crate::admin::handle(self, req);
+        }
+        if let Some(action) = crate::card::handle(self, req) {
+            return action;
         }
         let auth_accepted = self.auth_ok(req.authorization);
         // Only bodies sent with the right credentials are read as JSON: nothing reads the
@@ -963,6 +974,14 @@ impl Shared {
             Operation::Status => self.status(state, spec, endpoint, body),
             Operation::Refund => refund(state, endpoint, body),
             Operation::Deposit => self.deposit(state, spec, endpoint, body),
+            Operation::AccountHolder => crate::holder::answer(self, body, self.config.phone_forms),
+            Operation::Balance => Ok(crate::balance::answer(crate::balance::of(
+                endpoint.carrier(),
+                state.transactions.values_mut().map(|tx| {
+                    tx.settle(Instant::now());
+                    (tx.carrier, tx.kind, tx.state, tx.amount)
+                }),
+            ))),
             other => Err(format!("the fake server does not serve {other}")),
         };
         result.unwrap_or_else(|e| bad_request(&e, transref_echo))

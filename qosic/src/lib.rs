@@ -350,6 +350,11 @@ pub use qosic_core::{
     DepositRequest, Error, Lookup, Msisdn, Name, Operation, Outcome, PaymentRequest, PollingPolicy,
     RawResponse, Secret, Status, TransactionRef, DEFAULT_BASE_URL, WINDOW_GRACE,
 };
+// Who holds a number, the balance, and card payments (see the guide's sections of the same names).
+pub use qosic_core::{
+    AccountHolder, AccountStatus, Balance, CardCheckout, CardPayment, CardSession, Holder,
+    DEFAULT_CARD_BASE_URL,
+};
 // QosIc's callbacks, settled only by a status check (see the guide's "Callbacks").
 pub use qosic_core::{Callback, CallbackError, CallbackStatus};
 
@@ -459,7 +464,8 @@ pub fn carrier_specs() -> Vec<&'static carrier::CarrierSpec> {
 /// A ready client from the environment, like `aws_config::load_from_env`.
 ///
 /// Reads `QOSIC_LOGIN` and `QOSIC_PASSWORD` (required), `QOSIC_BASE_URL` (optional, default
-/// [`DEFAULT_BASE_URL`]), and configures every carrier of [`carrier_specs`] whose client id
+/// [`DEFAULT_BASE_URL`]), `QOSIC_CARD_KEY` and `QOSIC_CARD_BASE_URL` (optional: card
+/// payments, default [`DEFAULT_CARD_BASE_URL`]), and configures every carrier of [`carrier_specs`] whose client id
 /// is set (`QOSIC_<CARRIER>_CLIENT_ID`: `QOSIC_MTN_CLIENT_ID`, `QOSIC_TMONEY_CLIENT_ID`…, each
 /// spec's [`client_id_var`](carrier::CarrierSpec::client_id_var)). The transport is the HTTP
 /// one. An error names the missing variable.

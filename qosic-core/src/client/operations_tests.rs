@@ -150,7 +150,7 @@ async fn carriers_without_the_route_refuse_before_io() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "BARE does not support the account-holder operation"
+        "BARE does not support the account_holder operation"
     );
     let err = c.balance("BARE").await.unwrap_err();
     assert_eq!(
