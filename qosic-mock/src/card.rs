@@ -5,6 +5,7 @@
 //! | `POST /public/v1/initTransaction` `{type, transref, qosKey, returnUrl, amountDetails:{totalAmount, currency}, saleDetails}` | 200 `{url, transref, status:"PENDING"}`; a wrong key: 200 `{"responsecode":"-2","responsemsg":"INVALID qoskey"}` |
 //! | `GET /card/pay/{transref}` (the `url` above) | the hosted card page: a card number and three buttons, approve, decline, abandon |
 //! | `POST /card/pay/{transref}/{approve,decline,abandon}` | a page that sends the customer back to `returnUrl?transref=…&status=…` (an HTML refresh) |
+//! | `GET /card/returned` | a stand-in for a shop's return page (the `pay` example's) |
 //! | `POST /QosicBridge/checkout/v1/status` (or the docs' `QosicBrigde`) `{qoskey or qosKey, transref}` | the documented shape `{responsecode, responsemsg, transref}` (`00` paid, `01` pending, `-1` failed), or QosIc's plugin's `{status:"00", data:{status:"SUCCESS"\|"PENDIND"\|"FAILED"}}` after [`MockQosic::card_status_like_plugin`] |
 //!
 //! The key accepted is [`DEFAULT_CARD_KEY`] (QosIc's documented test key) unless
@@ -50,6 +51,8 @@ const STATUS_PATHS: [&str; 2] = [
     "/QosicBrigde/checkout/v1/status",
 ];
 const PAGE_PREFIX: &str = "/card/pay/";
+/// A stand-in for a shop's return page, for examples and tests without a shop.
+const RETURNED_PATH: &str = "/card/returned";
 const MAX_CARD_PAYMENTS: usize = 10_000;
 const MAX_URL: usize = 2_000;
 
@@ -152,6 +155,15 @@ pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Option<Action> {
         post_only(req, |body| init(shared, body))
     } else if STATUS_PATHS.contains(&path) {
         post_only(req, |body| status(shared, body))
+    } else if path == RETURNED_PATH {
+        html(
+            200,
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Back at the \
+             shop</title></head><body><h1 id=\"returned\">Back at the shop</h1><p>The card page \
+             sent the customer back here (the fake server's stand-in for a shop's return page).\
+             </p></body></html>"
+                .to_owned(),
+        )
     } else if let Some(rest) = path.strip_prefix(PAGE_PREFIX) {
         page(shared, req, rest)
     } else {

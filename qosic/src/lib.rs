@@ -114,6 +114,78 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Who holds a number
+//!
+//! Before the first deposit to a number you have never paid, check who holds it: `client.account_holder(phone)` returns the holder's names and account status, or `AccountHolder::NotFound` when the number has no mobile-money account (an answer, not an error).
+//! `deposit` stays one call; the check is yours to make, and costs one request.
+//! Names are personal data: `Debug` and `Display` mask them (`J*** D***`), like numbers.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), qosic::Error> {
+//! # let mock = qosic::mock::MockQosic::in_process();
+//! # let client = mock.client();
+//! use qosic::{AccountHolder, DepositRequest};
+//!
+//! // Before the first payout to a number: who holds it? (MTN and MOOV; one request, no money moved)
+//! match client.account_holder("22997000100").await? {
+//!     AccountHolder::Found(holder) if holder.status().is_active() => {
+//!         // Compare with the name your customer gave; log only holder.masked_name().
+//!         if holder.last_name().eq_ignore_ascii_case("Dossou") {
+//!             client.deposit(DepositRequest::new("22997000100", 5000)).await?;
+//!         }
+//!     }
+//!     AccountHolder::Found(holder) => println!("account {}: not paying out", holder.status()),
+//!     _ => println!("no mobile-money account: not paying out"),
+//! }
+//! # assert_eq!(mock.ledger().paid_out, 5000);
+//! # Ok(()) }
+//! ```
+//!
+//! # Balance
+//!
+//! `client.balance(carrier)` asks QosIc for the amount available to withdraw on the merchant's account with that carrier (`getavailableamountowithdraw`, with its client id).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), qosic::Error> {
+//! # let mock = qosic::mock::MockQosic::in_process();
+//! # let client = mock.client();
+//! # client.pay(qosic::PaymentRequest::new("22997000100", 1000)).await?;
+//! let balance = client.balance("MTN").await?; // with MTN's client id; Celtiis, Togo: Error::Unsupported
+//! println!("{} XOF available to withdraw on {}", balance.xof(), balance.carrier());
+//! # assert_eq!(balance.xof(), 1000);
+//! # Ok(()) }
+//! ```
+//!
+//! # Card payments
+//!
+//! Card payments go through QosIc's hosted card page ("b-card"): `client.card_checkout` posts `initTransaction` with the merchant's card key (`qosKey`: `ClientBuilder::card_key`, or `QOSIC_CARD_KEY`; host `QOSIC_CARD_BASE_URL`, default `https://b-card.qosic.net`) and returns the page to send the customer to; `client.card_status` reads the status, in either shape QosIc answers (its docs' and its WordPress plugin's, `PENDIND` included). The key never appears in logs or `Debug`.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), qosic::Error> {
+//! # let mock = qosic::mock::MockQosic::in_process();
+//! # let client = mock.client();
+//! use qosic::{CardCheckout, Status};
+//!
+//! // Needs the card key: .card_key("…") on the builder, or QOSIC_CARD_KEY with qosic::from_env().
+//! let session = client
+//!     .card_checkout(
+//!         CardCheckout::new(5000, "https://shop.example/orders/42")
+//!             .description("Order 42")
+//!             .customer_email("ada@example.com"),
+//!     )
+//!     .await?;
+//! // Redirect the customer to session.url(); store session.reference() with the order.
+//! # mock.card_page_action(session.reference().as_str(), "approve", qosic::mock::APPROVED_CARD);
+//! // When they come back (and from a job, for those who never do), ask QosIc:
+//! let payment = client.card_status(session.reference().as_str()).await?;
+//! if payment.status() == Status::Confirmed { /* mark the order paid (once) */ }
+//! # assert!(payment.success());
+//! # Ok(()) }
+//! ```
+//!
 //! # Callbacks
 //!
 //! QosIc posts a callback to the URL set in its dashboard when a transaction ends. The
