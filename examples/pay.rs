@@ -195,7 +195,10 @@ async fn card(client: &Client, mock: Option<&MockQosic>, args: &Args) -> Result<
             println!(
                 "status:    {}{}",
                 payment.status(),
-                payment.message().map(|m| format!(" ({m})")).unwrap_or_default()
+                payment
+                    .message()
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default()
             );
             return Ok(exit_for(payment.status()));
         }
@@ -253,9 +256,16 @@ async fn run(args: Args) -> Result<ExitCode, Error> {
     }
     if args.balance {
         let balance = client.balance(outcome.carrier()).await?;
-        println!("balance:   {} XOF available on {}", balance.xof(), balance.carrier());
+        println!(
+            "balance:   {} XOF available on {}",
+            balance.xof(),
+            balance.carrier()
+        );
         if let Some(mock) = &mock {
-            println!("ledger:    {} XOF net on the fake server", mock.ledger().net());
+            println!(
+                "ledger:    {} XOF net on the fake server",
+                mock.ledger().net()
+            );
         }
     }
     Ok(code)

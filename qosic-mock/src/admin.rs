@@ -146,7 +146,7 @@ pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Action {
     if route == "/__admin/callbacks" || route.starts_with("/__admin/callbacks/") {
         return crate::callback::admin(shared, req.method, route, req.body);
     }
-    if route == "/__admin/holders" || route.starts_with("/__admin/holders/") {
+    if route == "/__admin/holders" {
         return crate::holder::admin(shared, req.method, route, req.body);
     }
     // Methods are case-sensitive, as on the wire endpoints.

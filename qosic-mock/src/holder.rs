@@ -1,6 +1,6 @@
 //! Who holds a number's account: the fake server's answers to `getaccountholderinfo` (MTN)
 //! and `getaccountholderinfomv` (MOOV), from names a test programs
-//! ([`MockQosic::account_holder`], `PUT /__admin/holders/{phone}`) or, for any other number,
+//! ([`MockQosic::account_holder`], `POST /__admin/holders`) or, for any other number,
 //! from the magic endings:
 //!
 //! | last two digits | answer |
@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::mock::MockQosic;
 use crate::numbering::{self, PhoneForms};
@@ -204,44 +204,51 @@ pub(crate) fn answer(shared: &Shared, body: &Body<'_>, forms: PhoneForms) -> Res
     ))
 }
 
-/// `PUT /__admin/holders/{phone}` (body `{"first_name","last_name","status"}`),
+/// The body of `POST /__admin/holders`.
+#[derive(Deserialize)]
+struct AdminHolder {
+    phone: String,
+    #[serde(flatten)]
+    info: HolderInfo,
+}
+
+/// `POST /__admin/holders` (body `{"phone", "first_name", "last_name", "status"}`),
 /// `DELETE /__admin/holders`.
 pub(crate) fn admin(shared: &Shared, method: &str, route: &str, body: &[u8]) -> Action {
     let respond = |reply: Reply| Action::Respond(reply);
-    match (method, route.strip_prefix("/__admin/holders")) {
-        ("DELETE", Some("")) => {
+    match (method, route) {
+        ("DELETE", "/__admin/holders") => {
             shared.holders.clear();
-            respond(Reply::json(200, &json!({"cleared": true})))
+            respond(Reply::json(200, &json!({"status": "ok"})))
         }
-        ("PUT" | "POST", Some(rest)) if rest.starts_with('/') && rest.len() > 1 => {
-            let phone = &rest[1..];
-            let info: HolderInfo = match serde_json::from_slice(body) {
-                Ok(info) => info,
+        ("POST", "/__admin/holders") => {
+            let holder: AdminHolder = match serde_json::from_slice(body) {
+                Ok(holder) => holder,
                 Err(e) => {
                     return respond(problem(
                         400,
                         "Bad Request",
                         &format!(
-                            "the body must be {{\"first_name\": \"…\", \"last_name\": \"…\", \
-                             \"status\": \"ACTIVE\"}}: {e}"
+                            "the body must be {{\"phone\": \"…\", \"first_name\": \"…\", \
+                             \"last_name\": \"…\", \"status\": \"ACTIVE\"}}: {e}"
                         ),
                     ))
                 }
             };
             let info = HolderInfo {
-                status: info.status.to_ascii_uppercase(),
-                ..info
+                status: holder.info.status.to_ascii_uppercase(),
+                ..holder.info
             };
-            match shared.holders.set(phone, info) {
-                Ok(()) => respond(Reply::json(200, &Value::from(json!({"programmed": true})))),
+            match shared.holders.set(&holder.phone, info) {
+                Ok(()) => respond(Reply::json(200, &json!({"status": "ok"}))),
                 Err(e) => respond(problem(400, "Bad Request", &e)),
             }
         }
         _ => respond(problem(
-            404,
-            "Not Found",
-            "holder routes: PUT /__admin/holders/{phone} with {\"first_name\", \"last_name\", \
-             \"status\"}, DELETE /__admin/holders",
+            405,
+            "Method Not Allowed",
+            "/__admin/holders takes POST {\"phone\", \"first_name\", \"last_name\", \"status\"} \
+             or DELETE",
         )),
     }
 }

@@ -501,6 +501,8 @@
 //! | `GET /__admin/transactions/{reference}` | one transaction, or 404 |
 //! | `POST /__admin/subscribers` | program a number (any form the SDK reads): `{"phone", "behaviour", "after_checks"?, "after_ms"?, "ported_to"?}`; behaviours: `approves`, `declines`, `insufficient_funds`, `no_account`, `never_answers`, `server_error`; `after_ms` at most 600000; `ported_to` a carrier's name ([`Subscriber::ported_to`]) |
 //! | `DELETE /__admin/subscribers` | forget programmed numbers (the magic numbers stay) |
+//! | `POST /__admin/holders` | program who holds a number's account, for `getaccountholderinfo(mv)`: `{"phone", "first_name", "last_name", "status"}` (`status` default `ACTIVE`; `ACCOUNTHOLDER_NOT_FOUND` for no account) |
+//! | `DELETE /__admin/holders` | forget programmed holders (the magic endings stay: `92` none, `94` 500, `95` blocked) |
 //! | `POST /__admin/faults` | inject a fault: `{"kind", "status"?, "delay_ms"?, "times"?, "endpoint"?, "after_recording"?}`; kinds: `status`, `delay`, `malformed_body`, `empty_body`, `html_error`, `dropped_connection`, `lost_answer`, `wrong_reference`; `status` from 200 to 599, `delay_ms` at most 600000 |
 //! | `DELETE /__admin/faults` | remove every fault |
 //! | `POST /__admin/expectations` | `{"endpoint", "count"}`: expect exactly `count` requests |

@@ -16,7 +16,14 @@ fn pay_program() -> &'static Path {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let status = Command::new(cargo)
             .current_dir(&root)
-            .args(["build", "--quiet", "-p", "qosic-examples", "--example", "pay"])
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "qosic-examples",
+                "--example",
+                "pay",
+            ])
             .status()
             .expect("cargo runs");
         assert!(status.success(), "cargo build --example pay failed");
@@ -59,7 +66,10 @@ fn balance_after_a_payment_equals_the_ledger() {
     let output = pay(&["--balance", "--amount", "2500"]);
     let text = stdout(&output);
     assert!(output.status.success(), "{text}");
-    assert!(text.contains("balance:   2500 XOF available on MTN"), "{text}");
+    assert!(
+        text.contains("balance:   2500 XOF available on MTN"),
+        "{text}"
+    );
     assert!(text.contains("ledger:    2500 XOF net"), "{text}");
 }
 
@@ -77,7 +87,10 @@ fn start_card(amount: &str) -> (Child, String, BufReader<std::process::ChildStdo
     let mut line = String::new();
     loop {
         line.clear();
-        assert!(out.read_line(&mut line).unwrap() > 0, "pay --card printed no card page");
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "pay --card printed no card page"
+        );
         if let Some(url) = line.trim().strip_prefix("card page: ") {
             return (child, url.to_owned(), out);
         }
@@ -117,8 +130,15 @@ fn card_prints_a_url_whose_page_approves() {
     let (child, url, out) = start_card("3000");
     let page = http("GET", &url, "");
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
-    assert!(page.contains("Pay 3000 XOF by card") && page.contains("id=\"approve\""), "{page}");
-    let back = http("POST", &format!("{url}/approve"), "card=4242+4242+4242+4242");
+    assert!(
+        page.contains("Pay 3000 XOF by card") && page.contains("id=\"approve\""),
+        "{page}"
+    );
+    let back = http(
+        "POST",
+        &format!("{url}/approve"),
+        "card=4242+4242+4242+4242",
+    );
     assert!(back.contains("/card/returned?transref="), "{back}");
     let (code, rest) = finish(child, out);
     assert_eq!(code, 0, "{rest}");
@@ -128,7 +148,11 @@ fn card_prints_a_url_whose_page_approves() {
 #[test]
 fn card_declined_by_the_magic_card() {
     let (child, url, out) = start_card("3000");
-    http("POST", &format!("{url}/approve"), &format!("card={}", qosic::mock::DECLINED_CARD));
+    http(
+        "POST",
+        &format!("{url}/approve"),
+        &format!("card={}", qosic::mock::DECLINED_CARD),
+    );
     let (code, rest) = finish(child, out);
     assert_eq!(code, 1, "{rest}");
     assert!(rest.contains("status:    FAILED"), "{rest}");
@@ -199,8 +223,14 @@ mod chromium {
                 .expect("start chromedriver"),
         );
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-            assert!(tokio::time::Instant::now() < deadline, "chromedriver never listened");
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "chromedriver never listened"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let capabilities = serde_json::json!({
@@ -219,9 +249,17 @@ mod chromium {
             .await
             .expect("a Chromium session");
 
-        let (child, url, out) = tokio::task::spawn_blocking(|| start_card("4500")).await.unwrap();
+        let (child, url, out) = tokio::task::spawn_blocking(|| start_card("4500"))
+            .await
+            .unwrap();
         browser.goto(&url).await.unwrap();
-        let heading = browser.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+        let heading = browser
+            .find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert_eq!(heading, "Pay 4500 XOF by card");
         browser
             .find(Locator::Css("#approve"))
@@ -240,7 +278,9 @@ mod chromium {
         let back = browser.current_url().await.unwrap();
         assert!(back.as_str().contains("status=paid"), "{back}");
         let _ = browser.close().await;
-        let (code, rest) = tokio::task::spawn_blocking(move || finish(child, out)).await.unwrap();
+        let (code, rest) = tokio::task::spawn_blocking(move || finish(child, out))
+            .await
+            .unwrap();
         assert_eq!(code, 0, "{rest}");
         assert!(rest.contains("status:    CONFIRMED"), "{rest}");
     }

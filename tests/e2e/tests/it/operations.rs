@@ -3,8 +3,8 @@
 
 use qosic::mock::{HolderInfo, MockQosic, MockQosicHttp, DECLINED_CARD};
 use qosic::{
-    AccountHolder, AccountStatus, CardCheckout, Carrier, DepositRequest, Error,
-    PaymentRequest, Status,
+    AccountHolder, AccountStatus, CardCheckout, Carrier, DepositRequest, Error, PaymentRequest,
+    Status,
 };
 
 /// Everything the account-holder lookup answers, through `client`.
@@ -14,7 +14,10 @@ async fn holders_answer(mock: &MockQosic, client: &qosic::Client) {
     let found = holder.holder().expect("an account");
     assert_eq!(
         (found.first_name(), found.last_name()),
-        (qosic::mock::DEFAULT_FIRST_NAME, qosic::mock::DEFAULT_LAST_NAME)
+        (
+            qosic::mock::DEFAULT_FIRST_NAME,
+            qosic::mock::DEFAULT_LAST_NAME
+        )
     );
     assert!(holder.is_active());
     let none = client.account_holder("22997000192").await.unwrap();
@@ -26,7 +29,16 @@ async fn holders_answer(mock: &MockQosic, client: &qosic::Client) {
     );
     assert!(!blocked.is_active());
     let err = client.account_holder("22997000194").await.unwrap_err();
-    assert!(matches!(err, Error::ServerError { status: Some(500), .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::ServerError {
+                status: Some(500),
+                ..
+            }
+        ),
+        "{err}"
+    );
 
     // Programmed names, on MOOV's route too.
     mock.account_holder("22995000100", HolderInfo::active("Ada", "Lovelace"));
@@ -180,7 +192,10 @@ async fn wrong_client_id_and_credentials_are_typed_errors() {
         .await;
     let client = crate::support::http_client(&mock);
     let err = client.account_holder("22997000100").await.unwrap_err();
-    assert!(matches!(err, Error::InvalidClientId { ref carrier, .. } if carrier == "MTN"), "{err}");
+    assert!(
+        matches!(err, Error::InvalidClientId { ref carrier, .. } if carrier == "MTN"),
+        "{err}"
+    );
     let err = client.balance("MTN").await.unwrap_err();
     assert!(matches!(err, Error::InvalidClientId { .. }), "{err}");
     let wrong = crate::support::builder(&mock, crate::support::fast_polling())
