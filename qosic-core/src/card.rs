@@ -290,19 +290,51 @@ pub(crate) fn status_body(reference: &TransactionRef, settings: &CardSettings) -
 /// `text` with the value of every `qosKey` / `qoskey` field replaced by `[REDACTED]`: what
 /// `Debug` shows of a request body, so that the card key never reaches a log.
 pub(crate) fn redact_card_key(text: Cow<'_, str>) -> Cow<'_, str> {
+    redact_fields(text, &["\"qoskey\""])
+}
+
+/// A server's or a request's text as logs may show it: phone numbers masked, and the values
+/// of the card key (`qosKey`) and of the account holders' names (`firstName`, `surName`,
+/// `lastName`, in any case) replaced by `[REDACTED]`.
+///
+/// ```
+/// let body = r#"{"firstName":"Ada","surName":"Lovelace","msisdn":"22997000100"}"#;
+/// assert_eq!(
+///     qosic_core::wire::mask_personal_data(body),
+///     r#"{"firstName":"[REDACTED]","surName":"[REDACTED]","msisdn":"22997****00"}"#
+/// );
+/// ```
+pub fn mask_personal_data(text: &str) -> Cow<'_, str> {
+    let redacted = redact_fields(
+        Cow::Borrowed(text),
+        &["\"qoskey\"", "\"firstname\"", "\"surname\"", "\"lastname\""],
+    );
+    match redacted {
+        Cow::Borrowed(text) => crate::wire::mask_numbers(text),
+        Cow::Owned(text) => Cow::Owned(crate::wire::mask_numbers(&text).into_owned()),
+    }
+}
+
+/// `text` with the string value of every key of `keys` (lowercase, quoted) replaced by
+/// `[REDACTED]`, keys compared without case.
+fn redact_fields<'a>(text: Cow<'a, str>, keys: &[&str]) -> Cow<'a, str> {
     let lower = text.to_ascii_lowercase();
-    if !lower.contains("\"qoskey\"") {
+    if !keys.iter().any(|k| lower.contains(k)) {
         return text;
     }
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
-    while let Some(found) = lower[at..].find("\"qoskey\"") {
-        let key_end = at + found + "\"qoskey\"".len();
+    loop {
+        let next = keys
+            .iter()
+            .filter_map(|k| lower[at..].find(k).map(|i| (at + i, k.len())))
+            .min();
+        let Some((found, len)) = next else { break };
+        let key_end = found + len;
         out.push_str(&text[at..key_end]);
         let rest = &text[key_end..];
         // `: "value"`: keep the colon and spaces, drop the value up to its closing quote.
-        let open = rest.find('"');
-        match open {
+        match rest.find('"') {
             Some(open) if rest[..open].trim() == ":" => {
                 let value = &rest[open + 1..];
                 let close = value.find('"').map_or(value.len(), |c| c + 1);

@@ -225,6 +225,8 @@ pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+pub use crate::card::mask_personal_data;
+
 /// A body as text for `Debug`: invalid UTF-8 replaced, phone numbers masked.
 pub(crate) fn masked_text(body: &[u8]) -> String {
     let text = crate::card::redact_card_key(String::from_utf8_lossy(body));

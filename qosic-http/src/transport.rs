@@ -684,10 +684,10 @@ impl Transport for HttpTransport {
                     "qosic-http: received response"
                 );
                 // Servers echo phone numbers in their messages: masked, like every text the
-                // SDK shows or logs.
+                // SDK shows or logs; account holders' names and card keys redacted.
                 tracing::trace!(
                     path,
-                    body = %qosic_core::wire::mask_numbers(&response.text()),
+                    body = %qosic_core::wire::mask_personal_data(&response.text()),
                     "qosic-http: response body"
                 );
             }

@@ -212,6 +212,31 @@
 //! paused clock with the in-process transport). Deposits only care about
 //! [`Subscriber::no_account`] (417) and [`Subscriber::server_error`] (500).
 //!
+//! # Account holders, balance, card payments
+//!
+//! `getaccountholderinfo` (MTN) and `getaccountholderinfomv` (MOOV) answer who holds a
+//! number: by the same endings, `92` no account (`ACCOUNTHOLDER_NOT_FOUND`), `94` HTTP 500,
+//! `95` a `BLOCKED` account; any other number an `ACTIVE` account of [`DEFAULT_FIRST_NAME`]
+//! [`DEFAULT_LAST_NAME`], unless [`MockQosic::account_holder`] (a [`HolderInfo`]) or
+//! `POST /__admin/holders` programmed another. `getavailableamountowithdraw` answers, for the
+//! carrier whose client id is sent, its confirmed payments minus refunds minus confirmed
+//! deposits, never below zero ([`MockQosic::balance`]).
+//!
+//! Card payments: `POST /public/v1/initTransaction` with the card key
+//! ([`DEFAULT_CARD_KEY`], or [`MockQosic::set_card_key`]) returns the URL of a hosted card
+//! page (`GET /card/pay/{transref}`: approve, decline, abandon, then back to the return URL);
+//! `/QosicBridge/checkout/v1/status` answers in the documented shape, or in QosIc's plugin's
+//! after [`MockQosic::card_status_like_plugin`]. On approve:
+//!
+//! | card number or amount | the card payment |
+//! |---|---|
+//! | card [`DECLINED_CARD`] (`4000000000000002`), or an amount ending in `90` | declined |
+//! | card [`NEVER_FINISHING_CARD`] (`4000000000009995`), or an amount ending in `93` | pending for ever |
+//! | any other card ([`APPROVED_CARD`], `4242424242424242`, is the page's suggestion) | paid |
+//!
+//! A card payment that ends is called back like mobile money. Tests without a browser act on
+//! the page with [`MockQosic::card_page_action`]. Card requests are not in the journal.
+//!
 //! # Faults
 //!
 //! [`MockQosic::fault`] injects a [`Fault`] into the next matching requests: every wire
