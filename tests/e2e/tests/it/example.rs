@@ -73,7 +73,9 @@ fn balance_after_a_payment_equals_the_ledger() {
     assert!(text.contains("ledger:    2500 XOF net"), "{text}");
 }
 
-/// `pay --card` started, and the card page's URL it printed.
+/// `pay --card` started, and the card page's URL it printed. The child is returned to the
+/// caller, who waits for it ([`finish`]); on the way here it is killed and waited for.
+#[allow(clippy::zombie_processes)]
 fn start_card(amount: &str) -> (Child, String, BufReader<std::process::ChildStdout>) {
     let mut child = Command::new(pay_program())
         .args(["--card", "--amount", amount, "--card-wait", "60"])
@@ -83,14 +85,16 @@ fn start_card(amount: &str) -> (Child, String, BufReader<std::process::ChildStdo
         .stderr(Stdio::null())
         .spawn()
         .expect("the pay example starts");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let stdout = child.stdout.take().expect("a piped stdout");
+    let mut out = BufReader::new(stdout);
     let mut line = String::new();
     loop {
         line.clear();
-        assert!(
-            out.read_line(&mut line).unwrap() > 0,
-            "pay --card printed no card page"
-        );
+        if out.read_line(&mut line).unwrap_or(0) == 0 {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("pay --card printed no card page");
+        }
         if let Some(url) = line.trim().strip_prefix("card page: ") {
             return (child, url.to_owned(), out);
         }
