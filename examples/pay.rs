@@ -4,6 +4,9 @@
 //! cargo run --example pay                                  # embedded fake QosIc, MTN number that approves
 //! cargo run --example pay -- --phone 22997000190           # a customer who declines (exit 1)
 //! cargo run --example pay -- --amount 2500 --refund        # pay, then refund
+//! cargo run --example pay -- --holder 22997000100          # who holds the number (masked)
+//! cargo run --example pay -- --balance                     # pay, then the carrier's balance
+//! cargo run --example pay -- --card                        # a card checkout: prints the card page's URL, waits
 //! QOSIC_BASE_URL=https://… QOSIC_LOGIN=… QOSIC_PASSWORD=… QOSIC_MTN_CLIENT_ID=… cargo run --example pay -- --phone 229…
 //! ```
 //!
@@ -20,7 +23,9 @@ use std::time::Duration;
 
 use clap::Parser;
 use qosic::mock::MockQosic;
-use qosic::{Client, Error, Outcome, PaymentRequest, PollingPolicy, Status};
+use qosic::{
+    AccountHolder, CardCheckout, Client, Error, Outcome, PaymentRequest, PollingPolicy, Status,
+};
 
 /// Takes one mobile-money payment and follows it to the end.
 ///
@@ -50,6 +55,24 @@ struct Args {
     /// Refund the payment once confirmed
     #[arg(long)]
     refund: bool,
+    /// Only look up who holds this number (masked name and account status), then exit: 0 an
+    /// active account, 1 none or not active
+    #[arg(long, value_name = "PHONE")]
+    holder: Option<String>,
+    /// After the payment, print the carrier's balance available to withdraw (and, on the
+    /// embedded fake, its ledger)
+    #[arg(long)]
+    balance: bool,
+    /// Take the amount by card instead: print the hosted card page's URL, then wait until
+    /// the customer finishes there (on the fake server, card 4000000000000002 declines)
+    #[arg(long)]
+    card: bool,
+    /// Where the card page sends the customer back (default: a page of the embedded fake)
+    #[arg(long, value_name = "URL")]
+    return_url: Option<String>,
+    /// How long to wait for the card payment to finish, in seconds
+    #[arg(long, default_value_t = 300)]
+    card_wait: u64,
     /// Print only the result, not each step (RUST_LOG, when set, still applies)
     #[arg(long, short)]
     quiet: bool,
@@ -98,6 +121,8 @@ async fn client() -> Result<(Client, Option<MockQosic>), Error> {
         .base_url(mock.uri())
         .credentials(mock.credentials())
         .carriers(mock.carriers(polling))
+        .card_key(qosic::mock::DEFAULT_CARD_KEY)
+        .card_base_url(mock.uri())
         .build()?;
     println!(
         "paying through the embedded fake QosIc server at {} (set QOSIC_BASE_URL to use another)",
@@ -125,8 +150,70 @@ fn exit_for(status: Status) -> ExitCode {
     }
 }
 
+/// `--holder`: who holds the number, masked.
+async fn holder(client: &Client, phone: &str) -> Result<ExitCode, Error> {
+    match client.account_holder(phone).await? {
+        AccountHolder::Found(holder) => {
+            println!("holder:    {}", holder.masked_name());
+            println!("account:   {}", holder.status());
+            Ok(if holder.status().is_active() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        other => {
+            println!("holder:    none ({other})");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// `--card`: a card checkout, followed until it finishes or `--card-wait` passes.
+async fn card(client: &Client, mock: Option<&MockQosic>, args: &Args) -> Result<ExitCode, Error> {
+    let return_url = match (&args.return_url, mock) {
+        (Some(url), _) => url.clone(),
+        (None, Some(mock)) => format!("{}/card/returned", mock.uri()),
+        (None, None) => {
+            return Err(Error::InvalidArgument {
+                field: "return_url",
+                expected: "--return-url URL (the page of your site the customer comes back to) \
+                           with a real QosIc"
+                    .to_owned(),
+            })
+        }
+    };
+    let session = client
+        .card_checkout(CardCheckout::new(args.amount, return_url).description("qosic pay example"))
+        .await?;
+    println!("reference: {}", session.reference());
+    println!("card page: {}", session.url());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(args.card_wait);
+    loop {
+        let payment = client.card_status(session.reference().as_str()).await?;
+        if payment.status() != Status::Pending || tokio::time::Instant::now() >= deadline {
+            println!(
+                "status:    {}{}",
+                payment.status(),
+                payment
+                    .message()
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default()
+            );
+            return Ok(exit_for(payment.status()));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 async fn run(args: Args) -> Result<ExitCode, Error> {
-    let (client, _mock) = client().await?;
+    let (client, mock) = client().await?;
+    if let Some(phone) = &args.holder {
+        return holder(&client, phone).await;
+    }
+    if args.card {
+        return card(&client, mock.as_ref(), &args).await;
+    }
     let mut request = PaymentRequest::new(&args.phone, args.amount);
     if let Some(name) = &args.first_name {
         request = request.first_name(name);
@@ -161,12 +248,27 @@ async fn run(args: Args) -> Result<ExitCode, Error> {
             return Ok(exit_for(other));
         }
     }
+    let mut code = ExitCode::SUCCESS;
     if args.refund {
         let refund = client.refund(outcome.lookup()).await?;
         println!("refund:    {}", describe(&refund));
-        return Ok(exit_for(refund.status()));
+        code = exit_for(refund.status());
     }
-    Ok(ExitCode::SUCCESS)
+    if args.balance {
+        let balance = client.balance(outcome.carrier()).await?;
+        println!(
+            "balance:   {} XOF available on {}",
+            balance.xof(),
+            balance.carrier()
+        );
+        if let Some(mock) = &mock {
+            println!(
+                "ledger:    {} XOF net on the fake server",
+                mock.ledger().net()
+            );
+        }
+    }
+    Ok(code)
 }
 
 #[tokio::main]

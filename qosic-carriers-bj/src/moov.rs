@@ -51,6 +51,8 @@ impl Moov {
         serves,
     )
     .with_deposit("/QosicBridge/user/depositmv")
+    .with_account_holder("/QosicBridge/user/getaccountholderinfomv")
+    .with_balance(crate::mtn::BALANCE)
     .synchronous()
     .with_status_request(StatusRequest::WithOperatorRef)
     .with_deposit_success_code("0");

@@ -19,6 +19,9 @@ pub enum StatusEndpoint {
     V2,
 }
 
+/// The balance route, shared by MTN and MOOV (told apart by the client id sent).
+pub(crate) const BALANCE: &str = "/QosicBridge/user/getavailableamountowithdraw";
+
 const STATUS_V2: &str = "/QosicBridge/user/gettransactionstatusV2";
 
 /// MTN Benin through QosIc.
@@ -27,7 +30,8 @@ const STATUS_V2: &str = "/QosicBridge/user/gettransactionstatusV2";
 /// `/QosicBridge/user/gettransactionstatus` under the
 /// [`PollingPolicy`](qosic_core::PollingPolicy) (by default every 10 s for 120 s, as the
 /// Python SDK) until the customer approves or declines. Refunds go to `user/refund`,
-/// deposits to `user/deposit`. Its description is [`Mtn::SPEC`].
+/// deposits to `user/deposit`, account-holder lookups to `user/getaccountholderinfo` and
+/// the balance to `user/getavailableamountowithdraw`. Its description is [`Mtn::SPEC`].
 ///
 /// ```
 /// use std::time::Duration;
@@ -67,6 +71,8 @@ impl Mtn {
     )
     .with_refund("/QosicBridge/user/refund")
     .with_deposit("/QosicBridge/user/deposit")
+    .with_account_holder("/QosicBridge/user/getaccountholderinfo")
+    .with_balance(BALANCE)
     .with_alternate_paths(&[(Operation::Status, STATUS_V2)]);
 
     /// MTN with the merchant's MTN client id and the default settings.

@@ -47,16 +47,29 @@ pub enum Operation {
     Refund,
     /// Pay money out to a subscriber.
     Deposit,
+    /// Look up who holds the account of a number (`getaccountholderinfo`).
+    AccountHolder,
+    /// Read the amount available to withdraw (`getavailableamountowithdraw`).
+    Balance,
+    /// Start a card payment on QosIc's hosted card page (`initTransaction`).
+    CardCheckout,
+    /// Check a card payment's status.
+    CardStatus,
 }
 
 impl Operation {
-    /// The operation's name in logs and errors: `payment`, `status`, `refund`, `deposit`.
+    /// The operation's name in logs and errors: `payment`, `status`, `refund`, `deposit`,
+    /// `account_holder`, `balance`, `card checkout`, `card status`.
     pub fn as_str(self) -> &'static str {
         match self {
             Operation::Payment => "payment",
             Operation::Status => "status",
             Operation::Refund => "refund",
             Operation::Deposit => "deposit",
+            Operation::AccountHolder => "account_holder",
+            Operation::Balance => "balance",
+            Operation::CardCheckout => "card checkout",
+            Operation::CardStatus => "card status",
         }
     }
 }
@@ -410,6 +423,23 @@ pub trait MobileCarrier: Send + Sync + fmt::Debug {
         Err(Error::Unsupported {
             carrier: self.name().to_owned(),
             operation: Operation::Deposit,
+        })
+    }
+
+    /// The request that asks who holds the account of `phone` (`{msisdn, clientid}`).
+    fn account_holder(&self, phone: &Msisdn) -> Result<WireRequest, Error> {
+        let _ = phone;
+        Err(Error::Unsupported {
+            carrier: self.name().to_owned(),
+            operation: Operation::AccountHolder,
+        })
+    }
+
+    /// The request that reads the amount available to withdraw (`{clientid}`).
+    fn balance(&self) -> Result<WireRequest, Error> {
+        Err(Error::Unsupported {
+            carrier: self.name().to_owned(),
+            operation: Operation::Balance,
         })
     }
 

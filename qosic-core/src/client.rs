@@ -52,6 +52,7 @@ use crate::types::{Amount, Country, Msisdn, Name, TransactionRef};
 
 mod builder;
 mod exchange;
+mod operations;
 mod poll;
 mod references;
 
@@ -133,6 +134,8 @@ struct Inner {
     transport: Arc<dyn Transport>,
     default_country: Option<Country>,
     used: Mutex<UsedReferences>,
+    /// The merchant's card key and card host, when card payments are configured.
+    card: Option<crate::card::CardSettings>,
 }
 
 impl fmt::Debug for Client {
@@ -144,6 +147,7 @@ impl fmt::Debug for Client {
             .field("carriers", &carriers)
             .field("transport", &self.inner.transport)
             .field("default_country", &self.inner.default_country)
+            .field("card", &self.inner.card)
             .finish()
     }
 }

@@ -119,6 +119,27 @@ pub enum Error {
         /// The form that was expected.
         expected: String,
     },
+    /// QosIc answered an account-holder, balance or card call with something that cannot be
+    /// read (not JSON, or without the fields the operation needs). Answered; for a card
+    /// checkout, [`Delivery::MaybeSent`]: the card payment may exist, so check
+    /// `card_status` of [`Error::reference`].
+    Unreadable {
+        /// The operation.
+        operation: Operation,
+        /// The HTTP status.
+        status: u16,
+        /// What was missing or wrong, with the start of the body (numbers masked) when it
+        /// holds no personal data.
+        detail: String,
+        /// The card payment's reference, for card calls.
+        reference: Option<TransactionRef>,
+    },
+    /// QosIc does not know the merchant's card key (`qosKey`, code `-2` "INVALID qoskey").
+    /// Answered.
+    InvalidCardKey {
+        /// The card payment's reference.
+        reference: Option<TransactionRef>,
+    },
 }
 
 impl fmt::Display for Error {
@@ -195,6 +216,19 @@ impl fmt::Display for Error {
             Error::Config { field, expected } => {
                 write!(f, "invalid configuration of {field}: expected {expected}")
             }
+            Error::Unreadable {
+                operation,
+                status,
+                detail,
+                ..
+            } => write!(
+                f,
+                "unreadable answer to the {operation} request (HTTP {status}): {detail}"
+            ),
+            Error::InvalidCardKey { .. } => f.write_str(
+                "invalid card key: qosic does not know the qosKey (check QOSIC_CARD_KEY or \
+                 the builder's card_key: the key issued with the card checkout, e.g. QCBJ001)",
+            ),
         }
     }
 }
@@ -267,6 +301,11 @@ impl Error {
             | Error::Config { .. } => Delivery::NotSent,
             Error::Transport { source, .. } => source.delivery(),
             Error::ServerError { .. } => Delivery::MaybeSent,
+            Error::Unreadable {
+                operation: Operation::CardCheckout,
+                ..
+            } => Delivery::MaybeSent,
+            Error::Unreadable { .. } | Error::InvalidCardKey { .. } => Delivery::Answered,
             Error::UserAccountNotFound { .. }
             | Error::InvalidClientId { .. }
             | Error::InvalidCredentials { .. }
@@ -282,6 +321,8 @@ impl Error {
             | Error::InvalidClientId { reference, .. }
             | Error::InvalidCredentials { reference }
             | Error::Rejected { reference, .. }
+            | Error::Unreadable { reference, .. }
+            | Error::InvalidCardKey { reference }
             | Error::Transport { reference, .. } => reference.as_ref(),
             _ => None,
         }

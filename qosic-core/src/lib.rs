@@ -42,7 +42,9 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod account;
 pub mod callback;
+pub mod card;
 pub mod carrier;
 pub mod client;
 pub mod error;
@@ -57,7 +59,9 @@ pub mod transport;
 pub mod types;
 pub mod wire;
 
+pub use account::{AccountHolder, AccountStatus, Balance, Holder};
 pub use callback::{Callback, CallbackError, CallbackStatus};
+pub use card::{CardCheckout, CardPayment, CardSession, DEFAULT_CARD_BASE_URL};
 pub use carrier::{
     Carrier, LookupCall, MobileCarrier, MoneyCall, Operation, PollingPolicy, References, Reply,
     Verdict, WireRequest,

@@ -54,13 +54,15 @@ pub fn reason_owned(text: String) -> String {
 
 /// A server's body for a log line or `Debug` output: invalid UTF-8 replaced, phone numbers
 /// masked ([`mask_numbers`](crate::wire::mask_numbers), but not the values of `serviceref`,
-/// `transref` and `specialfield1`, which are references), control characters escaped, cut
+/// `transref` and `specialfield1`, which are references), the values of the card key
+/// (`qosKey`) and of account holders' names (`firstName`, `surName`, `lastName`) replaced by
+/// `[REDACTED]`, control characters escaped, cut
 /// after [`LOG_MAX_BYTES`] bytes with a marker. Only the start of a large body is read.
 pub fn body(bytes: &[u8]) -> Cow<'_, str> {
     // A little more than the limit, so that a phone number across the cut is still masked;
     // escapes only make the text longer, so nothing past this prefix could be shown.
     let head = &bytes[..bytes.len().min(LOG_MAX_BYTES + 16)];
-    let text = String::from_utf8_lossy(head);
+    let text = crate::card::redact_personal_data(String::from_utf8_lossy(head));
     let masked = crate::wire::mask_body(&text);
     let unchanged = matches!((&text, &masked), (Cow::Borrowed(_), Cow::Borrowed(_)));
     let cleaned = clean(&masked, usize::MAX, LOG_MAX_BYTES, bytes.len());

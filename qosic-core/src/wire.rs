@@ -225,6 +225,8 @@ pub fn mask_numbers(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+pub use crate::card::mask_personal_data;
+
 /// The keys whose values are references, not phone numbers: [`mask_body`] leaves their
 /// digits as they are (an operator's 8-digit `serviceref` looks like a Benin number).
 const REFERENCE_KEYS: [&str; 3] = ["\"serviceref\"", "\"transref\"", "\"specialfield1\""];
@@ -280,8 +282,9 @@ pub(crate) fn mask_body(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// A body as text for `Debug`: invalid UTF-8 replaced, phone numbers masked, control
-/// characters escaped, cut after 4 KiB ([`server_text::body`](crate::server_text::body)).
+/// A body as text for `Debug`: invalid UTF-8 replaced, phone numbers masked, the card key and
+/// holders' names redacted, control characters escaped, cut after 4 KiB
+/// ([`server_text::body`](crate::server_text::body)).
 pub(crate) fn masked_text(body: &[u8]) -> String {
     crate::server_text::body(body).into_owned()
 }

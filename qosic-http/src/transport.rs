@@ -272,8 +272,9 @@ impl Transport for HttpTransport {
                     "qosic-http: received response"
                 );
                 // A server's body as every text the SDK shows or logs: phone numbers masked,
-                // control characters escaped, invalid UTF-8 replaced, cut after 4 KiB
-                // (a compressed or hostile body cannot fill a log or rewrite a terminal).
+                // the card key and account holders' names redacted, control characters
+                // escaped, invalid UTF-8 replaced, cut after 4 KiB (a compressed or hostile
+                // body cannot fill a log or rewrite a terminal).
                 tracing::trace!(
                     path,
                     body = %qosic_core::server_text::body(&response.body),

@@ -42,7 +42,8 @@ impl MockQosic {
 
     /// The builder behind [`MockQosic::client`], to change something before building: another
     /// transport (an HTTP one, with [`MockQosic::uri`] as base URL, already set), other
-    /// carriers, a default country.
+    /// carriers, a default country. Card payments are on: the card key is
+    /// [`DEFAULT_CARD_KEY`](crate::DEFAULT_CARD_KEY) and the card base URL this server's.
     ///
     /// For a client over real HTTP in one line, the `qosic` crate (features `mock` and
     /// `http`) gives this server `mock.http_client()` (`qosic::mock::MockQosicHttp`): the
@@ -57,6 +58,8 @@ impl MockQosic {
             .credentials(self.credentials())
             .carriers(carriers)
             .transport(self.transport())
+            .card_key(crate::DEFAULT_CARD_KEY)
+            .card_base_url(self.uri())
     }
 
     /// The SDK's carriers for every carrier this server serves, in its order, with its

@@ -228,11 +228,13 @@ fn bare_path(path: &str) -> &str {
 // ----- The carriers' table -----
 
 /// The operations in the order endpoints are listed.
-pub(crate) const OPERATIONS: [Operation; 4] = [
+pub(crate) const OPERATIONS: [Operation; 6] = [
     Operation::Payment,
     Operation::Status,
     Operation::Refund,
     Operation::Deposit,
+    Operation::AccountHolder,
+    Operation::Balance,
 ];
 
 /// One carrier served.
@@ -291,23 +293,8 @@ fn build(specs: impl Iterator<Item = &'static CarrierSpec>) -> Table {
             continue;
         }
         let key = spec.name().to_ascii_lowercase();
-        for operation in OPERATIONS {
-            let Some(path) = spec.path(operation) else {
-                continue;
-            };
-            let index = table.routes.len();
-            table.routes.push(Route {
-                endpoint: Endpoint::of(spec.carrier(), operation),
-                path,
-                name: format!("{key}_{operation}"),
-            });
-            // A path already served keeps its first carrier first.
-            table.paths.entry(path).or_default().push(index);
-            for &(op, alternate) in spec.alternate_paths() {
-                if op == operation {
-                    table.paths.entry(alternate).or_default().push(index);
-                }
-            }
+        for operation in &OPERATIONS[..4] {
+            push_route(&mut table, spec, &key, *operation);
         }
         table.carriers.push(Served {
             spec,
@@ -315,7 +302,35 @@ fn build(specs: impl Iterator<Item = &'static CarrierSpec>) -> Table {
             key,
         });
     }
+    // The lookups come after every carrier's money operations, so that the first routes
+    // (and the endpoints' positions) stay those served before them.
+    for i in 0..table.carriers.len() {
+        let (spec, key) = (table.carriers[i].spec, table.carriers[i].key.clone());
+        for operation in &OPERATIONS[4..] {
+            push_route(&mut table, spec, &key, *operation);
+        }
+    }
     table
+}
+
+/// Adds `spec`'s route of `operation`, if it offers it, and its paths.
+fn push_route(table: &mut Table, spec: &'static CarrierSpec, key: &str, operation: Operation) {
+    let Some(path) = spec.path(operation) else {
+        return;
+    };
+    let index = table.routes.len();
+    table.routes.push(Route {
+        endpoint: Endpoint::of(spec.carrier(), operation),
+        path,
+        name: format!("{key}_{operation}"),
+    });
+    // A path already served keeps its first carrier first.
+    table.paths.entry(path).or_default().push(index);
+    for &(op, alternate) in spec.alternate_paths() {
+        if op == operation {
+            table.paths.entry(alternate).or_default().push(index);
+        }
+    }
 }
 
 impl Table {
@@ -407,8 +422,9 @@ mod tests {
         let mut paths = std::collections::HashSet::new();
         for carrier in &table.carriers {
             let spec = carrier.spec;
-            for operation in OPERATIONS {
-                if let Some(path) = spec.path(operation) {
+            // The balance path is one for every carrier: the client id says whose.
+            for operation in &OPERATIONS[..5] {
+                if let Some(path) = spec.path(*operation) {
                     assert!(paths.insert(path), "{path} is served twice");
                 }
             }
@@ -481,7 +497,8 @@ mod tests {
 
     #[test]
     fn paths_and_names_round_trip() {
-        for e in Endpoint::all() {
+        // The balance path is shared (the client id says whose): it names its first carrier.
+        for e in Endpoint::all().filter(|e| e.operation() != Operation::Balance) {
             assert_eq!(Endpoint::from_path(e.path()), Some(e));
             assert_eq!(Endpoint::from_path(&format!("{}/?x=1", e.path())), Some(e));
             for tail in ["/", "?", "#f", "?a/", "#/", "?#"] {

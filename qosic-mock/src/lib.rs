@@ -215,6 +215,31 @@
 //! paused clock with the in-process transport). Deposits only care about
 //! [`Subscriber::no_account`] (417) and [`Subscriber::server_error`] (500).
 //!
+//! # Account holders, balance, card payments
+//!
+//! `getaccountholderinfo` (MTN) and `getaccountholderinfomv` (MOOV) answer who holds a
+//! number: by the same endings, `92` no account (`ACCOUNTHOLDER_NOT_FOUND`), `94` HTTP 500,
+//! `95` a `BLOCKED` account; any other number an `ACTIVE` account of [`DEFAULT_FIRST_NAME`]
+//! [`DEFAULT_LAST_NAME`], unless [`MockQosic::account_holder`] (a [`HolderInfo`]) or
+//! `POST /__admin/holders` programmed another. `getavailableamountowithdraw` answers, for the
+//! carrier whose client id is sent, its confirmed payments minus refunds minus confirmed
+//! deposits, never below zero ([`MockQosic::balance`]).
+//!
+//! Card payments: `POST /public/v1/initTransaction` with the card key
+//! ([`DEFAULT_CARD_KEY`], or [`MockQosic::set_card_key`]) returns the URL of a hosted card
+//! page (`GET /card/pay/{transref}`: approve, decline, abandon, then back to the return URL);
+//! `/QosicBridge/checkout/v1/status` answers in the documented shape, or in QosIc's plugin's
+//! after [`MockQosic::card_status_like_plugin`]. On approve:
+//!
+//! | card number or amount | the card payment |
+//! |---|---|
+//! | card [`DECLINED_CARD`] (`4000000000000002`), or an amount ending in `90` | declined |
+//! | card [`NEVER_FINISHING_CARD`] (`4000000000009995`), or an amount ending in `93` | pending for ever |
+//! | any other card ([`APPROVED_CARD`], `4242424242424242`, is the page's suggestion) | paid |
+//!
+//! A card payment that ends is called back like mobile money. Tests without a browser act on
+//! the page with [`MockQosic::card_page_action`]. Card requests are not in the journal.
+//!
 //! # Faults
 //!
 //! [`MockQosic::fault`] injects a [`Fault`] into the next matching requests: every wire
@@ -505,6 +530,8 @@
 //! | `GET /__admin/transactions/{reference}` | one transaction, or 404 |
 //! | `POST /__admin/subscribers` | program a number (any form the SDK reads): `{"phone", "behaviour", "after_checks"?, "after_ms"?, "ported_to"?}`; behaviours: `approves`, `declines`, `insufficient_funds`, `no_account`, `never_answers`, `server_error`; `after_ms` at most 600000; `ported_to` a carrier's name ([`Subscriber::ported_to`]) |
 //! | `DELETE /__admin/subscribers` | forget programmed numbers (the magic numbers stay) |
+//! | `POST /__admin/holders` | program who holds a number's account, for `getaccountholderinfo(mv)`: `{"phone", "first_name", "last_name", "status"}` (`status` default `ACTIVE`; `ACCOUNTHOLDER_NOT_FOUND` for no account) |
+//! | `DELETE /__admin/holders` | forget programmed holders (the magic endings stay: `92` none, `94` 500, `95` blocked) |
 //! | `POST /__admin/faults` | inject a fault: `{"kind", "status"?, "delay_ms"?, "times"?, "endpoint"?, "after_recording"?}`; kinds: `status`, `delay`, `malformed_body`, `empty_body`, `html_error`, `dropped_connection`, `lost_answer`, `wrong_reference`; `status` from 200 to 599, `delay_ms` at most 600000 |
 //! | `DELETE /__admin/faults` | remove every fault |
 //! | `POST /__admin/expectations` | `{"endpoint", "count"}`: expect exactly `count` requests |
@@ -574,14 +601,17 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod admin;
+mod balance;
 mod callback;
 mod callback_admin;
+mod card;
 mod client;
 mod config;
 mod endpoint;
 pub mod fakes;
 mod fault;
 mod handler;
+mod holder;
 mod journal;
 mod mock;
 mod model;
@@ -616,11 +646,13 @@ pub use client::TEST_POLLING_STEP;
 pub fn carrier_specs() -> impl Iterator<Item = &'static qosic_core::carrier::CarrierSpec> {
     crate::endpoint::table().carriers.iter().map(|c| c.spec)
 }
+pub use card::{APPROVED_CARD, DECLINED_CARD, DEFAULT_CARD_KEY, NEVER_FINISHING_CARD};
 pub use endpoint::{Carrier, Endpoint, Operation, UnknownEndpoint};
 pub use fakes::{
     capture_request, CaptureHandle, CaptureTransport, NeverTransport, ReplayTransport,
 };
 pub use fault::{Fault, PlannedRequest};
+pub use holder::{HolderInfo, DEFAULT_FIRST_NAME, DEFAULT_LAST_NAME};
 pub use journal::{RecordedRequest, DEFAULT_JOURNAL_CAPACITY, JOURNAL_BODY_LIMIT};
 pub use mock::{MockQosic, MockQosicBuilder};
 pub use model::{Ledger, TransactionKind, TransactionState, TransactionView};

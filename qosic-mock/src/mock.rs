@@ -8,13 +8,16 @@ use std::time::Duration;
 
 use qosic_core::Credentials;
 
+use crate::balance;
 use crate::callback::{CallbackFault, CallbackSink, SentCallback};
+use crate::card;
 use crate::config::{
     AdminAccess, CallbackConfig, ClientIds, Config, Limits, DEFAULT_LOGIN, DEFAULT_PASSWORD,
     IN_PROCESS_URI,
 };
 use crate::endpoint::{Carrier, Endpoint};
 use crate::fault::{Fault, FaultPlan, PlannedRequest};
+use crate::holder::HolderInfo;
 use crate::journal::RecordedRequest;
 use crate::model::{Ledger, TransactionKind, TransactionState, TransactionView};
 use crate::numbering::PhoneForms;
@@ -562,6 +565,8 @@ impl MockQosicBuilder {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let shared = Arc::new(Shared::new(self.config));
         let server = server::spawn(self.addr, Arc::clone(&shared))?;
+        shared.cards.set_base(format!("http://{}", server.addr));
+        shared.cards.set_base(format!("http://{}", server.addr));
         Ok(MockQosic {
             shared,
             server: Some(server),
@@ -685,4 +690,68 @@ fn not_served(carrier: Carrier) -> String {
         "the fake server does not serve {carrier} (it serves: {})",
         crate::endpoint::table().carrier_keys()
     )
+}
+
+// ----- Account holders, balance and card payments (`holder.rs`, `balance.rs`, `card.rs`) -----
+
+impl MockQosic {
+    /// Programs who holds `phone`'s account, for `getaccountholderinfo(mv)`; numbers not
+    /// programmed follow the magic endings (see [`HolderInfo`] and the crate docs).
+    ///
+    /// # Panics
+    ///
+    /// When `phone` is not a Benin or Togo number, a text is too long, or
+    /// 10,000 holders are already programmed.
+    pub fn account_holder(&self, phone: &str, info: HolderInfo) {
+        if let Err(e) = self.shared.holders.set(phone, info) {
+            panic!("qosic-mock: {e}");
+        }
+    }
+
+    /// Forgets every programmed holder (the magic endings stay).
+    pub fn clear_account_holders(&self) {
+        self.shared.holders.clear();
+    }
+
+    /// What `getavailableamountowithdraw` answers for `carrier` now: its confirmed payments
+    /// minus refunds minus confirmed deposits, never below zero.
+    pub fn balance(&self, carrier: Carrier) -> u64 {
+        balance::of(
+            carrier,
+            self.transactions()
+                .into_iter()
+                .map(|t| (t.carrier, t.kind, t.state, t.amount)),
+        )
+    }
+
+    /// The card key (`qosKey`) the fake server accepts from now on (default
+    /// [`DEFAULT_CARD_KEY`](crate::DEFAULT_CARD_KEY)).
+    pub fn set_card_key(&self, key: impl Into<String>) {
+        self.shared.cards.set_key(key.into());
+    }
+
+    /// Answers card status requests in the shape QosIc's WordPress plugin reads
+    /// (`{status:"00", data:{status:"SUCCESS"|"PENDIND"}}`) instead of the documented one.
+    pub fn card_status_like_plugin(&self, plugin: bool) {
+        self.shared.cards.set_plugin_shape(plugin);
+    }
+
+    /// Acts on the hosted card page of `reference` as a customer would (`approve` with
+    /// `card`, `decline` or `abandon`), for tests without a browser. `false` when there is
+    /// no such pending card payment.
+    pub fn card_page_action(&self, reference: &str, action: &str, card: &str) -> bool {
+        card::act(
+            &self.shared.cards,
+            &self.shared.callbacks,
+            reference,
+            action,
+            card,
+        )
+        .is_some()
+    }
+
+    /// A card payment's state now: `pending`, `paid`, `declined` or `abandoned`.
+    pub fn card_payment_state(&self, reference: &str) -> Option<&'static str> {
+        self.shared.cards.state_of(reference)
+    }
 }

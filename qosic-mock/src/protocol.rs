@@ -1,5 +1,6 @@
-//! The four operations of the wire protocol (payment, status, refund, deposit) on the
-//! server's state: what each checks, what it records and what it answers.
+//! The operations of the wire protocol (payment, status, refund, deposit; the account-holder
+//! and balance lookups, answered by `holder.rs` and `balance.rs`) on the server's state: what
+//! each checks, what it records and what it answers.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,10 +9,12 @@ use qosic_core::carrier::{CarrierSpec, Flow, StatusRequest};
 use qosic_core::{Msisdn, Operation};
 use tokio::time::Instant;
 
+use crate::balance;
 use crate::config::Config;
 use crate::endpoint::table;
 use crate::endpoint::Endpoint;
 use crate::fault::{Fault, FaultKind};
+use crate::holder::{self, Holders};
 use crate::model::{TransactionKind, TransactionState};
 use crate::numbering;
 use crate::reply::{body_problem, problem, Action, Incoming, Reply};
@@ -41,6 +44,7 @@ impl Config {
     pub(crate) fn answer(
         &self,
         state: &mut State,
+        holders: &Holders,
         req: &Incoming<'_>,
         endpoint: Option<Endpoint>,
         body: &Parsed,
@@ -96,6 +100,14 @@ impl Config {
             Operation::Status => self.status(state, spec, endpoint, body),
             Operation::Refund => refund(state, endpoint, body),
             Operation::Deposit => self.deposit(state, spec, endpoint, body),
+            Operation::AccountHolder => holder::answer(holders, body, self.phone_forms),
+            Operation::Balance => Ok(balance::answer(balance::of(
+                endpoint.carrier(),
+                state.transactions.values_mut().map(|tx| {
+                    tx.settle(Instant::now());
+                    (tx.carrier, tx.kind, tx.state, tx.amount)
+                }),
+            ))),
             other => Err(format!("the fake server does not serve {other}")),
         };
         result.unwrap_or_else(|e| bad_request(&e, transref_echo))

@@ -14,9 +14,11 @@ use qosic_core::Credentials;
 use tokio::time::Instant;
 
 use crate::callback::Ended;
+use crate::card::Cards;
 use crate::config::{Config, MAX_FAULTS, MAX_SUBSCRIBERS};
 use crate::endpoint::Endpoint;
 use crate::fault::{Fault, FaultKind, FaultPlan, PlannedRequest};
+use crate::holder::Holders;
 use crate::journal::{self, Entry, NewEntry, RecordedRequest};
 use crate::model::{Ledger, TransactionKind, TransactionView};
 use crate::numbering;
@@ -46,6 +48,10 @@ pub(crate) struct Shared {
     pub(crate) body_bytes: AtomicUsize,
     /// The callback sender, fed the transactions that ended after each request.
     pub(crate) callbacks: Callbacks,
+    /// Programmed account holders (`holder.rs`).
+    pub(crate) holders: Holders,
+    /// Card payments and their settings (`card.rs`).
+    pub(crate) cards: Cards,
 }
 
 impl fmt::Debug for Shared {
@@ -75,6 +81,8 @@ impl Shared {
             refused_connections: AtomicUsize::new(0),
             body_bytes: AtomicUsize::new(0),
             callbacks,
+            holders: Holders::default(),
+            cards: Cards::default(),
         }
     }
 
@@ -165,6 +173,8 @@ impl Shared {
         // Free the old state after the lock is released.
         drop(old);
         self.callbacks.reset();
+        self.holders.clear();
+        self.cards.clear();
     }
 
     pub(crate) fn journal(&self) -> Vec<RecordedRequest> {
@@ -288,9 +298,14 @@ impl Shared {
         } else {
             match planned.or_else(|| state.take_fault(endpoint)) {
                 None => {
-                    let reply =
-                        self.config
-                            .answer(&mut state, req, endpoint, &parsed, auth_accepted);
+                    let reply = self.config.answer(
+                        &mut state,
+                        &self.holders,
+                        req,
+                        endpoint,
+                        &parsed,
+                        auth_accepted,
+                    );
                     (Action::Respond(reply), None)
                 }
                 Some(fault) => match fault.check() {
@@ -303,8 +318,15 @@ impl Shared {
                     Ok(()) => {
                         let acted = fault.after_recording || fault.kind == FaultKind::Delay;
                         let normal = acted.then(|| {
-                            self.config
-                                .answer(&mut state, req, endpoint, &parsed, auth_accepted)
+                            let holders = &self.holders;
+                            self.config.answer(
+                                &mut state,
+                                holders,
+                                req,
+                                endpoint,
+                                &parsed,
+                                auth_accepted,
+                            )
                         });
                         let action = fault_action(&fault, normal, endpoint, transref);
                         (action, Some(fault.describe()))

@@ -41,6 +41,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
+use qosic_core::{AccountHolder, Balance, CardCheckout, CardPayment, CardSession};
 use qosic_core::{Callback, CallbackError, DepositRequest, Error, Lookup, Outcome, PaymentRequest};
 
 /// A blocking QosIc client. Cheap to clone; clones share one runtime thread.
@@ -146,6 +147,52 @@ impl Client {
             "deposit",
             |client| async move { client.deposit(request).await },
         )
+    }
+
+    /// Who holds the account of `phone`: [`crate::Client::account_holder`].
+    #[track_caller]
+    pub fn account_holder(&self, phone: &str) -> Result<AccountHolder, Error> {
+        let phone = phone.to_owned();
+        self.run("account_holder", |client| async move {
+            client.account_holder(&phone).await
+        })
+    }
+
+    /// Who holds the account of `phone` with the named carrier:
+    /// [`crate::Client::account_holder_on`].
+    #[track_caller]
+    pub fn account_holder_on(&self, carrier: &str, phone: &str) -> Result<AccountHolder, Error> {
+        let (carrier, phone) = (carrier.to_owned(), phone.to_owned());
+        self.run("account_holder_on", |client| async move {
+            client.account_holder_on(&carrier, &phone).await
+        })
+    }
+
+    /// The amount available to withdraw with `carrier`: [`crate::Client::balance`].
+    #[track_caller]
+    pub fn balance(&self, carrier: &str) -> Result<Balance, Error> {
+        let carrier = carrier.to_owned();
+        self.run(
+            "balance",
+            |client| async move { client.balance(&carrier).await },
+        )
+    }
+
+    /// Starts a card payment: [`crate::Client::card_checkout`].
+    #[track_caller]
+    pub fn card_checkout(&self, checkout: CardCheckout) -> Result<CardSession, Error> {
+        self.run("card_checkout", |client| async move {
+            client.card_checkout(checkout).await
+        })
+    }
+
+    /// Checks a card payment's status once: [`crate::Client::card_status`].
+    #[track_caller]
+    pub fn card_status(&self, reference: &str) -> Result<CardPayment, Error> {
+        let reference = reference.to_owned();
+        self.run("card_status", |client| async move {
+            client.card_status(&reference).await
+        })
     }
 
     /// Settles a QosIc callback by a status check of the stored order:

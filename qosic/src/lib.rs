@@ -133,6 +133,76 @@
 //! }
 //! ```
 //!
+//! # Who holds a number
+//!
+//! Before the first deposit to a number you have never paid, check who holds it: `client.account_holder(phone)` returns the holder's names and account status, or `AccountHolder::NotFound` when the number has no mobile-money account (an answer, not an error).
+//! `deposit` stays one call; the check is yours to make, and costs one request.
+//! Names are personal data: `Debug` and `Display` mask them (`J*** D***`), like numbers.
+//!
+//! ```rust,no_run
+//! // src/main.rs
+//! use qosic::{AccountHolder, DepositRequest};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), qosic::Error> {
+//!     let client = qosic::from_env()?;
+//!     // Before the first payout to a number: who holds it? (MTN and MOOV; one request, no money moved)
+//!     match client.account_holder("22997000100").await? {
+//!         AccountHolder::Found(holder) if holder.status().is_active() => {
+//!             // Compare with the name your customer gave; log only holder.masked_name().
+//!             if holder.last_name().eq_ignore_ascii_case("Dossou") {
+//!                 client.deposit(DepositRequest::new("22997000100", 5000)).await?;
+//!             }
+//!         }
+//!         AccountHolder::Found(holder) => println!("account {}: not paying out", holder.status()),
+//!         _ => println!("no mobile-money account: not paying out"),
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Balance
+//!
+//! `client.balance(carrier)` asks QosIc for the amount available to withdraw on the merchant's account with that carrier (`getavailableamountowithdraw`, with its client id).
+//!
+//! ```rust,no_run
+//! // src/main.rs
+//! #[tokio::main]
+//! async fn main() -> Result<(), qosic::Error> {
+//!     let client = qosic::from_env()?;
+//!     let balance = client.balance("MTN").await?; // with MTN's client id; Celtiis, Togo: Error::Unsupported
+//!     println!("{} XOF available to withdraw on {}", balance.xof(), balance.carrier());
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Card payments
+//!
+//! Card payments go through QosIc's hosted card page ("b-card"): `client.card_checkout` posts `initTransaction` with the merchant's card key (`qosKey`: `ClientBuilder::card_key`, or `QOSIC_CARD_KEY`; host `QOSIC_CARD_BASE_URL`, default `https://b-card.qosic.net`) and returns the page to send the customer to; `client.card_status` reads the status, in either shape QosIc answers (its docs' and its WordPress plugin's, `PENDIND` included). The key never appears in logs or `Debug`.
+//!
+//! ```rust,no_run
+//! // src/main.rs
+//! use qosic::{CardCheckout, Status};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), qosic::Error> {
+//!     // Needs the card key: .card_key("…") on the builder, or QOSIC_CARD_KEY with qosic::from_env().
+//!     let client = qosic::from_env()?;
+//!     let session = client
+//!         .card_checkout(
+//!             CardCheckout::new(5000, "https://shop.example/orders/42")
+//!                 .description("Order 42")
+//!                 .customer_email("ada@example.com"),
+//!         )
+//!         .await?;
+//!     // Redirect the customer to session.url(); store session.reference() with the order.
+//!     // When they come back (and from a job, for those who never do), ask QosIc:
+//!     let payment = client.card_status(session.reference().as_str()).await?;
+//!     if payment.status() == Status::Confirmed { /* mark the order paid (once) */ }
+//!     Ok(())
+//! }
+//! ```
+//!
 //! # Callbacks
 //!
 //! QosIc posts a callback to the URL set in its dashboard when a transaction ends. The
@@ -383,6 +453,11 @@ pub use qosic_core::{
     DepositRequest, Error, Lookup, Msisdn, Name, Operation, Outcome, PaymentRequest, PollingPolicy,
     RawResponse, Secret, Status, TransactionRef, DEFAULT_BASE_URL, WINDOW_GRACE,
 };
+// Who holds a number, the balance, and card payments (see the guide's sections of the same names).
+pub use qosic_core::{
+    AccountHolder, AccountStatus, Balance, CardCheckout, CardPayment, CardSession, Holder,
+    DEFAULT_CARD_BASE_URL,
+};
 // QosIc's callbacks, settled only by a status check (see the guide's "Callbacks").
 pub use qosic_core::{Callback, CallbackError, CallbackStatus};
 
@@ -504,7 +579,8 @@ pub fn carrier_specs() -> Vec<&'static carrier::CarrierSpec> {
 /// A ready client from the environment, like `aws_config::load_from_env`.
 ///
 /// Reads `QOSIC_LOGIN` and `QOSIC_PASSWORD` (required), `QOSIC_BASE_URL` (optional, default
-/// [`DEFAULT_BASE_URL`]), and configures every carrier of [`carrier_specs`] whose client id
+/// [`DEFAULT_BASE_URL`]), `QOSIC_CARD_KEY` and `QOSIC_CARD_BASE_URL` (optional: card
+/// payments, default [`DEFAULT_CARD_BASE_URL`]), and configures every carrier of [`carrier_specs`] whose client id
 /// is set (`QOSIC_<CARRIER>_CLIENT_ID`: `QOSIC_MTN_CLIENT_ID`, `QOSIC_TMONEY_CLIENT_ID`…, each
 /// spec's [`client_id_var`](carrier::CarrierSpec::client_id_var)). The transport is the HTTP
 /// one. An error names the missing variable.

@@ -71,5 +71,7 @@ impl MockQosicHttp for MockQosic {
             .base_url(self.uri())
             .credentials(self.credentials())
             .carriers(self.carriers(polling))
+            .card_key(qosic_mock::DEFAULT_CARD_KEY)
+            .card_base_url(self.uri())
     }
 }

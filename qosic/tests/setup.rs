@@ -67,6 +67,34 @@ async fn from_env_builds_a_ready_client_and_names_what_is_missing() {
     assert_eq!(outcome.status(), Status::Confirmed);
     mock.assert_debited_once(outcome.reference());
 
+    // Card payments from the environment: the key and the card host.
+    let err = client.card_status("ORDER-1").await.unwrap_err();
+    assert!(err.to_string().contains("QOSIC_CARD_KEY"), "{err}");
+    set(&[
+        ("QOSIC_CARD_KEY", Some(qosic::mock::DEFAULT_CARD_KEY)),
+        ("QOSIC_CARD_BASE_URL", Some(&mock.uri())),
+    ]);
+    let client = qosic::from_env().unwrap();
+    let session = client
+        .card_checkout(qosic::CardCheckout::new(2000, "https://shop.example/back"))
+        .await
+        .unwrap();
+    assert!(session.url().starts_with(&mock.uri()), "{}", session.url());
+    assert!(!format!("{client:?}").contains(qosic::mock::DEFAULT_CARD_KEY));
+    set(&[("QOSIC_CARD_BASE_URL", Some("ftp://b-card.example"))]);
+    let err = qosic::from_env().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Config {
+                field: "QOSIC_CARD_BASE_URL",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    set(&[("QOSIC_CARD_KEY", None), ("QOSIC_CARD_BASE_URL", None)]);
+
     // The core builder from the environment reads no carrier's id: its error says which call
     // does (one behaviour: `qosic::from_env()`'s, and `Client::from_env` is deprecated).
     #[allow(deprecated)]

@@ -385,6 +385,34 @@ class QosicMock:
         """``DELETE /__admin/subscribers``: forgets programmed numbers (magic ones stay)."""
         self._admin("DELETE", "/__admin/subscribers")
 
+    def account_holder(
+        self,
+        phone: str,
+        first_name: str,
+        last_name: str,
+        status: str = "ACTIVE",
+    ) -> None:
+        """``POST /__admin/holders``: programs who holds a number's account, for
+        ``getaccountholderinfo`` (MTN) and ``getaccountholderinfomv`` (MOOV).
+
+        Args:
+            phone: the number, in any form the SDK reads (``"22997000001"``).
+            first_name: ``firstName`` in the answer.
+            last_name: ``surName`` in the answer.
+            status: ``ACTIVE``, ``BLOCKED``… or ``ACCOUNTHOLDER_NOT_FOUND`` for no account.
+        """
+        body: Dict[str, JSON] = {
+            "phone": phone,
+            "first_name": first_name,
+            "last_name": last_name,
+            "status": status,
+        }
+        self._admin("POST", "/__admin/holders", body)
+
+    def clear_account_holders(self) -> None:
+        """``DELETE /__admin/holders``: forgets programmed holders (the magic endings stay)."""
+        self._admin("DELETE", "/__admin/holders")
+
     def fault(
         self,
         kind: str,

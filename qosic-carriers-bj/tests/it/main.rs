@@ -1,4 +1,5 @@
 //! The Benin carriers' integration tests: one binary.
 
+mod lookups;
 mod requests;
 mod routing;

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::answer::read_answer;
 use super::phone::PhoneFormat;
-use super::spec::{slot, CarrierSpec, StatusRequest};
+use super::spec::{slot, CarrierSpec, StatusRequest, PATHS};
 use super::{
     LookupCall, MobileCarrier, MoneyCall, Operation, PollingPolicy, References, Reply, WireRequest,
 };
@@ -29,6 +29,8 @@ use crate::types::{Amount, ClientId, Msisdn};
 /// | status | `{transref, clientid}`, or with `specialfield1` ([`StatusRequest::WithOperatorRef`]) |
 /// | refund | `{transref, clientid}` |
 /// | deposit | `{msisdn, amount, transref, clientid}` |
+/// | account holder | `{msisdn, clientid}` |
+/// | balance | `{clientid}` |
 ///
 /// Every value is a string; operations the spec lacks fail with [`Error::Unsupported`]
 /// before any I/O.
@@ -40,7 +42,7 @@ pub struct QosicCarrier {
     phone_format: PhoneFormat,
     references: References,
     max_amount: Option<Amount>,
-    paths: [Option<&'static str>; 4],
+    paths: [Option<&'static str>; PATHS],
 }
 
 impl fmt::Debug for QosicCarrier {
@@ -76,6 +78,8 @@ impl QosicCarrier {
                 spec.path(Operation::Status),
                 spec.path(Operation::Refund),
                 spec.path(Operation::Deposit),
+                spec.path(Operation::AccountHolder),
+                spec.path(Operation::Balance),
             ],
         })
     }
@@ -87,7 +91,7 @@ impl QosicCarrier {
 
     /// The path `operation` is sent to, if the carrier offers it.
     pub fn path(&self, operation: Operation) -> Option<&'static str> {
-        self.paths[slot(operation)]
+        slot(operation).and_then(|i| self.paths[i])
     }
 
     /// The form of the number on the wire.
@@ -130,8 +134,13 @@ impl QosicCarrier {
 
     /// Sends `operation` to `path` instead of the spec's: a carrier's setting (MTN's status
     /// V2, T-Money's `user` paths). Giving a path to an operation the spec lacks offers it.
+    ///
+    /// The card operations have no carrier path (they use the client's card settings): a
+    /// path given to them is ignored.
     pub fn with_path(mut self, operation: Operation, path: &'static str) -> Self {
-        self.paths[slot(operation)] = Some(path);
+        if let Some(i) = slot(operation) {
+            self.paths[i] = Some(path);
+        }
         self
     }
 
@@ -199,6 +208,33 @@ impl QosicCarrier {
         })
     }
 
+    fn holder_request(&self, phone: &Msisdn) -> Result<WireRequest, Error> {
+        let path = self.path_of(Operation::AccountHolder)?;
+        Ok(WireRequest {
+            path: path.to_owned(),
+            body: json(
+                &HolderBody {
+                    msisdn: Number(self.phone_format, phone),
+                    clientid: self.client_id.as_str(),
+                },
+                self.client_id.as_str().len(),
+            ),
+        })
+    }
+
+    fn balance_request(&self) -> Result<WireRequest, Error> {
+        let path = self.path_of(Operation::Balance)?;
+        Ok(WireRequest {
+            path: path.to_owned(),
+            body: json(
+                &BalanceBody {
+                    clientid: self.client_id.as_str(),
+                },
+                self.client_id.as_str().len(),
+            ),
+        })
+    }
+
     /// This carrier as a shareable trait object.
     pub fn shared(self) -> Arc<dyn MobileCarrier> {
         Arc::new(self)
@@ -256,6 +292,17 @@ struct LookupBody<'a> {
     specialfield1: Option<&'a str>,
 }
 
+#[derive(Serialize)]
+struct HolderBody<'a> {
+    msisdn: Number<'a>,
+    clientid: &'a str,
+}
+
+#[derive(Serialize)]
+struct BalanceBody<'a> {
+    clientid: &'a str,
+}
+
 /// `value` as JSON, in a buffer sized once: `texts` (the length of its strings) plus room for
 /// the keys, the punctuation, the number and the amount (so that the body is never copied to a
 /// larger buffer unless its strings need escapes).
@@ -305,6 +352,14 @@ impl MobileCarrier for QosicCarrier {
 
     fn deposit(&self, call: &MoneyCall) -> Result<WireRequest, Error> {
         self.money(Operation::Deposit, call)
+    }
+
+    fn account_holder(&self, phone: &Msisdn) -> Result<WireRequest, Error> {
+        self.holder_request(phone)
+    }
+
+    fn balance(&self) -> Result<WireRequest, Error> {
+        self.balance_request()
     }
 
     fn read(&self, operation: Operation, response: &ApiResponse) -> Reply {
@@ -495,6 +550,17 @@ macro_rules! thin_carrier {
                 call: &$crate::MoneyCall,
             ) -> Result<$crate::WireRequest, $crate::Error> {
                 $crate::MobileCarrier::deposit(&self.$field, call)
+            }
+
+            fn account_holder(
+                &self,
+                phone: &$crate::Msisdn,
+            ) -> Result<$crate::WireRequest, $crate::Error> {
+                $crate::MobileCarrier::account_holder(&self.$field, phone)
+            }
+
+            fn balance(&self) -> Result<$crate::WireRequest, $crate::Error> {
+                $crate::MobileCarrier::balance(&self.$field)
             }
 
             fn read(

@@ -80,7 +80,7 @@ pub struct CarrierSpec {
     carrier: Carrier,
     country: Country,
     client_id_var: &'static str,
-    paths: [Option<&'static str>; 4],
+    paths: [Option<&'static str>; PATHS],
     alternate_paths: &'static [(Operation, &'static str)],
     flow: Flow,
     status_request: StatusRequest,
@@ -93,13 +93,20 @@ pub struct CarrierSpec {
     phone_format: PhoneFormat,
 }
 
-/// The slot of an operation in [`CarrierSpec`]'s table of paths.
-pub(crate) const fn slot(operation: Operation) -> usize {
+/// The number of operations a carrier may offer (its table of paths).
+pub(crate) const PATHS: usize = 6;
+
+/// The slot of an operation in [`CarrierSpec`]'s table of paths; `None` for the card
+/// operations, which belong to the merchant's card key, not to a carrier.
+pub(crate) const fn slot(operation: Operation) -> Option<usize> {
     match operation {
-        Operation::Payment => 0,
-        Operation::Status => 1,
-        Operation::Refund => 2,
-        Operation::Deposit => 3,
+        Operation::Payment => Some(0),
+        Operation::Status => Some(1),
+        Operation::Refund => Some(2),
+        Operation::Deposit => Some(3),
+        Operation::AccountHolder => Some(4),
+        Operation::Balance => Some(5),
+        Operation::CardCheckout | Operation::CardStatus => None,
     }
 }
 
@@ -124,7 +131,7 @@ impl CarrierSpec {
             carrier,
             country,
             client_id_var,
-            paths: [Some(payment), Some(status), None, None],
+            paths: [Some(payment), Some(status), None, None, None, None],
             alternate_paths: &[],
             flow: Flow::Polled,
             status_request: StatusRequest::Plain,
@@ -140,13 +147,27 @@ impl CarrierSpec {
 
     /// Offers refunds of confirmed payments at `path` (body `{transref, clientid}`).
     pub const fn with_refund(mut self, path: &'static str) -> CarrierSpec {
-        self.paths[slot(Operation::Refund)] = Some(path);
+        self.paths[2] = Some(path);
         self
     }
 
     /// Offers deposits (payouts) at `path` (body `{msisdn, amount, transref, clientid}`).
     pub const fn with_deposit(mut self, path: &'static str) -> CarrierSpec {
-        self.paths[slot(Operation::Deposit)] = Some(path);
+        self.paths[3] = Some(path);
+        self
+    }
+
+    /// Offers account-holder lookups at `path` (body `{msisdn, clientid}`; answer
+    /// `{msisdn, firstName, surName, accountholderstatus, responsecode, responsemsg}`).
+    pub const fn with_account_holder(mut self, path: &'static str) -> CarrierSpec {
+        self.paths[4] = Some(path);
+        self
+    }
+
+    /// Offers the balance available to withdraw at `path` (body `{clientid}`; answer
+    /// `{responsecode, responsemsg, amount}`).
+    pub const fn with_balance(mut self, path: &'static str) -> CarrierSpec {
+        self.paths[5] = Some(path);
         self
     }
 
@@ -230,7 +251,10 @@ impl CarrierSpec {
 
     /// The path of `operation`, or `None` when the carrier does not offer it.
     pub const fn path(&self, operation: Operation) -> Option<&'static str> {
-        self.paths[slot(operation)]
+        match slot(operation) {
+            Some(i) => self.paths[i],
+            None => None,
+        }
     }
 
     /// Whether the carrier offers `operation`.

@@ -1,6 +1,7 @@
 //! [`ClientBuilder`]: the settings of a [`Client`], checked once at build, and the environment.
 
 use super::{Client, Inner, UsedReferences, DEFAULT_BASE_URL};
+use crate::card::DEFAULT_CARD_BASE_URL;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
@@ -26,6 +27,18 @@ pub struct ClientBuilder {
     /// Whether the builder came from [`ClientBuilder::from_env`], so that a missing carrier
     /// points at the call that reads the carriers' client ids too.
     from_env: bool,
+    /// Card payments: the merchant's card key, its host, the status path and key field.
+    card: CardOptions,
+}
+
+/// The card settings as given, checked at build.
+#[derive(Default)]
+struct CardOptions {
+    key: Option<Secret>,
+    base_url: Option<String>,
+    base_url_from_env: bool,
+    status_path: Option<String>,
+    status_key_field: Option<&'static str>,
 }
 
 /// Makes the transport a builder uses when none was given.
@@ -40,6 +53,7 @@ impl fmt::Debug for ClientBuilder {
             .field("carriers", &self.carriers)
             .field("transport", &self.transport)
             .field("default_country", &self.default_country)
+            .field("card_key", &self.card.key)
             .finish()
     }
 }
@@ -57,6 +71,7 @@ impl Default for ClientBuilder {
             error: None,
             base_url_from_env: false,
             from_env: false,
+            card: CardOptions::default(),
         }
     }
 }
@@ -74,11 +89,19 @@ impl ClientBuilder {
 
     /// A builder with the login, password and base URL from the environment:
     /// `QOSIC_LOGIN`, `QOSIC_PASSWORD` (both required) and `QOSIC_BASE_URL` (optional,
-    /// default [`DEFAULT_BASE_URL`]). Carriers read their client ids themselves
+    /// default [`DEFAULT_BASE_URL`]); for card payments, `QOSIC_CARD_KEY` and
+    /// `QOSIC_CARD_BASE_URL` (both optional; default [`DEFAULT_CARD_BASE_URL`]). Carriers read their client ids themselves
     /// (`QOSIC_MTN_CLIENT_ID`…; see `qosic_carriers_bj::from_env`).
     pub fn from_env() -> Self {
         let mut builder = ClientBuilder::new();
         builder.from_env = true;
+        if let Some(key) = env_var("QOSIC_CARD_KEY") {
+            builder = builder.card_key(key.trim().to_owned());
+        }
+        if let Some(url) = env_var("QOSIC_CARD_BASE_URL") {
+            builder = builder.card_base_url(url);
+            builder.card.base_url_from_env = true;
+        }
         if let Some(url) = env_var("QOSIC_BASE_URL") {
             builder = builder.base_url(url);
             builder.base_url_from_env = true;
@@ -176,6 +199,83 @@ impl ClientBuilder {
         self
     }
 
+    /// The merchant's card key (`qosKey`, e.g. QosIc's test key `QCBJ001`), which turns on
+    /// [`Client::card_checkout`] and [`Client::card_status`]. A [`Secret`]: never in logs or
+    /// `Debug`.
+    pub fn card_key(mut self, key: impl Into<Secret>) -> Self {
+        self.card.key = Some(key.into());
+        self
+    }
+
+    /// The card checkout's host (default [`DEFAULT_CARD_BASE_URL`]; QosIc's test host is
+    /// `http://74.208.84.251:9014`), where `initTransaction` is sent.
+    pub fn card_base_url(mut self, url: impl Into<String>) -> Self {
+        self.card.base_url = Some(url.into().trim().trim_end_matches('/').to_owned());
+        self.card.base_url_from_env = false;
+        self
+    }
+
+    /// The card status path under the API's base URL (default
+    /// `/QosicBridge/checkout/v1/status`, as QosIc's own plugin sends; the docs spell it
+    /// `/QosicBrigde/checkout/v1/status`).
+    pub fn card_status_path(mut self, path: impl Into<String>) -> Self {
+        self.card.status_path = Some(path.into());
+        self
+    }
+
+    /// The name of the card key in the status body: `"qoskey"` (the docs, the default) or
+    /// `"qosKey"` (QosIc's plugin). Any other name is refused at build.
+    pub fn card_status_key_field(mut self, field: &'static str) -> Self {
+        self.card.status_key_field = Some(field);
+        self
+    }
+
+    fn card_settings(card: CardOptions) -> Result<Option<crate::card::CardSettings>, Error> {
+        let Some(key) = card.key.filter(|k| !k.is_empty()) else {
+            return Ok(None);
+        };
+        if !key.expose().bytes().all(|b| b.is_ascii_graphic()) || key.expose().len() > 128 {
+            return Err(Error::config(
+                "card key",
+                "a card key (qosKey) of 1 to 128 printable ASCII characters without spaces",
+            ));
+        }
+        let url = card
+            .base_url
+            .unwrap_or_else(|| DEFAULT_CARD_BASE_URL.to_owned());
+        let field = if card.base_url_from_env {
+            "QOSIC_CARD_BASE_URL"
+        } else {
+            "card_base_url"
+        };
+        let base_url = BaseUrl::parse(&url).map_err(|e| Error::config(field, e.expected()))?;
+        let status_path = card
+            .status_path
+            .unwrap_or_else(|| crate::card::DEFAULT_CARD_STATUS_PATH.to_owned());
+        if !status_path.starts_with('/') || status_path.contains(['?', '#', ' ']) {
+            return Err(Error::config(
+                "card_status_path",
+                "a path starting with '/', without query or spaces, e.g. \
+                 /QosicBridge/checkout/v1/status",
+            ));
+        }
+        let status_key_field = match card.status_key_field.unwrap_or("qoskey") {
+            f @ ("qoskey" | "qosKey") => f,
+            _ => {
+                return Err(Error::config(
+                    "card_status_key_field",
+                    "\"qoskey\" (QosIc's docs) or \"qosKey\" (QosIc's plugin)",
+                ))
+            }
+        };
+        Ok(Some(crate::card::CardSettings {
+            key,
+            base_url,
+            status_path,
+            status_key_field,
+        }))
+    }
+
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         if let Some(error) = self.error {
@@ -230,6 +330,7 @@ impl ClientBuilder {
                 ));
             }
         }
+        let card = Self::card_settings(self.card)?;
         let transport = match (self.transport, self.default_transport) {
             (Some(transport), _) => transport,
             (None, Some(factory)) => factory()?,
@@ -250,6 +351,7 @@ impl ClientBuilder {
                 transport,
                 default_country: self.default_country,
                 used: Mutex::new(UsedReferences::default()),
+                card,
             }),
         })
     }

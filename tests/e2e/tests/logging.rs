@@ -409,3 +409,65 @@ fn server_texts_that_echo_numbers_are_masked_everywhere() {
     printed.assert_clean();
     assert_no_secret("the logs", &logged());
 }
+
+/// The card key and the holders' names: never in the logs (at trace level, the transport's
+/// included) nor in the `Debug` of the client, its requests, answers and errors.
+#[test]
+fn card_key_and_holder_names_leak_nothing() {
+    const CARD_KEY: &str = "CARDKEY-SECRET-7731";
+    const NAMES: [&str; 2] = ["Zebulon", "Quartermaine"];
+    logs();
+    let mut printed = Printed::default();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mock = MockQosic::builder().password(PASSWORD).start().await;
+        mock.set_card_key(CARD_KEY);
+        mock.account_holder(PAID, qosic::mock::HolderInfo::active(NAMES[0], NAMES[1]));
+        let client = builder(&mock, polling())
+            .password(PASSWORD)
+            .transport(qosic::http::HttpTransport::new().unwrap())
+            .card_key(CARD_KEY)
+            .card_base_url(mock.uri())
+            .build()
+            .unwrap();
+        printed.debug("the client", &client);
+        let holder = client.account_holder(PAID).await.unwrap();
+        assert_eq!(holder.holder().unwrap().last_name(), NAMES[1]);
+        printed.debug("the holder", &holder);
+        printed
+            .0
+            .push(("the holder shown".into(), holder.to_string()));
+        let session = client
+            .card_checkout(qosic::CardCheckout::new(4000, "https://shop.example/back"))
+            .await
+            .unwrap();
+        printed.debug("the card session", &session);
+        let status = client
+            .card_status(session.reference().as_str())
+            .await
+            .unwrap();
+        printed.debug("the card status", &status);
+        mock.set_card_key("ANOTHER-KEY");
+        let err = client
+            .card_status(session.reference().as_str())
+            .await
+            .unwrap_err();
+        printed.error("a refused card key", &err);
+    });
+    let logs = logged();
+    assert!(logs.contains("op=\"card_checkout\""), "{logs}");
+    for (what, text) in printed
+        .0
+        .iter()
+        .map(|(w, t)| (w.as_str(), t.as_str()))
+        .chain([("the logs", logs.as_str())])
+    {
+        for secret in [CARD_KEY, NAMES[0], NAMES[1]] {
+            assert!(
+                !text.contains(secret),
+                "{secret:?} leaked into {what}:\n{text}"
+            );
+        }
+    }
+    printed.assert_clean();
+}

@@ -7,7 +7,9 @@
 mod bad_input;
 mod callbacks;
 mod errors;
+mod example;
 mod in_process;
 mod loopback;
+mod operations;
 mod properties;
 mod support;

@@ -1,0 +1,485 @@
+//! Card payments: QosIc's card checkout ("b-card") as the fake server plays it.
+//!
+//! | request | answer |
+//! |---|---|
+//! | `POST /public/v1/initTransaction` `{type, transref, qosKey, returnUrl, amountDetails:{totalAmount, currency}, saleDetails}` | 200 `{url, transref, status:"PENDING"}`; a wrong key: 200 `{"responsecode":"-2","responsemsg":"INVALID qoskey"}` |
+//! | `GET /card/pay/{transref}` (the `url` above) | the hosted card page: a card number and three buttons, approve, decline, abandon |
+//! | `POST /card/pay/{transref}/{approve,decline,abandon}` | a page that sends the customer back to `returnUrl?transref=…&status=…` (an HTML refresh) |
+//! | `GET /card/returned` | a stand-in for a shop's return page (the `pay` example's) |
+//! | `POST /QosicBridge/checkout/v1/status` (or the docs' `QosicBrigde`) `{qoskey or qosKey, transref}` | the documented shape `{responsecode, responsemsg, transref}` (`00` paid, `01` pending, `-1` failed), or QosIc's plugin's `{status:"00", data:{status:"SUCCESS"\|"PENDIND"\|"FAILED"}}` after [`MockQosic::card_status_like_plugin`](crate::MockQosic::card_status_like_plugin) |
+//!
+//! The key accepted is [`DEFAULT_CARD_KEY`] (QosIc's documented test key) unless
+//! [`MockQosic::set_card_key`](crate::MockQosic::set_card_key) says otherwise. Basic auth is not required (QosIc's plugin
+//! sends none) but is accepted.
+//!
+//! Magic values, like the phone endings:
+//!
+//! | card number or amount | on approve |
+//! |---|---|
+//! | card [`DECLINED_CARD`], or an amount ending in `90` | declined |
+//! | card [`NEVER_FINISHING_CARD`], or an amount ending in `93` | stays pending for ever |
+//! | anything else | paid |
+//!
+//! A payment that ends (paid, declined, abandoned) is called back like mobile money
+//! (`SUCCESSFUL` or `FAILED`, with the amount). Card requests are not in the journal and
+//! count in no carrier's balance. At most 10,000 card payments are kept
+//! ([`MockQosic::reset`](crate::MockQosic::reset) forgets them).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::callback::Ended;
+use crate::model::TransactionKind;
+use crate::reply::{problem, Action, Incoming, Reply};
+use crate::sender::Callbacks;
+
+/// The card key the fake server accepts by default: QosIc's documented test key.
+pub const DEFAULT_CARD_KEY: &str = "QCBJ001";
+/// A card number whose payments are declined.
+pub const DECLINED_CARD: &str = "4000000000000002";
+/// A card number whose payments never finish (pending for ever).
+pub const NEVER_FINISHING_CARD: &str = "4000000000009995";
+/// The card number the hosted page suggests: paid.
+pub const APPROVED_CARD: &str = "4242424242424242";
+
+pub(crate) const INIT_PATH: &str = "/public/v1/initTransaction";
+pub(crate) const STATUS_PATHS: [&str; 2] = [
+    "/QosicBridge/checkout/v1/status",
+    "/QosicBrigde/checkout/v1/status",
+];
+const PAGE_PREFIX: &str = "/card/pay/";
+/// A stand-in for a shop's return page, for examples and tests without a shop.
+const RETURNED_PATH: &str = "/card/returned";
+const MAX_CARD_PAYMENTS: usize = 10_000;
+const MAX_URL: usize = 2_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CardState {
+    Pending,
+    Paid,
+    Declined,
+    Abandoned,
+}
+
+#[derive(Debug, Clone)]
+struct CardPaymentState {
+    amount: u64,
+    return_url: String,
+    state: CardState,
+    service_ref: u64,
+}
+
+/// The card payments and settings of one fake server.
+#[derive(Debug)]
+pub(crate) struct Cards {
+    payments: Mutex<HashMap<String, CardPaymentState>>,
+    key: Mutex<String>,
+    base: Mutex<Option<String>>,
+    plugin_shape: AtomicBool,
+}
+
+impl Default for Cards {
+    fn default() -> Self {
+        Cards {
+            payments: Mutex::new(HashMap::new()),
+            key: Mutex::new(DEFAULT_CARD_KEY.to_owned()),
+            base: Mutex::new(None),
+            plugin_shape: AtomicBool::new(false),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Cards {
+    /// The base of the card page URLs: the server's own `http://ADDR`.
+    pub(crate) fn set_base(&self, base: String) {
+        *lock(&self.base) = Some(base);
+    }
+
+    /// Forgets every card payment (the settings stay).
+    pub(crate) fn clear(&self) {
+        *lock(&self.payments) = HashMap::new();
+    }
+
+    /// The card key (`qosKey`) accepted from now on.
+    pub(crate) fn set_key(&self, key: String) {
+        *lock(&self.key) = key;
+    }
+
+    /// Whether card status requests are answered in the shape of QosIc's plugin.
+    pub(crate) fn set_plugin_shape(&self, plugin: bool) {
+        self.plugin_shape.store(plugin, Ordering::Relaxed);
+    }
+
+    /// A card payment's state now: `pending`, `paid`, `declined` or `abandoned`.
+    pub(crate) fn state_of(&self, reference: &str) -> Option<&'static str> {
+        lock(&self.payments)
+            .get(reference)
+            .map(|p| state_name(p.state))
+    }
+}
+
+fn state_name(state: CardState) -> &'static str {
+    match state {
+        CardState::Pending => "pending",
+        CardState::Paid => "paid",
+        CardState::Declined => "declined",
+        CardState::Abandoned => "abandoned",
+    }
+}
+
+/// Handles the card routes; `None` for any other request.
+pub(crate) fn handle(cards: &Cards, callbacks: &Callbacks, req: &Incoming<'_>) -> Option<Action> {
+    let path = req.path.split('?').next().unwrap_or(req.path);
+    let reply = if path == INIT_PATH {
+        post_only(req, |body| init(cards, body))
+    } else if STATUS_PATHS.contains(&path) {
+        post_only(req, |body| status(cards, body))
+    } else if path == RETURNED_PATH {
+        html(
+            200,
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Back at the \
+             shop</title></head><body><h1 id=\"returned\">Back at the shop</h1><p>The card page \
+             sent the customer back here (the fake server's stand-in for a shop's return page).\
+             </p></body></html>"
+                .to_owned(),
+        )
+    } else if let Some(rest) = path.strip_prefix(PAGE_PREFIX) {
+        page(cards, callbacks, req, rest)
+    } else {
+        return None;
+    };
+    tracing::debug!(path, status = reply.status, "qosic-mock card request");
+    Some(Action::Respond(reply))
+}
+
+fn post_only(req: &Incoming<'_>, answer: impl FnOnce(&Value) -> Reply) -> Reply {
+    if req.method != "POST" {
+        return problem(405, "Method Not Allowed", "this card route takes POST");
+    }
+    if let Some(p) = req.problem {
+        return problem(
+            413,
+            "Payload Too Large",
+            &format!("the body was not read whole ({p:?})"),
+        );
+    }
+    match serde_json::from_slice::<Value>(req.body) {
+        Ok(body @ Value::Object(_)) => answer(&body),
+        _ => problem(400, "Bad Request", "the body must be a JSON object"),
+    }
+}
+
+fn bad_key() -> Reply {
+    Reply::json(
+        200,
+        &json!({"responsecode": "-2", "responsemsg": "INVALID qoskey"}),
+    )
+}
+
+fn valid_reference(r: &str) -> bool {
+    (4..=64).contains(&r.len())
+        && r.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+fn init(cards: &Cards, body: &Value) -> Reply {
+    if body.get("qosKey").and_then(Value::as_str) != Some(lock(&cards.key).as_str()) {
+        return bad_key();
+    }
+    let Some(reference) = body.get("transref").and_then(Value::as_str) else {
+        return problem(400, "Bad Request", "missing field transref (a string)");
+    };
+    if !valid_reference(reference) {
+        return problem(
+            400,
+            "Bad Request",
+            "transref must be 4 to 64 ASCII letters, digits, '_' or '-'",
+        );
+    }
+    let return_url = body.get("returnUrl").and_then(Value::as_str).unwrap_or("");
+    if !(return_url.starts_with("http://") || return_url.starts_with("https://"))
+        || return_url.len() > MAX_URL
+    {
+        return problem(
+            400,
+            "Bad Request",
+            "returnUrl must be an http:// or https:// URL of at most 2000 characters",
+        );
+    }
+    let details = body.get("amountDetails");
+    let amount = details.and_then(|d| d.get("totalAmount")).and_then(|a| {
+        a.as_u64()
+            .or_else(|| a.as_str().and_then(|s| s.trim().parse().ok()))
+    });
+    let Some(amount) = amount.filter(|a| *a > 0) else {
+        return problem(
+            400,
+            "Bad Request",
+            "amountDetails.totalAmount must be a positive whole number of XOF",
+        );
+    };
+    if details
+        .and_then(|d| d.get("currency"))
+        .and_then(Value::as_str)
+        .is_some_and(|c| c != "XOF")
+    {
+        return problem(400, "Bad Request", "amountDetails.currency must be XOF");
+    }
+    let mut payments = lock(&cards.payments);
+    if payments.contains_key(reference) {
+        return problem(
+            400,
+            "Bad Request",
+            "this transref was already used for a card payment",
+        );
+    }
+    if payments.len() >= MAX_CARD_PAYMENTS {
+        return problem(
+            507,
+            "Insufficient Storage",
+            "the fake server keeps at most 10000 card payments; forget them with POST /__admin/reset",
+        );
+    }
+    let service_ref = 90_000_000 + payments.len() as u64;
+    payments.insert(
+        reference.to_owned(),
+        CardPaymentState {
+            amount,
+            return_url: return_url.to_owned(),
+            state: CardState::Pending,
+            service_ref,
+        },
+    );
+    drop(payments);
+    let base = lock(&cards.base)
+        .clone()
+        .unwrap_or_else(|| crate::IN_PROCESS_URI.to_owned());
+    Reply::json(
+        200,
+        &json!({
+            "url": format!("{base}{PAGE_PREFIX}{reference}"),
+            "transref": reference,
+            "status": "PENDING",
+        }),
+    )
+}
+
+fn status(cards: &Cards, body: &Value) -> Reply {
+    let key = body
+        .get("qoskey")
+        .or_else(|| body.get("qosKey"))
+        .and_then(Value::as_str);
+    if key != Some(lock(&cards.key).as_str()) {
+        return bad_key();
+    }
+    let Some(reference) = body.get("transref").and_then(Value::as_str) else {
+        return problem(400, "Bad Request", "missing field transref (a string)");
+    };
+    let Some(state) = lock(&cards.payments).get(reference).map(|p| p.state) else {
+        return problem(
+            404,
+            "Not Found",
+            "no card payment with this transref on the fake server",
+        );
+    };
+    if cards.plugin_shape.load(Ordering::Relaxed) {
+        let inner = match state {
+            CardState::Pending => "PENDIND",
+            CardState::Paid => "SUCCESS",
+            CardState::Declined | CardState::Abandoned => "FAILED",
+        };
+        return Reply::json(200, &json!({"status": "00", "data": {"status": inner}}));
+    }
+    let (code, message) = match state {
+        CardState::Pending => ("01", "PENDING"),
+        CardState::Paid => ("00", "SUCCESSFUL"),
+        CardState::Declined => ("-1", "FAILED"),
+        CardState::Abandoned => ("-1", "CANCELLED"),
+    };
+    Reply::json(
+        200,
+        &json!({"responsecode": code, "responsemsg": message, "transref": reference}),
+    )
+}
+
+fn html(status: u16, body: String) -> Reply {
+    Reply {
+        status,
+        content_type: "text/html; charset=utf-8",
+        body: body.into_bytes(),
+        delay: Duration::ZERO,
+    }
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The value of `name` in a form body (`card=4242+4242`), spaces and `+` removed.
+fn form_field(body: &[u8], name: &str) -> String {
+    let text = String::from_utf8_lossy(body);
+    text.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| {
+            v.replace("%20", "")
+                .chars()
+                .filter(|c| c.is_ascii_digit())
+                .take(32)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn page(cards: &Cards, callbacks: &Callbacks, req: &Incoming<'_>, rest: &str) -> Reply {
+    let (reference, action) = match rest.split_once('/') {
+        Some((r, a)) => (r, Some(a)),
+        None => (rest, None),
+    };
+    let Some(payment) = lock(&cards.payments).get(reference).cloned() else {
+        return html(
+            404,
+            "<!doctype html><title>Unknown payment</title><p>No card payment with this reference.</p>"
+                .to_owned(),
+        );
+    };
+    match (req.method, action) {
+        ("GET", None) => html(200, card_page(reference, &payment)),
+        ("POST", Some(action)) => {
+            let card = form_field(req.body, "card");
+            match act(cards, callbacks, reference, action, &card) {
+                Some(state) => html(200, back_page(reference, &payment.return_url, state)),
+                None => html(
+                    409,
+                    "<!doctype html><title>Already finished</title><p>This card payment is no \
+                     longer waiting for the customer.</p>"
+                        .to_owned(),
+                ),
+            }
+        }
+        _ => problem(
+            405,
+            "Method Not Allowed",
+            "the card page takes GET, its buttons POST",
+        ),
+    }
+}
+
+/// Applies a customer's action to a pending card payment; the state it is in after, or
+/// `None` when it was not pending or the action is unknown.
+pub(crate) fn act(
+    cards: &Cards,
+    callbacks: &Callbacks,
+    reference: &str,
+    action: &str,
+    card: &str,
+) -> Option<CardState> {
+    let mut payments = lock(&cards.payments);
+    let payment = payments.get_mut(reference)?;
+    if payment.state != CardState::Pending {
+        return None;
+    }
+    let ending = payment.amount % 100;
+    let next = match action {
+        "approve" if card == NEVER_FINISHING_CARD || ending == 93 => CardState::Pending,
+        "approve" if card == DECLINED_CARD || ending == 90 => CardState::Declined,
+        "approve" => CardState::Paid,
+        "decline" => CardState::Declined,
+        "abandon" => CardState::Abandoned,
+        _ => return None,
+    };
+    payment.state = next;
+    let ended = (next != CardState::Pending).then(|| Ended {
+        reference: Arc::from(reference),
+        kind: TransactionKind::Payment,
+        succeeded: next == CardState::Paid,
+        amount: payment.amount,
+        service_ref: payment.service_ref.to_string(),
+    });
+    drop(payments);
+    if let Some(ended) = ended {
+        callbacks.ended(&ended, Duration::ZERO);
+    }
+    Some(next)
+}
+
+fn card_page(reference: &str, payment: &CardPaymentState) -> String {
+    let r = escape(reference);
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Card payment \
+         (qosic-mock)</title></head><body><h1>Pay {amount} XOF by card</h1>\
+         <p>Test card page of the fake QosIc server. Reference <code>{r}</code>.</p>\
+         <form method=\"post\" action=\"{PAGE_PREFIX}{r}/approve\">\
+         <label>Card number <input id=\"card\" name=\"card\" value=\"{APPROVED_CARD}\" \
+         inputmode=\"numeric\"></label> <button id=\"approve\" type=\"submit\">Approve</button></form>\
+         <form method=\"post\" action=\"{PAGE_PREFIX}{r}/decline\"><button id=\"decline\" \
+         type=\"submit\">Decline</button></form>\
+         <form method=\"post\" action=\"{PAGE_PREFIX}{r}/abandon\"><button id=\"abandon\" \
+         type=\"submit\">Abandon</button></form></body></html>",
+        amount = payment.amount,
+    )
+}
+
+fn back_page(reference: &str, return_url: &str, state: CardState) -> String {
+    let separator = if return_url.contains('?') { '&' } else { '?' };
+    let target = format!(
+        "{return_url}{separator}transref={reference}&status={}",
+        state_name(state)
+    );
+    let target = escape(&target);
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"refresh\" content=\"0;url={target}\"><title>Back to the shop</title>\
+         </head><body><p>Card payment {state}. <a id=\"back\" href=\"{target}\">Back to the shop</a></p>\
+         </body></html>",
+        state = state_name(state),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_escape_what_they_show() {
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+        let page = back_page(
+            "R-1",
+            "https://shop.example/?q=\"><script>",
+            CardState::Paid,
+        );
+        assert!(!page.contains("<script>"), "{page}");
+        assert!(page.contains("&amp;transref=R-1&amp;status=paid"));
+    }
+
+    #[test]
+    fn form_fields_keep_digits_only() {
+        assert_eq!(
+            form_field(b"card=4242+4242%204242&x=1", "card"),
+            "424242424242"
+        );
+        assert_eq!(form_field(b"other=1", "card"), "");
+    }
+}
