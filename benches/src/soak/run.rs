@@ -41,7 +41,17 @@ pub(super) struct Observed {
 /// The endpoints the soak drives: every endpoint of the Benin carriers the fake server serves.
 pub(super) fn soaked_endpoints() -> impl Iterator<Item = Endpoint> {
     let benin = [Mtn::CARRIER, Moov::CARRIER, Celtiis::CARRIER];
-    Endpoint::all().filter(move |e| benin.contains(&e.carrier()))
+    // The money operations: the soak moves money; look-ups (account holder, balance) move none.
+    Endpoint::all().filter(move |e| {
+        benin.contains(&e.carrier())
+            && matches!(
+                e.operation(),
+                qosic::Operation::Payment
+                    | qosic::Operation::Status
+                    | qosic::Operation::Refund
+                    | qosic::Operation::Deposit
+            )
+    })
 }
 
 #[derive(Debug, Default, Clone)]
