@@ -15,14 +15,15 @@
 //! `LINK-N` (N: the declined tries before it), so two posts of the same try make one order.
 //! Links live in `checkout_links`; the orders of each in `checkout_link_orders`.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Form, Path, State as Extract};
+use axum::extract::{ConnectInfo, Form, Path, State as Extract};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sqlx::AssertSqlSafe;
@@ -33,7 +34,7 @@ use crate::i18n::Lang;
 use crate::jobs::Engine;
 use crate::page::{Ctx, Look};
 use crate::store::{now_ms, Order, State, Store, StoreError};
-use crate::web::{json_missing, json_unavailable, new_token, OrderForm};
+use crate::web::{json_missing, json_unavailable, new_token, OrderForm, RateLimits};
 
 /// What a link sells: set by the merchant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,6 +251,8 @@ struct Links {
     api_key: Option<qosic::Secret>,
     public_url: Option<String>,
     max_amount: u64,
+    /// The order form's limits per phone number and per client address.
+    limits: Arc<RateLimits>,
 }
 
 /// Whether prices come from the merchant (a catalogue or the API is set up): the order form
@@ -259,7 +262,12 @@ pub fn merchant_prices(config: &Config) -> bool {
 }
 
 /// The routes of this module, for the shop's router.
-pub(crate) fn routes<S>(engine: Arc<Engine>, config: &Config, look: Arc<Look>) -> Router<S> {
+pub(crate) fn routes<S>(
+    engine: Arc<Engine>,
+    config: &Config,
+    look: Arc<Look>,
+    limits: Arc<RateLimits>,
+) -> Router<S> {
     let products = config.catalogue.as_deref().map(|path| {
         Arc::new(Products::load(path, config.max_amount).unwrap_or_else(|e| {
             tracing::error!("{e}; no products are sold");
@@ -273,6 +281,7 @@ pub(crate) fn routes<S>(engine: Arc<Engine>, config: &Config, look: Arc<Look>) -
         api_key: config.api_key.clone().filter(|k| !k.expose().is_empty()),
         public_url: config.public_url.clone(),
         max_amount: config.max_amount,
+        limits,
     };
     Router::new()
         .route("/api/orders", post(api_create))
@@ -554,7 +563,13 @@ struct PhoneForm {
 }
 
 /// Pays `link` with the phone number of `form`: one order per try (see the module docs).
-async fn pay_link(links: &Links, ctx: &Ctx<'_>, link: &Link, form: PhoneForm) -> Response {
+async fn pay_link(
+    links: &Links,
+    ctx: &Ctx<'_>,
+    link: &Link,
+    form: PhoneForm,
+    peer: Option<SocketAddr>,
+) -> Response {
     let store = links.engine.store();
     let state = match link_state(store, &link.id).await {
         Ok(state) => state,
@@ -596,6 +611,9 @@ async fn pay_link(links: &Links, ctx: &Ctx<'_>, link: &Link, form: PhoneForm) ->
                 .into_response();
         }
     };
+    if let Some(refused) = links.limits.refuse(ctx, peer, &new.phone) {
+        return refused;
+    }
     let order = match links.engine.create(&new).await {
         Ok((order, _)) => order,
         Err(e) => return unavailable(ctx, &e),
@@ -610,14 +628,16 @@ async fn pay(
     Extract(links): Extract<Links>,
     lang: Lang,
     Path(id): Path<String>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(form): Form<PhoneForm>,
 ) -> Response {
+    let peer = peer.map(|Extension(ConnectInfo(addr))| addr);
     let ctx = links.look.ctx(lang);
     if !is_link_id(&id) {
         return not_found(&ctx);
     }
     match link(links.engine.store(), &id).await {
-        Ok(Some(link)) => pay_link(&links, &ctx, &link, form).await,
+        Ok(Some(link)) => pay_link(&links, &ctx, &link, form, peer).await,
         Ok(None) => not_found(&ctx),
         Err(e) => unavailable(&ctx, &e),
     }
@@ -658,8 +678,10 @@ async fn buy(
     Extract(links): Extract<Links>,
     lang: Lang,
     Path(id): Path<String>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(form): Form<PhoneForm>,
 ) -> Response {
+    let peer = peer.map(|Extension(ConnectInfo(addr))| addr);
     let ctx = links.look.ctx(lang);
     let Some(product) = links.products.as_deref().and_then(|p| p.get(&id)) else {
         return not_found(&ctx);
@@ -699,5 +721,5 @@ async fn buy(
         Ok(None) => return not_found(&ctx),
         Err(e) => return unavailable(&ctx, &e),
     };
-    pay_link(&links, &ctx, &link, form).await
+    pay_link(&links, &ctx, &link, form, peer).await
 }

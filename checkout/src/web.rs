@@ -19,7 +19,8 @@
 //!
 //! **One order per purchase.** The form carries a one-time token: a second post of the same
 //! token (a double tap) is sent to the order the first one made, and the Pay button disables
-//! itself on submit. New orders are limited per phone number and per client address
+//! itself on submit. New orders (from the form, a payment link or a product page) are limited
+//! per phone number and per client address
 //! ([`Config::orders_per_phone`], [`Config::orders_per_client`] per [`Config::rate_window`]:
 //! 429 and a page that says to wait), amounts above [`Config::max_amount`] are refused, and a
 //! `POST` whose `Origin` (or `Sec-Fetch-Site`) says it comes from another site is refused (403).
@@ -124,9 +125,10 @@ pub fn admin_access(config: &Config) -> &'static str {
 }
 
 /// Fixed-window counters of new orders per phone number and per client address, in a map
-/// capped at [`MAX_RATE_KEYS_TRACKED`] keys.
+/// capped at [`MAX_RATE_KEYS_TRACKED`] keys: the order form, payment links and product pages
+/// share them.
 #[derive(Debug)]
-struct RateLimits {
+pub(crate) struct RateLimits {
     window: Duration,
     per_phone: u32,
     per_client: u32,
@@ -160,6 +162,43 @@ impl RateLimits {
             entry.1 += 1;
         }
         true
+    }
+
+    /// Counts one new order to `phone` from `peer`, or the customer's 429 page (with
+    /// `Retry-After`) when either has had its allowance in the window.
+    pub(crate) fn refuse(
+        &self,
+        ctx: &Ctx<'_>,
+        peer: Option<SocketAddr>,
+        phone: &str,
+    ) -> Option<Response> {
+        let keys = [
+            (client_key(peer), self.per_client),
+            (format!("phone:{phone}"), self.per_phone),
+        ];
+        if self.admit(keys, Instant::now()) {
+            return None;
+        }
+        tracing::warn!("order refused: too many orders from one address or to one number");
+        let minutes = self.window.as_secs().div_ceil(60).max(1);
+        Some(
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(
+                    header::RETRY_AFTER,
+                    self.window.as_secs().max(1).to_string(),
+                )],
+                Html(page::message_text(
+                    ctx,
+                    "rate-limited-title",
+                    &ctx.texts.with(
+                        "rate-limited-text",
+                        &[("minutes", minutes.to_string().into())],
+                    ),
+                )),
+            )
+                .into_response(),
+        )
     }
 }
 
@@ -225,6 +264,7 @@ pub fn router(engine: Arc<Engine>, config: &Config) -> Router {
             Arc::clone(&shared.engine),
             config,
             look,
+            Arc::clone(&shared.limits),
         ))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), same_origin))
@@ -436,34 +476,9 @@ async fn create(
             Err(e) => return unavailable(&shared, lang, &e.to_string()),
         }
     }
-    let now = Instant::now();
-    let limits = &shared.limits;
-    let keys = [
-        (
-            client_key(peer.map(|Extension(ConnectInfo(addr))| addr)),
-            limits.per_client,
-        ),
-        (format!("phone:{}", new.phone), limits.per_phone),
-    ];
-    if !limits.admit(keys, now) {
-        tracing::warn!("order refused: too many orders from one address or to one number");
-        let minutes = limits.window.as_secs().div_ceil(60).max(1);
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            [(
-                header::RETRY_AFTER,
-                limits.window.as_secs().max(1).to_string(),
-            )],
-            Html(page::message_text(
-                &ctx,
-                "rate-limited-title",
-                &ctx.texts.with(
-                    "rate-limited-text",
-                    &[("minutes", minutes.to_string().into())],
-                ),
-            )),
-        )
-            .into_response();
+    let peer = peer.map(|Extension(ConnectInfo(addr))| addr);
+    if let Some(refused) = shared.limits.refuse(&ctx, peer, &new.phone) {
+        return refused;
     }
     match shared.engine.create(&new).await {
         Ok((order, _)) => Redirect::to(&format!("/orders/{}", order.reference)).into_response(),

@@ -1,6 +1,7 @@
 //! The page in headless Chromium (Debian's `chromium` and `chromium-driver`), driven through
 //! WebDriver: a payment approved, one declined, one never answered, each followed on the page
-//! without a reload. Screenshots of the final pages go to `target/checkout-screenshots/`.
+//! without a reload; the French form at 360 and 1280 px; an operator refunding from the admin
+//! page. Screenshots of the final pages go to `target/checkout-screenshots/`.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -9,7 +10,8 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use qosic::mock::{MockQosic, Subscriber};
+use qosic::mock::{Endpoint, MockQosic, Subscriber};
+use qosic_checkout::State;
 use serde_json::json;
 
 use crate::support::*;
@@ -433,6 +435,95 @@ async fn a_payment_link_made_by_the_api_is_paid_in_french_at_360_px_and_shows_th
         client.screenshot().await.unwrap(),
     )
     .unwrap();
+    client.close().await.unwrap();
+    app.stop().await;
+}
+
+/// Reloads the operator's page of `reference` until its refund shows `state`; returns the text.
+async fn wait_for_refund(client: &Client, url: &str, state: &str) -> String {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        client.goto(url).await.unwrap();
+        let text = client
+            .find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if text.contains(&format!("Refund: {state}")) {
+            return text;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the refund never showed {state}: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_refunds_an_mtn_order_from_its_admin_page_and_the_form_fits_360_and_1280_px() {
+    let Some(chromium) = find_program(&["chromium", "chromium-browser", "google-chrome"]) else {
+        missing("the browser test", "Chromium is not installed", HOW);
+        return;
+    };
+    let Some(driver_program) = find_program(&["chromedriver"]) else {
+        missing("the browser test", "chromedriver is not installed", HOW);
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockQosic::in_process();
+    mock.subscriber("22997000571", Subscriber::approves_after_checks(1));
+    // The test config sets no admin token and listens on loopback: /admin is open to it.
+    let app = start_shop(&mock, dir.path(), Duration::from_secs(4)).await;
+    let base = app.url();
+    let driver = start_driver(&driver_program).await;
+    let client = browser(&driver, &chromium).await;
+    let shots = screenshot_dir();
+
+    // The French order form, on a phone and on a desktop.
+    for (width, height, file) in [
+        (360, 740, "form-fr-360.png"),
+        (1280, 900, "form-fr-desktop.png"),
+    ] {
+        client.set_window_size(width, height).await.unwrap();
+        client.goto(&base).await.unwrap();
+        let lang = client
+            .find(Locator::Css("html"))
+            .await
+            .unwrap()
+            .attr("lang")
+            .await
+            .unwrap();
+        assert_eq!(lang.as_deref(), Some("fr"), "{width} px");
+        client
+            .find(Locator::Css("#phone"))
+            .await
+            .expect("the phone field");
+        let png = client.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "a PNG");
+        std::fs::write(shots.join(file), png).unwrap();
+    }
+
+    let reference = order(&base, "22997000571", 3000).await;
+    wait_state(&base, &reference, State::Confirmed).await;
+    let admin = format!("{base}/admin/order/{reference}");
+    client.goto(&admin).await.unwrap();
+    let button = client
+        .find(Locator::Css("#refund"))
+        .await
+        .expect("a refund button");
+    let label = button.text().await.unwrap();
+    assert!(label.starts_with("Refund 3"), "{label}");
+    button.click().await.unwrap();
+    let shown = wait_for_refund(&client, &admin, "refunded").await;
+    assert!(shown.contains(&reference), "{shown}");
+    wait_state(&base, &reference, State::Refunded).await;
+    assert_eq!(mock.request_count(Endpoint::MtnRefund), 1);
+    let png = client.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    std::fs::write(shots.join("admin-refunded.png"), png).unwrap();
     client.close().await.unwrap();
     app.stop().await;
 }

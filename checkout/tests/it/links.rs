@@ -300,3 +300,42 @@ async fn with_a_catalogue_or_the_api_no_order_carries_the_customers_price() {
 async fn status_of(base: &str, reference: &str) -> i64 {
     status(base, reference).await.amount
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payments_on_links_share_the_order_forms_limits_per_phone_and_per_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockQosic::in_process();
+    let mut config = api_config(dir.path());
+    config.orders_per_phone = 1;
+    config.orders_per_client = 2;
+    let app = start_app(&mock, config).await;
+    let base = app.url();
+    let mut links = Vec::new();
+    for n in 0..3 {
+        let body = format!(r#"{{"amount": 1000, "description": "Pagne {n}"}}"#);
+        let (status, link) = api_post(&base, Some(KEY), &body).await;
+        assert_eq!(status, 201, "{link}");
+        links.push(format!("/pay/{}", link["id"].as_str().unwrap()));
+    }
+    let post = |path: &str, phone: &str| {
+        http()
+            .post(format!("{base}{path}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(&[("phone", phone)]))
+            .send()
+    };
+    pay(&base, &links[0], "22997000526", &[]).await;
+    // The same number on another link: refused, in French, with when to try again.
+    let refused = post(&links[1], "22997000526").await.unwrap();
+    assert_eq!(refused.status(), 429, "a second order to one number");
+    assert!(refused.headers().contains_key("retry-after"));
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("Trop de paiements à la fois"), "{html}");
+    assert!(html.contains("Attendez 10 minutes"), "{html}");
+    // Another number from the same address: its second order passes, its third not.
+    pay(&base, &links[1], "22997000527", &[]).await;
+    let refused = post(&links[2], "22997000528").await.unwrap();
+    assert_eq!(refused.status(), 429, "a third order from one address");
+    assert_eq!(app.store().all_orders().await.unwrap().len(), 2);
+    app.stop().await;
+}
