@@ -46,7 +46,13 @@ pub struct Engine {
     early: Arc<EarlyChecks>,
     clock: Clock,
     metrics: Arc<Metrics>,
+    /// The shop's public address, for the card page's return URL ([`card`]).
+    public_url: Option<Arc<str>>,
 }
+
+#[path = "card.rs"]
+mod card;
+pub use card::CARD;
 
 /// The engine's time: the wall clock, plus an offset that only tests move
 /// ([`Engine::advance_clock`]), so that hours of reconciliation take milliseconds. (tokio's
@@ -164,6 +170,7 @@ impl Engine {
             }),
             clock: Clock::default(),
             metrics: Arc::new(Metrics::new()),
+            public_url: config.public_url.as_deref().map(Arc::from),
         }
     }
 
@@ -283,6 +290,7 @@ impl Engine {
             return Ok(());
         }
         match order.state {
+            State::Created if order.carrier == CARD => self.send_card(order).await,
             State::Created => self.send(order).await,
             State::Sending => self.resume_sending(order).await,
             State::Pending | State::StillPending | State::Unknown | State::NeedsAttention => {
@@ -393,6 +401,9 @@ impl Engine {
 
     /// One status check, then the next one or the end of the window.
     async fn check(&self, order: Order) -> Result<(), StoreError> {
+        if order.carrier == CARD {
+            return self.check_card(order).await;
+        }
         let mut lookup = Lookup::parse(&order.reference, &order.phone)
             .map_err(|e| StoreError::Corrupt(format!("order {}: {e}", order.reference)))?
             .carrier(&order.carrier);
@@ -415,6 +426,18 @@ impl Engine {
                 )),
             ),
         };
+        self.settle(order, after, status, reason, now).await
+    }
+
+    /// Records a status check's answer: settled, the next check, or reconciliation.
+    async fn settle(
+        &self,
+        order: Order,
+        mut after: Order,
+        status: Status,
+        reason: Option<String>,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let mut next = None;
         match status {
             Status::Confirmed => {

@@ -27,6 +27,7 @@
 mod bounds;
 mod browser;
 mod callbacks;
+mod card;
 mod crash;
 mod deploy;
 mod events;

@@ -1,0 +1,107 @@
+//! Card payments: the steps of an order whose carrier is [`CARD`].
+//!
+//! `created`: the card checkout is requested once (claimed first, as for mobile money), with
+//! the return URL `{public_url}/orders/{reference}`; the hosted card page's URL is kept in the
+//! order's `operator_ref`, for the order page to send the customer to. Then status checks
+//! ([`qosic::Client::card_status`]) settle it through the same window and reconciliation.
+
+use qosic::{CardCheckout, Delivery, Status};
+
+use super::{ms, Engine};
+use crate::config::{CALL_TIMEOUT, MAX_SEND_ATTEMPTS};
+use crate::store::{Order, State, StoreError};
+
+/// The carrier of card orders.
+pub const CARD: &str = "CARD";
+
+impl Engine {
+    /// `created`, by card: claim, request the card checkout once, keep the card page's URL.
+    pub(super) async fn send_card(&self, order: Order) -> Result<(), StoreError> {
+        if !self
+            .store
+            .claim_sending(&order.reference, order.step)
+            .await?
+        {
+            return Ok(());
+        }
+        let before = Order {
+            state: State::Sending,
+            ..order
+        };
+        let now = self.now_ms();
+        let mut after = before.clone();
+        let mut next = None;
+        let Some(base) = self.public_url.as_deref() else {
+            after.state = State::Failed;
+            after.reason = Some(
+                "card payments need the shop's public address (public_url) for the card page's return URL"
+                    .to_owned(),
+            );
+            return self.commit(&before, after, None).await;
+        };
+        let return_url = format!("{}/orders/{}", base.trim_end_matches('/'), before.reference);
+        let checkout = CardCheckout::new(u64::try_from(before.amount).unwrap_or(0), return_url)
+            .reference(&before.reference);
+        self.metrics.payment_requests.inc();
+        let result = tokio::time::timeout(CALL_TIMEOUT, self.client.card_checkout(checkout)).await;
+        let follow = |after: &mut Order, next: &mut Option<i64>| {
+            after.state = State::Pending;
+            after.reason = None;
+            after.window_ends = Some(now + ms(self.window));
+            *next = Some(now + ms(self.check_interval));
+        };
+        match result {
+            Ok(Ok(session)) => {
+                after.operator_ref = Some(session.url().to_owned());
+                follow(&mut after, &mut next);
+            }
+            Ok(Err(error)) => match error.delivery() {
+                Delivery::NotSent => {
+                    after.send_attempts += 1;
+                    if after.send_attempts >= MAX_SEND_ATTEMPTS {
+                        after.state = State::Failed;
+                        after.reason = Some(format!(
+                            "the card checkout could not be requested after {} attempts: {error}",
+                            after.send_attempts
+                        ));
+                    } else {
+                        after.state = State::Created;
+                        after.reason = Some(format!("not sent yet, trying again: {error}"));
+                        let backoff = 1_000 * (1_i64 << after.send_attempts.clamp(0, 6));
+                        next = Some(now + backoff);
+                    }
+                }
+                Delivery::Answered => {
+                    after.state = State::Failed;
+                    after.reason = Some(error.to_string());
+                }
+                // It may have reached QosIc: never requested again; status checks settle it.
+                _ => follow(&mut after, &mut next),
+            },
+            Err(_elapsed) => follow(&mut after, &mut next),
+        }
+        self.commit(&before, after, next).await
+    }
+
+    /// One card status check, settled as for mobile money.
+    pub(super) async fn check_card(&self, order: Order) -> Result<(), StoreError> {
+        self.metrics.status_checks.inc();
+        let result =
+            tokio::time::timeout(CALL_TIMEOUT, self.client.card_status(&order.reference)).await;
+        let now = self.now_ms();
+        let mut after = order.clone();
+        after.checks += 1;
+        let (status, reason) = match result {
+            Ok(Ok(payment)) => (payment.status(), payment.message().map(str::to_owned)),
+            Ok(Err(error)) => (Status::Unknown, Some(error.to_string())),
+            Err(_) => (
+                Status::Unknown,
+                Some(format!(
+                    "the status check got no answer within {} s",
+                    CALL_TIMEOUT.as_secs()
+                )),
+            ),
+        };
+        self.settle(order, after, status, reason, now).await
+    }
+}
