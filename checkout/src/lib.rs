@@ -85,6 +85,7 @@ pub mod form;
 pub mod hub;
 pub mod i18n;
 pub mod jobs;
+mod limits;
 pub mod links;
 pub mod metrics;
 pub mod ops;

@@ -37,8 +37,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, Path, Query, Request, State as Extract};
@@ -55,9 +55,10 @@ use serde_json::json;
 use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-use crate::config::{Config, MAX_FORM_BYTES, MAX_RATE_KEYS_TRACKED};
+use crate::config::{Config, MAX_FORM_BYTES};
 use crate::i18n::{Catalogue, Lang};
 use crate::jobs::{CheckNow, Engine};
+pub(crate) use crate::limits::RateLimits;
 use crate::page::{self, Ctx, FormValues, Identity};
 use crate::store::{OrderFilter, OrderView, State};
 use crate::wording::Problem;
@@ -121,84 +122,6 @@ pub fn admin_access(config: &Config) -> &'static str {
         Admin::Off => {
             "/admin is off: the shop listens beyond loopback and CHECKOUT_ADMIN_TOKEN is not set"
         }
-    }
-}
-
-/// Fixed-window counters of new orders per phone number and per client address, in a map
-/// capped at [`MAX_RATE_KEYS_TRACKED`] keys: the order form, payment links and product pages
-/// share them.
-#[derive(Debug)]
-pub(crate) struct RateLimits {
-    window: Duration,
-    per_phone: u32,
-    per_client: u32,
-    counts: Mutex<HashMap<String, (Instant, u32)>>,
-}
-
-impl RateLimits {
-    /// Counts one order for each key if every key has had fewer than its limit in its
-    /// window; counts nothing otherwise (a refused order uses no one's allowance).
-    fn admit(&self, keys: [(String, u32); 2], now: Instant) -> bool {
-        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
-        let new_keys = keys.iter().filter(|(k, _)| !counts.contains_key(k)).count();
-        if counts.len() + new_keys > MAX_RATE_KEYS_TRACKED {
-            counts.retain(|_, (start, _)| now.saturating_duration_since(*start) < self.window);
-            if counts.len() + new_keys > MAX_RATE_KEYS_TRACKED {
-                return false;
-            }
-        }
-        let used = |key: &String| match counts.get(key) {
-            Some((start, n)) if now.saturating_duration_since(*start) < self.window => *n,
-            _ => 0,
-        };
-        if keys.iter().any(|(key, limit)| used(key) >= *limit) {
-            return false;
-        }
-        for (key, _) in keys {
-            let entry = counts.entry(key).or_insert((now, 0));
-            if now.saturating_duration_since(entry.0) >= self.window {
-                *entry = (now, 0);
-            }
-            entry.1 += 1;
-        }
-        true
-    }
-
-    /// Counts one new order to `phone` from `peer`, or the customer's 429 page (with
-    /// `Retry-After`) when either has had its allowance in the window.
-    pub(crate) fn refuse(
-        &self,
-        ctx: &Ctx<'_>,
-        peer: Option<SocketAddr>,
-        phone: &str,
-    ) -> Option<Response> {
-        let keys = [
-            (client_key(peer), self.per_client),
-            (format!("phone:{phone}"), self.per_phone),
-        ];
-        if self.admit(keys, Instant::now()) {
-            return None;
-        }
-        tracing::warn!("order refused: too many orders from one address or to one number");
-        let minutes = self.window.as_secs().div_ceil(60).max(1);
-        Some(
-            (
-                StatusCode::TOO_MANY_REQUESTS,
-                [(
-                    header::RETRY_AFTER,
-                    self.window.as_secs().max(1).to_string(),
-                )],
-                Html(page::message_text(
-                    ctx,
-                    "rate-limited-title",
-                    &ctx.texts.with(
-                        "rate-limited-text",
-                        &[("minutes", minutes.to_string().into())],
-                    ),
-                )),
-            )
-                .into_response(),
-        )
     }
 }
 
@@ -410,18 +333,6 @@ async fn index(Extract(shared): Extract<Shared>, lang: Lang) -> Response {
         ..FormValues::default()
     };
     Html(page::form(&shared.ctx(lang), &values, &BTreeMap::new())).into_response()
-}
-
-fn client_key(peer: Option<SocketAddr>) -> String {
-    match peer.map(|p| p.ip()) {
-        // IPv6 clients are counted per /64, the block one customer usually has.
-        Some(IpAddr::V6(ip)) => {
-            let s = ip.segments();
-            format!("client:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-        Some(ip) => format!("client:{ip}"),
-        None => "client:unknown".to_owned(),
-    }
 }
 
 async fn create(
