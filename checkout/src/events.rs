@@ -53,6 +53,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::store::{now_ms, Store, StoreError};
+use crate::tx::in_tx;
 
 /// The apalis queue of the deliveries.
 pub const QUEUE: &str = "qosic-checkout-webhooks";
@@ -256,47 +257,6 @@ fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-async fn push_sqlite(
-    conn: &mut sqlx::SqliteConnection,
-    task: Task<Vec<u8>>,
-) -> Result<(), StoreError> {
-    apalis_sqlite::queries::push_tasks(conn, QUEUE, &[task])
-        .await
-        .map_err(|e| StoreError::Queue(e.to_string()))
-}
-
-async fn push_pg(conn: &mut sqlx::PgConnection, task: Task<Vec<u8>>) -> Result<(), StoreError> {
-    apalis_postgres::queries::push_tasks(conn, QUEUE, vec![task])
-        .await
-        .map_err(|e| StoreError::Queue(e.to_string()))
-}
-
-/// Runs `$body` in a transaction `$tx` of the store's backend, with `$push` pushing a task on
-/// [`QUEUE`] inside it and `$sql` adapting placeholders.
-macro_rules! in_tx {
-    ($store:expr, |$tx:ident, $sql:ident, $push:ident| $body:expr) => {
-        if let Some(pool) = $store.sqlite_pool() {
-            let mut $tx = pool.begin().await?;
-            let $sql = |s: &'static str| AssertSqlSafe(s.replace('$', "?"));
-            #[allow(unused)]
-            let $push = push_sqlite;
-            let result = $body;
-            $tx.commit().await?;
-            result
-        } else if let Some(pool) = $store.pg_pool() {
-            let mut $tx = pool.begin().await?;
-            let $sql = |s: &'static str| AssertSqlSafe(s.to_owned());
-            #[allow(unused)]
-            let $push = push_pg;
-            let result = $body;
-            $tx.commit().await?;
-            result
-        } else {
-            Err(StoreError::Corrupt("no database".to_owned()))
-        }
-    };
-}
-
 /// Turns final transitions without an event into events, each with its first delivery job.
 /// Returns how many were made.
 async fn sweep(store: &Store) -> Result<usize, StoreError> {
@@ -367,7 +327,7 @@ async fn sweep(store: &Store) -> Result<usize, StoreError> {
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 1 {
-                push(&mut tx, first).await?;
+                push(&mut tx, QUEUE, first).await?;
             }
             Ok::<_, StoreError>(done.rows_affected() == 1)
         })?;
@@ -459,7 +419,7 @@ impl Hooks {
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 1 && !give_up {
-                push(&mut tx, next).await?;
+                push(&mut tx, QUEUE, next).await?;
             }
             Ok::<_, StoreError>(())
         })?;

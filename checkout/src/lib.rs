@@ -96,6 +96,7 @@ pub mod server;
 pub mod shop;
 pub mod store;
 pub mod storefront;
+mod tx;
 pub mod web;
 pub mod wording;
 

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use apalis::prelude::{
-    BackendExt, BoxDynError, Data, Strategy, Task, TaskBuilder, WorkerBuilder, WorkerBuilderExt,
+    BackendExt, BoxDynError, Data, Strategy, TaskBuilder, WorkerBuilder, WorkerBuilderExt,
 };
 use axum::extract::{Path, State as Extract};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -33,6 +33,7 @@ use crate::config::{Config, CALL_TIMEOUT, JOB_TIMEOUT};
 use crate::jobs::Engine;
 use crate::page::escape;
 use crate::store::{now_ms, Order, State, StoreError};
+use crate::tx::in_tx;
 use crate::web::{json_missing, json_unavailable};
 
 /// The apalis queue of the refunds.
@@ -66,46 +67,6 @@ pub fn refundable_carrier(carrier: &str) -> bool {
 pub struct RefundJob {
     /// The order's reference.
     pub reference: String,
-}
-
-async fn push_sqlite(
-    conn: &mut sqlx::SqliteConnection,
-    task: Task<Vec<u8>>,
-) -> Result<(), StoreError> {
-    apalis_sqlite::queries::push_tasks(conn, QUEUE, &[task])
-        .await
-        .map_err(|e| StoreError::Queue(e.to_string()))
-}
-
-async fn push_pg(conn: &mut sqlx::PgConnection, task: Task<Vec<u8>>) -> Result<(), StoreError> {
-    apalis_postgres::queries::push_tasks(conn, QUEUE, vec![task])
-        .await
-        .map_err(|e| StoreError::Queue(e.to_string()))
-}
-
-/// Runs `$body` in a transaction of the store's backend (see [`crate::events`]).
-macro_rules! in_tx {
-    ($store:expr, |$tx:ident, $sql:ident, $push:ident| $body:expr) => {
-        if let Some(pool) = $store.sqlite_pool() {
-            let mut $tx = pool.begin().await?;
-            let $sql = |s: &'static str| AssertSqlSafe(s.replace('$', "?"));
-            #[allow(unused)]
-            let $push = push_sqlite;
-            let result = $body;
-            $tx.commit().await?;
-            result
-        } else if let Some(pool) = $store.pg_pool() {
-            let mut $tx = pool.begin().await?;
-            let $sql = |s: &'static str| AssertSqlSafe(s.to_owned());
-            #[allow(unused)]
-            let $push = push_pg;
-            let result = $body;
-            $tx.commit().await?;
-            result
-        } else {
-            Err(StoreError::Corrupt("no database".to_owned()))
-        }
-    };
 }
 
 /// A refund as stored: its state (`queued`, `sending`, `refunded`, `failed`, `unknown`) and
@@ -190,7 +151,7 @@ pub async fn request(engine: &Engine, reference: &str) -> Result<Requested, Stor
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
-            push(&mut tx, task).await?;
+            push(&mut tx, QUEUE, task).await?;
         }
         Ok::<_, StoreError>(done.rows_affected() == 1)
     })?;
