@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use qosic::mock::{MockQosic, Subscriber};
+use qosic_checkout::config::Database;
 use qosic_checkout::events::{verify_signature, SignatureError};
 use qosic_checkout::State;
 use serde_json::Value;
@@ -13,6 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::language::form_body;
+use crate::multi::{Scratch, HOW};
 use crate::support::*;
 
 const SECRET: &str = "whsec_0123456789abcdef";
@@ -32,6 +34,7 @@ enum Act {
 
 #[derive(Debug, Clone)]
 struct Received {
+    at: std::time::Instant,
     signature: String,
     body: Vec<u8>,
     act: Act,
@@ -93,6 +96,7 @@ async fn receiver(script: Vec<Act>) -> (String, Arc<Mutex<Vec<Received>>>) {
                     })
                     .unwrap_or_default();
                 seen.lock().unwrap().push(Received {
+                    at: std::time::Instant::now(),
                     signature,
                     body,
                     act,
@@ -124,11 +128,68 @@ async fn receiver(script: Vec<Act>) -> (String, Arc<Mutex<Vec<Received>>>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_arrives_signed_despite_drops_delays_and_500s() {
     let dir = tempfile::tempdir().unwrap();
+    deliver_through_faults(Database::Sqlite(dir.path().join("shop.sqlite"))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_every_event_arrives_signed_despite_drops_delays_and_500s() {
+    let Some(scratch) = postgres("the events test on Postgres").await else {
+        return;
+    };
+    deliver_through_faults(Database::Postgres(scratch.url.clone())).await;
+    scratch.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_the_receiver_always_refuses_is_tried_with_backoff_then_given_up() {
+    let dir = tempfile::tempdir().unwrap();
+    give_up(Database::Sqlite(dir.path().join("shop.sqlite"))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_an_event_the_receiver_always_refuses_is_tried_with_backoff_then_given_up() {
+    let Some(scratch) = postgres("the events give-up test on Postgres").await else {
+        return;
+    };
+    give_up(Database::Postgres(scratch.url.clone())).await;
+    scratch.drop().await;
+}
+
+/// A database of its own on `CHECKOUT_TEST_POSTGRES`; `None` (the test skipped, or failed in
+/// CI) when it is not set.
+async fn postgres(test: &str) -> Option<Scratch> {
+    let Ok(admin) = std::env::var("CHECKOUT_TEST_POSTGRES") else {
+        missing(test, "CHECKOUT_TEST_POSTGRES is not set", HOW);
+        return None;
+    };
+    Some(Scratch::create(&admin).await)
+}
+
+/// `/admin/events`, as JSON.
+async fn admin_events(base: &str) -> Value {
+    serde_json::from_slice(
+        &http()
+            .get(format!("{base}/admin/events"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// A payment link and two orders of the form settle on `database` while the receiver drops,
+/// delays and fails its first five requests: every event arrives, signed, at least once.
+async fn deliver_through_faults(database: Database) {
+    let dir = tempfile::tempdir().unwrap();
     let mock = MockQosic::in_process();
     mock.subscriber("22997000560", Subscriber::approves_after_checks(1));
     mock.subscriber("22997000561", Subscriber::approves_after_checks(1));
     let (url, log) = receiver(vec![Act::Drop, Act::Delay, Act::Fail, Act::Drop, Act::Fail]).await;
     let mut config = test_config(&dir.path().join("shop.sqlite"), Duration::from_secs(4));
+    config.database = database;
     config.webhook_url = Some(url);
     config.webhook_secret = Some(qosic::Secret::from(SECRET));
     config.webhook_retry_base = Duration::from_millis(200);
@@ -250,32 +311,12 @@ async fn every_event_arrives_signed_despite_drops_delays_and_500s() {
     assert_eq!(ids.len(), 3, "three events, whatever the tries");
 
     // The admin sees them, delivered, with their tries.
-    let admin: Value = serde_json::from_slice(
-        &http()
-            .get(format!("{base}/admin/events"))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let admin = admin_events(&base).await;
     let events = admin["events"].as_array().unwrap();
     assert_eq!(events.len(), 3, "{admin}");
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
-        let admin: Value = serde_json::from_slice(
-            &http()
-                .get(format!("{base}/admin/events"))
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap(),
-        )
-        .unwrap();
+        let admin = admin_events(&base).await;
         let events = admin["events"].as_array().unwrap().clone();
         if events.iter().all(|e| !e["delivered_at"].is_null()) {
             let tries: i64 = events.iter().map(|e| e["attempts"].as_i64().unwrap()).sum();
@@ -284,6 +325,85 @@ async fn every_event_arrives_signed_despite_drops_delays_and_500s() {
         }
         assert!(tokio::time::Instant::now() < deadline, "{admin}");
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.stop().await;
+}
+
+/// An order fails on `database`; the receiver answers 500 to every try: each try waits at
+/// least twice as long as the one before, and past the period the event is given up, and
+/// tried no more.
+async fn give_up(database: Database) {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockQosic::in_process();
+    let (url, log) = receiver(vec![Act::Fail; 1000]).await;
+    let mut config = test_config(&dir.path().join("shop.sqlite"), Duration::from_secs(4));
+    config.database = database;
+    config.webhook_url = Some(url);
+    config.webhook_secret = Some(qosic::Secret::from(SECRET));
+    let base_backoff = Duration::from_millis(300);
+    config.webhook_retry_base = base_backoff;
+    config.webhook_timeout = Duration::from_secs(1);
+    config.webhook_period = Duration::from_secs(4);
+    let app = start_app(&mock, config).await;
+    let base = app.url();
+    let reference = order(&base, "22997000590", 1000).await;
+    wait_state(&base, &reference, State::Failed).await;
+
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let event = loop {
+        let admin = admin_events(&base).await;
+        if let Some(event) = admin["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["gave_up"] == true)
+        {
+            break event.clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never given up: {admin}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(event["reference"], reference.as_str(), "{event}");
+    assert_eq!(event["type"], "order.failed", "{event}");
+    assert!(event["delivered_at"].is_null(), "{event}");
+    assert!(event["next_at"].is_null(), "no next try: {event}");
+    assert!(
+        event["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("500 Internal Server Error"),
+        "{event}"
+    );
+    let attempts = event["attempts"].as_i64().unwrap();
+    assert!(attempts >= 2, "tried again before giving up: {event}");
+    // A given-up event is tried no more: the receiver saw exactly the tries counted, even a
+    // while later.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let tries = log.lock().unwrap().clone();
+    assert_eq!(tries.len() as i64, attempts, "{tries:?}");
+    // Try n+1 came no sooner than 2^n times the base after try n (the next try is due only
+    // after the backoff, so slowness cannot break this).
+    for (n, pair) in tries.windows(2).enumerate() {
+        let gap = pair[1].at - pair[0].at;
+        let backoff = base_backoff * (1 << n);
+        assert!(
+            gap >= backoff,
+            "try {} came {gap:?} after try {}, before its backoff {backoff:?}",
+            n + 2,
+            n + 1
+        );
+    }
+    for received in &tries {
+        verify_signature(
+            &received.signature,
+            &received.body,
+            SECRET,
+            Duration::from_secs(300),
+        )
+        .unwrap();
     }
     app.stop().await;
 }
