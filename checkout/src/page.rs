@@ -408,7 +408,9 @@ pub(crate) fn status_block(
 }
 
 /// The order page: the status now, then live (`/static/checkout.js` follows the event
-/// stream). The status sits in an `aria-live` region, so screen readers announce changes.
+/// stream). The status sits in an `aria-live` region, so screen readers announce changes; so
+/// do the "reconnecting…" notice (shown while the live stream is down) and the note of "check
+/// again".
 pub(crate) fn order_page(
     ctx: &Ctx<'_>,
     view: &OrderView,
@@ -418,7 +420,7 @@ pub(crate) fn order_page(
     let lang = ctx.texts.lang().code();
     let body = format!(
         "<h1>{}</h1><p>{} · {} · {}</p>\
-         <p id=\"reconnecting\" hidden>{}</p>\
+         <div id=\"notices\" role=\"status\" aria-live=\"polite\"><p id=\"reconnecting\" hidden>{}</p></div>\
          <div id=\"holder\" aria-live=\"polite\" data-events=\"/orders/{reference}/events?lang={lang}\" \
          data-status=\"/orders/{reference}/status\">{}</div>\
          <p id=\"check-note\" role=\"status\" aria-live=\"polite\"></p>\

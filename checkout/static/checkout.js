@@ -22,9 +22,41 @@
   var reconnecting = document.getElementById("reconnecting");
   var done = false;
   var polling = false;
+  // The last view the stream sent, and the "check again" in progress: the view it was asked
+  // from ({checks: null} until the shop answers), until a status shows the check's result.
+  var latest = null;
+  var asked = null;
+  var label = "";
+  var giveUp = null;
+  function checkButton() { return holder.querySelector(".check-again button"); }
+  function showChecking() {
+    var button = checkButton();
+    if (button) {
+      button.disabled = true;
+      button.textContent = button.getAttribute("data-checking");
+    }
+  }
+  function endCheck(text) {
+    asked = null;
+    clearTimeout(giveUp);
+    note.textContent = text;
+    var button = checkButton();
+    if (button && button.disabled) {
+      button.disabled = false;
+      button.textContent = label;
+    }
+  }
+  function checked(view) {
+    return asked && asked.checks !== null &&
+      (view.checks > asked.checks || view.state !== asked.state);
+  }
   function show(data) {
     holder.innerHTML = data.html;
+    latest = data.view;
     if (data.view["final"]) { done = true; }
+    if (asked) {
+      if (checked(data.view)) { endCheck(""); } else { showChecking(); }
+    }
   }
   var source = new EventSource(holder.getAttribute("data-events"));
   source.addEventListener("status", function (e) {
@@ -37,40 +69,54 @@
     if (!done) { reconnecting.hidden = false; }
     if (done || polling || source.readyState !== EventSource.CLOSED) { return; }
     // Past the shop's cap on live pages the stream is refused (503) and the browser gives it
-    // up: poll the JSON status instead, and reload the page when the state changes.
+    // up: poll the JSON status instead, and reload the page when the state changes. While the
+    // polls are answered, the page is followed: no "reconnecting" notice.
     polling = true;
     var poll = function () {
       fetch(holder.getAttribute("data-status"), { headers: { "Accept": "application/json" } })
-        .then(function (r) { return r.json(); })
+        .then(function (r) {
+          if (!r.ok) { throw new Error("status " + r.status); }
+          return r.json();
+        })
         .then(function (view) {
+          reconnecting.hidden = true;
           var shown = document.getElementById("status").getAttribute("data-state");
           if (view.state !== shown) { location.reload(); return; }
           if (!view["final"]) { setTimeout(poll, 2000); }
         })
-        .catch(function () { setTimeout(poll, 5000); });
+        .catch(function () {
+          reconnecting.hidden = false;
+          setTimeout(poll, 5000);
+        });
     };
     poll();
   });
-  // "Check again": posts without leaving the page, says it is checking, and when a repeat
-  // is too soon.
+  // "Check again": posts without leaving the page; says it is checking until a status shows
+  // the check's result (or for 20 s at most), and says when a repeat is too soon.
   document.addEventListener("submit", function (e) {
     if (!e.target.classList.contains("check-again")) { return; }
     e.preventDefault();
+    if (asked) { return; }
     var button = e.target.querySelector("button");
-    var label = button.textContent;
-    button.disabled = true;
-    button.textContent = button.getAttribute("data-checking");
+    label = button.textContent;
+    asked = { checks: null, state: null };
+    showChecking();
     note.textContent = button.getAttribute("data-checking");
+    var tooSoon = button.getAttribute("data-too-soon");
+    var failed = button.getAttribute("data-failed");
+    giveUp = setTimeout(function () { endCheck(""); }, 20000);
     fetch(e.target.action, { method: "POST", headers: { "Accept": "application/json" } })
       .then(function (r) {
-        if (r.status === 429) { note.textContent = button.getAttribute("data-too-soon"); }
-        else if (!r.ok && r.status !== 409) { note.textContent = button.getAttribute("data-failed"); }
-        else { note.textContent = ""; }
+        if (r.status === 429) { endCheck(tooSoon); return; }
+        if (r.status === 409) { endCheck(""); return; }
+        if (!r.ok) { endCheck(failed); return; }
+        return r.json().then(function (view) {
+          if (!asked) { return; }
+          asked = { checks: view.checks, state: view.state };
+          if (latest && checked(latest)) { endCheck(""); }
+        });
       })
-      .catch(function () { note.textContent = button.getAttribute("data-failed"); })
-      .then(function () {
-        setTimeout(function () { button.disabled = false; button.textContent = label; }, 1500);
-      });
+      .catch(function () { if (asked) { endCheck(failed); } });
   });
 })();
 // The receipt's "Print" button (the order page's status block is replaced live, so listen on

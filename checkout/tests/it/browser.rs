@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use qosic::mock::{Endpoint, MockQosic, Subscriber};
+use qosic::mock::{Endpoint, Fault, MockQosic, Subscriber};
 use qosic_checkout::State;
 use serde_json::json;
 
@@ -332,6 +332,14 @@ async fn a_double_click_makes_one_order_and_a_page_past_the_stream_cap_follows_b
     // and shows the payment confirmed.
     let shown = wait_for_state(&client, "confirmed").await;
     assert!(shown.contains("Paiement confirmé"), "{shown}");
+    // The polls are answered: the page is followed, no "reconnecting" notice.
+    wait_until(
+        &client,
+        "no notice while polling",
+        NOTICE,
+        json!([false, "Connexion perdue, reconnexion…", true]),
+    )
+    .await;
     let orders = app.store().all_orders().await.unwrap();
     assert_eq!(
         orders.len(),
@@ -517,6 +525,14 @@ async fn the_operator_refunds_an_mtn_order_from_its_admin_page_and_the_form_fits
     let label = button.text().await.unwrap();
     assert!(label.starts_with("Refund 3"), "{label}");
     button.click().await.unwrap();
+    // The form's POST answers with the page again, now with the refund's state: wait for it,
+    // or the reloads below could cancel the POST before it left.
+    client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css("#refund-state"))
+        .await
+        .expect("the refund requested");
     let shown = wait_for_refund(&client, &admin, "refunded").await;
     assert!(shown.contains(&reference), "{shown}");
     wait_state(&base, &reference, State::Refunded).await;
@@ -524,6 +540,241 @@ async fn the_operator_refunds_an_mtn_order_from_its_admin_page_and_the_form_fits
     let png = client.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "a PNG");
     std::fs::write(shots.join("admin-refunded.png"), png).unwrap();
+    client.close().await.unwrap();
+    app.stop().await;
+}
+
+/// Waits until `script` (a WebDriver script that returns a value) returns `expected`; panics
+/// with what it returned last and the page's source after [`PATIENCE`].
+async fn wait_until(client: &Client, what: &str, script: &str, expected: serde_json::Value) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let got = client.execute(script, vec![]).await.unwrap();
+        if got == expected {
+            return;
+        }
+        if tokio::time::Instant::now() > deadline {
+            let source = client.source().await.unwrap_or_default();
+            panic!("the page never showed {what} (last {got}): {source}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The note of "check again", the button's text and whether it is disabled.
+const CHECK_STATE: &str = "var b = document.getElementById('check-again'); \
+     return [document.getElementById('check-note').textContent, b ? b.textContent : null, \
+     b ? b.disabled : null];";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_again_says_it_is_checking_until_the_answer_then_that_a_repeat_is_too_soon() {
+    let Some(chromium) = find_program(&["chromium", "chromium-browser", "google-chrome"]) else {
+        missing("the browser test", "Chromium is not installed", HOW);
+        return;
+    };
+    let Some(driver_program) = find_program(&["chromedriver"]) else {
+        missing("the browser test", "chromedriver is not installed", HOW);
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockQosic::in_process();
+    let mut config = test_config(&dir.path().join("shop.sqlite"), Duration::from_secs(2));
+    // A repeat within a minute is too soon.
+    config.min_early_check_interval = Duration::from_secs(60);
+    let app = start_app(&mock, config).await;
+    let base = app.url();
+    // Nobody answers: still pending once the window closes.
+    let reference = order(&base, "22997000193", 1000).await;
+    let view = wait_state(&base, &reference, State::StillPending).await;
+    // From now on QosIc takes 5 s to answer a status check: the page says "checking" that
+    // long at least.
+    mock.fault_plan(|request| {
+        (request.endpoint == Endpoint::MtnStatus).then(|| Fault::delay(Duration::from_secs(5)))
+    });
+
+    let driver = start_driver(&driver_program).await;
+    let client = browser(&driver, &chromium).await;
+    let shots = screenshot_dir();
+    client
+        .goto(&format!("{base}/orders/{reference}"))
+        .await
+        .unwrap();
+    wait_for_state(&client, "still_pending").await;
+    let role = client
+        .find(Locator::Css("#check-note"))
+        .await
+        .unwrap()
+        .attr("role")
+        .await
+        .unwrap();
+    assert_eq!(role.as_deref(), Some("status"), "the note is announced");
+    let button = client.find(Locator::Css("#check-again")).await.unwrap();
+    assert_eq!(button.text().await.unwrap(), "Vérifier à nouveau");
+    button.click().await.unwrap();
+    // Until the answer (still pending) comes through the stream, with one more check shown,
+    // the page says it is checking: the note, and the button (disabled), every time it is
+    // looked at.
+    let checking = "Vérification en cours…";
+    let checks = format!("Vérifications : {}", view.checks + 1);
+    let sample = format!(
+        "var b = document.getElementById('check-again'); \
+         return [document.getElementById('status').textContent.includes('{checks}'), \
+         document.getElementById('check-note').textContent, b.textContent, b.disabled];"
+    );
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let mut seen_checking = 0;
+    loop {
+        let got = client.execute(&sample, vec![]).await.unwrap();
+        if got[0] == json!(true) {
+            break;
+        }
+        assert_eq!(
+            got,
+            json!([false, checking, checking, true]),
+            "the page stopped saying it is checking before the check's answer"
+        );
+        if seen_checking == 0 {
+            std::fs::write(
+                shots.join("check-again-checking.png"),
+                client.screenshot().await.unwrap(),
+            )
+            .unwrap();
+        }
+        seen_checking += 1;
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the check's answer never showed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(seen_checking > 0, "the check was shown in progress");
+    // Then the note is cleared, the button back.
+    wait_until(
+        &client,
+        "the check's result",
+        CHECK_STATE,
+        json!(["", "Vérifier à nouveau", false]),
+    )
+    .await;
+    assert_eq!(
+        mock.request_count(Endpoint::MtnStatus) as i64,
+        view.checks + 1,
+        "one status check for the click"
+    );
+
+    // At once again: too soon, said in the note; the button is usable again.
+    client
+        .find(Locator::Css("#check-again"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until(
+        &client,
+        "the too-soon note",
+        CHECK_STATE,
+        json!([
+            "Vérifié il y a un instant : réessayez dans quelques secondes.",
+            "Vérifier à nouveau",
+            false
+        ]),
+    )
+    .await;
+    assert_eq!(
+        mock.request_count(Endpoint::MtnStatus) as i64,
+        view.checks + 1,
+        "no status check for the repeat"
+    );
+    std::fs::write(
+        shots.join("check-again-too-soon.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    client.close().await.unwrap();
+    app.stop().await;
+}
+
+/// Whether the "reconnecting" notice shows, its text, and whether it sits in a live region.
+const NOTICE: &str = "var n = document.getElementById('reconnecting'); \
+     return [!n.hidden && n.offsetParent !== null, n.textContent, \
+     n.closest('[aria-live]') !== null];";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnecting_notice_is_announced_while_the_live_stream_is_down_and_goes_when_it_is_back()
+{
+    let Some(chromium) = find_program(&["chromium", "chromium-browser", "google-chrome"]) else {
+        missing("the browser test", "Chromium is not installed", HOW);
+        return;
+    };
+    let Some(driver_program) = find_program(&["chromedriver"]) else {
+        missing("the browser test", "chromedriver is not installed", HOW);
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockQosic::in_process();
+    // Nobody answers, in a long window: the order stays pending throughout.
+    let config = test_config(&dir.path().join("shop.sqlite"), Duration::from_secs(120));
+    let app = start_app(&mock, config.clone()).await;
+    let base = app.url();
+    let reference = order(&base, "22997000193", 1000).await;
+    wait_state(&base, &reference, State::Pending).await;
+
+    let driver = start_driver(&driver_program).await;
+    let client = browser(&driver, &chromium).await;
+    client
+        .goto(&format!("{base}/orders/{reference}"))
+        .await
+        .unwrap();
+    wait_for_state(&client, "pending").await;
+    let notice = "Connexion perdue, reconnexion…";
+    wait_until(
+        &client,
+        "no notice with the stream up",
+        NOTICE,
+        json!([false, notice, true]),
+    )
+    .await;
+    client
+        .execute("window.__sameDocument = true;", vec![])
+        .await
+        .unwrap();
+
+    // The shop stops (its streams end; nothing listens on its port).
+    let addr = app.addr();
+    app.stop().await;
+    wait_until(
+        &client,
+        "the reconnecting notice",
+        NOTICE,
+        json!([true, notice, true]),
+    )
+    .await;
+    std::fs::write(
+        screenshot_dir().join("reconnecting.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // Back on the same address: the page reconnects, the notice goes, the order is still
+    // followed on the same document.
+    let mut config = config;
+    config.listen = addr;
+    let app = start_app(&mock, config).await;
+    wait_until(
+        &client,
+        "the notice gone",
+        NOTICE,
+        json!([false, notice, true]),
+    )
+    .await;
+    let shown = wait_for_state(&client, "pending").await;
+    assert!(shown.contains(&reference), "{shown}");
+    let same = client
+        .execute("return window.__sameDocument === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(same, json!(true), "the page reloaded");
     client.close().await.unwrap();
     app.stop().await;
 }
