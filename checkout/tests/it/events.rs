@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use qosic::mock::{MockQosic, Subscriber};
+use qosic::mock::{Endpoint, MockQosic, Subscriber};
 use qosic_checkout::config::Database;
 use qosic_checkout::events::{verify_signature, SignatureError};
 use qosic_checkout::State;
@@ -152,6 +152,21 @@ async fn on_postgres_an_event_the_receiver_always_refuses_is_tried_with_backoff_
         return;
     };
     give_up(Database::Postgres(scratch.url.clone())).await;
+    scratch.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_from_the_admin_sends_an_order_refunded_event() {
+    let dir = tempfile::tempdir().unwrap();
+    refunded_event(Database::Sqlite(dir.path().join("shop.sqlite"))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_a_refund_from_the_admin_sends_an_order_refunded_event() {
+    let Some(scratch) = postgres("the refund event test on Postgres").await else {
+        return;
+    };
+    refunded_event(Database::Postgres(scratch.url.clone())).await;
     scratch.drop().await;
 }
 
@@ -405,6 +420,69 @@ async fn give_up(database: Database) {
         )
         .unwrap();
     }
+    app.stop().await;
+}
+
+/// An order paid, then refunded from the admin on `database`: the receiver gets
+/// `order.paid`, then `order.refunded`, both signed; QosIc got one refund request.
+async fn refunded_event(database: Database) {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockQosic::in_process();
+    mock.subscriber("22997000562", Subscriber::approves_after_checks(1));
+    let (url, log) = receiver(Vec::new()).await;
+    let mut config = test_config(&dir.path().join("shop.sqlite"), Duration::from_secs(4));
+    config.database = database;
+    config.webhook_url = Some(url);
+    config.webhook_secret = Some(qosic::Secret::from(SECRET));
+    let app = start_app(&mock, config).await;
+    let base = app.url();
+    let reference = order(&base, "22997000562", 2000).await;
+    wait_state(&base, &reference, State::Confirmed).await;
+    let response = http()
+        .post(format!("{base}/admin/orders/{reference}/refund"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    wait_state(&base, &reference, State::Refunded).await;
+
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let kinds = loop {
+        let kinds: Vec<(String, Value)> = log
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                verify_signature(&r.signature, &r.body, SECRET, Duration::from_secs(300)).unwrap();
+                let event: Value = serde_json::from_slice(&r.body).unwrap();
+                (event["type"].as_str().unwrap().to_owned(), event)
+            })
+            .collect();
+        if kinds.iter().any(|(kind, _)| kind == "order.refunded") {
+            break kinds;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no order.refunded event: {kinds:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // Two events (their deliveries may cross): the payment's and the refund's.
+    let mut types: Vec<&str> = kinds.iter().map(|(kind, _)| kind.as_str()).collect();
+    types.sort_unstable();
+    assert_eq!(types, ["order.paid", "order.refunded"], "{kinds:?}");
+    let event = |kind: &str| &kinds.iter().find(|(k, _)| k == kind).unwrap().1;
+    let refunded = event("order.refunded");
+    assert_eq!(refunded["data"]["reference"], reference.as_str());
+    assert_eq!(refunded["data"]["state"], "refunded");
+    assert_eq!(refunded["data"]["amount"], 2000);
+    assert_ne!(
+        refunded["id"],
+        event("order.paid")["id"],
+        "an event of its own"
+    );
+    assert_eq!(mock.request_count(Endpoint::MtnRefund), 1);
     app.stop().await;
 }
 
