@@ -94,6 +94,8 @@ pub fn check(config: &Config) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
@@ -128,5 +130,44 @@ mod tests {
         config.locales_dir = Some(PathBuf::from("/nonexistent/locales"));
         let err = check(&config).unwrap_err();
         assert!(err.contains("CHECKOUT_LOCALES"), "{err}");
+    }
+
+    #[test]
+    fn events_need_a_secret_of_16_characters_at_least() {
+        let url = ("CHECKOUT_WEBHOOK_URL", "https://shop.example.bj/events");
+        let mut config = Config::default();
+        for vars in [
+            vec![url],
+            vec![url, ("CHECKOUT_WEBHOOK_SECRET", "0123456789abcde")],
+            vec![url, ("CHECKOUT_WEBHOOK_SECRET", "  0123456789abcde  ")],
+        ] {
+            let err = from_env(&mut config, env(&vars)).unwrap_err();
+            assert!(err.contains("shorter than 16 characters"), "{err}");
+            assert!(config.webhook_url.is_none(), "{vars:?}");
+        }
+        from_env(
+            &mut config,
+            env(&[url, ("CHECKOUT_WEBHOOK_SECRET", "0123456789abcdef")]),
+        )
+        .unwrap();
+        assert_eq!(config.webhook_url.as_deref(), Some(url.1));
+        assert_eq!(
+            config
+                .webhook_secret
+                .as_ref()
+                .map(|s| s.expose().to_owned()),
+            Some("0123456789abcdef".to_owned())
+        );
+        // Tried for 24 hours by default.
+        assert_eq!(config.webhook_period, Duration::from_secs(24 * 3600));
+        let err = from_env(
+            &mut config,
+            env(&[
+                ("CHECKOUT_WEBHOOK_URL", "shop.example.bj/events"),
+                ("CHECKOUT_WEBHOOK_SECRET", "0123456789abcdef"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(err.contains("invalid CHECKOUT_WEBHOOK_URL"), "{err}");
     }
 }

@@ -170,6 +170,18 @@ async fn amounts_are_read_as_customers_write_them_and_errors_are_in_their_words(
         !html.contains("XOF"),
         "no developer's currency code: {html}"
     );
+    // A decline for want of funds, in the customer's words.
+    let reference = order(&base, "22997000591", 1000).await;
+    wait_state(&base, &reference, State::Failed).await;
+    let page = get(&format!("{base}/orders/{reference}"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<span id=\"reason\">Solde insuffisant : votre compte mobile money n&#39;a pas assez d&#39;argent"),
+        "{page}"
+    );
     app.stop().await;
 }
 
@@ -188,11 +200,17 @@ async fn a_merchant_changes_the_words_and_the_shop_identity_without_touching_the
     config.locales_dir = Some(locales);
     config.shop_name = "Chez Adjoa".to_owned();
     config.shop_colour = Some("#c60".to_owned());
+    config.shop_logo = Some("https://example.com/adjoa.png".to_owned());
+    config.shop_contact = Some("+229 01 97 00 00 00".to_owned());
     let app = start_app(&mock, config).await;
     let base = app.url();
     let html = get(&base, None).await.text().await.unwrap();
     assert!(html.contains("Réglez vos achats chez nous"), "{html}");
     assert!(html.contains("id=\"shop-name\">Chez Adjoa<"), "{html}");
+    assert!(
+        html.contains("<img id=\"logo\" src=\"https://example.com/adjoa.png\""),
+        "{html}"
+    );
     // The rest keeps the built-in words.
     assert!(html.contains("Votre numéro de téléphone"), "{html}");
     let theme = get(&format!("{base}/static/theme.css"), None)
@@ -201,6 +219,20 @@ async fn a_merchant_changes_the_words_and_the_shop_identity_without_touching_the
         .await
         .unwrap();
     assert!(theme.contains("--brand:#c60"), "{theme}");
+    // A payment still pending tells the customer how to reach the shop.
+    let reference = order(&base, "22997000193", 1000).await;
+    wait_state(&base, &reference, State::StillPending).await;
+    let page = get(&format!("{base}/orders/{reference}"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!(
+            "Contactez Chez Adjoa : +229 01 97 00 00 00, en donnant la référence {reference}."
+        )),
+        "{page}"
+    );
     app.stop().await;
 }
 
