@@ -289,3 +289,29 @@ async fn pages_carry_security_headers_and_json_endpoints_answer_json() {
     }
     app.stop().await;
 }
+
+/// The README's "Run it as your shop" says, in this order: the prices (a catalogue or the API),
+/// the events, the admin, the languages.
+#[test]
+fn the_readme_shows_a_merchant_the_shop_in_order() {
+    let readme = include_str!("../../../README.md");
+    let start = readme
+        .find("\n## Run it as your shop\n")
+        .expect("a \"Run it as your shop\" section");
+    let section = &readme[start + 1..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let mut at = 0;
+    for heading in [
+        "**Your prices: a catalogue or your backend.**",
+        "--catalogue products.toml",
+        "/api/orders",
+        "**Events to your server.**",
+        "**The admin.**",
+        "**Languages.**",
+    ] {
+        let found = section[at..]
+            .find(heading)
+            .unwrap_or_else(|| panic!("{heading:?} missing or out of order in: {section}"));
+        at += found + heading.len();
+    }
+}

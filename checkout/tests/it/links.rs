@@ -294,6 +294,11 @@ async fn with_a_catalogue_or_the_api_no_order_carries_the_customers_price() {
     let (_, page) = text(&format!("{base}/products")).await;
     assert!(page.contains("utilisez le lien"), "{page}");
     assert!(app.store().all_orders().await.unwrap().is_empty());
+    // A link's amount is the merchant's: one the customer adds to its form is ignored.
+    let (_, link) = api_post(&base, Some(KEY), r#"{"amount": 2500, "description": "x"}"#).await;
+    let path = format!("/pay/{}", link["id"].as_str().unwrap());
+    let reference = pay(&base, &path, "22997000552", &[("amount", "1")]).await;
+    assert_eq!(status_of(&base, &reference).await, 2500);
     app.stop().await;
 }
 
