@@ -170,6 +170,80 @@ async fn on_postgres_a_refund_from_the_admin_sends_an_order_refunded_event() {
     scratch.drop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_two_instances_make_each_event_once_and_deliver_it() {
+    let Some(scratch) = postgres("the two-instance events test on Postgres").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockQosic::in_process();
+    let phones: Vec<String> = (0..10).map(|i| format!("229970006{i:02}")).collect();
+    for phone in &phones {
+        mock.subscriber(phone, Subscriber::approves_after_checks(1));
+    }
+    // The receiver fails now and then: tries are spread over both instances' workers.
+    let (url, log) = receiver(vec![Act::Fail, Act::Accept, Act::Drop, Act::Fail]).await;
+    let config = |instance: &str| {
+        let mut config = test_config(&dir.path().join("unused.sqlite"), Duration::from_secs(4));
+        config.database = Database::Postgres(scratch.url.clone());
+        config.instance = instance.to_owned();
+        config.webhook_url = Some(url.clone());
+        config.webhook_secret = Some(qosic::Secret::from(SECRET));
+        config.webhook_retry_base = Duration::from_millis(200);
+        config.webhook_timeout = Duration::from_secs(1);
+        config.orders_per_client = 1000;
+        config
+    };
+    let a = start_app(&mock, config("a")).await;
+    let b = start_app(&mock, config("b")).await;
+    let mut references = Vec::new();
+    for (i, phone) in phones.iter().enumerate() {
+        let app = if i % 2 == 0 { &a } else { &b };
+        references.push(order(&app.url(), phone, 1000).await);
+    }
+    for reference in &references {
+        wait_state(&a.url(), reference, State::Confirmed).await;
+    }
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let events = loop {
+        let admin = admin_events(&b.url()).await;
+        let events = admin["events"].as_array().unwrap().clone();
+        if events.len() == references.len() && events.iter().all(|e| !e["delivered_at"].is_null()) {
+            break events;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not every event delivered: {admin}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // One event per order, though both instances swept the same transitions.
+    let made: std::collections::BTreeSet<&str> = events
+        .iter()
+        .map(|e| e["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(made.len(), references.len(), "{events:?}");
+    for reference in &references {
+        assert!(made.contains(reference.as_str()), "{reference}");
+    }
+    let received = log.lock().unwrap().clone();
+    let accepted: Vec<String> = received
+        .iter()
+        .filter(|r| r.act == Act::Accept)
+        .map(|r| {
+            serde_json::from_slice::<Value>(&r.body).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let distinct: std::collections::BTreeSet<&String> = accepted.iter().collect();
+    assert_eq!(distinct.len(), references.len(), "{accepted:?}");
+    a.stop().await;
+    b.stop().await;
+    scratch.drop().await;
+}
+
 /// A database of its own on `CHECKOUT_TEST_POSTGRES`; `None` (the test skipped, or failed in
 /// CI) when it is not set.
 async fn postgres(test: &str) -> Option<Scratch> {

@@ -14,9 +14,11 @@
 //! - `links`: payment links from the API, the catalogue's products, receipts; never a
 //!   customer's price.
 //! - `events`: signed events to the merchant, delivered at least once through drops, delays
-//!   and 500s; the documented Python verification.
+//!   and 500s, given up after the period; on SQLite and on Postgres (skipped without it, except
+//!   in CI); the documented Python verification.
 //! - `refunds`: refunds from the admin, sent at most once through double clicks and SIGKILL.
-//! - `browser`: the page in headless Chromium (skipped without it, except in CI).
+//! - `browser`: the page in headless Chromium, "check again" and the reconnecting notice
+//!   included (skipped without it, except in CI).
 //! - `bounds`: the server's timeouts, connection cap and the polling fall-back past the cap on
 //!   event streams.
 //! - `ops`: `/healthz`, `/readyz`, `/metrics`; reconciliation jobs at start; a callback during
