@@ -454,32 +454,3 @@ fn back_page(reference: &str, return_url: &str, state: CardState) -> String {
         state = state_name(state),
     )
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pages_escape_what_they_show() {
-        assert_eq!(
-            escape("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
-        let page = back_page(
-            "R-1",
-            "https://shop.example/?q=\"><script>",
-            CardState::Paid,
-        );
-        assert!(!page.contains("<script>"), "{page}");
-        assert!(page.contains("&amp;transref=R-1&amp;status=paid"));
-    }
-
-    #[test]
-    fn form_fields_keep_digits_only() {
-        assert_eq!(
-            form_field(b"card=4242+4242%204242&x=1", "card"),
-            "424242424242"
-        );
-        assert_eq!(form_field(b"other=1", "card"), "");
-    }
-}
