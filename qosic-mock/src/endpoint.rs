@@ -1,15 +1,6 @@
-//! The endpoints the fake server speaks, with their paths (see `docs/WIRE.md`): one per
-//! carrier and operation, from the carriers' table below.
-//!
-//! The carriers the fake server serves are one table, built once from the SDK's own carrier
-//! descriptions ([`CarrierSpec`]) of every country (`qosic_carriers::specs()`, with all its
-//! country features), so that a new carrier or country is served with no change here.
-//!
-//! From each spec the server takes the endpoints (and their names, `<carrier>_<operation>`),
-//! how payments are answered (polled or synchronous), the status body (`specialfield1`), the
-//! codes of a deposit done and of a declined payment, the pending message, whether answers
-//! carry a `serviceref`, the client id's environment variable, and which numbers the
-//! carrier serves (for [`crate::MockQosicBuilder::refuse_wrong_carrier`]).
+//! The endpoints the fake server speaks (see `docs/WIRE.md`): one per carrier and operation,
+//! from one table built from the SDK's own carrier descriptions ([`CarrierSpec`]) of every
+//! country (`qosic_carriers::specs()`), so that a new carrier is served with no change here.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -118,18 +109,12 @@ impl Endpoint {
         path: &str,
         is_client: impl Fn(Carrier) -> bool,
     ) -> Option<Endpoint> {
-        let mut routes = routes_at(path).peekable();
-        let own = routes.next()?.endpoint;
-        // A path of one carrier (nearly all) costs no client id comparison.
-        if routes.peek().is_none() || is_client(own.carrier) {
+        let mut routes = routes_at(path).map(|r| r.endpoint);
+        let own = routes.next()?;
+        if is_client(own.carrier) {
             return Some(own);
         }
-        Some(
-            routes
-                .map(|r| r.endpoint)
-                .find(|e| is_client(e.carrier))
-                .unwrap_or(own),
-        )
+        Some(routes.find(|e| is_client(e.carrier)).unwrap_or(own))
     }
 
     /// The carrier this endpoint belongs to (its client id is the one expected).
@@ -177,14 +162,8 @@ pub struct UnknownEndpoint(pub String);
 
 impl fmt::Display for UnknownEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown endpoint `{}`, expected one of ", self.0)?;
-        for (i, e) in Endpoint::all().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "`{}`", e.name())?;
-        }
-        Ok(())
+        let names: Vec<String> = Endpoint::all().map(|e| format!("`{e}`")).collect();
+        write!(f, "unknown endpoint `{}`, expected one of {}", self.0, names.join(", "))
     }
 }
 
@@ -362,14 +341,8 @@ impl Table {
 
     /// Every route served at `path`: more than one when carriers share it.
     pub(crate) fn routes_at(&self, path: &str) -> impl Iterator<Item = &Route> {
-        self.positions_at(path)
-            .iter()
-            .filter_map(|&i| self.routes.get(i))
-    }
-
-    /// The positions of the routes served at `path` (empty when none is).
-    pub(crate) fn positions_at(&self, path: &str) -> &[usize] {
-        self.paths.get(path).map_or(&[], Vec::as_slice)
+        let positions = self.paths.get(path).map_or(&[][..], Vec::as_slice);
+        positions.iter().filter_map(|&i| self.routes.get(i))
     }
 
     /// The route named `name` (`mtn_payment`).
@@ -387,20 +360,6 @@ impl Table {
 }
 
 /// Serializes a carrier by its lowercase key (`mtn`), as the admin API names it.
-pub(crate) fn serialize_carrier<S: Serializer>(
-    carrier: &Carrier,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(&Lowercase(carrier.name()))
-}
-
-struct Lowercase(&'static str);
-
-impl fmt::Display for Lowercase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for c in self.0.chars() {
-            fmt::Write::write_char(f, c.to_ascii_lowercase())?;
-        }
-        Ok(())
-    }
+pub(crate) fn serialize_carrier<S: Serializer>(carrier: &Carrier, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&carrier.name().to_ascii_lowercase())
 }

@@ -135,9 +135,7 @@ impl MockQosic {
     /// When `phone` is not a Benin or Togo number.
     #[track_caller]
     pub fn subscriber(&self, phone: &str, subscriber: Subscriber) {
-        if let Err(e) = self.shared.program_subscriber(phone, subscriber) {
-            panic!("qosic-mock: {e}");
-        }
+        or_panic(self.shared.program_subscriber(phone, subscriber));
     }
 
     /// Injects a fault (see [`Fault`]).
@@ -148,9 +146,7 @@ impl MockQosic {
     /// faults are programmed already.
     #[track_caller]
     pub fn fault(&self, fault: Fault) {
-        if let Err(e) = self.shared.add_fault(fault) {
-            panic!("qosic-mock: {e}");
-        }
+        or_panic(self.shared.add_fault(fault));
     }
 
     /// Decides request by request which fault to inject: `plan` is called for every
@@ -210,9 +206,7 @@ impl MockQosic {
     /// When 1,024 expectations are set already.
     #[track_caller]
     pub fn expect_requests(&self, endpoint: Endpoint, count: usize) {
-        if let Err(e) = self.shared.expect(endpoint, count) {
-            panic!("qosic-mock: {e}");
-        }
+        or_panic(self.shared.expect(endpoint, count));
     }
 
     /// Checks the expectations now.
@@ -284,13 +278,7 @@ impl MockQosic {
         let reference = reference.as_ref();
         let requests = self.payment_requests(reference);
         let tx = self.transaction(reference);
-        let debited = tx.as_ref().is_some_and(|tx| {
-            tx.kind == TransactionKind::Payment
-                && matches!(
-                    tx.state,
-                    TransactionState::Confirmed | TransactionState::Refunded
-                )
-        });
+        let debited = tx.as_ref().is_some_and(debited);
         if requests != 1 || !debited {
             panic!(
                 "qosic-mock: expected reference {reference:?} to be debited exactly once, \
@@ -308,13 +296,7 @@ impl MockQosic {
     #[track_caller]
     pub fn assert_not_debited(&self, reference: impl AsRef<str>) {
         let reference = reference.as_ref();
-        if let Some(tx) = self.transaction(reference).filter(|tx| {
-            tx.kind == TransactionKind::Payment
-                && matches!(
-                    tx.state,
-                    TransactionState::Confirmed | TransactionState::Refunded
-                )
-        }) {
+        if let Some(tx) = self.transaction(reference).filter(debited) {
             panic!(
                 "qosic-mock: expected reference {reference:?} not to be debited, but it is {tx:?}\n{}",
                 self.shared.journal_report()
@@ -566,7 +548,6 @@ impl MockQosicBuilder {
         let shared = Arc::new(Shared::new(self.config));
         let server = server::spawn(self.addr, Arc::clone(&shared))?;
         shared.cards.set_base(format!("http://{}", server.addr));
-        shared.cards.set_base(format!("http://{}", server.addr));
         Ok(MockQosic {
             shared,
             server: Some(server),
@@ -601,17 +582,13 @@ impl MockQosicBuilder {
     ///
     /// When the callback settings are out of range (see [`MockQosicBuilder::try_start`]).
     pub fn build_in_process(self) -> MockQosic {
-        if let Err(e) = self.config.callbacks.check() {
-            panic!("qosic-mock: {e}");
-        }
+        or_panic(self.config.callbacks.check());
         MockQosic {
             shared: Arc::new(Shared::new(self.config)),
             server: None,
         }
     }
 }
-
-// ----- Callbacks -----
 
 impl MockQosic {
     /// Posts QosIc's callbacks to `url` from now on (`http://HOST:PORT/PATH`), as
@@ -622,9 +599,7 @@ impl MockQosic {
     /// When `url` is not an `http://` URL with a host.
     #[track_caller]
     pub fn set_callback_url(&self, url: &str) {
-        if let Err(e) = self.shared.callbacks.set_url(Some(url)) {
-            panic!("qosic-mock: {e}");
-        }
+        or_panic(self.shared.callbacks.set_url(Some(url)));
     }
 
     /// Stops posting callbacks to a URL (a [`CallbackSink`] still gets them).
@@ -651,9 +626,7 @@ impl MockQosic {
     /// When 1,024 callback faults are programmed already.
     #[track_caller]
     pub fn callback_fault(&self, fault: CallbackFault) {
-        if let Err(e) = self.shared.callbacks.add_fault(fault) {
-            panic!("qosic-mock: {e}");
-        }
+        or_panic(self.shared.callbacks.add_fault(fault));
     }
 
     /// Removes every callback fault.
@@ -672,15 +645,27 @@ impl MockQosic {
     /// When the reference is unknown and no amount is given.
     #[track_caller]
     pub fn forge_callback(&self, reference: &str, amount: Option<u64>) {
-        if let Err(e) = self.shared.forge_callback(reference, amount) {
-            panic!("qosic-mock: {e}");
-        }
+        or_panic(self.shared.forge_callback(reference, amount));
     }
 
     /// The callbacks sent (and dropped) so far, oldest first: the last
     /// [`crate::MockQosicBuilder::journal_capacity`] of them.
     pub fn callbacks(&self) -> Vec<SentCallback> {
         self.shared.callbacks.journal()
+    }
+}
+
+/// Whether the customer was debited: a payment confirmed (refunded or not).
+fn debited(tx: &TransactionView) -> bool {
+    tx.kind == TransactionKind::Payment
+        && matches!(tx.state, TransactionState::Confirmed | TransactionState::Refunded)
+}
+
+/// Panics with the reason of `result`, if it is an error.
+#[track_caller]
+fn or_panic(result: Result<(), String>) {
+    if let Err(e) = result {
+        panic!("qosic-mock: {e}");
     }
 }
 
@@ -692,8 +677,6 @@ fn not_served(carrier: Carrier) -> String {
     )
 }
 
-// ----- Account holders, balance and card payments (`holder.rs`, `balance.rs`, `card.rs`) -----
-
 impl MockQosic {
     /// Programs who holds `phone`'s account, for `getaccountholderinfo(mv)`; numbers not
     /// programmed follow the magic endings (see [`HolderInfo`] and the crate docs).
@@ -703,9 +686,7 @@ impl MockQosic {
     /// When `phone` is not a Benin or Togo number, a text is too long, or
     /// 10,000 holders are already programmed.
     pub fn account_holder(&self, phone: &str, info: HolderInfo) {
-        if let Err(e) = self.shared.holders.set(phone, info) {
-            panic!("qosic-mock: {e}");
-        }
+        or_panic(self.shared.holders.set(phone, info));
     }
 
     /// Forgets every programmed holder (the magic endings stay).

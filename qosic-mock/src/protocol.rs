@@ -183,8 +183,8 @@ impl Config {
         let reference = transref(body)?;
         let amount = amount(body)?;
         for (name, field) in [("firstname", &body.firstname), ("lastname", &body.lastname)] {
-            if field == &Field::Other {
-                return Err(format!("{name} must be a string"));
+            if field != &Field::default() {
+                field.string(name)?;
             }
         }
         let (behaviour, msisdn) = match self.admit(state, endpoint, body, reference) {
@@ -214,12 +214,12 @@ impl Config {
                 }
             };
             let mut reply = match behaviour.outcome {
-                Outcome::NeverAnswer => pending(202, reference, spec),
-                Outcome::Approve => approved(reference, spec, service_ref),
-                Outcome::Decline => declined(reference, spec),
+                Outcome::NeverAnswers => pending(202, reference, spec),
+                Outcome::Approves => approved(reference, spec, service_ref),
+                Outcome::Declines => declined(reference, spec),
                 _ => insufficient(reference),
             };
-            if behaviour.outcome != Outcome::NeverAnswer {
+            if behaviour.outcome != Outcome::NeverAnswers {
                 reply.delay = delay;
             }
             reply

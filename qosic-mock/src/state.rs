@@ -76,10 +76,10 @@ impl Transaction {
 
     pub(crate) fn resolve(&mut self) {
         self.state = match self.behaviour.outcome {
-            Outcome::Approve => TransactionState::Confirmed,
-            Outcome::Decline => TransactionState::Declined,
+            Outcome::Approves => TransactionState::Confirmed,
+            Outcome::Declines => TransactionState::Declined,
             Outcome::InsufficientFunds => TransactionState::InsufficientFunds,
-            Outcome::NoAccount | Outcome::NeverAnswer | Outcome::ServerError => {
+            Outcome::NoAccount | Outcome::NeverAnswers | Outcome::ServerError => {
                 TransactionState::Pending
             }
         };

@@ -1,30 +1,20 @@
-//! Simulated subscribers: what the customer behind a phone number does with a payment.
-//!
-//! Numbers without a programmed [`Subscriber`] follow the magic numbers (by the last two
-//! digits of the national number): `90` declines, `91` has insufficient funds, `92` has no
-//! mobile-money account (HTTP 417 at initiation), `93` never answers (pending forever),
-//! `94` makes the server fail (HTTP 500 at initiation); any other number approves at the
-//! first status check (MOOV: at once).
+//! Simulated subscribers: what the customer behind a phone number does with a payment
+//! (the magic numbers, by the last two digits: see [`Subscriber::magic`]).
 
 use std::time::Duration;
 
 use qosic_core::Carrier;
 use serde::Deserialize;
 
-/// What the customer does in the end. The serde names are the admin API's `behaviour`s.
+/// What the customer does in the end; the serde names are the admin API's `behaviour`s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub(crate) enum Outcome {
-    #[serde(rename = "approves")]
-    Approve,
-    #[serde(rename = "declines")]
-    Decline,
-    #[serde(rename = "insufficient_funds")]
+    Approves,
+    Declines,
     InsufficientFunds,
-    #[serde(rename = "no_account")]
     NoAccount,
-    #[serde(rename = "never_answers")]
-    NeverAnswer,
-    #[serde(rename = "server_error")]
+    NeverAnswers,
     ServerError,
 }
 
@@ -81,7 +71,7 @@ impl Subscriber {
 
     /// Approves; the first status check answers `00` (MOOV: approved at once).
     pub const fn approves() -> Self {
-        Subscriber::new(Outcome::Approve)
+        Subscriber::new(Outcome::Approves)
     }
 
     /// Approves at the `checks`-th status check; the checks before answer `01` PENDING.
@@ -97,7 +87,7 @@ impl Subscriber {
 
     /// Declines the payment: status `-1` FAILED "TRANSACTION DECLINED" (magic number `90`).
     pub const fn declines() -> Self {
-        Subscriber::new(Outcome::Decline)
+        Subscriber::new(Outcome::Declines)
     }
 
     /// Has insufficient funds: status `529` (magic number `91`).
@@ -112,7 +102,7 @@ impl Subscriber {
 
     /// Never answers the USSD prompt: pending forever (magic number `93`).
     pub const fn never_answers() -> Self {
-        Subscriber::new(Outcome::NeverAnswer)
+        Subscriber::new(Outcome::NeverAnswers)
     }
 
     /// The server fails for this number: HTTP 500 at initiation, nothing recorded
