@@ -19,7 +19,7 @@ use crate::endpoint::Endpoint;
 use crate::fault::Fault;
 use crate::journal::Entry;
 use crate::reply::{
-    admin_delay, body_problem, clip, parse, problem, render, to_value, Action, Incoming, Reply,
+    admin_delay, body_problem, clip, fail, parse, render, to_value, Action, Incoming, Reply,
 };
 use crate::shared::Shared;
 use crate::subscriber::{Outcome, Subscriber};
@@ -91,20 +91,14 @@ fn cross_site(access: &AdminAccess, req: &Incoming<'_>) -> Option<Reply> {
     });
     match media.as_deref() {
         Some("application/json") => None,
-        Some(other) => Some(problem(
-            415,
-            "Unsupported Media Type",
-            &format!(
+        Some(other) => Some(fail(415, &format!(
                 "admin calls that change state take `Content-Type: application/json`, got {other:?} \
                  (a web page on another site can send a form, so it is refused); or send the \
                  header `{}: 1`",
                 crate::config::ADMIN_HEADER
             ),
         )),
-        None => Some(problem(
-            403,
-            "Forbidden",
-            &format!(
+        None => Some(fail(403, &format!(
                 "admin calls that change state need `Content-Type: application/json` or the \
                  header `{}: 1` (a web page on another site can send neither, so it cannot \
                  reset or program this server)",
@@ -118,17 +112,15 @@ pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Action {
     match &shared.config.admin {
         AdminAccess::Open => {}
         AdminAccess::Disabled => {
-            return respond(problem(
+            return respond(fail(
                 404,
-                "Not Found",
                 "the admin API is disabled on this server (--no-admin)",
             ))
         }
         AdminAccess::Token(token) => {
             if !bearer_matches(req.authorization, token) {
-                return respond(problem(
+                return respond(fail(
                     401,
-                    "Unauthorized",
                     "the admin API needs the header `Authorization: Bearer <token>`, with the \
                      token the server was started with (--admin-token or QOSIC_MOCK_ADMIN_TOKEN)",
                 ));
@@ -180,9 +172,8 @@ fn not_found(method: &str, route: &str) -> Reply {
     } else {
         format!("{} takes {}", clip(route), others.join(", "))
     };
-    problem(
+    fail(
         404,
-        "Not Found",
         &format!("no admin endpoint {} {}; {hint}", clip(method), clip(route)),
     )
 }
@@ -327,9 +318,8 @@ fn transaction(shared: &Shared, call: &Call<'_, '_>) -> Action {
     let reference = call.param;
     respond(match shared.transaction(reference) {
         Some(tx) => ok(&to_value(&tx)),
-        None => problem(
+        None => fail(
             404,
-            "Not Found",
             &format!("no transaction with reference {:?}", clip(reference)),
         ),
     })
@@ -476,7 +466,7 @@ fn done() -> Reply {
 }
 
 fn bad(what: &str) -> Reply {
-    problem(400, "Bad Request", what)
+    fail(400, what)
 }
 
 fn millis(d: Duration) -> u64 {

@@ -163,7 +163,12 @@ pub struct UnknownEndpoint(pub String);
 impl fmt::Display for UnknownEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<String> = Endpoint::all().map(|e| format!("`{e}`")).collect();
-        write!(f, "unknown endpoint `{}`, expected one of {}", self.0, names.join(", "))
+        write!(
+            f,
+            "unknown endpoint `{}`, expected one of {}",
+            self.0,
+            names.join(", ")
+        )
     }
 }
 

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::numbering::{self, PhoneForms};
-use crate::reply::{problem, Reply};
+use crate::reply::{fail, Reply};
 use crate::wire::Body;
 
 /// The first name of a number with an account and no programmed holder.
@@ -158,9 +158,8 @@ pub(crate) fn answer(holders: &Holders, body: &Body, forms: PhoneForms) -> Resul
     let msisdn = body.msisdn.string("msisdn")?;
     let phone = numbering::parse_wire(msisdn, forms)?;
     let Some(info) = holders.of(&phone) else {
-        return Ok(problem(
+        return Ok(fail(
             500,
-            "Internal Server Error",
             "the number ends in 94: the fake server fails for it",
         ));
     };
@@ -196,9 +195,8 @@ pub(crate) fn admin_set(holders: &Holders, body: &[u8]) -> Reply {
     let holder: AdminHolder = match serde_json::from_slice(body) {
         Ok(holder) => holder,
         Err(e) => {
-            return problem(
+            return fail(
                 400,
-                "Bad Request",
                 &format!(
                     "the body must be {{\"phone\": \"…\", \"first_name\": \"…\", \
                      \"last_name\": \"…\", \"status\": \"ACTIVE\"}}: {e}"
@@ -212,6 +210,6 @@ pub(crate) fn admin_set(holders: &Holders, body: &[u8]) -> Reply {
     };
     match holders.set(&holder.phone, info) {
         Ok(()) => Reply::json(200, &json!({"status": "ok"})),
-        Err(e) => problem(400, "Bad Request", &e),
+        Err(e) => fail(400, &e),
     }
 }

@@ -658,7 +658,10 @@ impl MockQosic {
 /// Whether the customer was debited: a payment confirmed (refunded or not).
 fn debited(tx: &TransactionView) -> bool {
     tx.kind == TransactionKind::Payment
-        && matches!(tx.state, TransactionState::Confirmed | TransactionState::Refunded)
+        && matches!(
+            tx.state,
+            TransactionState::Confirmed | TransactionState::Refunded
+        )
 }
 
 /// Panics with the reason of `result`, if it is an error.

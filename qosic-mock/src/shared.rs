@@ -23,7 +23,7 @@ use crate::journal::{self, Entry, NewEntry, RecordedRequest};
 use crate::model::{Ledger, TransactionKind, TransactionView};
 use crate::numbering;
 use crate::protocol::fault_action;
-use crate::reply::{clip, problem, Action, Incoming};
+use crate::reply::{clip, fail, Action, Incoming};
 use crate::sender::Callbacks;
 use crate::state::{Expectation, FaultSlot, JournalStats, State, TransactionsSnapshot};
 use crate::subscriber::Subscriber;
@@ -312,7 +312,7 @@ impl Shared {
                     // Only a plan's fault can be invalid: `add_fault` checks the others.
                     Err(why) => {
                         let detail = format!("invalid fault from the fault plan: {why}");
-                        let reply = problem(500, "Internal Server Error", &detail);
+                        let reply = fail(500, &detail);
                         (Action::Respond(reply), Some(fault.describe()))
                     }
                     Ok(()) => {

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::endpoint::table;
 use crate::endpoint::Endpoint;
 use crate::fault::Fault;
-use crate::reply::{problem, Reply};
+use crate::reply::{fail, Reply};
 
 /// The longest `transref` the server accepts (and counts payment requests by).
 pub(crate) const MAX_TRANSREF: usize = 64;
@@ -164,7 +164,8 @@ fn service_ref_of(spec: &CarrierSpec, service_ref: u64) -> Option<String> {
     spec.has_service_ref().then(|| service_ref.to_string())
 }
 
-const APPROVED: Option<Option<&str>> = Some(Some("TRANSACTION APPROVED AND PROCESSED SUCCESSFULLY"));
+const APPROVED: Option<Option<&str>> =
+    Some(Some("TRANSACTION APPROVED AND PROCESSED SUCCESSFULLY"));
 
 /// A payment waiting for the customer (`01`).
 pub(crate) fn pending(status: u16, reference: &str, spec: &CarrierSpec) -> Reply {
@@ -175,25 +176,49 @@ pub(crate) fn pending(status: u16, reference: &str, spec: &CarrierSpec) -> Reply
 /// A synchronous payment approved.
 pub(crate) fn approved(reference: &str, spec: &CarrierSpec, service_ref: u64) -> Reply {
     let service_ref = service_ref_of(spec, service_ref);
-    with(200, Some(None), "0", "SUCCESS", service_ref, Some(reference))
+    with(
+        200,
+        Some(None),
+        "0",
+        "SUCCESS",
+        service_ref,
+        Some(reference),
+    )
 }
 
 /// A status: approved and processed.
 pub(crate) fn successful(reference: &str, spec: &CarrierSpec, service_ref: u64) -> Reply {
     let service_ref = service_ref_of(spec, service_ref);
-    with(200, APPROVED, "00", "SUCCESSFUL", service_ref, Some(reference))
+    with(
+        200,
+        APPROVED,
+        "00",
+        "SUCCESSFUL",
+        service_ref,
+        Some(reference),
+    )
 }
 
 /// A deposit done.
 pub(crate) fn deposited(reference: &str, spec: &CarrierSpec, service_ref: u64) -> Reply {
-    let (code, service_ref) = (spec.deposit_success_code(), service_ref_of(spec, service_ref));
+    let (code, service_ref) = (
+        spec.deposit_success_code(),
+        service_ref_of(spec, service_ref),
+    );
     with(200, None, code, "SUCCESSFUL", service_ref, Some(reference))
 }
 
 /// A payment the customer declined.
 pub(crate) fn declined(reference: &str, spec: &CarrierSpec) -> Reply {
     let comment = Some(Some("TRANSACTION DECLINED"));
-    with(200, comment, spec.failed_code(), "FAILED", None, Some(reference))
+    with(
+        200,
+        comment,
+        spec.failed_code(),
+        "FAILED",
+        None,
+        Some(reference),
+    )
 }
 
 pub(crate) fn insufficient(reference: &str) -> Reply {
@@ -202,7 +227,14 @@ pub(crate) fn insufficient(reference: &str) -> Reply {
 
 /// The status of a reference the server does not know (on this carrier).
 pub(crate) fn unknown(reference: &str) -> Reply {
-    with(200, None, "-1", "FAILED", Some("0".to_owned()), Some(reference))
+    with(
+        200,
+        None,
+        "-1",
+        "FAILED",
+        Some("0".to_owned()),
+        Some(reference),
+    )
 }
 
 /// A refund done, or refused for `reason`.
@@ -227,7 +259,12 @@ pub(crate) fn bad_request(what: &str, transref: Option<&str>) -> Reply {
 }
 
 pub(crate) fn duplicate(reference: &str) -> Reply {
-    answer(400, "-1", "Payment reference already exists", Some(reference))
+    answer(
+        400,
+        "-1",
+        "Payment reference already exists",
+        Some(reference),
+    )
 }
 
 pub(crate) fn no_account(reference: Option<&str>) -> Reply {
@@ -236,12 +273,15 @@ pub(crate) fn no_account(reference: Option<&str>) -> Reply {
 
 /// A number sent to a carrier whose network it is not on.
 pub(crate) fn wrong_network(phone: &Msisdn, endpoint: Endpoint, reference: &str) -> Reply {
-    let message = format!("WRONG NETWORK: {phone} is not a {} number", endpoint.carrier());
+    let message = format!(
+        "WRONG NETWORK: {phone} is not a {} number",
+        endpoint.carrier()
+    );
     answer(400, "515", &message, Some(reference))
 }
 
 pub(crate) fn server_error(detail: &str) -> Reply {
-    problem(500, "Internal Server Error", detail)
+    fail(500, detail)
 }
 
 /// The answer of a status fault: QosIc's body for that status.
@@ -250,16 +290,8 @@ pub(crate) fn status_reply(status: u16, transref: Option<&str>) -> Reply {
         401 => Reply::text(401, "HTTP Status 401: Bad credentials"),
         404 => invalid_client(transref),
         417 => no_account(transref),
-        _ => problem(status, reason(status), "injected fault"),
+        _ => fail(status, "injected fault"),
     }
-}
-
-/// The reason phrase of a status (`Error` for one without a standard phrase).
-pub(crate) fn reason(status: u16) -> &'static str {
-    http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("Error")
 }
 
 /// The endpoint's success answer, about another transaction ([`Fault::FOREIGN_REFERENCE`]).
