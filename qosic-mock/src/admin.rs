@@ -1,11 +1,6 @@
-//! The admin HTTP API under `/__admin/`: program subscribers and faults, read the journal,
-//! the transactions and the ledger, reset the state. JSON in, JSON out; open, behind a
-//! bearer token, or disabled ([`crate::MockQosicBuilder::admin_token`],
-//! [`crate::MockQosicBuilder::disable_admin`]).
-//!
-//! Names (behaviours, fault kinds, endpoints) are read by serde derives, so an unknown name
-//! gets serde's error listing the accepted ones. See the crate docs ("The admin API") for
-//! the endpoints and curl examples.
+//! The admin HTTP API under `/__admin/` (see the crate guide, "The admin API"): JSON in,
+//! JSON out; names are read by serde derives, so an unknown name gets serde's error listing
+//! the accepted ones.
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
@@ -17,6 +12,7 @@ use serde_json::{json, Value};
 use crate::config::AdminAccess;
 use crate::endpoint::Endpoint;
 use crate::fault::Fault;
+use crate::holder;
 use crate::journal::Entry;
 use crate::reply::{
     admin_delay, body_problem, clip, fail, parse, render, to_value, Action, Incoming, Reply,
@@ -204,20 +200,26 @@ type Handler = fn(&Shared, &Call<'_, '_>) -> Action;
 const ADMIN_ROUTES: &[(&str, &str, Handler)] = &[
     ("GET", "/__admin/health", health),
     ("GET", "/__admin/config", config),
-    ("GET", "/__admin/ledger", ledger),
+    ("GET", "/__admin/ledger", |s, _| {
+        respond(ok(&to_value(&s.ledger())))
+    }),
     ("GET", "/__admin/journal", journal),
     ("GET", "/__admin/transactions", transactions),
     ("GET", "/__admin/transactions/{reference}", transaction),
-    ("POST", "/__admin/subscribers", add_subscriber),
-    ("DELETE", "/__admin/subscribers", clear_subscribers),
-    ("POST", "/__admin/holders", add_holder),
-    ("DELETE", "/__admin/holders", clear_holders),
-    ("POST", "/__admin/faults", add_fault),
-    ("DELETE", "/__admin/faults", clear_faults),
-    ("POST", "/__admin/expectations", expect),
+    ("POST", "/__admin/subscribers", program),
+    ("DELETE", "/__admin/subscribers", forget),
+    ("POST", "/__admin/holders", |s, c| {
+        respond(holder::admin_set(&s.holders, c.req.body))
+    }),
+    ("DELETE", "/__admin/holders", forget),
+    ("POST", "/__admin/faults", program),
+    ("DELETE", "/__admin/faults", forget),
+    ("POST", "/__admin/expectations", program),
     ("GET", "/__admin/verify", verify),
-    ("POST", "/__admin/reset", reset),
-    ("GET", "/__admin/openapi.json", openapi),
+    ("POST", "/__admin/reset", forget),
+    ("GET", "/__admin/openapi.json", |_, _| {
+        respond(Reply::json_bytes(200, OPENAPI_JSON.into()))
+    }),
     ("GET", "/__admin/callbacks", callbacks),
     ("GET", "/__admin/callbacks/url", callbacks),
     ("PUT", "/__admin/callbacks/url", callbacks),
@@ -294,10 +296,6 @@ fn config(shared: &Shared, _: &Call<'_, '_>) -> Action {
     respond(ok(&settings))
 }
 
-fn ledger(shared: &Shared, _: &Call<'_, '_>) -> Action {
-    respond(ok(&to_value(&shared.ledger())))
-}
-
 fn journal(shared: &Shared, call: &Call<'_, '_>) -> Action {
     match JournalQuery::parse(call.query) {
         Ok(q) => {
@@ -332,57 +330,28 @@ fn verify(shared: &Shared, _: &Call<'_, '_>) -> Action {
     })
 }
 
-fn add_subscriber(shared: &Shared, call: &Call<'_, '_>) -> Action {
-    respond(
-        parse::<SubscriberSpec>(call.req.body)
-            .and_then(|spec| subscriber(shared, spec))
-            .map_or_else(|e| bad(&e), |()| done()),
-    )
-}
-
-fn clear_subscribers(shared: &Shared, _: &Call<'_, '_>) -> Action {
-    shared.clear_subscribers();
-    respond(done())
-}
-
-fn add_holder(shared: &Shared, call: &Call<'_, '_>) -> Action {
-    respond(crate::holder::admin_set(&shared.holders, call.req.body))
-}
-
-fn clear_holders(shared: &Shared, _: &Call<'_, '_>) -> Action {
-    shared.holders.clear();
-    respond(done())
-}
-
-fn add_fault(shared: &Shared, call: &Call<'_, '_>) -> Action {
-    respond(
-        parse::<FaultSpec>(call.req.body)
+/// The calls that program: subscribers, faults, expectations.
+fn program(shared: &Shared, call: &Call<'_, '_>) -> Action {
+    let body = call.req.body;
+    let programmed = match call.route {
+        "/__admin/subscribers" => parse(body).and_then(|spec| subscriber(shared, spec)),
+        "/__admin/faults" => parse(body)
             .and_then(fault)
-            .and_then(|f| shared.add_fault(f))
-            .map_or_else(|e| bad(&e), |()| done()),
-    )
+            .and_then(|f| shared.add_fault(f)),
+        _ => parse::<ExpectationSpec>(body).and_then(|e| shared.expect(e.endpoint, e.count)),
+    };
+    respond(programmed.map_or_else(|e| bad(&e), |()| done()))
 }
 
-fn clear_faults(shared: &Shared, _: &Call<'_, '_>) -> Action {
-    shared.clear_faults();
+/// The calls that forget: subscribers, holders, faults, or everything (reset).
+fn forget(shared: &Shared, call: &Call<'_, '_>) -> Action {
+    match call.route {
+        "/__admin/subscribers" => shared.clear_subscribers(),
+        "/__admin/holders" => shared.holders.clear(),
+        "/__admin/faults" => shared.clear_faults(),
+        _ => shared.reset(),
+    }
     respond(done())
-}
-
-fn expect(shared: &Shared, call: &Call<'_, '_>) -> Action {
-    respond(
-        parse::<ExpectationSpec>(call.req.body)
-            .and_then(|spec| shared.expect(spec.endpoint, spec.count))
-            .map_or_else(|e| bad(&e), |()| done()),
-    )
-}
-
-fn reset(shared: &Shared, _: &Call<'_, '_>) -> Action {
-    shared.reset();
-    respond(done())
-}
-
-fn openapi(_: &Shared, _: &Call<'_, '_>) -> Action {
-    respond(Reply::json_bytes(200, OPENAPI_JSON.as_bytes().to_vec()))
 }
 
 /// The callback routes, served by the callbacks' own module.

@@ -1,17 +1,7 @@
-//! Who holds a number's account: the fake server's answers to `getaccountholderinfo` (MTN)
-//! and `getaccountholderinfomv` (MOOV), from names a test programs
-//! ([`MockQosic::account_holder`](crate::MockQosic::account_holder), `POST /__admin/holders`) or, for any other number,
-//! from the magic endings:
-//!
-//! | last two digits | answer |
-//! |---|---|
-//! | `92` (no mobile-money account, as for payments) | `ACCOUNTHOLDER_NOT_FOUND`, code `-1` |
-//! | `94` (the server fails, as for payments) | HTTP 500 |
-//! | `95` | `BLOCKED`, names `Bloque` `Compte` |
-//! | any other | `ACTIVE`, names [`DEFAULT_FIRST_NAME`] [`DEFAULT_LAST_NAME`] |
-//!
-//! The answer is QosIc's: 200 `{msisdn, firstName, surName, accountholderstatus,
-//! responsecode, responsemsg}`.
+//! Who holds a number's account: the answers to `getaccountholderinfo` (MTN) and
+//! `getaccountholderinfomv` (MOOV), programmed or by the magic endings (see the crate guide,
+//! "Account holders, balance, card payments"): 200 `{msisdn, firstName, surName,
+//! accountholderstatus, responsecode, responsemsg}`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -16,7 +16,7 @@ use crate::config::{
     IN_PROCESS_URI,
 };
 use crate::endpoint::{Carrier, Endpoint};
-use crate::fault::{Fault, FaultPlan, PlannedRequest};
+use crate::fault::{Fault, PlannedRequest};
 use crate::holder::HolderInfo;
 use crate::journal::RecordedRequest;
 use crate::model::{Ledger, TransactionKind, TransactionState, TransactionView};
@@ -149,47 +149,14 @@ impl MockQosic {
         or_panic(self.shared.add_fault(fault));
     }
 
-    /// Decides request by request which fault to inject: `plan` is called for every
-    /// request to a wire endpoint, with the endpoint and the request's `transref`
-    /// ([`PlannedRequest`]), and its fault, if any, applies to that request alone. A fault
-    /// from the plan comes before the faults programmed with [`MockQosic::fault`], which
-    /// apply when the plan returns `None`.
-    ///
-    /// For runs of many concurrent flows with faults chosen ahead, such as a seeded fault
-    /// soak: a plan keyed on the reference and the request's rank for it injects the same
-    /// faults into the same requests whatever order the flows' requests arrive in, which a
-    /// shared list of [`Fault::times`] faults cannot. The plan runs on the server's threads
-    /// without the server's lock held, so it may read this `MockQosic`; it should be quick.
-    /// A fault whose status is not a final HTTP status (200 to 599) is answered with a 500
-    /// that says so. Replaces an earlier plan; [`MockQosic::clear_faults`] and
-    /// [`MockQosic::reset`] remove it.
-    ///
-    /// ```
-    /// use qosic_core::{ApiRequest, Transport};
-    /// use qosic_mock::{Endpoint, Fault, MockQosic};
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let mock = MockQosic::in_process();
-    /// // Every status check of reference "SLOW-1" answers 503; nothing else is touched.
-    /// mock.fault_plan(|request| {
-    ///     let slow = request.endpoint == Endpoint::MtnStatus && request.transref == Some("SLOW-1");
-    ///     slow.then(|| Fault::status(503))
-    /// });
-    /// let url = format!("{}{}", mock.uri(), Endpoint::MtnStatus.path());
-    /// let status = |r: &str| ApiRequest::new(
-    ///     url.clone(), mock.credentials(),
-    ///     format!(r#"{{"transref":"{r}","clientid":"MTN_CLIENT"}}"#).into_bytes(),
-    /// );
-    /// assert_eq!(mock.transport().send(status("SLOW-1")).await.unwrap().status, 503);
-    /// assert_eq!(mock.transport().send(status("OTHER")).await.unwrap().status, 200);
-    /// # }
-    /// ```
+    /// Decides request by request which fault to inject: `plan` gets every request to a
+    /// wire endpoint ([`PlannedRequest`]) and returns the fault for that request alone, if
+    /// any, before the faults of [`MockQosic::fault`]. See the crate guide, "Faults".
     pub fn fault_plan(
         &self,
         plan: impl Fn(&PlannedRequest<'_>) -> Option<Fault> + Send + Sync + 'static,
     ) {
-        self.shared.set_plan(FaultPlan::new(plan));
+        self.shared.set_plan(Arc::new(plan));
     }
 
     /// Removes every fault, and the fault plan.

@@ -148,7 +148,7 @@ impl Shared {
     fn planned_fault(&self, endpoint: Option<Endpoint>, transref: Option<&str>) -> Option<Fault> {
         let endpoint = endpoint?;
         let plan = self.plan_slot().clone()?;
-        plan.decide(&PlannedRequest { endpoint, transref })
+        plan(&PlannedRequest { endpoint, transref })
     }
 
     pub(crate) fn expect(&self, endpoint: Endpoint, count: usize) -> Result<(), String> {

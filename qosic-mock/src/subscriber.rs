@@ -27,10 +27,9 @@ pub(crate) enum When {
     After(Duration),
 }
 
-/// The programmed behaviour of one subscriber (a phone number).
-///
-/// Build one with a constructor, optionally followed by [`Subscriber::after_checks`] or
-/// [`Subscriber::after`], and give it to [`crate::MockQosic::subscriber`]:
+/// The programmed behaviour of one subscriber (a phone number), for
+/// [`crate::MockQosic::subscriber`]; see the crate guide, "Subscribers" (MOOV's synchronous
+/// payments, deposits) and "The protocol served" (ported numbers).
 ///
 /// ```
 /// use std::time::Duration;
@@ -41,17 +40,6 @@ pub(crate) enum When {
 /// let grumpy = Subscriber::declines().after_checks(2); // pending, then declined
 /// # let _ = (slow, thinking, grumpy);
 /// ```
-///
-/// For MOOV, whose payment is synchronous, the outcome comes in the payment's answer:
-/// at once, or after the programmed duration (the request then takes that long).
-/// A MOOV subscriber who never answers gets a 202 PENDING that stays pending.
-///
-/// For deposits (payouts) only [`Subscriber::no_account`] (417) and
-/// [`Subscriber::server_error`] (500) matter; every other subscriber receives the money.
-///
-/// [`Subscriber::ported_to`] puts the number on another carrier's network than its prefix
-/// says (Togo has had number portability since 2024): that carrier's endpoints serve it,
-/// and the others refuse it with code `515`, wrong network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Subscriber {
     pub(crate) outcome: Outcome,
@@ -144,7 +132,9 @@ impl Subscriber {
         self
     }
 
-    /// The behaviour of a number that nobody programmed, by its last two digits.
+    /// The behaviour of a number that nobody programmed, by its last two digits: `90`
+    /// declines, `91` insufficient funds, `92` no account, `93` never answers, `94` server
+    /// error, any other approves.
     pub fn magic(last_two_digits: &str) -> Self {
         match last_two_digits {
             "90" => Subscriber::declines(),
