@@ -201,7 +201,7 @@ const ADMIN_ROUTES: &[(&str, &str, Handler)] = &[
     ("GET", "/__admin/health", health),
     ("GET", "/__admin/config", config),
     ("GET", "/__admin/ledger", |s, _| {
-        respond(ok(&to_value(&s.ledger())))
+        respond(ok(&to_value(&s.lock().ledger())))
     }),
     ("GET", "/__admin/journal", journal),
     ("GET", "/__admin/transactions", transactions),
@@ -250,17 +250,18 @@ fn summary(method: &str, path: &str) -> String {
 }
 
 fn health(shared: &Shared, _: &Call<'_, '_>) -> Action {
-    let journal = shared.journal_stats();
+    let state = shared.lock();
+    let journal = &state.journal;
     respond(ok(&json!({
         "status": "ok",
         "connections": shared.connections.load(Ordering::SeqCst),
         "open_connections": shared.open_connections.load(Ordering::SeqCst),
         "refused_connections": shared.refused_connections.load(Ordering::SeqCst),
-        "requests": journal.received,
+        "requests": journal.received(),
         "journal": {
-            "entries": journal.entries,
-            "capacity": journal.capacity,
-            "dropped": journal.dropped,
+            "entries": journal.len(),
+            "capacity": journal.capacity(),
+            "dropped": journal.dropped(),
         },
     })))
 }
@@ -299,7 +300,7 @@ fn config(shared: &Shared, _: &Call<'_, '_>) -> Action {
 fn journal(shared: &Shared, call: &Call<'_, '_>) -> Action {
     match JournalQuery::parse(call.query) {
         Ok(q) => {
-            let entries = shared.journal_snapshot(q.since, q.limit);
+            let entries = shared.lock().journal.snapshot(q.since, q.limit);
             // Serialized away from the lock and, over HTTP, away from the event loop.
             Action::Render(Box::new(move || render(&Entries(entries))))
         }
@@ -324,7 +325,7 @@ fn transaction(shared: &Shared, call: &Call<'_, '_>) -> Action {
 }
 
 fn verify(shared: &Shared, _: &Call<'_, '_>) -> Action {
-    respond(match shared.verification_report() {
+    respond(match shared.lock().verification_report() {
         None => ok(&json!({"ok": true})),
         Some(report) => Reply::json(409, &json!({"ok": false, "report": report})),
     })

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::callback::Ended;
 use crate::model::TransactionKind;
-use crate::reply::{fail, Action, Incoming, Reply};
+use crate::reply::{fail, lock, Action, Incoming, Reply};
 use crate::sender::Callbacks;
 
 /// The card key the fake server accepts by default: QosIc's documented test key.
@@ -68,10 +68,6 @@ impl Default for Cards {
             plugin_shape: AtomicBool::new(false),
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Cards {

@@ -248,14 +248,6 @@ pub(crate) struct Table {
     paths: HashMap<&'static str, Vec<usize>>,
 }
 
-impl fmt::Debug for Table {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list()
-            .entries(self.routes.iter().map(|r| &r.name))
-            .finish()
-    }
-}
-
 /// The table, built at first use.
 pub(crate) fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();

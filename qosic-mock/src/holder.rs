@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::numbering::{self, PhoneForms};
-use crate::reply::{fail, Reply};
+use crate::reply::{fail, lock, Reply};
 use crate::wire::Body;
 
 /// The first name of a number with an account and no programmed holder.
@@ -102,17 +102,11 @@ pub(crate) struct Holders {
 }
 
 impl Holders {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, HolderInfo>> {
-        self.by_number
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     pub(crate) fn set(&self, phone: &str, info: HolderInfo) -> Result<(), String> {
         info.check()?;
         let phone = numbering::parse_lenient(phone)?;
         let key = numbering::key(&phone);
-        let mut map = self.lock();
+        let mut map = lock(&self.by_number);
         if map.len() >= MAX_HOLDERS && !map.contains_key(&key) {
             return Err(format!(
                 "at most {MAX_HOLDERS} holders can be programmed at once; forget them with \
@@ -125,13 +119,13 @@ impl Holders {
 
     /// Forgets every programmed holder.
     pub(crate) fn clear(&self) {
-        *self.lock() = HashMap::new();
+        *lock(&self.by_number) = HashMap::new();
     }
 
     /// The holder of `phone`: programmed, or by its magic ending; `None` when the server
     /// fails for it (ending `94`).
     fn of(&self, phone: &qosic_core::Msisdn) -> Option<HolderInfo> {
-        if let Some(info) = self.lock().get(&numbering::key(phone)) {
+        if let Some(info) = lock(&self.by_number).get(&numbering::key(phone)) {
             return Some(info.clone());
         }
         match numbering::last_two(phone) {

@@ -1,13 +1,7 @@
-//! The journal: the last requests received, in a ring of a fixed number of compact entries.
-//!
-//! The journal is for people reading what happened; nothing that decides whether a test
-//! passes reads it. Expectations, [`crate::MockQosic::assert_debited_once`] and the ledger
-//! use counters of their own (`state.rs`, `Tally`), so dropping old entries never changes a verdict.
-//!
-//! An entry keeps the raw body (at most [`JOURNAL_BODY_LIMIT`] bytes; longer bodies keep
-//! that many bytes and a marker) rather than parsed JSON: a parsed body can take ten times
-//! the memory of its text, and most entries are never read. Requests whose credentials were
-//! refused keep no body at all.
+//! The journal: the last requests received, in a ring of compact entries (the raw body, at
+//! most [`JOURNAL_BODY_LIMIT`] bytes, rather than parsed JSON, which can take ten times the
+//! memory). Nothing that decides whether a test passes reads it: verification has counters
+//! of its own (`state.rs`, `Tally`).
 
 use std::collections::VecDeque;
 use std::sync::Arc;

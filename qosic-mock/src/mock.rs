@@ -18,7 +18,7 @@ use crate::config::{
 use crate::endpoint::{Carrier, Endpoint};
 use crate::fault::{Fault, PlannedRequest};
 use crate::holder::HolderInfo;
-use crate::journal::RecordedRequest;
+use crate::journal::{self, RecordedRequest};
 use crate::model::{Ledger, TransactionKind, TransactionState, TransactionView};
 use crate::numbering::PhoneForms;
 use crate::server::{self, ServerHandle};
@@ -183,7 +183,7 @@ impl MockQosic {
     /// When one is not met, with a report of every request received.
     #[track_caller]
     pub fn verify(&self) {
-        if let Some(report) = self.shared.verification_report() {
+        if let Some(report) = self.shared.lock().verification_report() {
             panic!("{report}");
         }
     }
@@ -197,13 +197,13 @@ impl MockQosic {
 
     /// How many requests the journal dropped (the oldest first) to stay at its capacity.
     pub fn journal_dropped(&self) -> u64 {
-        self.shared.journal_stats().dropped
+        self.shared.lock().journal.dropped()
     }
 
     /// How many requests `endpoint` received since the start or the last reset: exact,
     /// whatever the journal dropped (this is what [`MockQosic::expect_requests`] checks).
     pub fn request_count(&self, endpoint: Endpoint) -> u64 {
-        self.shared.requests_received(endpoint)
+        self.shared.lock().tally.endpoint(endpoint)
     }
 
     /// The requests received by `endpoint` that are still in the journal, oldest first.
@@ -213,7 +213,7 @@ impl MockQosic {
 
     /// The money that moved so far.
     pub fn ledger(&self) -> Ledger {
-        self.shared.ledger()
+        self.shared.lock().ledger()
     }
 
     /// The transaction recorded under `reference`, if any.
@@ -250,7 +250,7 @@ impl MockQosic {
             panic!(
                 "qosic-mock: expected reference {reference:?} to be debited exactly once, \
                  but {requests} payment request(s) carried it and its transaction is {tx:?}\n{}",
-                self.shared.journal_report()
+                journal::report(&self.shared.lock().journal)
             );
         }
     }
@@ -266,7 +266,7 @@ impl MockQosic {
         if let Some(tx) = self.transaction(reference).filter(debited) {
             panic!(
                 "qosic-mock: expected reference {reference:?} not to be debited, but it is {tx:?}\n{}",
-                self.shared.journal_report()
+                journal::report(&self.shared.lock().journal)
             );
         }
     }
@@ -285,7 +285,7 @@ impl Drop for MockQosic {
         if std::thread::panicking() {
             return;
         }
-        if let Some(report) = self.shared.verification_report() {
+        if let Some(report) = self.shared.lock().verification_report() {
             panic!("{report}");
         }
     }

@@ -2,6 +2,7 @@
 //! they give ([`Reply`], [`Action`]), and the JSON helpers of the admin API.
 
 use std::fmt;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -110,6 +111,14 @@ pub(crate) fn problem(status: u16, title: &str, detail: &str) -> Reply {
         status,
         &json!({"title": title, "status": status, "detail": detail}),
     )
+}
+
+/// The value behind `mutex`, whatever a panic while it was held left: a test double keeps
+/// serving rather than failing every later request.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A JSON problem whose title is the status's reason phrase.

@@ -19,13 +19,13 @@ use crate::config::{Config, MAX_FAULTS, MAX_SUBSCRIBERS};
 use crate::endpoint::Endpoint;
 use crate::fault::{Fault, FaultKind, FaultPlan, PlannedRequest};
 use crate::holder::Holders;
-use crate::journal::{self, Entry, NewEntry, RecordedRequest};
-use crate::model::{Ledger, TransactionKind, TransactionView};
+use crate::journal::{NewEntry, RecordedRequest};
+use crate::model::{TransactionKind, TransactionView};
 use crate::numbering;
 use crate::protocol::fault_action;
-use crate::reply::{clip, fail, Action, Incoming};
+use crate::reply::{clip, fail, lock, Action, Incoming};
 use crate::sender::Callbacks;
-use crate::state::{Expectation, FaultSlot, JournalStats, State, TransactionsSnapshot};
+use crate::state::{Expectation, FaultSlot, State, TransactionsSnapshot};
 use crate::subscriber::Subscriber;
 use crate::wire::{Parsed, MAX_TRANSREF};
 
@@ -86,12 +86,9 @@ impl Shared {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock cannot leave the state half-updated in a way that
-        // matters to a test double; keep serving rather than poisoning every later request.
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// The state, behind its lock.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
     }
 
     // ----- Programming and reading, used by MockQosic and the admin API -----
@@ -139,9 +136,7 @@ impl Shared {
     }
 
     fn plan_slot(&self) -> MutexGuard<'_, Option<FaultPlan>> {
-        self.plan
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.plan)
     }
 
     /// What the fault plan, if any, decides for this request; run without any lock held.
@@ -178,38 +173,18 @@ impl Shared {
     }
 
     pub(crate) fn journal(&self) -> Vec<RecordedRequest> {
-        let entries = self.journal_snapshot(0, usize::MAX);
+        let entries = self.lock().journal.snapshot(0, usize::MAX);
         entries.iter().map(|e| e.to_recorded()).collect()
     }
 
     /// The journal's requests to `endpoint`, oldest first.
     pub(crate) fn journal_of(&self, endpoint: Endpoint) -> Vec<RecordedRequest> {
-        let entries = self.journal_snapshot(0, usize::MAX);
+        let entries = self.lock().journal.snapshot(0, usize::MAX);
         entries
             .iter()
             .filter(|e| e.endpoint() == Some(endpoint))
             .map(|e| e.to_recorded())
             .collect()
-    }
-
-    pub(crate) fn journal_snapshot(&self, since: u64, limit: usize) -> Vec<Arc<Entry>> {
-        self.lock().journal.snapshot(since, limit)
-    }
-
-    pub(crate) fn journal_stats(&self) -> JournalStats {
-        let state = self.lock();
-        JournalStats {
-            received: state.journal.received(),
-            entries: state.journal.len(),
-            capacity: state.journal.capacity(),
-            dropped: state.journal.dropped(),
-        }
-    }
-
-    /// Requests received by `endpoint` since the start or the last reset (exact, whatever
-    /// the journal dropped).
-    pub(crate) fn requests_received(&self, endpoint: Endpoint) -> u64 {
-        self.lock().tally.endpoint(endpoint)
     }
 
     /// Payment requests with accepted credentials that carried `reference`.
@@ -238,19 +213,6 @@ impl Shared {
     /// no text), so that the views can be built after the lock is released.
     pub(crate) fn transactions_snapshot(&self) -> TransactionsSnapshot {
         TransactionsSnapshot(self.lock().settled().cloned().collect())
-    }
-
-    pub(crate) fn ledger(&self) -> Ledger {
-        self.lock().ledger()
-    }
-
-    /// Unmet expectations, as a readable report (`None` when all are met).
-    pub(crate) fn verification_report(&self) -> Option<String> {
-        self.lock().verification_report()
-    }
-
-    pub(crate) fn journal_report(&self) -> String {
-        journal::report(&self.lock().journal)
     }
 
     // ----- The wire protocol -----

@@ -1,9 +1,5 @@
-//! What the server keeps: transactions, subscribers, faults, expectations, the journal and
-//! the counts verification needs, and how a transaction's end is recorded as an event.
-//!
-//! Every collection fed by requests has a cap: the journal ([`Journal`]), the transactions
-//! and the payment-request counts ([`Limits::max_transactions`]), and the subscribers,
-//! faults and expectations the admin API programs.
+//! What the server keeps behind its lock, every collection fed by requests capped: the
+//! transactions, subscribers, faults, expectations, the journal and verification's counts.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -156,15 +152,6 @@ impl State {
             ended: Vec::new(),
         }
     }
-}
-
-/// What the journal and the counters say, for `GET /__admin/health`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct JournalStats {
-    pub(crate) received: u64,
-    pub(crate) entries: usize,
-    pub(crate) capacity: usize,
-    pub(crate) dropped: u64,
 }
 
 impl State {
