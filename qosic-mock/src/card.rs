@@ -266,12 +266,7 @@ fn status(cards: &Cards, body: &Value) -> Reply {
 }
 
 fn html(status: u16, body: String) -> Reply {
-    Reply {
-        status,
-        content_type: "text/html; charset=utf-8",
-        body: body.into_bytes(),
-        delay: Duration::ZERO,
-    }
+    Reply::with_type(status, "text/html; charset=utf-8", body.into_bytes())
 }
 
 fn escape(text: &str) -> String {

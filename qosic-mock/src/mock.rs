@@ -296,20 +296,11 @@ impl Drop for MockQosic {
 /// Every setting has a default: the `DEFAULT_*` credentials and client ids, both Benin
 /// phone forms accepted, numbers sent to the wrong carrier accepted, a random port on
 /// `127.0.0.1`, the `DEFAULT_*` caps and timeouts, and an open admin API.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 #[must_use = "a builder does nothing until started"]
 pub struct MockQosicBuilder {
     config: Config,
     addr: SocketAddr,
-}
-
-impl fmt::Debug for MockQosicBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MockQosicBuilder")
-            .field("config", &self.config)
-            .field("addr", &self.addr)
-            .finish()
-    }
 }
 
 impl Default for MockQosicBuilder {
