@@ -112,13 +112,8 @@ impl ClientIds {
 
     /// Sets the client id of `carrier`; `false` when the server does not serve it.
     pub(crate) fn set(&mut self, carrier: Carrier, id: String) -> bool {
-        match self.0.iter_mut().find(|(c, _)| *c == carrier) {
-            Some((_, slot)) => {
-                *slot = id;
-                true
-            }
-            None => false,
-        }
+        let slot = self.0.iter_mut().find(|(c, _)| *c == carrier);
+        slot.map(|(_, slot)| *slot = id).is_some()
     }
 
     /// Every carrier and its client id.

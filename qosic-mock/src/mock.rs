@@ -49,10 +49,7 @@ impl fmt::Debug for MockQosic {
 
 impl MockQosic {
     /// Starts a server with the default settings on a random port of `127.0.0.1`.
-    ///
-    /// # Panics
-    ///
-    /// When no loopback port can be bound or no thread spawned; see
+    /// Panics when no loopback port can be bound or no thread spawned; see
     /// [`MockQosicBuilder::try_start`] for the fallible form.
     pub async fn start() -> MockQosic {
         MockQosic::builder().start().await
@@ -103,10 +100,7 @@ impl MockQosic {
     }
 
     /// The client id the server expects from `carrier`'s endpoints.
-    ///
-    /// # Panics
-    ///
-    /// When the server does not serve `carrier` (see [`MockQosic::served_carriers`]).
+    /// Panics when the server does not serve `carrier` (see [`MockQosic::served_carriers`]).
     #[track_caller]
     pub fn client_id(&self, carrier: Carrier) -> &str {
         match self.shared.config.client_ids.get(carrier) {
@@ -129,20 +123,14 @@ impl MockQosic {
     /// Programs the subscriber behind `phone` (any form: `22997000001`, `+229 01 97 00 00 01`,
     /// ...; the legacy and the new form of a Benin number are the same subscriber).
     /// Replaces an earlier program and the magic-number behaviour.
-    ///
-    /// # Panics
-    ///
-    /// When `phone` is not a Benin or Togo number.
+    /// Panics when `phone` is not a Benin or Togo number.
     #[track_caller]
     pub fn subscriber(&self, phone: &str, subscriber: Subscriber) {
         or_panic(self.shared.program_subscriber(phone, subscriber));
     }
 
     /// Injects a fault (see [`Fault`]).
-    ///
-    /// # Panics
-    ///
-    /// When a status of the fault is not a final HTTP status (200 to 599), or when 1,024
+    /// Panics when a status of the fault is not a final HTTP status (200 to 599), or when 1,024
     /// faults are programmed already.
     #[track_caller]
     pub fn fault(&self, fault: Fault) {
@@ -167,20 +155,14 @@ impl MockQosic {
     /// Expects exactly `count` requests to `endpoint` by the time the server is dropped
     /// (or [`MockQosic::verify`] is called). Requests are counted apart from the journal,
     /// so the check is exact however many journal entries were dropped.
-    ///
-    /// # Panics
-    ///
-    /// When 1,024 expectations are set already.
+    /// Panics when 1,024 expectations are set already.
     #[track_caller]
     pub fn expect_requests(&self, endpoint: Endpoint, count: usize) {
         or_panic(self.shared.expect(endpoint, count));
     }
 
     /// Checks the expectations now.
-    ///
-    /// # Panics
-    ///
-    /// When one is not met, with a report of every request received.
+    /// Panics when one is not met, with a report of every request received.
     #[track_caller]
     pub fn verify(&self) {
         if let Some(report) = self.shared.lock().verification_report() {
@@ -236,10 +218,7 @@ impl MockQosic {
 
     /// Asserts that the customer was debited exactly once under `reference`: exactly one
     /// payment request carried it, and the payment is confirmed (or confirmed and refunded).
-    ///
-    /// # Panics
-    ///
-    /// Otherwise, with the transaction and every request received.
+    /// Panics otherwise, with the transaction and every request received.
     #[track_caller]
     pub fn assert_debited_once(&self, reference: impl AsRef<str>) {
         let reference = reference.as_ref();
@@ -256,10 +235,7 @@ impl MockQosic {
     }
 
     /// Asserts that no money was taken under `reference` (no confirmed payment).
-    ///
-    /// # Panics
-    ///
-    /// Otherwise, with the transaction and every request received.
+    /// Panics otherwise, with the transaction and every request received.
     #[track_caller]
     pub fn assert_not_debited(&self, reference: impl AsRef<str>) {
         let reference = reference.as_ref();
@@ -336,10 +312,7 @@ impl MockQosicBuilder {
 
     /// The client id `carrier`'s endpoints expect (default: the carrier's name followed by
     /// `_CLIENT`, e.g. `MTN_CLIENT`, [`crate::DEFAULT_MTN_CLIENT_ID`]).
-    ///
-    /// # Panics
-    ///
-    /// When the server does not serve `carrier`.
+    /// Panics when the server does not serve `carrier`.
     #[track_caller]
     pub fn client_id(mut self, carrier: Carrier, id: impl Into<String>) -> Self {
         if !self.config.client_ids.set(carrier, id.into()) {
@@ -486,10 +459,7 @@ impl MockQosicBuilder {
     }
 
     /// Starts the HTTP server on its own thread and tokio runtime.
-    ///
-    /// # Panics
-    ///
-    /// When the address cannot be bound or no thread spawned.
+    /// Panics when the address cannot be bound or no thread spawned.
     pub async fn start(self) -> MockQosic {
         match self.try_start().await {
             Ok(mock) => mock,
@@ -535,10 +505,7 @@ impl MockQosicBuilder {
     /// Builds the fake server with no HTTP server: reach it with [`MockQosic::transport`].
     /// The connection settings do not apply; the caps on the journal, the transactions and
     /// the body do.
-    ///
-    /// # Panics
-    ///
-    /// When the callback settings are out of range (see [`MockQosicBuilder::try_start`]).
+    /// Panics when the callback settings are out of range (see [`MockQosicBuilder::try_start`]).
     pub fn build_in_process(self) -> MockQosic {
         or_panic(self.config.callbacks.check());
         MockQosic {
@@ -551,10 +518,7 @@ impl MockQosicBuilder {
 impl MockQosic {
     /// Posts QosIc's callbacks to `url` from now on (`http://HOST:PORT/PATH`), as
     /// [`crate::MockQosicBuilder::callback_url`] does from the start.
-    ///
-    /// # Panics
-    ///
-    /// When `url` is not an `http://` URL with a host.
+    /// Panics when `url` is not an `http://` URL with a host.
     #[track_caller]
     pub fn set_callback_url(&self, url: &str) {
         or_panic(self.shared.callbacks.set_url(Some(url)));
@@ -578,10 +542,7 @@ impl MockQosic {
     }
 
     /// Injects a fault into the next callbacks (see [`CallbackFault`]).
-    ///
-    /// # Panics
-    ///
-    /// When 1,024 callback faults are programmed already.
+    /// Panics when 1,024 callback faults are programmed already.
     #[track_caller]
     pub fn callback_fault(&self, fault: CallbackFault) {
         or_panic(self.shared.callbacks.add_fault(fault));
@@ -597,10 +558,7 @@ impl MockQosic {
     /// could post. The amount and `serviceRef` are the transaction's when the server knows
     /// the reference (`amount` then replaces its amount when given); otherwise `amount` is
     /// needed and `serviceRef` is `"0"`.
-    ///
-    /// # Panics
-    ///
-    /// When the reference is unknown and no amount is given.
+    /// Panics when the reference is unknown and no amount is given.
     #[track_caller]
     pub fn forge_callback(&self, reference: &str, amount: Option<u64>) {
         or_panic(self.shared.forge_callback(reference, amount));
@@ -641,10 +599,7 @@ fn not_served(carrier: Carrier) -> String {
 impl MockQosic {
     /// Programs who holds `phone`'s account, for `getaccountholderinfo(mv)`; numbers not
     /// programmed follow the magic endings (see [`HolderInfo`] and the crate docs).
-    ///
-    /// # Panics
-    ///
-    /// When `phone` is not a Benin or Togo number, a text is too long, or
+    /// Panics when `phone` is not a Benin or Togo number, a text is too long, or
     /// 10,000 holders are already programmed.
     pub fn account_holder(&self, phone: &str, info: HolderInfo) {
         or_panic(self.shared.holders.set(phone, info));

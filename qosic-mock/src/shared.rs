@@ -91,8 +91,6 @@ impl Shared {
         lock(&self.state)
     }
 
-    // ----- Programming and reading, used by MockQosic and the admin API -----
-
     pub(crate) fn program_subscriber(
         &self,
         phone: &str,
@@ -215,8 +213,6 @@ impl Shared {
         TransactionsSnapshot(self.lock().settled().cloned().collect())
     }
 
-    // ----- The wire protocol -----
-
     /// Handles one request to the wire protocol (not the admin API). Never panics,
     /// whatever the request.
     pub(crate) fn handle_wire(&self, req: &Incoming<'_>) -> Action {
@@ -255,46 +251,29 @@ impl Shared {
             }
             _ => true,
         };
-        let (action, fault_name) = if !counted {
-            (Action::Respond(self.config.full()), None)
-        } else {
-            match planned.or_else(|| state.take_fault(endpoint)) {
-                None => {
-                    let reply = self.config.answer(
-                        &mut state,
-                        &self.holders,
-                        req,
-                        endpoint,
-                        &parsed,
-                        auth_accepted,
-                    );
-                    (Action::Respond(reply), None)
+        let fault = counted.then(|| planned.or_else(|| state.take_fault(endpoint)));
+        let fault = fault.flatten();
+        let fault_name = fault.as_ref().map(Fault::describe);
+        let answer = |state: &mut State| {
+            let holders = &self.holders;
+            let config = &self.config;
+            config.answer(state, holders, req, endpoint, &parsed, auth_accepted)
+        };
+        let action = match fault {
+            _ if !counted => Action::Respond(self.config.full()),
+            None => Action::Respond(answer(&mut state)),
+            // Only a plan's fault can be invalid: `add_fault` checks the others.
+            Some(fault) => match fault.check() {
+                Err(why) => {
+                    let detail = format!("invalid fault from the fault plan: {why}");
+                    Action::Respond(fail(500, &detail))
                 }
-                Some(fault) => match fault.check() {
-                    // Only a plan's fault can be invalid: `add_fault` checks the others.
-                    Err(why) => {
-                        let detail = format!("invalid fault from the fault plan: {why}");
-                        let reply = fail(500, &detail);
-                        (Action::Respond(reply), Some(fault.describe()))
-                    }
-                    Ok(()) => {
-                        let acted = fault.after_recording || fault.kind == FaultKind::Delay;
-                        let normal = acted.then(|| {
-                            let holders = &self.holders;
-                            self.config.answer(
-                                &mut state,
-                                holders,
-                                req,
-                                endpoint,
-                                &parsed,
-                                auth_accepted,
-                            )
-                        });
-                        let action = fault_action(&fault, normal, endpoint, transref);
-                        (action, Some(fault.describe()))
-                    }
-                },
-            }
+                Ok(()) => {
+                    let acted = fault.after_recording || fault.kind == FaultKind::Delay;
+                    let normal = acted.then(|| answer(&mut state));
+                    fault_action(&fault, normal, endpoint, transref)
+                }
+            },
         };
         let status = match &action {
             Action::Respond(reply) => Some(reply.status),

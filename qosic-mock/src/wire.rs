@@ -51,7 +51,7 @@ pub(crate) struct Body {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Parsed {
     /// A JSON object.
-    Object(Body),
+    Object(Box<Body>),
     /// Valid JSON, but not an object.
     NotObject,
     /// Not valid JSON.
@@ -74,7 +74,9 @@ impl Parsed {
                         .map(|(key, value)| (key.to_ascii_lowercase(), value))
                         .collect();
                 }
-                Parsed::Object(Body::deserialize(Value::Object(map)).unwrap_or_default())
+                Parsed::Object(Box::new(
+                    Body::deserialize(Value::Object(map)).unwrap_or_default(),
+                ))
             }
             Ok(_) => Parsed::NotObject,
             Err(_) => Parsed::Invalid,
