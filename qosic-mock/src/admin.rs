@@ -298,9 +298,9 @@ fn config(shared: &Shared, _: &Call<'_, '_>) -> Action {
 }
 
 fn journal(shared: &Shared, call: &Call<'_, '_>) -> Action {
-    match JournalQuery::parse(call.query) {
-        Ok(q) => {
-            let entries = shared.lock().journal.snapshot(q.since, q.limit);
+    match journal_query(call.query) {
+        Ok((since, limit)) => {
+            let entries = shared.lock().journal.snapshot(since, limit);
             // Serialized away from the lock and, over HTTP, away from the event loop.
             Action::Render(Box::new(move || render(&Entries(entries))))
         }
@@ -361,41 +361,31 @@ fn callbacks(shared: &Shared, call: &Call<'_, '_>) -> Action {
 }
 
 /// `?since=SEQ&limit=N` of `GET /__admin/journal`.
-#[derive(Debug, PartialEq, Eq)]
-struct JournalQuery {
-    since: u64,
-    limit: usize,
-}
-
-impl JournalQuery {
-    fn parse(query: &str) -> Result<JournalQuery, String> {
-        let mut q = JournalQuery {
-            since: 0,
-            limit: usize::MAX,
-        };
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let number = || {
-                value.parse::<u64>().map_err(|_| {
-                    format!(
-                        "journal query: {name} must be a whole number, got {:?}",
-                        clip(value)
-                    )
-                })
+fn journal_query(query: &str) -> Result<(u64, usize), String> {
+    let (mut since, mut limit) = (0, usize::MAX);
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let number = || {
+            let what = || {
+                format!(
+                    "journal query: {name} must be a whole number, got {:?}",
+                    clip(value)
+                )
             };
-            match name {
-                "since" => q.since = number()?,
-                "limit" => q.limit = usize::try_from(number()?).unwrap_or(usize::MAX),
-                other => {
-                    return Err(format!(
-                        "journal query: unknown parameter {:?} (expected since and limit)",
-                        clip(other)
-                    ))
-                }
+            value.parse::<u64>().map_err(|_| what())
+        };
+        match name {
+            "since" => since = number()?,
+            "limit" => limit = usize::try_from(number()?).unwrap_or(usize::MAX),
+            other => {
+                let other = clip(other);
+                return Err(format!(
+                    "journal query: unknown parameter {other:?} (expected since and limit)"
+                ));
             }
         }
-        Ok(q)
     }
+    Ok((since, limit))
 }
 
 /// Journal entries, serialized one by one as [`crate::RecordedRequest`]s.

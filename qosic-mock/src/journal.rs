@@ -95,14 +95,6 @@ impl RecordedRequest {
     }
 }
 
-/// What the journal keeps of a body (the bytes are in [`Entry::body`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum KeptBody {
-    None,
-    Whole,
-    Truncated,
-}
-
 /// A journal entry, compact (the body as bytes): converted to a [`RecordedRequest`] when
 /// read.
 #[derive(Debug)]
@@ -111,8 +103,7 @@ pub(crate) struct Entry {
     method: String,
     path: String,
     endpoint: Option<Endpoint>,
-    kept: KeptBody,
-    /// The body's bytes kept (empty for [`KeptBody::None`]).
+    /// The body's bytes kept: none, all of them, or the first [`JOURNAL_BODY_LIMIT`].
     body: Box<[u8]>,
     body_len: usize,
     auth_accepted: bool,
@@ -136,10 +127,10 @@ pub(crate) struct NewEntry<'a> {
 
 impl Entry {
     pub(crate) fn to_recorded(&self) -> RecordedRequest {
-        let (body, body_excerpt) = match self.kept {
-            KeptBody::None => (None, None),
-            KeptBody::Whole => (serde_json::from_slice(&self.body).ok(), None),
-            KeptBody::Truncated => (
+        let (body, body_excerpt) = match self.body.len() {
+            0 => (None, None),
+            kept if kept == self.body_len => (serde_json::from_slice(&self.body).ok(), None),
+            _ => (
                 None,
                 Some(format!(
                     "{}…[truncated: {} bytes in all]",
@@ -167,20 +158,16 @@ impl Entry {
     }
 
     fn new(seq: u64, new: NewEntry<'_>) -> Entry {
-        let (kept, bytes) = if !new.auth_accepted || new.body.is_empty() {
-            (KeptBody::None, &[][..])
-        } else if new.body.len() <= JOURNAL_BODY_LIMIT {
-            (KeptBody::Whole, new.body)
-        } else {
-            (KeptBody::Truncated, &new.body[..JOURNAL_BODY_LIMIT])
+        let kept = match new.auth_accepted {
+            true => &new.body[..new.body.len().min(JOURNAL_BODY_LIMIT)],
+            false => &[],
         };
         Entry {
             seq,
             method: clip(new.method, METHOD_LIMIT),
             path: clip(new.path, PATH_LIMIT),
             endpoint: new.endpoint,
-            kept,
-            body: bytes.into(),
+            body: kept.into(),
             body_len: new.body_len,
             auth_accepted: new.auth_accepted,
             status: new.status,
