@@ -49,7 +49,8 @@ impl Config {
         body: &Parsed,
         auth_accepted: bool,
     ) -> Reply {
-        let Some(endpoint) = endpoint else {
+        // Every endpoint served has its carrier's description.
+        let Some((endpoint, spec)) = endpoint.and_then(|e| spec(e).map(|s| (e, s))) else {
             return fail(404, &format!("no endpoint at {}", clip(req.path)));
         };
         // Methods are case-sensitive (RFC 9110, section 9.1): `post` is not `POST`.
@@ -82,9 +83,6 @@ impl Config {
         if Some(client_id) != self.client_ids.get(endpoint.carrier()) {
             return invalid_client(transref_echo);
         }
-        let Some(spec) = spec(endpoint) else {
-            return fail(404, &format!("no endpoint at {}", clip(req.path)));
-        };
         let result = match endpoint.operation() {
             Operation::Payment => self.payment(state, spec, endpoint, body),
             Operation::Status => self.status(state, spec, endpoint, body),
