@@ -310,7 +310,7 @@ fn journal(shared: &Shared, call: &Call<'_, '_>) -> Action {
 
 fn transactions(shared: &Shared, _: &Call<'_, '_>) -> Action {
     let snapshot = shared.transactions_snapshot();
-    Action::Render(Box::new(move || render(&snapshot.views())))
+    Action::Render(Box::new(move || render(&crate::state::views(snapshot))))
 }
 
 fn transaction(shared: &Shared, call: &Call<'_, '_>) -> Action {

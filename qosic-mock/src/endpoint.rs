@@ -209,8 +209,6 @@ fn bare_path(path: &str) -> &str {
     path.strip_suffix('/').unwrap_or(path)
 }
 
-// ----- The carriers' table -----
-
 /// The operations in the order endpoints are listed.
 pub(crate) const OPERATIONS: [Operation; 6] = [
     Operation::Payment,
@@ -330,10 +328,10 @@ impl Table {
 
     /// The route of `endpoint`, and its position.
     pub(crate) fn route(&self, endpoint: Endpoint) -> Option<(usize, &Route)> {
-        self.routes.iter().enumerate().find(|(_, r)| {
-            r.endpoint.operation() == endpoint.operation()
-                && r.endpoint.carrier() == endpoint.carrier()
-        })
+        self.routes
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.endpoint == endpoint)
     }
 
     /// Every route served at `path`: more than one when carriers share it.

@@ -19,7 +19,6 @@ mod holder;
 mod journal;
 mod mock;
 mod model;
-mod names;
 mod numbering;
 mod protocol;
 mod reply;

@@ -37,14 +37,10 @@ impl PhoneForms {
         }
     }
 
-    /// Parses `legacy`, `new` or `both`.
+    /// Parses `legacy`, `new` or `both` (serde's names).
     pub fn from_name(name: &str) -> Option<PhoneForms> {
-        PhoneForms::parse(name).ok()
-    }
-
-    /// Parses a name, or says which names are accepted.
-    pub(crate) fn parse(name: &str) -> Result<PhoneForms, String> {
-        crate::names::parse(name)
+        let name = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(name);
+        PhoneForms::deserialize(name).ok()
     }
 
     fn accepts(self, phone: &Msisdn) -> bool {

@@ -25,7 +25,7 @@ use crate::numbering;
 use crate::protocol::fault_action;
 use crate::reply::{clip, fail, lock, Action, Incoming};
 use crate::sender::Callbacks;
-use crate::state::{Expectation, FaultSlot, State, TransactionsSnapshot};
+use crate::state::{self, Expectation, FaultSlot, State, Transaction};
 use crate::subscriber::Subscriber;
 use crate::wire::{Parsed, MAX_TRANSREF};
 
@@ -204,13 +204,13 @@ impl Shared {
 
     /// Every transaction, oldest first (service references are given in order).
     pub(crate) fn transactions(&self) -> Vec<TransactionView> {
-        self.transactions_snapshot().views()
+        state::views(self.transactions_snapshot())
     }
 
     /// Every transaction as it stands, copied under the lock (reference counts and numbers,
     /// no text), so that the views can be built after the lock is released.
-    pub(crate) fn transactions_snapshot(&self) -> TransactionsSnapshot {
-        TransactionsSnapshot(self.lock().settled().cloned().collect())
+    pub(crate) fn transactions_snapshot(&self) -> Vec<Transaction> {
+        self.lock().settled().cloned().collect()
     }
 
     /// Handles one request to the wire protocol (not the admin API). Never panics,

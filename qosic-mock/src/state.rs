@@ -16,15 +16,11 @@ use crate::journal::{self, Journal};
 use crate::model::{Ledger, TransactionKind, TransactionState, TransactionView};
 use crate::subscriber::{Outcome, Subscriber, When};
 
-/// Transactions copied out of the state, to be turned into views without the lock.
-pub(crate) struct TransactionsSnapshot(pub(crate) Vec<Transaction>);
-
-impl TransactionsSnapshot {
-    /// The views, oldest first.
-    pub(crate) fn views(mut self) -> Vec<TransactionView> {
-        self.0.sort_unstable_by_key(|tx| tx.service_ref);
-        self.0.iter().map(Transaction::view).collect()
-    }
+/// The views of transactions copied out of the state (built without the lock), oldest
+/// first: service references are given in order.
+pub(crate) fn views(mut transactions: Vec<Transaction>) -> Vec<TransactionView> {
+    transactions.sort_unstable_by_key(|tx| tx.service_ref);
+    transactions.iter().map(Transaction::view).collect()
 }
 
 /// A transaction as kept: one allocation (the reference, shared with the tables' keys) and
