@@ -201,7 +201,7 @@ const ADMIN_ROUTES: &[(&str, &str, Handler)] = &[
     ("GET", "/__admin/health", health),
     ("GET", "/__admin/config", config),
     ("GET", "/__admin/ledger", |s, _| {
-        respond(ok(&to_value(&s.lock().ledger())))
+        respond(render(&to_value(&s.lock().ledger())))
     }),
     ("GET", "/__admin/journal", journal),
     ("GET", "/__admin/transactions", transactions),
@@ -252,7 +252,7 @@ fn summary(method: &str, path: &str) -> String {
 fn health(shared: &Shared, _: &Call<'_, '_>) -> Action {
     let state = shared.lock();
     let journal = &state.journal;
-    respond(ok(&json!({
+    respond(render(&json!({
         "status": "ok",
         "connections": shared.connections.load(Ordering::SeqCst),
         "open_connections": shared.open_connections.load(Ordering::SeqCst),
@@ -294,7 +294,7 @@ fn config(shared: &Shared, _: &Call<'_, '_>) -> Action {
     settings["endpoints"] = Endpoint::all()
         .map(|e| json!({"name": e.name(), "path": e.path()}))
         .collect();
-    respond(ok(&settings))
+    respond(render(&settings))
 }
 
 fn journal(shared: &Shared, call: &Call<'_, '_>) -> Action {
@@ -316,7 +316,7 @@ fn transactions(shared: &Shared, _: &Call<'_, '_>) -> Action {
 fn transaction(shared: &Shared, call: &Call<'_, '_>) -> Action {
     let reference = call.param;
     respond(match shared.transaction(reference) {
-        Some(tx) => ok(&to_value(&tx)),
+        Some(tx) => render(&to_value(&tx)),
         None => fail(
             404,
             &format!("no transaction with reference {:?}", clip(reference)),
@@ -326,7 +326,7 @@ fn transaction(shared: &Shared, call: &Call<'_, '_>) -> Action {
 
 fn verify(shared: &Shared, _: &Call<'_, '_>) -> Action {
     respond(match shared.lock().verification_report() {
-        None => ok(&json!({"ok": true})),
+        None => done(),
         Some(report) => Reply::json(409, &json!({"ok": false, "report": report})),
     })
 }
@@ -417,12 +417,8 @@ fn respond(reply: Reply) -> Action {
     Action::Respond(reply)
 }
 
-fn ok(value: &Value) -> Reply {
-    Reply::json(200, value)
-}
-
 fn done() -> Reply {
-    ok(&json!({"ok": true}))
+    render(&json!({"ok": true}))
 }
 
 fn bad(what: &str) -> Reply {
