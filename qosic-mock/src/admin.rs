@@ -1,14 +1,9 @@
-//! The admin HTTP API under `/__admin/`: program subscribers and faults, read the journal,
-//! the transactions and the ledger, reset the state. JSON in, JSON out; open, behind a
-//! bearer token, or disabled ([`crate::MockQosicBuilder::admin_token`],
-//! [`crate::MockQosicBuilder::disable_admin`]).
-//!
-//! Names (behaviours, fault kinds, endpoints) are read by serde derives, so an unknown name
-//! gets serde's error listing the accepted ones. See the crate docs ("The admin API") for
-//! the endpoints and curl examples.
+//! The admin HTTP API under `/__admin/` (see the crate guide, "The admin API"): JSON in,
+//! JSON out; names are read by serde derives, so an unknown name gets serde's error listing
+//! the accepted ones.
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize, Serializer};
@@ -17,9 +12,10 @@ use serde_json::{json, Value};
 use crate::config::AdminAccess;
 use crate::endpoint::Endpoint;
 use crate::fault::Fault;
+use crate::holder;
 use crate::journal::Entry;
 use crate::reply::{
-    admin_delay, body_problem, clip, parse, problem, render, to_value, Action, Incoming, Reply,
+    admin_delay, body_problem, clip, fail, parse, render, to_value, Action, Incoming, Reply,
 };
 use crate::shared::Shared;
 use crate::subscriber::{Outcome, Subscriber};
@@ -91,20 +87,14 @@ fn cross_site(access: &AdminAccess, req: &Incoming<'_>) -> Option<Reply> {
     });
     match media.as_deref() {
         Some("application/json") => None,
-        Some(other) => Some(problem(
-            415,
-            "Unsupported Media Type",
-            &format!(
+        Some(other) => Some(fail(415, &format!(
                 "admin calls that change state take `Content-Type: application/json`, got {other:?} \
                  (a web page on another site can send a form, so it is refused); or send the \
                  header `{}: 1`",
                 crate::config::ADMIN_HEADER
             ),
         )),
-        None => Some(problem(
-            403,
-            "Forbidden",
-            &format!(
+        None => Some(fail(403, &format!(
                 "admin calls that change state need `Content-Type: application/json` or the \
                  header `{}: 1` (a web page on another site can send neither, so it cannot \
                  reset or program this server)",
@@ -118,17 +108,15 @@ pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Action {
     match &shared.config.admin {
         AdminAccess::Open => {}
         AdminAccess::Disabled => {
-            return respond(problem(
+            return respond(fail(
                 404,
-                "Not Found",
                 "the admin API is disabled on this server (--no-admin)",
             ))
         }
         AdminAccess::Token(token) => {
             if !bearer_matches(req.authorization, token) {
-                return respond(problem(
+                return respond(fail(
                     401,
-                    "Unauthorized",
                     "the admin API needs the header `Authorization: Bearer <token>`, with the \
                      token the server was started with (--admin-token or QOSIC_MOCK_ADMIN_TOKEN)",
                 ));
@@ -148,14 +136,12 @@ pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Action {
         return respond(body_problem(problem, &shared.config.limits));
     }
     // Methods are case-sensitive, as on the wire endpoints.
-    let found = ADMIN_ROUTES.iter().find_map(|r| {
-        (r.method == req.method)
-            .then(|| r.matches(route))
-            .flatten()
-            .map(|param| (r, param))
+    let found = ADMIN_ROUTES.iter().find_map(|&(method, pattern, handler)| {
+        let param = (method == req.method).then(|| matches(pattern, route))??;
+        Some((handler, param))
     });
     match found {
-        Some((r, param)) => (r.handler)(
+        Some((handler, param)) => handler(
             shared,
             &Call {
                 req,
@@ -173,8 +159,8 @@ pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Action {
 fn not_found(method: &str, route: &str) -> Reply {
     let others: Vec<String> = ADMIN_ROUTES
         .iter()
-        .filter(|r| r.matches(route).is_some())
-        .map(|r| format!("{} ({})", r.method, r.about))
+        .filter(|(_, pattern, _)| matches(pattern, route).is_some())
+        .map(|(method, pattern, _)| format!("{method} ({})", summary(method, pattern)))
         .collect();
     let hint = if others.is_empty() {
         "GET /__admin/openapi.json lists the admin routes, and so do the qosic-mock crate docs"
@@ -182,9 +168,8 @@ fn not_found(method: &str, route: &str) -> Reply {
     } else {
         format!("{} takes {}", clip(route), others.join(", "))
     };
-    problem(
+    fail(
         404,
-        "Not Found",
         &format!("no admin endpoint {} {}; {hint}", clip(method), clip(route)),
     )
 }
@@ -207,188 +192,76 @@ struct Call<'a, 'r> {
 
 type Handler = fn(&Shared, &Call<'_, '_>) -> Action;
 
-/// One route of the admin API: what the dispatcher ([`handle`]) matches, and what
-/// `docs/qosic-mock.openapi.yaml` must describe (a test checks both ways).
-pub(crate) struct AdminRoute {
-    /// The method, as sent (case-sensitive).
-    pub(crate) method: &'static str,
-    /// The path; one `{name}` segment matches any non-empty value (slashes included when
-    /// it ends the path).
-    pub(crate) path: &'static str,
-    /// What it does, in one line: the `summary` of its operation in the OpenAPI document.
-    pub(crate) about: &'static str,
-    handler: Handler,
-}
-
-impl AdminRoute {
-    /// The value of the `{name}` segment (empty when the path has none) if `route` is
-    /// this route's path.
-    fn matches<'p>(&self, route: &'p str) -> Option<&'p str> {
-        let Some((prefix, rest)) = self.path.split_once('{') else {
-            return (self.path == route).then_some("");
-        };
-        let suffix = rest.split_once('}').map_or("", |(_, suffix)| suffix);
-        let value = route.strip_prefix(prefix)?.strip_suffix(suffix)?;
-        let one_segment = suffix.is_empty() || !value.contains('/');
-        (!value.is_empty() && one_segment).then_some(value)
-    }
-}
-
-/// Every admin route, in the order of the crate docs' table. A new route is one line here,
-/// its handler, and its operation in `docs/qosic-mock.openapi.yaml` (then
-/// `python python/tools/openapi.py write-json`, which copies the JSON here too).
-pub(crate) const ADMIN_ROUTES: &[AdminRoute] = &[
-    route(
-        "GET",
-        "/__admin/health",
-        "Connections, requests and the journal's counts",
-        health,
-    ),
-    route(
-        "GET",
-        "/__admin/config",
-        "The settings (without the password or the token), client ids and endpoints",
-        config,
-    ),
-    route("GET", "/__admin/ledger", "The money moved, in XOF", ledger),
-    route(
-        "GET",
-        "/__admin/journal",
-        "The requests kept (the last `--journal-capacity`), oldest first",
-        journal,
-    ),
-    route(
-        "GET",
-        "/__admin/transactions",
-        "Every transaction kept",
-        transactions,
-    ),
-    route(
-        "GET",
-        "/__admin/transactions/{reference}",
-        "One transaction, by its reference",
-        transaction,
-    ),
-    route(
-        "POST",
-        "/__admin/subscribers",
-        "Program what a number's customer does",
-        add_subscriber,
-    ),
-    route(
-        "DELETE",
-        "/__admin/subscribers",
-        "Forget programmed numbers (the magic numbers stay)",
-        clear_subscribers,
-    ),
-    route(
-        "POST",
-        "/__admin/holders",
-        "Program who holds a number's account",
-        add_holder,
-    ),
-    route(
-        "DELETE",
-        "/__admin/holders",
-        "Forget programmed holders (the magic endings stay)",
-        clear_holders,
-    ),
-    route(
-        "POST",
-        "/__admin/faults",
-        "Inject a fault in the next answers",
-        add_fault,
-    ),
-    route(
-        "DELETE",
-        "/__admin/faults",
-        "Remove every fault",
-        clear_faults,
-    ),
-    route(
-        "POST",
-        "/__admin/expectations",
-        "Expect exactly `count` requests to an endpoint (checked by /__admin/verify)",
-        expect,
-    ),
-    route("GET", "/__admin/verify", "Check the expectations", verify),
-    route("POST", "/__admin/reset", "Forget the state", reset),
-    route(
-        "GET",
-        "/__admin/openapi.json",
-        "This document: the admin API and the QosIc routes served, as OpenAPI 3.1 JSON",
-        openapi,
-    ),
-    route(
-        "GET",
-        "/__admin/callbacks",
-        "The callbacks sent or dropped, oldest first",
-        callbacks,
-    ),
-    route(
-        "GET",
-        "/__admin/callbacks/url",
-        "Where callbacks are posted",
-        callbacks,
-    ),
-    route(
-        "PUT",
-        "/__admin/callbacks/url",
-        "Post callbacks to this http:// URL from now on",
-        callbacks,
-    ),
-    route(
-        "DELETE",
-        "/__admin/callbacks/url",
-        "Stop posting callbacks",
-        callbacks,
-    ),
-    route(
-        "POST",
-        "/__admin/callbacks/faults",
-        "A fault on the next callbacks",
-        callbacks,
-    ),
-    route(
-        "DELETE",
-        "/__admin/callbacks/faults",
-        "Remove every callback fault",
-        callbacks,
-    ),
-    route(
-        "POST",
-        "/__admin/callbacks/forge",
-        "Post a forged SUCCESSFUL callback now",
-        callbacks,
-    ),
+/// Every admin route: the method (case-sensitive), the path (one `{name}` segment matches
+/// any non-empty value, slashes included when it ends the path) and the handler. A new
+/// route is one line here, its handler, and its operation in
+/// `docs/qosic-mock.openapi.yaml` (then `python python/tools/openapi.py write-json`), whose
+/// `summary` is the route's one-line description; a test checks both ways.
+const ADMIN_ROUTES: &[(&str, &str, Handler)] = &[
+    ("GET", "/__admin/health", health),
+    ("GET", "/__admin/config", config),
+    ("GET", "/__admin/ledger", |s, _| {
+        respond(render(&to_value(&s.lock().ledger())))
+    }),
+    ("GET", "/__admin/journal", journal),
+    ("GET", "/__admin/transactions", transactions),
+    ("GET", "/__admin/transactions/{reference}", transaction),
+    ("POST", "/__admin/subscribers", program),
+    ("DELETE", "/__admin/subscribers", forget),
+    ("POST", "/__admin/holders", |s, c| {
+        respond(holder::admin_set(&s.holders, c.req.body))
+    }),
+    ("DELETE", "/__admin/holders", forget),
+    ("POST", "/__admin/faults", program),
+    ("DELETE", "/__admin/faults", forget),
+    ("POST", "/__admin/expectations", program),
+    ("GET", "/__admin/verify", verify),
+    ("POST", "/__admin/reset", forget),
+    ("GET", "/__admin/openapi.json", |_, _| {
+        respond(Reply::json_bytes(200, OPENAPI_JSON.into()))
+    }),
+    ("GET", "/__admin/callbacks", callbacks),
+    ("GET", "/__admin/callbacks/url", callbacks),
+    ("PUT", "/__admin/callbacks/url", callbacks),
+    ("DELETE", "/__admin/callbacks/url", callbacks),
+    ("POST", "/__admin/callbacks/faults", callbacks),
+    ("DELETE", "/__admin/callbacks/faults", callbacks),
+    ("POST", "/__admin/callbacks/forge", callbacks),
 ];
 
-const fn route(
-    method: &'static str,
-    path: &'static str,
-    about: &'static str,
-    handler: Handler,
-) -> AdminRoute {
-    AdminRoute {
-        method,
-        path,
-        about,
-        handler,
-    }
+/// The value of the `{name}` segment of `pattern` (empty when it has none) if `route`
+/// matches it.
+fn matches<'p>(pattern: &str, route: &'p str) -> Option<&'p str> {
+    let Some((prefix, rest)) = pattern.split_once('{') else {
+        return (pattern == route).then_some("");
+    };
+    let suffix = rest.split_once('}').map_or("", |(_, suffix)| suffix);
+    let value = route.strip_prefix(prefix)?.strip_suffix(suffix)?;
+    let one_segment = suffix.is_empty() || !value.contains('/');
+    (!value.is_empty() && one_segment).then_some(value)
+}
+
+/// The one-line `summary` of a route in the OpenAPI document.
+fn summary(method: &str, path: &str) -> String {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    let document = DOCUMENT.get_or_init(|| serde_json::from_str(OPENAPI_JSON).unwrap_or_default());
+    let operation = &document["paths"][path][method.to_ascii_lowercase().as_str()];
+    operation["summary"].as_str().unwrap_or("").to_owned()
 }
 
 fn health(shared: &Shared, _: &Call<'_, '_>) -> Action {
-    let journal = shared.journal_stats();
-    respond(ok(&json!({
+    let state = shared.lock();
+    let journal = &state.journal;
+    respond(render(&json!({
         "status": "ok",
         "connections": shared.connections.load(Ordering::SeqCst),
         "open_connections": shared.open_connections.load(Ordering::SeqCst),
         "refused_connections": shared.refused_connections.load(Ordering::SeqCst),
-        "requests": journal.received,
+        "requests": journal.received(),
         "journal": {
-            "entries": journal.entries,
-            "capacity": journal.capacity,
-            "dropped": journal.dropped,
+            "entries": journal.len(),
+            "capacity": journal.capacity(),
+            "dropped": journal.dropped(),
         },
     })))
 }
@@ -421,17 +294,13 @@ fn config(shared: &Shared, _: &Call<'_, '_>) -> Action {
     settings["endpoints"] = Endpoint::all()
         .map(|e| json!({"name": e.name(), "path": e.path()}))
         .collect();
-    respond(ok(&settings))
-}
-
-fn ledger(shared: &Shared, _: &Call<'_, '_>) -> Action {
-    respond(ok(&to_value(&shared.ledger())))
+    respond(render(&settings))
 }
 
 fn journal(shared: &Shared, call: &Call<'_, '_>) -> Action {
-    match JournalQuery::parse(call.query) {
-        Ok(q) => {
-            let entries = shared.journal_snapshot(q.since, q.limit);
+    match journal_query(call.query) {
+        Ok((since, limit)) => {
+            let entries = shared.lock().journal.snapshot(since, limit);
             // Serialized away from the lock and, over HTTP, away from the event loop.
             Action::Render(Box::new(move || render(&Entries(entries))))
         }
@@ -441,79 +310,49 @@ fn journal(shared: &Shared, call: &Call<'_, '_>) -> Action {
 
 fn transactions(shared: &Shared, _: &Call<'_, '_>) -> Action {
     let snapshot = shared.transactions_snapshot();
-    Action::Render(Box::new(move || render(&snapshot.views())))
+    Action::Render(Box::new(move || render(&crate::state::views(snapshot))))
 }
 
 fn transaction(shared: &Shared, call: &Call<'_, '_>) -> Action {
     let reference = call.param;
     respond(match shared.transaction(reference) {
-        Some(tx) => ok(&to_value(&tx)),
-        None => problem(
+        Some(tx) => render(&to_value(&tx)),
+        None => fail(
             404,
-            "Not Found",
             &format!("no transaction with reference {:?}", clip(reference)),
         ),
     })
 }
 
 fn verify(shared: &Shared, _: &Call<'_, '_>) -> Action {
-    respond(match shared.verification_report() {
-        None => ok(&json!({"ok": true})),
+    respond(match shared.lock().verification_report() {
+        None => done(),
         Some(report) => Reply::json(409, &json!({"ok": false, "report": report})),
     })
 }
 
-fn add_subscriber(shared: &Shared, call: &Call<'_, '_>) -> Action {
-    respond(
-        parse::<SubscriberSpec>(call.req.body)
-            .and_then(|spec| subscriber(shared, spec))
-            .map_or_else(|e| bad(&e), |()| done()),
-    )
-}
-
-fn clear_subscribers(shared: &Shared, _: &Call<'_, '_>) -> Action {
-    shared.clear_subscribers();
-    respond(done())
-}
-
-fn add_holder(shared: &Shared, call: &Call<'_, '_>) -> Action {
-    respond(crate::holder::admin_set(&shared.holders, call.req.body))
-}
-
-fn clear_holders(shared: &Shared, _: &Call<'_, '_>) -> Action {
-    shared.holders.clear();
-    respond(done())
-}
-
-fn add_fault(shared: &Shared, call: &Call<'_, '_>) -> Action {
-    respond(
-        parse::<FaultSpec>(call.req.body)
+/// The calls that program: subscribers, faults, expectations.
+fn program(shared: &Shared, call: &Call<'_, '_>) -> Action {
+    let body = call.req.body;
+    let programmed = match call.route {
+        "/__admin/subscribers" => parse(body).and_then(|spec| subscriber(shared, spec)),
+        "/__admin/faults" => parse(body)
             .and_then(fault)
-            .and_then(|f| shared.add_fault(f))
-            .map_or_else(|e| bad(&e), |()| done()),
-    )
+            .and_then(|f| shared.add_fault(f)),
+        _ => parse::<ExpectationSpec>(body).and_then(|e| shared.expect(e.endpoint, e.count)),
+    };
+    respond(programmed.map_or_else(|e| bad(&e), |()| done()))
 }
 
-fn clear_faults(shared: &Shared, _: &Call<'_, '_>) -> Action {
-    shared.clear_faults();
+/// The calls that forget: subscribers, holders, faults, or everything (reset).
+fn forget(shared: &Shared, call: &Call<'_, '_>) -> Action {
+    match call.route {
+        "/__admin/subscribers" => shared.clear_subscribers(),
+        "/__admin/holders" => shared.holders.clear(),
+        "/__admin/faults" => shared.clear_faults(),
+        _ => shared.reset(),
+    }
     respond(done())
-}
-
-fn expect(shared: &Shared, call: &Call<'_, '_>) -> Action {
-    respond(
-        parse::<ExpectationSpec>(call.req.body)
-            .and_then(|spec| shared.expect(spec.endpoint, spec.count))
-            .map_or_else(|e| bad(&e), |()| done()),
-    )
-}
-
-fn reset(shared: &Shared, _: &Call<'_, '_>) -> Action {
-    shared.reset();
-    respond(done())
-}
-
-fn openapi(_: &Shared, _: &Call<'_, '_>) -> Action {
-    respond(Reply::json_bytes(200, OPENAPI_JSON.as_bytes().to_vec()))
 }
 
 /// The callback routes, served by the callbacks' own module.
@@ -522,41 +361,31 @@ fn callbacks(shared: &Shared, call: &Call<'_, '_>) -> Action {
 }
 
 /// `?since=SEQ&limit=N` of `GET /__admin/journal`.
-#[derive(Debug, PartialEq, Eq)]
-struct JournalQuery {
-    since: u64,
-    limit: usize,
-}
-
-impl JournalQuery {
-    fn parse(query: &str) -> Result<JournalQuery, String> {
-        let mut q = JournalQuery {
-            since: 0,
-            limit: usize::MAX,
-        };
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let number = || {
-                value.parse::<u64>().map_err(|_| {
-                    format!(
-                        "journal query: {name} must be a whole number, got {:?}",
-                        clip(value)
-                    )
-                })
+fn journal_query(query: &str) -> Result<(u64, usize), String> {
+    let (mut since, mut limit) = (0, usize::MAX);
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let number = || {
+            let what = || {
+                format!(
+                    "journal query: {name} must be a whole number, got {:?}",
+                    clip(value)
+                )
             };
-            match name {
-                "since" => q.since = number()?,
-                "limit" => q.limit = usize::try_from(number()?).unwrap_or(usize::MAX),
-                other => {
-                    return Err(format!(
-                        "journal query: unknown parameter {:?} (expected since and limit)",
-                        clip(other)
-                    ))
-                }
+            value.parse::<u64>().map_err(|_| what())
+        };
+        match name {
+            "since" => since = number()?,
+            "limit" => limit = usize::try_from(number()?).unwrap_or(usize::MAX),
+            other => {
+                let other = clip(other);
+                return Err(format!(
+                    "journal query: unknown parameter {other:?} (expected since and limit)"
+                ));
             }
         }
-        Ok(q)
     }
+    Ok((since, limit))
 }
 
 /// Journal entries, serialized one by one as [`crate::RecordedRequest`]s.
@@ -588,16 +417,12 @@ fn respond(reply: Reply) -> Action {
     Action::Respond(reply)
 }
 
-fn ok(value: &Value) -> Reply {
-    Reply::json(200, value)
-}
-
 fn done() -> Reply {
-    ok(&json!({"ok": true}))
+    render(&json!({"ok": true}))
 }
 
 fn bad(what: &str) -> Reply {
-    problem(400, "Bad Request", what)
+    fail(400, what)
 }
 
 fn millis(d: Duration) -> u64 {
@@ -668,169 +493,39 @@ fn fault(spec: FaultSpec) -> Result<Fault, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
+    use std::collections::BTreeSet;
 
-    /// Every (METHOD, path) the OpenAPI document describes, with its summary.
-    fn described() -> BTreeMap<(String, String), String> {
+    /// The contract: the admin routes served are the ones `docs/qosic-mock.openapi.yaml`
+    /// describes (through its JSON, which the server serves), each with a one-line summary.
+    /// (`tests/it/admin.rs` checks the QosIc routes, and that the copy is the one in docs/.)
+    #[test]
+    fn every_admin_route_is_described_and_no_other() {
         let document: Value = serde_json::from_str(OPENAPI_JSON).expect("openapi.json is JSON");
-        let mut ops = BTreeMap::new();
+        let mut described = BTreeSet::new();
         for (path, item) in document["paths"].as_object().expect("paths") {
-            for (method, op) in item.as_object().expect("a path item") {
-                if ["get", "put", "post", "delete", "patch", "head", "options"]
-                    .contains(&method.as_str())
-                {
-                    let summary = op["summary"].as_str().unwrap_or("").to_owned();
-                    ops.insert((method.to_ascii_uppercase(), path.clone()), summary);
+            for method in item.as_object().expect("a path item").keys() {
+                let verbs = ["get", "put", "post", "delete", "patch", "head", "options"];
+                if path.starts_with("/__admin") && verbs.contains(&method.as_str()) {
+                    described.insert((method.to_ascii_uppercase(), path.clone()));
                 }
             }
         }
-        ops
-    }
-
-    /// Every QosIc route served: each endpoint's path, and the carriers' alternate paths.
-    fn qosic_routes() -> Vec<(String, String)> {
-        let mut paths: Vec<&str> = Endpoint::all().map(Endpoint::path).collect();
-        for spec in crate::carrier_specs() {
-            for &(_, alternate) in spec.alternate_paths() {
-                if Endpoint::from_path(alternate).is_some() {
-                    paths.push(alternate);
-                }
-            }
-        }
-        // T-Money is served on MTN's `user/` paths too.
-        paths.sort_unstable();
-        paths.dedup();
-        paths
-            .into_iter()
-            .map(|p| ("POST".to_owned(), p.to_owned()))
-            .collect()
-    }
-
-    /// The contract: every route the fake serves (its admin table, the carriers' endpoints)
-    /// is described in `docs/qosic-mock.openapi.yaml` (through its JSON, which the server
-    /// serves), with the table's one line as its summary, and the document describes no
-    /// route the fake lacks.
-    #[test]
-    fn every_route_served_is_described_and_no_other() {
-        let mut described = described();
-        for r in ADMIN_ROUTES {
-            assert!(
-                !r.about.is_empty() && !r.about.contains('\n'),
-                "{} {}: describe it in one line",
-                r.method,
-                r.path
-            );
-            let key = (r.method.to_owned(), r.path.to_owned());
-            match described.remove(&key) {
-                Some(summary) => assert_eq!(
-                    summary, r.about,
-                    "{} {}: the document's summary is not the route table's",
-                    r.method, r.path
-                ),
-                None => panic!(
-                    "{} {} is served but not described in docs/qosic-mock.openapi.yaml \
-                     (then run python python/tools/openapi.py write-json)",
-                    r.method, r.path
-                ),
-            }
-        }
-        let qosic = qosic_routes();
-        assert!(qosic.len() >= 16, "{qosic:?}");
-        for key in qosic {
-            assert!(
-                described.remove(&key).is_some(),
-                "{} {} is served but not described in docs/qosic-mock.openapi.yaml",
-                key.0,
-                key.1
-            );
-        }
-        // The card checkout's JSON routes (`card.rs`; its hosted page is HTML for a browser,
-        // and the status path's misspelt twin, `QosicBrigde`, is the same route).
-        for path in [crate::card::INIT_PATH, crate::card::STATUS_PATHS[0]] {
-            assert!(
-                described
-                    .remove(&("POST".to_owned(), path.to_owned()))
-                    .is_some(),
-                "POST {path} is served but not described in docs/qosic-mock.openapi.yaml"
-            );
-        }
-        assert!(
-            described.is_empty(),
-            "described in docs/qosic-mock.openapi.yaml but not served: {:?}",
-            described.keys().collect::<Vec<_>>()
-        );
-    }
-
-    /// The copy the server includes is the document's JSON in `docs/`.
-    #[test]
-    fn the_served_document_is_the_one_in_docs() {
-        let docs = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../docs/qosic-mock.openapi.json"
-        );
-        let text = std::fs::read_to_string(docs).expect("docs/qosic-mock.openapi.json");
-        assert!(
-            text == OPENAPI_JSON,
-            "qosic-mock/openapi.json differs from docs/qosic-mock.openapi.json: run \
-             python python/tools/openapi.py write-json"
-        );
-    }
-
-    #[test]
-    fn route_patterns() {
-        let find = |method: &str, path: &str| {
-            ADMIN_ROUTES
-                .iter()
-                .find(|r| r.method == method && r.path == path)
-                .unwrap()
-        };
-        let one = find("GET", "/__admin/transactions/{reference}");
-        assert_eq!(one.matches("/__admin/transactions/T-1"), Some("T-1"));
-        assert_eq!(one.matches("/__admin/transactions/A/B"), Some("A/B"));
-        assert_eq!(one.matches("/__admin/transactions/"), None);
-        assert_eq!(one.matches("/__admin/transactions"), None);
-        let health = find("GET", "/__admin/health");
-        assert_eq!(health.matches("/__admin/health"), Some(""));
-        assert_eq!(health.matches("/__admin/healthz"), None);
-        // One route per method and path: the dispatcher takes the first.
-        let mut seen = std::collections::HashSet::new();
-        for r in ADMIN_ROUTES {
-            assert!(
-                seen.insert((r.method, r.path)),
-                "{} {} twice",
-                r.method,
-                r.path
-            );
-        }
-    }
-
-    #[test]
-    fn journal_queries() {
+        let served: BTreeSet<_> = ADMIN_ROUTES
+            .iter()
+            .map(|(m, p, _)| {
+                let about = summary(m, p);
+                assert!(
+                    !about.is_empty() && !about.contains('\n'),
+                    "{m} {p}: one line"
+                );
+                (m.to_string(), p.to_string())
+            })
+            .collect();
+        assert_eq!(served.len(), ADMIN_ROUTES.len(), "a route is listed twice");
         assert_eq!(
-            JournalQuery::parse("").unwrap(),
-            JournalQuery {
-                since: 0,
-                limit: usize::MAX
-            }
+            served, described,
+            "the admin routes served and those described in docs/qosic-mock.openapi.yaml \
+             differ (then run python python/tools/openapi.py write-json)"
         );
-        assert_eq!(
-            JournalQuery::parse("since=5&limit=2").unwrap(),
-            JournalQuery { since: 5, limit: 2 }
-        );
-        assert!(JournalQuery::parse("since=x")
-            .unwrap_err()
-            .contains("whole number"));
-        assert!(JournalQuery::parse("page=1")
-            .unwrap_err()
-            .contains("since and limit"));
-    }
-
-    #[test]
-    fn bearer_tokens() {
-        assert!(bearer_matches(Some("Bearer t0k"), "t0k"));
-        assert!(bearer_matches(Some("bearer  t0k "), "t0k"));
-        assert!(!bearer_matches(Some("Bearer t0"), "t0k"));
-        assert!(!bearer_matches(Some("Basic t0k"), "t0k"));
-        assert!(!bearer_matches(None, "t0k"));
     }
 }

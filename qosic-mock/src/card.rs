@@ -1,29 +1,6 @@
-//! Card payments: QosIc's card checkout ("b-card") as the fake server plays it.
-//!
-//! | request | answer |
-//! |---|---|
-//! | `POST /public/v1/initTransaction` `{type, transref, qosKey, returnUrl, amountDetails:{totalAmount, currency}, saleDetails}` | 200 `{url, transref, status:"PENDING"}`; a wrong key: 200 `{"responsecode":"-2","responsemsg":"INVALID qoskey"}` |
-//! | `GET /card/pay/{transref}` (the `url` above) | the hosted card page: a card number and three buttons, approve, decline, abandon |
-//! | `POST /card/pay/{transref}/{approve,decline,abandon}` | a page that sends the customer back to `returnUrl?transref=…&status=…` (an HTML refresh) |
-//! | `GET /card/returned` | a stand-in for a shop's return page (the `pay` example's) |
-//! | `POST /QosicBridge/checkout/v1/status` (or the docs' `QosicBrigde`) `{qoskey or qosKey, transref}` | the documented shape `{responsecode, responsemsg, transref}` (`00` paid, `01` pending, `-1` failed), or QosIc's plugin's `{status:"00", data:{status:"SUCCESS"\|"PENDIND"\|"FAILED"}}` after [`MockQosic::card_status_like_plugin`](crate::MockQosic::card_status_like_plugin) |
-//!
-//! The key accepted is [`DEFAULT_CARD_KEY`] (QosIc's documented test key) unless
-//! [`MockQosic::set_card_key`](crate::MockQosic::set_card_key) says otherwise. Basic auth is not required (QosIc's plugin
-//! sends none) but is accepted.
-//!
-//! Magic values, like the phone endings:
-//!
-//! | card number or amount | on approve |
-//! |---|---|
-//! | card [`DECLINED_CARD`], or an amount ending in `90` | declined |
-//! | card [`NEVER_FINISHING_CARD`], or an amount ending in `93` | stays pending for ever |
-//! | anything else | paid |
-//!
-//! A payment that ends (paid, declined, abandoned) is called back like mobile money
-//! (`SUCCESSFUL` or `FAILED`, with the amount). Card requests are not in the journal and
-//! count in no carrier's balance. At most 10,000 card payments are kept
-//! ([`MockQosic::reset`](crate::MockQosic::reset) forgets them).
+//! Card payments: QosIc's card checkout ("b-card") as the fake server plays it; the routes
+//! and magic values are in the crate guide (README.md, "Account holders, balance, card
+//! payments").
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::callback::Ended;
 use crate::model::TransactionKind;
-use crate::reply::{problem, Action, Incoming, Reply};
+use crate::reply::{fail, lock, Action, Incoming, Reply};
 use crate::sender::Callbacks;
 
 /// The card key the fake server accepts by default: QosIc's documented test key.
@@ -91,10 +68,6 @@ impl Default for Cards {
             plugin_shape: AtomicBool::new(false),
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Cards {
@@ -162,18 +135,14 @@ pub(crate) fn handle(cards: &Cards, callbacks: &Callbacks, req: &Incoming<'_>) -
 
 fn post_only(req: &Incoming<'_>, answer: impl FnOnce(&Value) -> Reply) -> Reply {
     if req.method != "POST" {
-        return problem(405, "Method Not Allowed", "this card route takes POST");
+        return fail(405, "this card route takes POST");
     }
     if let Some(p) = req.problem {
-        return problem(
-            413,
-            "Payload Too Large",
-            &format!("the body was not read whole ({p:?})"),
-        );
+        return fail(413, &format!("the body was not read whole ({p:?})"));
     }
     match serde_json::from_slice::<Value>(req.body) {
         Ok(body @ Value::Object(_)) => answer(&body),
-        _ => problem(400, "Bad Request", "the body must be a JSON object"),
+        _ => fail(400, "the body must be a JSON object"),
     }
 }
 
@@ -195,12 +164,11 @@ fn init(cards: &Cards, body: &Value) -> Reply {
         return bad_key();
     }
     let Some(reference) = body.get("transref").and_then(Value::as_str) else {
-        return problem(400, "Bad Request", "missing field transref (a string)");
+        return fail(400, "missing field transref (a string)");
     };
     if !valid_reference(reference) {
-        return problem(
+        return fail(
             400,
-            "Bad Request",
             "transref must be 4 to 64 ASCII letters, digits, '_' or '-'",
         );
     }
@@ -208,9 +176,8 @@ fn init(cards: &Cards, body: &Value) -> Reply {
     if !(return_url.starts_with("http://") || return_url.starts_with("https://"))
         || return_url.len() > MAX_URL
     {
-        return problem(
+        return fail(
             400,
-            "Bad Request",
             "returnUrl must be an http:// or https:// URL of at most 2000 characters",
         );
     }
@@ -220,9 +187,8 @@ fn init(cards: &Cards, body: &Value) -> Reply {
             .or_else(|| a.as_str().and_then(|s| s.trim().parse().ok()))
     });
     let Some(amount) = amount.filter(|a| *a > 0) else {
-        return problem(
+        return fail(
             400,
-            "Bad Request",
             "amountDetails.totalAmount must be a positive whole number of XOF",
         );
     };
@@ -231,21 +197,14 @@ fn init(cards: &Cards, body: &Value) -> Reply {
         .and_then(Value::as_str)
         .is_some_and(|c| c != "XOF")
     {
-        return problem(400, "Bad Request", "amountDetails.currency must be XOF");
+        return fail(400, "amountDetails.currency must be XOF");
     }
     let mut payments = lock(&cards.payments);
     if payments.contains_key(reference) {
-        return problem(
-            400,
-            "Bad Request",
-            "this transref was already used for a card payment",
-        );
+        return fail(400, "this transref was already used for a card payment");
     }
     if payments.len() >= MAX_CARD_PAYMENTS {
-        return problem(
-            507,
-            "Insufficient Storage",
-            "the fake server keeps at most 10000 card payments; forget them with POST /__admin/reset",
+        return fail(507, "the fake server keeps at most 10000 card payments; forget them with POST /__admin/reset",
         );
     }
     let service_ref = 90_000_000 + payments.len() as u64;
@@ -281,14 +240,10 @@ fn status(cards: &Cards, body: &Value) -> Reply {
         return bad_key();
     }
     let Some(reference) = body.get("transref").and_then(Value::as_str) else {
-        return problem(400, "Bad Request", "missing field transref (a string)");
+        return fail(400, "missing field transref (a string)");
     };
     let Some(state) = lock(&cards.payments).get(reference).map(|p| p.state) else {
-        return problem(
-            404,
-            "Not Found",
-            "no card payment with this transref on the fake server",
-        );
+        return fail(404, "no card payment with this transref on the fake server");
     };
     if cards.plugin_shape.load(Ordering::Relaxed) {
         let inner = match state {
@@ -311,12 +266,7 @@ fn status(cards: &Cards, body: &Value) -> Reply {
 }
 
 fn html(status: u16, body: String) -> Reply {
-    Reply {
-        status,
-        content_type: "text/html; charset=utf-8",
-        body: body.into_bytes(),
-        delay: Duration::ZERO,
-    }
+    Reply::with_type(status, "text/html; charset=utf-8", body.into_bytes())
 }
 
 fn escape(text: &str) -> String {
@@ -376,11 +326,7 @@ fn page(cards: &Cards, callbacks: &Callbacks, req: &Incoming<'_>, rest: &str) ->
                 ),
             }
         }
-        _ => problem(
-            405,
-            "Method Not Allowed",
-            "the card page takes GET, its buttons POST",
-        ),
+        _ => fail(405, "the card page takes GET, its buttons POST"),
     }
 }
 
@@ -453,33 +399,4 @@ fn back_page(reference: &str, return_url: &str, state: CardState) -> String {
          </body></html>",
         state = state_name(state),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pages_escape_what_they_show() {
-        assert_eq!(
-            escape("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
-        let page = back_page(
-            "R-1",
-            "https://shop.example/?q=\"><script>",
-            CardState::Paid,
-        );
-        assert!(!page.contains("<script>"), "{page}");
-        assert!(page.contains("&amp;transref=R-1&amp;status=paid"));
-    }
-
-    #[test]
-    fn form_fields_keep_digits_only() {
-        assert_eq!(
-            form_field(b"card=4242+4242%204242&x=1", "card"),
-            "424242424242"
-        );
-        assert_eq!(form_field(b"other=1", "card"), "");
-    }
 }

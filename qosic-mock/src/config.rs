@@ -9,22 +9,15 @@ use crate::endpoint::table;
 use crate::endpoint::Carrier;
 use crate::numbering::PhoneForms;
 
-/// Caps and timeouts, from the builder.
+/// Caps and timeouts, from the builder (its setters say what each is).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Limits {
-    /// Requests the journal keeps.
     pub(crate) journal_capacity: usize,
-    /// Transactions kept, and references whose payment requests are counted.
     pub(crate) max_transactions: usize,
-    /// The largest request body read, in bytes.
     pub(crate) max_body: usize,
-    /// From the first byte of a request to the end of its headers.
     pub(crate) header_timeout: Duration,
-    /// From the end of the headers to the end of the body.
     pub(crate) body_timeout: Duration,
-    /// How long a connection may wait for a request (or leave an answer unread).
     pub(crate) idle_timeout: Duration,
-    /// Connections served at once.
     pub(crate) max_connections: usize,
 }
 
@@ -119,13 +112,8 @@ impl ClientIds {
 
     /// Sets the client id of `carrier`; `false` when the server does not serve it.
     pub(crate) fn set(&mut self, carrier: Carrier, id: String) -> bool {
-        match self.0.iter_mut().find(|(c, _)| *c == carrier) {
-            Some((_, slot)) => {
-                *slot = id;
-                true
-            }
-            None => false,
-        }
+        let slot = self.0.iter_mut().find(|(c, _)| *c == carrier);
+        slot.map(|(_, slot)| *slot = id).is_some()
     }
 
     /// Every carrier and its client id.
@@ -142,16 +130,12 @@ impl fmt::Debug for ClientIds {
     }
 }
 
-/// The callback settings of a server, from its builder.
+/// The callback settings of a server, from its builder (its setters say what each is).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CallbackConfig {
-    /// Where callbacks are posted, as given; checked when the server is built.
     pub(crate) url: Option<String>,
-    /// How long one POST may take.
     pub(crate) timeout: Duration,
-    /// How many callbacks may wait at once.
     pub(crate) queue: usize,
-    /// Whether callbacks may go to any host; otherwise only to loopback addresses.
     pub(crate) anywhere: bool,
 }
 

@@ -1,15 +1,6 @@
-//! The endpoints the fake server speaks, with their paths (see `docs/WIRE.md`): one per
-//! carrier and operation, from the carriers' table below.
-//!
-//! The carriers the fake server serves are one table, built once from the SDK's own carrier
-//! descriptions ([`CarrierSpec`]) of every country (`qosic_carriers::specs()`, with all its
-//! country features), so that a new carrier or country is served with no change here.
-//!
-//! From each spec the server takes the endpoints (and their names, `<carrier>_<operation>`),
-//! how payments are answered (polled or synchronous), the status body (`specialfield1`), the
-//! codes of a deposit done and of a declined payment, the pending message, whether answers
-//! carry a `serviceref`, the client id's environment variable, and which numbers the
-//! carrier serves (for [`crate::MockQosicBuilder::refuse_wrong_carrier`]).
+//! The endpoints the fake server speaks (see `docs/WIRE.md`): one per carrier and operation,
+//! from one table built from the SDK's own carrier descriptions ([`CarrierSpec`]) of every
+//! country (`qosic_carriers::specs()`), so that a new carrier is served with no change here.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -118,18 +109,12 @@ impl Endpoint {
         path: &str,
         is_client: impl Fn(Carrier) -> bool,
     ) -> Option<Endpoint> {
-        let mut routes = routes_at(path).peekable();
-        let own = routes.next()?.endpoint;
-        // A path of one carrier (nearly all) costs no client id comparison.
-        if routes.peek().is_none() || is_client(own.carrier) {
+        let mut routes = routes_at(path).map(|r| r.endpoint);
+        let own = routes.next()?;
+        if is_client(own.carrier) {
             return Some(own);
         }
-        Some(
-            routes
-                .map(|r| r.endpoint)
-                .find(|e| is_client(e.carrier))
-                .unwrap_or(own),
-        )
+        Some(routes.find(|e| is_client(e.carrier)).unwrap_or(own))
     }
 
     /// The carrier this endpoint belongs to (its client id is the one expected).
@@ -177,14 +162,13 @@ pub struct UnknownEndpoint(pub String);
 
 impl fmt::Display for UnknownEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown endpoint `{}`, expected one of ", self.0)?;
-        for (i, e) in Endpoint::all().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "`{}`", e.name())?;
-        }
-        Ok(())
+        let names: Vec<String> = Endpoint::all().map(|e| format!("`{e}`")).collect();
+        write!(
+            f,
+            "unknown endpoint `{}`, expected one of {}",
+            self.0,
+            names.join(", ")
+        )
     }
 }
 
@@ -225,8 +209,6 @@ fn bare_path(path: &str) -> &str {
     path.strip_suffix('/').unwrap_or(path)
 }
 
-// ----- The carriers' table -----
-
 /// The operations in the order endpoints are listed.
 pub(crate) const OPERATIONS: [Operation; 6] = [
     Operation::Payment,
@@ -262,14 +244,6 @@ pub(crate) struct Table {
     /// several when carriers share a path (T-Money on MTN's `user/` paths), told apart by the
     /// body's `clientid`; the first is the path's own carrier.
     paths: HashMap<&'static str, Vec<usize>>,
-}
-
-impl fmt::Debug for Table {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list()
-            .entries(self.routes.iter().map(|r| &r.name))
-            .finish()
-    }
 }
 
 /// The table, built at first use.
@@ -354,29 +328,16 @@ impl Table {
 
     /// The route of `endpoint`, and its position.
     pub(crate) fn route(&self, endpoint: Endpoint) -> Option<(usize, &Route)> {
-        self.routes.iter().enumerate().find(|(_, r)| {
-            r.endpoint.operation() == endpoint.operation()
-                && r.endpoint.carrier() == endpoint.carrier()
-        })
-    }
-
-    /// The route served at `path` (exactly, without query or trailing slash): its own
-    /// carrier's, when several carriers share it.
-    #[cfg(test)]
-    pub(crate) fn route_at(&self, path: &str) -> Option<&Route> {
-        self.routes_at(path).next()
+        self.routes
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.endpoint == endpoint)
     }
 
     /// Every route served at `path`: more than one when carriers share it.
     pub(crate) fn routes_at(&self, path: &str) -> impl Iterator<Item = &Route> {
-        self.positions_at(path)
-            .iter()
-            .filter_map(|&i| self.routes.get(i))
-    }
-
-    /// The positions of the routes served at `path` (empty when none is).
-    pub(crate) fn positions_at(&self, path: &str) -> &[usize] {
-        self.paths.get(path).map_or(&[], Vec::as_slice)
+        let positions = self.paths.get(path).map_or(&[][..], Vec::as_slice);
+        positions.iter().filter_map(|&i| self.routes.get(i))
     }
 
     /// The route named `name` (`mtn_payment`).
@@ -394,150 +355,6 @@ impl Table {
 }
 
 /// Serializes a carrier by its lowercase key (`mtn`), as the admin API names it.
-pub(crate) fn serialize_carrier<S: Serializer>(
-    carrier: &Carrier,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(&Lowercase(carrier.name()))
-}
-
-struct Lowercase(&'static str);
-
-impl fmt::Display for Lowercase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for c in self.0.chars() {
-            fmt::Write::write_char(f, c.to_ascii_lowercase())?;
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn no_two_carriers_share_a_path_of_their_own_or_a_name() {
-        let table = table();
-        let mut paths = std::collections::HashSet::new();
-        for carrier in &table.carriers {
-            let spec = carrier.spec;
-            // The balance path is one for every carrier: the client id says whose.
-            for operation in &OPERATIONS[..5] {
-                if let Some(path) = spec.path(*operation) {
-                    assert!(paths.insert(path), "{path} is served twice");
-                }
-            }
-            // `endpoint::routes_at` looks a request's path up whole before cutting it.
-            let alternates = spec.alternate_paths().iter().map(|&(_, path)| path);
-            for path in OPERATIONS
-                .iter()
-                .filter_map(|&op| spec.path(op))
-                .chain(alternates)
-            {
-                assert!(!path.contains(['?', '#']) && !path.ends_with('/'), "{path}");
-            }
-        }
-        let mut names = std::collections::HashSet::new();
-        for route in &table.routes {
-            assert!(names.insert(route.name.as_str()), "{}", route.name);
-        }
-    }
-
-    #[test]
-    fn a_shared_path_lists_its_own_carrier_first() {
-        let table = table();
-        let at = |path| -> Vec<&str> { table.routes_at(path).map(|r| r.name.as_str()).collect() };
-        assert_eq!(
-            at("/QosicBridge/user/requestpayment"),
-            ["mtn_payment", "tmoney_payment"]
-        );
-        assert_eq!(
-            at("/QosicBridge/user/gettransactionstatus"),
-            ["mtn_status", "tmoney_status"]
-        );
-        assert_eq!(at("/QosicBridge/tm/v1/requestpayment"), ["tmoney_payment"]);
-        assert_eq!(
-            table
-                .route_at("/QosicBridge/user/deposit")
-                .map(|r| r.name.as_str()),
-            Some("mtn_deposit")
-        );
-    }
-
-    #[test]
-    fn the_benin_table_is_the_one_served_before() {
-        let names: Vec<&str> = table()
-            .routes
-            .iter()
-            .take(9)
-            .map(|r| r.name.as_str())
-            .collect();
-        assert_eq!(
-            names,
-            [
-                "mtn_payment",
-                "mtn_status",
-                "mtn_refund",
-                "mtn_deposit",
-                "moov_payment",
-                "moov_status",
-                "moov_deposit",
-                "celtiis_payment",
-                "celtiis_status"
-            ]
-        );
-        assert_eq!(
-            table()
-                .carrier(Carrier::Moov)
-                .map(|c| c.default_client_id.as_str()),
-            Some("MOOV_CLIENT")
-        );
-    }
-
-    #[test]
-    fn paths_and_names_round_trip() {
-        // The balance path is shared (the client id says whose): it names its first carrier.
-        for e in Endpoint::all().filter(|e| e.operation() != Operation::Balance) {
-            assert_eq!(Endpoint::from_path(e.path()), Some(e));
-            assert_eq!(Endpoint::from_path(&format!("{}/?x=1", e.path())), Some(e));
-            for tail in ["/", "?", "#f", "?a/", "#/", "?#"] {
-                assert_eq!(Endpoint::from_path(&format!("{}{tail}", e.path())), Some(e));
-            }
-            for tail in ["//", "x", "/x", "\u{e9}"] {
-                assert_eq!(Endpoint::from_path(&format!("{}{tail}", e.path())), None);
-            }
-            assert_eq!(e.name().parse::<Endpoint>(), Ok(e));
-            assert_eq!(Endpoint::new(e.carrier(), e.operation()), Some(e));
-        }
-        assert_eq!(
-            Endpoint::from_path("/QosicBridge/user/gettransactionstatusV2"),
-            Some(Endpoint::MtnStatus)
-        );
-        assert_eq!(Endpoint::from_path("/QosicBridge/user/nope"), None);
-        let err = "nope".parse::<Endpoint>().unwrap_err().to_string();
-        assert!(
-            err.starts_with("unknown endpoint `nope`, expected one of `mtn_payment`, `mtn_status`"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn serde_and_name_agree_and_all_is_in_table_order() {
-        for (i, e) in Endpoint::all().enumerate() {
-            assert_eq!(serde_json::to_value(e).unwrap(), e.name());
-            assert_eq!(
-                serde_json::from_value::<Endpoint>(e.name().into()).unwrap(),
-                e
-            );
-            assert_eq!(e.index(), Some(i));
-        }
-        #[allow(deprecated)]
-        let benin = Endpoint::ALL;
-        assert!(benin.iter().copied().eq(Endpoint::all().take(9)));
-        assert_eq!(
-            format!("{:?}", Endpoint::MtnPayment),
-            "Endpoint(mtn_payment)"
-        );
-    }
+pub(crate) fn serialize_carrier<S: Serializer>(carrier: &Carrier, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&carrier.name().to_ascii_lowercase())
 }

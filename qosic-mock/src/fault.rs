@@ -1,6 +1,5 @@
 //! Faults on demand: what a real network and a real QosIc do on a bad day.
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,17 +16,9 @@ pub(crate) enum FaultKind {
     WrongReference,
 }
 
-/// A fault to inject into the next matching requests.
-///
-/// A fault matches every wire request (not `/__admin/`) unless narrowed with [`Fault::on`],
-/// and stays until [`crate::MockQosic::clear_faults`] or a reset unless limited with
-/// [`Fault::times`]. When several faults match, the oldest one that is not used up wins.
-///
-/// By default the faulty request is **not acted on**: nothing is recorded, as if the
-/// request died before reaching QosIc. [`Fault::after_recording`] makes the server act on
-/// the request first (record the payment, confirm the deposit, ...) and then spoil the
-/// answer; [`Fault::lost_answer`] is a dropped connection after recording.
-/// [`Fault::delay`] is always acted on: the normal answer comes late.
+/// A fault to inject into the next matching requests (see the crate guide, "Faults"): not
+/// acted on (nothing recorded) unless [`Fault::after_recording`], [`Fault::lost_answer`] or
+/// [`Fault::delay`].
 ///
 /// ```
 /// use std::time::Duration;
@@ -39,11 +30,6 @@ pub(crate) enum FaultKind {
 /// let foreign = Fault::wrong_reference().on(Endpoint::MtnStatus);
 /// # let _ = (two_503s, slow_status, lost, foreign);
 /// ```
-///
-/// Over HTTP a dropped connection closes the socket without a response. In-process the
-/// transport returns `TransportError` of kind `ConnectionLost` with `Delivery::MaybeSent`,
-/// for both [`Fault::dropped_connection`] and [`Fault::lost_answer`]: a client cannot tell
-/// them apart, which is the point.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use = "a fault does nothing until given to MockQosic::fault"]
 pub struct Fault {
@@ -200,27 +186,6 @@ pub struct PlannedRequest<'a> {
     pub transref: Option<&'a str>,
 }
 
-/// The function behind [`crate::MockQosic::fault_plan`].
-type PlanFn = dyn Fn(&PlannedRequest<'_>) -> Option<Fault> + Send + Sync;
-
-/// A fault plan: decides, request by request, which fault (if any) to inject.
-#[derive(Clone)]
-pub(crate) struct FaultPlan(Arc<PlanFn>);
-
-impl FaultPlan {
-    pub(crate) fn new(
-        plan: impl Fn(&PlannedRequest<'_>) -> Option<Fault> + Send + Sync + 'static,
-    ) -> FaultPlan {
-        FaultPlan(Arc::new(plan))
-    }
-
-    pub(crate) fn decide(&self, request: &PlannedRequest<'_>) -> Option<Fault> {
-        (self.0)(request)
-    }
-}
-
-impl fmt::Debug for FaultPlan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("FaultPlan(..)")
-    }
-}
+/// A fault plan ([`crate::MockQosic::fault_plan`]): decides, request by request, which
+/// fault (if any) to inject.
+pub(crate) type FaultPlan = Arc<dyn Fn(&PlannedRequest<'_>) -> Option<Fault> + Send + Sync>;

@@ -1,17 +1,7 @@
-//! Who holds a number's account: the fake server's answers to `getaccountholderinfo` (MTN)
-//! and `getaccountholderinfomv` (MOOV), from names a test programs
-//! ([`MockQosic::account_holder`](crate::MockQosic::account_holder), `POST /__admin/holders`) or, for any other number,
-//! from the magic endings:
-//!
-//! | last two digits | answer |
-//! |---|---|
-//! | `92` (no mobile-money account, as for payments) | `ACCOUNTHOLDER_NOT_FOUND`, code `-1` |
-//! | `94` (the server fails, as for payments) | HTTP 500 |
-//! | `95` | `BLOCKED`, names `Bloque` `Compte` |
-//! | any other | `ACTIVE`, names [`DEFAULT_FIRST_NAME`] [`DEFAULT_LAST_NAME`] |
-//!
-//! The answer is QosIc's: 200 `{msisdn, firstName, surName, accountholderstatus,
-//! responsecode, responsemsg}`.
+//! Who holds a number's account: the answers to `getaccountholderinfo` (MTN) and
+//! `getaccountholderinfomv` (MOOV), programmed or by the magic endings (see the crate guide,
+//! "Account holders, balance, card payments"): 200 `{msisdn, firstName, surName,
+//! accountholderstatus, responsecode, responsemsg}`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -20,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::numbering::{self, PhoneForms};
-use crate::reply::{problem, Reply};
+use crate::reply::{fail, lock, Reply};
 use crate::wire::Body;
 
 /// The first name of a number with an account and no programmed holder.
@@ -112,17 +102,11 @@ pub(crate) struct Holders {
 }
 
 impl Holders {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, HolderInfo>> {
-        self.by_number
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     pub(crate) fn set(&self, phone: &str, info: HolderInfo) -> Result<(), String> {
         info.check()?;
         let phone = numbering::parse_lenient(phone)?;
         let key = numbering::key(&phone);
-        let mut map = self.lock();
+        let mut map = lock(&self.by_number);
         if map.len() >= MAX_HOLDERS && !map.contains_key(&key) {
             return Err(format!(
                 "at most {MAX_HOLDERS} holders can be programmed at once; forget them with \
@@ -135,13 +119,13 @@ impl Holders {
 
     /// Forgets every programmed holder.
     pub(crate) fn clear(&self) {
-        *self.lock() = HashMap::new();
+        *lock(&self.by_number) = HashMap::new();
     }
 
     /// The holder of `phone`: programmed, or by its magic ending; `None` when the server
     /// fails for it (ending `94`).
     fn of(&self, phone: &qosic_core::Msisdn) -> Option<HolderInfo> {
-        if let Some(info) = self.lock().get(&numbering::key(phone)) {
+        if let Some(info) = lock(&self.by_number).get(&numbering::key(phone)) {
             return Some(info.clone());
         }
         match numbering::last_two(phone) {
@@ -158,9 +142,8 @@ pub(crate) fn answer(holders: &Holders, body: &Body, forms: PhoneForms) -> Resul
     let msisdn = body.msisdn.string("msisdn")?;
     let phone = numbering::parse_wire(msisdn, forms)?;
     let Some(info) = holders.of(&phone) else {
-        return Ok(problem(
+        return Ok(fail(
             500,
-            "Internal Server Error",
             "the number ends in 94: the fake server fails for it",
         ));
     };
@@ -196,9 +179,8 @@ pub(crate) fn admin_set(holders: &Holders, body: &[u8]) -> Reply {
     let holder: AdminHolder = match serde_json::from_slice(body) {
         Ok(holder) => holder,
         Err(e) => {
-            return problem(
+            return fail(
                 400,
-                "Bad Request",
                 &format!(
                     "the body must be {{\"phone\": \"…\", \"first_name\": \"…\", \
                      \"last_name\": \"…\", \"status\": \"ACTIVE\"}}: {e}"
@@ -212,6 +194,6 @@ pub(crate) fn admin_set(holders: &Holders, body: &[u8]) -> Reply {
     };
     match holders.set(&holder.phone, info) {
         Ok(()) => Reply::json(200, &json!({"status": "ok"})),
-        Err(e) => problem(400, "Bad Request", &e),
+        Err(e) => fail(400, &e),
     }
 }

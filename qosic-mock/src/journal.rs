@@ -1,13 +1,7 @@
-//! The journal: the last requests received, in a ring of a fixed number of compact entries.
-//!
-//! The journal is for people reading what happened; nothing that decides whether a test
-//! passes reads it. Expectations, [`crate::MockQosic::assert_debited_once`] and the ledger
-//! use counters of their own (`state.rs`, `Tally`), so dropping old entries never changes a verdict.
-//!
-//! An entry keeps the raw body (at most [`JOURNAL_BODY_LIMIT`] bytes; longer bodies keep
-//! that many bytes and a marker) rather than parsed JSON: a parsed body can take ten times
-//! the memory of its text, and most entries are never read. Requests whose credentials were
-//! refused keep no body at all.
+//! The journal: the last requests received, in a ring of compact entries (the raw body, at
+//! most [`JOURNAL_BODY_LIMIT`] bytes, rather than parsed JSON, which can take ten times the
+//! memory). Nothing that decides whether a test passes reads it: verification has counters
+//! of its own (`state.rs`, `Tally`).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -101,14 +95,6 @@ impl RecordedRequest {
     }
 }
 
-/// What the journal keeps of a body (the bytes are in [`Entry::body`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum KeptBody {
-    None,
-    Whole,
-    Truncated,
-}
-
 /// A journal entry, compact (the body as bytes): converted to a [`RecordedRequest`] when
 /// read.
 #[derive(Debug)]
@@ -117,8 +103,7 @@ pub(crate) struct Entry {
     method: String,
     path: String,
     endpoint: Option<Endpoint>,
-    kept: KeptBody,
-    /// The body's bytes kept (empty for [`KeptBody::None`]).
+    /// The body's bytes kept: none, all of them, or the first [`JOURNAL_BODY_LIMIT`].
     body: Box<[u8]>,
     body_len: usize,
     auth_accepted: bool,
@@ -142,10 +127,10 @@ pub(crate) struct NewEntry<'a> {
 
 impl Entry {
     pub(crate) fn to_recorded(&self) -> RecordedRequest {
-        let (body, body_excerpt) = match self.kept {
-            KeptBody::None => (None, None),
-            KeptBody::Whole => (serde_json::from_slice(&self.body).ok(), None),
-            KeptBody::Truncated => (
+        let (body, body_excerpt) = match self.body.len() {
+            0 => (None, None),
+            kept if kept == self.body_len => (serde_json::from_slice(&self.body).ok(), None),
+            _ => (
                 None,
                 Some(format!(
                     "{}…[truncated: {} bytes in all]",
@@ -173,20 +158,16 @@ impl Entry {
     }
 
     fn new(seq: u64, new: NewEntry<'_>) -> Entry {
-        let (kept, bytes) = if !new.auth_accepted || new.body.is_empty() {
-            (KeptBody::None, &[][..])
-        } else if new.body.len() <= JOURNAL_BODY_LIMIT {
-            (KeptBody::Whole, new.body)
-        } else {
-            (KeptBody::Truncated, &new.body[..JOURNAL_BODY_LIMIT])
+        let kept = match new.auth_accepted {
+            true => &new.body[..new.body.len().min(JOURNAL_BODY_LIMIT)],
+            false => &[],
         };
         Entry {
             seq,
             method: clip(new.method, METHOD_LIMIT),
             path: clip(new.path, PATH_LIMIT),
             endpoint: new.endpoint,
-            kept,
-            body: bytes.into(),
+            body: kept.into(),
             body_len: new.body_len,
             auth_accepted: new.auth_accepted,
             status: new.status,
@@ -306,110 +287,4 @@ pub(crate) fn report(journal: &Journal) -> String {
         ));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn push(journal: &mut Journal, body: &[u8], auth_accepted: bool) {
-        journal.push(NewEntry {
-            method: "POST",
-            path: "/QosicBridge/user/requestpayment",
-            endpoint: Some(Endpoint::MtnPayment),
-            body,
-            body_len: body.len(),
-            auth_accepted,
-            status: Some(202),
-            fault: None,
-        });
-    }
-
-    #[test]
-    fn the_oldest_entries_are_dropped_and_counted() {
-        let mut journal = Journal::new(3);
-        for _ in 0..10 {
-            push(&mut journal, br#"{"transref":"R"}"#, true);
-        }
-        assert_eq!(
-            (journal.len(), journal.received(), journal.dropped()),
-            (3, 10, 7)
-        );
-        let seqs: Vec<u64> = journal
-            .snapshot(0, usize::MAX)
-            .iter()
-            .map(|e| e.seq)
-            .collect();
-        assert_eq!(seqs, [8, 9, 10]);
-        let seqs: Vec<u64> = journal.snapshot(8, 1).iter().map(|e| e.seq).collect();
-        assert_eq!(seqs, [9]);
-        assert!(journal.snapshot(10, 5).is_empty());
-        assert!(journal.snapshot(u64::MAX, 5).is_empty());
-        assert!(report(&journal)
-            .starts_with("Requests received (10; the last 3 shown, 7 earlier not shown):"));
-    }
-
-    #[test]
-    fn bodies_are_cut_or_left_out() {
-        let mut journal = Journal::new(10);
-        let big = vec![b'x'; JOURNAL_BODY_LIMIT + 1];
-        push(&mut journal, &big, true);
-        push(&mut journal, br#"{"transref":"R"}"#, false);
-        let all: Vec<RecordedRequest> = journal
-            .snapshot(0, 10)
-            .iter()
-            .map(|e| e.to_recorded())
-            .collect();
-        let excerpt = all[0].body_excerpt.as_deref().unwrap();
-        assert!(excerpt.ends_with(&format!(
-            "…[truncated: {} bytes in all]",
-            JOURNAL_BODY_LIMIT + 1
-        )));
-        assert_eq!(all[0].body, None);
-        assert_eq!((all[1].body.as_ref(), all[1].body_len), (None, 16));
-        assert_eq!(clip("ééé", 3), "é…");
-    }
-
-    #[test]
-    fn a_full_journal_drops_its_oldest_entry_but_not_a_held_one() {
-        let mut journal = Journal::new(2);
-        let big = vec![b' '; 3000];
-        push(&mut journal, &big, true);
-        push(&mut journal, br#"{"transref":"A"}"#, true);
-        let held = journal.snapshot(0, 1);
-        push(&mut journal, br#"{"transref":"B"}"#, true);
-        // The held entry was not overwritten.
-        assert_eq!(held[0].seq, 1);
-        assert_eq!(held[0].body.len(), 3000);
-        assert_eq!(held[0].to_recorded().body_len, 3000);
-        push(&mut journal, br#"{"transref":"C"}"#, false);
-        push(&mut journal, &big[..JOURNAL_BODY_LIMIT.min(3000)], true);
-        let all: Vec<RecordedRequest> = journal
-            .snapshot(0, 10)
-            .iter()
-            .map(|e| e.to_recorded())
-            .collect();
-        assert_eq!(all.len(), 2);
-        assert_eq!(
-            (all[0].seq, all[0].body.as_ref(), all[0].auth_accepted),
-            (4, None, false)
-        );
-        assert_eq!(all[1].seq, 5);
-        assert_eq!(all[1].body_len, 3000);
-        push(&mut journal, br#"{"transref":"D"}"#, true);
-        push(&mut journal, br#"{"transref":"E"}"#, true);
-        let last = journal.snapshot(0, 10);
-        assert!(last.iter().all(|e| e.body.len() < 1024));
-        assert_eq!(last[1].to_recorded().transref(), Some("E"));
-    }
-
-    #[test]
-    fn a_zero_capacity_keeps_nothing_but_counts() {
-        let mut journal = Journal::new(0);
-        push(&mut journal, b"{}", true);
-        assert_eq!(
-            (journal.len(), journal.received(), journal.dropped()),
-            (0, 1, 1)
-        );
-    }
 }

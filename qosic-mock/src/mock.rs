@@ -16,9 +16,9 @@ use crate::config::{
     IN_PROCESS_URI,
 };
 use crate::endpoint::{Carrier, Endpoint};
-use crate::fault::{Fault, FaultPlan, PlannedRequest};
+use crate::fault::{Fault, PlannedRequest};
 use crate::holder::HolderInfo;
-use crate::journal::RecordedRequest;
+use crate::journal::{self, RecordedRequest};
 use crate::model::{Ledger, TransactionKind, TransactionState, TransactionView};
 use crate::numbering::PhoneForms;
 use crate::server::{self, ServerHandle};
@@ -49,10 +49,7 @@ impl fmt::Debug for MockQosic {
 
 impl MockQosic {
     /// Starts a server with the default settings on a random port of `127.0.0.1`.
-    ///
-    /// # Panics
-    ///
-    /// When no loopback port can be bound or no thread spawned; see
+    /// Panics when no loopback port can be bound or no thread spawned; see
     /// [`MockQosicBuilder::try_start`] for the fallible form.
     pub async fn start() -> MockQosic {
         MockQosic::builder().start().await
@@ -103,10 +100,7 @@ impl MockQosic {
     }
 
     /// The client id the server expects from `carrier`'s endpoints.
-    ///
-    /// # Panics
-    ///
-    /// When the server does not serve `carrier` (see [`MockQosic::served_carriers`]).
+    /// Panics when the server does not serve `carrier` (see [`MockQosic::served_carriers`]).
     #[track_caller]
     pub fn client_id(&self, carrier: Carrier) -> &str {
         match self.shared.config.client_ids.get(carrier) {
@@ -129,71 +123,28 @@ impl MockQosic {
     /// Programs the subscriber behind `phone` (any form: `22997000001`, `+229 01 97 00 00 01`,
     /// ...; the legacy and the new form of a Benin number are the same subscriber).
     /// Replaces an earlier program and the magic-number behaviour.
-    ///
-    /// # Panics
-    ///
-    /// When `phone` is not a Benin or Togo number.
+    /// Panics when `phone` is not a Benin or Togo number.
     #[track_caller]
     pub fn subscriber(&self, phone: &str, subscriber: Subscriber) {
-        if let Err(e) = self.shared.program_subscriber(phone, subscriber) {
-            panic!("qosic-mock: {e}");
-        }
+        or_panic(self.shared.program_subscriber(phone, subscriber));
     }
 
     /// Injects a fault (see [`Fault`]).
-    ///
-    /// # Panics
-    ///
-    /// When a status of the fault is not a final HTTP status (200 to 599), or when 1,024
+    /// Panics when a status of the fault is not a final HTTP status (200 to 599), or when 1,024
     /// faults are programmed already.
     #[track_caller]
     pub fn fault(&self, fault: Fault) {
-        if let Err(e) = self.shared.add_fault(fault) {
-            panic!("qosic-mock: {e}");
-        }
+        or_panic(self.shared.add_fault(fault));
     }
 
-    /// Decides request by request which fault to inject: `plan` is called for every
-    /// request to a wire endpoint, with the endpoint and the request's `transref`
-    /// ([`PlannedRequest`]), and its fault, if any, applies to that request alone. A fault
-    /// from the plan comes before the faults programmed with [`MockQosic::fault`], which
-    /// apply when the plan returns `None`.
-    ///
-    /// For runs of many concurrent flows with faults chosen ahead, such as a seeded fault
-    /// soak: a plan keyed on the reference and the request's rank for it injects the same
-    /// faults into the same requests whatever order the flows' requests arrive in, which a
-    /// shared list of [`Fault::times`] faults cannot. The plan runs on the server's threads
-    /// without the server's lock held, so it may read this `MockQosic`; it should be quick.
-    /// A fault whose status is not a final HTTP status (200 to 599) is answered with a 500
-    /// that says so. Replaces an earlier plan; [`MockQosic::clear_faults`] and
-    /// [`MockQosic::reset`] remove it.
-    ///
-    /// ```
-    /// use qosic_core::{ApiRequest, Transport};
-    /// use qosic_mock::{Endpoint, Fault, MockQosic};
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let mock = MockQosic::in_process();
-    /// // Every status check of reference "SLOW-1" answers 503; nothing else is touched.
-    /// mock.fault_plan(|request| {
-    ///     let slow = request.endpoint == Endpoint::MtnStatus && request.transref == Some("SLOW-1");
-    ///     slow.then(|| Fault::status(503))
-    /// });
-    /// let url = format!("{}{}", mock.uri(), Endpoint::MtnStatus.path());
-    /// let status = |r: &str| ApiRequest::new(
-    ///     url.clone(), mock.credentials(),
-    ///     format!(r#"{{"transref":"{r}","clientid":"MTN_CLIENT"}}"#).into_bytes(),
-    /// );
-    /// assert_eq!(mock.transport().send(status("SLOW-1")).await.unwrap().status, 503);
-    /// assert_eq!(mock.transport().send(status("OTHER")).await.unwrap().status, 200);
-    /// # }
-    /// ```
+    /// Decides request by request which fault to inject: `plan` gets every request to a
+    /// wire endpoint ([`PlannedRequest`]) and returns the fault for that request alone, if
+    /// any, before the faults of [`MockQosic::fault`]. See the crate guide, "Faults".
     pub fn fault_plan(
         &self,
         plan: impl Fn(&PlannedRequest<'_>) -> Option<Fault> + Send + Sync + 'static,
     ) {
-        self.shared.set_plan(FaultPlan::new(plan));
+        self.shared.set_plan(Arc::new(plan));
     }
 
     /// Removes every fault, and the fault plan.
@@ -204,25 +155,17 @@ impl MockQosic {
     /// Expects exactly `count` requests to `endpoint` by the time the server is dropped
     /// (or [`MockQosic::verify`] is called). Requests are counted apart from the journal,
     /// so the check is exact however many journal entries were dropped.
-    ///
-    /// # Panics
-    ///
-    /// When 1,024 expectations are set already.
+    /// Panics when 1,024 expectations are set already.
     #[track_caller]
     pub fn expect_requests(&self, endpoint: Endpoint, count: usize) {
-        if let Err(e) = self.shared.expect(endpoint, count) {
-            panic!("qosic-mock: {e}");
-        }
+        or_panic(self.shared.expect(endpoint, count));
     }
 
     /// Checks the expectations now.
-    ///
-    /// # Panics
-    ///
-    /// When one is not met, with a report of every request received.
+    /// Panics when one is not met, with a report of every request received.
     #[track_caller]
     pub fn verify(&self) {
-        if let Some(report) = self.shared.verification_report() {
+        if let Some(report) = self.shared.lock().verification_report() {
             panic!("{report}");
         }
     }
@@ -236,13 +179,13 @@ impl MockQosic {
 
     /// How many requests the journal dropped (the oldest first) to stay at its capacity.
     pub fn journal_dropped(&self) -> u64 {
-        self.shared.journal_stats().dropped
+        self.shared.lock().journal.dropped()
     }
 
     /// How many requests `endpoint` received since the start or the last reset: exact,
     /// whatever the journal dropped (this is what [`MockQosic::expect_requests`] checks).
     pub fn request_count(&self, endpoint: Endpoint) -> u64 {
-        self.shared.requests_received(endpoint)
+        self.shared.lock().tally.endpoint(endpoint)
     }
 
     /// The requests received by `endpoint` that are still in the journal, oldest first.
@@ -252,7 +195,7 @@ impl MockQosic {
 
     /// The money that moved so far.
     pub fn ledger(&self) -> Ledger {
-        self.shared.ledger()
+        self.shared.lock().ledger()
     }
 
     /// The transaction recorded under `reference`, if any.
@@ -275,49 +218,31 @@ impl MockQosic {
 
     /// Asserts that the customer was debited exactly once under `reference`: exactly one
     /// payment request carried it, and the payment is confirmed (or confirmed and refunded).
-    ///
-    /// # Panics
-    ///
-    /// Otherwise, with the transaction and every request received.
+    /// Panics otherwise, with the transaction and every request received.
     #[track_caller]
     pub fn assert_debited_once(&self, reference: impl AsRef<str>) {
         let reference = reference.as_ref();
         let requests = self.payment_requests(reference);
         let tx = self.transaction(reference);
-        let debited = tx.as_ref().is_some_and(|tx| {
-            tx.kind == TransactionKind::Payment
-                && matches!(
-                    tx.state,
-                    TransactionState::Confirmed | TransactionState::Refunded
-                )
-        });
+        let debited = tx.as_ref().is_some_and(debited);
         if requests != 1 || !debited {
             panic!(
                 "qosic-mock: expected reference {reference:?} to be debited exactly once, \
                  but {requests} payment request(s) carried it and its transaction is {tx:?}\n{}",
-                self.shared.journal_report()
+                journal::report(&self.shared.lock().journal)
             );
         }
     }
 
     /// Asserts that no money was taken under `reference` (no confirmed payment).
-    ///
-    /// # Panics
-    ///
-    /// Otherwise, with the transaction and every request received.
+    /// Panics otherwise, with the transaction and every request received.
     #[track_caller]
     pub fn assert_not_debited(&self, reference: impl AsRef<str>) {
         let reference = reference.as_ref();
-        if let Some(tx) = self.transaction(reference).filter(|tx| {
-            tx.kind == TransactionKind::Payment
-                && matches!(
-                    tx.state,
-                    TransactionState::Confirmed | TransactionState::Refunded
-                )
-        }) {
+        if let Some(tx) = self.transaction(reference).filter(debited) {
             panic!(
                 "qosic-mock: expected reference {reference:?} not to be debited, but it is {tx:?}\n{}",
-                self.shared.journal_report()
+                journal::report(&self.shared.lock().journal)
             );
         }
     }
@@ -336,7 +261,7 @@ impl Drop for MockQosic {
         if std::thread::panicking() {
             return;
         }
-        if let Some(report) = self.shared.verification_report() {
+        if let Some(report) = self.shared.lock().verification_report() {
             panic!("{report}");
         }
     }
@@ -347,20 +272,11 @@ impl Drop for MockQosic {
 /// Every setting has a default: the `DEFAULT_*` credentials and client ids, both Benin
 /// phone forms accepted, numbers sent to the wrong carrier accepted, a random port on
 /// `127.0.0.1`, the `DEFAULT_*` caps and timeouts, and an open admin API.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 #[must_use = "a builder does nothing until started"]
 pub struct MockQosicBuilder {
     config: Config,
     addr: SocketAddr,
-}
-
-impl fmt::Debug for MockQosicBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MockQosicBuilder")
-            .field("config", &self.config)
-            .field("addr", &self.addr)
-            .finish()
-    }
 }
 
 impl Default for MockQosicBuilder {
@@ -396,10 +312,7 @@ impl MockQosicBuilder {
 
     /// The client id `carrier`'s endpoints expect (default: the carrier's name followed by
     /// `_CLIENT`, e.g. `MTN_CLIENT`, [`crate::DEFAULT_MTN_CLIENT_ID`]).
-    ///
-    /// # Panics
-    ///
-    /// When the server does not serve `carrier`.
+    /// Panics when the server does not serve `carrier`.
     #[track_caller]
     pub fn client_id(mut self, carrier: Carrier, id: impl Into<String>) -> Self {
         if !self.config.client_ids.set(carrier, id.into()) {
@@ -546,10 +459,7 @@ impl MockQosicBuilder {
     }
 
     /// Starts the HTTP server on its own thread and tokio runtime.
-    ///
-    /// # Panics
-    ///
-    /// When the address cannot be bound or no thread spawned.
+    /// Panics when the address cannot be bound or no thread spawned.
     pub async fn start(self) -> MockQosic {
         match self.try_start().await {
             Ok(mock) => mock,
@@ -565,7 +475,6 @@ impl MockQosicBuilder {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let shared = Arc::new(Shared::new(self.config));
         let server = server::spawn(self.addr, Arc::clone(&shared))?;
-        shared.cards.set_base(format!("http://{}", server.addr));
         shared.cards.set_base(format!("http://{}", server.addr));
         Ok(MockQosic {
             shared,
@@ -596,14 +505,9 @@ impl MockQosicBuilder {
     /// Builds the fake server with no HTTP server: reach it with [`MockQosic::transport`].
     /// The connection settings do not apply; the caps on the journal, the transactions and
     /// the body do.
-    ///
-    /// # Panics
-    ///
-    /// When the callback settings are out of range (see [`MockQosicBuilder::try_start`]).
+    /// Panics when the callback settings are out of range (see [`MockQosicBuilder::try_start`]).
     pub fn build_in_process(self) -> MockQosic {
-        if let Err(e) = self.config.callbacks.check() {
-            panic!("qosic-mock: {e}");
-        }
+        or_panic(self.config.callbacks.check());
         MockQosic {
             shared: Arc::new(Shared::new(self.config)),
             server: None,
@@ -611,20 +515,13 @@ impl MockQosicBuilder {
     }
 }
 
-// ----- Callbacks -----
-
 impl MockQosic {
     /// Posts QosIc's callbacks to `url` from now on (`http://HOST:PORT/PATH`), as
     /// [`crate::MockQosicBuilder::callback_url`] does from the start.
-    ///
-    /// # Panics
-    ///
-    /// When `url` is not an `http://` URL with a host.
+    /// Panics when `url` is not an `http://` URL with a host.
     #[track_caller]
     pub fn set_callback_url(&self, url: &str) {
-        if let Err(e) = self.shared.callbacks.set_url(Some(url)) {
-            panic!("qosic-mock: {e}");
-        }
+        or_panic(self.shared.callbacks.set_url(Some(url)));
     }
 
     /// Stops posting callbacks to a URL (a [`CallbackSink`] still gets them).
@@ -645,15 +542,10 @@ impl MockQosic {
     }
 
     /// Injects a fault into the next callbacks (see [`CallbackFault`]).
-    ///
-    /// # Panics
-    ///
-    /// When 1,024 callback faults are programmed already.
+    /// Panics when 1,024 callback faults are programmed already.
     #[track_caller]
     pub fn callback_fault(&self, fault: CallbackFault) {
-        if let Err(e) = self.shared.callbacks.add_fault(fault) {
-            panic!("qosic-mock: {e}");
-        }
+        or_panic(self.shared.callbacks.add_fault(fault));
     }
 
     /// Removes every callback fault.
@@ -666,21 +558,33 @@ impl MockQosic {
     /// could post. The amount and `serviceRef` are the transaction's when the server knows
     /// the reference (`amount` then replaces its amount when given); otherwise `amount` is
     /// needed and `serviceRef` is `"0"`.
-    ///
-    /// # Panics
-    ///
-    /// When the reference is unknown and no amount is given.
+    /// Panics when the reference is unknown and no amount is given.
     #[track_caller]
     pub fn forge_callback(&self, reference: &str, amount: Option<u64>) {
-        if let Err(e) = self.shared.forge_callback(reference, amount) {
-            panic!("qosic-mock: {e}");
-        }
+        or_panic(self.shared.forge_callback(reference, amount));
     }
 
     /// The callbacks sent (and dropped) so far, oldest first: the last
     /// [`crate::MockQosicBuilder::journal_capacity`] of them.
     pub fn callbacks(&self) -> Vec<SentCallback> {
         self.shared.callbacks.journal()
+    }
+}
+
+/// Whether the customer was debited: a payment confirmed (refunded or not).
+fn debited(tx: &TransactionView) -> bool {
+    tx.kind == TransactionKind::Payment
+        && matches!(
+            tx.state,
+            TransactionState::Confirmed | TransactionState::Refunded
+        )
+}
+
+/// Panics with the reason of `result`, if it is an error.
+#[track_caller]
+fn or_panic(result: Result<(), String>) {
+    if let Err(e) = result {
+        panic!("qosic-mock: {e}");
     }
 }
 
@@ -692,20 +596,13 @@ fn not_served(carrier: Carrier) -> String {
     )
 }
 
-// ----- Account holders, balance and card payments (`holder.rs`, `balance.rs`, `card.rs`) -----
-
 impl MockQosic {
     /// Programs who holds `phone`'s account, for `getaccountholderinfo(mv)`; numbers not
     /// programmed follow the magic endings (see [`HolderInfo`] and the crate docs).
-    ///
-    /// # Panics
-    ///
-    /// When `phone` is not a Benin or Togo number, a text is too long, or
+    /// Panics when `phone` is not a Benin or Togo number, a text is too long, or
     /// 10,000 holders are already programmed.
     pub fn account_holder(&self, phone: &str, info: HolderInfo) {
-        if let Err(e) = self.shared.holders.set(phone, info) {
-            panic!("qosic-mock: {e}");
-        }
+        or_panic(self.shared.holders.set(phone, info));
     }
 
     /// Forgets every programmed holder (the magic endings stay).

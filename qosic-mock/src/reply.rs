@@ -2,6 +2,7 @@
 //! they give ([`Reply`], [`Action`]), and the JSON helpers of the admin API.
 
 use std::fmt;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -54,11 +55,7 @@ impl Reply {
     pub(crate) fn json<T: Serialize + ?Sized>(status: u16, body: &T) -> Reply {
         match serde_json::to_vec(body) {
             Ok(bytes) => Reply::json_bytes(status, bytes),
-            Err(e) => problem(
-                500,
-                "Internal Server Error",
-                &format!("cannot serialize: {e}"),
-            ),
+            Err(e) => fail(500, &format!("cannot serialize: {e}")),
         }
     }
 
@@ -116,25 +113,43 @@ pub(crate) fn problem(status: u16, title: &str, detail: &str) -> Reply {
     )
 }
 
+/// The value behind `mutex`, whatever a panic while it was held left: a test double keeps
+/// serving rather than failing every later request.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A JSON problem whose title is the status's reason phrase.
+pub(crate) fn fail(status: u16, detail: &str) -> Reply {
+    problem(status, reason(status), detail)
+}
+
+/// The reason phrase of a status (`Error` for one without a standard phrase).
+pub(crate) fn reason(status: u16) -> &'static str {
+    http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error")
+}
+
 /// The answer to a body that was not read whole.
 pub(crate) fn body_problem(problem: BodyProblem, limits: &Limits) -> Reply {
     match problem {
-        BodyProblem::TooLarge => self::problem(
+        BodyProblem::TooLarge => fail(
             413,
-            "Payload Too Large",
             &format!("request bodies are limited to {} bytes", limits.max_body),
         ),
-        BodyProblem::TimedOut => self::problem(
+        BodyProblem::TimedOut => fail(
             408,
-            "Request Timeout",
             &format!(
                 "the request body did not arrive within {:?} of its headers",
                 limits.body_timeout
             ),
         ),
-        BodyProblem::Busy => self::problem(
+        BodyProblem::Busy => fail(
             503,
-            "Service Unavailable",
             "the fake server holds as many request bodies as it allows at once; try again",
         ),
     }

@@ -19,13 +19,13 @@ use crate::config::{Config, MAX_FAULTS, MAX_SUBSCRIBERS};
 use crate::endpoint::Endpoint;
 use crate::fault::{Fault, FaultKind, FaultPlan, PlannedRequest};
 use crate::holder::Holders;
-use crate::journal::{self, Entry, NewEntry, RecordedRequest};
-use crate::model::{Ledger, TransactionKind, TransactionView};
+use crate::journal::{NewEntry, RecordedRequest};
+use crate::model::{TransactionKind, TransactionView};
 use crate::numbering;
 use crate::protocol::fault_action;
-use crate::reply::{clip, problem, Action, Incoming};
+use crate::reply::{clip, fail, lock, Action, Incoming};
 use crate::sender::Callbacks;
-use crate::state::{Expectation, FaultSlot, JournalStats, State, TransactionsSnapshot};
+use crate::state::{self, Expectation, FaultSlot, State, Transaction};
 use crate::subscriber::Subscriber;
 use crate::wire::{Parsed, MAX_TRANSREF};
 
@@ -86,15 +86,10 @@ impl Shared {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock cannot leave the state half-updated in a way that
-        // matters to a test double; keep serving rather than poisoning every later request.
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// The state, behind its lock.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
     }
-
-    // ----- Programming and reading, used by MockQosic and the admin API -----
 
     pub(crate) fn program_subscriber(
         &self,
@@ -139,16 +134,14 @@ impl Shared {
     }
 
     fn plan_slot(&self) -> MutexGuard<'_, Option<FaultPlan>> {
-        self.plan
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.plan)
     }
 
     /// What the fault plan, if any, decides for this request; run without any lock held.
     fn planned_fault(&self, endpoint: Option<Endpoint>, transref: Option<&str>) -> Option<Fault> {
         let endpoint = endpoint?;
         let plan = self.plan_slot().clone()?;
-        plan.decide(&PlannedRequest { endpoint, transref })
+        plan(&PlannedRequest { endpoint, transref })
     }
 
     pub(crate) fn expect(&self, endpoint: Endpoint, count: usize) -> Result<(), String> {
@@ -178,38 +171,18 @@ impl Shared {
     }
 
     pub(crate) fn journal(&self) -> Vec<RecordedRequest> {
-        let entries = self.journal_snapshot(0, usize::MAX);
+        let entries = self.lock().journal.snapshot(0, usize::MAX);
         entries.iter().map(|e| e.to_recorded()).collect()
     }
 
     /// The journal's requests to `endpoint`, oldest first.
     pub(crate) fn journal_of(&self, endpoint: Endpoint) -> Vec<RecordedRequest> {
-        let entries = self.journal_snapshot(0, usize::MAX);
+        let entries = self.lock().journal.snapshot(0, usize::MAX);
         entries
             .iter()
             .filter(|e| e.endpoint() == Some(endpoint))
             .map(|e| e.to_recorded())
             .collect()
-    }
-
-    pub(crate) fn journal_snapshot(&self, since: u64, limit: usize) -> Vec<Arc<Entry>> {
-        self.lock().journal.snapshot(since, limit)
-    }
-
-    pub(crate) fn journal_stats(&self) -> JournalStats {
-        let state = self.lock();
-        JournalStats {
-            received: state.journal.received(),
-            entries: state.journal.len(),
-            capacity: state.journal.capacity(),
-            dropped: state.journal.dropped(),
-        }
-    }
-
-    /// Requests received by `endpoint` since the start or the last reset (exact, whatever
-    /// the journal dropped).
-    pub(crate) fn requests_received(&self, endpoint: Endpoint) -> u64 {
-        self.lock().tally.endpoint(endpoint)
     }
 
     /// Payment requests with accepted credentials that carried `reference`.
@@ -231,29 +204,14 @@ impl Shared {
 
     /// Every transaction, oldest first (service references are given in order).
     pub(crate) fn transactions(&self) -> Vec<TransactionView> {
-        self.transactions_snapshot().views()
+        state::views(self.transactions_snapshot())
     }
 
     /// Every transaction as it stands, copied under the lock (reference counts and numbers,
     /// no text), so that the views can be built after the lock is released.
-    pub(crate) fn transactions_snapshot(&self) -> TransactionsSnapshot {
-        TransactionsSnapshot(self.lock().settled().cloned().collect())
+    pub(crate) fn transactions_snapshot(&self) -> Vec<Transaction> {
+        self.lock().settled().cloned().collect()
     }
-
-    pub(crate) fn ledger(&self) -> Ledger {
-        self.lock().ledger()
-    }
-
-    /// Unmet expectations, as a readable report (`None` when all are met).
-    pub(crate) fn verification_report(&self) -> Option<String> {
-        self.lock().verification_report()
-    }
-
-    pub(crate) fn journal_report(&self) -> String {
-        journal::report(&self.lock().journal)
-    }
-
-    // ----- The wire protocol -----
 
     /// Handles one request to the wire protocol (not the admin API). Never panics,
     /// whatever the request.
@@ -293,46 +251,29 @@ impl Shared {
             }
             _ => true,
         };
-        let (action, fault_name) = if !counted {
-            (Action::Respond(self.config.full()), None)
-        } else {
-            match planned.or_else(|| state.take_fault(endpoint)) {
-                None => {
-                    let reply = self.config.answer(
-                        &mut state,
-                        &self.holders,
-                        req,
-                        endpoint,
-                        &parsed,
-                        auth_accepted,
-                    );
-                    (Action::Respond(reply), None)
+        let fault = counted.then(|| planned.or_else(|| state.take_fault(endpoint)));
+        let fault = fault.flatten();
+        let fault_name = fault.as_ref().map(Fault::describe);
+        let answer = |state: &mut State| {
+            let holders = &self.holders;
+            let config = &self.config;
+            config.answer(state, holders, req, endpoint, &parsed, auth_accepted)
+        };
+        let action = match fault {
+            _ if !counted => Action::Respond(self.config.full()),
+            None => Action::Respond(answer(&mut state)),
+            // Only a plan's fault can be invalid: `add_fault` checks the others.
+            Some(fault) => match fault.check() {
+                Err(why) => {
+                    let detail = format!("invalid fault from the fault plan: {why}");
+                    Action::Respond(fail(500, &detail))
                 }
-                Some(fault) => match fault.check() {
-                    // Only a plan's fault can be invalid: `add_fault` checks the others.
-                    Err(why) => {
-                        let detail = format!("invalid fault from the fault plan: {why}");
-                        let reply = problem(500, "Internal Server Error", &detail);
-                        (Action::Respond(reply), Some(fault.describe()))
-                    }
-                    Ok(()) => {
-                        let acted = fault.after_recording || fault.kind == FaultKind::Delay;
-                        let normal = acted.then(|| {
-                            let holders = &self.holders;
-                            self.config.answer(
-                                &mut state,
-                                holders,
-                                req,
-                                endpoint,
-                                &parsed,
-                                auth_accepted,
-                            )
-                        });
-                        let action = fault_action(&fault, normal, endpoint, transref);
-                        (action, Some(fault.describe()))
-                    }
-                },
-            }
+                Ok(()) => {
+                    let acted = fault.after_recording || fault.kind == FaultKind::Delay;
+                    let normal = acted.then(|| answer(&mut state));
+                    fault_action(&fault, normal, endpoint, transref)
+                }
+            },
         };
         let status = match &action {
             Action::Respond(reply) => Some(reply.status),

@@ -1,9 +1,5 @@
-//! What the server keeps: transactions, subscribers, faults, expectations, the journal and
-//! the counts verification needs, and how a transaction's end is recorded as an event.
-//!
-//! Every collection fed by requests has a cap: the journal ([`Journal`]), the transactions
-//! and the payment-request counts ([`Limits::max_transactions`]), and the subscribers,
-//! faults and expectations the admin API programs.
+//! What the server keeps behind its lock, every collection fed by requests capped: the
+//! transactions, subscribers, faults, expectations, the journal and verification's counts.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,15 +16,11 @@ use crate::journal::{self, Journal};
 use crate::model::{Ledger, TransactionKind, TransactionState, TransactionView};
 use crate::subscriber::{Outcome, Subscriber, When};
 
-/// Transactions copied out of the state, to be turned into views without the lock.
-pub(crate) struct TransactionsSnapshot(pub(crate) Vec<Transaction>);
-
-impl TransactionsSnapshot {
-    /// The views, oldest first.
-    pub(crate) fn views(mut self) -> Vec<TransactionView> {
-        self.0.sort_unstable_by_key(|tx| tx.service_ref);
-        self.0.iter().map(Transaction::view).collect()
-    }
+/// The views of transactions copied out of the state (built without the lock), oldest
+/// first: service references are given in order.
+pub(crate) fn views(mut transactions: Vec<Transaction>) -> Vec<TransactionView> {
+    transactions.sort_unstable_by_key(|tx| tx.service_ref);
+    transactions.iter().map(Transaction::view).collect()
 }
 
 /// A transaction as kept: one allocation (the reference, shared with the tables' keys) and
@@ -76,10 +68,10 @@ impl Transaction {
 
     pub(crate) fn resolve(&mut self) {
         self.state = match self.behaviour.outcome {
-            Outcome::Approve => TransactionState::Confirmed,
-            Outcome::Decline => TransactionState::Declined,
+            Outcome::Approves => TransactionState::Confirmed,
+            Outcome::Declines => TransactionState::Declined,
             Outcome::InsufficientFunds => TransactionState::InsufficientFunds,
-            Outcome::NoAccount | Outcome::NeverAnswer | Outcome::ServerError => {
+            Outcome::NoAccount | Outcome::NeverAnswers | Outcome::ServerError => {
                 TransactionState::Pending
             }
         };
@@ -156,15 +148,6 @@ impl State {
             ended: Vec::new(),
         }
     }
-}
-
-/// What the journal and the counters say, for `GET /__admin/health`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct JournalStats {
-    pub(crate) received: u64,
-    pub(crate) entries: usize,
-    pub(crate) capacity: usize,
-    pub(crate) dropped: u64,
 }
 
 impl State {

@@ -1,30 +1,20 @@
-//! Simulated subscribers: what the customer behind a phone number does with a payment.
-//!
-//! Numbers without a programmed [`Subscriber`] follow the magic numbers (by the last two
-//! digits of the national number): `90` declines, `91` has insufficient funds, `92` has no
-//! mobile-money account (HTTP 417 at initiation), `93` never answers (pending forever),
-//! `94` makes the server fail (HTTP 500 at initiation); any other number approves at the
-//! first status check (MOOV: at once).
+//! Simulated subscribers: what the customer behind a phone number does with a payment
+//! (the magic numbers, by the last two digits: see [`Subscriber::magic`]).
 
 use std::time::Duration;
 
 use qosic_core::Carrier;
 use serde::Deserialize;
 
-/// What the customer does in the end. The serde names are the admin API's `behaviour`s.
+/// What the customer does in the end; the serde names are the admin API's `behaviour`s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub(crate) enum Outcome {
-    #[serde(rename = "approves")]
-    Approve,
-    #[serde(rename = "declines")]
-    Decline,
-    #[serde(rename = "insufficient_funds")]
+    Approves,
+    Declines,
     InsufficientFunds,
-    #[serde(rename = "no_account")]
     NoAccount,
-    #[serde(rename = "never_answers")]
-    NeverAnswer,
-    #[serde(rename = "server_error")]
+    NeverAnswers,
     ServerError,
 }
 
@@ -37,10 +27,9 @@ pub(crate) enum When {
     After(Duration),
 }
 
-/// The programmed behaviour of one subscriber (a phone number).
-///
-/// Build one with a constructor, optionally followed by [`Subscriber::after_checks`] or
-/// [`Subscriber::after`], and give it to [`crate::MockQosic::subscriber`]:
+/// The programmed behaviour of one subscriber (a phone number), for
+/// [`crate::MockQosic::subscriber`]; see the crate guide, "Subscribers" (MOOV's synchronous
+/// payments, deposits) and "The protocol served" (ported numbers).
 ///
 /// ```
 /// use std::time::Duration;
@@ -51,17 +40,6 @@ pub(crate) enum When {
 /// let grumpy = Subscriber::declines().after_checks(2); // pending, then declined
 /// # let _ = (slow, thinking, grumpy);
 /// ```
-///
-/// For MOOV, whose payment is synchronous, the outcome comes in the payment's answer:
-/// at once, or after the programmed duration (the request then takes that long).
-/// A MOOV subscriber who never answers gets a 202 PENDING that stays pending.
-///
-/// For deposits (payouts) only [`Subscriber::no_account`] (417) and
-/// [`Subscriber::server_error`] (500) matter; every other subscriber receives the money.
-///
-/// [`Subscriber::ported_to`] puts the number on another carrier's network than its prefix
-/// says (Togo has had number portability since 2024): that carrier's endpoints serve it,
-/// and the others refuse it with code `515`, wrong network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Subscriber {
     pub(crate) outcome: Outcome,
@@ -81,7 +59,7 @@ impl Subscriber {
 
     /// Approves; the first status check answers `00` (MOOV: approved at once).
     pub const fn approves() -> Self {
-        Subscriber::new(Outcome::Approve)
+        Subscriber::new(Outcome::Approves)
     }
 
     /// Approves at the `checks`-th status check; the checks before answer `01` PENDING.
@@ -97,7 +75,7 @@ impl Subscriber {
 
     /// Declines the payment: status `-1` FAILED "TRANSACTION DECLINED" (magic number `90`).
     pub const fn declines() -> Self {
-        Subscriber::new(Outcome::Decline)
+        Subscriber::new(Outcome::Declines)
     }
 
     /// Has insufficient funds: status `529` (magic number `91`).
@@ -112,7 +90,7 @@ impl Subscriber {
 
     /// Never answers the USSD prompt: pending forever (magic number `93`).
     pub const fn never_answers() -> Self {
-        Subscriber::new(Outcome::NeverAnswer)
+        Subscriber::new(Outcome::NeverAnswers)
     }
 
     /// The server fails for this number: HTTP 500 at initiation, nothing recorded
@@ -154,7 +132,9 @@ impl Subscriber {
         self
     }
 
-    /// The behaviour of a number that nobody programmed, by its last two digits.
+    /// The behaviour of a number that nobody programmed, by its last two digits: `90`
+    /// declines, `91` insufficient funds, `92` no account, `93` never answers, `94` server
+    /// error, any other approves.
     pub fn magic(last_two_digits: &str) -> Self {
         match last_two_digits {
             "90" => Subscriber::declines(),

@@ -1,66 +1,35 @@
-//! The wire protocol's bodies, through serde: the request body the four operations read
-//! ([`Body`]) and the answers QosIc gives ([`Answer`] and the functions that build them).
-//!
-//! A request body is read as serde_json reads a `Value` (numbers out of range, lone
-//! surrogates, nesting deeper than 128 or bytes after the value make it invalid), then its
-//! keys, in any case, are read into [`Body`] by serde's derive: unknown keys are ignored, a
-//! key given twice keeps its last value, and each field keeps the shape the handlers tell
-//! apart ([`Field`]). Answers are serde structs whose fields are declared in alphabetical
-//! order: the bytes `json!` printed before.
+//! The wire protocol's bodies, through serde: the request body the operations read
+//! ([`Body`]: keys in any case, unknown keys ignored, a key given twice keeps its last
+//! value, and each [`Field`] keeps the shape the handlers tell apart) and QosIc's answers.
 
 use qosic_core::carrier::{CarrierSpec, Flow};
 use qosic_core::{Msisdn, Operation};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::endpoint::table;
 use crate::endpoint::Endpoint;
 use crate::fault::Fault;
-use crate::reply::{problem, Reply};
+use crate::reply::{fail, Reply};
 
 /// The longest `transref` the server accepts (and counts payment requests by).
 pub(crate) const MAX_TRANSREF: usize = 64;
 
-/// One field of a request body, in the shapes the handlers tell apart.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) enum Field {
-    /// Not in the body.
-    #[default]
-    Absent,
-    /// `null`.
-    Null,
-    /// A string.
-    Str(String),
-    /// A number, a boolean, an array or an object.
-    Other,
-}
-
-impl<'de> Deserialize<'de> for Field {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(match Value::deserialize(deserializer)? {
-            Value::Null => Field::Null,
-            Value::String(s) => Field::Str(s),
-            _ => Field::Other,
-        })
-    }
-}
+/// One field of a request body: absent or `null` (`None`), or a JSON value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub(crate) struct Field(Option<Value>);
 
 impl Field {
-    /// The string, if the field is one.
     pub(crate) fn as_str(&self) -> Option<&str> {
-        match self {
-            Field::Str(s) => Some(s),
-            _ => None,
-        }
+        self.0.as_ref().and_then(Value::as_str)
     }
 
     /// The string a handler requires: `missing field NAME` when absent or `null`, `NAME must
     /// be a string` when it is another JSON value.
     pub(crate) fn string(&self, name: &str) -> Result<&str, String> {
-        match self {
-            Field::Str(s) => Ok(s),
-            Field::Absent | Field::Null => Err(format!("missing field {name}")),
-            Field::Other => Err(format!("{name} must be a string")),
+        match &self.0 {
+            None => Err(format!("missing field {name}")),
+            Some(value) => value.as_str().ok_or(format!("{name} must be a string")),
         }
     }
 }
@@ -82,7 +51,7 @@ pub(crate) struct Body {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Parsed {
     /// A JSON object.
-    Object(Body),
+    Object(Box<Body>),
     /// Valid JSON, but not an object.
     NotObject,
     /// Not valid JSON.
@@ -105,7 +74,9 @@ impl Parsed {
                         .map(|(key, value)| (key.to_ascii_lowercase(), value))
                         .collect();
                 }
-                Parsed::Object(Body::deserialize(Value::Object(map)).unwrap_or_default())
+                Parsed::Object(Box::new(
+                    Body::deserialize(Value::Object(map)).unwrap_or_default(),
+                ))
             }
             Ok(_) => Parsed::NotObject,
             Err(_) => Parsed::Invalid,
@@ -149,24 +120,40 @@ pub(crate) fn amount(body: &Body) -> Result<u64, String> {
     }
 }
 
-/// A QosIc answer object. The fields are in alphabetical order, as `json!` wrote them.
+/// A QosIc answer object; the fields in alphabetical order, as `json!` writes them.
 #[derive(Debug, Serialize)]
-pub(crate) struct Answer<'a> {
+struct Answer<'a> {
     /// Absent (`None`), `null` (`Some(None)`) or a text.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) comment: Option<Option<&'a str>>,
-    pub(crate) responsecode: &'a str,
-    pub(crate) responsemsg: &'a str,
-    /// When the carrier's answers carry one (not Togo's).
+    comment: Option<Option<&'a str>>,
+    responsecode: &'a str,
+    responsemsg: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) serviceref: Option<String>,
-    pub(crate) transref: Option<&'a str>,
+    serviceref: Option<String>,
+    transref: Option<&'a str>,
 }
 
-impl Answer<'_> {
-    pub(crate) fn reply(&self, status: u16) -> Reply {
-        Reply::json(status, self)
-    }
+/// An answer with no `comment` and no `serviceref`.
+fn answer(status: u16, code: &str, message: &str, transref: Option<&str>) -> Reply {
+    with(status, None, code, message, None, transref)
+}
+
+fn with(
+    status: u16,
+    comment: Option<Option<&str>>,
+    responsecode: &str,
+    responsemsg: &str,
+    serviceref: Option<String>,
+    transref: Option<&str>,
+) -> Reply {
+    let answer = Answer {
+        comment,
+        responsecode,
+        responsemsg,
+        serviceref,
+        transref,
+    };
+    Reply::json(status, &answer)
 }
 
 /// The description of the carrier behind `endpoint`.
@@ -179,153 +166,124 @@ fn service_ref_of(spec: &CarrierSpec, service_ref: u64) -> Option<String> {
     spec.has_service_ref().then(|| service_ref.to_string())
 }
 
+const APPROVED: Option<Option<&str>> =
+    Some(Some("TRANSACTION APPROVED AND PROCESSED SUCCESSFULLY"));
+
 /// A payment waiting for the customer (`01`).
 pub(crate) fn pending(status: u16, reference: &str, spec: &CarrierSpec) -> Reply {
-    Answer {
-        comment: Some(None),
-        responsecode: "01",
-        responsemsg: spec.pending_message(),
-        serviceref: None,
-        transref: Some(reference),
-    }
-    .reply(status)
+    let message = spec.pending_message();
+    with(status, Some(None), "01", message, None, Some(reference))
 }
 
 /// A synchronous payment approved.
 pub(crate) fn approved(reference: &str, spec: &CarrierSpec, service_ref: u64) -> Reply {
-    Answer {
-        comment: Some(None),
-        responsecode: "0",
-        responsemsg: "SUCCESS",
-        serviceref: service_ref_of(spec, service_ref),
-        transref: Some(reference),
-    }
-    .reply(200)
+    let service_ref = service_ref_of(spec, service_ref);
+    with(
+        200,
+        Some(None),
+        "0",
+        "SUCCESS",
+        service_ref,
+        Some(reference),
+    )
 }
 
 /// A status: approved and processed.
 pub(crate) fn successful(reference: &str, spec: &CarrierSpec, service_ref: u64) -> Reply {
-    Answer {
-        comment: Some(Some("TRANSACTION APPROVED AND PROCESSED SUCCESSFULLY")),
-        responsecode: "00",
-        responsemsg: "SUCCESSFUL",
-        serviceref: service_ref_of(spec, service_ref),
-        transref: Some(reference),
-    }
-    .reply(200)
+    let service_ref = service_ref_of(spec, service_ref);
+    with(
+        200,
+        APPROVED,
+        "00",
+        "SUCCESSFUL",
+        service_ref,
+        Some(reference),
+    )
 }
 
 /// A deposit done.
 pub(crate) fn deposited(reference: &str, spec: &CarrierSpec, service_ref: u64) -> Reply {
-    Answer {
-        comment: None,
-        responsecode: spec.deposit_success_code(),
-        responsemsg: "SUCCESSFUL",
-        serviceref: service_ref_of(spec, service_ref),
-        transref: Some(reference),
-    }
-    .reply(200)
+    let (code, service_ref) = (
+        spec.deposit_success_code(),
+        service_ref_of(spec, service_ref),
+    );
+    with(200, None, code, "SUCCESSFUL", service_ref, Some(reference))
 }
 
 /// A payment the customer declined.
 pub(crate) fn declined(reference: &str, spec: &CarrierSpec) -> Reply {
-    Answer {
-        comment: Some(Some("TRANSACTION DECLINED")),
-        responsecode: spec.failed_code(),
-        responsemsg: "FAILED",
-        serviceref: None,
-        transref: Some(reference),
-    }
-    .reply(200)
+    let comment = Some(Some("TRANSACTION DECLINED"));
+    with(
+        200,
+        comment,
+        spec.failed_code(),
+        "FAILED",
+        None,
+        Some(reference),
+    )
 }
 
-/// A payment refused for insufficient funds.
 pub(crate) fn insufficient(reference: &str) -> Reply {
-    Answer {
-        comment: None,
-        responsecode: "529",
-        responsemsg: "INSUFFICIENT FUNDS",
-        serviceref: None,
-        transref: Some(reference),
-    }
-    .reply(200)
+    answer(200, "529", "INSUFFICIENT FUNDS", Some(reference))
 }
 
 /// The status of a reference the server does not know (on this carrier).
 pub(crate) fn unknown(reference: &str) -> Reply {
-    Reply::json(
+    with(
         200,
-        &json!({"responsecode": "-1", "responsemsg": "FAILED", "transref": reference, "serviceref": "0"}),
+        None,
+        "-1",
+        "FAILED",
+        Some("0".to_owned()),
+        Some(reference),
     )
 }
 
 /// A refund done, or refused for `reason`.
 pub(crate) fn refund(reference: &str, refused: Option<&str>) -> Reply {
-    let (status, code, message) = match refused {
-        None => (200, "00", "OPERATION SUCCESSFUL"),
-        Some(reason) => (400, "-1", reason),
-    };
-    Reply::json(
-        status,
-        &json!({"responsecode": code, "responsemsg": message, "transref": reference}),
-    )
+    match refused {
+        None => answer(200, "00", "OPERATION SUCCESSFUL", Some(reference)),
+        Some(reason) => answer(400, "-1", reason, Some(reference)),
+    }
 }
 
 /// A client id that is not the carrier's.
 pub(crate) fn invalid_client(transref: Option<&str>) -> Reply {
-    Answer {
-        comment: Some(None),
-        responsecode: "-2",
-        responsemsg: "Invalid Client Id",
-        serviceref: None,
-        transref,
-    }
-    .reply(404)
+    with(404, Some(None), "-2", "Invalid Client Id", None, transref)
 }
 
-/// A `-1` refusal with its status: `what` is the reason.
-fn refused(status: u16, what: &str, transref: &str) -> Reply {
-    Reply::json(
-        status,
-        &json!({"responsecode": "-1", "responsemsg": what, "transref": transref}),
-    )
-}
-
-/// A 400 that says what is wrong with the request.
+/// A 400 that says what is wrong with the request (`transref` is left out when absent).
 pub(crate) fn bad_request(what: &str, transref: Option<&str>) -> Reply {
     match transref {
-        Some(r) => refused(400, what, r),
+        Some(_) => answer(400, "-1", what, transref),
         None => Reply::json(400, &json!({"responsecode": "-1", "responsemsg": what})),
     }
 }
 
-/// A reference used already.
 pub(crate) fn duplicate(reference: &str) -> Reply {
-    refused(400, "Payment reference already exists", reference)
+    answer(
+        400,
+        "-1",
+        "Payment reference already exists",
+        Some(reference),
+    )
 }
 
-/// A subscriber with no account.
 pub(crate) fn no_account(reference: Option<&str>) -> Reply {
-    Reply::json(
-        417,
-        &json!({"responsecode": "-1", "responsemsg": "ACCOUNTHOLDER_NOT_FOUND", "transref": reference}),
-    )
+    answer(417, "-1", "ACCOUNTHOLDER_NOT_FOUND", reference)
 }
 
 /// A number sent to a carrier whose network it is not on.
 pub(crate) fn wrong_network(phone: &Msisdn, endpoint: Endpoint, reference: &str) -> Reply {
-    Reply::json(
-        400,
-        &json!({
-            "responsecode": "515",
-            "responsemsg": format!("WRONG NETWORK: {phone} is not a {} number", endpoint.carrier()),
-            "transref": reference,
-        }),
-    )
+    let message = format!(
+        "WRONG NETWORK: {phone} is not a {} number",
+        endpoint.carrier()
+    );
+    answer(400, "515", &message, Some(reference))
 }
 
 pub(crate) fn server_error(detail: &str) -> Reply {
-    problem(500, "Internal Server Error", detail)
+    fail(500, detail)
 }
 
 /// The answer of a status fault: QosIc's body for that status.
@@ -334,16 +292,8 @@ pub(crate) fn status_reply(status: u16, transref: Option<&str>) -> Reply {
         401 => Reply::text(401, "HTTP Status 401: Bad credentials"),
         404 => invalid_client(transref),
         417 => no_account(transref),
-        _ => problem(status, reason(status), "injected fault"),
+        _ => fail(status, "injected fault"),
     }
-}
-
-/// The reason phrase of a status (`Error` for one without a standard phrase).
-pub(crate) fn reason(status: u16) -> &'static str {
-    http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("Error")
 }
 
 /// The endpoint's success answer, about another transaction ([`Fault::FOREIGN_REFERENCE`]).
@@ -351,14 +301,8 @@ pub(crate) fn wrong_reference(endpoint: Option<Endpoint>) -> Reply {
     let other = Fault::FOREIGN_REFERENCE;
     let service_ref = 10_000_000;
     let Some((endpoint, spec)) = endpoint.and_then(|e| spec(e).map(|s| (e, s))) else {
-        return Answer {
-            comment: Some(Some("TRANSACTION APPROVED AND PROCESSED SUCCESSFULLY")),
-            responsecode: "00",
-            responsemsg: "SUCCESSFUL",
-            serviceref: Some(service_ref.to_string()),
-            transref: Some(other),
-        }
-        .reply(200);
+        let service_ref = Some(service_ref.to_string());
+        return with(200, APPROVED, "00", "SUCCESSFUL", service_ref, Some(other));
     };
     match endpoint.operation() {
         Operation::Payment if spec.flow() == Flow::Synchronous => {
@@ -368,88 +312,5 @@ pub(crate) fn wrong_reference(endpoint: Option<Endpoint>) -> Reply {
         Operation::Refund => refund(other, None),
         Operation::Deposit => deposited(other, spec, service_ref),
         _ => successful(other, spec, service_ref),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bodies_are_read_leniently() {
-        let body = |bytes: &[u8]| match Parsed::read(bytes) {
-            Parsed::Object(body) => body,
-            other => panic!("{other:?}"),
-        };
-        let read = body(
-            br#"{"TransRef":"R1","clientid":"MTN_CLIENT","amount":100,"msisdn":null,"x":[1]}"#,
-        );
-        assert_eq!(read.transref, Field::Str("R1".into()));
-        assert_eq!(read.clientid.string("clientid"), Ok("MTN_CLIENT"));
-        assert_eq!(
-            read.amount.string("amount").unwrap_err(),
-            "amount must be a string"
-        );
-        assert_eq!(
-            read.msisdn.string("msisdn").unwrap_err(),
-            "missing field msisdn"
-        );
-        assert_eq!(
-            read.firstname.string("firstname").unwrap_err(),
-            "missing field firstname"
-        );
-        assert_eq!(
-            body(br#"{"transref":"a","transref":"b"}"#)
-                .transref
-                .as_str(),
-            Some("b")
-        );
-        assert_eq!(
-            body(br#"{"trans\u0072ef":"e"}"#).transref.as_str(),
-            Some("e")
-        );
-        for bytes in [&b"[1]"[..], b"12", b"\"x\"", b"null"] {
-            assert_eq!(Parsed::read(bytes), Parsed::NotObject);
-        }
-        for bytes in [
-            &br#"{"transref":1e400}"#[..],
-            b"",
-            b"{",
-            br#"{"a":1} x"#,
-            b"\xff",
-        ] {
-            assert_eq!(Parsed::read(bytes), Parsed::Invalid);
-        }
-    }
-
-    /// The answers are the bytes `json!` printed before serde structs wrote them.
-    #[test]
-    fn answers_are_the_bytes_json_printed() {
-        let mtn = spec(Endpoint::MtnStatus).expect("MTN has a spec");
-        let text = |reply: Reply| String::from_utf8(reply.body).expect("UTF-8");
-        assert_eq!(
-            text(successful("R\"1", mtn, 42)),
-            json!({"responsecode": "00", "responsemsg": "SUCCESSFUL", "transref": "R\"1",
-                   "serviceref": "42", "comment": "TRANSACTION APPROVED AND PROCESSED SUCCESSFULLY"})
-            .to_string()
-        );
-        assert_eq!(
-            text(approved("R1", mtn, 7)),
-            json!({"responsecode": "0", "responsemsg": "SUCCESS", "transref": "R1", "comment": null,
-                   "serviceref": "7"})
-            .to_string()
-        );
-        assert_eq!(
-            text(pending(202, "é\u{1}", mtn)),
-            json!({"responsecode": "01", "responsemsg": mtn.pending_message(), "transref": "é\u{1}", "comment": null}).to_string()
-        );
-        assert_eq!(
-            text(insufficient("R1")),
-            r#"{"responsecode":"529","responsemsg":"INSUFFICIENT FUNDS","transref":"R1"}"#
-        );
-        assert_eq!(
-            text(invalid_client(None)),
-            r#"{"comment":null,"responsecode":"-2","responsemsg":"Invalid Client Id","transref":null}"#
-        );
     }
 }
