@@ -328,58 +328,84 @@ impl Engine {
         let now = self.now_ms();
         let mut after = before.clone();
         let mut next = None;
-        let follow = |after: &mut Order, next: &mut Option<i64>| {
-            after.state = State::Pending;
-            after.reason = None;
-            after.window_ends = Some(now + ms(self.window));
-            *next = Some(now + ms(self.check_interval));
-        };
-        match result {
-            Ok(Ok(outcome)) => {
-                if let Some(service_ref) = outcome.service_ref() {
-                    after.operator_ref = Some(service_ref.to_owned());
-                }
-                match outcome.status() {
-                    Status::Confirmed => {
-                        after.state = State::Confirmed;
-                        after.reason = outcome.reason().map(str::to_owned);
-                    }
-                    Status::Failed => {
-                        after.state = State::Failed;
-                        after.reason = Some(outcome.reason().unwrap_or("declined").to_owned());
-                    }
-                    _ => follow(&mut after, &mut next),
-                }
+        if let Some(outcome) =
+            self.answer_of(result, "the payment request", &mut after, &mut next, now)
+        {
+            if let Some(service_ref) = outcome.service_ref() {
+                after.operator_ref = Some(service_ref.to_owned());
             }
-            Ok(Err(error)) => match error.delivery() {
-                Delivery::NotSent => {
-                    // Certainly not sent (QosIc unreachable): the same reference may be sent
-                    // again, later, a few times.
-                    after.send_attempts += 1;
-                    if after.send_attempts >= MAX_SEND_ATTEMPTS {
-                        after.state = State::Failed;
-                        after.reason = Some(format!(
-                            "the payment request could not be sent after {} attempts: {error}",
-                            after.send_attempts
-                        ));
-                    } else {
-                        after.state = State::Created;
-                        after.reason = Some(format!("not sent yet, trying again: {error}"));
-                        let backoff = 1_000 * (1_i64 << after.send_attempts.clamp(0, 6));
-                        next = Some(now + backoff);
-                    }
+            match outcome.status() {
+                Status::Confirmed => {
+                    after.state = State::Confirmed;
+                    after.reason = outcome.reason().map(str::to_owned);
                 }
-                Delivery::Answered => {
+                Status::Failed => {
                     after.state = State::Failed;
-                    after.reason = Some(error.to_string());
+                    after.reason = Some(outcome.reason().unwrap_or("declined").to_owned());
                 }
-                // The request may have reached QosIc: never send it again, check its status.
-                _ => follow(&mut after, &mut next),
-            },
-            // No answer in time: the same, the request may have left.
-            Err(_elapsed) => follow(&mut after, &mut next),
+                _ => self.follow(&mut after, &mut next, now),
+            }
         }
         self.commit(&before, after, next).await
+    }
+
+    /// The answer to a request that may move money (a payment request, a card checkout),
+    /// `what` naming it in the order's reason; `None` when there is none to read, the order
+    /// then set for what comes next:
+    ///
+    /// - certainly not sent (QosIc unreachable): the same reference is sent again later, with
+    ///   a growing wait, at most [`MAX_SEND_ATTEMPTS`] times, then the order fails;
+    /// - refused by QosIc (it answered): failed;
+    /// - anything else, or no answer within [`CALL_TIMEOUT`]: the request may have left, so it
+    ///   is never sent again; status checks settle it ([`Engine::follow`]).
+    fn answer_of<T>(
+        &self,
+        result: Result<Result<T, qosic::Error>, tokio::time::error::Elapsed>,
+        what: &str,
+        after: &mut Order,
+        next: &mut Option<i64>,
+        now: i64,
+    ) -> Option<T> {
+        let error = match result {
+            Ok(Ok(answer)) => return Some(answer),
+            Ok(Err(error)) => error,
+            Err(_elapsed) => {
+                self.follow(after, next, now);
+                return None;
+            }
+        };
+        match error.delivery() {
+            Delivery::NotSent => {
+                after.send_attempts += 1;
+                if after.send_attempts >= MAX_SEND_ATTEMPTS {
+                    after.state = State::Failed;
+                    after.reason = Some(format!(
+                        "{what} could not be sent after {} attempts: {error}",
+                        after.send_attempts
+                    ));
+                } else {
+                    after.state = State::Created;
+                    after.reason = Some(format!("not sent yet, trying again: {error}"));
+                    let backoff = 1_000 * (1_i64 << after.send_attempts.clamp(0, 6));
+                    *next = Some(now + backoff);
+                }
+            }
+            Delivery::Answered => {
+                after.state = State::Failed;
+                after.reason = Some(error.to_string());
+            }
+            _ => self.follow(after, next, now),
+        }
+        None
+    }
+
+    /// The request left (or may have): the order is pending, its window opens now and its
+    /// first status check is due after `check_interval`.
+    fn follow(&self, after: &mut Order, next: &mut Option<i64>, now: i64) {
+        after.state = State::Pending;
+        after.reason = None;
+        after.window_ends = Some(now + ms(self.window));
+        *next = Some(now + ms(self.check_interval));
     }
 
     /// `sending` at the job's step: the job before this one died between marking the order
