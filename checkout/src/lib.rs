@@ -77,6 +77,7 @@
 pub mod amount;
 pub mod app;
 pub mod assets;
+mod card_web;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
