@@ -471,5 +471,38 @@ mod tests {
             payments(env(&[("QOSIC_LOGIN", "x"), ("QOSIC_PASSWORD", "y")]), true),
             Ok(Payments::Fake)
         );
+        // A card key is a real credential: never sent to the fake.
+        assert_eq!(
+            payments(env(&[("QOSIC_CARD_KEY", "QCBJ001")]), false),
+            Ok(Payments::Real {
+                base_url: qosic::DEFAULT_BASE_URL.to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn a_card_key_needs_the_public_address_and_stays_secret() {
+        let card = card_settings(env(&[]), None).unwrap();
+        assert!(card.key.is_none());
+        let err = card_settings(env(&[("QOSIC_CARD_KEY", "card-Secret-1")]), None).unwrap_err();
+        assert!(
+            err.starts_with("QOSIC_CARD_KEY is set but CHECKOUT_PUBLIC_URL is not"),
+            "{err}"
+        );
+        assert!(!err.contains("card-Secret-1"), "{err}");
+        let card = card_settings(
+            env(&[
+                ("QOSIC_CARD_KEY", " card-Secret-1 "),
+                ("QOSIC_CARD_BASE_URL", "https://b-card.example"),
+            ]),
+            Some("https://pay.example.bj"),
+        )
+        .unwrap();
+        assert_eq!(card.key.as_ref().map(|k| k.expose()), Some("card-Secret-1"));
+        assert_eq!(card.base_url.as_deref(), Some("https://b-card.example"));
+        let mut config = Config::default();
+        config.card_key = card.key;
+        assert!(config.card_enabled());
+        assert!(!format!("{config:?}").contains("card-Secret-1"));
     }
 }

@@ -288,3 +288,29 @@ async fn without_a_card_key_no_card_button_and_a_card_post_is_refused_in_words()
     assert_eq!(counts(&app.url()).await.values().sum::<i64>(), 0);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_program_in_test_mode_takes_cards_through_its_embedded_fake() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("shop.sqlite").display());
+    // No QOSIC_* variable: the embedded fake, with its test card key; no public address: the
+    // card page sends the customer back to the address the shop listens on.
+    let app = crate::support::AppProcess::start(
+        &["--listen", "127.0.0.1:0", "--database", &database],
+        &[("RUST_LOG", "warn".to_owned())],
+    );
+    let form = page(&app.url).await;
+    assert!(form.contains("id=\"pay-card\""), "{form}");
+    let token = token_of(&form);
+    let (status, card_page, body) = post_form(
+        &format!("{}/orders", app.url),
+        &[("amount", "1200"), ("token", token.as_str()), ("method", "card")],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    assert!(card_page.contains("/card/pay/"), "{card_page}");
+    let reference = card_page.rsplit('/').next().unwrap().to_owned();
+    let back = on_card_page(&card_page, "approve").await;
+    assert!(back.contains(&reference), "back at the shop's order page: {back}");
+    wait_state(&app.url, &reference, State::Confirmed).await;
+}
