@@ -11,6 +11,12 @@
 //! credential missing then stops it at start, naming the variable. `QOSIC_BASE_URL` without
 //! credentials is refused too. `--fake-qosic` forces the fake.
 //!
+//! **Cards.** With the fake, card payments are on with its test key
+//! ([`qosic::mock::DEFAULT_CARD_KEY`]). With QosIc, `QOSIC_CARD_KEY` (a credential: set, it
+//! means real payments) turns them on, on the card host `QOSIC_CARD_BASE_URL` or the SDK's
+//! default, and needs `CHECKOUT_PUBLIC_URL`, where the card page sends customers back
+//! ([`card_settings`]).
+//!
 //! **Settings from the environment.** Every secret comes from the environment, never the
 //! command line: `DATABASE_URL` (for `--database`), `LISTEN` or `PORT` (for `--listen`;
 //! `PORT` listens on all interfaces), `CHECKOUT_ADMIN_TOKEN` (the operator's token for

@@ -3,8 +3,8 @@
 //! | route | what |
 //! |---|---|
 //! | `GET /` | the order form |
-//! | `POST /orders` | validates as the SDK does (errors next to the fields, 422), stores the order and its first job, 303 to the order page |
-//! | `GET /orders/{reference}` | the order page, which follows the order live |
+//! | `POST /orders` | validates as the SDK does (errors next to the fields, 422), stores the order and its first job, 303 to the order page; with `method=card` ("Pay by card", when [`Config::card_key`] is set), a card order and a 303 to QosIc's card page ([`crate::card_web`]) |
+//! | `GET /orders/{reference}` | the order page, which follows the order live; back from the card page (`?transref=…`), a card order's status check is brought forward |
 //! | `GET /orders/{reference}/events` | server-sent events: the current state first, then each change |
 //! | `GET /orders/{reference}/status` | the order as JSON, for clients that poll |
 //! | `POST /orders/{reference}/check` | one more status check of an order whose window closed |
