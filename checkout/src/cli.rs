@@ -506,8 +506,10 @@ mod tests {
         .unwrap();
         assert_eq!(card.key.as_ref().map(|k| k.expose()), Some("card-Secret-1"));
         assert_eq!(card.base_url.as_deref(), Some("https://b-card.example"));
-        let mut config = Config::default();
-        config.card_key = card.key;
+        let config = Config {
+            card_key: card.key,
+            ..Config::default()
+        };
         assert!(config.card_enabled());
         assert!(!format!("{config:?}").contains("card-Secret-1"));
     }

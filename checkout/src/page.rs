@@ -432,72 +432,72 @@ pub(crate) fn status_block(
         card
     } else {
         match view.state {
-        State::Created | State::Sending => (
-            ctx.t("status-sending-title"),
-            ctx.with(
-                "status-sending-detail",
-                &[("carrier", carrier), ("amount", amount)],
-            ),
-        ),
-        State::Pending => (
-            ctx.t("status-pending-title"),
-            ctx.with(
-                "status-pending-detail",
-                &[
-                    ("carrier", carrier),
-                    ("phone", view.phone.as_str().into()),
-                    ("amount", amount),
-                ],
-            ),
-        ),
-        State::Confirmed => (
-            ctx.t("status-confirmed-title"),
-            format!(
-                "{}{}",
+            State::Created | State::Sending => (
+                ctx.t("status-sending-title"),
                 ctx.with(
-                    "status-confirmed-detail",
-                    &[("amount", amount), ("carrier", carrier)],
+                    "status-sending-detail",
+                    &[("carrier", carrier), ("amount", amount)],
                 ),
-                crate::storefront::receipt(ctx, view, link)
             ),
-        ),
-        State::Refunded => (
-            ctx.t("status-refunded-title"),
-            format!(
-                "{}{}",
+            State::Pending => (
+                ctx.t("status-pending-title"),
                 ctx.with(
-                    "status-refunded-detail",
-                    &[("amount", amount), ("carrier", carrier)]
+                    "status-pending-detail",
+                    &[
+                        ("carrier", carrier),
+                        ("phone", view.phone.as_str().into()),
+                        ("amount", amount),
+                    ],
                 ),
-                crate::storefront::receipt(ctx, view, link)
             ),
-        ),
-        State::Failed => (
-            ctx.t("status-failed-title"),
-            format!(
-                "<span id=\"reason\">{}</span> {}",
-                ctx.t(crate::wording::decline_message(view.reason.as_deref())),
-                ctx.t("failed-nothing-taken")
+            State::Confirmed => (
+                ctx.t("status-confirmed-title"),
+                format!(
+                    "{}{}",
+                    ctx.with(
+                        "status-confirmed-detail",
+                        &[("amount", amount), ("carrier", carrier)],
+                    ),
+                    crate::storefront::receipt(ctx, view, link)
+                ),
             ),
-        ),
-        State::StillPending => (
-            ctx.t("status-still-pending-title"),
-            format!(
-                "{}{reach}{check_again}",
-                ctx.with("status-still-pending-detail", &[("carrier", carrier)])
+            State::Refunded => (
+                ctx.t("status-refunded-title"),
+                format!(
+                    "{}{}",
+                    ctx.with(
+                        "status-refunded-detail",
+                        &[("amount", amount), ("carrier", carrier)]
+                    ),
+                    crate::storefront::receipt(ctx, view, link)
+                ),
             ),
-        ),
-        State::Unknown => (
-            ctx.t("status-unknown-title"),
-            format!("{}{reach}{check_again}", ctx.t("status-unknown-detail")),
-        ),
-        State::NeedsAttention => (
-            ctx.t("status-attention-title"),
-            format!(
-                "{}{reach}{check_again}",
-                ctx.with("status-attention-detail", &[("carrier", carrier)])
+            State::Failed => (
+                ctx.t("status-failed-title"),
+                format!(
+                    "<span id=\"reason\">{}</span> {}",
+                    ctx.t(crate::wording::decline_message(view.reason.as_deref())),
+                    ctx.t("failed-nothing-taken")
+                ),
             ),
-        ),
+            State::StillPending => (
+                ctx.t("status-still-pending-title"),
+                format!(
+                    "{}{reach}{check_again}",
+                    ctx.with("status-still-pending-detail", &[("carrier", carrier)])
+                ),
+            ),
+            State::Unknown => (
+                ctx.t("status-unknown-title"),
+                format!("{}{reach}{check_again}", ctx.t("status-unknown-detail")),
+            ),
+            State::NeedsAttention => (
+                ctx.t("status-attention-title"),
+                format!(
+                    "{}{reach}{check_again}",
+                    ctx.with("status-attention-detail", &[("carrier", carrier)])
+                ),
+            ),
         }
     };
     format!(

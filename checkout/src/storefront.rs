@@ -171,15 +171,13 @@ pub(crate) fn product_page(
 /// Benin, the carrier, the masked number and the references; printable.
 pub(crate) fn receipt(ctx: &Ctx<'_>, view: &OrderView, link: Option<&Link>) -> String {
     let (date, time) = benin_date_time(view.updated_at);
-    let item = link
-        .map(|l| l.description.clone())
-        .unwrap_or_else(|| {
-            ctx.texts.t(if view.by_card() {
-                "card-receipt-item"
-            } else {
-                "receipt-default-item"
-            })
-        });
+    let item = link.map(|l| l.description.clone()).unwrap_or_else(|| {
+        ctx.texts.t(if view.by_card() {
+            "card-receipt-item"
+        } else {
+            "receipt-default-item"
+        })
+    });
     let mut rows = vec![
         ("receipt-shop", escape(&ctx.shop_name())),
         ("receipt-item", escape(&item)),
@@ -191,7 +189,10 @@ pub(crate) fn receipt(ctx: &Ctx<'_>, view: &OrderView, link: Option<&Link>) -> S
                 &[("date", date.into()), ("time", time.into())],
             ),
         ),
-        ("receipt-carrier", escape(&crate::page::paid_with(ctx, view))),
+        (
+            "receipt-carrier",
+            escape(&crate::page::paid_with(ctx, view)),
+        ),
         ("receipt-phone", escape(&view.phone)),
         ("receipt-reference", escape(&view.reference)),
     ];

@@ -91,9 +91,22 @@ pub fn card_decline_message(reason: Option<&str>) -> &'static str {
     let has = |words: &[&str]| words.iter().any(|w| reason.contains(w));
     if has(&["cancel", "abandon", "annul"]) {
         "card-abandoned"
-    } else if has(&["card key", "qoskey", "could not be sent", "not sent", "public address"]) {
+    } else if has(&[
+        "card key",
+        "qoskey",
+        "could not be sent",
+        "not sent",
+        "public address",
+    ]) {
         "card-unavailable"
-    } else if has(&["fail", "declin", "refus", "reject", "denied", "insufficient"]) {
+    } else if has(&[
+        "fail",
+        "declin",
+        "refus",
+        "reject",
+        "denied",
+        "insufficient",
+    ]) {
         "card-declined"
     } else {
         "card-unavailable"

@@ -150,12 +150,20 @@ async fn on_card_page(card_page: &str, action: &str) -> String {
 }
 
 /// "Pay by card" on the order form: the 303 to the card page, and the order's reference.
-async fn pay_by_card_on_the_form(app: &Running, mock: &MockQosic, amount: &str) -> (String, String) {
+async fn pay_by_card_on_the_form(
+    app: &Running,
+    mock: &MockQosic,
+    amount: &str,
+) -> (String, String) {
     let form = page(&app.url()).await;
     assert!(form.contains("id=\"pay-card\""), "{form}");
     assert!(form.contains("Payer par carte"), "{form}");
     let token = token_of(&form);
-    let fields = [("amount", amount), ("token", token.as_str()), ("method", "card")];
+    let fields = [
+        ("amount", amount),
+        ("token", token.as_str()),
+        ("method", "card"),
+    ];
     let (status, card_page, body) = post_form(&format!("{}/orders", app.url()), &fields).await;
     assert_eq!(status, 303, "{body}");
     let prefix = format!("{}/card/pay/", mock.uri());
@@ -179,8 +187,14 @@ async fn pay_by_card_approved_on_the_card_page_comes_back_confirmed_with_its_rec
     let (card_page, reference) = pay_by_card_on_the_form(&app, &mock, "1500").await;
     // Before paying, the order page offers the way to the card page.
     let waiting = page(&format!("{}/orders/{reference}", app.url())).await;
-    assert!(waiting.contains("Continuer vers le paiement par carte"), "{waiting}");
-    assert!(waiting.contains(&format!("href=\"{card_page}\"")), "{waiting}");
+    assert!(
+        waiting.contains("Continuer vers le paiement par carte"),
+        "{waiting}"
+    );
+    assert!(
+        waiting.contains(&format!("href=\"{card_page}\"")),
+        "{waiting}"
+    );
     let back = on_card_page(&card_page, "approve").await;
     assert!(back.contains(&reference), "{back}");
     // The return brought the status check forward: confirmed without the scheduled one.
@@ -188,7 +202,10 @@ async fn pay_by_card_approved_on_the_card_page_comes_back_confirmed_with_its_rec
     assert_eq!((view.amount, view.carrier.as_str()), (1500, CARD));
     let order_page = page(&format!("{}/orders/{reference}", app.url())).await;
     assert!(order_page.contains("id=\"receipt\""), "{order_page}");
-    let paid = format!("{} payés par carte", qosic_checkout::amount::format_xof(1500));
+    let paid = format!(
+        "{} payés par carte",
+        qosic_checkout::amount::format_xof(1500)
+    );
     assert!(order_page.contains(&paid), "{order_page}");
     assert!(!order_page.contains("receipt-phone"), "{order_page}");
     assert_eq!(app.engine().metrics().payment_requests.get(), 1);
@@ -205,13 +222,19 @@ async fn pay_by_card_declined_on_the_card_page_fails_with_the_reason_in_french()
     on_card_page(&card_page, "decline").await;
     wait_state(&app.url(), &reference, State::Failed).await;
     let order_page = page(&format!("{}/orders/{reference}", app.url())).await;
-    assert!(order_page.contains("Paiement par carte non abouti"), "{order_page}");
+    assert!(
+        order_page.contains("Paiement par carte non abouti"),
+        "{order_page}"
+    );
     assert!(
         order_page.contains("Votre banque a refusé le paiement par carte."),
         "{order_page}"
     );
     let english = page(&format!("{}/orders/{reference}?lang=en", app.url())).await;
-    assert!(english.contains("Your bank declined the card payment."), "{english}");
+    assert!(
+        english.contains("Your bank declined the card payment."),
+        "{english}"
+    );
     // Never the SDK's words.
     assert!(!order_page.contains("FAILED"), "{order_page}");
     assert_eq!(app.engine().metrics().payment_requests.get(), 1);
@@ -244,7 +267,10 @@ async fn a_payment_link_paid_by_card_once_even_on_a_double_post_and_abandoned_sa
     let fields = [("phone", ""), ("token", token.as_str()), ("method", "card")];
     let (status, card_page, body) = post_form(&link, &fields).await;
     assert_eq!(status, 303, "{body}");
-    assert!(card_page.starts_with(&format!("{}/card/pay/", mock.uri())), "{card_page}");
+    assert!(
+        card_page.starts_with(&format!("{}/card/pay/", mock.uri())),
+        "{card_page}"
+    );
     let (status, again, _) = post_form(&link, &fields).await;
     assert_eq!((status, again.as_str()), (303, card_page.as_str()));
     assert_eq!(app.engine().metrics().payment_requests.get(), 1);
@@ -277,7 +303,11 @@ async fn without_a_card_key_no_card_button_and_a_card_post_is_refused_in_words()
     let token = token_of(&form);
     let (status, _, body) = post_form(
         &format!("{}/orders", app.url()),
-        &[("amount", "1000"), ("token", token.as_str()), ("method", "card")],
+        &[
+            ("amount", "1000"),
+            ("token", token.as_str()),
+            ("method", "card"),
+        ],
     )
     .await;
     assert_eq!(status, 422, "{body}");
@@ -304,13 +334,20 @@ async fn the_program_in_test_mode_takes_cards_through_its_embedded_fake() {
     let token = token_of(&form);
     let (status, card_page, body) = post_form(
         &format!("{}/orders", app.url),
-        &[("amount", "1200"), ("token", token.as_str()), ("method", "card")],
+        &[
+            ("amount", "1200"),
+            ("token", token.as_str()),
+            ("method", "card"),
+        ],
     )
     .await;
     assert_eq!(status, 303, "{body}");
     assert!(card_page.contains("/card/pay/"), "{card_page}");
     let reference = card_page.rsplit('/').next().unwrap().to_owned();
     let back = on_card_page(&card_page, "approve").await;
-    assert!(back.contains(&reference), "back at the shop's order page: {back}");
+    assert!(
+        back.contains(&reference),
+        "back at the shop's order page: {back}"
+    );
     wait_state(&app.url, &reference, State::Confirmed).await;
 }
