@@ -3,7 +3,7 @@
 //! | route | what |
 //! |---|---|
 //! | `GET /` | the order form |
-//! | `POST /orders` | validates as the SDK does (errors next to the fields, 422), stores the order and its first job, 303 to the order page; with `method=card` ("Pay by card", when [`Config::card_key`] is set), a card order and a 303 to QosIc's card page ([`crate::card_web`]) |
+//! | `POST /orders` | validates as the SDK does (errors next to the fields, 422), stores the order and its first job, 303 to the order page; with `method=card` ("Pay by card", when [`Config::card_key`] is set), a card order and a 303 to QosIc's card page once the engine has it |
 //! | `GET /orders/{reference}` | the order page, which follows the order live; back from the card page (`?transref=…`), a card order's status check is brought forward |
 //! | `GET /orders/{reference}/events` | server-sent events: the current state first, then each change |
 //! | `GET /orders/{reference}/status` | the order as JSON, for clients that poll |
