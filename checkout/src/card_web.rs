@@ -13,16 +13,35 @@ use crate::jobs::{CheckNow, Engine};
 use crate::store::{Order, State, StoreError};
 
 /// The answer to a card order's post: a 303 to the card page once the engine has its address
-/// (waiting at most [`CARD_PAGE_WAIT`]), else a 303 to the order page,
-/// which offers the card page when it comes. A card order no longer waiting for the customer
-/// (settled, or its window closed) goes to its order page; so does any other order.
-pub(crate) async fn to_card_page(engine: &Engine, order: Order) -> Response {
+/// (waiting at most [`CARD_PAGE_WAIT`]), else a 303 to the order page, which offers the card
+/// page when it comes. A card order no longer waiting for the customer (settled, or its window
+/// closed) goes to its order page; so does any other order.
+///
+/// Only a card page at `card_origin` (the card host, which the Content-Security-Policy's
+/// `form-action` allows) is redirected to: a browser refuses a form's redirect anywhere else,
+/// so a card page elsewhere is offered as a link on the order page instead.
+pub(crate) async fn to_card_page(
+    engine: &Engine,
+    order: Order,
+    card_origin: Option<&str>,
+) -> Response {
     let order_page = Redirect::to(&format!("/orders/{}", order.reference)).into_response();
     if !order.by_card() {
         return order_page;
     }
     match card_page_of(engine, order, CARD_PAGE_WAIT).await {
-        Ok(Some(url)) => Redirect::to(&url).into_response(),
+        Ok(Some(url))
+            if card_origin.is_some() && crate::assets::origin(&url).as_deref() == card_origin =>
+        {
+            Redirect::to(&url).into_response()
+        }
+        Ok(Some(url)) => {
+            tracing::warn!(
+                "the card page {url} is not on the card host ({}): offered as a link on the order page",
+                card_origin.unwrap_or("none")
+            );
+            order_page
+        }
         Ok(None) => order_page,
         Err(e) => {
             tracing::warn!("cannot read the card order: {e}; its page follows it");

@@ -227,6 +227,20 @@ impl Config {
             .as_ref()
             .is_some_and(|key| !key.expose().trim().is_empty())
     }
+
+    /// The origin of the card host ([`Config::card_base_url`], or the SDK's default) when
+    /// card payments are offered: the shop's forms may be sent there (the 303 to the card
+    /// page), and only card pages there are redirected to (others are offered as a link).
+    pub fn card_origin(&self) -> Option<String> {
+        if !self.card_enabled() {
+            return None;
+        }
+        crate::assets::origin(
+            self.card_base_url
+                .as_deref()
+                .unwrap_or(qosic::DEFAULT_CARD_BASE_URL),
+        )
+    }
 }
 
 impl Default for Config {

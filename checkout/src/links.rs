@@ -581,7 +581,7 @@ async fn pay_link(
     };
     if let Some(order) = state.current {
         // Under way (a card order: to its card page) or paid.
-        return to_card_page(&links.engine, order).await;
+        return to_card_page(&links.engine, order, links.look.card_origin.as_deref()).await;
     }
     let order_form = OrderForm {
         phone: form.phone.clone(),
@@ -639,7 +639,7 @@ async fn pay_link(
     if let Err(e) = attach(store, &link.id, &order.reference).await {
         return unavailable(ctx, &e);
     }
-    to_card_page(&links.engine, order).await
+    to_card_page(&links.engine, order, links.look.card_origin.as_deref()).await
 }
 
 async fn pay(

@@ -55,6 +55,8 @@ pub(crate) struct Look {
     pub(crate) test_mode: bool,
     /// Whether "Pay by card" is offered ([`crate::Config::card_enabled`]).
     pub(crate) card: bool,
+    /// Where the 303 to a card page may go ([`crate::Config::card_origin`]).
+    pub(crate) card_origin: Option<std::sync::Arc<str>>,
 }
 
 impl Look {

@@ -81,6 +81,8 @@ struct Shared {
     merchant_prices: bool,
     /// "Pay by card" is offered.
     card: bool,
+    /// Where the 303 to a card page may go ([`Config::card_origin`]).
+    card_origin: Option<Arc<str>>,
 }
 
 impl Shared {
@@ -163,12 +165,14 @@ pub fn router(engine: Arc<Engine>, config: &Config) -> Router {
             .and_then(|c| crate::assets::brand_colour(c).ok()),
         merchant_prices: crate::links::merchant_prices(config),
         card: config.card_enabled(),
+        card_origin: config.card_origin().map(Arc::from),
     };
     let look = Arc::new(page::Look {
         catalogue: Arc::clone(&shared.catalogue),
         shop: Arc::clone(&shared.shop),
         test_mode: shared.test_mode,
         card: shared.card,
+        card_origin: shared.card_origin.clone(),
     });
     let admin = Router::new()
         .route("/admin", get(admin_page))
@@ -199,8 +203,19 @@ pub fn router(engine: Arc<Engine>, config: &Config) -> Router {
         .layer(middleware::from_fn_with_state(shared.clone(), same_origin))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(middleware::from_fn(crate::i18n::remember_choice))
-        .layer(middleware::from_fn(crate::assets::security_headers))
+        .layer(middleware::from_fn_with_state(
+            csp_header(config),
+            crate::assets::security_headers,
+        ))
         .with_state(shared)
+}
+
+/// The Content-Security-Policy header of this shop ([`crate::assets::content_security_policy`]).
+fn csp_header(config: &Config) -> axum::http::HeaderValue {
+    let csp = crate::assets::content_security_policy(config.card_origin().as_deref());
+    axum::http::HeaderValue::from_str(&csp).unwrap_or_else(|_| {
+        axum::http::HeaderValue::from_static(crate::assets::CONTENT_SECURITY_POLICY)
+    })
 }
 
 /// Refuses (403) a `POST` a browser sent from another site: its `Origin` names another host
@@ -409,7 +424,9 @@ async fn create(
             Ok(Some(reference)) => {
                 return match store.order(&reference).await {
                     // A card order's second post: to the card page its first one asked for.
-                    Ok(Some(order)) => to_card_page(&shared.engine, order).await,
+                    Ok(Some(order)) => {
+                        to_card_page(&shared.engine, order, shared.card_origin.as_deref()).await
+                    }
                     _ => Redirect::to(&format!("/orders/{reference}")).into_response(),
                 };
             }
@@ -423,7 +440,7 @@ async fn create(
         return refused;
     }
     match shared.engine.create(&new).await {
-        Ok((order, _)) => to_card_page(&shared.engine, order).await,
+        Ok((order, _)) => to_card_page(&shared.engine, order, shared.card_origin.as_deref()).await,
         Err(e) => unavailable(&shared, lang, &e.to_string()),
     }
 }

@@ -98,6 +98,7 @@ async fn card_shop(mock: &MockQosic, dir: &Path) -> Running {
     let mut config = test_config(&dir.join("shop.sqlite"), Duration::from_secs(3600));
     config.check_interval = Duration::from_secs(3600);
     config.card_key = Some(qosic::Secret::from(qosic::mock::DEFAULT_CARD_KEY));
+    config.card_base_url = Some(mock.uri());
     config.api_key = None;
     start_app(mock, config).await
 }
@@ -248,6 +249,7 @@ async fn a_payment_link_paid_by_card_once_even_on_a_double_post_and_abandoned_sa
     let mut config = test_config(&dir.path().join("shop.sqlite"), Duration::from_secs(3600));
     config.check_interval = Duration::from_secs(3600);
     config.card_key = Some(qosic::Secret::from(qosic::mock::DEFAULT_CARD_KEY));
+    config.card_base_url = Some(mock.uri());
     config.api_key = Some(qosic::Secret::from("merchant-backend-key-0123456789"));
     let app = start_app(&mock, config).await;
     let made = http()
