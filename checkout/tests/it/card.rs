@@ -185,6 +185,14 @@ async fn pay_by_card_approved_on_the_card_page_comes_back_confirmed_with_its_rec
     let dir = tempfile::tempdir().unwrap();
     let mock = MockQosic::start().await;
     let app = card_shop(&mock, dir.path()).await;
+    // The form may be sent on to the card host: a browser follows the 303 (the Chromium test
+    // in card_browser.rs).
+    let form = http().get(app.url()).send().await.unwrap();
+    let csp = form.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains(&format!("form-action 'self' {};", mock.uri())),
+        "{csp}"
+    );
     let (card_page, reference) = pay_by_card_on_the_form(&app, &mock, "1500").await;
     // Before paying, the order page offers the way to the card page.
     let waiting = page(&format!("{}/orders/{reference}", app.url())).await;
@@ -352,4 +360,40 @@ async fn the_program_in_test_mode_takes_cards_through_its_embedded_fake() {
         "back at the shop's order page: {back}"
     );
     wait_state(&app.url, &reference, State::Confirmed).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_page_off_the_card_host_is_offered_as_a_link_not_a_redirect() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockQosic::start().await;
+    let mut config = test_config(&dir.path().join("shop.sqlite"), Duration::from_secs(3600));
+    config.card_key = Some(qosic::Secret::from(qosic::mock::DEFAULT_CARD_KEY));
+    // The forms may go to this host only; the card page is on the fake's.
+    config.card_base_url = Some("https://b-card.example".to_owned());
+    let app = start_app(&mock, config).await;
+    let form = page(&app.url()).await;
+    let token = token_of(&form);
+    let (status, location, body) = post_form(
+        &format!("{}/orders", app.url()),
+        &[
+            ("amount", "1000"),
+            ("token", token.as_str()),
+            ("method", "card"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    let reference = location
+        .strip_prefix("/orders/")
+        .unwrap_or_else(|| panic!("to the order page: {location}"))
+        .to_owned();
+    let view = crate::support::status(&app.url(), &reference).await;
+    let card_page = view.card_url.expect("the card page, known");
+    let order_page = page(&format!("{}{location}", app.url())).await;
+    assert!(order_page.contains("id=\"card-continue\""), "{order_page}");
+    assert!(
+        order_page.contains(&format!("href=\"{card_page}\"")),
+        "{order_page}"
+    );
+    app.stop().await;
 }
