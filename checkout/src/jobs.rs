@@ -5,7 +5,7 @@
 //!
 //! | state | the job |
 //! |---|---|
-//! | `created` | marks the order `sending` (committed), sends the payment request once, records the answer |
+//! | `created` | marks the order `sending` (committed), sends the payment request (a card order: the card checkout, [`CARD`]) once, records the answer |
 //! | `sending` | the job before it died after marking it: the request may have left, so it is **not** sent again; the order goes to `pending` and is settled by status checks |
 //! | `pending` | one status check; the next is scheduled `check_interval` later, until the window closes |
 //! | `still_pending`, `unknown` | reconciliation: one status check 1, 5, 15 and 60 minutes after the window, then hourly, for `reconcile_period` (48 h by default), then `needs_attention`; "check again" or a callback brings it forward (at most one per order per `min_early_check_interval`) |
@@ -568,11 +568,16 @@ impl Engine {
 /// The operator's line: one per transition, with the reference, the masked phone and the state.
 fn log_transition(order: &Order, from: Option<State>) {
     let from = from.map(|s| format!("{s} -> ")).unwrap_or_default();
+    // A card order has no phone.
+    let phone = match order.masked_phone() {
+        phone if phone.is_empty() => "-".to_owned(),
+        phone => phone,
+    };
     match &order.reason {
         Some(reason) => tracing::info!(
             "order {} {} {} XOF {}: {from}{} ({reason})",
             order.reference,
-            order.masked_phone(),
+            phone,
             order.amount,
             order.carrier,
             order.state
@@ -580,7 +585,7 @@ fn log_transition(order: &Order, from: Option<State>) {
         None => tracing::info!(
             "order {} {} {} XOF {}: {from}{}",
             order.reference,
-            order.masked_phone(),
+            phone,
             order.amount,
             order.carrier,
             order.state
