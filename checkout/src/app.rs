@@ -99,7 +99,6 @@ impl App {
             .await
             .map_err(StartError::Store)?;
         let hub = Hub::new();
-        let engine = Arc::new(Engine::new(store.clone(), client, hub.clone(), &config));
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -111,6 +110,12 @@ impl App {
             addr: config.listen,
             source,
         })?;
+        let engine = Arc::new(Engine::new(
+            store.clone(),
+            client,
+            hub.clone(),
+            &card_return_base(&config, addr),
+        ));
         let mut tasks = Vec::new();
         if let Some(pool) = store.pg_pool() {
             tasks.push(spawn_pg_listener(pool.clone(), store.clone(), hub));
@@ -156,6 +161,22 @@ impl App {
             stop: stop_tx,
         })
     }
+}
+
+/// The config the engine runs with: with card payments on and no
+/// [`Config::public_url`], the card page sends customers back to the address the shop listens
+/// on (`http://127.0.0.1:PORT` for an unspecified address): right for a shop tried on its own
+/// machine (the embedded fake); a shop on the internet sets `CHECKOUT_PUBLIC_URL`.
+fn card_return_base(config: &Config, addr: SocketAddr) -> Config {
+    let mut config = config.clone();
+    if config.public_url.is_none() && config.card_enabled() {
+        let mut addr = addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        config.public_url = Some(format!("http://{addr}"));
+    }
+    config
 }
 
 /// A started checkout.

@@ -6,17 +6,52 @@
 //! shop itself only (`script-src 'self'`); `frame-ancestors 'none'` stops another site from
 //! framing the payment page; `Referrer-Policy: same-origin` keeps order addresses from other
 //! sites. JSON answers carry `Cache-Control: no-store`: an order's status is never served from
-//! a cache.
+//! a cache. Forms post to the shop only (`form-action 'self'`), and, when the shop takes cards,
+//! to the card host's origin as well ([`content_security_policy`]): browsers apply
+//! `form-action` to the redirects of a form's answer, so "Pay by card"'s 303 to the card page
+//! needs it.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// The Content-Security-Policy of every answer.
+/// The Content-Security-Policy of every answer of a shop that takes no cards.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
      style-src 'self'; img-src 'self' data: https:; connect-src 'self'; form-action 'self'; \
      base-uri 'none'; object-src 'none'; frame-ancestors 'none'";
+
+/// The Content-Security-Policy of every answer: [`CONTENT_SECURITY_POLICY`], with the card
+/// host's origin (`https://b-card.qosic.net`) added to `form-action` when the shop takes
+/// cards.
+pub fn content_security_policy(card_origin: Option<&str>) -> String {
+    match card_origin {
+        Some(origin) => CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {origin}"),
+        ),
+        None => CONTENT_SECURITY_POLICY.to_owned(),
+    }
+}
+
+/// The origin of an `http://` or `https://` address (`https://b-card.qosic.net:443/x` →
+/// `https://b-card.qosic.net:443`), lower-cased; `None` for anything else, or a host with
+/// characters no host name or address has.
+pub fn origin(url: &str) -> Option<String> {
+    let url = url.trim();
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host_ok = !host.is_empty()
+        && !host.contains('@')
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+    host_ok.then(|| format!("{scheme}://{}", host.to_ascii_lowercase()))
+}
 
 const SCRIPT: &str = include_str!("../static/checkout.js");
 const STYLE: &str = include_str!("../static/checkout.css");
@@ -64,13 +99,17 @@ fn asset(content_type: &'static str, body: String) -> Response {
         .into_response()
 }
 
-/// Middleware: the security headers on every answer, and `Cache-Control: no-store` on JSON
-/// answers that set no cache policy of their own.
-pub async fn security_headers(request: Request, next: Next) -> Response {
+/// Middleware: the security headers on every answer (`csp`: [`content_security_policy`]),
+/// and `Cache-Control: no-store` on JSON answers that set no cache policy of their own.
+pub async fn security_headers(
+    State(csp): State<HeaderValue>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     for (name, value) in [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::REFERRER_POLICY, "same-origin"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -99,6 +138,33 @@ mod tests {
             let err = brand_colour(bad).unwrap_err();
             assert!(err.contains("expected a colour such as #1a6b3c"), "{err}");
         }
+    }
+
+    #[test]
+    fn forms_may_post_to_the_card_host_only_when_the_shop_takes_cards() {
+        assert_eq!(
+            origin("https://B-Card.qosic.net/public/v1"),
+            Some("https://b-card.qosic.net".to_owned())
+        );
+        assert_eq!(
+            origin("http://127.0.0.1:9014"),
+            Some("http://127.0.0.1:9014".to_owned())
+        );
+        for bad in [
+            "ftp://x",
+            "https://",
+            "https://a b",
+            "https://x;script-src *",
+            "x",
+        ] {
+            assert_eq!(origin(bad), None, "{bad}");
+        }
+        assert_eq!(content_security_policy(None), CONTENT_SECURITY_POLICY);
+        let csp = content_security_policy(Some("https://b-card.qosic.net"));
+        assert!(
+            csp.contains("form-action 'self' https://b-card.qosic.net;"),
+            "{csp}"
+        );
     }
 
     #[test]

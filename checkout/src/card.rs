@@ -5,10 +5,10 @@
 //! order's `operator_ref`, for the order page to send the customer to. Then status checks
 //! ([`qosic::Client::card_status`]) settle it through the same window and reconciliation.
 
-use qosic::{CardCheckout, Delivery, Status};
+use qosic::{CardCheckout, Status};
 
-use super::{ms, Engine};
-use crate::config::{CALL_TIMEOUT, MAX_SEND_ATTEMPTS};
+use super::Engine;
+use crate::config::CALL_TIMEOUT;
 use crate::store::{Order, State, StoreError};
 
 /// The carrier of card orders.
@@ -28,7 +28,6 @@ impl Engine {
             state: State::Sending,
             ..order
         };
-        let now = self.now_ms();
         let mut after = before.clone();
         let mut next = None;
         let Some(base) = self.public_url.as_deref() else {
@@ -44,41 +43,12 @@ impl Engine {
             .reference(&before.reference);
         self.metrics.payment_requests.inc();
         let result = tokio::time::timeout(CALL_TIMEOUT, self.client.card_checkout(checkout)).await;
-        let follow = |after: &mut Order, next: &mut Option<i64>| {
-            after.state = State::Pending;
-            after.reason = None;
-            after.window_ends = Some(now + ms(self.window));
-            *next = Some(now + ms(self.check_interval));
-        };
-        match result {
-            Ok(Ok(session)) => {
-                after.operator_ref = Some(session.url().to_owned());
-                follow(&mut after, &mut next);
-            }
-            Ok(Err(error)) => match error.delivery() {
-                Delivery::NotSent => {
-                    after.send_attempts += 1;
-                    if after.send_attempts >= MAX_SEND_ATTEMPTS {
-                        after.state = State::Failed;
-                        after.reason = Some(format!(
-                            "the card checkout could not be requested after {} attempts: {error}",
-                            after.send_attempts
-                        ));
-                    } else {
-                        after.state = State::Created;
-                        after.reason = Some(format!("not sent yet, trying again: {error}"));
-                        let backoff = 1_000 * (1_i64 << after.send_attempts.clamp(0, 6));
-                        next = Some(now + backoff);
-                    }
-                }
-                Delivery::Answered => {
-                    after.state = State::Failed;
-                    after.reason = Some(error.to_string());
-                }
-                // It may have reached QosIc: never requested again; status checks settle it.
-                _ => follow(&mut after, &mut next),
-            },
-            Err(_elapsed) => follow(&mut after, &mut next),
+        let now = self.now_ms();
+        if let Some(session) =
+            self.answer_of(result, "the card checkout", &mut after, &mut next, now)
+        {
+            after.operator_ref = Some(session.url().to_owned());
+            self.follow(&mut after, &mut next, now);
         }
         self.commit(&before, after, next).await
     }

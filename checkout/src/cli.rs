@@ -11,6 +11,12 @@
 //! credential missing then stops it at start, naming the variable. `QOSIC_BASE_URL` without
 //! credentials is refused too. `--fake-qosic` forces the fake.
 //!
+//! **Cards.** With the fake, card payments are on with its test key
+//! ([`qosic::mock::DEFAULT_CARD_KEY`]). With QosIc, `QOSIC_CARD_KEY` (a credential: set, it
+//! means real payments) turns them on, on the card host `QOSIC_CARD_BASE_URL` or the SDK's
+//! default, and needs `CHECKOUT_PUBLIC_URL`, where the card page sends customers back
+//! ([`card_settings`]).
+//!
 //! **Settings from the environment.** Every secret comes from the environment, never the
 //! command line: `DATABASE_URL` (for `--database`), `LISTEN` or `PORT` (for `--listen`;
 //! `PORT` listens on all interfaces), `CHECKOUT_ADMIN_TOKEN` (the operator's token for
@@ -136,7 +142,9 @@ pub fn payments(
             .iter()
             .map(|spec| spec.client_id_var().to_owned()),
     );
-    let any_credential = credentials.iter().any(|name| set(name).is_some());
+    // A card key is a credential too: a real one never goes to the fake.
+    let any_credential =
+        credentials.iter().any(|name| set(name).is_some()) || set("QOSIC_CARD_KEY").is_some();
     match (set("QOSIC_BASE_URL"), any_credential) {
         (Some(base_url), true) => Ok(Payments::Real { base_url }),
         (None, true) => Ok(Payments::Real {
@@ -174,7 +182,7 @@ fn init_logging() {
 }
 
 /// The client for QosIc at `base_url` with the environment's credentials and client ids.
-fn real_client(base_url: &str) -> Result<Client, qosic::Error> {
+fn real_client(base_url: &str, card: &CardSettings) -> Result<Client, qosic::Error> {
     let login = env_var("QOSIC_LOGIN").ok_or_else(|| qosic::Error::Config {
         field: "QOSIC_LOGIN",
         expected: "the QosIc API login, in the environment (real credentials are set)".into(),
@@ -184,21 +192,60 @@ fn real_client(base_url: &str) -> Result<Client, qosic::Error> {
         expected: "the QosIc API password, in the environment (real credentials are set)".into(),
     })?;
     let carriers = qosic::carrier::from_env(&qosic::carrier_specs())?;
-    qosic::builder()
+    let mut builder = qosic::builder()
         .base_url(base_url)
         .login(login)
         .password(password)
-        .carriers(carriers)
-        .build()
+        .carriers(carriers);
+    if let Some(key) = &card.key {
+        builder = builder.card_key(key.clone());
+        if let Some(url) = &card.base_url {
+            builder = builder.card_base_url(url.as_str());
+        }
+    }
+    builder.build()
+}
+
+/// The card settings of the environment (`QOSIC_CARD_KEY`, `QOSIC_CARD_BASE_URL`), for real
+/// payments. A card key needs the shop's public address (`CHECKOUT_PUBLIC_URL`): the card page
+/// sends the customer back to it.
+pub fn card_settings(
+    env: impl Fn(&str) -> Option<String>,
+    public_url: Option<&str>,
+) -> Result<CardSettings, String> {
+    let set = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let key = set("QOSIC_CARD_KEY").map(|k| qosic::Secret::from(k.trim()));
+    let base_url = set("QOSIC_CARD_BASE_URL").map(|u| u.trim().to_owned());
+    if key.is_some() && public_url.is_none() {
+        return Err("QOSIC_CARD_KEY is set but CHECKOUT_PUBLIC_URL is not: set the shop's public address (such as https://pay.example.bj), where QosIc's card page sends customers back, or unset QOSIC_CARD_KEY to take mobile money only".to_owned());
+    }
+    Ok(CardSettings { key, base_url })
+}
+
+/// Card payments' settings: the card key (off without one) and the card host.
+#[derive(Debug, Clone, Default)]
+pub struct CardSettings {
+    /// The merchant's card key (`QOSIC_CARD_KEY`).
+    pub key: Option<qosic::Secret>,
+    /// The card checkout's host (`QOSIC_CARD_BASE_URL`).
+    pub base_url: Option<String>,
 }
 
 /// The client for the payments decided, and the embedded fake server when it is the fake
-/// (kept running by the returned handle).
-async fn client(payments: &Payments) -> Result<(Client, Option<MockQosic>), qosic::Error> {
+/// (kept running by the returned handle). With the fake, card payments are on with its test
+/// key, and `card` says so.
+async fn client(
+    payments: &Payments,
+    card: &mut CardSettings,
+) -> Result<(Client, Option<MockQosic>), qosic::Error> {
     if let Payments::Real { base_url } = payments {
-        return Ok((real_client(base_url)?, None));
+        return Ok((real_client(base_url, card)?, None));
     }
     let mock = MockQosic::start().await;
+    *card = CardSettings {
+        key: Some(qosic::Secret::from(qosic::mock::DEFAULT_CARD_KEY)),
+        base_url: Some(mock.uri()),
+    };
     // Every carrier the fake server serves (Benin and Togo), with its client id; the shop
     // schedules its own status checks, so the carriers' polling policy is not used.
     let carriers = mock.carriers(qosic::PollingPolicy::default());
@@ -207,6 +254,8 @@ async fn client(payments: &Payments) -> Result<(Client, Option<MockQosic>), qosi
         .login(qosic::mock::DEFAULT_LOGIN)
         .password(qosic::mock::DEFAULT_PASSWORD)
         .carriers(carriers)
+        .card_key(qosic::mock::DEFAULT_CARD_KEY)
+        .card_base_url(mock.uri())
         .build()?;
     Ok((client, Some(mock)))
 }
@@ -295,7 +344,15 @@ async fn run(args: Args) -> Result<(), String> {
     if let Some(instance) = args.instance {
         config.instance = instance;
     }
-    let (client, mock) = client(&payments).await.map_err(|e| e.to_string())?;
+    let mut card = match payments {
+        Payments::Real { .. } => card_settings(env_var, config.public_url.as_deref())?,
+        Payments::Fake => CardSettings::default(),
+    };
+    let (client, mock) = client(&payments, &mut card)
+        .await
+        .map_err(|e| e.to_string())?;
+    config.card_key = card.key;
+    config.card_base_url = card.base_url;
     let database = config.database.clone();
     let admin = crate::web::admin_access(&config);
     let running = App::new(config, client.clone())
@@ -420,5 +477,40 @@ mod tests {
             payments(env(&[("QOSIC_LOGIN", "x"), ("QOSIC_PASSWORD", "y")]), true),
             Ok(Payments::Fake)
         );
+        // A card key is a real credential: never sent to the fake.
+        assert_eq!(
+            payments(env(&[("QOSIC_CARD_KEY", "QCBJ001")]), false),
+            Ok(Payments::Real {
+                base_url: qosic::DEFAULT_BASE_URL.to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn a_card_key_needs_the_public_address_and_stays_secret() {
+        let card = card_settings(env(&[]), None).unwrap();
+        assert!(card.key.is_none());
+        let err = card_settings(env(&[("QOSIC_CARD_KEY", "card-Secret-1")]), None).unwrap_err();
+        assert!(
+            err.starts_with("QOSIC_CARD_KEY is set but CHECKOUT_PUBLIC_URL is not"),
+            "{err}"
+        );
+        assert!(!err.contains("card-Secret-1"), "{err}");
+        let card = card_settings(
+            env(&[
+                ("QOSIC_CARD_KEY", " card-Secret-1 "),
+                ("QOSIC_CARD_BASE_URL", "https://b-card.example"),
+            ]),
+            Some("https://pay.example.bj"),
+        )
+        .unwrap();
+        assert_eq!(card.key.as_ref().map(|k| k.expose()), Some("card-Secret-1"));
+        assert_eq!(card.base_url.as_deref(), Some("https://b-card.example"));
+        let config = Config {
+            card_key: card.key,
+            ..Config::default()
+        };
+        assert!(config.card_enabled());
+        assert!(!format!("{config:?}").contains("card-Secret-1"));
     }
 }

@@ -196,7 +196,20 @@ pub struct Config {
     pub webhook_timeout: Duration,
     /// How long an event is tried before it is given up (default 24 hours).
     pub webhook_period: Duration,
+    /// The merchant's card key (`QOSIC_CARD_KEY`; with the embedded fake, the fake's test
+    /// key): when set, the order form and payment links offer "Pay by card"
+    /// ([`crate::jobs::CARD`]). The client the shop pays through must carry the same key
+    /// ([`crate::cli`] builds it so). A [`qosic::Secret`]: never in logs or `Debug`.
+    pub card_key: Option<qosic::Secret>,
+    /// The card checkout's host (`QOSIC_CARD_BASE_URL`; default: the SDK's,
+    /// [`qosic::DEFAULT_CARD_BASE_URL`]).
+    pub card_base_url: Option<String>,
 }
+
+/// How long the answer to a "Pay by card" post waits for the engine to get the card page's
+/// address before it sends the customer to the order page instead (which offers the card
+/// page as soon as it is known).
+pub const CARD_PAGE_WAIT: Duration = Duration::from_secs(5);
 
 /// The most phone numbers and client addresses the rate limits track at once; past that,
 /// new ones are refused until the window frees room (a flood of new keys cannot grow memory).
@@ -206,6 +219,29 @@ pub const MAX_RATE_KEYS_TRACKED: usize = 65_536;
 /// each); when that many were checked early within [`Config::min_early_check_interval`],
 /// further early checks wait for the scheduled ones.
 pub const MAX_EARLY_CHECKS_TRACKED: usize = 65_536;
+
+impl Config {
+    /// Whether card payments are offered: a card key is set.
+    pub fn card_enabled(&self) -> bool {
+        self.card_key
+            .as_ref()
+            .is_some_and(|key| !key.expose().trim().is_empty())
+    }
+
+    /// The origin of the card host ([`Config::card_base_url`], or the SDK's default) when
+    /// card payments are offered: the shop's forms may be sent there (the 303 to the card
+    /// page), and only card pages there are redirected to (others are offered as a link).
+    pub fn card_origin(&self) -> Option<String> {
+        if !self.card_enabled() {
+            return None;
+        }
+        crate::assets::origin(
+            self.card_base_url
+                .as_deref()
+                .unwrap_or(qosic::DEFAULT_CARD_BASE_URL),
+        )
+    }
+}
 
 impl Default for Config {
     fn default() -> Self {
@@ -246,6 +282,8 @@ impl Default for Config {
             webhook_retry_base: Duration::from_secs(10),
             webhook_timeout: Duration::from_secs(10),
             webhook_period: Duration::from_secs(24 * 3600),
+            card_key: None,
+            card_base_url: None,
         }
     }
 }

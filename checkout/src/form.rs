@@ -115,3 +115,57 @@ pub fn validate_with_amount(
         _ => Err(errors),
     }
 }
+
+/// Validates a card order ("Pay by card"): the amount (typed by the customer, or the
+/// merchant's) and the optional names; no phone number. The order's carrier is
+/// [`crate::jobs::CARD`] and its reference a fresh one of the SDK's kind.
+pub fn validate_card(
+    form: &OrderForm,
+    xof: Result<u64, String>,
+    max_amount: u64,
+) -> Result<NewOrder, BTreeMap<&'static str, Problem>> {
+    let mut errors = BTreeMap::new();
+    let amount = match xof.map(|xof| (xof, Amount::new(xof))) {
+        Ok((xof, Ok(_))) if xof > max_amount => {
+            errors.insert("amount", Problem::AmountTooHigh(max_amount));
+            None
+        }
+        Ok((xof, Ok(_))) => Some(xof),
+        Ok((_, Err(e))) => {
+            tracing::debug!("amount refused: {e}");
+            errors.insert("amount", Problem::AmountInvalid);
+            None
+        }
+        Err(e) => {
+            tracing::debug!("amount refused: {e}");
+            errors.insert("amount", Problem::AmountInvalid);
+            None
+        }
+    };
+    for (field, value) in [
+        ("first_name", &form.first_name),
+        ("last_name", &form.last_name),
+    ] {
+        if let Err(e) = Name::new(field, value.trim()) {
+            tracing::debug!("{field} refused: {e}");
+            errors.insert(field, Problem::NameInvalid);
+        }
+    }
+    let reference = qosic::carrier::References::default().next();
+    if let Err(e) = TransactionRef::new(&reference) {
+        tracing::error!("the SDK made an invalid reference: {e}");
+        errors.insert("form", Problem::FormInvalid);
+    }
+    match amount {
+        Some(xof) if errors.is_empty() => Ok(NewOrder {
+            reference,
+            phone: String::new(),
+            amount: i64::try_from(xof).unwrap_or(i64::MAX),
+            first_name: form.first_name.trim().to_owned(),
+            last_name: form.last_name.trim().to_owned(),
+            carrier: crate::jobs::CARD.to_owned(),
+            form_token: form_token(&form.token),
+        }),
+        _ => Err(errors),
+    }
+}

@@ -5,7 +5,7 @@
 //!
 //! | state | the job |
 //! |---|---|
-//! | `created` | marks the order `sending` (committed), sends the payment request once, records the answer |
+//! | `created` | marks the order `sending` (committed), sends the payment request (a card order: the card checkout, [`CARD`]) once, records the answer |
 //! | `sending` | the job before it died after marking it: the request may have left, so it is **not** sent again; the order goes to `pending` and is settled by status checks |
 //! | `pending` | one status check; the next is scheduled `check_interval` later, until the window closes |
 //! | `still_pending`, `unknown` | reconciliation: one status check 1, 5, 15 and 60 minutes after the window, then hourly, for `reconcile_period` (48 h by default), then `needs_attention`; "check again" or a callback brings it forward (at most one per order per `min_early_check_interval`) |
@@ -328,58 +328,84 @@ impl Engine {
         let now = self.now_ms();
         let mut after = before.clone();
         let mut next = None;
-        let follow = |after: &mut Order, next: &mut Option<i64>| {
-            after.state = State::Pending;
-            after.reason = None;
-            after.window_ends = Some(now + ms(self.window));
-            *next = Some(now + ms(self.check_interval));
-        };
-        match result {
-            Ok(Ok(outcome)) => {
-                if let Some(service_ref) = outcome.service_ref() {
-                    after.operator_ref = Some(service_ref.to_owned());
-                }
-                match outcome.status() {
-                    Status::Confirmed => {
-                        after.state = State::Confirmed;
-                        after.reason = outcome.reason().map(str::to_owned);
-                    }
-                    Status::Failed => {
-                        after.state = State::Failed;
-                        after.reason = Some(outcome.reason().unwrap_or("declined").to_owned());
-                    }
-                    _ => follow(&mut after, &mut next),
-                }
+        if let Some(outcome) =
+            self.answer_of(result, "the payment request", &mut after, &mut next, now)
+        {
+            if let Some(service_ref) = outcome.service_ref() {
+                after.operator_ref = Some(service_ref.to_owned());
             }
-            Ok(Err(error)) => match error.delivery() {
-                Delivery::NotSent => {
-                    // Certainly not sent (QosIc unreachable): the same reference may be sent
-                    // again, later, a few times.
-                    after.send_attempts += 1;
-                    if after.send_attempts >= MAX_SEND_ATTEMPTS {
-                        after.state = State::Failed;
-                        after.reason = Some(format!(
-                            "the payment request could not be sent after {} attempts: {error}",
-                            after.send_attempts
-                        ));
-                    } else {
-                        after.state = State::Created;
-                        after.reason = Some(format!("not sent yet, trying again: {error}"));
-                        let backoff = 1_000 * (1_i64 << after.send_attempts.clamp(0, 6));
-                        next = Some(now + backoff);
-                    }
+            match outcome.status() {
+                Status::Confirmed => {
+                    after.state = State::Confirmed;
+                    after.reason = outcome.reason().map(str::to_owned);
                 }
-                Delivery::Answered => {
+                Status::Failed => {
                     after.state = State::Failed;
-                    after.reason = Some(error.to_string());
+                    after.reason = Some(outcome.reason().unwrap_or("declined").to_owned());
                 }
-                // The request may have reached QosIc: never send it again, check its status.
-                _ => follow(&mut after, &mut next),
-            },
-            // No answer in time: the same, the request may have left.
-            Err(_elapsed) => follow(&mut after, &mut next),
+                _ => self.follow(&mut after, &mut next, now),
+            }
         }
         self.commit(&before, after, next).await
+    }
+
+    /// The answer to a request that may move money (a payment request, a card checkout),
+    /// `what` naming it in the order's reason; `None` when there is none to read, the order
+    /// then set for what comes next:
+    ///
+    /// - certainly not sent (QosIc unreachable): the same reference is sent again later, with
+    ///   a growing wait, at most [`MAX_SEND_ATTEMPTS`] times, then the order fails;
+    /// - refused by QosIc (it answered): failed;
+    /// - anything else, or no answer within [`CALL_TIMEOUT`]: the request may have left, so it
+    ///   is never sent again; status checks settle it ([`Engine::follow`]).
+    fn answer_of<T>(
+        &self,
+        result: Result<Result<T, qosic::Error>, tokio::time::error::Elapsed>,
+        what: &str,
+        after: &mut Order,
+        next: &mut Option<i64>,
+        now: i64,
+    ) -> Option<T> {
+        let error = match result {
+            Ok(Ok(answer)) => return Some(answer),
+            Ok(Err(error)) => error,
+            Err(_elapsed) => {
+                self.follow(after, next, now);
+                return None;
+            }
+        };
+        match error.delivery() {
+            Delivery::NotSent => {
+                after.send_attempts += 1;
+                if after.send_attempts >= MAX_SEND_ATTEMPTS {
+                    after.state = State::Failed;
+                    after.reason = Some(format!(
+                        "{what} could not be sent after {} attempts: {error}",
+                        after.send_attempts
+                    ));
+                } else {
+                    after.state = State::Created;
+                    after.reason = Some(format!("not sent yet, trying again: {error}"));
+                    let backoff = 1_000 * (1_i64 << after.send_attempts.clamp(0, 6));
+                    *next = Some(now + backoff);
+                }
+            }
+            Delivery::Answered => {
+                after.state = State::Failed;
+                after.reason = Some(error.to_string());
+            }
+            _ => self.follow(after, next, now),
+        }
+        None
+    }
+
+    /// The request left (or may have): the order is pending, its window opens now and its
+    /// first status check is due after `check_interval`.
+    fn follow(&self, after: &mut Order, next: &mut Option<i64>, now: i64) {
+        after.state = State::Pending;
+        after.reason = None;
+        after.window_ends = Some(now + ms(self.window));
+        *next = Some(now + ms(self.check_interval));
     }
 
     /// `sending` at the job's step: the job before this one died between marking the order
@@ -542,11 +568,16 @@ impl Engine {
 /// The operator's line: one per transition, with the reference, the masked phone and the state.
 fn log_transition(order: &Order, from: Option<State>) {
     let from = from.map(|s| format!("{s} -> ")).unwrap_or_default();
+    // A card order has no phone.
+    let phone = match order.masked_phone() {
+        phone if phone.is_empty() => "-".to_owned(),
+        phone => phone,
+    };
     match &order.reason {
         Some(reason) => tracing::info!(
             "order {} {} {} XOF {}: {from}{} ({reason})",
             order.reference,
-            order.masked_phone(),
+            phone,
             order.amount,
             order.carrier,
             order.state
@@ -554,7 +585,7 @@ fn log_transition(order: &Order, from: Option<State>) {
         None => tracing::info!(
             "order {} {} {} XOF {}: {from}{}",
             order.reference,
-            order.masked_phone(),
+            phone,
             order.amount,
             order.carrier,
             order.state

@@ -41,6 +41,9 @@
 //! - **Reconciliation.** An order still pending or unknown when its window closes is checked
 //!   again 1, 5, 15 and 60 minutes later, then hourly, for [`config::Config::reconcile_period`]
 //!   (48 h), then goes to `needs_attention` ([`jobs::next_reconcile`]).
+//! - **Cards too.** With a card key, "Pay by card" sends the customer to QosIc's card page
+//!   and back; card orders go through the same queue, status checks and reconciliation
+//!   ([`jobs::CARD`]).
 //! - **Safe with real money.** The embedded fake QosIc only when no credential is set
 //!   ([`cli::payments`]); one order per form (a one-time token); rate limits, same-origin
 //!   `POST`s and a maximum amount ([`web`]).
@@ -77,6 +80,7 @@
 pub mod amount;
 pub mod app;
 pub mod assets;
+mod card_web;
 pub mod catalogue;
 pub mod cli;
 pub mod config;

@@ -27,7 +27,7 @@ pub(crate) struct RateLimits {
 impl RateLimits {
     /// Counts one order for each key if every key has had fewer than its limit in its
     /// window; counts nothing otherwise (a refused order uses no one's allowance).
-    fn admit(&self, keys: [(String, u32); 2], now: Instant) -> bool {
+    fn admit(&self, keys: Vec<(String, u32)>, now: Instant) -> bool {
         let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
         let new_keys = keys.iter().filter(|(k, _)| !counts.contains_key(k)).count();
         if counts.len() + new_keys > MAX_RATE_KEYS_TRACKED {
@@ -53,18 +53,19 @@ impl RateLimits {
         true
     }
 
-    /// Counts one new order to `phone` from `peer`, or the customer's 429 page (with
-    /// `Retry-After`) when either has had its allowance in the window.
+    /// Counts one new order to `phone` (none for a card order: the client address only)
+    /// from `peer`, or the customer's 429 page (with `Retry-After`) when either has had its
+    /// allowance in the window.
     pub(crate) fn refuse(
         &self,
         ctx: &Ctx<'_>,
         peer: Option<SocketAddr>,
-        phone: &str,
+        phone: Option<&str>,
     ) -> Option<Response> {
-        let keys = [
-            (client_key(peer), self.per_client),
-            (format!("phone:{phone}"), self.per_phone),
-        ];
+        let mut keys = vec![(client_key(peer), self.per_client)];
+        if let Some(phone) = phone {
+            keys.push((format!("phone:{phone}"), self.per_phone));
+        }
         if self.admit(keys, Instant::now()) {
             return None;
         }

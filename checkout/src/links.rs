@@ -28,6 +28,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sqlx::AssertSqlSafe;
 
+use crate::card_web::to_card_page;
 use crate::catalogue::Products;
 use crate::config::Config;
 use crate::i18n::Lang;
@@ -560,6 +561,9 @@ struct PhoneForm {
     phone: String,
     #[serde(default)]
     token: String,
+    /// `card` for "Pay by card".
+    #[serde(default)]
+    method: String,
 }
 
 /// Pays `link` with the phone number of `form`: one order per try (see the module docs).
@@ -576,20 +580,33 @@ async fn pay_link(
         Err(e) => return unavailable(ctx, &e),
     };
     if let Some(order) = state.current {
-        return Redirect::to(&format!("/orders/{}", order.reference)).into_response();
+        // Under way (a card order: to its card page) or paid.
+        return to_card_page(&links.engine, order, links.look.card_origin.as_deref()).await;
     }
     let order_form = OrderForm {
         phone: form.phone.clone(),
         token: format!("{}-{}", link.id, state.declined),
+        method: form.method.clone(),
         ..OrderForm::default()
     };
+    let by_card = order_form.by_card();
     let amount = u64::try_from(link.amount).map_err(|e| e.to_string());
-    let new = match crate::form::validate_with_amount(
-        links.engine.client(),
-        &order_form,
-        amount,
-        links.max_amount,
-    ) {
+    let validated = if by_card && !ctx.card {
+        Err(std::collections::BTreeMap::from([(
+            "form",
+            crate::wording::Problem::CardUnavailable,
+        )]))
+    } else if by_card {
+        crate::form::validate_card(&order_form, amount, links.max_amount)
+    } else {
+        crate::form::validate_with_amount(
+            links.engine.client(),
+            &order_form,
+            amount,
+            links.max_amount,
+        )
+    };
+    let new = match validated {
         Ok(new) => new,
         Err(problems) => {
             let error = problems
@@ -611,7 +628,8 @@ async fn pay_link(
                 .into_response();
         }
     };
-    if let Some(refused) = links.limits.refuse(ctx, peer, &new.phone) {
+    let phone = (!by_card).then_some(new.phone.as_str());
+    if let Some(refused) = links.limits.refuse(ctx, peer, phone) {
         return refused;
     }
     let order = match links.engine.create(&new).await {
@@ -621,7 +639,7 @@ async fn pay_link(
     if let Err(e) = attach(store, &link.id, &order.reference).await {
         return unavailable(ctx, &e);
     }
-    Redirect::to(&format!("/orders/{}", order.reference)).into_response()
+    to_card_page(&links.engine, order, links.look.card_origin.as_deref()).await
 }
 
 async fn pay(

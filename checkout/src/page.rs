@@ -53,6 +53,10 @@ pub(crate) struct Look {
     pub(crate) catalogue: std::sync::Arc<crate::i18n::Catalogue>,
     pub(crate) shop: std::sync::Arc<Identity>,
     pub(crate) test_mode: bool,
+    /// Whether "Pay by card" is offered ([`crate::Config::card_enabled`]).
+    pub(crate) card: bool,
+    /// Where the 303 to a card page may go ([`crate::Config::card_origin`]).
+    pub(crate) card_origin: Option<std::sync::Arc<str>>,
 }
 
 impl Look {
@@ -62,6 +66,7 @@ impl Look {
             texts: self.catalogue.texts(lang),
             test_mode: self.test_mode,
             shop: &self.shop,
+            card: self.card,
         }
     }
 }
@@ -72,6 +77,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) texts: Texts<'a>,
     pub(crate) test_mode: bool,
     pub(crate) shop: &'a Identity,
+    /// Whether "Pay by card" is offered.
+    pub(crate) card: bool,
 }
 
 impl Ctx<'_> {
@@ -282,12 +289,102 @@ pub(crate) fn form(
     let _ = write!(
         body,
         "<input type=\"hidden\" name=\"token\" value=\"{}\">\
-         <button type=\"submit\" id=\"pay\" data-sending=\"{}\">{}</button></form>",
+         <button type=\"submit\" id=\"pay\" data-sending=\"{}\">{}</button>{}</form>",
         escape(&values.token),
         ctx.t("pay-sending"),
         ctx.t("pay-button"),
+        card_button(ctx),
     );
     layout(ctx, "/", &ctx.texts.t("form-title"), &body)
+}
+
+/// "Pay by card", a second submit button of a payment form (`method=card`: the same
+/// one-time token), when the shop takes cards; nothing otherwise.
+pub(crate) fn card_button(ctx: &Ctx<'_>) -> String {
+    if !ctx.card {
+        return String::new();
+    }
+    format!(
+        "<p class=\"muted\" id=\"card-or\">{}</p><button type=\"submit\" name=\"method\" \
+         value=\"card\" id=\"pay-card\" data-sending=\"{}\">{}</button>",
+        ctx.t("card-or"),
+        ctx.t("card-sending"),
+        ctx.t("card-button"),
+    )
+}
+
+/// How the order is paid, as the customer reads it: the carrier, or "bank card".
+pub(crate) fn paid_with(ctx: &Ctx<'_>, view: &OrderView) -> String {
+    if view.by_card() {
+        ctx.texts.t("card-carrier")
+    } else {
+        view.carrier.clone()
+    }
+}
+
+/// A card order's title and detail, for the states where they differ from mobile money's.
+fn card_status(
+    ctx: &Ctx<'_>,
+    view: &OrderView,
+    link: Option<&crate::links::Link>,
+    (reach, check_again): (&str, &str),
+) -> Option<(String, String)> {
+    let amount: Cow<'_, str> = format_stored(view.amount).into();
+    let go = || {
+        view.card_url
+            .as_deref()
+            .map(|url| {
+                format!(
+                    "<p><a id=\"card-continue\" class=\"button\" href=\"{}\">{}</a></p>",
+                    escape(url),
+                    ctx.t("card-continue")
+                )
+            })
+            .unwrap_or_default()
+    };
+    Some(match view.state {
+        State::Created | State::Sending => (
+            ctx.t("card-preparing-title"),
+            ctx.with("card-preparing-detail", &[("amount", amount)]),
+        ),
+        State::Pending => (
+            ctx.t("card-pending-title"),
+            format!(
+                "{}{}",
+                ctx.with("card-pending-detail", &[("amount", amount)]),
+                go()
+            ),
+        ),
+        State::Failed => (
+            ctx.t("card-failed-title"),
+            format!(
+                "<span id=\"reason\">{}</span> {}",
+                ctx.t(crate::wording::card_decline_message(view.reason.as_deref())),
+                ctx.t("failed-nothing-taken")
+            ),
+        ),
+        State::StillPending => (
+            ctx.t("status-still-pending-title"),
+            format!(
+                "{}{}{reach}{check_again}",
+                ctx.t("card-still-pending-detail"),
+                go()
+            ),
+        ),
+        State::NeedsAttention => (
+            ctx.t("status-attention-title"),
+            format!("{}{reach}{check_again}", ctx.t("card-attention-detail")),
+        ),
+        State::Confirmed => (
+            ctx.t("status-confirmed-title"),
+            format!(
+                "{}{}",
+                ctx.with("card-confirmed-detail", &[("amount", amount)]),
+                crate::storefront::receipt(ctx, view, link)
+            ),
+        ),
+        State::Refunded | State::Unknown => return None,
+    })
 }
 
 /// The line that says how to reach the shop about this order.
@@ -317,7 +414,7 @@ pub(crate) fn status_block(
 ) -> String {
     let reference = escape(&view.reference);
     let amount: Cow<'_, str> = format_stored(view.amount).into();
-    let carrier: Cow<'_, str> = view.carrier.as_str().into();
+    let carrier: Cow<'_, str> = paid_with(ctx, view).into();
     let check_again = format!(
         "<form method=\"post\" action=\"/orders/{reference}/check\" class=\"check-again\">\
          <button type=\"submit\" id=\"check-again\" data-checking=\"{}\" data-too-soon=\"{}\" \
@@ -328,73 +425,82 @@ pub(crate) fn status_block(
         ctx.t("check-again")
     );
     let reach = format!("<p class=\"contact\">{}</p>", contact(ctx, &view.reference));
-    let (title, detail) = match view.state {
-        State::Created | State::Sending => (
-            ctx.t("status-sending-title"),
-            ctx.with(
-                "status-sending-detail",
-                &[("carrier", carrier), ("amount", amount)],
-            ),
-        ),
-        State::Pending => (
-            ctx.t("status-pending-title"),
-            ctx.with(
-                "status-pending-detail",
-                &[
-                    ("carrier", carrier),
-                    ("phone", view.phone.as_str().into()),
-                    ("amount", amount),
-                ],
-            ),
-        ),
-        State::Confirmed => (
-            ctx.t("status-confirmed-title"),
-            format!(
-                "{}{}",
+    let card = if view.by_card() {
+        card_status(ctx, view, link, (&reach, &check_again))
+    } else {
+        None
+    };
+    let (title, detail) = if let Some(card) = card {
+        card
+    } else {
+        match view.state {
+            State::Created | State::Sending => (
+                ctx.t("status-sending-title"),
                 ctx.with(
-                    "status-confirmed-detail",
-                    &[("amount", amount), ("carrier", carrier)],
+                    "status-sending-detail",
+                    &[("carrier", carrier), ("amount", amount)],
                 ),
-                crate::storefront::receipt(ctx, view, link)
             ),
-        ),
-        State::Refunded => (
-            ctx.t("status-refunded-title"),
-            format!(
-                "{}{}",
+            State::Pending => (
+                ctx.t("status-pending-title"),
                 ctx.with(
-                    "status-refunded-detail",
-                    &[("amount", amount), ("carrier", carrier)]
+                    "status-pending-detail",
+                    &[
+                        ("carrier", carrier),
+                        ("phone", view.phone.as_str().into()),
+                        ("amount", amount),
+                    ],
                 ),
-                crate::storefront::receipt(ctx, view, link)
             ),
-        ),
-        State::Failed => (
-            ctx.t("status-failed-title"),
-            format!(
-                "<span id=\"reason\">{}</span> {}",
-                ctx.t(crate::wording::decline_message(view.reason.as_deref())),
-                ctx.t("failed-nothing-taken")
+            State::Confirmed => (
+                ctx.t("status-confirmed-title"),
+                format!(
+                    "{}{}",
+                    ctx.with(
+                        "status-confirmed-detail",
+                        &[("amount", amount), ("carrier", carrier)],
+                    ),
+                    crate::storefront::receipt(ctx, view, link)
+                ),
             ),
-        ),
-        State::StillPending => (
-            ctx.t("status-still-pending-title"),
-            format!(
-                "{}{reach}{check_again}",
-                ctx.with("status-still-pending-detail", &[("carrier", carrier)])
+            State::Refunded => (
+                ctx.t("status-refunded-title"),
+                format!(
+                    "{}{}",
+                    ctx.with(
+                        "status-refunded-detail",
+                        &[("amount", amount), ("carrier", carrier)]
+                    ),
+                    crate::storefront::receipt(ctx, view, link)
+                ),
             ),
-        ),
-        State::Unknown => (
-            ctx.t("status-unknown-title"),
-            format!("{}{reach}{check_again}", ctx.t("status-unknown-detail")),
-        ),
-        State::NeedsAttention => (
-            ctx.t("status-attention-title"),
-            format!(
-                "{}{reach}{check_again}",
-                ctx.with("status-attention-detail", &[("carrier", carrier)])
+            State::Failed => (
+                ctx.t("status-failed-title"),
+                format!(
+                    "<span id=\"reason\">{}</span> {}",
+                    ctx.t(crate::wording::decline_message(view.reason.as_deref())),
+                    ctx.t("failed-nothing-taken")
+                ),
             ),
-        ),
+            State::StillPending => (
+                ctx.t("status-still-pending-title"),
+                format!(
+                    "{}{reach}{check_again}",
+                    ctx.with("status-still-pending-detail", &[("carrier", carrier)])
+                ),
+            ),
+            State::Unknown => (
+                ctx.t("status-unknown-title"),
+                format!("{}{reach}{check_again}", ctx.t("status-unknown-detail")),
+            ),
+            State::NeedsAttention => (
+                ctx.t("status-attention-title"),
+                format!(
+                    "{}{reach}{check_again}",
+                    ctx.with("status-attention-detail", &[("carrier", carrier)])
+                ),
+            ),
+        }
     };
     format!(
         "<div id=\"status\" data-state=\"{}\" data-final=\"{}\"><h2 id=\"status-title\">{title}</h2>\
@@ -419,16 +525,25 @@ pub(crate) fn order_page(
     let reference = escape(&view.reference);
     let lang = ctx.texts.lang().code();
     let body = format!(
+<<<<<<< HEAD
         "<h1>{}</h1><p>{} · {} · {}</p>\
          <div id=\"notices\" role=\"status\" aria-live=\"polite\"><p id=\"reconnecting\" hidden>{}</p></div>\
+=======
+        "<h1>{}</h1><p>{} · {}{}</p>\
+         <p id=\"reconnecting\" hidden>{}</p>\
+>>>>>>> checkout-card-ui
          <div id=\"holder\" aria-live=\"polite\" data-events=\"/orders/{reference}/events?lang={lang}\" \
          data-status=\"/orders/{reference}/status\">{}</div>\
          <p id=\"check-note\" role=\"status\" aria-live=\"polite\"></p>\
          <p class=\"muted\"><a href=\"/orders/{reference}/status\">{}</a> · <a href=\"/\">{}</a></p>",
         ctx.t("order-title"),
         escape(&format_stored(view.amount)),
-        escape(&view.carrier),
-        escape(&view.phone),
+        escape(&paid_with(ctx, view)),
+        if view.phone.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", escape(&view.phone))
+        },
         ctx.t("reconnecting"),
         status_block(ctx, view, link),
         ctx.t("status-json"),
@@ -530,6 +645,7 @@ mod tests {
             texts: catalogue.texts(Lang::Fr),
             test_mode: false,
             shop: &shop,
+            card: false,
         };
         let mut errors = BTreeMap::new();
         errors.insert("phone", "<script>".to_owned());

@@ -59,7 +59,7 @@ fn phone_form(
          <input id=\"phone\" name=\"phone\" type=\"tel\" value=\"{}\" autocomplete=\"tel\" inputmode=\"tel\" \
          aria-describedby=\"{described}\"{invalid}>{error_html}\
          <input type=\"hidden\" name=\"token\" value=\"{}\">\
-         <button type=\"submit\" id=\"pay\" data-sending=\"{}\">{}</button></form>",
+         <button type=\"submit\" id=\"pay\" data-sending=\"{}\">{}</button>{}</form>",
         escape(action),
         ctx.t("phone-label"),
         ctx.t("phone-hint"),
@@ -67,6 +67,7 @@ fn phone_form(
         escape(token),
         ctx.t("pay-sending"),
         ctx.with("pay-amount-button", &[("amount", format_stored(amount).into())]),
+        crate::page::card_button(ctx),
     )
 }
 
@@ -170,9 +171,13 @@ pub(crate) fn product_page(
 /// Benin, the carrier, the masked number and the references; printable.
 pub(crate) fn receipt(ctx: &Ctx<'_>, view: &OrderView, link: Option<&Link>) -> String {
     let (date, time) = benin_date_time(view.updated_at);
-    let item = link
-        .map(|l| l.description.clone())
-        .unwrap_or_else(|| ctx.texts.t("receipt-default-item"));
+    let item = link.map(|l| l.description.clone()).unwrap_or_else(|| {
+        ctx.texts.t(if view.by_card() {
+            "card-receipt-item"
+        } else {
+            "receipt-default-item"
+        })
+    });
     let mut rows = vec![
         ("receipt-shop", escape(&ctx.shop_name())),
         ("receipt-item", escape(&item)),
@@ -184,10 +189,17 @@ pub(crate) fn receipt(ctx: &Ctx<'_>, view: &OrderView, link: Option<&Link>) -> S
                 &[("date", date.into()), ("time", time.into())],
             ),
         ),
-        ("receipt-carrier", escape(&view.carrier)),
+        (
+            "receipt-carrier",
+            escape(&crate::page::paid_with(ctx, view)),
+        ),
         ("receipt-phone", escape(&view.phone)),
         ("receipt-reference", escape(&view.reference)),
     ];
+    if view.by_card() {
+        // Paid by card: no phone number.
+        rows.retain(|(id, _)| *id != "receipt-phone");
+    }
     if let Some(merchant) = link.and_then(|l| l.merchant_reference.as_deref()) {
         rows.push(("receipt-merchant-reference", escape(merchant)));
     }

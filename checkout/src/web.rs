@@ -3,8 +3,8 @@
 //! | route | what |
 //! |---|---|
 //! | `GET /` | the order form |
-//! | `POST /orders` | validates as the SDK does (errors next to the fields, 422), stores the order and its first job, 303 to the order page |
-//! | `GET /orders/{reference}` | the order page, which follows the order live |
+//! | `POST /orders` | validates as the SDK does (errors next to the fields, 422), stores the order and its first job, 303 to the order page; with `method=card` ("Pay by card", when [`Config::card_key`] is set), a card order and a 303 to QosIc's card page once the engine has it |
+//! | `GET /orders/{reference}` | the order page, which follows the order live; back from the card page (`?transref=…`), a card order's status check is brought forward |
 //! | `GET /orders/{reference}/events` | server-sent events: the current state first, then each change |
 //! | `GET /orders/{reference}/status` | the order as JSON, for clients that poll |
 //! | `POST /orders/{reference}/check` | one more status check of an order whose window closed |
@@ -55,6 +55,7 @@ use serde_json::json;
 use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
+use crate::card_web::to_card_page;
 use crate::config::{Config, MAX_FORM_BYTES};
 use crate::i18n::{Catalogue, Lang};
 use crate::jobs::{CheckNow, Engine};
@@ -78,6 +79,10 @@ struct Shared {
     colour: Option<String>,
     /// Prices come from the merchant (a catalogue or the API): no customer-typed amounts.
     merchant_prices: bool,
+    /// "Pay by card" is offered.
+    card: bool,
+    /// Where the 303 to a card page may go ([`Config::card_origin`]).
+    card_origin: Option<Arc<str>>,
 }
 
 impl Shared {
@@ -87,6 +92,7 @@ impl Shared {
             texts: self.catalogue.texts(lang),
             test_mode: self.test_mode,
             shop: &self.shop,
+            card: self.card,
         }
     }
 }
@@ -158,11 +164,15 @@ pub fn router(engine: Arc<Engine>, config: &Config) -> Router {
             .as_deref()
             .and_then(|c| crate::assets::brand_colour(c).ok()),
         merchant_prices: crate::links::merchant_prices(config),
+        card: config.card_enabled(),
+        card_origin: config.card_origin().map(Arc::from),
     };
     let look = Arc::new(page::Look {
         catalogue: Arc::clone(&shared.catalogue),
         shop: Arc::clone(&shared.shop),
         test_mode: shared.test_mode,
+        card: shared.card,
+        card_origin: shared.card_origin.clone(),
     });
     let admin = Router::new()
         .route("/admin", get(admin_page))
@@ -193,8 +203,19 @@ pub fn router(engine: Arc<Engine>, config: &Config) -> Router {
         .layer(middleware::from_fn_with_state(shared.clone(), same_origin))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(middleware::from_fn(crate::i18n::remember_choice))
-        .layer(middleware::from_fn(crate::assets::security_headers))
+        .layer(middleware::from_fn_with_state(
+            csp_header(config),
+            crate::assets::security_headers,
+        ))
         .with_state(shared)
+}
+
+/// The Content-Security-Policy header of this shop ([`crate::assets::content_security_policy`]).
+fn csp_header(config: &Config) -> axum::http::HeaderValue {
+    let csp = crate::assets::content_security_policy(config.card_origin().as_deref());
+    axum::http::HeaderValue::from_str(&csp).unwrap_or_else(|_| {
+        axum::http::HeaderValue::from_static(crate::assets::CONTENT_SECURITY_POLICY)
+    })
 }
 
 /// Refuses (403) a `POST` a browser sent from another site: its `Origin` names another host
@@ -308,6 +329,16 @@ pub struct OrderForm {
     /// The form's one-time token.
     #[serde(default)]
     pub token: String,
+    /// `card` for "Pay by card" (the button's value); mobile money otherwise.
+    #[serde(default)]
+    pub method: String,
+}
+
+impl OrderForm {
+    /// Whether the customer chose "Pay by card".
+    pub fn by_card(&self) -> bool {
+        self.method.trim() == "card"
+    }
 }
 
 /// The problems in the customer's words, for the form.
@@ -356,7 +387,16 @@ async fn create(
         )
             .into_response();
     }
-    let new = match validate(shared.engine.client(), &form, shared.max_amount) {
+    let by_card = form.by_card();
+    let validated = if by_card && !shared.card {
+        Err(BTreeMap::from([("form", Problem::CardUnavailable)]))
+    } else if by_card {
+        let xof = crate::amount::parse_xof(&form.amount).map_err(|e| e.to_string());
+        crate::form::validate_card(&form, xof, shared.max_amount)
+    } else {
+        validate(shared.engine.client(), &form, shared.max_amount)
+    };
+    let new = match validated {
         Ok(new) => new,
         Err(errors) => {
             let values = FormValues {
@@ -379,20 +419,28 @@ async fn create(
     };
     // The same form again (a double tap): its order, not a new one, and no rate slot taken.
     if let Some(token) = &new.form_token {
-        match shared.engine.store().order_for_token(token).await {
+        let store = shared.engine.store();
+        match store.order_for_token(token).await {
             Ok(Some(reference)) => {
-                return Redirect::to(&format!("/orders/{reference}")).into_response()
+                return match store.order(&reference).await {
+                    // A card order's second post: to the card page its first one asked for.
+                    Ok(Some(order)) => {
+                        to_card_page(&shared.engine, order, shared.card_origin.as_deref()).await
+                    }
+                    _ => Redirect::to(&format!("/orders/{reference}")).into_response(),
+                };
             }
             Ok(None) => {}
             Err(e) => return unavailable(&shared, lang, &e.to_string()),
         }
     }
     let peer = peer.map(|Extension(ConnectInfo(addr))| addr);
-    if let Some(refused) = shared.limits.refuse(&ctx, peer, &new.phone) {
+    let phone = (!by_card).then_some(new.phone.as_str());
+    if let Some(refused) = shared.limits.refuse(&ctx, peer, phone) {
         return refused;
     }
     match shared.engine.create(&new).await {
-        Ok((order, _)) => Redirect::to(&format!("/orders/{}", order.reference)).into_response(),
+        Ok((order, _)) => to_card_page(&shared.engine, order, shared.card_origin.as_deref()).await,
         Err(e) => unavailable(&shared, lang, &e.to_string()),
     }
 }
@@ -422,13 +470,27 @@ async fn load(shared: &Shared, lang: Option<Lang>, raw: &str) -> Result<OrderVie
     }
 }
 
+/// The query the card page adds when it sends the customer back (`?transref=…&status=…`).
+#[derive(Debug, Default, Deserialize)]
+struct CardReturn {
+    #[serde(default)]
+    transref: String,
+}
+
 async fn order_page(
     Extract(shared): Extract<Shared>,
     lang: Lang,
     Path(raw): Path<String>,
+    Query(back): Query<CardReturn>,
 ) -> Response {
     match load(&shared, Some(lang), &raw).await {
-        Ok(view) => {
+        Ok(mut view) => {
+            if view.by_card() && !view.is_final && back.transref == view.reference {
+                crate::card_web::returned_from_card_page(&shared.engine, &view.reference).await;
+                if let Ok(Some(order)) = shared.engine.store().order(&view.reference).await {
+                    view = order.view();
+                }
+            }
             let link = crate::links::link_of_order(shared.engine.store(), &view.reference)
                 .await
                 .ok()

@@ -23,6 +23,8 @@ pub enum Problem {
     NameInvalid,
     /// Something the customer cannot fix from the form.
     FormInvalid,
+    /// "Pay by card" was asked for, but the shop takes no cards.
+    CardUnavailable,
 }
 
 impl Problem {
@@ -42,6 +44,7 @@ impl Problem {
             ),
             Problem::NameInvalid => texts.t("name-invalid"),
             Problem::FormInvalid => texts.t("form-invalid"),
+            Problem::CardUnavailable => texts.t("card-unavailable"),
         }
     }
 }
@@ -70,5 +73,42 @@ pub fn decline_message(reason: Option<&str>) -> &'static str {
         "decline-refused"
     } else {
         "decline-other"
+    }
+}
+
+/// ```
+/// use qosic_checkout::wording::card_decline_message;
+/// assert_eq!(card_decline_message(Some("FAILED")), "card-declined");
+/// assert_eq!(card_decline_message(Some("CANCELLED")), "card-abandoned");
+/// assert_eq!(card_decline_message(Some("invalid card key: qosic does not know the qosKey")), "card-unavailable");
+/// ```
+///
+/// The message id that says why a card payment did not go through, from QosIc's reason or
+/// the shop's: the card was declined, the customer left the card page, or card payments could
+/// not be started (the card checkout refused, unreachable, or not set up).
+pub fn card_decline_message(reason: Option<&str>) -> &'static str {
+    let reason = reason.unwrap_or("declined").to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| reason.contains(w));
+    if has(&["cancel", "abandon", "annul"]) {
+        "card-abandoned"
+    } else if has(&[
+        "card key",
+        "qoskey",
+        "could not be sent",
+        "not sent",
+        "public address",
+    ]) {
+        "card-unavailable"
+    } else if has(&[
+        "fail",
+        "declin",
+        "refus",
+        "reject",
+        "denied",
+        "insufficient",
+    ]) {
+        "card-declined"
+    } else {
+        "card-unavailable"
     }
 }

@@ -11,8 +11,18 @@
     form.addEventListener("submit", function (e) {
       var pay = document.getElementById("pay");
       if (pay.disabled) { e.preventDefault(); return; }
-      pay.disabled = true;
-      pay.textContent = pay.getAttribute("data-sending");
+      // The button pressed ("Pay", or "Pay by card" with its method=card): its value goes in
+      // a hidden field, since a disabled button sends none; then every button is disabled.
+      var button = e.submitter || pay;
+      if (button.name) {
+        var chosen = document.createElement("input");
+        chosen.type = "hidden";
+        chosen.name = button.name;
+        chosen.value = button.value;
+        form.appendChild(chosen);
+      }
+      Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = true; });
+      button.textContent = button.getAttribute("data-sending");
     });
   }
   // The order page: follow the order live; say so while the stream is down.

@@ -108,3 +108,22 @@ benin-time = { $date } at { $time } (Benin time)
 ## Refund
 status-refunded-title = Payment refunded
 status-refunded-detail = The { $amount } paid with { $carrier } were refunded to you.
+
+## Card payments
+card-or = or
+card-button = Pay by card
+card-sending = Opening the card page…
+card-carrier = Bank card
+card-unavailable = Card payments are not available right now. Pay with mobile money or try again later.
+card-preparing-title = Preparing the card payment…
+card-preparing-detail = We are opening the card payment page for { $amount }.
+card-pending-title = Continue on the card payment page
+card-pending-detail = Pay { $amount } by card on QosIc's secure page. Once paid, you come back here and this page updates.
+card-continue = Continue to the card payment
+card-confirmed-detail = { $amount } paid by card. Thank you!
+card-failed-title = Card payment not completed
+card-declined = Your bank declined the card payment.
+card-abandoned = The card payment was abandoned before the end.
+card-still-pending-detail = The card payment is not finished yet. If you left the card page, you can go back to it. Do not pay a second time: the shop keeps checking and this page will update.
+card-attention-detail = We do not know yet what became of this card payment. Do not pay a second time: the shop will check and contact you.
+card-receipt-item = Card payment

@@ -108,3 +108,22 @@ benin-time = { $date } à { $time } (heure du Bénin)
 ## Remboursement
 status-refunded-title = Paiement remboursé
 status-refunded-detail = Les { $amount } payés avec { $carrier } vous ont été remboursés.
+
+## Paiement par carte
+card-or = ou
+card-button = Payer par carte
+card-sending = Ouverture de la page de paiement…
+card-carrier = Carte bancaire
+card-unavailable = Le paiement par carte n'est pas disponible pour le moment. Payez par mobile money ou réessayez plus tard.
+card-preparing-title = Préparation du paiement par carte…
+card-preparing-detail = Nous ouvrons la page de paiement par carte pour { $amount }.
+card-pending-title = Continuez sur la page de paiement par carte
+card-pending-detail = Payez { $amount } par carte sur la page sécurisée de QosIc. Une fois le paiement fait, vous revenez ici et cette page se met à jour.
+card-continue = Continuer vers le paiement par carte
+card-confirmed-detail = { $amount } payés par carte. Merci !
+card-failed-title = Paiement par carte non abouti
+card-declined = Votre banque a refusé le paiement par carte.
+card-abandoned = Le paiement par carte a été abandonné avant la fin.
+card-still-pending-detail = Le paiement par carte n'est pas encore terminé. Si vous avez quitté la page de paiement, vous pouvez y retourner. Ne payez pas une deuxième fois : la boutique continue de vérifier et cette page se mettra à jour.
+card-attention-detail = Nous ne savons pas encore ce qu'est devenu ce paiement par carte. Ne payez pas une deuxième fois : la boutique va vérifier et vous contacter.
+card-receipt-item = Paiement par carte

@@ -143,6 +143,10 @@ impl fmt::Debug for Order {
 impl Order {
     /// The customer's number for pages and logs (`22997****00`).
     pub fn masked_phone(&self) -> String {
+        if self.phone.is_empty() {
+            // A card order: no phone.
+            return String::new();
+        }
         match qosic::Msisdn::parse(&self.phone) {
             Ok(phone) => phone.masked(),
             Err(_) => "(invalid number)".to_owned(),
@@ -162,7 +166,17 @@ impl Order {
             checks: self.checks,
             window_ends: self.window_ends,
             updated_at: self.updated_at,
+            card_url: if self.carrier == crate::jobs::CARD {
+                self.operator_ref.clone()
+            } else {
+                None
+            },
         }
+    }
+
+    /// Whether the customer pays by card ([`crate::jobs::CARD`]), not with a phone.
+    pub fn by_card(&self) -> bool {
+        self.carrier == crate::jobs::CARD
     }
 }
 
@@ -190,6 +204,16 @@ pub struct OrderView {
     pub window_ends: Option<i64>,
     /// When the order last changed (unix milliseconds).
     pub updated_at: i64,
+    /// A card order's hosted card page, once QosIc gave it: where the customer pays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_url: Option<String>,
+}
+
+impl OrderView {
+    /// Whether the customer pays by card ([`crate::jobs::CARD`]), not with a phone.
+    pub fn by_card(&self) -> bool {
+        self.carrier == crate::jobs::CARD
+    }
 }
 
 /// A new order, validated by the caller.

@@ -243,19 +243,38 @@ async fn secrets_in_the_environment_show_in_no_ps_line_and_no_log_line() {
     let pg_password = "pg-Secret-5be1c0";
     let admin_token = "admin-Secret-90f3aa";
     let qosic_password = "qosic-Secret-77d2e4";
+    let card_key = "card-Secret-3c9a1f";
     let mock = MockQosic::builder().password(qosic_password).start().await;
+    mock.set_card_key(card_key);
     let mut env = qosic_env(&mock);
     env.retain(|(name, _)| !matches!(*name, "RUST_LOG" | "QOSIC_PASSWORD"));
     env.extend([
         ("QOSIC_PASSWORD", qosic_password.to_owned()),
         ("DATABASE_URL", with_password(&scratch.url, pg_password)),
         ("CHECKOUT_ADMIN_TOKEN", admin_token.to_owned()),
+        ("QOSIC_CARD_KEY", card_key.to_owned()),
+        ("QOSIC_CARD_BASE_URL", mock.uri()),
+        ("CHECKOUT_PUBLIC_URL", "https://pay.example.bj".to_owned()),
         // Everything the checkout logs, down to debug.
         ("RUST_LOG", "debug".to_owned()),
     ]);
     let app = AppProcess::start_logging_to(&["--listen", "127.0.0.1:0"], &env, Some(&log));
     let reference = order(&app.url, "22997000190", 1000).await;
     wait_state(&app.url, &reference, State::Failed).await;
+    // A card order: the card key goes to the card checkout, and nowhere else.
+    let card = http()
+        .post(format!("{}/orders", app.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("amount=1000&method=card")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(card.status(), 303);
+    let card_page = card.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        card_page.starts_with(&format!("{}/card/pay/", mock.uri())),
+        "{card_page}"
+    );
     let admin_page = http()
         .get(format!("{}/admin?q={reference}", app.url))
         .bearer_auth(admin_token)
@@ -296,7 +315,7 @@ async fn secrets_in_the_environment_show_in_no_ps_line_and_no_log_line() {
     assert_secret_free(
         app.child.id(),
         &log,
-        &[pg_password, admin_token, qosic_password],
+        &[pg_password, admin_token, qosic_password, card_key],
     );
     drop(app);
     scratch.drop().await;

@@ -19,6 +19,8 @@
 //! - `refunds`: refunds from the admin, sent at most once through double clicks and SIGKILL.
 //! - `browser`: the page in headless Chromium, "check again" and the reconnecting notice
 //!   included (skipped without it, except in CI).
+//! - `card`: card orders, job by job and over HTTP through the fake's card page.
+//! - `card_browser`: "Pay by card" in headless Chromium, to the card page and back.
 //! - `bounds`: the server's timeouts, connection cap and the polling fall-back past the cap on
 //!   event streams.
 //! - `ops`: `/healthz`, `/readyz`, `/metrics`; reconciliation jobs at start; a callback during
@@ -30,6 +32,7 @@ mod bounds;
 mod browser;
 mod callbacks;
 mod card;
+mod card_browser;
 mod crash;
 mod deploy;
 mod events;

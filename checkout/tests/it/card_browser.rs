@@ -1,0 +1,178 @@
+//! "Pay by card" in headless Chromium (Debian's `chromium` and `chromium-driver`): the button
+//! on the French form, the browser sent to the fake's card page (which the shop's
+//! Content-Security-Policy must let the form's redirect reach), approved there, and back on the
+//! order page, which shows the receipt. Skipped without Chromium, except in CI.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use qosic::mock::MockQosic;
+use serde_json::json;
+
+use crate::support::*;
+
+const HOW: &str = "apt-get install -y chromium chromium-driver (or run .ci/run), then cargo test -p qosic-checkout";
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    names.iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+/// chromedriver on a free loopback port; killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_driver(program: &Path) -> Driver {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(program)
+        .arg(format!("--port={port}"))
+        .arg("--allowed-ips=127.0.0.1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "chromedriver never listened"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    driver
+}
+
+async fn browser(driver: &Driver, chromium: &Path) -> Client {
+    let capabilities = json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=900,1000", "--lang=fr-FR"],
+            "prefs": {"intl.accept_languages": "fr-FR,fr"},
+        }
+    });
+    let serde_json::Value::Object(capabilities) = capabilities else {
+        unreachable!()
+    };
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session")
+}
+
+/// Waits until the browser is at an address starting with `prefix`; returns it.
+async fn wait_for_url(client: &Client, prefix: &str) -> String {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let url = client.current_url().await.unwrap().to_string();
+        if url.starts_with(prefix) {
+            return url;
+        }
+        if tokio::time::Instant::now() > deadline {
+            let source = client.source().await.unwrap_or_default();
+            panic!("the browser never reached {prefix}: at {url}: {source}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits for the order page's status block to show `state`; returns its text.
+async fn wait_for_state(client: &Client, state: &str) -> String {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Ok(status) = client.find(Locator::Css("#status")).await {
+            if status.attr("data-state").await.ok().flatten().as_deref() == Some(state) {
+                return status.text().await.unwrap();
+            }
+        }
+        if tokio::time::Instant::now() > deadline {
+            let source = client.source().await.unwrap_or_default();
+            panic!("the page never showed {state}: {source}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pay_by_card_in_chromium_goes_to_the_card_page_and_back_to_the_receipt() {
+    let Some(chromium) = find_program(&["chromium", "chromium-browser", "google-chrome"]) else {
+        missing("the card browser test", "Chromium is not installed", HOW);
+        return;
+    };
+    let Some(driver_program) = find_program(&["chromedriver"]) else {
+        missing(
+            "the card browser test",
+            "chromedriver is not installed",
+            HOW,
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mock = MockQosic::start().await;
+    let mut config = test_config(&dir.path().join("shop.sqlite"), Duration::from_secs(3600));
+    config.check_interval = Duration::from_secs(3600);
+    config.card_key = Some(qosic::Secret::from(qosic::mock::DEFAULT_CARD_KEY));
+    config.card_base_url = Some(mock.uri());
+    let app = start_app(&mock, config).await;
+    let driver = start_driver(&driver_program).await;
+    let client = browser(&driver, &chromium).await;
+
+    client.goto(&app.url()).await.unwrap();
+    client
+        .find(Locator::Css("#amount"))
+        .await
+        .unwrap()
+        .send_keys("2500")
+        .await
+        .unwrap();
+    let card_button = client.find(Locator::Css("#pay-card")).await.unwrap();
+    assert_eq!(card_button.text().await.unwrap(), "Payer par carte");
+    card_button.click().await.unwrap();
+    // The form's answer sends the browser to the card page, on the fake's own address.
+    let card_page = wait_for_url(&client, &format!("{}/card/pay/", mock.uri())).await;
+    let reference = card_page.rsplit('/').next().unwrap().to_owned();
+    client
+        .find(Locator::Css("#approve"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(&client, &format!("{}/orders/{reference}", app.url())).await;
+    let status = wait_for_state(&client, "confirmed").await;
+    assert!(status.contains("payés par carte"), "{status}");
+    client.find(Locator::Css("#receipt")).await.unwrap();
+    assert_eq!(app.engine().metrics().payment_requests.get(), 1);
+    assert_eq!(mock.card_payment_state(&reference), Some("paid"));
+    let _ = client.close().await;
+    app.stop().await;
+}
