@@ -525,13 +525,8 @@ pub(crate) fn order_page(
     let reference = escape(&view.reference);
     let lang = ctx.texts.lang().code();
     let body = format!(
-<<<<<<< HEAD
-        "<h1>{}</h1><p>{} · {} · {}</p>\
-         <div id=\"notices\" role=\"status\" aria-live=\"polite\"><p id=\"reconnecting\" hidden>{}</p></div>\
-=======
         "<h1>{}</h1><p>{} · {}{}</p>\
-         <p id=\"reconnecting\" hidden>{}</p>\
->>>>>>> checkout-card-ui
+         <div id=\"notices\" role=\"status\" aria-live=\"polite\"><p id=\"reconnecting\" hidden>{}</p></div>\
          <div id=\"holder\" aria-live=\"polite\" data-events=\"/orders/{reference}/events?lang={lang}\" \
          data-status=\"/orders/{reference}/status\">{}</div>\
          <p id=\"check-note\" role=\"status\" aria-live=\"polite\"></p>\

@@ -3,91 +3,13 @@
 //! Content-Security-Policy must let the form's redirect reach), approved there, and back on the
 //! order page, which shows the receipt. Skipped without Chromium, except in CI.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::{Client, Locator};
 use qosic::mock::MockQosic;
-use serde_json::json;
 
+use crate::chromium::*;
 use crate::support::*;
-
-const HOW: &str = "apt-get install -y chromium chromium-driver (or run .ci/run), then cargo test -p qosic-checkout";
-
-fn find_program(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    names.iter().find_map(|name| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(name))
-            .find(|candidate| candidate.is_file())
-    })
-}
-
-/// chromedriver on a free loopback port; killed when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_driver(program: &Path) -> Driver {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(program)
-        .arg(format!("--port={port}"))
-        .arg("--allowed-ips=127.0.0.1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let driver = Driver {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "chromedriver never listened"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    driver
-}
-
-async fn browser(driver: &Driver, chromium: &Path) -> Client {
-    let capabilities = json!({
-        "goog:chromeOptions": {
-            "binary": chromium,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=900,1000", "--lang=fr-FR"],
-            "prefs": {"intl.accept_languages": "fr-FR,fr"},
-        }
-    });
-    let serde_json::Value::Object(capabilities) = capabilities else {
-        unreachable!()
-    };
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&driver.url)
-        .await
-        .expect("a Chromium session")
-}
 
 /// Waits until the browser is at an address starting with `prefix`; returns it.
 async fn wait_for_url(client: &Client, prefix: &str) -> String {
@@ -100,23 +22,6 @@ async fn wait_for_url(client: &Client, prefix: &str) -> String {
         if tokio::time::Instant::now() > deadline {
             let source = client.source().await.unwrap_or_default();
             panic!("the browser never reached {prefix}: at {url}: {source}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Waits for the order page's status block to show `state`; returns its text.
-async fn wait_for_state(client: &Client, state: &str) -> String {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        if let Ok(status) = client.find(Locator::Css("#status")).await {
-            if status.attr("data-state").await.ok().flatten().as_deref() == Some(state) {
-                return status.text().await.unwrap();
-            }
-        }
-        if tokio::time::Instant::now() > deadline {
-            let source = client.source().await.unwrap_or_default();
-            panic!("the page never showed {state}: {source}");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -33,6 +33,7 @@ mod browser;
 mod callbacks;
 mod card;
 mod card_browser;
+mod chromium;
 mod crash;
 mod deploy;
 mod events;
