@@ -5,6 +5,7 @@ mod binary;
 mod callback_delivery;
 mod callbacks;
 mod carriers;
+mod cli;
 mod faults;
 mod journal;
 mod layout;

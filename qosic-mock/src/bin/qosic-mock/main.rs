@@ -11,7 +11,6 @@
 //! (`--max-body` or `QOSIC_MOCK_MAX_BODY`), and the SDK's own variables (`QOSIC_LOGIN`,
 //! `QOSIC_PASSWORD`, `QOSIC_<CARRIER>_CLIENT_ID`) fill what neither gave.
 
-use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
@@ -39,7 +38,7 @@ fn secs(d: Duration) -> String {
 }
 
 /// The flags. Each reads `QOSIC_MOCK_` and its name in capitals too; the ones whose help
-/// says `then QOSIC_…` fall back to the SDK's variable ([`Reader::given_or_sdk`]). Values
+/// says `then QOSIC_…` fall back to the SDK's variable ([`sdk`]). Values
 /// are strings here, converted by [`args_from`] so that an error names its source; the
 /// switches take `--flag`, `--flag=false` or a variable set to `true`/`false`/`1`/`0`.
 #[derive(Debug, Parser)]
@@ -175,11 +174,6 @@ fn after_help() -> String {
     out
 }
 
-/// The command line's description: [`Cli`] and [`after_help`].
-fn command() -> clap::Command {
-    Cli::command().after_help(after_help())
-}
-
 /// A carrier's name on the command line: `mtn`.
 fn key(spec: &CarrierSpec) -> String {
     spec.name().to_ascii_lowercase()
@@ -190,54 +184,17 @@ fn default_client_id(spec: &CarrierSpec) -> String {
     format!("{}_CLIENT", spec.name())
 }
 
-/// The settings the binary runs with.
-#[derive(Debug)]
-struct Args {
-    listen: SocketAddr,
-    builder: MockQosicBuilder,
-}
-
-/// Why the binary does not run: clap's answer (help, version, or a usage error, which clap
-/// prints and exits with, 0 or 2), or a value it read that makes no sense (exit 2).
-#[derive(Debug)]
-enum Stop {
-    Clap(clap::Error),
-    Invalid(String),
-}
-
-impl From<String> for Stop {
-    fn from(e: String) -> Stop {
-        Stop::Invalid(e)
-    }
-}
-
-/// Where a value came from, to name it in errors.
+/// Where a value came from, named in errors: `--listen`, its `QOSIC_MOCK_*` variable or the
+/// SDK's `QOSIC_*` one; a lower rank wins (command line 0, `QOSIC_MOCK_*` 1, SDK 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Source {
-    /// The command line: `--listen`.
-    Flag(String),
-    /// The flag's `QOSIC_MOCK_*` variable.
-    Env(String),
-    /// The SDK's variable: `QOSIC_LOGIN`.
-    Sdk(String),
-}
-
-impl Source {
-    /// The command line first, then `QOSIC_MOCK_*`, then the SDK's variables.
-    fn rank(&self) -> u8 {
-        match self {
-            Source::Flag(_) => 0,
-            Source::Env(_) => 1,
-            Source::Sdk(_) => 2,
-        }
-    }
+struct Source {
+    name: String,
+    rank: u8,
 }
 
 impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Source::Flag(name) | Source::Env(name) | Source::Sdk(name) => f.write_str(name),
-        }
+        f.write_str(&self.name)
     }
 }
 
@@ -255,47 +212,39 @@ impl Given {
     }
 }
 
-/// Reads what clap found, with its source, and the SDK's variables.
-struct Reader<'a> {
-    command: &'a clap::Command,
-    matches: &'a ArgMatches,
-    sdk_env: &'a dyn Fn(&str) -> Option<String>,
+/// A non-empty SDK variable.
+fn sdk(var: &str) -> Option<Given> {
+    let value = std::env::var(var).ok().filter(|v| !v.is_empty())?;
+    let (name, rank) = (var.to_owned(), 2);
+    Some(Given {
+        value,
+        source: Source { name, rank },
+    })
 }
 
-impl Reader<'_> {
-    /// The source of the flag `id` (a field of [`Cli`]) if given on the command line or by
-    /// its variable; a default is not given.
+/// Reads what clap found, with its source.
+struct Reader {
+    command: clap::Command,
+    matches: ArgMatches,
+}
+
+impl Reader {
+    /// Where the flag `id` (a field of [`Cli`]) was given; a default is not given.
     fn source(&self, id: &str) -> Option<Source> {
         let arg = self.command.get_arguments().find(|a| a.get_id() == id)?;
-        match self.matches.value_source(id)? {
-            ValueSource::CommandLine => Some(Source::Flag(format!("--{}", arg.get_long()?))),
-            ValueSource::EnvVariable => {
-                Some(Source::Env(arg.get_env()?.to_string_lossy().into_owned()))
-            }
-            _ => None,
-        }
+        let (name, rank) = match self.matches.value_source(id)? {
+            ValueSource::CommandLine => (format!("--{}", arg.get_long()?), 0),
+            ValueSource::EnvVariable => (arg.get_env()?.to_string_lossy().into_owned(), 1),
+            _ => return None,
+        };
+        Some(Source { name, rank })
     }
 
     /// The value of `id` if given on the command line or by its (non-empty) variable.
     fn given(&self, id: &str, value: Option<&str>) -> Option<Given> {
         let source = self.source(id)?;
         let value = value?.to_owned();
-        if value.is_empty() && source.rank() > 0 {
-            return None;
-        }
-        Some(Given { value, source })
-    }
-
-    /// The value of `id` if given, else the SDK's variable `sdk` if set and not empty.
-    fn given_or_sdk(&self, id: &str, value: &str, sdk: &str) -> Option<Given> {
-        self.given(id, Some(value)).or_else(|| {
-            (self.sdk_env)(sdk)
-                .filter(|v| !v.is_empty())
-                .map(|value| Given {
-                    value,
-                    source: Source::Sdk(sdk.to_owned()),
-                })
-        })
+        (!value.is_empty() || source.rank == 0).then_some(Given { value, source })
     }
 
     /// The value of `id` read by `read`, or `None` if not given.
@@ -309,96 +258,113 @@ impl Reader<'_> {
     }
 }
 
-/// Reads the command line (its first item is the program's name), the `QOSIC_MOCK_*`
-/// variables (through clap) and the SDK's (through `sdk_env`).
-fn parse(
-    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
-    sdk_env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Args, Stop> {
-    let command = command();
-    let matches = command
-        .clone()
-        .try_get_matches_from(args)
-        .map_err(Stop::Clap)?;
-    let cli = Cli::from_arg_matches(&matches).map_err(Stop::Clap)?;
-    let reader = Reader {
-        command: &command,
-        matches: &matches,
-        sdk_env,
-    };
-    Ok(args_from(&cli, &reader)?)
-}
-
-fn args_from(cli: &Cli, r: &Reader<'_>) -> Result<Args, String> {
+/// The server to start, from the flags and variables.
+fn builder(cli: &Cli, r: &Reader) -> Result<(SocketAddr, MockQosicBuilder), String> {
     let listen = r
         .read("listen", Some(&cli.listen), listen_address)?
-        .map_or_else(|| DEFAULT_LISTEN.parse().map_err(|e| format!("{e}")), Ok)?;
+        .map_or_else(|| listen_address(DEFAULT_LISTEN), Ok)?;
     let mut b = MockQosic::builder().bind(listen);
-    if let Some(login) = r.given_or_sdk("login", &cli.login, "QOSIC_LOGIN") {
+    // Reads flag `$id` with `$read` and gives it to the builder's `$set`, if given.
+    macro_rules! set {
+        ($id:literal, $value:expr, $read:expr, $set:ident) => {
+            if let Some(v) = r.read($id, $value, $read)? {
+                b = b.$set(v);
+            }
+        };
+    }
+    if let Some(login) = r
+        .given("login", Some(&cli.login))
+        .or_else(|| sdk("QOSIC_LOGIN"))
+    {
         b = b.login(login.value);
     }
     b = b.password(password(cli, r)?);
     for (carrier, id) in client_ids(cli, r)? {
         b = b.client_id(carrier, id);
     }
-    if let Some(forms) = r.read("phone_forms", Some(&cli.phone_forms), phone_forms)? {
-        b = b.phone_forms(forms);
-    }
-    let refuse = cli.refuse_wrong_carrier.as_deref();
-    if let Some(refuse) = r.read("refuse_wrong_carrier", refuse, switch)? {
-        b = b.refuse_wrong_carrier(refuse);
-    }
     let whole = |min| move |v: &str| whole(v, min);
-    if let Some(n) = r.read("journal_capacity", Some(&cli.journal_capacity), whole(0))? {
-        b = b.journal_capacity(n);
-    }
-    if let Some(n) = r.read("max_transactions", Some(&cli.max_transactions), whole(0))? {
-        b = b.max_transactions(n);
-    }
-    if let Some(n) = r.read("max_body", Some(&cli.max_body), whole(0))? {
-        b = b.max_body(n);
-    }
-    if let Some(d) = r.read("header_timeout", Some(&cli.header_timeout), seconds)? {
-        b = b.header_timeout(d);
-    }
-    if let Some(d) = r.read("body_timeout", Some(&cli.body_timeout), seconds)? {
-        b = b.body_timeout(d);
-    }
-    if let Some(d) = r.read("idle_timeout", Some(&cli.idle_timeout), seconds)? {
-        b = b.idle_timeout(d);
-    }
-    if let Some(n) = r.read("max_connections", Some(&cli.max_connections), whole(1))? {
-        b = b.max_connections(n);
-    }
-    if let Some(url) = r.read("callback_url", cli.callback_url.as_deref(), callback_url)? {
-        b = b.callback_url(url);
-    }
-    if let Some(d) = r.read("callback_timeout", Some(&cli.callback_timeout), seconds)? {
-        b = b.callback_timeout(d);
-    }
-    if let Some(n) = r.read("callback_queue", Some(&cli.callback_queue), whole(1))? {
-        b = b.callback_queue(n);
-    }
-    let no_admin = r
-        .read("no_admin", cli.no_admin.as_deref(), switch)?
-        .unwrap_or(false);
-    match (no_admin, r.given("admin_token", cli.admin_token.as_deref())) {
-        (true, Some(token)) => {
-            return Err(format!(
-                "--no-admin and {} do not go together",
-                token.source
-            ))
-        }
-        (true, None) => b = b.disable_admin(),
+    set!(
+        "phone_forms",
+        Some(&cli.phone_forms),
+        phone_forms,
+        phone_forms
+    );
+    let refuse = cli.refuse_wrong_carrier.as_deref();
+    set!("refuse_wrong_carrier", refuse, switch, refuse_wrong_carrier);
+    set!(
+        "journal_capacity",
+        Some(&cli.journal_capacity),
+        whole(0),
+        journal_capacity
+    );
+    set!(
+        "max_transactions",
+        Some(&cli.max_transactions),
+        whole(0),
+        max_transactions
+    );
+    set!("max_body", Some(&cli.max_body), whole(0), max_body);
+    set!(
+        "header_timeout",
+        Some(&cli.header_timeout),
+        seconds,
+        header_timeout
+    );
+    set!(
+        "body_timeout",
+        Some(&cli.body_timeout),
+        seconds,
+        body_timeout
+    );
+    set!(
+        "idle_timeout",
+        Some(&cli.idle_timeout),
+        seconds,
+        idle_timeout
+    );
+    set!(
+        "max_connections",
+        Some(&cli.max_connections),
+        whole(1),
+        max_connections
+    );
+    set!(
+        "callback_url",
+        cli.callback_url.as_deref(),
+        callback_url,
+        callback_url
+    );
+    set!(
+        "callback_timeout",
+        Some(&cli.callback_timeout),
+        seconds,
+        callback_timeout
+    );
+    set!(
+        "callback_queue",
+        Some(&cli.callback_queue),
+        whole(1),
+        callback_queue
+    );
+    let anywhere = cli.callbacks_anywhere.as_deref();
+    set!("callbacks_anywhere", anywhere, switch, callbacks_anywhere);
+    let no_admin = r.read("no_admin", cli.no_admin.as_deref(), switch)?;
+    match (
+        no_admin == Some(true),
+        r.given("admin_token", cli.admin_token.as_deref()),
+    ) {
+        (true, Some(token)) => Err(format!(
+            "--no-admin and {} do not go together",
+            token.source
+        )),
+        (true, None) => Ok(b.disable_admin()),
         (false, Some(token)) if token.value.is_empty() => {
-            return Err(format!("{}: the token is empty", token.source))
+            Err(format!("{}: the token is empty", token.source))
         }
-        (false, Some(token)) => b = b.admin_token(token.value),
+        (false, Some(token)) => Ok(b.admin_token(token.value)),
         (false, None) => {
-            let open = r
-                .read("admin_open", cli.admin_open.as_deref(), switch)?
-                .unwrap_or(false);
-            if !open && !listen.ip().is_loopback() {
+            let open = r.read("admin_open", cli.admin_open.as_deref(), switch)?;
+            if open != Some(true) && !listen.ip().is_loopback() {
                 return Err(format!(
                     "listening on {listen}, beyond loopback, the admin API would be open to \
                      the network (anyone could read the journal, reset the state, or send \
@@ -406,13 +372,10 @@ fn args_from(cli: &Cli, r: &Reader<'_>) -> Result<Args, String> {
                      --no-admin, or --admin-open to accept that"
                 ));
             }
+            Ok(b)
         }
     }
-    let anywhere = cli.callbacks_anywhere.as_deref();
-    if let Some(anywhere) = r.read("callbacks_anywhere", anywhere, switch)? {
-        b = b.callbacks_anywhere(anywhere);
-    }
-    Ok(Args { listen, builder: b })
+    .map(|b| (listen, b))
 }
 
 /// The client ids given, by carrier: from `--mtn-client-id` (and the other Benin flags) and
@@ -420,7 +383,7 @@ fn args_from(cli: &Cli, r: &Reader<'_>) -> Result<Args, String> {
 /// `QOSIC_<CARRIER>_CLIENT_ID`. Two values for one carrier from sources of the same rank
 /// (`--mtn-client-id` and `--client-id mtn=`) are an error; a repeated `--client-id` keeps
 /// the last.
-fn client_ids(cli: &Cli, r: &Reader<'_>) -> Result<Vec<(Carrier, String)>, String> {
+fn client_ids(cli: &Cli, r: &Reader) -> Result<Vec<(Carrier, String)>, String> {
     let mut offers: Vec<(Carrier, Given)> = Vec::new();
     for (id, value, carrier) in [
         ("mtn_client_id", &cli.mtn_client_id, Carrier::Mtn),
@@ -465,17 +428,15 @@ fn client_ids(cli: &Cli, r: &Reader<'_>) -> Result<Vec<(Carrier, String)>, Strin
     }
     // The SDK's variable of every carrier served, below every other source.
     for spec in qosic_mock::carrier_specs() {
-        let var = spec.client_id_var();
-        if let Some(value) = (r.sdk_env)(var).filter(|v| !v.is_empty()) {
-            let source = Source::Sdk(var.to_owned());
-            offers.push((spec.carrier(), Given { value, source }));
+        if let Some(given) = sdk(spec.client_id_var()) {
+            offers.push((spec.carrier(), given));
         }
     }
     let mut chosen: Vec<(Carrier, Given)> = Vec::new();
     for (carrier, offer) in offers {
         match chosen.iter_mut().find(|(c, _)| *c == carrier) {
             None => chosen.push((carrier, offer)),
-            Some((_, slot)) => match offer.source.rank().cmp(&slot.source.rank()) {
+            Some((_, slot)) => match offer.source.rank.cmp(&slot.source.rank) {
                 std::cmp::Ordering::Less => *slot = offer,
                 std::cmp::Ordering::Greater => {}
                 std::cmp::Ordering::Equal if offer.source == slot.source => *slot = offer,
@@ -496,14 +457,16 @@ fn client_ids(cli: &Cli, r: &Reader<'_>) -> Result<Vec<(Carrier, String)>, Strin
 /// The password: from `--password` or `--password-file` (not both), else from
 /// `QOSIC_MOCK_PASSWORD` or `QOSIC_MOCK_PASSWORD_FILE` (not both), else from the SDK's
 /// `QOSIC_PASSWORD`, else the default.
-fn password(cli: &Cli, r: &Reader<'_>) -> Result<String, String> {
-    let given = r.given_or_sdk("password", &cli.password, "QOSIC_PASSWORD");
+fn password(cli: &Cli, r: &Reader) -> Result<String, String> {
+    let given = r
+        .given("password", Some(&cli.password))
+        .or_else(|| sdk("QOSIC_PASSWORD"));
     let file = r.given("password_file", cli.password_file.as_deref());
     match (given, file) {
         (None, None) => Ok(DEFAULT_PASSWORD.to_owned()),
         (Some(password), None) => Ok(password.value),
         (None, Some(file)) => file.read(read_password_file),
-        (Some(password), Some(file)) => match password.source.rank().cmp(&file.source.rank()) {
+        (Some(password), Some(file)) => match password.source.rank.cmp(&file.source.rank) {
             std::cmp::Ordering::Less => Ok(password.value),
             std::cmp::Ordering::Greater => file.read(read_password_file),
             std::cmp::Ordering::Equal => Err(format!(
@@ -584,11 +547,16 @@ fn seconds(v: &str) -> Result<Duration, String> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse(std::env::args_os(), &|name| std::env::var(name).ok()) {
-        Ok(args) => args,
-        // `--help` and `--version` (exit 0), or a usage error (exit 2), as clap prints them.
-        Err(Stop::Clap(e)) => e.exit(),
-        Err(Stop::Invalid(e)) => {
+    let command = Cli::command().after_help(after_help());
+    // `--help` and `--version` (exit 0), or a usage error (exit 2), as clap prints them.
+    let matches = command
+        .clone()
+        .try_get_matches()
+        .unwrap_or_else(|e| e.exit());
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let (listen, builder) = match builder(&cli, &Reader { command, matches }) {
+        Ok(settings) => settings,
+        Err(e) => {
             eprintln!("qosic-mock: {e}");
             return ExitCode::from(2);
         }
@@ -603,11 +571,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let listen = args.listen;
     runtime.block_on(async move {
         // The server runs on its own thread; this one waits for good once it has told the
         // address.
-        let mock = match args.builder.try_start().await {
+        let mock = match builder.try_start().await {
             Ok(mock) => mock,
             Err(e) => {
                 eprintln!("qosic-mock: cannot listen on {listen}: {e}");
@@ -626,6 +593,3 @@ fn main() -> ExitCode {
         match std::future::pending::<std::convert::Infallible>().await {}
     })
 }
-
-#[cfg(test)]
-mod tests;
