@@ -7,6 +7,7 @@ mod callbacks;
 mod carriers;
 mod cli;
 mod faults;
+mod held;
 mod journal;
 mod layout;
 mod limits;
