@@ -108,39 +108,3 @@ fn fault(spec: FaultSpec) -> Result<CallbackFault, String> {
     }
     Ok(fault)
 }
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::*;
-
-    #[test]
-    fn admin_faults() {
-        let spec = |s: &str| parse::<FaultSpec>(s.as_bytes()).and_then(fault);
-        assert_eq!(
-            spec(r#"{"kind":"delayed","delay_ms":5000,"times":2}"#).unwrap(),
-            CallbackFault::delayed(Duration::from_secs(5)).times(2)
-        );
-        assert_eq!(
-            spec(r#"{"kind":"forged"}"#).unwrap(),
-            CallbackFault::forged()
-        );
-        assert!(spec(r#"{"kind":"delayed"}"#)
-            .unwrap_err()
-            .contains("needs \"delay_ms\""));
-        assert!(spec(r#"{"kind":"dropped","delay_ms":1}"#)
-            .unwrap_err()
-            .contains("only a delayed"));
-        assert!(spec(r#"{"kind":"delayed","delay_ms":600001}"#)
-            .unwrap_err()
-            .contains("at most 600000"));
-        let err = spec(r#"{"kind":"lost"}"#).unwrap_err();
-        assert!(
-            err.contains(
-                "expected one of `dropped`, `delayed`, `duplicated`, `out_of_order`, `forged`"
-            ),
-            "{err}"
-        );
-    }
-}

@@ -3,6 +3,7 @@
 mod admin;
 mod binary;
 mod callback_delivery;
+mod callback_settings;
 mod callbacks;
 mod carriers;
 mod cli;
