@@ -6,6 +6,7 @@
 //! from each answer until a request's headers are parsed, is the idle timeout; [`Guarded`]
 //! adds the header timeout from a request's first byte and the idle timeout on a write that
 //! makes no progress (an answer left unread); the body has its own timeout (408).
+
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
@@ -21,7 +22,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Body as _;
 use hyper::body::Incoming as HyperBody;
-use hyper::header::{HeaderValue, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::header::{HeaderValue, AUTHORIZATION, CONNECTION, CONTENT_TYPE};
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -32,7 +33,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::config::Limits;
 use crate::handler::handle;
-use crate::reply::{problem, Action, BodyProblem, Incoming, Reply};
+use crate::reply::{problem, Action, BodyProblem, Incoming};
 use crate::shared::Shared;
 
 /// The most bytes of request line and headers hyper buffers (it answers 431 beyond).
@@ -136,9 +137,10 @@ async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) -> 
         shared.connections.fetch_add(1, Ordering::SeqCst);
         let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
+        shared.open_connections.fetch_add(1, Ordering::SeqCst);
         tokio::spawn(async move {
-            let _open = OpenConnection::new(&shared.open_connections);
             serve_connection(stream, &shared).await;
+            shared.open_connections.fetch_sub(1, Ordering::SeqCst);
             drop(slot);
         });
     }
@@ -156,22 +158,6 @@ fn refuse(stream: &TcpStream, max_connections: usize) {
     );
     // A fresh socket's send buffer takes this at once; if not, the client gets the close.
     let _ = stream.try_write(&[head.as_bytes(), &body].concat());
-}
-
-/// Counts a connection as open while it lives.
-struct OpenConnection<'a>(&'a AtomicUsize);
-
-impl<'a> OpenConnection<'a> {
-    fn new(counter: &'a AtomicUsize) -> Self {
-        counter.fetch_add(1, Ordering::SeqCst);
-        OpenConnection(counter)
-    }
-}
-
-impl Drop for OpenConnection<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
 }
 
 async fn serve_connection(stream: TcpStream, shared: &Arc<Shared>) {
@@ -390,48 +376,39 @@ impl Drop for BodyBudget<'_> {
     }
 }
 
-/// Reads a body of at most `max` bytes; `declared` is its `Content-Length`, if any.
-///
-/// Each frame is copied into one buffer and let go at once: hyper hands out frames that
-/// share its read buffer, so keeping the frames (as `BodyExt::collect` does) keeps one read
-/// buffer alive per frame, kilobytes per byte for a body trickled one byte per TCP segment.
-/// `budget` counts the buffer's capacity, taken before the buffer is allocated: the
-/// declared length at once, before any byte is read; for a body without one, each doubling
-/// before it is made. So the cap counts the bytes held, not the bytes received.
-async fn read_body<B>(
-    body: B,
+/// Reads a body of at most `max` bytes, copying each frame into one buffer and letting it
+/// go at once (hyper's frames share its read buffer: keeping them, as `BodyExt::collect`
+/// does, keeps a read buffer per frame). `budget` counts the buffer's capacity before it is
+/// allocated: a declared length at once, before a byte came; else each doubling.
+async fn read_body(
+    body: HyperBody,
     max: usize,
-    declared: Option<u64>,
     budget: &mut BodyBudget<'_>,
-) -> Result<Vec<u8>, BodyError>
-where
-    B: hyper::body::Body<Data = Bytes> + Unpin,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+) -> Result<Vec<u8>, BodyError> {
     let mut bytes = Vec::new();
-    if let Some(declared) = declared.and_then(|n| usize::try_from(n).ok()) {
-        let declared = declared.min(max);
+    if let Some(declared) = body.size_hint().exact() {
+        let declared = usize::try_from(declared).ok().filter(|&n| n <= max);
+        let declared = declared.ok_or(BodyError::Problem(BodyProblem::TooLarge))?;
         budget.take(declared)?;
         bytes.reserve_exact(declared);
     }
     let mut body = Limited::new(body, max);
     while let Some(frame) = body.frame().await {
-        let frame = match frame {
-            Ok(frame) => frame,
+        let data = match frame.map(|f| f.into_data()) {
+            Ok(Ok(data)) => data,
+            Ok(Err(_trailers)) => continue,
             Err(e) if e.is::<LengthLimitError>() => {
                 return Err(BodyError::Problem(BodyProblem::TooLarge))
             }
             Err(_) => return Err(BodyError::Gone),
         };
-        if let Ok(data) = frame.into_data() {
-            let needed = bytes.len() + data.len();
-            if needed > bytes.capacity() {
-                let capacity = needed.max(bytes.capacity() * 2).min(max.max(needed));
-                budget.take(capacity - bytes.capacity())?;
-                bytes.reserve_exact(capacity - bytes.len());
-            }
-            bytes.extend_from_slice(&data);
+        let needed = bytes.len() + data.len();
+        if needed > bytes.capacity() {
+            let capacity = needed.max(bytes.capacity() * 2).min(max.max(needed));
+            budget.take(capacity - bytes.capacity())?;
+            bytes.reserve_exact(capacity - bytes.len());
         }
+        bytes.extend_from_slice(&data);
     }
     Ok(bytes)
 }
@@ -442,51 +419,35 @@ async fn serve(
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
     let limits = shared.config.limits;
     let (parts, body) = req.into_parts();
-    // A body framed by its `Content-Length` has that exact size (hyper checked the header):
-    // no need to look the header up again then.
-    let declared = match body.size_hint().exact() {
-        Some(exact) => Some(exact),
-        None => parts
-            .headers
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok()),
-    };
-    let declared_too_large = declared.is_some_and(|n| n > limits.max_body as u64);
     let mut budget = BodyBudget {
         in_flight: &shared.body_bytes,
         limit: BODIES_IN_FLIGHT.max(limits.max_body),
         held: 0,
     };
-    let (bytes, problem) = if declared_too_large {
-        (Vec::new(), Some(BodyProblem::TooLarge))
-    } else {
-        let read = read_body(body, limits.max_body, declared, &mut budget);
-        match tokio::time::timeout(limits.body_timeout, read).await {
-            Ok(Ok(bytes)) => (bytes, None),
-            Ok(Err(BodyError::Problem(problem))) => (Vec::new(), Some(problem)),
-            Ok(Err(BodyError::Gone)) => return Err(DropConnection),
-            Err(_elapsed) => (Vec::new(), Some(BodyProblem::TimedOut)),
-        }
+    let read = read_body(body, limits.max_body, &mut budget);
+    let (bytes, body_problem) = match tokio::time::timeout(limits.body_timeout, read).await {
+        Ok(Ok(bytes)) => (bytes, None),
+        Ok(Err(BodyError::Problem(problem))) => (Vec::new(), Some(problem)),
+        Ok(Err(BodyError::Gone)) => return Err(DropConnection),
+        Err(_elapsed) => (Vec::new(), Some(BodyProblem::TimedOut)),
     };
-    let authorization = parts
-        .headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    let header = |name| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
     let action = handle(
         &shared,
         &Incoming {
             method: parts.method.as_str(),
             path: parts.uri.path(),
             query: parts.uri.query(),
-            authorization,
-            content_type: parts
-                .headers
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok()),
+            authorization: header(AUTHORIZATION),
+            content_type: header(CONTENT_TYPE),
             admin_header: parts.headers.contains_key(crate::config::ADMIN_HEADER),
             body: &bytes,
-            problem,
+            problem: body_problem,
         },
     );
     // The body is handled: give its memory back before any wait.
@@ -494,41 +455,38 @@ async fn serve(
     drop(budget);
     let reply = match action {
         Action::Respond(reply) => reply,
-        Action::Render(render) => match tokio::task::spawn_blocking(render).await {
-            Ok(reply) => reply,
-            Err(_) => crate::reply::problem(
-                500,
-                "Internal Server Error",
-                "the admin answer could not be built",
-            ),
-        },
+        Action::Render(render) => tokio::task::spawn_blocking(render)
+            .await
+            .unwrap_or_else(|_| {
+                problem(
+                    500,
+                    "Internal Server Error",
+                    "the admin answer could not be built",
+                )
+            }),
         Action::Drop { delay } => {
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
+            sleep(delay).await;
             return Err(DropConnection);
         }
     };
-    if !reply.delay.is_zero() {
-        tokio::time::sleep(reply.delay).await;
-    }
-    Ok(response(reply, problem.is_some()))
-}
-
-fn response(reply: Reply, close: bool) -> Response<Full<Bytes>> {
+    sleep(reply.delay).await;
     let mut response = Response::new(Full::new(Bytes::from(reply.body)));
     *response.status_mut() = hyper::StatusCode::from_u16(reply.status)
         .ok()
         .filter(|s| !s.is_informational())
         .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
-    if close {
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
+    if body_problem.is_some() {
         // The rest of the body was not read: do not try to reuse the connection.
-        response
-            .headers_mut()
-            .insert(CONNECTION, HeaderValue::from_static("close"));
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
     }
-    response
+    Ok(response)
+}
+
+/// Waits `delay` (a fault's), without a trip through the timer when there is none.
+async fn sleep(delay: Duration) {
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
 }
