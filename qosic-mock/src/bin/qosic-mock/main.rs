@@ -1,15 +1,10 @@
-//! The `qosic-mock` binary: the fake QosIc server for test suites in any language.
+//! The `qosic-mock` binary: the fake QosIc server for test suites in any language. It
+//! prints `listening on http://HOST:PORT` as its first line on stdout and serves until
+//! killed; `qosic-mock --help` lists the flags, their variables and their defaults.
 //!
-//! It prints `listening on http://HOST:PORT` as the first line on stdout, flushes, and
-//! serves until killed. `qosic-mock --help` lists the flags, their environment variables
-//! and their defaults.
-//!
-//! The flags are declared once, in [`Cli`], and read by clap, whose `env` feature reads each
-//! one's `QOSIC_MOCK_*` variable too. clap is built only with the crate's `cli` feature,
-//! which this binary requires: a suite that depends on the library builds no argument
-//! parser. The values are converted here, each error naming where the value came from
-//! (`--max-body` or `QOSIC_MOCK_MAX_BODY`), and the SDK's own variables (`QOSIC_LOGIN`,
-//! `QOSIC_PASSWORD`, `QOSIC_<CARRIER>_CLIENT_ID`) fill what neither gave.
+//! The flags are declared once, in [`Cli`], read by clap with each one's `QOSIC_MOCK_*`
+//! variable; [`builder`] converts them, naming where a bad value came from, with the SDK's
+//! own variables (`QOSIC_LOGIN`, `QOSIC_PASSWORD`, `QOSIC_<CARRIER>_CLIENT_ID`) below both.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -37,10 +32,9 @@ fn secs(d: Duration) -> String {
     d.as_secs_f64().to_string()
 }
 
-/// The flags. Each reads `QOSIC_MOCK_` and its name in capitals too; the ones whose help
-/// says `then QOSIC_…` fall back to the SDK's variable ([`sdk`]). Values
-/// are strings here, converted by [`args_from`] so that an error names its source; the
-/// switches take `--flag`, `--flag=false` or a variable set to `true`/`false`/`1`/`0`.
+/// The flags, each also read from `QOSIC_MOCK_` and its name in capitals. Values are text,
+/// converted by [`builder`]; the switches take `--flag`, `--flag=false` or a variable set to
+/// `true`/`false`/`1`/`0`.
 #[derive(Debug, Parser)]
 #[command(
     name = "qosic-mock",
@@ -264,11 +258,13 @@ fn builder(cli: &Cli, r: &Reader) -> Result<(SocketAddr, MockQosicBuilder), Stri
         .read("listen", Some(&cli.listen), listen_address)?
         .map_or_else(|| listen_address(DEFAULT_LISTEN), Ok)?;
     let mut b = MockQosic::builder().bind(listen);
-    // Reads flag `$id` with `$read` and gives it to the builder's `$set`, if given.
+    // Reads the flag `$field` with `$read` and gives it to the builder's method of that name.
     macro_rules! set {
-        ($id:literal, $value:expr, $read:expr, $set:ident) => {
-            if let Some(v) = r.read($id, $value, $read)? {
-                b = b.$set(v);
+        ($field:ident, $read:expr) => { set!(@ $field, Some(cli.$field.as_str()), $read) };
+        (? $field:ident, $read:expr) => { set!(@ $field, cli.$field.as_deref(), $read) };
+        (@ $field:ident, $value:expr, $read:expr) => {
+            if let Some(v) = r.read(stringify!($field), $value, $read)? {
+                b = b.$field(v);
             }
         };
     }
@@ -283,71 +279,19 @@ fn builder(cli: &Cli, r: &Reader) -> Result<(SocketAddr, MockQosicBuilder), Stri
         b = b.client_id(carrier, id);
     }
     let whole = |min| move |v: &str| whole(v, min);
-    set!(
-        "phone_forms",
-        Some(&cli.phone_forms),
-        phone_forms,
-        phone_forms
-    );
-    let refuse = cli.refuse_wrong_carrier.as_deref();
-    set!("refuse_wrong_carrier", refuse, switch, refuse_wrong_carrier);
-    set!(
-        "journal_capacity",
-        Some(&cli.journal_capacity),
-        whole(0),
-        journal_capacity
-    );
-    set!(
-        "max_transactions",
-        Some(&cli.max_transactions),
-        whole(0),
-        max_transactions
-    );
-    set!("max_body", Some(&cli.max_body), whole(0), max_body);
-    set!(
-        "header_timeout",
-        Some(&cli.header_timeout),
-        seconds,
-        header_timeout
-    );
-    set!(
-        "body_timeout",
-        Some(&cli.body_timeout),
-        seconds,
-        body_timeout
-    );
-    set!(
-        "idle_timeout",
-        Some(&cli.idle_timeout),
-        seconds,
-        idle_timeout
-    );
-    set!(
-        "max_connections",
-        Some(&cli.max_connections),
-        whole(1),
-        max_connections
-    );
-    set!(
-        "callback_url",
-        cli.callback_url.as_deref(),
-        callback_url,
-        callback_url
-    );
-    set!(
-        "callback_timeout",
-        Some(&cli.callback_timeout),
-        seconds,
-        callback_timeout
-    );
-    set!(
-        "callback_queue",
-        Some(&cli.callback_queue),
-        whole(1),
-        callback_queue
-    );
-    let anywhere = cli.callbacks_anywhere.as_deref();
-    set!("callbacks_anywhere", anywhere, switch, callbacks_anywhere);
+    set!(phone_forms, phone_forms);
+    set!(?refuse_wrong_carrier, switch);
+    set!(journal_capacity, whole(0));
+    set!(max_transactions, whole(0));
+    set!(max_body, whole(0));
+    set!(header_timeout, seconds);
+    set!(body_timeout, seconds);
+    set!(idle_timeout, seconds);
+    set!(max_connections, whole(1));
+    set!(?callback_url, callback_url);
+    set!(callback_timeout, seconds);
+    set!(callback_queue, whole(1));
+    set!(?callbacks_anywhere, switch);
     let no_admin = r.read("no_admin", cli.no_admin.as_deref(), switch)?;
     match (
         no_admin == Some(true),
