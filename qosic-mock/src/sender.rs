@@ -3,7 +3,6 @@
 //! that ended ([`Callbacks::ended`]) and never reads the server's state.
 
 use std::collections::VecDeque;
-use std::fmt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -66,14 +65,9 @@ impl Item {
 }
 
 /// The callback sender of one server; dropping it stops its worker and timers.
+#[derive(Debug)]
 pub(crate) struct Callbacks {
     core: Arc<Core>,
-}
-
-impl fmt::Debug for Callbacks {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Callbacks").finish_non_exhaustive()
-    }
 }
 
 impl Drop for Callbacks {
@@ -88,6 +82,7 @@ impl Drop for Callbacks {
     }
 }
 
+#[derive(Debug)]
 struct Core {
     timeout: Duration,
     /// [`CallbackConfig::anywhere`].
@@ -100,13 +95,7 @@ struct Core {
     state: Mutex<SenderState>,
 }
 
-impl fmt::Debug for Core {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Core").finish_non_exhaustive()
-    }
-}
-
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct SenderState {
     target: Option<Target>,
     sink: Option<mpsc::Sender<SentCallback>>,
@@ -124,12 +113,6 @@ struct SenderState {
     generation: u64,
     worker: Option<JoinHandle<()>>,
     closed: bool,
-}
-
-enum Next {
-    Item(Item),
-    Empty,
-    Closed,
 }
 
 impl Core {
@@ -250,14 +233,20 @@ impl Core {
         }
     }
 
-    fn next_item(&self) -> Next {
-        let mut state = self.lock();
-        if state.closed {
-            return Next::Closed;
-        }
-        match state.queue.pop_front() {
-            Some(item) => Next::Item(item),
-            None => Next::Empty,
+    /// The next queued callback, waiting for one; `None` once the sender is dropped.
+    async fn next_item(&self) -> Option<Item> {
+        loop {
+            {
+                let mut state = self.lock();
+                if state.closed {
+                    return None;
+                }
+                if let Some(item) = state.queue.pop_front() {
+                    return Some(item);
+                }
+            }
+            // A wake since the check left a permit: this returns at once then.
+            self.wake.notified().await;
         }
     }
 
@@ -285,39 +274,16 @@ impl Core {
     }
 }
 
-/// The worker: sends queued callbacks one after the other, in order.
+/// The worker: sends queued callbacks one after the other, in order; a callback out of
+/// order goes after the next one, or after [`OUT_OF_ORDER_HOLD`] when none comes.
 async fn run(core: Arc<Core>) {
-    loop {
-        let item = match core.next_item() {
-            Next::Item(item) => item,
-            Next::Closed => return,
-            Next::Empty => {
-                core.wake.notified().await;
-                continue;
+    while let Some(item) = core.next_item().await {
+        if item.hold {
+            match tokio::time::timeout(OUT_OF_ORDER_HOLD, core.next_item()).await {
+                Ok(Some(next)) => core.deliver(next).await,
+                Ok(None) => return,
+                Err(_elapsed) => {}
             }
-        };
-        if !item.hold {
-            core.deliver(item).await;
-            continue;
-        }
-        // Out of order: the next callback goes first.
-        let deadline = Instant::now() + OUT_OF_ORDER_HOLD;
-        let next = loop {
-            match core.next_item() {
-                Next::Item(next) => break Some(next),
-                Next::Closed => return,
-                Next::Empty => {
-                    if tokio::time::timeout_at(deadline, core.wake.notified())
-                        .await
-                        .is_err()
-                    {
-                        break None;
-                    }
-                }
-            }
-        };
-        if let Some(next) = next {
-            core.deliver(next).await;
         }
         core.deliver(item).await;
     }

@@ -35,6 +35,7 @@ use crate::config::Limits;
 use crate::handler::handle;
 use crate::reply::{problem, Action, BodyProblem, Incoming};
 use crate::shared::Shared;
+use crate::transport::sleep;
 
 /// The most bytes of request line and headers hyper buffers (it answers 431 beyond).
 const MAX_HEAD: usize = 16 * 1024;
@@ -482,11 +483,4 @@ async fn serve(
         headers.insert(CONNECTION, HeaderValue::from_static("close"));
     }
     Ok(response)
-}
-
-/// Waits `delay` (a fault's), without a trip through the timer when there is none.
-async fn sleep(delay: Duration) {
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
 }
