@@ -86,30 +86,28 @@ pub(crate) fn spawn(addr: SocketAddr, shared: Arc<Shared>) -> io::Result<ServerH
 
 /// A current-thread runtime, and a listener on `addr` registered with it.
 fn bind(addr: SocketAddr) -> io::Result<(tokio::runtime::Runtime, tokio::net::TcpListener)> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        // Large admin answers are serialized there; two threads are plenty.
-        .max_blocking_threads(2)
-        .build()?;
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()?
     } else {
         TcpSocket::new_v6()?
     };
-    let listener = socket
-        .set_reuseaddr(true)
-        .and_then(|()| socket.bind(addr))
-        .and_then(|()| {
-            // std's TcpListener::bind queues 128 connections; a burst beyond waits for SYN
-            // retries (a second and more). The kernel caps this at net.core.somaxconn.
-            let _in_runtime = runtime.enter();
-            socket.listen(LISTEN_BACKLOG)
-        });
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        // Large admin answers are serialized there; two threads are plenty.
+        .max_blocking_threads(2)
+        .build()?;
+    // std's TcpListener::bind queues 128 connections; a burst beyond waits for SYN retries
+    // (a second and more). The kernel caps this at net.core.somaxconn.
+    let listener = {
+        let _in_runtime = runtime.enter();
+        socket.listen(LISTEN_BACKLOG)
+    };
     match listener {
         Ok(listener) => Ok((runtime, listener)),
         Err(e) => {
-            // Dropping a runtime waits for its blocking threads, which tokio forbids (with
-            // a panic) inside another runtime, where `MockQosicBuilder::try_start` runs.
+            // Dropping a runtime inside another one (`MockQosicBuilder::try_start`) panics.
             runtime.shutdown_background();
             Err(e)
         }

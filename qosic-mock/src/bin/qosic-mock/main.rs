@@ -46,7 +46,7 @@ fn secs(d: Duration) -> String {
 )]
 struct Cli {
     /// address to listen on
-    #[arg(long, env = "QOSIC_MOCK_LISTEN", hide_env_values = true, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
+    #[arg(long, env = "QOSIC_MOCK_LISTEN", value_name = "ADDR", default_value = DEFAULT_LISTEN)]
     listen: String,
     /// API login accepted in Basic auth [env: QOSIC_MOCK_LOGIN, then QOSIC_LOGIN]
     #[arg(long, env = "QOSIC_MOCK_LOGIN", hide_env = true, value_name = "LOGIN", default_value = DEFAULT_LOGIN)]
@@ -57,12 +57,7 @@ struct Cli {
     #[arg(long, env = "QOSIC_MOCK_PASSWORD", hide_env = true, value_name = "PASSWORD", default_value = DEFAULT_PASSWORD)]
     password: String,
     /// read the API password from this file (one trailing newline is dropped)
-    #[arg(
-        long,
-        env = "QOSIC_MOCK_PASSWORD_FILE",
-        hide_env_values = true,
-        value_name = "PATH"
-    )]
+    #[arg(long, env = "QOSIC_MOCK_PASSWORD_FILE", value_name = "PATH")]
     password_file: Option<String>,
     /// MTN client id [env: QOSIC_MOCK_MTN_CLIENT_ID, then QOSIC_MTN_CLIENT_ID]
     #[arg(long, env = "QOSIC_MOCK_MTN_CLIENT_ID", hide_env = true, value_name = "ID", default_value = DEFAULT_MTN_CLIENT_ID)]
@@ -75,70 +70,60 @@ struct Cli {
     celtiis_client_id: String,
     /// the client id of a carrier, by its name (any carrier served, see below); repeatable;
     /// the variable takes a comma-separated list: mtn=M,tmoney=T
-    #[arg(long, env = "QOSIC_MOCK_CLIENT_ID", hide_env_values = true, value_name = "CARRIER=ID", value_delimiter = ',', action = ArgAction::Append)]
+    #[arg(long, env = "QOSIC_MOCK_CLIENT_ID", value_name = "CARRIER=ID", value_delimiter = ',', action = ArgAction::Append)]
     client_id: Vec<String>,
     /// Benin msisdn forms accepted: legacy (229+8 digits), new (229+01+8 digits) or both
-    #[arg(long, env = "QOSIC_MOCK_PHONE_FORMS", hide_env_values = true, value_name = "FORMS", default_value = PhoneForms::Both.name())]
+    #[arg(long, env = "QOSIC_MOCK_PHONE_FORMS", value_name = "FORMS", default_value = PhoneForms::Both.name())]
     phone_forms: String,
     /// refuse (HTTP 400, code 515) a number sent to another carrier's endpoint [default:
     /// accepted]
-    #[arg(long, env = "QOSIC_MOCK_REFUSE_WRONG_CARRIER", hide_env_values = true, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    #[arg(long, env = "QOSIC_MOCK_REFUSE_WRONG_CARRIER", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     refuse_wrong_carrier: Option<String>,
     /// requests the journal keeps; older ones are dropped (and counted)
-    #[arg(long, env = "QOSIC_MOCK_JOURNAL_CAPACITY", hide_env_values = true, value_name = "N", default_value_t = DEFAULT_JOURNAL_CAPACITY.to_string())]
+    #[arg(long, env = "QOSIC_MOCK_JOURNAL_CAPACITY", value_name = "N", default_value_t = DEFAULT_JOURNAL_CAPACITY.to_string())]
     journal_capacity: String,
     /// transactions kept; beyond, payments and deposits get 507 until a reset
-    #[arg(long, env = "QOSIC_MOCK_MAX_TRANSACTIONS", hide_env_values = true, value_name = "N", default_value_t = DEFAULT_MAX_TRANSACTIONS.to_string())]
+    #[arg(long, env = "QOSIC_MOCK_MAX_TRANSACTIONS", value_name = "N", default_value_t = DEFAULT_MAX_TRANSACTIONS.to_string())]
     max_transactions: String,
     /// largest request body read; larger ones get 413
-    #[arg(long, env = "QOSIC_MOCK_MAX_BODY", hide_env_values = true, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY.to_string())]
+    #[arg(long, env = "QOSIC_MOCK_MAX_BODY", value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY.to_string())]
     max_body: String,
     /// time for a request's headers, from their first byte (e.g. 10 or 0.5)
-    #[arg(long, env = "QOSIC_MOCK_HEADER_TIMEOUT", hide_env_values = true, value_name = "SECONDS", default_value_t = secs(DEFAULT_HEADER_TIMEOUT))]
+    #[arg(long, env = "QOSIC_MOCK_HEADER_TIMEOUT", value_name = "SECONDS", default_value_t = secs(DEFAULT_HEADER_TIMEOUT))]
     header_timeout: String,
     /// time for a request's body, from the end of its headers (then 408)
-    #[arg(long, env = "QOSIC_MOCK_BODY_TIMEOUT", hide_env_values = true, value_name = "SECONDS", default_value_t = secs(DEFAULT_BODY_TIMEOUT))]
+    #[arg(long, env = "QOSIC_MOCK_BODY_TIMEOUT", value_name = "SECONDS", default_value_t = secs(DEFAULT_BODY_TIMEOUT))]
     body_timeout: String,
     /// time a connection may wait for a request, or leave an answer unread
-    #[arg(long, env = "QOSIC_MOCK_IDLE_TIMEOUT", hide_env_values = true, value_name = "SECONDS", default_value_t = secs(DEFAULT_IDLE_TIMEOUT))]
+    #[arg(long, env = "QOSIC_MOCK_IDLE_TIMEOUT", value_name = "SECONDS", default_value_t = secs(DEFAULT_IDLE_TIMEOUT))]
     idle_timeout: String,
     /// connections served at once; beyond, a new one gets 503 and is closed. Keep it below
     /// the file-descriptor limit (ulimit -n)
-    #[arg(long, env = "QOSIC_MOCK_MAX_CONNECTIONS", hide_env_values = true, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS.to_string())]
+    #[arg(long, env = "QOSIC_MOCK_MAX_CONNECTIONS", value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS.to_string())]
     max_connections: String,
     /// turn the admin API off (/__admin/ answers 404)
-    #[arg(long, env = "QOSIC_MOCK_NO_ADMIN", hide_env_values = true, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    #[arg(long, env = "QOSIC_MOCK_NO_ADMIN", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     no_admin: Option<String>,
     /// leave the admin API open without a token when listening beyond loopback (without it,
     /// --admin-token or --no-admin, such a server refuses to start)
-    #[arg(long, env = "QOSIC_MOCK_ADMIN_OPEN", hide_env_values = true, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    #[arg(long, env = "QOSIC_MOCK_ADMIN_OPEN", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     admin_open: Option<String>,
     /// post callbacks to any host [default: loopback addresses only]
-    #[arg(long, env = "QOSIC_MOCK_CALLBACKS_ANYWHERE", hide_env_values = true, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    #[arg(long, env = "QOSIC_MOCK_CALLBACKS_ANYWHERE", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     callbacks_anywhere: Option<String>,
     /// post QosIc's callbacks (payment confirmed or failed, deposit done) to this http://
     /// URL [default: none]
-    #[arg(
-        long,
-        env = "QOSIC_MOCK_CALLBACK_URL",
-        hide_env_values = true,
-        value_name = "URL"
-    )]
+    #[arg(long, env = "QOSIC_MOCK_CALLBACK_URL", value_name = "URL")]
     callback_url: Option<String>,
     /// time for one callback's POST: connect, send, answer
-    #[arg(long, env = "QOSIC_MOCK_CALLBACK_TIMEOUT", hide_env_values = true, value_name = "SECONDS", default_value_t = secs(DEFAULT_CALLBACK_TIMEOUT))]
+    #[arg(long, env = "QOSIC_MOCK_CALLBACK_TIMEOUT", value_name = "SECONDS", default_value_t = secs(DEFAULT_CALLBACK_TIMEOUT))]
     callback_timeout: String,
     /// callbacks that may wait (queued, due later, in flight); beyond, dropped and journaled
-    #[arg(long, env = "QOSIC_MOCK_CALLBACK_QUEUE", hide_env_values = true, value_name = "N", default_value_t = DEFAULT_CALLBACK_QUEUE.to_string())]
+    #[arg(long, env = "QOSIC_MOCK_CALLBACK_QUEUE", value_name = "N", default_value_t = DEFAULT_CALLBACK_QUEUE.to_string())]
     callback_queue: String,
     /// require `Authorization: Bearer TOKEN` on the admin API; visible in `ps`: prefer
     /// QOSIC_MOCK_ADMIN_TOKEN
-    #[arg(
-        long,
-        env = "QOSIC_MOCK_ADMIN_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
+    #[arg(long, env = "QOSIC_MOCK_ADMIN_TOKEN", value_name = "TOKEN")]
     admin_token: Option<String>,
 }
 
@@ -491,7 +476,10 @@ fn seconds(v: &str) -> Result<Duration, String> {
 }
 
 fn main() -> ExitCode {
-    let command = Cli::command().after_help(after_help());
+    // No variable's value is shown in `--help` (a password, a token).
+    let command = Cli::command()
+        .mut_args(|arg| arg.hide_env_values(true))
+        .after_help(after_help());
     // `--help` and `--version` (exit 0), or a usage error (exit 2), as clap prints them.
     let matches = command
         .clone()
