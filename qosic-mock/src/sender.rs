@@ -316,7 +316,7 @@ async fn post(target: &Target, body: &str, timeout: Duration, anywhere: bool) ->
 /// when `anywhere`. An error says why there is none.
 async fn addresses(target: &Target, anywhere: bool) -> Result<Vec<SocketAddr>, String> {
     let authority = &target.authority;
-    let all: Vec<SocketAddr> = tokio::net::lookup_host((target.host.as_str(), target.port))
+    let all: Vec<SocketAddr> = tokio::net::lookup_host(target.addr.as_str())
         .await
         .map_err(|e| format!("cannot resolve {authority}: {e}"))?
         .collect();
