@@ -12,6 +12,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{CONNECTION, CONTENT_TYPE, HOST, USER_AGENT};
 use hyper_util::rt::TokioIo;
+use tokio::runtime::Handle;
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -180,16 +181,14 @@ impl Core {
             self.record(state, &item, None, CallbackDelivery::Dropped { reason });
             return;
         }
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        let Ok(runtime) = Handle::try_current() else {
             let reason = "no tokio runtime to send it from".to_owned();
             self.record(state, &item, None, CallbackDelivery::Dropped { reason });
             return;
         };
         state.outstanding += 1;
         if after.is_zero() {
-            state.queue.push_back(item);
-            self.ensure_worker(state, &runtime);
-            self.wake.notify_one();
+            self.enqueue(state, item, &runtime);
         } else {
             state.timers += 1;
             let core = Arc::clone(self);
@@ -218,19 +217,17 @@ impl Core {
             return;
         }
         state.timers = state.timers.saturating_sub(1);
-        state.queue.push_back(item);
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            self.ensure_worker(&mut state, &runtime);
-        }
-        drop(state);
-        self.wake.notify_one();
+        self.enqueue(&mut state, item, &tokio::runtime::Handle::current());
     }
 
-    fn ensure_worker(self: &Arc<Self>, state: &mut SenderState, runtime: &tokio::runtime::Handle) {
+    /// Queues `item` for the worker, started on `runtime` if there is none running.
+    fn enqueue(self: &Arc<Self>, state: &mut SenderState, item: Item, runtime: &Handle) {
+        state.queue.push_back(item);
         // A worker whose runtime was shut down (a test's runtime) is finished: start another.
         if state.worker.as_ref().is_none_or(JoinHandle::is_finished) {
             state.worker = Some(runtime.spawn(run(Arc::clone(self))));
         }
+        self.wake.notify_one();
     }
 
     /// The next queued callback, waiting for one; `None` once the sender is dropped.
@@ -252,19 +249,14 @@ impl Core {
 
     /// Sends one callback (or not, when dropped) and journals what became of it.
     async fn deliver(&self, item: Item) {
-        let (target, timeout) = (self.lock().target.clone(), self.timeout);
-        let (url, delivery) = match (&item.dropped, &target) {
-            (Some(reason), _) => (
-                None,
-                CallbackDelivery::Dropped {
-                    reason: reason.clone(),
-                },
-            ),
+        let target = self.lock().target.clone();
+        let (url, delivery) = match (item.dropped.clone(), target) {
+            (Some(reason), _) => (None, CallbackDelivery::Dropped { reason }),
             (None, None) => (None, CallbackDelivery::InProcess),
-            (None, Some(target)) => (
-                Some(target.url.clone()),
-                post(target, &item.body, timeout, self.anywhere).await,
-            ),
+            (None, Some(target)) => {
+                let delivery = post(&target, &item.body, self.timeout, self.anywhere).await;
+                (Some(target.url), delivery)
+            }
         };
         let mut state = self.lock();
         state.outstanding = state.outstanding.saturating_sub(1);

@@ -363,21 +363,18 @@ fn client_ids(cli: &Cli, r: &Reader) -> Result<Vec<(Carrier, String)>, String> {
     }
     let mut chosen: Vec<(Carrier, Given)> = Vec::new();
     for (carrier, offer) in offers {
-        match chosen.iter_mut().find(|(c, _)| *c == carrier) {
-            None => chosen.push((carrier, offer)),
-            Some((_, slot)) => match offer.source.rank.cmp(&slot.source.rank) {
-                std::cmp::Ordering::Less => *slot = offer,
-                std::cmp::Ordering::Greater => {}
-                std::cmp::Ordering::Equal if offer.source == slot.source => *slot = offer,
-                std::cmp::Ordering::Equal => {
-                    return Err(format!(
-                        "give the client id of {} by {} or by {}, not both",
-                        carrier.name().to_ascii_lowercase(),
-                        slot.source,
-                        offer.source
-                    ))
-                }
-            },
+        let Some((_, slot)) = chosen.iter_mut().find(|(c, _)| *c == carrier) else {
+            chosen.push((carrier, offer));
+            continue;
+        };
+        if offer.source == slot.source || offer.source.rank < slot.source.rank {
+            *slot = offer;
+        } else if offer.source.rank == slot.source.rank {
+            let name = carrier.name().to_ascii_lowercase();
+            let (a, b) = (&slot.source, &offer.source);
+            return Err(format!(
+                "give the client id of {name} by {a} or by {b}, not both"
+            ));
         }
     }
     Ok(chosen.into_iter().map(|(c, g)| (c, g.value)).collect())
