@@ -47,19 +47,11 @@ const BODIES_IN_FLIGHT: usize = 64 * 1024 * 1024;
 /// Connections the kernel queues before the server accepts them.
 const LISTEN_BACKLOG: u32 = 1024;
 
-/// The handle that stops the server thread when dropped.
+/// The handle that stops the server thread when dropped (with its sender).
 #[derive(Debug)]
 pub(crate) struct ServerHandle {
     pub(crate) addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
-}
-
-impl Drop for ServerHandle {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
+    _shutdown: oneshot::Sender<()>,
 }
 
 /// Binds `addr` and serves `shared` on a new thread with its own current-thread runtime.
@@ -71,16 +63,15 @@ pub(crate) fn spawn(addr: SocketAddr, shared: Arc<Shared>) -> io::Result<ServerH
         .name(format!("qosic-mock-{}", addr.port()))
         .spawn(move || {
             runtime.block_on(async move {
-                let accept = tokio::spawn(accept_loop(listener, shared));
+                tokio::spawn(accept_loop(listener, shared));
                 let _ = rx.await;
-                accept.abort();
             });
-            // Dropping the runtime cancels every connection task.
+            // Dropping the runtime cancels the accept loop and every connection task.
             drop(runtime);
         })?;
     Ok(ServerHandle {
         addr,
-        shutdown: Some(tx),
+        _shutdown: tx,
     })
 }
 
@@ -303,20 +294,6 @@ impl AsyncWrite for Guarded {
         let this = self.get_mut();
         let done = Pin::new(&mut this.stream).poll_write(cx, data);
         this.written(cx, done)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let done = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
-        this.written(cx, done)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
