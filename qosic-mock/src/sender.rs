@@ -408,32 +408,22 @@ impl Callbacks {
             slot.used += 1;
             slot.fault.clone()
         });
-        let Some(fault) = fault else {
-            let item = Item::new(ended, ended.succeeded, generation);
-            core.schedule(&mut state, item, after);
-            return;
-        };
-        let forged = fault.kind == CallbackFaultKind::Forged;
+        let forged = fault
+            .as_ref()
+            .is_some_and(|f| f.kind == CallbackFaultKind::Forged);
         let mut item = Item::new(ended, ended.succeeded || forged, generation);
-        item.fault = Some(fault.describe());
-        match fault.kind {
-            CallbackFaultKind::Dropped => {
+        item.fault = fault.as_ref().map(CallbackFault::describe);
+        let mut after = after;
+        match fault.map(|f| f.kind) {
+            Some(CallbackFaultKind::Dropped) => {
                 item.dropped = Some("dropped by a callback fault".to_owned());
-                core.schedule(&mut state, item, after);
             }
-            CallbackFaultKind::Delayed(delay) => {
-                core.schedule(&mut state, item, after.saturating_add(delay));
-            }
-            CallbackFaultKind::Duplicated => {
-                core.schedule(&mut state, item.clone(), after);
-                core.schedule(&mut state, item, after);
-            }
-            CallbackFaultKind::OutOfOrder => {
-                item.hold = true;
-                core.schedule(&mut state, item, after);
-            }
-            CallbackFaultKind::Forged => core.schedule(&mut state, item, after),
+            Some(CallbackFaultKind::Delayed(delay)) => after = after.saturating_add(delay),
+            Some(CallbackFaultKind::Duplicated) => core.schedule(&mut state, item.clone(), after),
+            Some(CallbackFaultKind::OutOfOrder) => item.hold = true,
+            Some(CallbackFaultKind::Forged) | None => {}
         }
+        core.schedule(&mut state, item, after);
     }
 
     /// Sends a forged `SUCCESSFUL` callback now.
