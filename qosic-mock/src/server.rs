@@ -8,7 +8,6 @@
 //! makes no progress (an answer left unread); the body has its own timeout (408).
 
 use std::convert::Infallible;
-use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -307,17 +306,9 @@ impl AsyncWrite for Guarded {
 
 // ----- One request -----
 
-/// Returned by the service to make hyper close the connection without an answer.
-#[derive(Debug)]
-struct DropConnection;
-
-impl fmt::Display for DropConnection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("connection dropped on purpose (injected fault, or the client went away)")
-    }
-}
-
-impl std::error::Error for DropConnection {}
+/// The service's error, which makes hyper close the connection without an answer.
+const DROP_CONNECTION: &str =
+    "connection dropped on purpose (injected fault, or the client went away)";
 
 /// Why a body was not read whole.
 enum BodyError {
@@ -392,7 +383,7 @@ async fn read_body(
 async fn serve(
     shared: Arc<Shared>,
     req: Request<HyperBody>,
-) -> Result<Response<Full<Bytes>>, DropConnection> {
+) -> Result<Response<Full<Bytes>>, &'static str> {
     let limits = shared.config.limits;
     let (parts, body) = req.into_parts();
     let mut budget = BodyBudget {
@@ -404,7 +395,7 @@ async fn serve(
     let (bytes, body_problem) = match tokio::time::timeout(limits.body_timeout, read).await {
         Ok(Ok(bytes)) => (bytes, None),
         Ok(Err(BodyError::Problem(problem))) => (Vec::new(), Some(problem)),
-        Ok(Err(BodyError::Gone)) => return Err(DropConnection),
+        Ok(Err(BodyError::Gone)) => return Err(DROP_CONNECTION),
         Err(_elapsed) => (Vec::new(), Some(BodyProblem::TimedOut)),
     };
     let header = |name| {
@@ -442,7 +433,7 @@ async fn serve(
             }),
         Action::Drop { delay } => {
             sleep(delay).await;
-            return Err(DropConnection);
+            return Err(DROP_CONNECTION);
         }
     };
     sleep(reply.delay).await;

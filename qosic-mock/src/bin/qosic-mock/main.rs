@@ -129,38 +129,29 @@ struct Cli {
 
 /// The text after the flags in `--help`: precedence, the carriers served, what it prints.
 fn after_help() -> String {
-    let mut out = String::from(
+    let carriers: String = qosic_mock::carrier_specs()
+        .map(|spec| {
+            let (key, var, name) = (key(spec), spec.client_id_var(), spec.name());
+            format!("  {key:<10} [env: {var}] [default: {name}_CLIENT]\n")
+        })
+        .collect();
+    format!(
         "Each flag also reads the environment variable shown (--listen: QOSIC_MOCK_LISTEN); the \
          command line wins over QOSIC_MOCK_*, which wins over the SDK's QOSIC_* variables. \
          Empty variables count as unset.\n\n\
-         Carriers served (--client-id CARRIER=ID; each also reads its SDK variable):\n",
-    );
-    for spec in qosic_mock::carrier_specs() {
-        out.push_str(&format!(
-            "  {:<10} [env: {}] [default: {}]\n",
-            key(spec),
-            spec.client_id_var(),
-            default_client_id(spec)
-        ));
-    }
-    out.push_str(
-        "\nThe first line on stdout is `listening on http://HOST:PORT`; then the server runs \
+         Carriers served (--client-id CARRIER=ID; each also reads its SDK variable):\n\
+         {carriers}\n\
+         The first line on stdout is `listening on http://HOST:PORT`; then the server runs \
          until killed. Magic numbers (last two digits): 90 declines, 91 insufficient funds, 92 \
          no account (417), 93 pending forever, 94 server error (500); others approve at the \
          first status check. The admin API lives under /__admin/ (GET /__admin/openapi.json \
-         describes every route; see the qosic-mock crate docs).",
-    );
-    out
+         describes every route; see the qosic-mock crate docs)."
+    )
 }
 
 /// A carrier's name on the command line: `mtn`.
 fn key(spec: &CarrierSpec) -> String {
     spec.name().to_ascii_lowercase()
-}
-
-/// A carrier's default client id: `MTN_CLIENT`.
-fn default_client_id(spec: &CarrierSpec) -> String {
-    format!("{}_CLIENT", spec.name())
 }
 
 /// Where a value came from, named in errors: `--listen`, its `QOSIC_MOCK_*` variable or the
