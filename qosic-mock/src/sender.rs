@@ -29,17 +29,12 @@ const ANSWER_LIMIT: usize = 1024;
 /// How long a callback sent out of order waits for the next one before it goes anyway.
 const OUT_OF_ORDER_HOLD: Duration = Duration::from_secs(60);
 
-#[derive(Debug)]
-struct FaultSlot {
-    fault: CallbackFault,
-    used: usize,
-}
-
 /// One callback to send (or to journal as dropped).
 #[derive(Debug, Clone)]
 struct Item {
     reference: Arc<str>,
-    successful: bool,
+    /// `SUCCESSFUL` or `FAILED`, as in the payload.
+    status: &'static str,
     amount: u64,
     body: Arc<str>,
     fault: Option<String>,
@@ -54,7 +49,7 @@ impl Item {
     fn new(ended: &Ended, successful: bool, generation: u64) -> Item {
         Item {
             reference: Arc::clone(&ended.reference),
-            successful,
+            status: if successful { "SUCCESSFUL" } else { "FAILED" },
             amount: ended.amount,
             body: ended.payload(successful).into(),
             fault: None,
@@ -102,7 +97,8 @@ struct SenderState {
     sink: Option<mpsc::Sender<SentCallback>>,
     /// Shared with the sink, which reports it.
     sink_missed: Arc<AtomicU64>,
-    faults: Vec<FaultSlot>,
+    /// The faults programmed, each with how many callbacks it applied to.
+    faults: Vec<(CallbackFault, usize)>,
     queue: VecDeque<Item>,
     /// Callbacks queued, on a timer, held or in flight.
     outstanding: usize,
@@ -135,12 +131,7 @@ impl Core {
         let sent = SentCallback {
             seq: state.seq,
             reference: item.reference.to_string(),
-            status: if item.successful {
-                "SUCCESSFUL"
-            } else {
-                "FAILED"
-            }
-            .to_owned(),
+            status: item.status.to_owned(),
             amount: item.amount,
             body: item.body.to_string(),
             url,
@@ -401,12 +392,13 @@ impl Callbacks {
             return;
         }
         let generation = state.generation;
-        let fault = state.faults.iter_mut().find(|slot| {
-            slot.fault.times.is_none_or(|n| slot.used < n) && slot.fault.matches(ended)
-        });
+        let fault = state
+            .faults
+            .iter_mut()
+            .find(|(fault, used)| fault.times.is_none_or(|n| *used < n) && fault.matches(ended));
         let fault = fault.map(|slot| {
-            slot.used += 1;
-            slot.fault.clone()
+            slot.1 += 1;
+            slot.0.clone()
         });
         let forged = fault
             .as_ref()
@@ -483,7 +475,7 @@ impl Callbacks {
                  with DELETE /__admin/callbacks/faults"
             ));
         }
-        state.faults.push(FaultSlot { fault, used: 0 });
+        state.faults.push((fault, 0));
         Ok(())
     }
 
