@@ -481,35 +481,32 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
+    // The server runs on its own thread and runtime; this one starts it, tells the address,
+    // and waits for good.
+    let started = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(runtime) => runtime.block_on(builder.try_start()),
         Err(e) => {
             eprintln!("qosic-mock: cannot start a tokio runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async move {
-        // The server runs on its own thread; this one waits for good once it has told the
-        // address.
-        let mock = match builder.try_start().await {
-            Ok(mock) => mock,
-            Err(e) => {
-                eprintln!("qosic-mock: cannot listen on {listen}: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        let mut stdout = std::io::stdout().lock();
-        if writeln!(stdout, "listening on {}", mock.uri())
-            .and_then(|()| stdout.flush())
-            .is_err()
-        {
-            // Nobody to tell the address to: fail without a word.
+    let mock = match started {
+        Ok(mock) => mock,
+        Err(e) => {
+            eprintln!("qosic-mock: cannot listen on {listen}: {e}");
             return ExitCode::FAILURE;
         }
-        drop(stdout);
-        match std::future::pending::<std::convert::Infallible>().await {}
-    })
+    };
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "listening on {}", mock.uri())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        // Nobody to tell the address to: fail without a word.
+        return ExitCode::FAILURE;
+    }
+    drop(stdout);
+    loop {
+        std::thread::park();
+    }
 }
