@@ -14,7 +14,7 @@ use hyper::header::{CONNECTION, CONTENT_TYPE, HOST, USER_AGENT};
 use hyper_util::rt::TokioIo;
 use tokio::runtime::Handle;
 use tokio::sync::{mpsc, Notify};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 use crate::callback::{
@@ -272,15 +272,6 @@ async fn run(core: Arc<Core>) {
     }
 }
 
-/// Aborts a spawned task when dropped (a connection's driver, when the POST times out).
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 /// POSTs `body` to `target` within `timeout`.
 async fn post(target: &Target, body: &str, timeout: Duration, anywhere: bool) -> CallbackDelivery {
     match tokio::time::timeout(timeout, send(target, body, anywhere)).await {
@@ -328,9 +319,9 @@ async fn send(target: &Target, body: &str, anywhere: bool) -> Result<(u16, Strin
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| format!("HTTP handshake with {authority} failed: {e}"))?;
-    let _driver = AbortOnDrop(tokio::spawn(async move {
-        let _ = connection.await;
-    }));
+    // The connection's driver, aborted with the set when this returns or times out.
+    let mut driver = JoinSet::new();
+    driver.spawn(async move { connection.await.ok() });
     let request = hyper::Request::post(target.path.as_str())
         .header(HOST, authority.as_str())
         .header(CONTENT_TYPE, "application/json")
