@@ -162,12 +162,16 @@ async fn serve_connection(stream: TcpStream, shared: &Arc<Shared>) {
     });
     let shared = Arc::clone(shared);
     let service = service_fn(move |req| {
-        // hyper calls the service once a request's headers are parsed.
-        let busy = Busy::new(Arc::clone(&phase));
-        let shared = Arc::clone(&shared);
+        // hyper calls the service once a request's headers are parsed, and drops it
+        // unfinished only with the connection.
+        *lock(&phase) = Phase {
+            busy: true,
+            head_since: None,
+        };
+        let (shared, phase) = (Arc::clone(&shared), Arc::clone(&phase));
         async move {
             let answer = serve(shared, req).await;
-            drop(busy);
+            lock(&phase).busy = false;
             answer
         }
     });
@@ -192,25 +196,6 @@ fn lock(phase: &Mutex<Phase>) -> std::sync::MutexGuard<'_, Phase> {
     phase
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Marks a connection busy while its service runs.
-struct Busy(Arc<Mutex<Phase>>);
-
-impl Busy {
-    fn new(phase: Arc<Mutex<Phase>>) -> Busy {
-        *lock(&phase) = Phase {
-            busy: true,
-            head_since: None,
-        };
-        Busy(phase)
-    }
-}
-
-impl Drop for Busy {
-    fn drop(&mut self) {
-        lock(&self.0).busy = false;
-    }
 }
 
 /// The socket, failing a read that waits past the header timeout from a request's first
