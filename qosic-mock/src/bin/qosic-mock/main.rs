@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::parser::ValueSource;
-use clap::{ArgAction, ArgMatches, CommandFactory, FromArgMatches, Parser};
+use clap::{ArgAction, ArgMatches, CommandFactory, Parser};
 use qosic_core::carrier::CarrierSpec;
 use qosic_mock::{
     Carrier, MockQosic, MockQosicBuilder, PhoneForms, DEFAULT_BODY_TIMEOUT, DEFAULT_CALLBACK_QUEUE,
@@ -32,9 +32,10 @@ fn secs(d: Duration) -> String {
     d.as_secs_f64().to_string()
 }
 
-/// The flags, each also read from `QOSIC_MOCK_` and its name in capitals. Values are text,
-/// converted by [`builder`]; the switches take `--flag`, `--flag=false` or a variable set to
-/// `true`/`false`/`1`/`0`.
+/// The flags, each also read from `QOSIC_MOCK_` and its name in capitals: a declaration
+/// only, whose values [`Reader`] takes from clap's matches with where each came from, as
+/// text, for [`builder`] to convert. The switches take `--flag`, `--flag=false` or a
+/// variable set to `true`/`false`/`1`/`0`.
 #[derive(Debug, Parser)]
 #[command(
     name = "qosic-mock",
@@ -210,10 +211,16 @@ impl Reader {
         Some(Source { name, rank })
     }
 
+    /// The values of the flag `id`, as given.
+    fn values(&self, id: &str) -> Vec<String> {
+        let values = self.matches.get_raw(id).into_iter().flatten();
+        values.map(|v| v.to_string_lossy().into_owned()).collect()
+    }
+
     /// The value of `id` if given on the command line or by its (non-empty) variable.
-    fn given(&self, id: &str, value: Option<&str>) -> Option<Given> {
+    fn given(&self, id: &str) -> Option<Given> {
         let source = self.source(id)?;
-        let value = value?.to_owned();
+        let value = self.values(id).pop()?;
         (!value.is_empty() || source.rank == 0).then_some(Given { value, source })
     }
 
@@ -221,42 +228,36 @@ impl Reader {
     fn read<T>(
         &self,
         id: &str,
-        value: Option<&str>,
         read: impl FnOnce(&str) -> Result<T, String>,
     ) -> Result<Option<T>, String> {
-        self.given(id, value).map(|g| g.read(read)).transpose()
+        self.given(id).map(|g| g.read(read)).transpose()
     }
 }
 
 /// The server to start, from the flags and variables.
-fn builder(cli: &Cli, r: &Reader) -> Result<(SocketAddr, MockQosicBuilder), String> {
+fn builder(r: &Reader) -> Result<(SocketAddr, MockQosicBuilder), String> {
     let listen = r
-        .read("listen", Some(&cli.listen), listen_address)?
+        .read("listen", listen_address)?
         .map_or_else(|| listen_address(DEFAULT_LISTEN), Ok)?;
     let mut b = MockQosic::builder().bind(listen);
     // Reads the flag `$field` with `$read` and gives it to the builder's method of that name.
     macro_rules! set {
-        ($field:ident, $read:expr) => { set!(@ $field, Some(cli.$field.as_str()), $read) };
-        (? $field:ident, $read:expr) => { set!(@ $field, cli.$field.as_deref(), $read) };
-        (@ $field:ident, $value:expr, $read:expr) => {
-            if let Some(v) = r.read(stringify!($field), $value, $read)? {
+        ($field:ident, $read:expr) => {
+            if let Some(v) = r.read(stringify!($field), $read)? {
                 b = b.$field(v);
             }
         };
     }
-    if let Some(login) = r
-        .given("login", Some(&cli.login))
-        .or_else(|| sdk("QOSIC_LOGIN"))
-    {
+    if let Some(login) = r.given("login").or_else(|| sdk("QOSIC_LOGIN")) {
         b = b.login(login.value);
     }
-    b = b.password(password(cli, r)?);
-    for (carrier, id) in client_ids(cli, r)? {
+    b = b.password(password(r)?);
+    for (carrier, id) in client_ids(r)? {
         b = b.client_id(carrier, id);
     }
     let whole = |min| move |v: &str| whole(v, min);
     set!(phone_forms, phone_forms);
-    set!(?refuse_wrong_carrier, switch);
+    set!(refuse_wrong_carrier, switch);
     set!(journal_capacity, whole(0));
     set!(max_transactions, whole(0));
     set!(max_body, whole(0));
@@ -264,15 +265,12 @@ fn builder(cli: &Cli, r: &Reader) -> Result<(SocketAddr, MockQosicBuilder), Stri
     set!(body_timeout, seconds);
     set!(idle_timeout, seconds);
     set!(max_connections, whole(1));
-    set!(?callback_url, callback_url);
+    set!(callback_url, callback_url);
     set!(callback_timeout, seconds);
     set!(callback_queue, whole(1));
-    set!(?callbacks_anywhere, switch);
-    let no_admin = r.read("no_admin", cli.no_admin.as_deref(), switch)?;
-    match (
-        no_admin == Some(true),
-        r.given("admin_token", cli.admin_token.as_deref()),
-    ) {
+    set!(callbacks_anywhere, switch);
+    let no_admin = r.read("no_admin", switch)?;
+    match (no_admin == Some(true), r.given("admin_token")) {
         (true, Some(token)) => Err(format!(
             "--no-admin and {} do not go together",
             token.source
@@ -283,7 +281,7 @@ fn builder(cli: &Cli, r: &Reader) -> Result<(SocketAddr, MockQosicBuilder), Stri
         }
         (false, Some(token)) => Ok(b.admin_token(token.value)),
         (false, None) => {
-            let open = r.read("admin_open", cli.admin_open.as_deref(), switch)?;
+            let open = r.read("admin_open", switch)?;
             if open != Some(true) && !listen.ip().is_loopback() {
                 return Err(format!(
                     "listening on {listen}, beyond loopback, the admin API would be open to \
@@ -303,28 +301,22 @@ fn builder(cli: &Cli, r: &Reader) -> Result<(SocketAddr, MockQosicBuilder), Stri
 /// `QOSIC_<CARRIER>_CLIENT_ID`. Two values for one carrier from sources of the same rank
 /// (`--mtn-client-id` and `--client-id mtn=`) are an error; a repeated `--client-id` keeps
 /// the last.
-fn client_ids(cli: &Cli, r: &Reader) -> Result<Vec<(Carrier, String)>, String> {
+fn client_ids(r: &Reader) -> Result<Vec<(Carrier, String)>, String> {
     let mut offers: Vec<(Carrier, Given)> = Vec::new();
-    for (id, value, carrier) in [
-        ("mtn_client_id", &cli.mtn_client_id, Carrier::Mtn),
-        ("moov_client_id", &cli.moov_client_id, Carrier::Moov),
-        (
-            "celtiis_client_id",
-            &cli.celtiis_client_id,
-            Carrier::Celtiis,
-        ),
+    for (id, carrier) in [
+        ("mtn_client_id", Carrier::Mtn),
+        ("moov_client_id", Carrier::Moov),
+        ("celtiis_client_id", Carrier::Celtiis),
     ] {
-        if let Some(given) = r.given(id, Some(value)) {
+        if let Some(given) = r.given(id) {
             offers.push((carrier, given));
         }
     }
     if let Some(source) = r.source("client_id") {
-        for pair in cli
-            .client_id
-            .iter()
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
-        {
+        for pair in r.values("client_id").iter().map(|v| v.trim()) {
+            if pair.is_empty() {
+                continue;
+            }
             let (name, id) = pair.split_once('=').ok_or_else(|| {
                 format!("{source}: expected CARRIER=ID, such as mtn=MY_ID, got {pair:?}")
             })?;
@@ -374,11 +366,9 @@ fn client_ids(cli: &Cli, r: &Reader) -> Result<Vec<(Carrier, String)>, String> {
 /// The password: from `--password` or `--password-file` (not both), else from
 /// `QOSIC_MOCK_PASSWORD` or `QOSIC_MOCK_PASSWORD_FILE` (not both), else from the SDK's
 /// `QOSIC_PASSWORD`, else the default.
-fn password(cli: &Cli, r: &Reader) -> Result<String, String> {
-    let given = r
-        .given("password", Some(&cli.password))
-        .or_else(|| sdk("QOSIC_PASSWORD"));
-    let file = r.given("password_file", cli.password_file.as_deref());
+fn password(r: &Reader) -> Result<String, String> {
+    let given = r.given("password").or_else(|| sdk("QOSIC_PASSWORD"));
+    let file = r.given("password_file");
     match (given, file) {
         (None, None) => Ok(DEFAULT_PASSWORD.to_owned()),
         (Some(password), None) => Ok(password.value),
@@ -473,8 +463,7 @@ fn main() -> ExitCode {
         .clone()
         .try_get_matches()
         .unwrap_or_else(|e| e.exit());
-    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    let (listen, builder) = match builder(&cli, &Reader { command, matches }) {
+    let (listen, builder) = match builder(&Reader { command, matches }) {
         Ok(settings) => settings,
         Err(e) => {
             eprintln!("qosic-mock: {e}");
