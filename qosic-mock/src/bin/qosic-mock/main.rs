@@ -155,25 +155,14 @@ fn key(spec: &CarrierSpec) -> String {
     spec.name().to_ascii_lowercase()
 }
 
-/// Where a value came from, named in errors: `--listen`, its `QOSIC_MOCK_*` variable or the
-/// SDK's `QOSIC_*` one; a lower rank wins (command line 0, `QOSIC_MOCK_*` 1, SDK 2).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Source {
-    name: String,
-    rank: u8,
-}
-
-impl std::fmt::Display for Source {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.name)
-    }
-}
-
-/// A value given, and where it came from.
+/// A value given, where it came from (`--listen`, its `QOSIC_MOCK_*` variable or the SDK's
+/// `QOSIC_*` one, named in errors) and that source's rank: a lower one wins (command line
+/// 0, `QOSIC_MOCK_*` 1, SDK 2).
 #[derive(Debug, Clone)]
 struct Given {
     value: String,
-    source: Source,
+    source: String,
+    rank: u8,
 }
 
 impl Given {
@@ -186,10 +175,11 @@ impl Given {
 /// A non-empty SDK variable.
 fn sdk(var: &str) -> Option<Given> {
     let value = std::env::var(var).ok().filter(|v| !v.is_empty())?;
-    let (name, rank) = (var.to_owned(), 2);
+    let (source, rank) = (var.to_owned(), 2);
     Some(Given {
         value,
-        source: Source { name, rank },
+        source,
+        rank,
     })
 }
 
@@ -201,14 +191,13 @@ struct Reader {
 
 impl Reader {
     /// Where the flag `id` (a field of [`Cli`]) was given; a default is not given.
-    fn source(&self, id: &str) -> Option<Source> {
+    fn source(&self, id: &str) -> Option<(String, u8)> {
         let arg = self.command.get_arguments().find(|a| a.get_id() == id)?;
-        let (name, rank) = match self.matches.value_source(id)? {
-            ValueSource::CommandLine => (format!("--{}", arg.get_long()?), 0),
-            ValueSource::EnvVariable => (arg.get_env()?.to_string_lossy().into_owned(), 1),
-            _ => return None,
-        };
-        Some(Source { name, rank })
+        match self.matches.value_source(id)? {
+            ValueSource::CommandLine => Some((format!("--{}", arg.get_long()?), 0)),
+            ValueSource::EnvVariable => Some((arg.get_env()?.to_string_lossy().into_owned(), 1)),
+            _ => None,
+        }
     }
 
     /// The values of the flag `id`, as given.
@@ -219,9 +208,13 @@ impl Reader {
 
     /// The value of `id` if given on the command line or by its (non-empty) variable.
     fn given(&self, id: &str) -> Option<Given> {
-        let source = self.source(id)?;
+        let (source, rank) = self.source(id)?;
         let value = self.values(id).pop()?;
-        (!value.is_empty() || source.rank == 0).then_some(Given { value, source })
+        (!value.is_empty() || rank == 0).then_some(Given {
+            value,
+            source,
+            rank,
+        })
     }
 
     /// The value of `id` read by `read`, or `None` if not given.
@@ -312,7 +305,7 @@ fn client_ids(r: &Reader) -> Result<Vec<(Carrier, String)>, String> {
             offers.push((carrier, given));
         }
     }
-    if let Some(source) = r.source("client_id") {
+    if let Some((source, rank)) = r.source("client_id") {
         for pair in r.values("client_id").iter().map(|v| v.trim()) {
             if pair.is_empty() {
                 continue;
@@ -335,7 +328,14 @@ fn client_ids(r: &Reader) -> Result<Vec<(Carrier, String)>, String> {
             }
             let value = id.trim().to_owned();
             let source = source.clone();
-            offers.push((spec.carrier(), Given { value, source }));
+            offers.push((
+                spec.carrier(),
+                Given {
+                    value,
+                    source,
+                    rank,
+                },
+            ));
         }
     }
     // The SDK's variable of every carrier served, below every other source.
@@ -350,9 +350,9 @@ fn client_ids(r: &Reader) -> Result<Vec<(Carrier, String)>, String> {
             chosen.push((carrier, offer));
             continue;
         };
-        if offer.source == slot.source || offer.source.rank < slot.source.rank {
+        if offer.source == slot.source || offer.rank < slot.rank {
             *slot = offer;
-        } else if offer.source.rank == slot.source.rank {
+        } else if offer.rank == slot.rank {
             let name = carrier.name().to_ascii_lowercase();
             let (a, b) = (&slot.source, &offer.source);
             return Err(format!(
@@ -373,7 +373,7 @@ fn password(r: &Reader) -> Result<String, String> {
         (None, None) => Ok(DEFAULT_PASSWORD.to_owned()),
         (Some(password), None) => Ok(password.value),
         (None, Some(file)) => file.read(read_password_file),
-        (Some(password), Some(file)) => match password.source.rank.cmp(&file.source.rank) {
+        (Some(password), Some(file)) => match password.rank.cmp(&file.rank) {
             std::cmp::Ordering::Less => Ok(password.value),
             std::cmp::Ordering::Greater => file.read(read_password_file),
             std::cmp::Ordering::Equal => Err(format!(
