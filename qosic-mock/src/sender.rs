@@ -153,13 +153,12 @@ impl Core {
                 }
             }
         }
-        if self.journal_capacity == 0 {
-            return;
+        if self.journal_capacity > 0 {
+            while state.journal.len() >= self.journal_capacity {
+                state.journal.pop_front();
+            }
+            state.journal.push_back(sent);
         }
-        while state.journal.len() >= self.journal_capacity {
-            state.journal.pop_front();
-        }
-        state.journal.push_back(sent);
     }
 
     /// Queues `item` now, or after `after` on tokio's clock; drops it when the queue is full.
@@ -200,11 +199,8 @@ impl Core {
     /// A timer's callback is due: queue it, unless the server was reset or dropped since.
     fn enqueue_later(self: &Arc<Self>, item: Item) {
         let mut state = self.lock();
-        if state.closed {
-            return;
-        }
-        if item.generation != state.generation {
-            // A reset forgot it, and released its place in the queue then.
+        // A reset forgot it (and released its place in the queue), or the server is gone.
+        if state.closed || item.generation != state.generation {
             return;
         }
         state.timers = state.timers.saturating_sub(1);
@@ -352,10 +348,12 @@ async fn send(target: &Target, body: &str, anywhere: bool) -> Result<(u16, Strin
 
 impl Callbacks {
     pub(crate) fn new(config: &CallbackConfig, journal_capacity: usize) -> Callbacks {
+        // Checked when the server was built.
         let target = config
             .url
             .as_deref()
-            .and_then(|url| Target::parse(url).ok());
+            .map(Target::parse)
+            .and_then(Result::ok);
         let core = Core {
             timeout: config.timeout,
             anywhere: config.anywhere,
