@@ -10,7 +10,7 @@ use crate::support::*;
 
 /// The running binary; killed when dropped.
 pub(crate) struct Binary {
-    child: Child,
+    pub(crate) child: Child,
     pub(crate) addr: SocketAddr,
 }
 

@@ -352,3 +352,29 @@ fn bad_arguments_are_explained() {
     assert!(refused(&["--admin-token="], &[]).contains("the token is empty"));
     assert!(refused(&["--refuse-wrong-carrier=maybe"], &[]).contains("true or false"));
 }
+
+/// With glibc, the binary runs with its mmap threshold fixed (a request body is given back
+/// to the system once freed), unless it was given one.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_binary_fixes_glibcs_mmap_threshold() {
+    let environ = |bin: &Binary| {
+        let raw = std::fs::read(format!("/proc/{}/environ", bin.child.id())).unwrap();
+        let vars = String::from_utf8_lossy(&raw).into_owned();
+        let tunables = vars
+            .split('\0')
+            .find_map(|v| v.strip_prefix("GLIBC_TUNABLES="));
+        tunables.map(str::to_owned)
+    };
+    let bin = Binary::start(&[]);
+    assert_eq!(
+        environ(&bin).as_deref(),
+        Some("glibc.malloc.mmap_threshold=131072")
+    );
+    let set = [("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=65536")];
+    let bin = Binary::start_with(&[], &set);
+    assert_eq!(
+        environ(&bin).as_deref(),
+        Some("glibc.malloc.mmap_threshold=65536")
+    );
+}
