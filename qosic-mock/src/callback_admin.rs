@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::callback::CallbackFault;
-use crate::reply::{admin_delay, clip, parse, problem, render, Action, Reply};
+use crate::reply::{admin_delay, parse, problem, render, Action, Reply};
 use crate::shared::Shared;
 
 #[derive(Debug, Deserialize)]
@@ -40,7 +40,7 @@ struct ForgeSpec {
     amount: Option<u64>,
 }
 
-/// `/__admin/callbacks` and below (the caller checked the access and the body).
+/// `/__admin/callbacks` and below (the admin router checked the access and the body).
 pub(crate) fn admin(shared: &Shared, method: &str, route: &str, body: &[u8]) -> Action {
     let callbacks = &shared.callbacks;
     let reply = match (method, route) {
@@ -67,15 +67,8 @@ pub(crate) fn admin(shared: &Shared, method: &str, route: &str, body: &[u8]) -> 
             parse::<ForgeSpec>(body)
                 .and_then(|spec| shared.forge_callback(&spec.reference, spec.amount)),
         ),
-        (method, route) => problem(
-            404,
-            "Not Found",
-            &format!(
-                "no admin endpoint {} {}; see the qosic-mock crate docs (\"Callbacks\")",
-                clip(method),
-                clip(route)
-            ),
-        ),
+        // The admin router sends only the routes above here.
+        _ => problem(404, "Not Found", "no such callback route of the admin API"),
     };
     Action::Respond(reply)
 }

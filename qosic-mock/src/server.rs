@@ -1,11 +1,8 @@
-//! The HTTP/1.1 front end (hyper), on its own thread and tokio runtime; no hyper type
-//! reaches the public API.
-//!
-//! Every wait on a client is bounded and every buffer a client fills is capped (the crate
-//! docs' "Limits" table). hyper's `header_read_timeout`, which runs from the accept and
-//! from each answer until a request's headers are parsed, is the idle timeout; [`Guarded`]
-//! adds the header timeout from a request's first byte and the idle timeout on a write that
-//! makes no progress (an answer left unread); the body has its own timeout (408).
+//! The HTTP/1.1 front end (hyper) on its own thread and runtime, with every wait on a client
+//! bounded and every buffer a client fills capped (the crate docs' "Limits"). hyper's
+//! `header_read_timeout`, from the accept and from each answer to the next request's
+//! headers, is the idle timeout; [`Guarded`] adds the header timeout from a request's first
+//! byte and the idle timeout on a write that makes no progress (an answer left unread).
 
 use std::convert::Infallible;
 use std::future::Future;

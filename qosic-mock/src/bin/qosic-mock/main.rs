@@ -1,10 +1,7 @@
 //! The `qosic-mock` binary: the fake QosIc server for test suites in any language. It
 //! prints `listening on http://HOST:PORT` as its first line on stdout and serves until
-//! killed; `qosic-mock --help` lists the flags, their variables and their defaults.
-//!
-//! The flags are declared once, in [`Cli`], read by clap with each one's `QOSIC_MOCK_*`
-//! variable; [`builder`] converts them, naming where a bad value came from, with the SDK's
-//! own variables (`QOSIC_LOGIN`, `QOSIC_PASSWORD`, `QOSIC_<CARRIER>_CLIENT_ID`) below both.
+//! killed. Its flags ([`Cli`], `--help`) also read `QOSIC_MOCK_*` variables, and the SDK's
+//! own (`QOSIC_LOGIN`, `QOSIC_PASSWORD`, `QOSIC_<CARRIER>_CLIENT_ID`) below both.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -411,13 +408,10 @@ fn phone_forms(v: &str) -> Result<PhoneForms, String> {
 }
 
 fn callback_url(v: &str) -> Result<String, String> {
-    if v.starts_with("http://") {
-        Ok(v.to_owned())
-    } else {
-        Err(format!(
-            "expected an http:// URL, such as http://127.0.0.1:9000/qosic, got {v:?}"
-        ))
-    }
+    let url = Some(v.to_owned()).filter(|v| v.starts_with("http://"));
+    url.ok_or_else(|| {
+        format!("expected an http:// URL, such as http://127.0.0.1:9000/qosic, got {v:?}")
+    })
 }
 
 fn listen_address(v: &str) -> Result<SocketAddr, String> {
@@ -436,31 +430,23 @@ fn switch(v: &str) -> Result<bool, String> {
 }
 
 fn whole(v: &str, min: usize) -> Result<usize, String> {
-    match v.parse::<usize>() {
-        Ok(n) if n >= min => Ok(n),
-        _ => Err(format!(
-            "expected a whole number of at least {min}, got {v:?}"
-        )),
-    }
+    let n = v.parse::<usize>().ok().filter(|&n| n >= min);
+    n.ok_or_else(|| format!("expected a whole number of at least {min}, got {v:?}"))
 }
 
 fn seconds(v: &str) -> Result<Duration, String> {
-    match v.parse::<f64>().ok().map(Duration::try_from_secs_f64) {
-        Some(Ok(d)) if !d.is_zero() => Ok(d),
-        _ => Err(format!(
-            "expected a positive number of seconds, e.g. 10 or 0.5, got {v:?}"
-        )),
-    }
+    let d = v
+        .parse()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok());
+    let why = || format!("expected a positive number of seconds, e.g. 10 or 0.5, got {v:?}");
+    d.filter(|d| !d.is_zero()).ok_or_else(why)
 }
 
-/// Restarts the binary with glibc's mmap threshold fixed at 128 KiB, unless it is set.
-///
-/// glibc raises the threshold when a large block is freed, so that later request bodies (up
-/// to 1 MiB each) come from its heap and stay resident once freed: after 64 MiB of bodies
-/// in flight, about 62 MiB stayed for good (`benches/mock_body_memory.py`). With the
-/// threshold fixed, each is mapped on its own and given back when freed. glibc reads
-/// `GLIBC_TUNABLES` only when a process starts, hence the `exec` (which returns only if it
-/// failed: the server then runs as it is).
+/// Restarts the binary with glibc's mmap threshold fixed at 128 KiB, unless it is set: glibc
+/// raises it when a large block is freed, so that later request bodies come from its heap
+/// and stay resident once freed (`benches/mock_body_memory.py`). glibc reads
+/// `GLIBC_TUNABLES` only at start; the `exec` returns only if it failed (then run as is).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn fix_mmap_threshold() {
     use std::os::unix::process::CommandExt;
