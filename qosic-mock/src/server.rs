@@ -254,11 +254,11 @@ impl AsyncRead for Guarded {
             (Poll::Ready(Ok(())), None) if buf.filled().len() > before => {
                 phase.head_since = Some(Instant::now());
             }
-            (Poll::Pending, Some(since)) => {
-                if passed(&mut this.read_timer, since + this.limits.header_timeout, cx) {
-                    let why = "request headers not complete within the header timeout";
-                    return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, why)));
-                }
+            (Poll::Pending, Some(since))
+                if passed(&mut this.read_timer, since + this.limits.header_timeout, cx) =>
+            {
+                let why = "request headers not complete within the header timeout";
+                return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, why)));
             }
             _ => {}
         }
