@@ -1,9 +1,9 @@
 //! What the HTTP server holds for slow clients: request bodies in flight (a cap of 64 MiB over
 //! all connections, counted before the bytes come) and answers the client does not read.
 
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use qosic_mock::MockQosic;
 
@@ -25,59 +25,61 @@ fn head(extra: &str) -> String {
     )
 }
 
-/// Sends a request declaring a 64 KiB body until one gets 503 (true), for at most 30 s
-/// (the server may take a while to read what the held connections sent).
-fn refused_for_bodies(addr: SocketAddr) -> bool {
-    let body = vec![b' '; 64 * 1024];
-    let start = std::time::Instant::now();
-    std::iter::from_fn(|| (start.elapsed() < Duration::from_secs(30)).then_some(())).any(|()| {
-        let mut stream = TcpStream::connect(addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(20)))
-            .unwrap();
-        let _ = stream.write_all(
-            head(&format!(
-                "Content-Length: {}\r\nConnection: close\r\n",
-                body.len()
-            ))
-            .as_bytes(),
-        );
-        let _ = stream.write_all(&body);
-        let mut raw = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut stream, &mut raw);
-        let answer = parse_response(&raw);
-        if answer != Answer::Dropped && answer.status() == 503 {
-            let detail = answer.json()["detail"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            assert!(detail.contains("bodies"), "{detail}");
-            return true;
+/// Sends `request` on each of `n` new connections, then waits (30 s at most) for one of
+/// them to be answered, and returns that answer.
+fn first_answer(addr: SocketAddr, n: usize, request: &[u8]) -> Option<Answer> {
+    let held: Vec<TcpStream> = (0..n)
+        .map(|_| {
+            let mut stream = TcpStream::connect(addr).unwrap();
+            // A refused one may be closed before all of it is written.
+            let _ = stream.write_all(request);
+            stream.set_nonblocking(true).unwrap();
+            stream
+        })
+        .collect();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        for mut stream in &held {
+            let mut buf = [0u8; 1024];
+            match stream.read(&mut buf) {
+                Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+                Ok(n) => {
+                    let mut raw = buf[..n].to_vec();
+                    stream.set_nonblocking(false).unwrap();
+                    stream
+                        .set_read_timeout(Some(Duration::from_secs(20)))
+                        .unwrap();
+                    let _ = stream.read_to_end(&mut raw);
+                    return Some(parse_response(&raw));
+                }
+                Err(_) => return Some(Answer::Dropped),
+            }
         }
         std::thread::sleep(Duration::from_millis(10));
-        false
-    })
+    }
+    None
 }
 
-/// 64 bodies that declared 1 MiB each fill the cap before a byte of them came; the next
-/// body gets 503, and once they are gone the server takes bodies again.
+/// Whether `answer` is the 503 of bodies in flight.
+fn busy(answer: Option<Answer>) -> bool {
+    let Some(answer @ Answer::Reply { .. }) = answer else {
+        return false;
+    };
+    let detail = answer.json()["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    answer.status() == 503 && detail.contains("request bodies")
+}
+
+/// 65 bodies that declared 1 MiB each overflow the cap before a byte of them came: one is
+/// refused; once they are gone the server takes bodies again.
 #[test]
 fn declared_bodies_fill_the_cap_before_their_bytes_come() {
     let mock = start(MockQosic::builder());
     let addr = mock.address().unwrap();
-    let held: Vec<TcpStream> = (0..64)
-        .map(|_| {
-            let mut s = TcpStream::connect(addr).unwrap();
-            s.write_all(head(&format!("Content-Length: {MIB}\r\n")).as_bytes())
-                .unwrap();
-            s
-        })
-        .collect();
-    assert!(
-        refused_for_bodies(addr),
-        "no 503 with 64 MiB of bodies declared"
-    );
-    drop(held);
+    let request = head(&format!("Content-Length: {MIB}\r\n"));
+    assert!(busy(first_answer(addr, 65, request.as_bytes())), "no 503");
     let body = status("NOPE", "MTN_CLIENT").to_string();
     let auth = basic("merchant", "secret");
     let served = (0..200).any(|_| {
@@ -87,28 +89,23 @@ fn declared_bodies_fill_the_cap_before_their_bytes_come() {
     assert!(served, "the cap was not given back");
 }
 
-/// Chunked bodies (no declared length) count what they hold: 64 nearly whole ones fill it.
+/// Chunked bodies (no declared length) count the buffer they hold, not only their bytes: in
+/// chunks of 1, 1, 2, 4... 256 KiB bytes, then one more byte, 512 KiB and a byte are in a
+/// buffer doubled to 1 MiB. 65 of them overflow the cap (their bytes alone make 33 MiB).
 #[test]
-fn chunked_bodies_count_what_they_hold() {
+fn chunked_bodies_count_the_buffer_they_hold() {
     let mock = start(MockQosic::builder());
-    let addr = mock.address().unwrap();
-    let chunk = vec![b' '; MIB - 64];
-    let held: Vec<TcpStream> = (0..64)
-        .map(|_| {
-            let mut s = TcpStream::connect(addr).unwrap();
-            s.write_all(head("Transfer-Encoding: chunked\r\n").as_bytes())
-                .unwrap();
-            write!(s, "{:x}\r\n", chunk.len()).unwrap();
-            s.write_all(&chunk).unwrap();
-            s.write_all(b"\r\n").unwrap();
-            s
-        })
-        .collect();
-    assert!(
-        refused_for_bodies(addr),
-        "no 503 with 64 MiB of chunked bodies held"
-    );
-    drop(held);
+    let mut request = head("Transfer-Encoding: chunked\r\n").into_bytes();
+    let sizes = std::iter::once(1)
+        .chain((0..=18).map(|k| 1 << k))
+        .chain([1]);
+    for size in sizes {
+        request.extend_from_slice(format!("{size:x}\r\n").as_bytes());
+        request.extend(std::iter::repeat_n(b' ', size));
+        request.extend_from_slice(b"\r\n");
+    }
+    let answer = first_answer(mock.address().unwrap(), 65, &request);
+    assert!(busy(answer), "no 503");
 }
 
 /// A client that sends requests but never reads the answers is closed after the idle
