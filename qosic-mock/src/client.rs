@@ -9,18 +9,14 @@ use qosic_core::{Client, ClientBuilder, MobileCarrier, PollingPolicy};
 use crate::mock::MockQosic;
 
 /// The polling policy of [`MockQosic::client`]: a status check every 10 ms, for at most
-/// 120 s (QosIc's default window).
-///
-/// With the fake server, a customer who approves is confirmed at the first status check, so a
-/// payment takes about 10 ms on the real clock. Tests of slow customers (a subscriber who
-/// approves after a minute, one who never answers) should run on tokio's paused clock
+/// 120 s (QosIc's default window). A customer who approves is confirmed at the first check;
+/// tests of slow customers belong on tokio's paused clock
 /// (`#[tokio::test(start_paused = true)]`), where the whole window takes milliseconds.
 pub const TEST_POLLING_STEP: Duration = Duration::from_millis(10);
 
 impl MockQosic {
     /// A [`Client`] wired to this fake server, ready for a test: its credentials, every
-    /// carrier it serves ([`MockQosic::carriers`]: `MTN`, `MOOV`, `CELTIIS`…) with its client
-    /// ids, a fast polling policy
+    /// carrier it serves ([`MockQosic::carriers`]) with its client ids, a fast polling policy
     /// ([`TEST_POLLING_STEP`]), and the in-process transport (no sockets; works on tokio's
     /// paused clock, and shares the state of an HTTP mock too).
     ///
@@ -44,11 +40,8 @@ impl MockQosic {
     /// transport (an HTTP one, with [`MockQosic::uri`] as base URL, already set), other
     /// carriers, a default country. Card payments are on: the card key is
     /// [`DEFAULT_CARD_KEY`](crate::DEFAULT_CARD_KEY) and the card base URL this server's.
-    ///
-    /// For a client over real HTTP in one line, the `qosic` crate (features `mock` and
-    /// `http`) gives this server `mock.http_client()` (`qosic::mock::MockQosicHttp`): the
-    /// HTTP transport and a polling policy for tokio's real clock. This crate does not depend
-    /// on the HTTP transport, so it cannot offer it itself.
+    /// For a client over real HTTP, see `mock.http_client()` in the `qosic` crate (features
+    /// `mock` and `http`).
     pub fn client_builder(&self) -> ClientBuilder {
         let polling = PollingPolicy::unbounded(TEST_POLLING_STEP, Duration::from_secs(120))
             .unwrap_or_default();
@@ -63,11 +56,9 @@ impl MockQosic {
     }
 
     /// The SDK's carriers for every carrier this server serves, in its order, with its
-    /// client ids, the default settings and `polling`: what [`MockQosic::client`] uses, for
-    /// clients with another transport or base URL (an HTTP client, say).
-    ///
-    /// A client id the SDK cannot take (the builder's [`client_id`](crate::MockQosicBuilder::client_id)
-    /// accepts any text, to test refusals) leaves its carrier out.
+    /// client ids and `polling`: what [`MockQosic::client`] uses. A client id the SDK cannot
+    /// take ([`client_id`](crate::MockQosicBuilder::client_id) accepts any text, to test
+    /// refusals) leaves its carrier out.
     pub fn carriers(&self, polling: PollingPolicy) -> Vec<Arc<dyn MobileCarrier>> {
         crate::endpoint::table()
             .carriers

@@ -3,7 +3,6 @@
 //! that ended ([`Callbacks::ended`]) and never reads the server's state.
 
 use std::collections::VecDeque;
-use std::fmt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -13,8 +12,9 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{CONNECTION, CONTENT_TYPE, HOST, USER_AGENT};
 use hyper_util::rt::TokioIo;
+use tokio::runtime::Handle;
 use tokio::sync::{mpsc, Notify};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 use crate::callback::{
@@ -29,17 +29,12 @@ const ANSWER_LIMIT: usize = 1024;
 /// How long a callback sent out of order waits for the next one before it goes anyway.
 const OUT_OF_ORDER_HOLD: Duration = Duration::from_secs(60);
 
-#[derive(Debug)]
-struct FaultSlot {
-    fault: CallbackFault,
-    used: usize,
-}
-
 /// One callback to send (or to journal as dropped).
 #[derive(Debug, Clone)]
 struct Item {
     reference: Arc<str>,
-    successful: bool,
+    /// `SUCCESSFUL` or `FAILED`, as in the payload.
+    status: &'static str,
     amount: u64,
     body: Arc<str>,
     fault: Option<String>,
@@ -54,7 +49,7 @@ impl Item {
     fn new(ended: &Ended, successful: bool, generation: u64) -> Item {
         Item {
             reference: Arc::clone(&ended.reference),
-            successful,
+            status: if successful { "SUCCESSFUL" } else { "FAILED" },
             amount: ended.amount,
             body: ended.payload(successful).into(),
             fault: None,
@@ -66,14 +61,9 @@ impl Item {
 }
 
 /// The callback sender of one server; dropping it stops its worker and timers.
+#[derive(Debug)]
 pub(crate) struct Callbacks {
     core: Arc<Core>,
-}
-
-impl fmt::Debug for Callbacks {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Callbacks").finish_non_exhaustive()
-    }
 }
 
 impl Drop for Callbacks {
@@ -88,6 +78,7 @@ impl Drop for Callbacks {
     }
 }
 
+#[derive(Debug)]
 struct Core {
     timeout: Duration,
     /// [`CallbackConfig::anywhere`].
@@ -100,19 +91,14 @@ struct Core {
     state: Mutex<SenderState>,
 }
 
-impl fmt::Debug for Core {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Core").finish_non_exhaustive()
-    }
-}
-
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct SenderState {
     target: Option<Target>,
     sink: Option<mpsc::Sender<SentCallback>>,
     /// Shared with the sink, which reports it.
     sink_missed: Arc<AtomicU64>,
-    faults: Vec<FaultSlot>,
+    /// The faults programmed, each with how many callbacks it applied to.
+    faults: Vec<(CallbackFault, usize)>,
     queue: VecDeque<Item>,
     /// Callbacks queued, on a timer, held or in flight.
     outstanding: usize,
@@ -124,12 +110,6 @@ struct SenderState {
     generation: u64,
     worker: Option<JoinHandle<()>>,
     closed: bool,
-}
-
-enum Next {
-    Item(Item),
-    Empty,
-    Closed,
 }
 
 impl Core {
@@ -151,12 +131,7 @@ impl Core {
         let sent = SentCallback {
             seq: state.seq,
             reference: item.reference.to_string(),
-            status: if item.successful {
-                "SUCCESSFUL"
-            } else {
-                "FAILED"
-            }
-            .to_owned(),
+            status: item.status.to_owned(),
             amount: item.amount,
             body: item.body.to_string(),
             url,
@@ -178,13 +153,12 @@ impl Core {
                 }
             }
         }
-        if self.journal_capacity == 0 {
-            return;
+        if self.journal_capacity > 0 {
+            while state.journal.len() >= self.journal_capacity {
+                state.journal.pop_front();
+            }
+            state.journal.push_back(sent);
         }
-        while state.journal.len() >= self.journal_capacity {
-            state.journal.pop_front();
-        }
-        state.journal.push_back(sent);
     }
 
     /// Queues `item` now, or after `after` on tokio's clock; drops it when the queue is full.
@@ -197,16 +171,14 @@ impl Core {
             self.record(state, &item, None, CallbackDelivery::Dropped { reason });
             return;
         }
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        let Ok(runtime) = Handle::try_current() else {
             let reason = "no tokio runtime to send it from".to_owned();
             self.record(state, &item, None, CallbackDelivery::Dropped { reason });
             return;
         };
         state.outstanding += 1;
         if after.is_zero() {
-            state.queue.push_back(item);
-            self.ensure_worker(state, &runtime);
-            self.wake.notify_one();
+            self.enqueue(state, item, &runtime);
         } else {
             state.timers += 1;
             let core = Arc::clone(self);
@@ -227,55 +199,51 @@ impl Core {
     /// A timer's callback is due: queue it, unless the server was reset or dropped since.
     fn enqueue_later(self: &Arc<Self>, item: Item) {
         let mut state = self.lock();
-        if state.closed {
-            return;
-        }
-        if item.generation != state.generation {
-            // A reset forgot it, and released its place in the queue then.
+        // A reset forgot it (and released its place in the queue), or the server is gone.
+        if state.closed || item.generation != state.generation {
             return;
         }
         state.timers = state.timers.saturating_sub(1);
-        state.queue.push_back(item);
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            self.ensure_worker(&mut state, &runtime);
-        }
-        drop(state);
-        self.wake.notify_one();
+        self.enqueue(&mut state, item, &tokio::runtime::Handle::current());
     }
 
-    fn ensure_worker(self: &Arc<Self>, state: &mut SenderState, runtime: &tokio::runtime::Handle) {
+    /// Queues `item` for the worker, started on `runtime` if there is none running.
+    fn enqueue(self: &Arc<Self>, state: &mut SenderState, item: Item, runtime: &Handle) {
+        state.queue.push_back(item);
         // A worker whose runtime was shut down (a test's runtime) is finished: start another.
         if state.worker.as_ref().is_none_or(JoinHandle::is_finished) {
             state.worker = Some(runtime.spawn(run(Arc::clone(self))));
         }
+        self.wake.notify_one();
     }
 
-    fn next_item(&self) -> Next {
-        let mut state = self.lock();
-        if state.closed {
-            return Next::Closed;
-        }
-        match state.queue.pop_front() {
-            Some(item) => Next::Item(item),
-            None => Next::Empty,
+    /// The next queued callback, waiting for one; `None` once the sender is dropped.
+    async fn next_item(&self) -> Option<Item> {
+        loop {
+            {
+                let mut state = self.lock();
+                if state.closed {
+                    return None;
+                }
+                if let Some(item) = state.queue.pop_front() {
+                    return Some(item);
+                }
+            }
+            // A wake since the check left a permit: this returns at once then.
+            self.wake.notified().await;
         }
     }
 
     /// Sends one callback (or not, when dropped) and journals what became of it.
     async fn deliver(&self, item: Item) {
-        let (target, timeout) = (self.lock().target.clone(), self.timeout);
-        let (url, delivery) = match (&item.dropped, &target) {
-            (Some(reason), _) => (
-                None,
-                CallbackDelivery::Dropped {
-                    reason: reason.clone(),
-                },
-            ),
+        let target = self.lock().target.clone();
+        let (url, delivery) = match (item.dropped.clone(), target) {
+            (Some(reason), _) => (None, CallbackDelivery::Dropped { reason }),
             (None, None) => (None, CallbackDelivery::InProcess),
-            (None, Some(target)) => (
-                Some(target.url.clone()),
-                post(target, &item.body, timeout, self.anywhere).await,
-            ),
+            (None, Some(target)) => {
+                let delivery = post(&target, &item.body, self.timeout, self.anywhere).await;
+                (Some(target.url), delivery)
+            }
         };
         let mut state = self.lock();
         state.outstanding = state.outstanding.saturating_sub(1);
@@ -285,50 +253,18 @@ impl Core {
     }
 }
 
-/// The worker: sends queued callbacks one after the other, in order.
+/// The worker: sends queued callbacks one after the other, in order; a callback out of
+/// order goes after the next one, or after [`OUT_OF_ORDER_HOLD`] when none comes.
 async fn run(core: Arc<Core>) {
-    loop {
-        let item = match core.next_item() {
-            Next::Item(item) => item,
-            Next::Closed => return,
-            Next::Empty => {
-                core.wake.notified().await;
-                continue;
+    while let Some(item) = core.next_item().await {
+        if item.hold {
+            match tokio::time::timeout(OUT_OF_ORDER_HOLD, core.next_item()).await {
+                Ok(Some(next)) => core.deliver(next).await,
+                Ok(None) => return,
+                Err(_elapsed) => {}
             }
-        };
-        if !item.hold {
-            core.deliver(item).await;
-            continue;
-        }
-        // Out of order: the next callback goes first.
-        let deadline = Instant::now() + OUT_OF_ORDER_HOLD;
-        let next = loop {
-            match core.next_item() {
-                Next::Item(next) => break Some(next),
-                Next::Closed => return,
-                Next::Empty => {
-                    if tokio::time::timeout_at(deadline, core.wake.notified())
-                        .await
-                        .is_err()
-                    {
-                        break None;
-                    }
-                }
-            }
-        };
-        if let Some(next) = next {
-            core.deliver(next).await;
         }
         core.deliver(item).await;
-    }
-}
-
-/// Aborts a spawned task when dropped (a connection's driver, when the POST times out).
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 
@@ -350,7 +286,7 @@ async fn post(target: &Target, body: &str, timeout: Duration, anywhere: bool) ->
 /// when `anywhere`. An error says why there is none.
 async fn addresses(target: &Target, anywhere: bool) -> Result<Vec<SocketAddr>, String> {
     let authority = &target.authority;
-    let all: Vec<SocketAddr> = tokio::net::lookup_host((target.host.as_str(), target.port))
+    let all: Vec<SocketAddr> = tokio::net::lookup_host(target.addr.as_str())
         .await
         .map_err(|e| format!("cannot resolve {authority}: {e}"))?
         .collect();
@@ -379,9 +315,9 @@ async fn send(target: &Target, body: &str, anywhere: bool) -> Result<(u16, Strin
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| format!("HTTP handshake with {authority} failed: {e}"))?;
-    let _driver = AbortOnDrop(tokio::spawn(async move {
-        let _ = connection.await;
-    }));
+    // The connection's driver, aborted with the set when this returns or times out.
+    let mut driver = JoinSet::new();
+    driver.spawn(async move { connection.await.ok() });
     let request = hyper::Request::post(target.path.as_str())
         .header(HOST, authority.as_str())
         .header(CONTENT_TYPE, "application/json")
@@ -412,10 +348,12 @@ async fn send(target: &Target, body: &str, anywhere: bool) -> Result<(u16, Strin
 
 impl Callbacks {
     pub(crate) fn new(config: &CallbackConfig, journal_capacity: usize) -> Callbacks {
+        // Checked when the server was built.
         let target = config
             .url
             .as_deref()
-            .and_then(|url| Target::parse(url).ok());
+            .map(Target::parse)
+            .and_then(Result::ok);
         let core = Core {
             timeout: config.timeout,
             anywhere: config.anywhere,
@@ -443,39 +381,30 @@ impl Callbacks {
             return;
         }
         let generation = state.generation;
-        let fault = state.faults.iter_mut().find(|slot| {
-            slot.fault.times.is_none_or(|n| slot.used < n) && slot.fault.matches(ended)
-        });
+        let fault = state
+            .faults
+            .iter_mut()
+            .find(|(fault, used)| fault.times.is_none_or(|n| *used < n) && fault.matches(ended));
         let fault = fault.map(|slot| {
-            slot.used += 1;
-            slot.fault.clone()
+            slot.1 += 1;
+            slot.0.clone()
         });
-        let Some(fault) = fault else {
-            let item = Item::new(ended, ended.succeeded, generation);
-            core.schedule(&mut state, item, after);
-            return;
-        };
-        let forged = fault.kind == CallbackFaultKind::Forged;
+        let forged = fault
+            .as_ref()
+            .is_some_and(|f| f.kind == CallbackFaultKind::Forged);
         let mut item = Item::new(ended, ended.succeeded || forged, generation);
-        item.fault = Some(fault.describe());
-        match fault.kind {
-            CallbackFaultKind::Dropped => {
+        item.fault = fault.as_ref().map(CallbackFault::describe);
+        let mut after = after;
+        match fault.map(|f| f.kind) {
+            Some(CallbackFaultKind::Dropped) => {
                 item.dropped = Some("dropped by a callback fault".to_owned());
-                core.schedule(&mut state, item, after);
             }
-            CallbackFaultKind::Delayed(delay) => {
-                core.schedule(&mut state, item, after.saturating_add(delay));
-            }
-            CallbackFaultKind::Duplicated => {
-                core.schedule(&mut state, item.clone(), after);
-                core.schedule(&mut state, item, after);
-            }
-            CallbackFaultKind::OutOfOrder => {
-                item.hold = true;
-                core.schedule(&mut state, item, after);
-            }
-            CallbackFaultKind::Forged => core.schedule(&mut state, item, after),
+            Some(CallbackFaultKind::Delayed(delay)) => after = after.saturating_add(delay),
+            Some(CallbackFaultKind::Duplicated) => core.schedule(&mut state, item.clone(), after),
+            Some(CallbackFaultKind::OutOfOrder) => item.hold = true,
+            Some(CallbackFaultKind::Forged) | None => {}
         }
+        core.schedule(&mut state, item, after);
     }
 
     /// Sends a forged `SUCCESSFUL` callback now.
@@ -535,7 +464,7 @@ impl Callbacks {
                  with DELETE /__admin/callbacks/faults"
             ));
         }
-        state.faults.push(FaultSlot { fault, used: 0 });
+        state.faults.push((fault, 0));
         Ok(())
     }
 

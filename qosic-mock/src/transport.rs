@@ -1,7 +1,6 @@
 //! The in-process transport: a [`Transport`] that calls the fake server's handler directly,
 //! with no sockets, so that tests can run by the thousand under tokio's paused clock.
 
-use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -23,7 +22,7 @@ use crate::shared::Shared;
 /// `tokio::time::sleep` on the caller's runtime, so a paused clock skips them.
 /// A dropped connection or a lost answer comes back as a [`TransportError`] of kind
 /// [`TransportErrorKind::ConnectionLost`] with [`Delivery::MaybeSent`].
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct InProcessTransport {
     shared: Arc<Shared>,
 }
@@ -31,12 +30,6 @@ pub struct InProcessTransport {
 impl InProcessTransport {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
         InProcessTransport { shared }
-    }
-}
-
-impl fmt::Debug for InProcessTransport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("InProcessTransport").finish_non_exhaustive()
     }
 }
 
@@ -60,27 +53,24 @@ impl Transport for InProcessTransport {
                 problem: too_large.then_some(BodyProblem::TooLarge),
             },
         );
-        match action {
-            Action::Render(render) => {
-                // No event loop to keep free here: build the answer at once.
-                let reply = render();
-                Ok(ApiResponse::new(reply.status, reply.body))
-            }
-            Action::Respond(reply) => {
-                if !reply.delay.is_zero() {
-                    tokio::time::sleep(reply.delay).await;
-                }
-                Ok(ApiResponse::new(reply.status, reply.body))
-            }
+        let reply = match action {
+            // No event loop to keep free here: the answer is built at once.
+            Action::Render(render) => render(),
+            Action::Respond(reply) => reply,
             Action::Drop { delay } => {
-                if !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
-                }
-                Err(TransportError::new(
-                    TransportErrorKind::ConnectionLost,
-                    Delivery::MaybeSent,
-                ))
+                sleep(delay).await;
+                let lost = TransportErrorKind::ConnectionLost;
+                return Err(TransportError::new(lost, Delivery::MaybeSent));
             }
-        }
+        };
+        sleep(reply.delay).await;
+        Ok(ApiResponse::new(reply.status, reply.body))
+    }
+}
+
+/// Waits `delay` (a fault's) on tokio's clock, without a trip through the timer when zero.
+pub(crate) async fn sleep(delay: std::time::Duration) {
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
 }

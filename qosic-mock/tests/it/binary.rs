@@ -9,13 +9,13 @@ use serde_json::json;
 use crate::support::*;
 
 /// The running binary; killed when dropped.
-struct Binary {
-    child: Child,
-    addr: SocketAddr,
+pub(crate) struct Binary {
+    pub(crate) child: Child,
+    pub(crate) addr: SocketAddr,
 }
 
 /// The binary, with none of the variables it reads inherited from the test's environment.
-fn command() -> Command {
+pub(crate) fn command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_qosic-mock"));
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy().into_owned();
@@ -27,11 +27,11 @@ fn command() -> Command {
 }
 
 impl Binary {
-    fn start(args: &[&str]) -> Binary {
+    pub(crate) fn start(args: &[&str]) -> Binary {
         Binary::start_with(args, &[])
     }
 
-    fn start_with(args: &[&str], env: &[(&str, &str)]) -> Binary {
+    pub(crate) fn start_with(args: &[&str], env: &[(&str, &str)]) -> Binary {
         let mut child = command()
             .args(args)
             .envs(env.iter().copied())
@@ -201,7 +201,7 @@ fn help_and_version_answer_conventionally() {
 }
 
 /// Whether the binary at `addr` takes these credentials.
-fn takes(addr: SocketAddr, login: &str, password: &str) -> bool {
+pub(crate) fn takes(addr: SocketAddr, login: &str, password: &str) -> bool {
     let body = status("NOPE", "MTN_CLIENT").to_string();
     let a = http_request(
         addr,

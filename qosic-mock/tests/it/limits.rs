@@ -341,3 +341,13 @@ fn a_kept_connection_served_after_a_wait_is_closed_by_the_idle_timeout() {
     status_round_trip(&mut kept);
     assert!(read_until_closed(&mut kept).is_empty());
 }
+
+/// A port in use is an error, also from within a runtime (where dropping the server's
+/// runtime would panic).
+#[tokio::test]
+async fn a_port_in_use_is_an_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let started = MockQosic::builder().bind(addr).try_start().await;
+    assert!(started.is_err());
+}

@@ -3,10 +3,13 @@
 mod admin;
 mod binary;
 mod callback_delivery;
+mod callback_settings;
 mod callbacks;
 mod carriers;
+mod cli;
 mod endpoints;
 mod faults;
+mod held;
 mod journal;
 mod layout;
 mod limits;
