@@ -14,6 +14,7 @@ import http.server
 import json
 import queue
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List
 
@@ -199,7 +200,11 @@ def test_a_callback_is_received_when_a_payment_ends(client, qosic_mock, receiver
     assert callback["transRef"] == result.reference
     assert callback["status"] == "SUCCESSFUL"
     assert callback["amount"] == "2500"
-    # The fake's side: what the receiver answered.
+    # The fake's side: what the receiver answered. The receiver hands the callback over before
+    # its answer reaches the fake, which records the callback once it has read that answer.
+    deadline = time.monotonic() + 10
+    while not qosic_mock.callbacks() and time.monotonic() < deadline:
+        time.sleep(0.02)
     (sent,) = qosic_mock.callbacks()
     assert sent["reference"] == result.reference
     assert sent["delivery"]["outcome"] == "answered"
