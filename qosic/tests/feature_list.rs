@@ -20,7 +20,10 @@ const MANIFEST: &str = include_str!("../Cargo.toml");
 fn the_rendered_list_names_every_feature() {
     let list: &str = document_features::document_features!();
     let names = features(MANIFEST);
-    assert!(names.len() >= 10, "too few features read from Cargo.toml: {names:?}");
+    assert!(
+        names.len() >= 10,
+        "too few features read from Cargo.toml: {names:?}"
+    );
     for name in names {
         assert!(
             list.contains(&format!("**`{name}`**")),
@@ -44,7 +47,10 @@ fn document_features_is_off_by_default_and_on_for_docs_rs() {
         .split("[package.metadata.docs.rs]")
         .nth(1)
         .expect("Cargo.toml has docs.rs metadata");
-    assert!(docs_rs.contains("all-features = true"), "docs.rs does not build every feature");
+    assert!(
+        docs_rs.contains("all-features = true"),
+        "docs.rs does not build every feature"
+    );
     // The crate docs render the list under the feature.
     assert!(
         include_str!("../src/lib.rs").contains(
