@@ -51,11 +51,20 @@ fn document_features_is_off_by_default_and_on_for_docs_rs() {
         docs_rs.contains("all-features = true"),
         "docs.rs does not build every feature"
     );
-    // The crate docs render the list under the feature.
+    // The crate docs render the list under the feature, and say where it is without it.
+    let lib = include_str!("../src/lib.rs");
     assert!(
-        include_str!("../src/lib.rs").contains(
+        lib.contains(
             "#![cfg_attr(feature = \"document-features\", doc = document_features::document_features!())]"
         ),
         "src/lib.rs no longer renders the list with `document-features`"
+    );
+    let without = lib
+        .split("not(feature = \"document-features\")")
+        .nth(1)
+        .expect("src/lib.rs has no docs for a build without `document-features`");
+    assert!(
+        without.contains("cargo doc -p qosic --features document-features"),
+        "src/lib.rs does not say how to render the list"
     );
 }
