@@ -442,7 +442,13 @@
 //! Read from this crate's `Cargo.toml`, where each is documented once. The countries are a
 //! feature each (`benin`, `togo`), re-exported from `qosic-carriers` as modules of the same
 //! names.
-#![doc = document_features::document_features!()]
+#![cfg_attr(feature = "document-features", doc = document_features::document_features!())]
+#![cfg_attr(
+    not(feature = "document-features"),
+    doc = "The list is rendered when the docs are built with the `document-features` feature, as on \
+           docs.rs: `cargo doc -p qosic --features document-features`. Without it, see the \
+           `[features]` table of this crate's `Cargo.toml`."
+)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
