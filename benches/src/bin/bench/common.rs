@@ -39,8 +39,10 @@ pub(crate) fn mock_binary(given: Option<&Path>) -> Result<PathBuf, String> {
             "qosic-mock",
             "--bin",
             "qosic-mock",
+            // `cli`, not `qosic-mock/cli`: the crate's dev-dependency on itself makes that name
+            // the dependency's feature, and the binary's `required-features` stay unmet.
             "--features",
-            "qosic-mock/cli",
+            "cli",
         ])
         .current_dir(workspace_root())
         .status()

@@ -24,7 +24,7 @@
 //!    loopback HTTP, and against wiremock-rs stubs; wall times and ratios.
 //!
 //! Benchmarks 1 to 4 run against the `qosic-mock` binary as a child process (built with
-//! `cargo build --release -p qosic-mock` unless `--mock-bin` or `QOSIC_MOCK_BIN` names one),
+//! `cargo build --release -p qosic-mock --features cli` unless `--mock-bin` or `QOSIC_MOCK_BIN` names one),
 //! so that this process's memory and CPU are the SDK's alone. Everything is on loopback,
 //! bounded in count and time, and stops by itself.
 
