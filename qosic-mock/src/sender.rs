@@ -32,12 +32,8 @@ const OUT_OF_ORDER_HOLD: Duration = Duration::from_secs(60);
 /// One callback to send (or to journal as dropped).
 #[derive(Debug, Clone)]
 struct Item {
-    reference: Arc<str>,
-    /// `SUCCESSFUL` or `FAILED`, as in the payload.
-    status: &'static str,
-    amount: u64,
-    body: Arc<str>,
-    fault: Option<String>,
+    /// As journaled, but for its number, URL and delivery.
+    sent: SentCallback,
     /// Why it is not sent, when it is not.
     dropped: Option<String>,
     /// Sent after the next callback.
@@ -47,12 +43,19 @@ struct Item {
 
 impl Item {
     fn new(ended: &Ended, successful: bool, generation: u64) -> Item {
-        Item {
-            reference: Arc::clone(&ended.reference),
-            status: if successful { "SUCCESSFUL" } else { "FAILED" },
+        let status = if successful { "SUCCESSFUL" } else { "FAILED" };
+        let sent = SentCallback {
+            seq: 0,
+            reference: ended.reference.to_string(),
+            status: status.to_owned(),
             amount: ended.amount,
-            body: ended.payload(successful).into(),
+            body: ended.payload(successful),
+            url: None,
+            delivery: CallbackDelivery::InProcess,
             fault: None,
+        };
+        Item {
+            sent,
             dropped: None,
             hold: false,
             generation,
@@ -128,16 +131,8 @@ impl Core {
         delivery: CallbackDelivery,
     ) {
         state.seq += 1;
-        let sent = SentCallback {
-            seq: state.seq,
-            reference: item.reference.to_string(),
-            status: item.status.to_owned(),
-            amount: item.amount,
-            body: item.body.to_string(),
-            url,
-            delivery,
-            fault: item.fault.clone(),
-        };
+        let mut sent = item.sent.clone();
+        (sent.seq, sent.url, sent.delivery) = (state.seq, url, delivery);
         tracing::debug!(
             seq = sent.seq,
             transref = %sent.reference,
@@ -241,7 +236,7 @@ impl Core {
             (Some(reason), _) => (None, CallbackDelivery::Dropped { reason }),
             (None, None) => (None, CallbackDelivery::InProcess),
             (None, Some(target)) => {
-                let delivery = post(&target, &item.body, self.timeout, self.anywhere).await;
+                let delivery = post(&target, &item.sent.body, self.timeout, self.anywhere).await;
                 (Some(target.url), delivery)
             }
         };
@@ -393,7 +388,7 @@ impl Callbacks {
             .as_ref()
             .is_some_and(|f| f.kind == CallbackFaultKind::Forged);
         let mut item = Item::new(ended, ended.succeeded || forged, generation);
-        item.fault = fault.as_ref().map(CallbackFault::describe);
+        item.sent.fault = fault.as_ref().map(CallbackFault::describe);
         let mut after = after;
         match fault.map(|f| f.kind) {
             Some(CallbackFaultKind::Dropped) => {
@@ -414,7 +409,7 @@ impl Callbacks {
             return;
         }
         let mut item = Item::new(ended, true, state.generation);
-        item.fault = Some("forged".to_owned());
+        item.sent.fault = Some("forged".to_owned());
         self.core.schedule(&mut state, item, Duration::ZERO);
     }
 
