@@ -22,6 +22,7 @@ use crate::callback::{
     CALLBACK_SINK_CAPACITY,
 };
 use crate::config::{CallbackConfig, MAX_FAULTS};
+use crate::reply::lock;
 
 /// The most bytes of a receiver's answer kept in the journal.
 const ANSWER_LIMIT: usize = 1024;
@@ -117,9 +118,7 @@ struct SenderState {
 
 impl Core {
     fn lock(&self) -> MutexGuard<'_, SenderState> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.state)
     }
 
     /// Journals a callback and hands it to the sink unless it was dropped.
@@ -344,11 +343,7 @@ async fn send(target: &Target, body: &str, anywhere: bool) -> Result<(u16, Strin
 impl Callbacks {
     pub(crate) fn new(config: &CallbackConfig, journal_capacity: usize) -> Callbacks {
         // Checked when the server was built.
-        let target = config
-            .url
-            .as_deref()
-            .map(Target::parse)
-            .and_then(Result::ok);
+        let target = config.url.as_deref().and_then(|u| Target::parse(u).ok());
         let core = Core {
             timeout: config.timeout,
             anywhere: config.anywhere,

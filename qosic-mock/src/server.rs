@@ -1,8 +1,6 @@
-//! The HTTP/1.1 front end (hyper) on its own thread and runtime, with every wait on a client
-//! bounded and every buffer a client fills capped (the crate docs' "Limits"). hyper's
-//! `header_read_timeout`, from the accept and from each answer to the next request's
-//! headers, is the idle timeout; [`Guarded`] adds the header timeout from a request's first
-//! byte and the idle timeout on a write that makes no progress (an answer left unread).
+//! The HTTP/1.1 front end (hyper) on its own thread and runtime, every wait on a client bounded
+//! and every buffer capped (the crate docs' "Limits"): hyper's `header_read_timeout` is the
+//! idle timeout; [`Guarded`] adds the header timeout and the idle timeout on stalled writes.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -29,7 +27,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::config::Limits;
 use crate::handler::handle;
-use crate::reply::{fail, Action, BodyProblem, Incoming};
+use crate::reply::{fail, lock, Action, BodyProblem, Incoming};
 use crate::shared::Shared;
 use crate::transport::sleep;
 
@@ -187,12 +185,6 @@ struct Phase {
     busy: bool,
     /// When the first byte of the next request came.
     head_since: Option<Instant>,
-}
-
-fn lock(phase: &Mutex<Phase>) -> std::sync::MutexGuard<'_, Phase> {
-    phase
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The socket, failing a read that waits past the header timeout from a request's first

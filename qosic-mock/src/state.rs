@@ -148,9 +148,7 @@ impl State {
             ended: Vec::new(),
         }
     }
-}
 
-impl State {
     /// Records that `tx` ended now, or will end after its subscriber's delay: QosIc calls
     /// back when a payment is confirmed or fails and when a deposit is done.
     pub(crate) fn record_end(&mut self, tx: &Transaction) {
@@ -186,23 +184,18 @@ impl State {
 
     /// The money that moved.
     pub(crate) fn ledger(&mut self) -> Ledger {
+        use TransactionKind::{Deposit, Payment};
         let mut ledger = Ledger::default();
         for tx in self.settled() {
-            let amount = tx.amount;
+            let add = |total: &mut u64| *total = total.saturating_add(tx.amount);
             match (tx.kind, tx.state) {
-                (TransactionKind::Deposit, TransactionState::Confirmed) => {
-                    ledger.paid_out = ledger.paid_out.saturating_add(amount);
+                (Deposit, TransactionState::Confirmed) => add(&mut ledger.paid_out),
+                (Payment, TransactionState::Confirmed) => add(&mut ledger.collected),
+                (Payment, TransactionState::Refunded) => {
+                    add(&mut ledger.collected);
+                    add(&mut ledger.refunded);
                 }
-                (TransactionKind::Payment, TransactionState::Confirmed) => {
-                    ledger.collected = ledger.collected.saturating_add(amount);
-                }
-                (TransactionKind::Payment, TransactionState::Refunded) => {
-                    ledger.collected = ledger.collected.saturating_add(amount);
-                    ledger.refunded = ledger.refunded.saturating_add(amount);
-                }
-                (TransactionKind::Payment, TransactionState::Pending) => {
-                    ledger.pending = ledger.pending.saturating_add(amount);
-                }
+                (Payment, TransactionState::Pending) => add(&mut ledger.pending),
                 _ => {}
             }
         }
