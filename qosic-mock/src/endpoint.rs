@@ -193,13 +193,8 @@ impl<'de> Deserialize<'de> for Endpoint {
 
 /// The routes served at `path` (its query, fragment and trailing slash ignored).
 fn routes_at(path: &str) -> impl Iterator<Item = &'static Route> {
-    table().routes_at(bare_path(path))
-}
-
-/// `path` without its query, fragment or trailing slash.
-fn bare_path(path: &str) -> &str {
     let path = path.split(['?', '#']).next().unwrap_or(path);
-    path.strip_suffix('/').unwrap_or(path)
+    table().routes_at(path.strip_suffix('/').unwrap_or(path))
 }
 
 /// The operations in the order endpoints are listed.
@@ -252,11 +247,7 @@ fn build(specs: impl Iterator<Item = &'static CarrierSpec>) -> Table {
         paths: HashMap::new(),
     };
     for spec in specs {
-        if table
-            .carriers
-            .iter()
-            .any(|c| c.spec.carrier() == spec.carrier())
-        {
+        if table.carrier(spec.carrier()).is_some() {
             continue;
         }
         let key = spec.name().to_ascii_lowercase();

@@ -29,14 +29,12 @@ use crate::wire::{
 impl Config {
     /// The answer when the transaction table (or the table of payment references) is full.
     pub(crate) fn full(&self) -> Reply {
-        fail(
-            507,
-            &format!(
-                "the fake server keeps at most {} transactions and payment references \
-                 (--max-transactions); forget them with POST /__admin/reset or MockQosic::reset",
-                self.limits.max_transactions
-            ),
-        )
+        let max = self.limits.max_transactions;
+        let detail = format!(
+            "the fake server keeps at most {max} transactions and payment references \
+             (--max-transactions); forget them with POST /__admin/reset or MockQosic::reset"
+        );
+        fail(507, &detail)
     }
 
     /// The answer to a wire request (no fault), recording what it did in `state`.
@@ -55,13 +53,10 @@ impl Config {
         };
         // Methods are case-sensitive (RFC 9110, section 9.1): `post` is not `POST`.
         if req.method != "POST" {
+            let (path, method) = (endpoint.path(), clip(req.method));
             return fail(
                 405,
-                &format!(
-                    "{} takes POST (in capitals), not {}",
-                    endpoint.path(),
-                    clip(req.method)
-                ),
+                &format!("{path} takes POST (in capitals), not {method}"),
             );
         }
         if let Some(problem) = req.problem {

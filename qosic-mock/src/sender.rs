@@ -427,9 +427,7 @@ impl Callbacks {
     }
 
     pub(crate) fn set_url(&self, url: Option<&str>) -> Result<(), String> {
-        let target = url.map(Target::parse).transpose()?;
-        let mut state = self.core.lock();
-        state.target = target;
+        self.core.lock().target = url.map(Target::parse).transpose()?;
         Ok(())
     }
 

@@ -25,7 +25,7 @@ use crate::numbering;
 use crate::protocol::fault_action;
 use crate::reply::{clip, fail, lock, Action, Incoming};
 use crate::sender::Callbacks;
-use crate::state::{self, Expectation, FaultSlot, State, Transaction};
+use crate::state::{self, Expectation, State, Transaction};
 use crate::subscriber::Subscriber;
 use crate::wire::{Parsed, MAX_TRANSREF};
 
@@ -120,7 +120,7 @@ impl Shared {
                 "at most {MAX_FAULTS} faults can be programmed at once; remove them with DELETE /__admin/faults"
             ));
         }
-        state.faults.push(FaultSlot { fault, used: 0 });
+        state.faults.push((fault, 0));
         Ok(())
     }
 

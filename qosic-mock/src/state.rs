@@ -78,12 +78,6 @@ impl Transaction {
     }
 }
 
-#[derive(Debug)]
-pub(crate) struct FaultSlot {
-    pub(crate) fault: Fault,
-    pub(crate) used: usize,
-}
-
 #[derive(Debug, Clone)]
 pub(crate) struct Expectation {
     pub(crate) endpoint: Endpoint,
@@ -124,7 +118,8 @@ impl Tally {
 pub(crate) struct State {
     pub(crate) transactions: HashMap<Arc<str>, Transaction>,
     pub(crate) subscribers: HashMap<String, Subscriber>,
-    pub(crate) faults: Vec<FaultSlot>,
+    /// The faults programmed, each with how many requests it applied to.
+    pub(crate) faults: Vec<(Fault, usize)>,
     pub(crate) journal: Journal,
     pub(crate) tally: Tally,
     pub(crate) expectations: Vec<Expectation>,
@@ -229,13 +224,12 @@ impl State {
 
     /// The first programmed fault left that matches `endpoint`, used once more.
     pub(crate) fn take_fault(&mut self, endpoint: Option<Endpoint>) -> Option<Fault> {
-        let slot = self.faults.iter_mut().find(|slot| {
-            let left = slot.fault.times.is_none_or(|n| slot.used < n);
-            let matches = slot.fault.endpoint.is_none_or(|e| Some(e) == endpoint);
-            left && matches
+        let (fault, used) = self.faults.iter_mut().find(|(fault, used)| {
+            let left = fault.times.is_none_or(|n| *used < n);
+            left && fault.endpoint.is_none_or(|e| Some(e) == endpoint)
         })?;
-        slot.used += 1;
-        Some(slot.fault.clone())
+        *used += 1;
+        Some(fault.clone())
     }
 
     /// Counts a payment request under `reference`; `false` when the table of references

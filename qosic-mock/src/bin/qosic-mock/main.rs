@@ -29,10 +29,8 @@ fn secs(d: Duration) -> String {
     d.as_secs_f64().to_string()
 }
 
-/// The flags, each also read from `QOSIC_MOCK_` and its name in capitals: a declaration
-/// only, whose values [`Reader`] takes from clap's matches with where each came from, as
-/// text, for [`builder`] to convert. The switches take `--flag`, `--flag=false` or a
-/// variable set to `true`/`false`/`1`/`0`.
+/// The flags (each also read from `QOSIC_MOCK_<NAME>`), declared only: [`builder`] reads
+/// them as text. Switches take `--flag`, `--flag=false` or `true`/`false`/`1`/`0`.
 #[derive(Debug, Parser)]
 #[command(
     name = "qosic-mock",
