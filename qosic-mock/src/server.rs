@@ -105,13 +105,10 @@ async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) -> 
         limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
     ));
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(_) => {
-                // Out of file descriptors or similar: back off instead of spinning.
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
+        let Ok((stream, _)) = listener.accept().await else {
+            // Out of file descriptors or similar: back off instead of spinning.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
         };
         let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
             shared.refused_connections.fetch_add(1, Ordering::SeqCst);

@@ -194,7 +194,7 @@ pub(crate) fn deposited(reference: &str, spec: &CarrierSpec, service_ref: u64) -
         spec.deposit_success_code(),
         service_ref_of(spec, service_ref),
     );
-    with(200, None, code, "SUCCESSFUL", service_ref, Some(reference))
+    with(200, None, code, "SUCCESSFUL", service_ref, reference)
 }
 
 /// A payment the customer declined.
@@ -244,10 +244,8 @@ pub(crate) fn no_account(reference: Option<&str>) -> Reply {
 
 /// A number sent to a carrier whose network it is not on.
 pub(crate) fn wrong_network(phone: &Msisdn, endpoint: Endpoint, reference: &str) -> Reply {
-    let message = format!(
-        "WRONG NETWORK: {phone} is not a {} number",
-        endpoint.carrier()
-    );
+    let carrier = endpoint.carrier();
+    let message = format!("WRONG NETWORK: {phone} is not a {carrier} number");
     answer(400, "515", &message, Some(reference))
 }
 
