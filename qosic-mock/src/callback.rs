@@ -62,17 +62,12 @@ impl Target {
                 "callback URL {shown:?}: user names and passwords in callback URLs are not supported"
             ));
         }
+        let (host, port) = (authority.host(), authority.port_u16().unwrap_or(80));
         Ok(Target {
             url: trimmed.to_owned(),
-            addr: format!(
-                "{}:{}",
-                authority.host(),
-                authority.port_u16().unwrap_or(80)
-            ),
+            addr: format!("{host}:{port}"),
             authority: authority.as_str().to_owned(),
-            path: uri
-                .path_and_query()
-                .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+            path: uri.path_and_query().map_or("/", |p| p.as_str()).to_owned(),
         })
     }
 }

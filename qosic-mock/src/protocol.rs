@@ -22,8 +22,8 @@ use crate::state::{State, Transaction};
 use crate::subscriber::{Outcome, Subscriber, When};
 use crate::wire::{
     self, amount, approved, bad_request, declined, deposited, duplicate, insufficient,
-    invalid_client, no_account, pending, server_error, spec, status_reply, successful, transref,
-    unknown, wrong_network, wrong_reference, Body, Field, Parsed,
+    invalid_client, no_account, pending, spec, status_reply, successful, transref, unknown,
+    wrong_network, wrong_reference, Body, Field, Parsed,
 };
 
 impl Config {
@@ -152,7 +152,7 @@ impl Config {
         }
         match behaviour.outcome {
             Outcome::NoAccount => Err(no_account(Some(reference))),
-            Outcome::ServerError => Err(server_error("the carrier failed to process the request")),
+            Outcome::ServerError => Err(fail(500, "the carrier failed to process the request")),
             _ => Ok(Transaction {
                 reference: Arc::from(reference),
                 carrier: endpoint.carrier(),
@@ -311,7 +311,7 @@ pub(crate) fn fault_action(
     let delay = fault.delay.saturating_add(waited);
     let mut reply = match fault.kind {
         FaultKind::DropConnection => return Action::Drop { delay },
-        FaultKind::Delay => normal.unwrap_or_else(|| server_error("no answer")),
+        FaultKind::Delay => normal.unwrap_or_else(|| fail(500, "no answer")),
         FaultKind::Status(status) => status_reply(status, transref),
         FaultKind::MalformedBody => Reply::json_bytes(
             fault.status.unwrap_or(200),

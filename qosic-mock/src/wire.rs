@@ -249,10 +249,6 @@ pub(crate) fn wrong_network(phone: &Msisdn, endpoint: Endpoint, reference: &str)
     answer(400, "515", &message, Some(reference))
 }
 
-pub(crate) fn server_error(detail: &str) -> Reply {
-    fail(500, detail)
-}
-
 /// The answer of a status fault: QosIc's body for that status.
 pub(crate) fn status_reply(status: u16, transref: Option<&str>) -> Reply {
     match status {
