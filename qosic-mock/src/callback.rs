@@ -1,7 +1,5 @@
-//! Callbacks like QosIc's, as tests see them: the faults to inject ([`CallbackFault`]),
-//! what was sent ([`SentCallback`], [`CallbackDelivery`]), the sink a test awaits
-//! ([`CallbackSink`]), the callback URL ([`Target`]) and QosIc's payload ([`Ended`]). The
-//! sender that posts them is `sender.rs`; the crate docs ("Callbacks") say how.
+//! Callbacks as tests see them (faults, what was sent, the sink), the callback URL
+//! ([`Target`]) and QosIc's payload ([`Ended`]); `sender.rs` posts them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -64,17 +62,12 @@ impl Target {
                 "callback URL {shown:?}: user names and passwords in callback URLs are not supported"
             ));
         }
+        let (host, port) = (authority.host(), authority.port_u16().unwrap_or(80));
         Ok(Target {
             url: trimmed.to_owned(),
-            addr: format!(
-                "{}:{}",
-                authority.host(),
-                authority.port_u16().unwrap_or(80)
-            ),
+            addr: format!("{host}:{port}"),
             authority: authority.as_str().to_owned(),
-            path: uri
-                .path_and_query()
-                .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+            path: uri.path_and_query().map_or("/", |p| p.as_str()).to_owned(),
         })
     }
 }
@@ -88,24 +81,9 @@ pub(crate) enum CallbackFaultKind {
     Forged,
 }
 
-/// A fault to inject into the next callbacks: what a webhook sender and the network do on a
-/// bad day, and what an attacker who found the callback URL does.
-///
-/// A fault applies to every callback until [`crate::MockQosic::clear_callback_faults`] or a reset,
-/// unless limited with [`CallbackFault::times`]; when several match, the oldest one not used
-/// up wins. [`CallbackFault::forged`] applies only to callbacks of payments that failed.
-///
-/// ```
-/// use std::time::Duration;
-/// use qosic_mock::CallbackFault;
-///
-/// let lost = CallbackFault::dropped().times(1);
-/// let late = CallbackFault::delayed(Duration::from_secs(30));
-/// let twice = CallbackFault::duplicated();
-/// let swapped = CallbackFault::out_of_order().times(1);
-/// let lie = CallbackFault::forged().times(1);
-/// # let _ = (lost, late, twice, swapped, lie);
-/// ```
+/// A fault to inject into the next callbacks (the crate docs' "Callbacks" has the table):
+/// each applies until [`crate::MockQosic::clear_callback_faults`] or a reset, unless limited
+/// with [`CallbackFault::times`]; when several match, the oldest one not used up wins.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use = "a fault does nothing until given to MockQosic::callback_fault"]
 pub struct CallbackFault {
@@ -118,8 +96,7 @@ impl CallbackFault {
         CallbackFault { kind, times: None }
     }
 
-    /// The callback is never sent (journaled as dropped). The receiver must not depend on
-    /// callbacks: QosIc does not retry.
+    /// The callback is never sent (journaled as dropped).
     pub fn dropped() -> Self {
         CallbackFault::new(CallbackFaultKind::Dropped)
     }
@@ -135,17 +112,14 @@ impl CallbackFault {
         CallbackFault::new(CallbackFaultKind::Duplicated)
     }
 
-    /// The callback is held until the next callback has been sent, then sent: the two
-    /// arrive in the reverse order of their transactions' ends. Held at most 60 s (tokio's
-    /// clock) when no other callback comes.
+    /// The callback is held until the next callback has been sent (at most 60 s, tokio's
+    /// clock), then sent.
     pub fn out_of_order() -> Self {
         CallbackFault::new(CallbackFaultKind::OutOfOrder)
     }
 
-    /// A forged callback: a payment that failed (declined, insufficient funds) is called
-    /// back as `SUCCESSFUL`, code `200`, with its amount and reference, as anyone who found
-    /// the URL could post. Applies only to failed payments; a receiver must refuse it after
-    /// a status check. See also [`crate::MockQosic::forge_callback`], for any reference.
+    /// A failed payment is called back as `SUCCESSFUL`, code `200` (applies only to failed
+    /// payments; [`crate::MockQosic::forge_callback`] forges one for any reference).
     pub fn forged() -> Self {
         CallbackFault::new(CallbackFaultKind::Forged)
     }
@@ -163,11 +137,10 @@ impl CallbackFault {
 
     pub(crate) fn describe(&self) -> String {
         match self.kind {
-            CallbackFaultKind::Dropped => "dropped".to_owned(),
             CallbackFaultKind::Delayed(d) => format!("delayed {d:?}"),
-            CallbackFaultKind::Duplicated => "duplicated".to_owned(),
             CallbackFaultKind::OutOfOrder => "out of order".to_owned(),
-            CallbackFaultKind::Forged => "forged".to_owned(),
+            // `dropped`, `duplicated`, `forged`.
+            kind => format!("{kind:?}").to_ascii_lowercase(),
         }
     }
 }
@@ -221,8 +194,7 @@ pub struct SentCallback {
     pub url: Option<String>,
     /// What became of it.
     pub delivery: CallbackDelivery,
-    /// The fault applied to it, in words (`dropped`, `delayed 5s`, `duplicated`,
-    /// `out of order`, `forged`), if any.
+    /// The fault applied to it, in words (`dropped`, `delayed 5s`, `out of order`...).
     pub fault: Option<String>,
 }
 
@@ -248,29 +220,8 @@ fn as_json<S: Serializer>(body: &str, serializer: S) -> Result<S::Ok, S::Error> 
     }
 }
 
-/// The callbacks the fake server sends, as they go: from [`crate::MockQosic::callback_sink`].
-///
-/// It receives every callback sent (to the URL if one is set, else in-process only), with
-/// what the receiver answered, in the order they were sent; dropped callbacks do not come
-/// (the journal, [`crate::MockQosic::callbacks`], has them). It holds
-/// [`CALLBACK_SINK_CAPACITY`] callbacks the test has not read yet.
-///
-/// ```
-/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
-/// use qosic_core::PaymentRequest;
-/// use qosic_mock::MockQosic;
-///
-/// let mock = MockQosic::in_process();
-/// let mut callbacks = mock.callback_sink();
-/// let outcome = mock.client().pay(PaymentRequest::new("22997000100", 1000)).await?;
-///
-/// let callback = callbacks.next().await.expect("a callback");
-/// assert_eq!(callback.reference, outcome.reference().as_str());
-/// assert_eq!(callback.json()["status"], "SUCCESSFUL");
-/// assert_eq!(callback.json()["amount"], "1000");
-/// # Ok::<(), qosic_core::Error>(())
-/// # }).unwrap();
-/// ```
+/// The callbacks the fake server sends (not those dropped), in order, with what the receiver
+/// answered: from [`crate::MockQosic::callback_sink`] (the crate docs' "Callbacks").
 #[derive(Debug)]
 pub struct CallbackSink {
     pub(crate) receiver: mpsc::Receiver<SentCallback>,

@@ -8,17 +8,13 @@ use qosic_core::{Client, ClientBuilder, MobileCarrier, PollingPolicy};
 
 use crate::mock::MockQosic;
 
-/// The polling policy of [`MockQosic::client`]: a status check every 10 ms, for at most
-/// 120 s (QosIc's default window). A customer who approves is confirmed at the first check;
-/// tests of slow customers belong on tokio's paused clock
-/// (`#[tokio::test(start_paused = true)]`), where the whole window takes milliseconds.
+/// The polling step of [`MockQosic::client`]: a status check every 10 ms, for at most 120 s
+/// (QosIc's default window; free on tokio's paused clock).
 pub const TEST_POLLING_STEP: Duration = Duration::from_millis(10);
 
 impl MockQosic {
-    /// A [`Client`] wired to this fake server, ready for a test: its credentials, every
-    /// carrier it serves ([`MockQosic::carriers`]) with its client ids, a fast polling policy
-    /// ([`TEST_POLLING_STEP`]), and the in-process transport (no sockets; works on tokio's
-    /// paused clock, and shares the state of an HTTP mock too).
+    /// A [`Client`] wired to this fake server: its credentials, carriers
+    /// ([`MockQosic::carriers`]), [`TEST_POLLING_STEP`] and in-process transport.
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
@@ -36,12 +32,9 @@ impl MockQosic {
             .unwrap_or_else(|e| unreachable!("a client of the fake server always builds: {e}"))
     }
 
-    /// The builder behind [`MockQosic::client`], to change something before building: another
-    /// transport (an HTTP one, with [`MockQosic::uri`] as base URL, already set), other
-    /// carriers, a default country. Card payments are on: the card key is
-    /// [`DEFAULT_CARD_KEY`](crate::DEFAULT_CARD_KEY) and the card base URL this server's.
-    /// For a client over real HTTP, see `mock.http_client()` in the `qosic` crate (features
-    /// `mock` and `http`).
+    /// The builder behind [`MockQosic::client`], to change something before building (the
+    /// base URL is [`MockQosic::uri`], the card key [`DEFAULT_CARD_KEY`](crate::DEFAULT_CARD_KEY));
+    /// over real HTTP, see `mock.http_client()` in the `qosic` crate.
     pub fn client_builder(&self) -> ClientBuilder {
         let polling = PollingPolicy::unbounded(TEST_POLLING_STEP, Duration::from_secs(120))
             .unwrap_or_default();
@@ -55,10 +48,8 @@ impl MockQosic {
             .card_base_url(self.uri())
     }
 
-    /// The SDK's carriers for every carrier this server serves, in its order, with its
-    /// client ids and `polling`: what [`MockQosic::client`] uses. A client id the SDK cannot
-    /// take ([`client_id`](crate::MockQosicBuilder::client_id) accepts any text, to test
-    /// refusals) leaves its carrier out.
+    /// The SDK's carriers for every carrier served, with its client ids and `polling`; a
+    /// client id the SDK refuses leaves its carrier out.
     pub fn carriers(&self, polling: PollingPolicy) -> Vec<Arc<dyn MobileCarrier>> {
         crate::endpoint::table()
             .carriers

@@ -16,11 +16,8 @@ pub use qosic_core::{Carrier, Operation};
 /// One endpoint of the wire protocol, as the fake server routes it: a carrier and an
 /// operation it offers.
 ///
-/// Its name, in the admin API, in reports and for serde, `Display` and `FromStr`, is the
-/// carrier's lowercase name and the operation's: `mtn_payment`, `moov_status`,
-/// `tmoney_deposit`… [`Endpoint::all`] lists every endpoint served; an unknown name gets an
-/// error listing the accepted ones. The Benin endpoints also have constants
-/// ([`Endpoint::MtnPayment`]…).
+/// Named (admin API, serde, `Display`, `FromStr`) by carrier and operation: `mtn_payment`,
+/// `tmoney_deposit`…; [`Endpoint::all`] lists them, and Benin's have constants.
 ///
 /// ```
 /// use qosic_mock::{Carrier, Endpoint, Operation};
@@ -163,12 +160,8 @@ pub struct UnknownEndpoint(pub String);
 impl fmt::Display for UnknownEndpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<String> = Endpoint::all().map(|e| format!("`{e}`")).collect();
-        write!(
-            f,
-            "unknown endpoint `{}`, expected one of {}",
-            self.0,
-            names.join(", ")
-        )
+        let (name, names) = (&self.0, names.join(", "));
+        write!(f, "unknown endpoint `{name}`, expected one of {names}")
     }
 }
 
@@ -200,13 +193,8 @@ impl<'de> Deserialize<'de> for Endpoint {
 
 /// The routes served at `path` (its query, fragment and trailing slash ignored).
 fn routes_at(path: &str) -> impl Iterator<Item = &'static Route> {
-    table().routes_at(bare_path(path))
-}
-
-/// `path` without its query, fragment or trailing slash.
-fn bare_path(path: &str) -> &str {
     let path = path.split(['?', '#']).next().unwrap_or(path);
-    path.strip_suffix('/').unwrap_or(path)
+    table().routes_at(path.strip_suffix('/').unwrap_or(path))
 }
 
 /// The operations in the order endpoints are listed.
@@ -259,11 +247,7 @@ fn build(specs: impl Iterator<Item = &'static CarrierSpec>) -> Table {
         paths: HashMap::new(),
     };
     for spec in specs {
-        if table
-            .carriers
-            .iter()
-            .any(|c| c.spec.carrier() == spec.carrier())
-        {
+        if table.carrier(spec.carrier()).is_some() {
             continue;
         }
         let key = spec.name().to_ascii_lowercase();

@@ -4,6 +4,7 @@
 //! of its own (`state.rs`, `Tally`).
 
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -102,7 +103,7 @@ pub(crate) struct Entry {
     seq: u64,
     method: String,
     path: String,
-    endpoint: Option<Endpoint>,
+    pub(crate) endpoint: Option<Endpoint>,
     /// The body's bytes kept: none, all of them, or the first [`JOURNAL_BODY_LIMIT`].
     body: Box<[u8]>,
     body_len: usize,
@@ -151,10 +152,6 @@ impl Entry {
             status: self.status,
             fault: self.fault.clone(),
         }
-    }
-
-    pub(crate) fn endpoint(&self) -> Option<Endpoint> {
-        self.endpoint
     }
 
     fn new(seq: u64, new: NewEntry<'_>) -> Entry {
@@ -280,11 +277,7 @@ pub(crate) fn report(journal: &Journal) -> String {
         )
     };
     for entry in shown {
-        out.push_str(&format!(
-            "\n  {}. {}",
-            entry.seq,
-            entry.to_recorded().line()
-        ));
+        let _ = write!(out, "\n  {}. {}", entry.seq, entry.to_recorded().line());
     }
     out
 }

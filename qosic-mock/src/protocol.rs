@@ -17,26 +17,24 @@ use crate::fault::{Fault, FaultKind};
 use crate::holder::{self, Holders};
 use crate::model::{TransactionKind, TransactionState};
 use crate::numbering;
-use crate::reply::{body_problem, fail, reason, Action, Incoming, Reply};
+use crate::reply::{body_problem, clip, fail, reason, Action, Incoming, Reply};
 use crate::state::{State, Transaction};
 use crate::subscriber::{Outcome, Subscriber, When};
 use crate::wire::{
     self, amount, approved, bad_request, declined, deposited, duplicate, insufficient,
-    invalid_client, no_account, pending, server_error, spec, status_reply, successful, transref,
-    unknown, wrong_network, wrong_reference, Body, Field, Parsed,
+    invalid_client, no_account, pending, spec, status_reply, successful, transref, unknown,
+    wrong_network, wrong_reference, Body, Field, Parsed,
 };
 
 impl Config {
     /// The answer when the transaction table (or the table of payment references) is full.
     pub(crate) fn full(&self) -> Reply {
-        fail(
-            507,
-            &format!(
-                "the fake server keeps at most {} transactions and payment references \
-                 (--max-transactions); forget them with POST /__admin/reset or MockQosic::reset",
-                self.limits.max_transactions
-            ),
-        )
+        let max = self.limits.max_transactions;
+        let detail = format!(
+            "the fake server keeps at most {max} transactions and payment references \
+             (--max-transactions); forget them with POST /__admin/reset or MockQosic::reset"
+        );
+        fail(507, &detail)
     }
 
     /// The answer to a wire request (no fault), recording what it did in `state`.
@@ -55,13 +53,10 @@ impl Config {
         };
         // Methods are case-sensitive (RFC 9110, section 9.1): `post` is not `POST`.
         if req.method != "POST" {
+            let (path, method) = (endpoint.path(), clip(req.method));
             return fail(
                 405,
-                &format!(
-                    "{} takes POST (in capitals), not {}",
-                    endpoint.path(),
-                    clip(req.method)
-                ),
+                &format!("{path} takes POST (in capitals), not {method}"),
             );
         }
         if let Some(problem) = req.problem {
@@ -124,15 +119,16 @@ impl Config {
     }
 
     /// What payments and deposits check before moving money: the number, a fresh reference,
-    /// and a subscriber who has an account and does not make the server fail. `Ok` is how the
-    /// subscriber behaves; `Err` is the answer that refuses the request.
+    /// and a subscriber who has an account and does not make the server fail. `Ok` is the new
+    /// transaction (pending), `Err` the answer that refuses the request.
     fn admit(
         &self,
-        state: &State,
+        state: &mut State,
         endpoint: Endpoint,
         body: &Body,
         reference: &str,
-    ) -> Result<(Subscriber, u64), Reply> {
+        amount: u64,
+    ) -> Result<Transaction, Reply> {
         let phone = self.phone(body, reference)?;
         // Digits only and 11 or 13 of them (the phone was read): a u64 keeps it exactly.
         let msisdn = body
@@ -156,8 +152,22 @@ impl Config {
         }
         match behaviour.outcome {
             Outcome::NoAccount => Err(no_account(Some(reference))),
-            Outcome::ServerError => Err(server_error("the carrier failed to process the request")),
-            _ => Ok((behaviour, msisdn)),
+            Outcome::ServerError => Err(fail(500, "the carrier failed to process the request")),
+            _ => Ok(Transaction {
+                reference: Arc::from(reference),
+                carrier: endpoint.carrier(),
+                kind: match endpoint.operation() {
+                    Operation::Deposit => TransactionKind::Deposit,
+                    _ => TransactionKind::Payment,
+                },
+                state: TransactionState::Pending,
+                status_checks: 0,
+                msisdn,
+                amount,
+                service_ref: state.next_service_ref(),
+                behaviour,
+                created_at: Instant::now(),
+            }),
         }
     }
 
@@ -175,23 +185,11 @@ impl Config {
                 field.string(name)?;
             }
         }
-        let (behaviour, msisdn) = match self.admit(state, endpoint, body, reference) {
-            Ok(admitted) => admitted,
+        let mut tx = match self.admit(state, endpoint, body, reference, amount) {
+            Ok(tx) => tx,
             Err(reply) => return Ok(reply),
         };
-        let service_ref = state.next_service_ref();
-        let mut tx = Transaction {
-            reference: Arc::from(reference),
-            carrier: endpoint.carrier(),
-            kind: TransactionKind::Payment,
-            state: TransactionState::Pending,
-            status_checks: 0,
-            msisdn,
-            amount,
-            service_ref,
-            behaviour,
-            created_at: Instant::now(),
-        };
+        let (behaviour, service_ref) = (tx.behaviour, tx.service_ref);
         let reply = if spec.flow() == Flow::Synchronous {
             // Synchronous: the answer carries the outcome, after the customer's delay if any.
             let delay = match behaviour.when {
@@ -269,26 +267,15 @@ impl Config {
     ) -> Result<Reply, String> {
         let reference = transref(body)?;
         let amount = amount(body)?;
-        let (behaviour, msisdn) = match self.admit(state, endpoint, body, reference) {
-            Ok(admitted) => admitted,
+        let mut tx = match self.admit(state, endpoint, body, reference, amount) {
+            Ok(tx) => tx,
             Err(reply) => return Ok(reply),
         };
-        let service_ref = state.next_service_ref();
-        let tx = Transaction {
-            reference: Arc::from(reference),
-            carrier: endpoint.carrier(),
-            kind: TransactionKind::Deposit,
-            state: TransactionState::Confirmed,
-            status_checks: 0,
-            msisdn,
-            amount,
-            service_ref,
-            behaviour,
-            created_at: Instant::now(),
-        };
+        tx.state = TransactionState::Confirmed;
+        let reply = deposited(reference, spec, tx.service_ref);
         state.record_end(&tx);
         state.record(tx);
-        Ok(deposited(reference, spec, service_ref))
+        Ok(reply)
     }
 }
 
@@ -324,7 +311,7 @@ pub(crate) fn fault_action(
     let delay = fault.delay.saturating_add(waited);
     let mut reply = match fault.kind {
         FaultKind::DropConnection => return Action::Drop { delay },
-        FaultKind::Delay => normal.unwrap_or_else(|| server_error("no answer")),
+        FaultKind::Delay => normal.unwrap_or_else(|| fail(500, "no answer")),
         FaultKind::Status(status) => status_reply(status, transref),
         FaultKind::MalformedBody => Reply::json_bytes(
             fault.status.unwrap_or(200),
@@ -343,9 +330,4 @@ pub(crate) fn fault_action(
     };
     reply.delay = delay;
     Action::Respond(reply)
-}
-
-/// The first 64 characters of `s`, for answers.
-fn clip(s: &str) -> String {
-    s.chars().take(64).collect()
 }

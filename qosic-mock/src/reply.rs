@@ -1,7 +1,6 @@
 //! What every way in shares: a request as the handlers see it ([`Incoming`]), the answer
 //! they give ([`Reply`], [`Action`]), and the JSON helpers of the admin API.
 
-use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -64,11 +63,7 @@ impl Reply {
     }
 
     pub(crate) fn text(status: u16, body: &str) -> Reply {
-        Reply::with_type(
-            status,
-            "text/plain; charset=utf-8",
-            body.as_bytes().to_vec(),
-        )
+        Reply::with_type(status, "text/plain; charset=utf-8", body.into())
     }
 
     pub(crate) fn with_type(status: u16, content_type: &'static str, body: Vec<u8>) -> Reply {
@@ -93,16 +88,6 @@ pub(crate) enum Action {
     /// Build the answer on a blocking thread (the HTTP server) or at once (in-process):
     /// large admin answers, so that serializing them stalls no other request.
     Render(Render),
-}
-
-impl fmt::Debug for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Action::Respond(reply) => f.debug_tuple("Respond").field(reply).finish(),
-            Action::Drop { delay } => f.debug_struct("Drop").field("delay", delay).finish(),
-            Action::Render(_) => f.write_str("Render(..)"),
-        }
-    }
 }
 
 /// A JSON problem answer: `{"title","status","detail"}`.

@@ -22,6 +22,7 @@ use crate::callback::{
     CALLBACK_SINK_CAPACITY,
 };
 use crate::config::{CallbackConfig, MAX_FAULTS};
+use crate::reply::lock;
 
 /// The most bytes of a receiver's answer kept in the journal.
 const ANSWER_LIMIT: usize = 1024;
@@ -32,12 +33,8 @@ const OUT_OF_ORDER_HOLD: Duration = Duration::from_secs(60);
 /// One callback to send (or to journal as dropped).
 #[derive(Debug, Clone)]
 struct Item {
-    reference: Arc<str>,
-    /// `SUCCESSFUL` or `FAILED`, as in the payload.
-    status: &'static str,
-    amount: u64,
-    body: Arc<str>,
-    fault: Option<String>,
+    /// As journaled, but for its number, URL and delivery.
+    sent: SentCallback,
     /// Why it is not sent, when it is not.
     dropped: Option<String>,
     /// Sent after the next callback.
@@ -47,12 +44,19 @@ struct Item {
 
 impl Item {
     fn new(ended: &Ended, successful: bool, generation: u64) -> Item {
-        Item {
-            reference: Arc::clone(&ended.reference),
-            status: if successful { "SUCCESSFUL" } else { "FAILED" },
+        let status = if successful { "SUCCESSFUL" } else { "FAILED" };
+        let sent = SentCallback {
+            seq: 0,
+            reference: ended.reference.to_string(),
+            status: status.to_owned(),
             amount: ended.amount,
-            body: ended.payload(successful).into(),
+            body: ended.payload(successful),
+            url: None,
+            delivery: CallbackDelivery::InProcess,
             fault: None,
+        };
+        Item {
+            sent,
             dropped: None,
             hold: false,
             generation,
@@ -114,9 +118,7 @@ struct SenderState {
 
 impl Core {
     fn lock(&self) -> MutexGuard<'_, SenderState> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.state)
     }
 
     /// Journals a callback and hands it to the sink unless it was dropped.
@@ -128,16 +130,8 @@ impl Core {
         delivery: CallbackDelivery,
     ) {
         state.seq += 1;
-        let sent = SentCallback {
-            seq: state.seq,
-            reference: item.reference.to_string(),
-            status: item.status.to_owned(),
-            amount: item.amount,
-            body: item.body.to_string(),
-            url,
-            delivery,
-            fault: item.fault.clone(),
-        };
+        let mut sent = item.sent.clone();
+        (sent.seq, sent.url, sent.delivery) = (state.seq, url, delivery);
         tracing::debug!(
             seq = sent.seq,
             transref = %sent.reference,
@@ -241,7 +235,7 @@ impl Core {
             (Some(reason), _) => (None, CallbackDelivery::Dropped { reason }),
             (None, None) => (None, CallbackDelivery::InProcess),
             (None, Some(target)) => {
-                let delivery = post(&target, &item.body, self.timeout, self.anywhere).await;
+                let delivery = post(&target, &item.sent.body, self.timeout, self.anywhere).await;
                 (Some(target.url), delivery)
             }
         };
@@ -349,11 +343,7 @@ async fn send(target: &Target, body: &str, anywhere: bool) -> Result<(u16, Strin
 impl Callbacks {
     pub(crate) fn new(config: &CallbackConfig, journal_capacity: usize) -> Callbacks {
         // Checked when the server was built.
-        let target = config
-            .url
-            .as_deref()
-            .map(Target::parse)
-            .and_then(Result::ok);
+        let target = config.url.as_deref().and_then(|u| Target::parse(u).ok());
         let core = Core {
             timeout: config.timeout,
             anywhere: config.anywhere,
@@ -393,7 +383,7 @@ impl Callbacks {
             .as_ref()
             .is_some_and(|f| f.kind == CallbackFaultKind::Forged);
         let mut item = Item::new(ended, ended.succeeded || forged, generation);
-        item.fault = fault.as_ref().map(CallbackFault::describe);
+        item.sent.fault = fault.as_ref().map(CallbackFault::describe);
         let mut after = after;
         match fault.map(|f| f.kind) {
             Some(CallbackFaultKind::Dropped) => {
@@ -414,7 +404,7 @@ impl Callbacks {
             return;
         }
         let mut item = Item::new(ended, true, state.generation);
-        item.fault = Some("forged".to_owned());
+        item.sent.fault = Some("forged".to_owned());
         self.core.schedule(&mut state, item, Duration::ZERO);
     }
 
@@ -437,9 +427,7 @@ impl Callbacks {
     }
 
     pub(crate) fn set_url(&self, url: Option<&str>) -> Result<(), String> {
-        let target = url.map(Target::parse).transpose()?;
-        let mut state = self.core.lock();
-        state.target = target;
+        self.core.lock().target = url.map(Target::parse).transpose()?;
         Ok(())
     }
 

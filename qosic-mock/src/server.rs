@@ -1,8 +1,6 @@
-//! The HTTP/1.1 front end (hyper) on its own thread and runtime, with every wait on a client
-//! bounded and every buffer a client fills capped (the crate docs' "Limits"). hyper's
-//! `header_read_timeout`, from the accept and from each answer to the next request's
-//! headers, is the idle timeout; [`Guarded`] adds the header timeout from a request's first
-//! byte and the idle timeout on a write that makes no progress (an answer left unread).
+//! The HTTP/1.1 front end (hyper) on its own thread and runtime, every wait on a client bounded
+//! and every buffer capped (the crate docs' "Limits"): hyper's `header_read_timeout` is the
+//! idle timeout; [`Guarded`] adds the header timeout and the idle timeout on stalled writes.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -29,7 +27,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::config::Limits;
 use crate::handler::handle;
-use crate::reply::{problem, Action, BodyProblem, Incoming};
+use crate::reply::{fail, lock, Action, BodyProblem, Incoming};
 use crate::shared::Shared;
 use crate::transport::sleep;
 
@@ -107,13 +105,10 @@ async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) -> 
         limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
     ));
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(_) => {
-                // Out of file descriptors or similar: back off instead of spinning.
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
+        let Ok((stream, _)) = listener.accept().await else {
+            // Out of file descriptors or similar: back off instead of spinning.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
         };
         let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
             shared.refused_connections.fetch_add(1, Ordering::SeqCst);
@@ -137,7 +132,7 @@ fn refuse(stream: &TcpStream, max_connections: usize) {
     let detail = format!(
         "the fake server serves at most {max_connections} connections at once (--max-connections)"
     );
-    let body = problem(503, "Service Unavailable", &detail).body;
+    let body = fail(503, &detail).body;
     let head = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
         body.len()
@@ -189,12 +184,6 @@ struct Phase {
     head_since: Option<Instant>,
 }
 
-fn lock(phase: &Mutex<Phase>) -> std::sync::MutexGuard<'_, Phase> {
-    phase
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// The socket, failing a read that waits past the header timeout from a request's first
 /// byte, and a write that makes no progress for the idle timeout.
 #[derive(Debug)]
@@ -214,27 +203,6 @@ fn passed(timer: &mut Option<Pin<Box<Sleep>>>, deadline: Instant, cx: &mut Conte
         sleep.as_mut().reset(deadline);
     }
     sleep.as_mut().poll(cx).is_ready()
-}
-
-impl Guarded {
-    /// After a write returned `Pending`: an error once none has made progress for the idle
-    /// timeout; else `done`.
-    fn written(
-        &mut self,
-        cx: &mut Context<'_>,
-        done: Poll<io::Result<usize>>,
-    ) -> Poll<io::Result<usize>> {
-        if done.is_ready() {
-            self.write_stalled_since = None;
-            return done;
-        }
-        let since = *self.write_stalled_since.get_or_insert_with(Instant::now);
-        if passed(&mut self.write_timer, since + self.limits.idle_timeout, cx) {
-            let why = "the client did not read its answer within the idle timeout";
-            return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, why)));
-        }
-        Poll::Pending
-    }
 }
 
 impl AsyncRead for Guarded {
@@ -274,7 +242,17 @@ impl AsyncWrite for Guarded {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let done = Pin::new(&mut this.stream).poll_write(cx, data);
-        this.written(cx, done)
+        if done.is_ready() {
+            this.write_stalled_since = None;
+            return done;
+        }
+        // Pending: an error once no write has made progress for the idle timeout.
+        let since = *this.write_stalled_since.get_or_insert_with(Instant::now);
+        if passed(&mut this.write_timer, since + this.limits.idle_timeout, cx) {
+            let why = "the client did not read its answer within the idle timeout";
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, why)));
+        }
+        Poll::Pending
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -380,12 +358,7 @@ async fn serve(
         Ok(Err(BodyError::Gone)) => return Err(DROP_CONNECTION),
         Err(_elapsed) => (Vec::new(), Some(BodyProblem::TimedOut)),
     };
-    let header = |name| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|v: &HeaderValue| v.to_str().ok())
-    };
+    let header = |name| parts.headers.get(name)?.to_str().ok();
     let action = handle(
         &shared,
         &Incoming {
@@ -406,13 +379,7 @@ async fn serve(
         Action::Respond(reply) => reply,
         Action::Render(render) => tokio::task::spawn_blocking(render)
             .await
-            .unwrap_or_else(|_| {
-                problem(
-                    500,
-                    "Internal Server Error",
-                    "the admin answer could not be built",
-                )
-            }),
+            .unwrap_or_else(|_| fail(500, "the admin answer could not be built")),
         Action::Drop { delay } => {
             sleep(delay).await;
             return Err(DROP_CONNECTION);

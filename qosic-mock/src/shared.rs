@@ -25,7 +25,7 @@ use crate::numbering;
 use crate::protocol::fault_action;
 use crate::reply::{clip, fail, lock, Action, Incoming};
 use crate::sender::Callbacks;
-use crate::state::{self, Expectation, FaultSlot, State, Transaction};
+use crate::state::{self, Expectation, State, Transaction};
 use crate::subscriber::Subscriber;
 use crate::wire::{Parsed, MAX_TRANSREF};
 
@@ -120,27 +120,23 @@ impl Shared {
                 "at most {MAX_FAULTS} faults can be programmed at once; remove them with DELETE /__admin/faults"
             ));
         }
-        state.faults.push(FaultSlot { fault, used: 0 });
+        state.faults.push((fault, 0));
         Ok(())
     }
 
     pub(crate) fn clear_faults(&self) {
         self.lock().faults = Vec::new();
-        *self.plan_slot() = None;
+        *lock(&self.plan) = None;
     }
 
     pub(crate) fn set_plan(&self, plan: FaultPlan) {
-        *self.plan_slot() = Some(plan);
-    }
-
-    fn plan_slot(&self) -> MutexGuard<'_, Option<FaultPlan>> {
-        lock(&self.plan)
+        *lock(&self.plan) = Some(plan);
     }
 
     /// What the fault plan, if any, decides for this request; run without any lock held.
     fn planned_fault(&self, endpoint: Option<Endpoint>, transref: Option<&str>) -> Option<Fault> {
         let endpoint = endpoint?;
-        let plan = self.plan_slot().clone()?;
+        let plan = lock(&self.plan).clone()?;
         plan(&PlannedRequest { endpoint, transref })
     }
 
@@ -162,7 +158,7 @@ impl Shared {
         let fresh = State::new(&self.config.limits, state.next_service_ref);
         let old = std::mem::replace(&mut *state, fresh);
         drop(state);
-        *self.plan_slot() = None;
+        *lock(&self.plan) = None;
         // Free the old state after the lock is released.
         drop(old);
         self.callbacks.reset();
@@ -180,7 +176,7 @@ impl Shared {
         let entries = self.lock().journal.snapshot(0, usize::MAX);
         entries
             .iter()
-            .filter(|e| e.endpoint() == Some(endpoint))
+            .filter(|e| e.endpoint == Some(endpoint))
             .map(|e| e.to_recorded())
             .collect()
     }
@@ -254,9 +250,8 @@ impl Shared {
         let fault = counted.then(|| planned.or_else(|| state.take_fault(endpoint)));
         let fault = fault.flatten();
         let fault_name = fault.as_ref().map(Fault::describe);
+        let (config, holders) = (&self.config, &self.holders);
         let answer = |state: &mut State| {
-            let holders = &self.holders;
-            let config = &self.config;
             config.answer(state, holders, req, endpoint, &parsed, auth_accepted)
         };
         let action = match fault {

@@ -78,12 +78,6 @@ impl Transaction {
     }
 }
 
-#[derive(Debug)]
-pub(crate) struct FaultSlot {
-    pub(crate) fault: Fault,
-    pub(crate) used: usize,
-}
-
 #[derive(Debug, Clone)]
 pub(crate) struct Expectation {
     pub(crate) endpoint: Endpoint,
@@ -124,7 +118,8 @@ impl Tally {
 pub(crate) struct State {
     pub(crate) transactions: HashMap<Arc<str>, Transaction>,
     pub(crate) subscribers: HashMap<String, Subscriber>,
-    pub(crate) faults: Vec<FaultSlot>,
+    /// The faults programmed, each with how many requests it applied to.
+    pub(crate) faults: Vec<(Fault, usize)>,
     pub(crate) journal: Journal,
     pub(crate) tally: Tally,
     pub(crate) expectations: Vec<Expectation>,
@@ -148,9 +143,7 @@ impl State {
             ended: Vec::new(),
         }
     }
-}
 
-impl State {
     /// Records that `tx` ended now, or will end after its subscriber's delay: QosIc calls
     /// back when a payment is confirmed or fails and when a deposit is done.
     pub(crate) fn record_end(&mut self, tx: &Transaction) {
@@ -186,23 +179,18 @@ impl State {
 
     /// The money that moved.
     pub(crate) fn ledger(&mut self) -> Ledger {
+        use TransactionKind::{Deposit, Payment};
         let mut ledger = Ledger::default();
         for tx in self.settled() {
-            let amount = tx.amount;
+            let add = |total: &mut u64| *total = total.saturating_add(tx.amount);
             match (tx.kind, tx.state) {
-                (TransactionKind::Deposit, TransactionState::Confirmed) => {
-                    ledger.paid_out = ledger.paid_out.saturating_add(amount);
+                (Deposit, TransactionState::Confirmed) => add(&mut ledger.paid_out),
+                (Payment, TransactionState::Confirmed) => add(&mut ledger.collected),
+                (Payment, TransactionState::Refunded) => {
+                    add(&mut ledger.collected);
+                    add(&mut ledger.refunded);
                 }
-                (TransactionKind::Payment, TransactionState::Confirmed) => {
-                    ledger.collected = ledger.collected.saturating_add(amount);
-                }
-                (TransactionKind::Payment, TransactionState::Refunded) => {
-                    ledger.collected = ledger.collected.saturating_add(amount);
-                    ledger.refunded = ledger.refunded.saturating_add(amount);
-                }
-                (TransactionKind::Payment, TransactionState::Pending) => {
-                    ledger.pending = ledger.pending.saturating_add(amount);
-                }
+                (Payment, TransactionState::Pending) => add(&mut ledger.pending),
                 _ => {}
             }
         }
@@ -236,13 +224,12 @@ impl State {
 
     /// The first programmed fault left that matches `endpoint`, used once more.
     pub(crate) fn take_fault(&mut self, endpoint: Option<Endpoint>) -> Option<Fault> {
-        let slot = self.faults.iter_mut().find(|slot| {
-            let left = slot.fault.times.is_none_or(|n| slot.used < n);
-            let matches = slot.fault.endpoint.is_none_or(|e| Some(e) == endpoint);
-            left && matches
+        let (fault, used) = self.faults.iter_mut().find(|(fault, used)| {
+            let left = fault.times.is_none_or(|n| *used < n);
+            left && fault.endpoint.is_none_or(|e| Some(e) == endpoint)
         })?;
-        slot.used += 1;
-        Some(slot.fault.clone())
+        *used += 1;
+        Some(fault.clone())
     }
 
     /// Counts a payment request under `reference`; `false` when the table of references

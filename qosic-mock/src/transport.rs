@@ -1,5 +1,4 @@
-//! The in-process transport: a [`Transport`] that calls the fake server's handler directly,
-//! with no sockets, so that tests can run by the thousand under tokio's paused clock.
+//! The in-process transport: the fake server's handler called directly, with no sockets.
 
 use std::sync::Arc;
 
@@ -12,16 +11,10 @@ use crate::handler::handle;
 use crate::reply::{Action, BodyProblem, Incoming};
 use crate::shared::Shared;
 
-/// A [`Transport`] wired straight into a [`crate::MockQosic`]'s state.
-///
-/// Get one from [`crate::MockQosic::transport`]. It is cheap to clone and every clone
-/// shares the server's state. The host part of request URLs is ignored; only the path,
-/// the credentials and the body matter.
-///
-/// Delays (programmed subscribers, [`crate::Fault::delay`]) are slept with
-/// `tokio::time::sleep` on the caller's runtime, so a paused clock skips them.
-/// A dropped connection or a lost answer comes back as a [`TransportError`] of kind
-/// [`TransportErrorKind::ConnectionLost`] with [`Delivery::MaybeSent`].
+/// A [`Transport`] wired straight into a [`crate::MockQosic`]'s state, from
+/// [`crate::MockQosic::transport`]: the URL's host is ignored, delays are slept on the
+/// caller's tokio clock, and a dropped connection is a `ConnectionLost` error (the crate
+/// docs' "Faults").
 #[derive(Clone, Debug)]
 pub struct InProcessTransport {
     shared: Arc<Shared>,

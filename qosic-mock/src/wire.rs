@@ -138,20 +138,21 @@ fn answer(status: u16, code: &str, message: &str, transref: Option<&str>) -> Rep
     with(status, None, code, message, None, transref)
 }
 
-fn with(
+/// An answer; `transref` a reference or an `Option` of one.
+fn with<'a>(
     status: u16,
     comment: Option<Option<&str>>,
     responsecode: &str,
     responsemsg: &str,
     serviceref: Option<String>,
-    transref: Option<&str>,
+    transref: impl Into<Option<&'a str>>,
 ) -> Reply {
     let answer = Answer {
         comment,
         responsecode,
         responsemsg,
         serviceref,
-        transref,
+        transref: transref.into(),
     };
     Reply::json(status, &answer)
 }
@@ -178,27 +179,13 @@ pub(crate) fn pending(status: u16, reference: &str, spec: &CarrierSpec) -> Reply
 /// A synchronous payment approved.
 pub(crate) fn approved(reference: &str, spec: &CarrierSpec, service_ref: u64) -> Reply {
     let service_ref = service_ref_of(spec, service_ref);
-    with(
-        200,
-        Some(None),
-        "0",
-        "SUCCESS",
-        service_ref,
-        Some(reference),
-    )
+    with(200, Some(None), "0", "SUCCESS", service_ref, reference)
 }
 
 /// A status: approved and processed.
 pub(crate) fn successful(reference: &str, spec: &CarrierSpec, service_ref: u64) -> Reply {
     let service_ref = service_ref_of(spec, service_ref);
-    with(
-        200,
-        APPROVED,
-        "00",
-        "SUCCESSFUL",
-        service_ref,
-        Some(reference),
-    )
+    with(200, APPROVED, "00", "SUCCESSFUL", service_ref, reference)
 }
 
 /// A deposit done.
@@ -207,20 +194,13 @@ pub(crate) fn deposited(reference: &str, spec: &CarrierSpec, service_ref: u64) -
         spec.deposit_success_code(),
         service_ref_of(spec, service_ref),
     );
-    with(200, None, code, "SUCCESSFUL", service_ref, Some(reference))
+    with(200, None, code, "SUCCESSFUL", service_ref, reference)
 }
 
 /// A payment the customer declined.
 pub(crate) fn declined(reference: &str, spec: &CarrierSpec) -> Reply {
     let comment = Some(Some("TRANSACTION DECLINED"));
-    with(
-        200,
-        comment,
-        spec.failed_code(),
-        "FAILED",
-        None,
-        Some(reference),
-    )
+    with(200, comment, spec.failed_code(), "FAILED", None, reference)
 }
 
 pub(crate) fn insufficient(reference: &str) -> Reply {
@@ -229,14 +209,7 @@ pub(crate) fn insufficient(reference: &str) -> Reply {
 
 /// The status of a reference the server does not know (on this carrier).
 pub(crate) fn unknown(reference: &str) -> Reply {
-    with(
-        200,
-        None,
-        "-1",
-        "FAILED",
-        Some("0".to_owned()),
-        Some(reference),
-    )
+    with(200, None, "-1", "FAILED", Some("0".to_owned()), reference)
 }
 
 /// A refund done, or refused for `reason`.
@@ -261,12 +234,8 @@ pub(crate) fn bad_request(what: &str, transref: Option<&str>) -> Reply {
 }
 
 pub(crate) fn duplicate(reference: &str) -> Reply {
-    answer(
-        400,
-        "-1",
-        "Payment reference already exists",
-        Some(reference),
-    )
+    let message = "Payment reference already exists";
+    answer(400, "-1", message, Some(reference))
 }
 
 pub(crate) fn no_account(reference: Option<&str>) -> Reply {
@@ -275,15 +244,9 @@ pub(crate) fn no_account(reference: Option<&str>) -> Reply {
 
 /// A number sent to a carrier whose network it is not on.
 pub(crate) fn wrong_network(phone: &Msisdn, endpoint: Endpoint, reference: &str) -> Reply {
-    let message = format!(
-        "WRONG NETWORK: {phone} is not a {} number",
-        endpoint.carrier()
-    );
+    let carrier = endpoint.carrier();
+    let message = format!("WRONG NETWORK: {phone} is not a {carrier} number");
     answer(400, "515", &message, Some(reference))
-}
-
-pub(crate) fn server_error(detail: &str) -> Reply {
-    fail(500, detail)
 }
 
 /// The answer of a status fault: QosIc's body for that status.

@@ -29,10 +29,8 @@ fn secs(d: Duration) -> String {
     d.as_secs_f64().to_string()
 }
 
-/// The flags, each also read from `QOSIC_MOCK_` and its name in capitals: a declaration
-/// only, whose values [`Reader`] takes from clap's matches with where each came from, as
-/// text, for [`builder`] to convert. The switches take `--flag`, `--flag=false` or a
-/// variable set to `true`/`false`/`1`/`0`.
+/// The flags (each also read from `QOSIC_MOCK_<NAME>`), declared only: [`builder`] reads
+/// them as text. Switches take `--flag`, `--flag=false` or `true`/`false`/`1`/`0`.
 #[derive(Debug, Parser)]
 #[command(
     name = "qosic-mock",
@@ -163,6 +161,14 @@ struct Given {
 }
 
 impl Given {
+    fn new(value: String, source: String, rank: u8) -> Given {
+        Given {
+            value,
+            source,
+            rank,
+        }
+    }
+
     /// The value read by `read`; an error names the source.
     fn read<T>(&self, read: impl FnOnce(&str) -> Result<T, String>) -> Result<T, String> {
         read(&self.value).map_err(|e| format!("{}: {e}", self.source))
@@ -172,12 +178,7 @@ impl Given {
 /// A non-empty SDK variable.
 fn sdk(var: &str) -> Option<Given> {
     let value = std::env::var(var).ok().filter(|v| !v.is_empty())?;
-    let (source, rank) = (var.to_owned(), 2);
-    Some(Given {
-        value,
-        source,
-        rank,
-    })
+    Some(Given::new(value, var.to_owned(), 2))
 }
 
 /// Reads what clap found, with its source.
@@ -207,11 +208,7 @@ impl Reader {
     fn given(&self, id: &str) -> Option<Given> {
         let (source, rank) = self.source(id)?;
         let value = self.values(id).pop()?;
-        (!value.is_empty() || rank == 0).then_some(Given {
-            value,
-            source,
-            rank,
-        })
+        (!value.is_empty() || rank == 0).then(|| Given::new(value, source, rank))
     }
 
     /// The value of `id` read by `read`, or `None` if not given.
@@ -323,16 +320,8 @@ fn client_ids(r: &Reader) -> Result<Vec<(Carrier, String)>, String> {
             if id.trim().is_empty() {
                 return Err(format!("{source}: the client id of {} is empty", key(spec)));
             }
-            let value = id.trim().to_owned();
-            let source = source.clone();
-            offers.push((
-                spec.carrier(),
-                Given {
-                    value,
-                    source,
-                    rank,
-                },
-            ));
+            let given = Given::new(id.trim().to_owned(), source.clone(), rank);
+            offers.push((spec.carrier(), given));
         }
     }
     // The SDK's variable of every carrier served, below every other source.
