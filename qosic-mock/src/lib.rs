@@ -4,6 +4,17 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// Builder setters that take `self`, store one value (from their argument, if any) and
+/// return `self`: `/// docs` then `fn name(arg: Type) { field.path = value }`.
+macro_rules! setters {
+    ($($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty)?) { $($field:ident).+ = $value:expr })*) => {
+        $($(#[$doc])* pub fn $name(mut self $(, $arg: $ty)?) -> Self {
+            self.$($field).+ = $value;
+            self
+        })*
+    };
+}
+
 mod admin;
 mod balance;
 mod callback;
