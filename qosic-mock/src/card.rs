@@ -54,9 +54,12 @@ struct CardPaymentState {
 #[derive(Debug)]
 pub(crate) struct Cards {
     payments: Mutex<HashMap<String, CardPaymentState>>,
-    key: Mutex<String>,
-    base: Mutex<Option<String>>,
-    plugin_shape: AtomicBool,
+    /// The card key (`qosKey`) accepted.
+    pub(crate) key: Mutex<String>,
+    /// The base of the card page URLs: the server's own `http://ADDR`.
+    pub(crate) base: Mutex<Option<String>>,
+    /// Whether card status requests are answered in the shape of QosIc's plugin.
+    pub(crate) plugin_shape: AtomicBool,
 }
 
 impl Default for Cards {
@@ -71,24 +74,9 @@ impl Default for Cards {
 }
 
 impl Cards {
-    /// The base of the card page URLs: the server's own `http://ADDR`.
-    pub(crate) fn set_base(&self, base: String) {
-        *lock(&self.base) = Some(base);
-    }
-
     /// Forgets every card payment (the settings stay).
     pub(crate) fn clear(&self) {
         *lock(&self.payments) = HashMap::new();
-    }
-
-    /// The card key (`qosKey`) accepted from now on.
-    pub(crate) fn set_key(&self, key: String) {
-        *lock(&self.key) = key;
-    }
-
-    /// Whether card status requests are answered in the shape of QosIc's plugin.
-    pub(crate) fn set_plugin_shape(&self, plugin: bool) {
-        self.plugin_shape.store(plugin, Ordering::Relaxed);
     }
 
     /// A card payment's state now: `pending`, `paid`, `declined` or `abandoned`.

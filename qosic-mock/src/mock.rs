@@ -21,6 +21,7 @@ use crate::holder::HolderInfo;
 use crate::journal::{self, RecordedRequest};
 use crate::model::{Ledger, TransactionKind, TransactionState, TransactionView};
 use crate::numbering::PhoneForms;
+use crate::reply::lock;
 use crate::server::{self, ServerHandle};
 use crate::shared::Shared;
 use crate::subscriber::Subscriber;
@@ -333,27 +334,24 @@ impl MockQosic {
     /// The card key (`qosKey`) the fake server accepts from now on (default
     /// [`DEFAULT_CARD_KEY`](crate::DEFAULT_CARD_KEY)).
     pub fn set_card_key(&self, key: impl Into<String>) {
-        self.shared.cards.set_key(key.into());
+        *lock(&self.shared.cards.key) = key.into();
     }
 
     /// Answers card status requests in the shape QosIc's WordPress plugin reads
     /// (`{status:"00", data:{status:"SUCCESS"|"PENDIND"}}`) instead of the documented one.
     pub fn card_status_like_plugin(&self, plugin: bool) {
-        self.shared.cards.set_plugin_shape(plugin);
+        self.shared
+            .cards
+            .plugin_shape
+            .store(plugin, Ordering::Relaxed);
     }
 
     /// Acts on the hosted card page of `reference` as a customer would (`approve` with
     /// `card`, `decline` or `abandon`), for tests without a browser. `false` when there is
     /// no such pending card payment.
     pub fn card_page_action(&self, reference: &str, action: &str, card: &str) -> bool {
-        card::act(
-            &self.shared.cards,
-            &self.shared.callbacks,
-            reference,
-            action,
-            card,
-        )
-        .is_some()
+        let shared = &self.shared;
+        card::act(&shared.cards, &shared.callbacks, reference, action, card).is_some()
     }
 
     /// A card payment's state now: `pending`, `paid`, `declined` or `abandoned`.
@@ -508,7 +506,7 @@ impl MockQosicBuilder {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let shared = Arc::new(Shared::new(self.config));
         let server = server::spawn(self.addr, Arc::clone(&shared))?;
-        shared.cards.set_base(format!("http://{}", server.addr));
+        *lock(&shared.cards.base) = Some(format!("http://{}", server.addr));
         Ok(MockQosic {
             shared,
             server: Some(server),
