@@ -107,7 +107,7 @@ pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Action {
             ))
         }
         AdminAccess::Token(token) => {
-            if !bearer_matches(req.authorization, token) {
+            if !bearer_matches(req.authorization, token.expose()) {
                 return respond(fail(
                     401,
                     "the admin API needs the header `Authorization: Bearer <token>`, with the \

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use qosic_core::Secret;
+
 use crate::callback::{Target, DEFAULT_CALLBACK_QUEUE, DEFAULT_CALLBACK_TIMEOUT};
 use crate::endpoint::table;
 use crate::endpoint::Carrier;
@@ -36,52 +38,27 @@ impl Default for Limits {
 }
 
 /// Who may use the admin API.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum AdminAccess {
     /// Anyone who reaches the server (the default: it listens on loopback).
     Open,
     /// Requests with `Authorization: Bearer <token>`.
-    Token(String),
+    Token(Secret),
     /// Nobody: `/__admin/` answers 404.
     Disabled,
 }
 
-impl fmt::Debug for AdminAccess {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            AdminAccess::Open => "Open",
-            AdminAccess::Token(_) => "Token([REDACTED])",
-            AdminAccess::Disabled => "Disabled",
-        })
-    }
-}
-
-/// The server's fixed settings.
-#[derive(Clone)]
+/// The server's fixed settings (`Debug` shows no secret).
+#[derive(Clone, Debug)]
 pub(crate) struct Config {
     pub(crate) login: String,
-    pub(crate) password: String,
+    pub(crate) password: Secret,
     pub(crate) client_ids: ClientIds,
     pub(crate) phone_forms: PhoneForms,
     pub(crate) refuse_wrong_carrier: bool,
     pub(crate) limits: Limits,
     pub(crate) admin: AdminAccess,
     pub(crate) callbacks: CallbackConfig,
-}
-
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("login", &self.login)
-            .field("password", &"[REDACTED]")
-            .field("client_ids", &self.client_ids)
-            .field("phone_forms", &self.phone_forms)
-            .field("refuse_wrong_carrier", &self.refuse_wrong_carrier)
-            .field("limits", &self.limits)
-            .field("admin", &self.admin)
-            .field("callbacks", &self.callbacks)
-            .finish()
-    }
 }
 
 /// The client id each carrier's endpoints expect, by carrier, in the carriers' order.

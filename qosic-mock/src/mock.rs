@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use qosic_core::Credentials;
+use qosic_core::{Credentials, Secret};
 
 use crate::balance;
 use crate::callback::{CallbackFault, CallbackSink, SentCallback};
@@ -94,10 +94,8 @@ impl MockQosic {
 
     /// The credentials the server accepts, for building a client.
     pub fn credentials(&self) -> Credentials {
-        Credentials::new(
-            self.shared.config.login.clone(),
-            self.shared.config.password.clone(),
-        )
+        let config = &self.shared.config;
+        Credentials::new(config.login.clone(), config.password.clone())
     }
 
     /// The client id the server expects from `carrier`'s endpoints.
@@ -113,12 +111,8 @@ impl MockQosic {
     /// Every carrier the server serves, in the order of the carriers' crates: the Benin
     /// carriers (`MTN`, `MOOV`, `CELTIIS`) first.
     pub fn served_carriers(&self) -> Vec<Carrier> {
-        self.shared
-            .config
-            .client_ids
-            .iter()
-            .map(|(c, _)| c)
-            .collect()
+        let ids = &self.shared.config.client_ids;
+        ids.iter().map(|(carrier, _)| carrier).collect()
     }
 
     /// Programs the subscriber behind `phone` (any form: `22997000001`, `+229 01 97 00 00 01`,
@@ -291,10 +285,8 @@ impl MockQosic {
     }
 
     /// Sends a forged callback now: `SUCCESSFUL`, code `200`, for `reference`, whatever the
-    /// server knows of it (pending, failed, unknown), as anyone who found the callback URL
-    /// could post. The amount and `serviceRef` are the transaction's when the server knows
-    /// the reference (`amount` then replaces its amount when given); otherwise `amount` is
-    /// needed and `serviceRef` is `"0"`.
+    /// server knows of it (see the crate guide, "Callbacks"), with the transaction's amount
+    /// (`amount` replaces it) and `serviceRef`, or `amount` and `"0"` for an unknown reference.
     /// Panics when the reference is unknown and no amount is given.
     #[track_caller]
     pub fn forge_callback(&self, reference: &str, amount: Option<u64>) {
@@ -323,11 +315,10 @@ impl MockQosic {
     /// What `getavailableamountowithdraw` answers for `carrier` now: its confirmed payments
     /// minus refunds minus confirmed deposits, never below zero.
     pub fn balance(&self, carrier: Carrier) -> u64 {
+        let transactions = self.transactions().into_iter();
         balance::of(
             carrier,
-            self.transactions()
-                .into_iter()
-                .map(|t| (t.carrier, t.kind, t.state, t.amount)),
+            transactions.map(|t| (t.carrier, t.kind, t.state, t.amount)),
         )
     }
 
@@ -388,7 +379,7 @@ impl Default for MockQosicBuilder {
         MockQosicBuilder {
             config: Config {
                 login: DEFAULT_LOGIN.to_owned(),
-                password: DEFAULT_PASSWORD.to_owned(),
+                password: Secret::new(DEFAULT_PASSWORD),
                 client_ids: ClientIds::default(),
                 phone_forms: PhoneForms::Both,
                 refuse_wrong_carrier: false,
@@ -406,7 +397,7 @@ impl MockQosicBuilder {
         /// The API login accepted in Basic auth (default [`DEFAULT_LOGIN`]).
         fn login(login: impl Into<String>) { config.login = login.into() }
         /// The API password accepted in Basic auth (default [`DEFAULT_PASSWORD`]).
-        fn password(password: impl Into<String>) { config.password = password.into() }
+        fn password(password: impl Into<String>) { config.password = Secret::new(password) }
         /// Which Benin number forms `msisdn` may take (default [`PhoneForms::Both`]).
         fn phone_forms(forms: PhoneForms) { config.phone_forms = forms }
         /// Whether a number sent to another carrier's endpoint (by the Benin prefix tables) is
@@ -441,7 +432,7 @@ impl MockQosicBuilder {
         /// Turns the admin API off: every `/__admin/` path answers 404.
         fn disable_admin() { config.admin = AdminAccess::Disabled }
         /// Requires `Authorization: Bearer <token>` on the admin API (others get 401).
-        fn admin_token(token: impl Into<String>) { config.admin = AdminAccess::Token(token.into()) }
+        fn admin_token(token: impl Into<String>) { config.admin = AdminAccess::Token(Secret::new(token)) }
         /// Posts QosIc's callbacks to `url` (`http://HOST:PORT/PATH`) when a transaction ends
         /// (see the crate guide, "Callbacks"). Checked when the server is built; also
         /// [`MockQosic::set_callback_url`] and `PUT /__admin/callbacks/url`.
@@ -527,7 +518,7 @@ impl MockQosicBuilder {
         if limits.max_connections == 0 {
             return Err("max_connections must be at least 1".to_owned());
         }
-        if self.config.admin == AdminAccess::Token(String::new()) {
+        if self.config.admin == AdminAccess::Token(Secret::new("")) {
             return Err("the admin token must not be empty".to_owned());
         }
         self.config.callbacks.check()
