@@ -119,10 +119,8 @@ pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Action {
     if let Some(refused) = cross_site(&shared.config.admin, req) {
         return respond(refused);
     }
-    let (path, inline_query) = match req.path.split_once('?') {
-        Some((path, query)) => (path, Some(query)),
-        None => (req.path, None),
-    };
+    let split = req.path.split_once('?');
+    let (path, inline_query) = split.map_or((req.path, None), |(p, q)| (p, Some(q)));
     let query = req.query.or(inline_query).unwrap_or("");
     let route = path.trim_end_matches('/');
     if let Some(problem) = req.problem {

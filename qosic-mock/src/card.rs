@@ -272,10 +272,8 @@ fn form_field(body: &[u8], name: &str) -> String {
 }
 
 fn page(cards: &Cards, callbacks: &Callbacks, req: &Incoming<'_>, rest: &str) -> Reply {
-    let (reference, action) = match rest.split_once('/') {
-        Some((r, a)) => (r, Some(a)),
-        None => (rest, None),
-    };
+    let split = rest.split_once('/');
+    let (reference, action) = split.map_or((rest, None), |(r, a)| (r, Some(a)));
     let Some(payment) = lock(&cards.payments).get(reference).cloned() else {
         return html(
             404,

@@ -68,23 +68,17 @@ pub(crate) struct ClientIds(Vec<(Carrier, String)>);
 impl Default for ClientIds {
     /// Every carrier served, with its default client id (`<NAME>_CLIENT`).
     fn default() -> Self {
-        ClientIds(
-            table()
-                .carriers
-                .iter()
-                .map(|c| (c.spec.carrier(), c.default_client_id.clone()))
-                .collect(),
-        )
+        let carriers = table().carriers.iter();
+        let ids = carriers.map(|c| (c.spec.carrier(), c.default_client_id.clone()));
+        ClientIds(ids.collect())
     }
 }
 
 impl ClientIds {
     /// The client id of `carrier`, if the server serves it.
     pub(crate) fn get(&self, carrier: Carrier) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(c, _)| *c == carrier)
-            .map(|(_, id)| id.as_str())
+        let found = self.0.iter().find(|(c, _)| *c == carrier);
+        found.map(|(_, id)| id.as_str())
     }
 
     /// Sets the client id of `carrier`; `false` when the server does not serve it.
@@ -101,9 +95,8 @@ impl ClientIds {
 
 impl fmt::Debug for ClientIds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map()
-            .entries(self.0.iter().map(|(c, id)| (c.name(), id)))
-            .finish()
+        let entries = self.0.iter().map(|(c, id)| (c.name(), id));
+        f.debug_map().entries(entries).finish()
     }
 }
 
@@ -165,21 +158,17 @@ pub const DEFAULT_CELTIIS_CLIENT_ID: &str = "CELTIIS_CLIENT";
 /// The base URL of a fake server without an HTTP server ([`crate::MockQosic::in_process`]).
 pub const IN_PROCESS_URI: &str = "http://in-process.qosic-mock.invalid";
 
-/// How many transactions the server keeps by default
-/// ([`crate::MockQosicBuilder::max_transactions`]).
+/// The default of [`crate::MockQosicBuilder::max_transactions`].
 pub const DEFAULT_MAX_TRANSACTIONS: usize = 100_000;
-/// The largest request body read by default, in bytes: 1 MiB ([`crate::MockQosicBuilder::max_body`]).
+/// The default of [`crate::MockQosicBuilder::max_body`]: 1 MiB.
 pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
-/// How long the rest of a request's headers may take by default
-/// ([`crate::MockQosicBuilder::header_timeout`]).
+/// The default of [`crate::MockQosicBuilder::header_timeout`].
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a request's body may take by default ([`crate::MockQosicBuilder::body_timeout`]).
+/// The default of [`crate::MockQosicBuilder::body_timeout`].
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long a connection may wait for a request by default
-/// ([`crate::MockQosicBuilder::idle_timeout`]).
+/// The default of [`crate::MockQosicBuilder::idle_timeout`].
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-/// How many connections are served at once by default
-/// ([`crate::MockQosicBuilder::max_connections`]): half the usual file-descriptor limit of 1,024.
+/// The default of [`crate::MockQosicBuilder::max_connections`]: half the usual 1,024 descriptors.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// A header that marks an admin call as sent on purpose (any value): admin calls that change

@@ -60,12 +60,9 @@ impl Fault {
         }
     }
 
-    /// Answers with this HTTP status. The body is what QosIc sends with it: plain text for
-    /// 401, the `-2` JSON for 404, `ACCOUNTHOLDER_NOT_FOUND` for 417, and the JSON problem
-    /// `{"title","status","detail"}` otherwise.
-    ///
-    /// The status must be a final one, 200 to 599: [`crate::MockQosic::fault`] panics on
-    /// others and the admin API refuses them.
+    /// Answers with this HTTP status and QosIc's body for it: plain text for 401, the `-2`
+    /// JSON for 404, `ACCOUNTHOLDER_NOT_FOUND` for 417, else the JSON problem. A final status
+    /// (200 to 599) only: [`crate::MockQosic::fault`] panics on others, the admin API refuses them.
     pub fn status(status: u16) -> Self {
         Fault::new(FaultKind::Status(status))
     }

@@ -432,7 +432,9 @@ impl MockQosicBuilder {
         /// Turns the admin API off: every `/__admin/` path answers 404.
         fn disable_admin() { config.admin = AdminAccess::Disabled }
         /// Requires `Authorization: Bearer <token>` on the admin API (others get 401).
-        fn admin_token(token: impl Into<String>) { config.admin = AdminAccess::Token(Secret::new(token)) }
+        fn admin_token(token: impl Into<String>) {
+            config.admin = AdminAccess::Token(Secret::new(token))
+        }
         /// Posts QosIc's callbacks to `url` (`http://HOST:PORT/PATH`) when a transaction ends
         /// (see the crate guide, "Callbacks"). Checked when the server is built; also
         /// [`MockQosic::set_callback_url`] and `PUT /__admin/callbacks/url`.
