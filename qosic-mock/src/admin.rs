@@ -305,13 +305,10 @@ fn transactions(shared: &Shared, _: &Call<'_, '_>) -> Action {
 }
 
 fn transaction(shared: &Shared, call: &Call<'_, '_>) -> Action {
-    let reference = call.param;
-    respond(match shared.transaction(reference) {
+    let missing = || format!("no transaction with reference {:?}", clip(call.param));
+    respond(match shared.transaction(call.param) {
         Some(tx) => render(&to_value(&tx)),
-        None => fail(
-            404,
-            &format!("no transaction with reference {:?}", clip(reference)),
-        ),
+        None => fail(404, &missing()),
     })
 }
 
@@ -439,10 +436,8 @@ fn subscriber(shared: &Shared, spec: SubscriberSpec) -> Result<(), String> {
 }
 
 fn fault(spec: FaultSpec) -> Result<Fault, String> {
-    let delay = spec
-        .delay_ms
-        .map(|ms| admin_delay("delay_ms", ms))
-        .transpose()?;
+    let delay = spec.delay_ms.map(|ms| admin_delay("delay_ms", ms));
+    let delay = delay.transpose()?;
     let mut fault = match spec.kind {
         FaultName::Status => Fault::status(
             spec.status

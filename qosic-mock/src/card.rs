@@ -139,10 +139,8 @@ fn post_only(req: &Incoming<'_>, answer: impl FnOnce(&Value) -> Reply) -> Reply 
 }
 
 fn bad_key() -> Reply {
-    Reply::json(
-        200,
-        &json!({"responsecode": "-2", "responsemsg": "INVALID qoskey"}),
-    )
+    let body = json!({"responsecode": "-2", "responsemsg": "INVALID qoskey"});
+    Reply::json(200, &body)
 }
 
 /// The `transref`, `returnUrl` and amount of an init request, or why they are refused.

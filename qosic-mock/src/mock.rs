@@ -148,8 +148,7 @@ impl MockQosic {
     }
 
     /// Expects exactly `count` requests to `endpoint` by the time the server is dropped
-    /// (or [`MockQosic::verify`] is called). Requests are counted apart from the journal,
-    /// so the check is exact however many journal entries were dropped.
+    /// (or [`MockQosic::verify`] is called), counted exactly, apart from the journal.
     /// Panics when 1,024 expectations are set already.
     #[track_caller]
     pub fn expect_requests(&self, endpoint: Endpoint, count: usize) {
