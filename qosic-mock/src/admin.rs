@@ -63,14 +63,10 @@ struct ExpectationSpec {
     count: usize,
 }
 
-/// The answer to an admin call that changes state and that a web page on another site could
-/// have sent (a form or a plain `fetch`), or `None` when it could not have.
-///
-/// A browser sends such a request cross-site, without asking the server first, only with a
-/// form's content type (or none) and only with headers of its short safe list. So a call
-/// that changes state must carry a JSON `Content-Type`, the [`crate::ADMIN_HEADER`] header,
-/// or the admin token (an `Authorization` header); reads (`GET`, `HEAD`) change nothing and
-/// their answers are not readable cross-site.
+/// The refusal of an admin call that changes state and that a web page on another site could
+/// have sent: browsers send cross-site, unasked, only a form's content type (or none) and
+/// safe-listed headers, so such a call needs a JSON `Content-Type`, [`crate::ADMIN_HEADER`]
+/// or the admin token. Reads (`GET`, `HEAD`) change nothing and are unreadable cross-site.
 fn cross_site(access: &AdminAccess, req: &Incoming<'_>) -> Option<Reply> {
     if matches!(req.method, "GET" | "HEAD")
         || req.admin_header
@@ -79,11 +75,8 @@ fn cross_site(access: &AdminAccess, req: &Incoming<'_>) -> Option<Reply> {
         return None;
     }
     let media = req.content_type.map(|v| {
-        v.split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase()
+        let essence = v.split_once(';').map_or(v, |(essence, _)| essence);
+        essence.trim().to_ascii_lowercase()
     });
     match media.as_deref() {
         Some("application/json") => None,
@@ -114,7 +107,7 @@ pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Action {
             ))
         }
         AdminAccess::Token(token) => {
-            if !bearer_matches(req.authorization, token) {
+            if !bearer_matches(req.authorization, token.expose()) {
                 return respond(fail(
                     401,
                     "the admin API needs the header `Authorization: Bearer <token>`, with the \
@@ -126,10 +119,8 @@ pub(crate) fn handle(shared: &Shared, req: &Incoming<'_>) -> Action {
     if let Some(refused) = cross_site(&shared.config.admin, req) {
         return respond(refused);
     }
-    let (path, inline_query) = match req.path.split_once('?') {
-        Some((path, query)) => (path, Some(query)),
-        None => (req.path, None),
-    };
+    let split = req.path.split_once('?');
+    let (path, inline_query) = split.map_or((req.path, None), |(p, q)| (p, Some(q)));
     let query = req.query.or(inline_query).unwrap_or("");
     let route = path.trim_end_matches('/');
     if let Some(problem) = req.problem {
@@ -314,13 +305,10 @@ fn transactions(shared: &Shared, _: &Call<'_, '_>) -> Action {
 }
 
 fn transaction(shared: &Shared, call: &Call<'_, '_>) -> Action {
-    let reference = call.param;
-    respond(match shared.transaction(reference) {
+    let missing = || format!("no transaction with reference {:?}", clip(call.param));
+    respond(match shared.transaction(call.param) {
         Some(tx) => render(&to_value(&tx)),
-        None => fail(
-            404,
-            &format!("no transaction with reference {:?}", clip(reference)),
-        ),
+        None => fail(404, &missing()),
     })
 }
 
@@ -365,14 +353,10 @@ fn journal_query(query: &str) -> Result<(u64, usize), String> {
     let (mut since, mut limit) = (0, usize::MAX);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let got = clip(value);
         let number = || {
-            let what = || {
-                format!(
-                    "journal query: {name} must be a whole number, got {:?}",
-                    clip(value)
-                )
-            };
-            value.parse::<u64>().map_err(|_| what())
+            let why = || format!("journal query: {name} must be a whole number, got {got:?}");
+            value.parse::<u64>().map_err(|_| why())
         };
         match name {
             "since" => since = number()?,
@@ -452,10 +436,8 @@ fn subscriber(shared: &Shared, spec: SubscriberSpec) -> Result<(), String> {
 }
 
 fn fault(spec: FaultSpec) -> Result<Fault, String> {
-    let delay = spec
-        .delay_ms
-        .map(|ms| admin_delay("delay_ms", ms))
-        .transpose()?;
+    let delay = spec.delay_ms.map(|ms| admin_delay("delay_ms", ms));
+    let delay = delay.transpose()?;
     let mut fault = match spec.kind {
         FaultName::Status => Fault::status(
             spec.status
@@ -471,21 +453,12 @@ fn fault(spec: FaultSpec) -> Result<Fault, String> {
         FaultName::LostAnswer => Fault::lost_answer(),
         FaultName::WrongReference => Fault::wrong_reference(),
     };
-    if let Some(status) = spec.status.filter(|_| spec.kind != FaultName::Status) {
-        fault = fault.with_status(status);
-    }
-    if let Some(delay) = delay.filter(|_| spec.kind != FaultName::Delay) {
-        fault = fault.delayed(delay);
-    }
-    if let Some(n) = spec.times {
-        fault = fault.times(n);
-    }
-    if let Some(endpoint) = spec.endpoint {
-        fault = fault.on(endpoint);
-    }
-    if spec.after_recording == Some(true) {
-        fault = fault.after_recording();
-    }
+    // The optional settings, as the builder's setters would store them.
+    fault.status = spec.status.filter(|_| spec.kind != FaultName::Status);
+    fault.delay = delay.unwrap_or_default();
+    fault.times = spec.times;
+    fault.endpoint = spec.endpoint;
+    fault.after_recording |= spec.after_recording == Some(true);
     fault.check()?;
     Ok(fault)
 }

@@ -23,9 +23,8 @@ pub(crate) fn of(
         let amount = i128::from(amount);
         match (kind, state) {
             (TransactionKind::Payment, TransactionState::Confirmed) => net += amount,
-            // Collected, then given back.
-            (TransactionKind::Payment, TransactionState::Refunded) => {}
             (TransactionKind::Deposit, TransactionState::Confirmed) => net -= amount,
+            // Refunded payments were collected, then given back; the others moved nothing.
             _ => {}
         }
     }

@@ -54,9 +54,12 @@ struct CardPaymentState {
 #[derive(Debug)]
 pub(crate) struct Cards {
     payments: Mutex<HashMap<String, CardPaymentState>>,
-    key: Mutex<String>,
-    base: Mutex<Option<String>>,
-    plugin_shape: AtomicBool,
+    /// The card key (`qosKey`) accepted.
+    pub(crate) key: Mutex<String>,
+    /// The base of the card page URLs: the server's own `http://ADDR`.
+    pub(crate) base: Mutex<Option<String>>,
+    /// Whether card status requests are answered in the shape of QosIc's plugin.
+    pub(crate) plugin_shape: AtomicBool,
 }
 
 impl Default for Cards {
@@ -71,40 +74,29 @@ impl Default for Cards {
 }
 
 impl Cards {
-    /// The base of the card page URLs: the server's own `http://ADDR`.
-    pub(crate) fn set_base(&self, base: String) {
-        *lock(&self.base) = Some(base);
-    }
-
     /// Forgets every card payment (the settings stay).
     pub(crate) fn clear(&self) {
         *lock(&self.payments) = HashMap::new();
-    }
-
-    /// The card key (`qosKey`) accepted from now on.
-    pub(crate) fn set_key(&self, key: String) {
-        *lock(&self.key) = key;
-    }
-
-    /// Whether card status requests are answered in the shape of QosIc's plugin.
-    pub(crate) fn set_plugin_shape(&self, plugin: bool) {
-        self.plugin_shape.store(plugin, Ordering::Relaxed);
     }
 
     /// A card payment's state now: `pending`, `paid`, `declined` or `abandoned`.
     pub(crate) fn state_of(&self, reference: &str) -> Option<&'static str> {
         lock(&self.payments)
             .get(reference)
-            .map(|p| state_name(p.state))
+            .map(|p| p.state.names()[0])
     }
 }
 
-fn state_name(state: CardState) -> &'static str {
-    match state {
-        CardState::Pending => "pending",
-        CardState::Paid => "paid",
-        CardState::Declined => "declined",
-        CardState::Abandoned => "abandoned",
+impl CardState {
+    /// Its name on the page and in the return URL, its documented status code and message,
+    /// and the status of QosIc's plugin shape.
+    fn names(self) -> [&'static str; 4] {
+        match self {
+            CardState::Pending => ["pending", "01", "PENDING", "PENDIND"],
+            CardState::Paid => ["paid", "00", "SUCCESSFUL", "SUCCESS"],
+            CardState::Declined => ["declined", "-1", "FAILED", "FAILED"],
+            CardState::Abandoned => ["abandoned", "-1", "CANCELLED", "FAILED"],
+        }
     }
 }
 
@@ -147,58 +139,45 @@ fn post_only(req: &Incoming<'_>, answer: impl FnOnce(&Value) -> Reply) -> Reply 
 }
 
 fn bad_key() -> Reply {
-    Reply::json(
-        200,
-        &json!({"responsecode": "-2", "responsemsg": "INVALID qoskey"}),
-    )
+    let body = json!({"responsecode": "-2", "responsemsg": "INVALID qoskey"});
+    Reply::json(200, &body)
 }
 
-fn valid_reference(r: &str) -> bool {
-    (4..=64).contains(&r.len())
-        && r.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+/// The `transref`, `returnUrl` and amount of an init request, or why they are refused.
+fn init_fields(body: &Value) -> Result<(&str, &str, u64), &'static str> {
+    let check = |ok: bool, why| if ok { Ok(()) } else { Err(why) };
+    let reference = body["transref"].as_str();
+    let reference = reference.ok_or("missing field transref (a string)")?;
+    check(
+        (4..=64).contains(&reference.len())
+            && (reference.bytes()).all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+        "transref must be 4 to 64 ASCII letters, digits, '_' or '-'",
+    )?;
+    let return_url = body["returnUrl"].as_str().unwrap_or("");
+    let web = return_url.starts_with("http://") || return_url.starts_with("https://");
+    check(
+        web && return_url.len() <= MAX_URL,
+        "returnUrl must be an http:// or https:// URL of at most 2000 characters",
+    )?;
+    let details = &body["amountDetails"];
+    let amount = &details["totalAmount"];
+    let amount = (amount.as_u64()).or_else(|| amount.as_str()?.trim().parse().ok());
+    let amount = amount.filter(|a| *a > 0);
+    let amount =
+        amount.ok_or("amountDetails.totalAmount must be a positive whole number of XOF")?;
+    let currency = details["currency"].as_str().unwrap_or("XOF");
+    check(currency == "XOF", "amountDetails.currency must be XOF")?;
+    Ok((reference, return_url, amount))
 }
 
 fn init(cards: &Cards, body: &Value) -> Reply {
     if body.get("qosKey").and_then(Value::as_str) != Some(lock(&cards.key).as_str()) {
         return bad_key();
     }
-    let Some(reference) = body.get("transref").and_then(Value::as_str) else {
-        return fail(400, "missing field transref (a string)");
+    let (reference, return_url, amount) = match init_fields(body) {
+        Ok(fields) => fields,
+        Err(why) => return fail(400, why),
     };
-    if !valid_reference(reference) {
-        return fail(
-            400,
-            "transref must be 4 to 64 ASCII letters, digits, '_' or '-'",
-        );
-    }
-    let return_url = body.get("returnUrl").and_then(Value::as_str).unwrap_or("");
-    if !(return_url.starts_with("http://") || return_url.starts_with("https://"))
-        || return_url.len() > MAX_URL
-    {
-        return fail(
-            400,
-            "returnUrl must be an http:// or https:// URL of at most 2000 characters",
-        );
-    }
-    let details = body.get("amountDetails");
-    let amount = details.and_then(|d| d.get("totalAmount")).and_then(|a| {
-        a.as_u64()
-            .or_else(|| a.as_str().and_then(|s| s.trim().parse().ok()))
-    });
-    let Some(amount) = amount.filter(|a| *a > 0) else {
-        return fail(
-            400,
-            "amountDetails.totalAmount must be a positive whole number of XOF",
-        );
-    };
-    if details
-        .and_then(|d| d.get("currency"))
-        .and_then(Value::as_str)
-        .is_some_and(|c| c != "XOF")
-    {
-        return fail(400, "amountDetails.currency must be XOF");
-    }
     let mut payments = lock(&cards.payments);
     if payments.contains_key(reference) {
         return fail(400, "this transref was already used for a card payment");
@@ -245,20 +224,10 @@ fn status(cards: &Cards, body: &Value) -> Reply {
     let Some(state) = lock(&cards.payments).get(reference).map(|p| p.state) else {
         return fail(404, "no card payment with this transref on the fake server");
     };
+    let [_, code, message, plugin] = state.names();
     if cards.plugin_shape.load(Ordering::Relaxed) {
-        let inner = match state {
-            CardState::Pending => "PENDIND",
-            CardState::Paid => "SUCCESS",
-            CardState::Declined | CardState::Abandoned => "FAILED",
-        };
-        return Reply::json(200, &json!({"status": "00", "data": {"status": inner}}));
+        return Reply::json(200, &json!({"status": "00", "data": {"status": plugin}}));
     }
-    let (code, message) = match state {
-        CardState::Pending => ("01", "PENDING"),
-        CardState::Paid => ("00", "SUCCESSFUL"),
-        CardState::Declined => ("-1", "FAILED"),
-        CardState::Abandoned => ("-1", "CANCELLED"),
-    };
     Reply::json(
         200,
         &json!({"responsecode": code, "responsemsg": message, "transref": reference}),
@@ -301,10 +270,8 @@ fn form_field(body: &[u8], name: &str) -> String {
 }
 
 fn page(cards: &Cards, callbacks: &Callbacks, req: &Incoming<'_>, rest: &str) -> Reply {
-    let (reference, action) = match rest.split_once('/') {
-        Some((r, a)) => (r, Some(a)),
-        None => (rest, None),
-    };
+    let split = rest.split_once('/');
+    let (reference, action) = split.map_or((rest, None), |(r, a)| (r, Some(a)));
     let Some(payment) = lock(&cards.payments).get(reference).cloned() else {
         return html(
             404,
@@ -387,16 +354,14 @@ fn card_page(reference: &str, payment: &CardPaymentState) -> String {
 
 fn back_page(reference: &str, return_url: &str, state: CardState) -> String {
     let separator = if return_url.contains('?') { '&' } else { '?' };
-    let target = format!(
-        "{return_url}{separator}transref={reference}&status={}",
-        state_name(state)
-    );
-    let target = escape(&target);
+    let state = state.names()[0];
+    let target = escape(&format!(
+        "{return_url}{separator}transref={reference}&status={state}"
+    ));
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"refresh\" content=\"0;url={target}\"><title>Back to the shop</title>\
          </head><body><p>Card payment {state}. <a id=\"back\" href=\"{target}\">Back to the shop</a></p>\
-         </body></html>",
-        state = state_name(state),
+         </body></html>"
     )
 }

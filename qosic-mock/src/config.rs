@@ -4,6 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use qosic_core::Secret;
+
 use crate::callback::{Target, DEFAULT_CALLBACK_QUEUE, DEFAULT_CALLBACK_TIMEOUT};
 use crate::endpoint::table;
 use crate::endpoint::Carrier;
@@ -36,52 +38,27 @@ impl Default for Limits {
 }
 
 /// Who may use the admin API.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum AdminAccess {
     /// Anyone who reaches the server (the default: it listens on loopback).
     Open,
     /// Requests with `Authorization: Bearer <token>`.
-    Token(String),
+    Token(Secret),
     /// Nobody: `/__admin/` answers 404.
     Disabled,
 }
 
-impl fmt::Debug for AdminAccess {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            AdminAccess::Open => "Open",
-            AdminAccess::Token(_) => "Token([REDACTED])",
-            AdminAccess::Disabled => "Disabled",
-        })
-    }
-}
-
-/// The server's fixed settings.
-#[derive(Clone)]
+/// The server's fixed settings (`Debug` shows no secret).
+#[derive(Clone, Debug)]
 pub(crate) struct Config {
     pub(crate) login: String,
-    pub(crate) password: String,
+    pub(crate) password: Secret,
     pub(crate) client_ids: ClientIds,
     pub(crate) phone_forms: PhoneForms,
     pub(crate) refuse_wrong_carrier: bool,
     pub(crate) limits: Limits,
     pub(crate) admin: AdminAccess,
     pub(crate) callbacks: CallbackConfig,
-}
-
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("login", &self.login)
-            .field("password", &"[REDACTED]")
-            .field("client_ids", &self.client_ids)
-            .field("phone_forms", &self.phone_forms)
-            .field("refuse_wrong_carrier", &self.refuse_wrong_carrier)
-            .field("limits", &self.limits)
-            .field("admin", &self.admin)
-            .field("callbacks", &self.callbacks)
-            .finish()
-    }
 }
 
 /// The client id each carrier's endpoints expect, by carrier, in the carriers' order.
@@ -91,23 +68,17 @@ pub(crate) struct ClientIds(Vec<(Carrier, String)>);
 impl Default for ClientIds {
     /// Every carrier served, with its default client id (`<NAME>_CLIENT`).
     fn default() -> Self {
-        ClientIds(
-            table()
-                .carriers
-                .iter()
-                .map(|c| (c.spec.carrier(), c.default_client_id.clone()))
-                .collect(),
-        )
+        let carriers = table().carriers.iter();
+        let ids = carriers.map(|c| (c.spec.carrier(), c.default_client_id.clone()));
+        ClientIds(ids.collect())
     }
 }
 
 impl ClientIds {
     /// The client id of `carrier`, if the server serves it.
     pub(crate) fn get(&self, carrier: Carrier) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(c, _)| *c == carrier)
-            .map(|(_, id)| id.as_str())
+        let found = self.0.iter().find(|(c, _)| *c == carrier);
+        found.map(|(_, id)| id.as_str())
     }
 
     /// Sets the client id of `carrier`; `false` when the server does not serve it.
@@ -124,9 +95,8 @@ impl ClientIds {
 
 impl fmt::Debug for ClientIds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map()
-            .entries(self.0.iter().map(|(c, id)| (c.name(), id)))
-            .finish()
+        let entries = self.0.iter().map(|(c, id)| (c.name(), id));
+        f.debug_map().entries(entries).finish()
     }
 }
 
@@ -188,21 +158,17 @@ pub const DEFAULT_CELTIIS_CLIENT_ID: &str = "CELTIIS_CLIENT";
 /// The base URL of a fake server without an HTTP server ([`crate::MockQosic::in_process`]).
 pub const IN_PROCESS_URI: &str = "http://in-process.qosic-mock.invalid";
 
-/// How many transactions the server keeps by default
-/// ([`crate::MockQosicBuilder::max_transactions`]).
+/// The default of [`crate::MockQosicBuilder::max_transactions`].
 pub const DEFAULT_MAX_TRANSACTIONS: usize = 100_000;
-/// The largest request body read by default, in bytes: 1 MiB ([`crate::MockQosicBuilder::max_body`]).
+/// The default of [`crate::MockQosicBuilder::max_body`]: 1 MiB.
 pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
-/// How long the rest of a request's headers may take by default
-/// ([`crate::MockQosicBuilder::header_timeout`]).
+/// The default of [`crate::MockQosicBuilder::header_timeout`].
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a request's body may take by default ([`crate::MockQosicBuilder::body_timeout`]).
+/// The default of [`crate::MockQosicBuilder::body_timeout`].
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long a connection may wait for a request by default
-/// ([`crate::MockQosicBuilder::idle_timeout`]).
+/// The default of [`crate::MockQosicBuilder::idle_timeout`].
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-/// How many connections are served at once by default
-/// ([`crate::MockQosicBuilder::max_connections`]): half the usual file-descriptor limit of 1,024.
+/// The default of [`crate::MockQosicBuilder::max_connections`]: half the usual 1,024 descriptors.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// A header that marks an admin call as sent on purpose (any value): admin calls that change

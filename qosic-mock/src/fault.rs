@@ -60,21 +60,16 @@ impl Fault {
         }
     }
 
-    /// Answers with this HTTP status. The body is what QosIc sends with it: plain text for
-    /// 401, the `-2` JSON for 404, `ACCOUNTHOLDER_NOT_FOUND` for 417, and the JSON problem
-    /// `{"title","status","detail"}` otherwise.
-    ///
-    /// The status must be a final one, 200 to 599: [`crate::MockQosic::fault`] panics on
-    /// others and the admin API refuses them.
+    /// Answers with this HTTP status and QosIc's body for it: plain text for 401, the `-2`
+    /// JSON for 404, `ACCOUNTHOLDER_NOT_FOUND` for 417, else the JSON problem. A final status
+    /// (200 to 599) only: [`crate::MockQosic::fault`] panics on others, the admin API refuses them.
     pub fn status(status: u16) -> Self {
         Fault::new(FaultKind::Status(status))
     }
 
     /// Answers normally, after `delay` (slept with `tokio::time::sleep`).
     pub fn delay(delay: Duration) -> Self {
-        let mut fault = Fault::new(FaultKind::Delay);
-        fault.delay = delay;
-        fault
+        Fault::new(FaultKind::Delay).delayed(delay)
     }
 
     /// Answers 200 with truncated JSON (`{"responsecode":"00","responsemsg":"SUCC`).
@@ -111,35 +106,18 @@ impl Fault {
         Fault::new(FaultKind::WrongReference)
     }
 
-    /// Applies to the next `n` matching requests only.
-    pub fn times(mut self, n: usize) -> Self {
-        self.times = Some(n);
-        self
-    }
-
-    /// Applies to requests to this endpoint only.
-    pub fn on(mut self, endpoint: Endpoint) -> Self {
-        self.endpoint = Some(endpoint);
-        self
-    }
-
-    /// Waits `delay` before the faulty answer (or before dropping the connection).
-    pub fn delayed(mut self, delay: Duration) -> Self {
-        self.delay = delay;
-        self
-    }
-
-    /// Acts on the request before spoiling its answer (see the type's docs).
-    pub fn after_recording(mut self) -> Self {
-        self.after_recording = true;
-        self
-    }
-
-    /// The HTTP status that goes with a malformed, empty or HTML body
-    /// (defaults: 200, 200 and 502). Ignored by other faults.
-    pub fn with_status(mut self, status: u16) -> Self {
-        self.status = Some(status);
-        self
+    setters! {
+        /// Applies to the next `n` matching requests only.
+        fn times(n: usize) { times = Some(n) }
+        /// Applies to requests to this endpoint only.
+        fn on(endpoint: Endpoint) { endpoint = Some(endpoint) }
+        /// Waits `delay` before the faulty answer (or before dropping the connection).
+        fn delayed(delay: Duration) { delay = delay }
+        /// Acts on the request before spoiling its answer (see the type's docs).
+        fn after_recording() { after_recording = true }
+        /// The HTTP status that goes with a malformed, empty or HTML body
+        /// (defaults: 200, 200 and 502). Ignored by other faults.
+        fn with_status(status: u16) { status = Some(status) }
     }
 
     /// Whether the statuses are final HTTP statuses (200 to 599): anything else is not an

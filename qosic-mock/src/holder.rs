@@ -176,23 +176,18 @@ struct AdminHolder {
 
 /// `POST /__admin/holders` (body `{"phone", "first_name", "last_name", "status"}`).
 pub(crate) fn admin_set(holders: &Holders, body: &[u8]) -> Reply {
-    let holder: AdminHolder = match serde_json::from_slice(body) {
-        Ok(holder) => holder,
-        Err(e) => {
-            return fail(
-                400,
-                &format!(
-                    "the body must be {{\"phone\": \"…\", \"first_name\": \"…\", \
-                     \"last_name\": \"…\", \"status\": \"ACTIVE\"}}: {e}"
-                ),
+    let set = serde_json::from_slice(body)
+        .map_err(|e| {
+            format!(
+                "the body must be {{\"phone\": \"…\", \"first_name\": \"…\", \
+                 \"last_name\": \"…\", \"status\": \"ACTIVE\"}}: {e}"
             )
-        }
-    };
-    let info = HolderInfo {
-        status: holder.info.status.to_ascii_uppercase(),
-        ..holder.info
-    };
-    match holders.set(&holder.phone, info) {
+        })
+        .and_then(|AdminHolder { phone, info }| {
+            let status = info.status.clone();
+            holders.set(&phone, info.with_status(status))
+        });
+    match set {
         Ok(()) => Reply::json(200, &json!({"status": "ok"})),
         Err(e) => fail(400, &e),
     }

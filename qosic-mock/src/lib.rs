@@ -4,6 +4,17 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// Builder setters that take `self`, store one value (from their argument, if any) and
+/// return `self`: `/// docs` then `fn name(arg: Type) { field.path = value }`.
+macro_rules! setters {
+    ($($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty)?) { $($field:ident).+ = $value:expr })*) => {
+        $($(#[$doc])* pub fn $name(mut self $(, $arg: $ty)?) -> Self {
+            self.$($field).+ = $value;
+            self
+        })*
+    };
+}
+
 mod admin;
 mod balance;
 mod callback;
@@ -36,11 +47,8 @@ pub use callback::{
 };
 pub use client::TEST_POLLING_STEP;
 
-/// The carriers the fake server serves, as the SDK describes them, in order: the Benin
-/// carriers first. Each one's endpoints are served, its client id defaults to its name
-/// followed by `_CLIENT` (`MTN_CLIENT`), and its answers follow its description (how
-/// payments are answered, the status body, the codes of a deposit done and of a decline,
-/// whether answers carry a `serviceref`).
+/// The carriers the fake server serves, as the SDK describes them (their answers follow the
+/// description), Benin carriers first; see the crate guide, "The protocol served".
 ///
 /// ```
 /// let names: Vec<&str> = qosic_mock::carrier_specs().map(|s| s.name()).collect();

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use qosic_core::Credentials;
+use qosic_core::{Credentials, Secret};
 
 use crate::balance;
 use crate::callback::{CallbackFault, CallbackSink, SentCallback};
@@ -21,6 +21,7 @@ use crate::holder::HolderInfo;
 use crate::journal::{self, RecordedRequest};
 use crate::model::{Ledger, TransactionKind, TransactionState, TransactionView};
 use crate::numbering::PhoneForms;
+use crate::reply::lock;
 use crate::server::{self, ServerHandle};
 use crate::shared::Shared;
 use crate::subscriber::Subscriber;
@@ -93,10 +94,8 @@ impl MockQosic {
 
     /// The credentials the server accepts, for building a client.
     pub fn credentials(&self) -> Credentials {
-        Credentials::new(
-            self.shared.config.login.clone(),
-            self.shared.config.password.clone(),
-        )
+        let config = &self.shared.config;
+        Credentials::new(config.login.clone(), config.password.clone())
     }
 
     /// The client id the server expects from `carrier`'s endpoints.
@@ -112,12 +111,8 @@ impl MockQosic {
     /// Every carrier the server serves, in the order of the carriers' crates: the Benin
     /// carriers (`MTN`, `MOOV`, `CELTIIS`) first.
     pub fn served_carriers(&self) -> Vec<Carrier> {
-        self.shared
-            .config
-            .client_ids
-            .iter()
-            .map(|(c, _)| c)
-            .collect()
+        let ids = &self.shared.config.client_ids;
+        ids.iter().map(|(carrier, _)| carrier).collect()
     }
 
     /// Programs the subscriber behind `phone` (any form: `22997000001`, `+229 01 97 00 00 01`,
@@ -153,8 +148,7 @@ impl MockQosic {
     }
 
     /// Expects exactly `count` requests to `endpoint` by the time the server is dropped
-    /// (or [`MockQosic::verify`] is called). Requests are counted apart from the journal,
-    /// so the check is exact however many journal entries were dropped.
+    /// (or [`MockQosic::verify`] is called), counted exactly, apart from the journal.
     /// Panics when 1,024 expectations are set already.
     #[track_caller]
     pub fn expect_requests(&self, endpoint: Endpoint, count: usize) {
@@ -200,8 +194,7 @@ impl MockQosic {
 
     /// The transaction recorded under `reference`, if any.
     pub fn transaction(&self, reference: impl AsRef<str>) -> Option<TransactionView> {
-        let reference = reference.as_ref();
-        self.shared.transaction(reference)
+        self.shared.transaction(reference.as_ref())
     }
 
     /// Every transaction recorded, oldest first.
@@ -252,270 +245,7 @@ impl MockQosic {
     pub fn reset(&self) {
         self.shared.reset();
     }
-}
 
-impl Drop for MockQosic {
-    fn drop(&mut self) {
-        // Stop the server first, so that a panic below leaves no thread behind.
-        self.server.take();
-        if std::thread::panicking() {
-            return;
-        }
-        if let Some(report) = self.shared.lock().verification_report() {
-            panic!("{report}");
-        }
-    }
-}
-
-/// Settings for a [`MockQosic`]; from [`MockQosic::builder`].
-///
-/// Every setting has a default: the `DEFAULT_*` credentials and client ids, both Benin
-/// phone forms accepted, numbers sent to the wrong carrier accepted, a random port on
-/// `127.0.0.1`, the `DEFAULT_*` caps and timeouts, and an open admin API.
-#[derive(Clone, Debug)]
-#[must_use = "a builder does nothing until started"]
-pub struct MockQosicBuilder {
-    config: Config,
-    addr: SocketAddr,
-}
-
-impl Default for MockQosicBuilder {
-    fn default() -> Self {
-        MockQosicBuilder {
-            config: Config {
-                login: DEFAULT_LOGIN.to_owned(),
-                password: DEFAULT_PASSWORD.to_owned(),
-                client_ids: ClientIds::default(),
-                phone_forms: PhoneForms::Both,
-                refuse_wrong_carrier: false,
-                limits: Limits::default(),
-                admin: AdminAccess::Open,
-                callbacks: CallbackConfig::default(),
-            },
-            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        }
-    }
-}
-
-impl MockQosicBuilder {
-    /// The API login accepted in Basic auth (default [`DEFAULT_LOGIN`]).
-    pub fn login(mut self, login: impl Into<String>) -> Self {
-        self.config.login = login.into();
-        self
-    }
-
-    /// The API password accepted in Basic auth (default [`DEFAULT_PASSWORD`]).
-    pub fn password(mut self, password: impl Into<String>) -> Self {
-        self.config.password = password.into();
-        self
-    }
-
-    /// The client id `carrier`'s endpoints expect (default: the carrier's name followed by
-    /// `_CLIENT`, e.g. `MTN_CLIENT`, [`crate::DEFAULT_MTN_CLIENT_ID`]).
-    /// Panics when the server does not serve `carrier`.
-    #[track_caller]
-    pub fn client_id(mut self, carrier: Carrier, id: impl Into<String>) -> Self {
-        if !self.config.client_ids.set(carrier, id.into()) {
-            panic!("qosic-mock: {}", not_served(carrier));
-        }
-        self
-    }
-
-    /// MTN's client id (default [`crate::DEFAULT_MTN_CLIENT_ID`]); the same as
-    /// `client_id(Carrier::Mtn, id)`.
-    pub fn mtn_client_id(self, id: impl Into<String>) -> Self {
-        self.client_id(Carrier::Mtn, id)
-    }
-
-    /// MOOV's client id (default [`crate::DEFAULT_MOOV_CLIENT_ID`]); the same as
-    /// `client_id(Carrier::Moov, id)`.
-    pub fn moov_client_id(self, id: impl Into<String>) -> Self {
-        self.client_id(Carrier::Moov, id)
-    }
-
-    /// Celtiis's client id (default [`crate::DEFAULT_CELTIIS_CLIENT_ID`]); the same as
-    /// `client_id(Carrier::Celtiis, id)`.
-    pub fn celtiis_client_id(self, id: impl Into<String>) -> Self {
-        self.client_id(Carrier::Celtiis, id)
-    }
-
-    /// Which Benin number forms `msisdn` may take (default [`PhoneForms::Both`]).
-    pub fn phone_forms(mut self, forms: PhoneForms) -> Self {
-        self.config.phone_forms = forms;
-        self
-    }
-
-    /// Whether a number sent to another carrier's endpoint (by the Benin prefix tables) is
-    /// refused with HTTP 400 and code `515` (default `false`: accepted, as the public
-    /// record cannot tell).
-    pub fn refuse_wrong_carrier(mut self, refuse: bool) -> Self {
-        self.config.refuse_wrong_carrier = refuse;
-        self
-    }
-
-    /// How many requests the journal keeps (default [`crate::DEFAULT_JOURNAL_CAPACITY`]);
-    /// the oldest are dropped first and counted ([`MockQosic::journal_dropped`]). `0`
-    /// keeps none. Verification does not read the journal and stays exact.
-    pub fn journal_capacity(mut self, capacity: usize) -> Self {
-        self.config.limits.journal_capacity = capacity;
-        self
-    }
-
-    /// How many transactions the server keeps (default [`crate::DEFAULT_MAX_TRANSACTIONS`]),
-    /// and how many references it counts payment requests of. A payment or deposit that
-    /// would go beyond gets HTTP 507 until [`MockQosic::reset`]: the server forgets no
-    /// transaction by itself, since a forgotten payment would answer as unknown.
-    pub fn max_transactions(mut self, max: usize) -> Self {
-        self.config.limits.max_transactions = max;
-        self
-    }
-
-    /// The largest request body read, in bytes (default [`crate::DEFAULT_MAX_BODY`], 1 MiB);
-    /// larger ones get HTTP 413.
-    pub fn max_body(mut self, bytes: usize) -> Self {
-        self.config.limits.max_body = bytes;
-        self
-    }
-
-    /// How long the HTTP server waits for the rest of a request's headers once its first
-    /// byte came (default [`crate::DEFAULT_HEADER_TIMEOUT`]); then it closes the connection.
-    pub fn header_timeout(mut self, timeout: Duration) -> Self {
-        self.config.limits.header_timeout = timeout;
-        self
-    }
-
-    /// How long the HTTP server waits for a request's body once its headers came (default
-    /// [`crate::DEFAULT_BODY_TIMEOUT`]); then it answers 408 and closes the connection.
-    pub fn body_timeout(mut self, timeout: Duration) -> Self {
-        self.config.limits.body_timeout = timeout;
-        self
-    }
-
-    /// How long a connection may stay open with no request (or with an answer the client
-    /// does not read) before the HTTP server closes it (default
-    /// [`crate::DEFAULT_IDLE_TIMEOUT`]).
-    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
-        self.config.limits.idle_timeout = timeout;
-        self
-    }
-
-    /// How many connections the HTTP server serves at once (default
-    /// [`crate::DEFAULT_MAX_CONNECTIONS`]). Beyond, a new connection gets a 503 and is
-    /// closed at once. Keep it below the process's file-descriptor limit (`ulimit -n`):
-    /// refusing a connection takes a descriptor too.
-    pub fn max_connections(mut self, max: usize) -> Self {
-        self.config.limits.max_connections = max;
-        self
-    }
-
-    /// Turns the admin API off: every `/__admin/` path answers 404.
-    pub fn disable_admin(mut self) -> Self {
-        self.config.admin = AdminAccess::Disabled;
-        self
-    }
-
-    /// Requires `Authorization: Bearer <token>` on the admin API (others get 401).
-    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
-        self.config.admin = AdminAccess::Token(token.into());
-        self
-    }
-
-    /// Posts QosIc's callbacks to `url` (`http://HOST:PORT/PATH`) when a transaction ends:
-    /// a payment confirmed or failed, a deposit done (see the crate docs, "Callbacks").
-    /// Checked when the server is built; also [`MockQosic::set_callback_url`] and
-    /// `PUT /__admin/callbacks/url`.
-    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
-        self.config.callbacks.url = Some(url.into());
-        self
-    }
-
-    /// How long one callback's POST may take, connect, send and answer (default
-    /// [`crate::DEFAULT_CALLBACK_TIMEOUT`], 10 s); then it is journaled as failed.
-    pub fn callback_timeout(mut self, timeout: Duration) -> Self {
-        self.config.callbacks.timeout = timeout;
-        self
-    }
-
-    /// How many callbacks may wait to be sent (queued, due later, or in flight; default
-    /// [`crate::DEFAULT_CALLBACK_QUEUE`]); beyond, a callback is dropped and journaled.
-    pub fn callback_queue(mut self, callbacks: usize) -> Self {
-        self.config.callbacks.queue = callbacks;
-        self
-    }
-
-    /// Lets callbacks go to any host (default: only to loopback addresses, so that a server
-    /// reachable from the network cannot be made to post to other machines through its
-    /// admin API). A callback to a host that resolves to no loopback address is journaled
-    /// as failed, with the reason.
-    pub fn callbacks_anywhere(mut self, anywhere: bool) -> Self {
-        self.config.callbacks.anywhere = anywhere;
-        self
-    }
-
-    /// The address to listen on (default `127.0.0.1:0`, a random port).
-    pub fn bind(mut self, addr: SocketAddr) -> Self {
-        self.addr = addr;
-        self
-    }
-
-    /// Starts the HTTP server on its own thread and tokio runtime.
-    /// Panics when the address cannot be bound or no thread spawned.
-    pub async fn start(self) -> MockQosic {
-        match self.try_start().await {
-            Ok(mock) => mock,
-            Err(e) => panic!("qosic-mock: cannot start the server: {e}"),
-        }
-    }
-
-    /// Starts the HTTP server, or says why it could not: the address cannot be bound, or a
-    /// setting is out of range (a zero timeout or connection cap, an empty admin token, a
-    /// callback URL that is not `http://HOST:PORT/PATH`).
-    pub async fn try_start(self) -> std::io::Result<MockQosic> {
-        self.check()
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        let shared = Arc::new(Shared::new(self.config));
-        let server = server::spawn(self.addr, Arc::clone(&shared))?;
-        shared.cards.set_base(format!("http://{}", server.addr));
-        Ok(MockQosic {
-            shared,
-            server: Some(server),
-        })
-    }
-
-    fn check(&self) -> Result<(), String> {
-        let limits = &self.config.limits;
-        for (name, timeout) in [
-            ("header_timeout", limits.header_timeout),
-            ("body_timeout", limits.body_timeout),
-            ("idle_timeout", limits.idle_timeout),
-        ] {
-            if timeout.is_zero() {
-                return Err(format!("{name} must be longer than zero"));
-            }
-        }
-        if limits.max_connections == 0 {
-            return Err("max_connections must be at least 1".to_owned());
-        }
-        if self.config.admin == AdminAccess::Token(String::new()) {
-            return Err("the admin token must not be empty".to_owned());
-        }
-        self.config.callbacks.check()
-    }
-
-    /// Builds the fake server with no HTTP server: reach it with [`MockQosic::transport`].
-    /// The connection settings do not apply; the caps on the journal, the transactions and
-    /// the body do.
-    /// Panics when the callback settings are out of range (see [`MockQosicBuilder::try_start`]).
-    pub fn build_in_process(self) -> MockQosic {
-        or_panic(self.config.callbacks.check());
-        MockQosic {
-            shared: Arc::new(Shared::new(self.config)),
-            server: None,
-        }
-    }
-}
-
-impl MockQosic {
     /// Posts QosIc's callbacks to `url` from now on (`http://HOST:PORT/PATH`), as
     /// [`crate::MockQosicBuilder::callback_url`] does from the start.
     /// Panics when `url` is not an `http://` URL with a host.
@@ -554,10 +284,8 @@ impl MockQosic {
     }
 
     /// Sends a forged callback now: `SUCCESSFUL`, code `200`, for `reference`, whatever the
-    /// server knows of it (pending, failed, unknown), as anyone who found the callback URL
-    /// could post. The amount and `serviceRef` are the transaction's when the server knows
-    /// the reference (`amount` then replaces its amount when given); otherwise `amount` is
-    /// needed and `serviceRef` is `"0"`.
+    /// server knows of it (see the crate guide, "Callbacks"), with the transaction's amount
+    /// (`amount` replaces it) and `serviceRef`, or `amount` and `"0"` for an unknown reference.
     /// Panics when the reference is unknown and no amount is given.
     #[track_caller]
     pub fn forge_callback(&self, reference: &str, amount: Option<u64>) {
@@ -568,6 +296,245 @@ impl MockQosic {
     /// [`crate::MockQosicBuilder::journal_capacity`] of them.
     pub fn callbacks(&self) -> Vec<SentCallback> {
         self.shared.callbacks.journal()
+    }
+
+    /// Programs who holds `phone`'s account, for `getaccountholderinfo(mv)`; numbers not
+    /// programmed follow the magic endings (see [`HolderInfo`] and the crate docs).
+    /// Panics when `phone` is not a Benin or Togo number, a text is too long, or
+    /// 10,000 holders are already programmed.
+    pub fn account_holder(&self, phone: &str, info: HolderInfo) {
+        or_panic(self.shared.holders.set(phone, info));
+    }
+
+    /// Forgets every programmed holder (the magic endings stay).
+    pub fn clear_account_holders(&self) {
+        self.shared.holders.clear();
+    }
+
+    /// What `getavailableamountowithdraw` answers for `carrier` now: its confirmed payments
+    /// minus refunds minus confirmed deposits, never below zero.
+    pub fn balance(&self, carrier: Carrier) -> u64 {
+        let transactions = self.transactions().into_iter();
+        balance::of(
+            carrier,
+            transactions.map(|t| (t.carrier, t.kind, t.state, t.amount)),
+        )
+    }
+
+    /// The card key (`qosKey`) the fake server accepts from now on (default
+    /// [`DEFAULT_CARD_KEY`](crate::DEFAULT_CARD_KEY)).
+    pub fn set_card_key(&self, key: impl Into<String>) {
+        *lock(&self.shared.cards.key) = key.into();
+    }
+
+    /// Answers card status requests in the shape QosIc's WordPress plugin reads
+    /// (`{status:"00", data:{status:"SUCCESS"|"PENDIND"}}`) instead of the documented one.
+    pub fn card_status_like_plugin(&self, plugin: bool) {
+        self.shared
+            .cards
+            .plugin_shape
+            .store(plugin, Ordering::Relaxed);
+    }
+
+    /// Acts on the hosted card page of `reference` as a customer would (`approve` with
+    /// `card`, `decline` or `abandon`), for tests without a browser. `false` when there is
+    /// no such pending card payment.
+    pub fn card_page_action(&self, reference: &str, action: &str, card: &str) -> bool {
+        let shared = &self.shared;
+        card::act(&shared.cards, &shared.callbacks, reference, action, card).is_some()
+    }
+
+    /// A card payment's state now: `pending`, `paid`, `declined` or `abandoned`.
+    pub fn card_payment_state(&self, reference: &str) -> Option<&'static str> {
+        self.shared.cards.state_of(reference)
+    }
+}
+
+impl Drop for MockQosic {
+    fn drop(&mut self) {
+        // Stop the server first, so that a panic below leaves no thread behind.
+        self.server.take();
+        if std::thread::panicking() {
+            return;
+        }
+        self.verify();
+    }
+}
+
+/// Settings for a [`MockQosic`]; from [`MockQosic::builder`].
+///
+/// Every setting has a default: the `DEFAULT_*` credentials and client ids, both Benin
+/// phone forms accepted, numbers sent to the wrong carrier accepted, a random port on
+/// `127.0.0.1`, the `DEFAULT_*` caps and timeouts, and an open admin API.
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until started"]
+pub struct MockQosicBuilder {
+    config: Config,
+    addr: SocketAddr,
+}
+
+impl Default for MockQosicBuilder {
+    fn default() -> Self {
+        MockQosicBuilder {
+            config: Config {
+                login: DEFAULT_LOGIN.to_owned(),
+                password: Secret::new(DEFAULT_PASSWORD),
+                client_ids: ClientIds::default(),
+                phone_forms: PhoneForms::Both,
+                refuse_wrong_carrier: false,
+                limits: Limits::default(),
+                admin: AdminAccess::Open,
+                callbacks: CallbackConfig::default(),
+            },
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        }
+    }
+}
+
+impl MockQosicBuilder {
+    setters! {
+        /// The API login accepted in Basic auth (default [`DEFAULT_LOGIN`]).
+        fn login(login: impl Into<String>) { config.login = login.into() }
+        /// The API password accepted in Basic auth (default [`DEFAULT_PASSWORD`]).
+        fn password(password: impl Into<String>) { config.password = Secret::new(password) }
+        /// Which Benin number forms `msisdn` may take (default [`PhoneForms::Both`]).
+        fn phone_forms(forms: PhoneForms) { config.phone_forms = forms }
+        /// Whether a number sent to another carrier's endpoint (by the Benin prefix tables) is
+        /// refused with HTTP 400 and code `515` (default `false`: accepted, as the public
+        /// record cannot tell).
+        fn refuse_wrong_carrier(refuse: bool) { config.refuse_wrong_carrier = refuse }
+        /// How many requests the journal keeps (default [`crate::DEFAULT_JOURNAL_CAPACITY`]);
+        /// the oldest are dropped first and counted ([`MockQosic::journal_dropped`]). `0`
+        /// keeps none. Verification does not read the journal and stays exact.
+        fn journal_capacity(capacity: usize) { config.limits.journal_capacity = capacity }
+        /// How many transactions the server keeps (default [`crate::DEFAULT_MAX_TRANSACTIONS`]),
+        /// and how many references it counts payment requests of; beyond, a payment or deposit
+        /// gets HTTP 507 until [`MockQosic::reset`] (see the crate guide, "Limits").
+        fn max_transactions(max: usize) { config.limits.max_transactions = max }
+        /// The largest request body read, in bytes (default [`crate::DEFAULT_MAX_BODY`], 1 MiB);
+        /// larger ones get HTTP 413.
+        fn max_body(bytes: usize) { config.limits.max_body = bytes }
+        /// How long the HTTP server waits for the rest of a request's headers once its first
+        /// byte came (default [`crate::DEFAULT_HEADER_TIMEOUT`]); then it closes the connection.
+        fn header_timeout(timeout: Duration) { config.limits.header_timeout = timeout }
+        /// How long the HTTP server waits for a request's body once its headers came (default
+        /// [`crate::DEFAULT_BODY_TIMEOUT`]); then it answers 408 and closes the connection.
+        fn body_timeout(timeout: Duration) { config.limits.body_timeout = timeout }
+        /// How long a connection may stay open with no request (or with an answer the client
+        /// does not read) before the HTTP server closes it (default
+        /// [`crate::DEFAULT_IDLE_TIMEOUT`]).
+        fn idle_timeout(timeout: Duration) { config.limits.idle_timeout = timeout }
+        /// How many connections the HTTP server serves at once (default
+        /// [`crate::DEFAULT_MAX_CONNECTIONS`]); beyond, a new connection gets a 503 and is
+        /// closed at once. Keep it below `ulimit -n` (see the crate guide, "Limits").
+        fn max_connections(max: usize) { config.limits.max_connections = max }
+        /// Turns the admin API off: every `/__admin/` path answers 404.
+        fn disable_admin() { config.admin = AdminAccess::Disabled }
+        /// Requires `Authorization: Bearer <token>` on the admin API (others get 401).
+        fn admin_token(token: impl Into<String>) {
+            config.admin = AdminAccess::Token(Secret::new(token))
+        }
+        /// Posts QosIc's callbacks to `url` (`http://HOST:PORT/PATH`) when a transaction ends
+        /// (see the crate guide, "Callbacks"). Checked when the server is built; also
+        /// [`MockQosic::set_callback_url`] and `PUT /__admin/callbacks/url`.
+        fn callback_url(url: impl Into<String>) { config.callbacks.url = Some(url.into()) }
+        /// How long one callback's POST may take, connect, send and answer (default
+        /// [`crate::DEFAULT_CALLBACK_TIMEOUT`], 10 s); then it is journaled as failed.
+        fn callback_timeout(timeout: Duration) { config.callbacks.timeout = timeout }
+        /// How many callbacks may wait to be sent (queued, due later, or in flight; default
+        /// [`crate::DEFAULT_CALLBACK_QUEUE`]); beyond, a callback is dropped and journaled.
+        fn callback_queue(callbacks: usize) { config.callbacks.queue = callbacks }
+        /// Lets callbacks go to any host (default: only to loopback addresses, so that the
+        /// admin API cannot make the server post to other machines); a callback to another
+        /// host is journaled as failed, with the reason.
+        fn callbacks_anywhere(anywhere: bool) { config.callbacks.anywhere = anywhere }
+        /// The address to listen on (default `127.0.0.1:0`, a random port).
+        fn bind(addr: SocketAddr) { addr = addr }
+    }
+
+    /// The client id `carrier`'s endpoints expect (default: the carrier's name followed by
+    /// `_CLIENT`, e.g. `MTN_CLIENT`, [`crate::DEFAULT_MTN_CLIENT_ID`]).
+    /// Panics when the server does not serve `carrier`.
+    #[track_caller]
+    pub fn client_id(mut self, carrier: Carrier, id: impl Into<String>) -> Self {
+        if !self.config.client_ids.set(carrier, id.into()) {
+            panic!("qosic-mock: {}", not_served(carrier));
+        }
+        self
+    }
+
+    /// MTN's client id (default [`crate::DEFAULT_MTN_CLIENT_ID`]); the same as
+    /// `client_id(Carrier::Mtn, id)`.
+    pub fn mtn_client_id(self, id: impl Into<String>) -> Self {
+        self.client_id(Carrier::Mtn, id)
+    }
+
+    /// MOOV's client id (default [`crate::DEFAULT_MOOV_CLIENT_ID`]); the same as
+    /// `client_id(Carrier::Moov, id)`.
+    pub fn moov_client_id(self, id: impl Into<String>) -> Self {
+        self.client_id(Carrier::Moov, id)
+    }
+
+    /// Celtiis's client id (default [`crate::DEFAULT_CELTIIS_CLIENT_ID`]); the same as
+    /// `client_id(Carrier::Celtiis, id)`.
+    pub fn celtiis_client_id(self, id: impl Into<String>) -> Self {
+        self.client_id(Carrier::Celtiis, id)
+    }
+
+    /// Starts the HTTP server on its own thread and tokio runtime.
+    /// Panics when the address cannot be bound or no thread spawned.
+    pub async fn start(self) -> MockQosic {
+        match self.try_start().await {
+            Ok(mock) => mock,
+            Err(e) => panic!("qosic-mock: cannot start the server: {e}"),
+        }
+    }
+
+    /// Starts the HTTP server, or says why it could not: the address cannot be bound, or a
+    /// setting is out of range (a zero timeout or connection cap, an empty admin token, a
+    /// callback URL that is not `http://HOST:PORT/PATH`).
+    pub async fn try_start(self) -> std::io::Result<MockQosic> {
+        self.check()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let shared = Arc::new(Shared::new(self.config));
+        let server = server::spawn(self.addr, Arc::clone(&shared))?;
+        *lock(&shared.cards.base) = Some(format!("http://{}", server.addr));
+        Ok(MockQosic {
+            shared,
+            server: Some(server),
+        })
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let limits = &self.config.limits;
+        for (name, timeout) in [
+            ("header_timeout", limits.header_timeout),
+            ("body_timeout", limits.body_timeout),
+            ("idle_timeout", limits.idle_timeout),
+        ] {
+            if timeout.is_zero() {
+                return Err(format!("{name} must be longer than zero"));
+            }
+        }
+        if limits.max_connections == 0 {
+            return Err("max_connections must be at least 1".to_owned());
+        }
+        if self.config.admin == AdminAccess::Token(Secret::new("")) {
+            return Err("the admin token must not be empty".to_owned());
+        }
+        self.config.callbacks.check()
+    }
+
+    /// Builds the fake server with no HTTP server: reach it with [`MockQosic::transport`].
+    /// The connection settings do not apply; the caps on the journal, the transactions and
+    /// the body do.
+    /// Panics when the callback settings are out of range (see [`MockQosicBuilder::try_start`]).
+    pub fn build_in_process(self) -> MockQosic {
+        or_panic(self.config.callbacks.check());
+        MockQosic {
+            shared: Arc::new(Shared::new(self.config)),
+            server: None,
+        }
     }
 }
 
@@ -594,61 +561,4 @@ fn not_served(carrier: Carrier) -> String {
         "the fake server does not serve {carrier} (it serves: {})",
         crate::endpoint::table().carrier_keys()
     )
-}
-
-impl MockQosic {
-    /// Programs who holds `phone`'s account, for `getaccountholderinfo(mv)`; numbers not
-    /// programmed follow the magic endings (see [`HolderInfo`] and the crate docs).
-    /// Panics when `phone` is not a Benin or Togo number, a text is too long, or
-    /// 10,000 holders are already programmed.
-    pub fn account_holder(&self, phone: &str, info: HolderInfo) {
-        or_panic(self.shared.holders.set(phone, info));
-    }
-
-    /// Forgets every programmed holder (the magic endings stay).
-    pub fn clear_account_holders(&self) {
-        self.shared.holders.clear();
-    }
-
-    /// What `getavailableamountowithdraw` answers for `carrier` now: its confirmed payments
-    /// minus refunds minus confirmed deposits, never below zero.
-    pub fn balance(&self, carrier: Carrier) -> u64 {
-        balance::of(
-            carrier,
-            self.transactions()
-                .into_iter()
-                .map(|t| (t.carrier, t.kind, t.state, t.amount)),
-        )
-    }
-
-    /// The card key (`qosKey`) the fake server accepts from now on (default
-    /// [`DEFAULT_CARD_KEY`](crate::DEFAULT_CARD_KEY)).
-    pub fn set_card_key(&self, key: impl Into<String>) {
-        self.shared.cards.set_key(key.into());
-    }
-
-    /// Answers card status requests in the shape QosIc's WordPress plugin reads
-    /// (`{status:"00", data:{status:"SUCCESS"|"PENDIND"}}`) instead of the documented one.
-    pub fn card_status_like_plugin(&self, plugin: bool) {
-        self.shared.cards.set_plugin_shape(plugin);
-    }
-
-    /// Acts on the hosted card page of `reference` as a customer would (`approve` with
-    /// `card`, `decline` or `abandon`), for tests without a browser. `false` when there is
-    /// no such pending card payment.
-    pub fn card_page_action(&self, reference: &str, action: &str, card: &str) -> bool {
-        card::act(
-            &self.shared.cards,
-            &self.shared.callbacks,
-            reference,
-            action,
-            card,
-        )
-        .is_some()
-    }
-
-    /// A card payment's state now: `pending`, `paid`, `declined` or `abandoned`.
-    pub fn card_payment_state(&self, reference: &str) -> Option<&'static str> {
-        self.shared.cards.state_of(reference)
-    }
 }

@@ -9,11 +9,9 @@ use std::fmt;
 use qosic_core::{Country, Msisdn};
 use serde::{Deserialize, Serialize};
 
-/// Which Benin number forms the server accepts in `msisdn`.
-///
-/// The public record does not say which form QosIc accepts since Benin moved to 10-digit
-/// numbers on 30 Nov 2024, so this is configurable. Togo numbers (`228` + 8 digits) are
-/// always accepted.
+/// Which Benin number forms the server accepts in `msisdn` (Benin moved to 10-digit numbers
+/// on 30 Nov 2024; see the crate guide, "Where the sources disagree"). Togo numbers (`228` +
+/// 8 digits) are always accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

@@ -116,9 +116,8 @@ impl Subscriber {
     }
 
     /// The number was ported to `carrier`'s network: payments and deposits sent to another
-    /// carrier's endpoints answer HTTP 400 with code `515` (wrong network for the number),
-    /// whatever [`MockQosicBuilder::refuse_wrong_carrier`](crate::MockQosicBuilder::refuse_wrong_carrier)
-    /// says, and nothing is recorded.
+    /// carrier's endpoints answer HTTP 400 code `515` and record nothing, whatever
+    /// [`crate::MockQosicBuilder::refuse_wrong_carrier`] says.
     ///
     /// ```
     /// use qosic_mock::{Carrier, Subscriber};

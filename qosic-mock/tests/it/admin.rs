@@ -286,8 +286,16 @@ async fn the_admin_api_can_be_turned_off() {
 async fn the_admin_api_can_require_a_token() {
     let mock = MockQosic::builder()
         .admin_token("s3cret-token")
+        .password("pass-w0rd")
         .start()
         .await;
+    // Neither secret shows in the server's Debug (nor the builder's).
+    let shown = format!("{mock:?} {:?}", MockQosic::builder().password("pass-w0rd"));
+    assert!(shown.contains("[REDACTED]"), "{shown}");
+    assert!(
+        !shown.contains("s3cret") && !shown.contains("pass-w0rd"),
+        "{shown}"
+    );
     let addr = mock.address().unwrap();
     for auth in [
         None,
