@@ -12,8 +12,8 @@
 and `check-served` runs the installed `qosic-mock` binary (the qosic_mock package).
 
 Documented routes: the endpoints table of docs/WIRE.md (every path in its `path` column)
-and the admin API table of the qosic-mock crate docs (qosic-mock/src/lib.rs, rows
-`| \\`METHOD /__admin/...\\` |`). Served routes: `GET /__admin/config`'s `endpoints`, and a
+and the admin API table of the qosic-mock crate guide (qosic-mock/README.md, which the
+crate includes as its docs; rows `| \\`METHOD /__admin/...\\` |`). Served routes: `GET /__admin/config`'s `endpoints`, and a
 probe of every admin route of the document (none may answer "no admin endpoint").
 """
 
@@ -32,7 +32,7 @@ JSON_TWIN = ROOT / "docs" / "qosic-mock.openapi.json"
 # that `cargo package` has it).
 CRATE_COPY = ROOT / "qosic-mock" / "openapi.json"
 WIRE = ROOT / "docs" / "WIRE.md"
-ADMIN_DOCS = ROOT / "qosic-mock" / "src" / "lib.rs"
+ADMIN_DOCS = ROOT / "qosic-mock" / "README.md"
 
 Route = Tuple[str, str]  # (METHOD, path)
 
@@ -76,9 +76,9 @@ def wire_routes() -> Set[Route]:
 
 
 def admin_doc_routes() -> Set[Route]:
-    """The admin routes of the crate docs' table: ``//! | `GET /__admin/health` | ...``."""
+    """The admin routes of the crate guide's table: ``| `GET /__admin/health` | ...``."""
     text = ADMIN_DOCS.read_text(encoding="utf-8")
-    routes = set(re.findall(r"^//! \| `(GET|POST|PUT|DELETE|PATCH) (/__admin/[^`\s]*)` \|", text, re.M))
+    routes = set(re.findall(r"^\| `(GET|POST|PUT|DELETE|PATCH) (/__admin/[^`\s]*)` \|", text, re.M))
     if not routes:
         raise SystemExit(f"{ADMIN_DOCS}: no admin route found in the admin API table")
     return routes
@@ -141,7 +141,7 @@ def cmd_check_routes() -> int:
     document = load_twin()
     wire, admin = wire_routes(), admin_doc_routes()
     problems = missing(wire, document, "docs/WIRE.md") + missing(
-        admin, document, "qosic-mock/src/lib.rs, the admin API table"
+        admin, document, "qosic-mock/README.md, the admin API table"
     )
     # And the other way: an admin route described but documented nowhere else.
     for method, path in sorted(documented_routes(document)):
