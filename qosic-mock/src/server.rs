@@ -1,6 +1,7 @@
 //! The HTTP/1.1 front end (hyper) on its own thread and runtime, every wait on a client bounded
-//! and every buffer capped (the crate docs' "Limits"): hyper's `header_read_timeout` is the
-//! idle timeout; [`Guarded`] adds the header timeout and the idle timeout on stalled writes.
+//! and every buffer capped (the crate docs' "Limits"): [`Guarded`], the socket, fails a read
+//! past the idle timeout (from the accept or the last answer) or the header timeout (from a
+//! request's first byte), and a write stalled for the idle timeout.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -19,7 +20,7 @@ use hyper::body::Incoming as HyperBody;
 use hyper::header::{HeaderValue, AUTHORIZATION, CONNECTION, CONTENT_TYPE};
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::{oneshot, Semaphore};
@@ -143,7 +144,11 @@ fn refuse(stream: &TcpStream, max_connections: usize) {
 
 async fn serve_connection(stream: TcpStream, shared: &Arc<Shared>) {
     let limits = shared.config.limits;
-    let phase = Arc::new(Mutex::new(Phase::default()));
+    let phase = Arc::new(Mutex::new(Phase {
+        busy: false,
+        idle_since: Instant::now(),
+        head_since: None,
+    }));
     let io = TokioIo::new(Guarded {
         stream,
         phase: Arc::clone(&phase),
@@ -156,30 +161,32 @@ async fn serve_connection(stream: TcpStream, shared: &Arc<Shared>) {
     let service = service_fn(move |req| {
         // hyper calls the service once a request's headers are parsed, and drops it
         // unfinished only with the connection.
-        *lock(&phase) = Phase {
-            busy: true,
-            head_since: None,
-        };
+        {
+            let mut phase = lock(&phase);
+            phase.busy = true;
+            phase.head_since = None;
+        }
         let (shared, phase) = (Arc::clone(&shared), Arc::clone(&phase));
         async move {
             let answer = serve(shared, req).await;
-            lock(&phase).busy = false;
+            let mut phase = lock(&phase);
+            (phase.busy, phase.idle_since) = (false, Instant::now());
             answer
         }
     });
     let _ = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.idle_timeout)
         .max_buf_size(MAX_HEAD)
         .serve_connection(io, service)
         .await;
 }
 
 /// What [`Guarded`] and the service of one connection know of it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Phase {
     /// A request is being served.
     busy: bool,
+    /// The accept or the last answer: the idle timeout counts from it.
+    idle_since: Instant,
     /// When the first byte of the next request came.
     head_since: Option<Instant>,
 }
@@ -196,13 +203,19 @@ struct Guarded {
     write_stalled_since: Option<Instant>,
 }
 
-/// Whether `deadline` has passed, with `timer` set to wake the task then.
+/// Whether `deadline` has passed; if not, `timer` wakes the task by then. The timer is moved
+/// only earlier, or when it fires before a deadline that moved later: a deadline pushed back
+/// by every request of a busy connection costs no timer registration per request.
 fn passed(timer: &mut Option<Pin<Box<Sleep>>>, deadline: Instant, cx: &mut Context<'_>) -> bool {
-    let sleep = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-    if sleep.deadline() != deadline {
-        sleep.as_mut().reset(deadline);
+    if Instant::now() >= deadline {
+        return true;
     }
-    sleep.as_mut().poll(cx).is_ready()
+    let sleep = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+    if sleep.deadline() > deadline || sleep.as_mut().poll(cx).is_ready() {
+        sleep.as_mut().reset(deadline);
+        let _ = sleep.as_mut().poll(cx);
+    }
+    false
 }
 
 impl AsyncRead for Guarded {
@@ -216,6 +229,15 @@ impl AsyncRead for Guarded {
         let read = Pin::new(&mut this.stream).poll_read(cx, buf);
         let mut phase = lock(&this.phase);
         if phase.busy {
+            // After an answer hyper reads again only once woken: keep a wake-up within the
+            // idle timeout, where the deadline from the answer is then checked.
+            if read.is_pending() {
+                let _ = passed(
+                    &mut this.read_timer,
+                    Instant::now() + this.limits.idle_timeout,
+                    cx,
+                );
+            }
             return read;
         }
         match (&read, phase.head_since) {
@@ -226,6 +248,16 @@ impl AsyncRead for Guarded {
                 if passed(&mut this.read_timer, since + this.limits.header_timeout, cx) =>
             {
                 let why = "request headers not complete within the header timeout";
+                return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, why)));
+            }
+            (Poll::Pending, None)
+                if passed(
+                    &mut this.read_timer,
+                    phase.idle_since + this.limits.idle_timeout,
+                    cx,
+                ) =>
+            {
+                let why = "no request within the idle timeout";
                 return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, why)));
             }
             _ => {}
