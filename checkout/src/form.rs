@@ -43,32 +43,8 @@ pub fn validate_with_amount(
             None
         }
     };
-    let amount = match xof.map(|xof| (xof, Amount::new(xof))) {
-        Ok((xof, Ok(_))) if xof > max_amount => {
-            errors.insert("amount", Problem::AmountTooHigh(max_amount));
-            None
-        }
-        Ok((_, Ok(amount))) => Some(amount),
-        Ok((_, Err(e))) => {
-            tracing::debug!("amount refused: {e}");
-            errors.insert("amount", Problem::AmountInvalid);
-            None
-        }
-        Err(e) => {
-            tracing::debug!("amount refused: {e}");
-            errors.insert("amount", Problem::AmountInvalid);
-            None
-        }
-    };
-    for (field, value) in [
-        ("first_name", &form.first_name),
-        ("last_name", &form.last_name),
-    ] {
-        if let Err(e) = Name::new(field, value.trim()) {
-            tracing::debug!("{field} refused: {e}");
-            errors.insert(field, Problem::NameInvalid);
-        }
-    }
+    let amount = check_amount(xof, max_amount, &mut errors);
+    check_names(form, &mut errors);
     let carrier = phone.as_ref().and_then(|phone| {
         let found = client.carriers().find(|c| c.serves(phone));
         if found.is_none() {
@@ -125,32 +101,8 @@ pub fn validate_card(
     max_amount: u64,
 ) -> Result<NewOrder, BTreeMap<&'static str, Problem>> {
     let mut errors = BTreeMap::new();
-    let amount = match xof.map(|xof| (xof, Amount::new(xof))) {
-        Ok((xof, Ok(_))) if xof > max_amount => {
-            errors.insert("amount", Problem::AmountTooHigh(max_amount));
-            None
-        }
-        Ok((xof, Ok(_))) => Some(xof),
-        Ok((_, Err(e))) => {
-            tracing::debug!("amount refused: {e}");
-            errors.insert("amount", Problem::AmountInvalid);
-            None
-        }
-        Err(e) => {
-            tracing::debug!("amount refused: {e}");
-            errors.insert("amount", Problem::AmountInvalid);
-            None
-        }
-    };
-    for (field, value) in [
-        ("first_name", &form.first_name),
-        ("last_name", &form.last_name),
-    ] {
-        if let Err(e) = Name::new(field, value.trim()) {
-            tracing::debug!("{field} refused: {e}");
-            errors.insert(field, Problem::NameInvalid);
-        }
-    }
+    let amount = check_amount(xof, max_amount, &mut errors).map(|amount| amount.xof());
+    check_names(form, &mut errors);
     let reference = qosic::carrier::References::default().next();
     if let Err(e) = TransactionRef::new(&reference) {
         tracing::error!("the SDK made an invalid reference: {e}");
@@ -167,5 +119,41 @@ pub fn validate_card(
             form_token: form_token(&form.token),
         }),
         _ => Err(errors),
+    }
+}
+
+/// The amount, or its problem in `errors`: a whole number of XOF the SDK accepts, at most
+/// the shop's `max_amount`.
+fn check_amount(
+    xof: Result<u64, String>,
+    max_amount: u64,
+    errors: &mut BTreeMap<&'static str, Problem>,
+) -> Option<Amount> {
+    let problem = match xof.map(|xof| (xof, Amount::new(xof))) {
+        Ok((xof, Ok(_))) if xof > max_amount => Problem::AmountTooHigh(max_amount),
+        Ok((_, Ok(amount))) => return Some(amount),
+        Ok((_, Err(e))) => {
+            tracing::debug!("amount refused: {e}");
+            Problem::AmountInvalid
+        }
+        Err(e) => {
+            tracing::debug!("amount refused: {e}");
+            Problem::AmountInvalid
+        }
+    };
+    errors.insert("amount", problem);
+    None
+}
+
+/// The optional names' problems, in `errors`.
+fn check_names(form: &OrderForm, errors: &mut BTreeMap<&'static str, Problem>) {
+    for (field, value) in [
+        ("first_name", &form.first_name),
+        ("last_name", &form.last_name),
+    ] {
+        if let Err(e) = Name::new(field, value.trim()) {
+            tracing::debug!("{field} refused: {e}");
+            errors.insert(field, Problem::NameInvalid);
+        }
     }
 }

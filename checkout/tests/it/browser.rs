@@ -40,12 +40,7 @@ async fn submit(client: &Client, base: &str, phone: &str, amount: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_follows_each_payment_live_in_headless_chromium() {
-    let Some(chromium) = find_program(&["chromium", "chromium-browser", "google-chrome"]) else {
-        missing("the browser test", "Chromium is not installed", HOW);
-        return;
-    };
-    let Some(driver_program) = find_program(&["chromedriver"]) else {
-        missing("the browser test", "chromedriver is not installed", HOW);
+    let Some(programs) = programs("the browser test") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -53,8 +48,7 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
     mock.subscriber("22997000510", Subscriber::approves_after_checks(2));
     let app = start_shop(&mock, dir.path(), Duration::from_secs(4)).await;
     let base = app.url();
-    let driver = start_driver(&driver_program).await;
-    let client = browser(&driver, &chromium).await;
+    let (_driver, client) = open(&programs).await;
     let shots = screenshot_dir();
 
     // The customer's wording of the error next to the field, before anything is stored.
@@ -160,12 +154,7 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
 async fn a_double_click_makes_one_order_and_a_page_past_the_stream_cap_follows_by_polling() {
     use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
 
-    let Some(chromium) = find_program(&["chromium", "chromium-browser", "google-chrome"]) else {
-        missing("the browser test", "Chromium is not installed", HOW);
-        return;
-    };
-    let Some(driver_program) = find_program(&["chromedriver"]) else {
-        missing("the browser test", "chromedriver is not installed", HOW);
+    let Some(programs) = programs("the browser test") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -185,8 +174,7 @@ async fn a_double_click_makes_one_order_and_a_page_past_the_stream_cap_follows_b
     assert_eq!(taken.status(), 200);
     let _first = taken.chunk().await.unwrap();
 
-    let driver = start_driver(&driver_program).await;
-    let client = browser(&driver, &chromium).await;
+    let (_driver, client) = open(&programs).await;
     client.goto(&base).await.unwrap();
     for (field, value) in [("#phone", "22997000660"), ("#amount", "1000")] {
         client
@@ -252,12 +240,7 @@ async fn a_double_click_makes_one_order_and_a_page_past_the_stream_cap_follows_b
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payment_link_made_by_the_api_is_paid_in_french_at_360_px_and_shows_the_receipt() {
-    let Some(chromium) = find_program(&["chromium", "chromium-browser", "google-chrome"]) else {
-        missing("the browser test", "Chromium is not installed", HOW);
-        return;
-    };
-    let Some(driver_program) = find_program(&["chromedriver"]) else {
-        missing("the browser test", "chromedriver is not installed", HOW);
+    let Some(programs) = programs("the browser test") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -280,8 +263,7 @@ async fn a_payment_link_made_by_the_api_is_paid_in_french_at_360_px_and_shows_th
     let link: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
     let url = link["url"].as_str().unwrap().to_owned();
 
-    let driver = start_driver(&driver_program).await;
-    let client = browser(&driver, &chromium).await;
+    let (_driver, client) = open(&programs).await;
     let shots = screenshot_dir();
     client.set_window_size(360, 740).await.unwrap();
     client.goto(&url).await.unwrap();
@@ -364,12 +346,7 @@ async fn wait_for_refund(client: &Client, url: &str, state: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_operator_refunds_an_mtn_order_from_its_admin_page_and_the_form_fits_360_and_1280_px() {
-    let Some(chromium) = find_program(&["chromium", "chromium-browser", "google-chrome"]) else {
-        missing("the browser test", "Chromium is not installed", HOW);
-        return;
-    };
-    let Some(driver_program) = find_program(&["chromedriver"]) else {
-        missing("the browser test", "chromedriver is not installed", HOW);
+    let Some(programs) = programs("the browser test") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -378,8 +355,7 @@ async fn the_operator_refunds_an_mtn_order_from_its_admin_page_and_the_form_fits
     // The test config sets no admin token and listens on loopback: /admin is open to it.
     let app = start_shop(&mock, dir.path(), Duration::from_secs(4)).await;
     let base = app.url();
-    let driver = start_driver(&driver_program).await;
-    let client = browser(&driver, &chromium).await;
+    let (_driver, client) = open(&programs).await;
     let shots = screenshot_dir();
 
     // The French order form, on a phone and on a desktop.
@@ -460,12 +436,7 @@ const CHECK_STATE: &str = "var b = document.getElementById('check-again'); \
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_again_says_it_is_checking_until_the_answer_then_that_a_repeat_is_too_soon() {
-    let Some(chromium) = find_program(&["chromium", "chromium-browser", "google-chrome"]) else {
-        missing("the browser test", "Chromium is not installed", HOW);
-        return;
-    };
-    let Some(driver_program) = find_program(&["chromedriver"]) else {
-        missing("the browser test", "chromedriver is not installed", HOW);
+    let Some(programs) = programs("the browser test") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -484,8 +455,7 @@ async fn check_again_says_it_is_checking_until_the_answer_then_that_a_repeat_is_
         (request.endpoint == Endpoint::MtnStatus).then(|| Fault::delay(Duration::from_secs(5)))
     });
 
-    let driver = start_driver(&driver_program).await;
-    let client = browser(&driver, &chromium).await;
+    let (_driver, client) = open(&programs).await;
     let shots = screenshot_dir();
     client
         .goto(&format!("{base}/orders/{reference}"))
@@ -595,12 +565,7 @@ const NOTICE: &str = "var n = document.getElementById('reconnecting'); \
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reconnecting_notice_is_announced_while_the_live_stream_is_down_and_goes_when_it_is_back()
 {
-    let Some(chromium) = find_program(&["chromium", "chromium-browser", "google-chrome"]) else {
-        missing("the browser test", "Chromium is not installed", HOW);
-        return;
-    };
-    let Some(driver_program) = find_program(&["chromedriver"]) else {
-        missing("the browser test", "chromedriver is not installed", HOW);
+    let Some(programs) = programs("the browser test") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -612,8 +577,7 @@ async fn a_reconnecting_notice_is_announced_while_the_live_stream_is_down_and_go
     let reference = order(&base, "22997000193", 1000).await;
     wait_state(&base, &reference, State::Pending).await;
 
-    let driver = start_driver(&driver_program).await;
-    let client = browser(&driver, &chromium).await;
+    let (_driver, client) = open(&programs).await;
     client
         .goto(&format!("{base}/orders/{reference}"))
         .await

@@ -29,16 +29,7 @@ async fn wait_for_url(client: &Client, prefix: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pay_by_card_in_chromium_goes_to_the_card_page_and_back_to_the_receipt() {
-    let Some(chromium) = find_program(&["chromium", "chromium-browser", "google-chrome"]) else {
-        missing("the card browser test", "Chromium is not installed", HOW);
-        return;
-    };
-    let Some(driver_program) = find_program(&["chromedriver"]) else {
-        missing(
-            "the card browser test",
-            "chromedriver is not installed",
-            HOW,
-        );
+    let Some(programs) = programs("the card browser test") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -48,8 +39,7 @@ async fn pay_by_card_in_chromium_goes_to_the_card_page_and_back_to_the_receipt()
     config.card_key = Some(qosic::Secret::from(qosic::mock::DEFAULT_CARD_KEY));
     config.card_base_url = Some(mock.uri());
     let app = start_app(&mock, config).await;
-    let driver = start_driver(&driver_program).await;
-    let client = browser(&driver, &chromium).await;
+    let (_driver, client) = open(&programs).await;
 
     client.goto(&app.url()).await.unwrap();
     client

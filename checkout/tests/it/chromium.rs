@@ -11,7 +11,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
-use crate::support::PATIENCE;
+use crate::support::{missing, PATIENCE};
 
 pub(crate) const HOW: &str = "apt-get install -y chromium chromium-driver (or run .ci/run), then cargo test -p qosic-checkout";
 
@@ -116,4 +116,26 @@ pub(crate) fn screenshot_dir() -> PathBuf {
     let dir = target.join("checkout-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Chromium and chromedriver from `PATH`, or `None` once `missing` has said which is not
+/// installed (a failure in CI).
+pub(crate) fn programs(test: &str) -> Option<(PathBuf, PathBuf)> {
+    let Some(chromium) = find_program(&["chromium", "chromium-browser", "google-chrome"]) else {
+        missing(test, "Chromium is not installed", HOW);
+        return None;
+    };
+    let Some(driver) = find_program(&["chromedriver"]) else {
+        missing(test, "chromedriver is not installed", HOW);
+        return None;
+    };
+    Some((chromium, driver))
+}
+
+/// chromedriver started, and a French Chromium session on it; the session ends with the
+/// driver, which must live as long as the client.
+pub(crate) async fn open((chromium, driver): &(PathBuf, PathBuf)) -> (Driver, Client) {
+    let driver = start_driver(driver).await;
+    let client = browser(&driver, chromium).await;
+    (driver, client)
 }
