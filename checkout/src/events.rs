@@ -37,9 +37,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use apalis::prelude::{
-    BackendExt, BoxDynError, Data, Strategy, Task, TaskBuilder, WorkerBuilder, WorkerBuilderExt,
-};
+use apalis::prelude::{BoxDynError, Data, Task, TaskBuilder};
 use axum::extract::State as Extract;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -491,13 +489,11 @@ pub fn spawn(store: Store, config: &Config) -> Option<JoinHandle<()>> {
                 }
             })
         };
-        for run in 1_u64.. {
-            let name = format!("{name}-w{run}");
-            if let Err(e) = run_worker(&hooks, &name, heartbeat, poll).await {
-                tracing::warn!("events worker {name} stopped: {e}; starting another in 1 s");
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
+        crate::poll::keep_running(&format!("{name}-w"), "events worker", |name| {
+            let hooks = Arc::clone(&hooks);
+            async move { run_worker(&hooks, &name, heartbeat, poll).await }
+        })
+        .await;
         sweeper.abort();
     }))
 }
@@ -508,31 +504,21 @@ async fn run_worker(
     heartbeat: Duration,
     poll: Duration,
 ) -> Result<(), BoxDynError> {
-    macro_rules! run_on {
-        ($krate:ident::$storage:ident, $pool:expr) => {{
-            let config = $krate::Config::default()
-                .queue(QUEUE)
-                .heartbeat_interval(heartbeat)
-                .missed_heartbeats(2);
-            let backend = $krate::$storage::<Deliver>::new($pool)
-                .with_config(config)
-                .poll_with_strategy(Strategy::new().interval(poll));
-            WorkerBuilder::new(name)
-                .backend(backend)
-                .data(Arc::clone(hooks))
-                .concurrency(16)
-                .timeout(Duration::from_secs(120))
-                .build(deliver_job)
-                .run()
-                .await?;
-        }};
-    }
-    if let Some(pool) = hooks.store.sqlite_pool() {
-        run_on!(apalis_sqlite::SqliteStorage, pool);
-    } else if let Some(pool) = hooks.store.pg_pool() {
-        run_on!(apalis_postgres::PostgresStorage, pool);
-    }
-    Ok(())
+    let spec = crate::poll::WorkerSpec {
+        queue: QUEUE,
+        heartbeat,
+        poll,
+        concurrency: 16,
+        timeout: Duration::from_secs(120),
+    };
+    crate::poll::run_worker!(
+        hooks.store,
+        spec,
+        Deliver,
+        name,
+        Arc::clone(hooks),
+        deliver_job
+    )
 }
 
 /// One event, as `/admin/events` lists it.

@@ -21,8 +21,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use apalis::prelude::{BackendExt, Strategy};
-use apalis::prelude::{BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
+use apalis::prelude::{BoxDynError, Data};
 use qosic::{Client, Delivery, Lookup, PaymentRequest, Status};
 use tokio::task::JoinHandle;
 
@@ -629,15 +628,11 @@ pub fn spawn_worker_named(engine: Arc<Engine>, config: &Config, prefix: String) 
     let concurrency = config.worker_concurrency.max(1);
     let instance = prefix;
     tokio::spawn(async move {
-        for run in 1_u64.. {
-            let name = format!("{instance}w{run}");
-            let result = run_worker(&engine, &name, heartbeat, poll, concurrency).await;
-            match result {
-                Ok(()) => tracing::warn!("worker {name} stopped; starting another in 1 s"),
-                Err(e) => tracing::warn!("worker {name} stopped: {e}; starting another in 1 s"),
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
+        crate::poll::keep_running(&format!("{instance}w"), "worker", |name| {
+            let engine = Arc::clone(&engine);
+            async move { run_worker(&engine, &name, heartbeat, poll, concurrency).await }
+        })
+        .await;
     })
 }
 
@@ -679,33 +674,21 @@ async fn run_worker(
     poll: Duration,
     concurrency: usize,
 ) -> Result<(), BoxDynError> {
-    // The same worker on either backend; only the storage crate differs.
-    macro_rules! run_on {
-        ($krate:ident::$storage:ident, $pool:expr) => {{
-            let config = $krate::Config::default()
-                .queue(QUEUE)
-                .heartbeat_interval(heartbeat)
-                .missed_heartbeats(2);
-            let backend = $krate::$storage::<Drive>::new($pool)
-                .with_config(config)
-                // Not `Strategy::interval`: see `crate::poll`.
-                .poll_with_strategy(Strategy::new().apply(crate::poll::Tick::new(poll)));
-            WorkerBuilder::new(name)
-                .backend(backend)
-                .data(Arc::clone(engine))
-                .concurrency(concurrency)
-                .timeout(JOB_TIMEOUT)
-                .build(drive_job)
-                .run()
-                .await?;
-        }};
-    }
-    if let Some(pool) = engine.store().sqlite_pool() {
-        run_on!(apalis_sqlite::SqliteStorage, pool);
-    } else if let Some(pool) = engine.store().pg_pool() {
-        run_on!(apalis_postgres::PostgresStorage, pool);
-    }
-    Ok(())
+    let spec = crate::poll::WorkerSpec {
+        queue: QUEUE,
+        heartbeat,
+        poll,
+        concurrency,
+        timeout: JOB_TIMEOUT,
+    };
+    crate::poll::run_worker!(
+        engine.store(),
+        spec,
+        Drive,
+        name,
+        Arc::clone(engine),
+        drive_job
+    )
 }
 
 #[cfg(test)]

@@ -43,3 +43,67 @@ impl PollStrategy for Tick {
         }
     }
 }
+
+/// What a queue's worker is: its queue, heartbeat, poll period, jobs at once and time per job.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WorkerSpec {
+    pub(crate) queue: &'static str,
+    pub(crate) heartbeat: Duration,
+    pub(crate) poll: Duration,
+    pub(crate) concurrency: usize,
+    pub(crate) timeout: Duration,
+}
+
+/// Runs one apalis worker of `$job`s with `$handler` on the store's backend, SQLite or
+/// Postgres (only the storage crate differs), until it stops; it looks for due jobs with
+/// [`Tick`]. Used inside an `async fn` returning `Result<(), BoxDynError>`, which it ends with.
+macro_rules! run_worker {
+    (@on $krate:ident::$storage:ident, $pool:expr, $spec:expr, $job:ty, $name:expr, $data:expr, $handler:expr) => {{
+        let spec: $crate::poll::WorkerSpec = $spec;
+        let config = $krate::Config::default()
+            .queue(spec.queue)
+            .heartbeat_interval(spec.heartbeat)
+            .missed_heartbeats(2);
+        let backend = $krate::$storage::<$job>::new($pool)
+            .with_config(config)
+            // Not `Strategy::interval`: see `crate::poll`.
+            .poll_with_strategy(
+                apalis::prelude::Strategy::new().apply($crate::poll::Tick::new(spec.poll)),
+            );
+        apalis::prelude::WorkerBuilder::new($name)
+            .backend(backend)
+            .data($data)
+            .concurrency(spec.concurrency)
+            .timeout(spec.timeout)
+            .build($handler)
+            .run()
+            .await?;
+    }};
+    ($store:expr, $spec:expr, $job:ty, $name:expr, $data:expr, $handler:expr) => {{
+        use apalis::prelude::{BackendExt as _, WorkerBuilderExt as _};
+        if let Some(pool) = $store.sqlite_pool() {
+            $crate::poll::run_worker!(@on apalis_sqlite::SqliteStorage, pool, $spec, $job, $name, $data, $handler);
+        } else if let Some(pool) = $store.pg_pool() {
+            $crate::poll::run_worker!(@on apalis_postgres::PostgresStorage, pool, $spec, $job, $name, $data, $handler);
+        }
+        Ok(())
+    }};
+}
+pub(crate) use run_worker;
+
+/// Runs `worker` again 1 s after each time it stops, for as long as the task lives; each run
+/// is named `{prefix}{n}` (apalis refuses a name whose worker was seen alive lately).
+pub(crate) async fn keep_running<F, Fut>(prefix: &str, what: &str, mut worker: F)
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = Result<(), apalis::prelude::BoxDynError>>,
+{
+    for run in 1_u64.. {
+        let name = format!("{prefix}{run}");
+        match worker(name.clone()).await {
+            Ok(()) => tracing::warn!("{what} {name} stopped; starting another in 1 s"),
+            Err(e) => tracing::warn!("{what} {name} stopped: {e}; starting another in 1 s"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}

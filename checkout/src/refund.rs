@@ -15,9 +15,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use apalis::prelude::{
-    BackendExt, BoxDynError, Data, Strategy, TaskBuilder, WorkerBuilder, WorkerBuilderExt,
-};
+use apalis::prelude::{BoxDynError, Data, TaskBuilder};
 use axum::extract::{Path, State as Extract};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -299,13 +297,11 @@ pub fn spawn(engine: Arc<Engine>, config: &Config) -> JoinHandle<()> {
     let poll = config.poll_interval;
     let name = format!("{}-{}-refunds", config.instance, now_ms());
     tokio::spawn(async move {
-        for run in 1_u64.. {
-            let name = format!("{name}-w{run}");
-            if let Err(e) = run_worker(&engine, &name, heartbeat, poll).await {
-                tracing::warn!("refund worker {name} stopped: {e}; starting another in 1 s");
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
+        crate::poll::keep_running(&format!("{name}-w"), "refund worker", |name| {
+            let engine = Arc::clone(&engine);
+            async move { run_worker(&engine, &name, heartbeat, poll).await }
+        })
+        .await;
     })
 }
 
@@ -315,31 +311,21 @@ async fn run_worker(
     heartbeat: Duration,
     poll: Duration,
 ) -> Result<(), BoxDynError> {
-    macro_rules! run_on {
-        ($krate:ident::$storage:ident, $pool:expr) => {{
-            let config = $krate::Config::default()
-                .queue(QUEUE)
-                .heartbeat_interval(heartbeat)
-                .missed_heartbeats(2);
-            let backend = $krate::$storage::<RefundJob>::new($pool)
-                .with_config(config)
-                .poll_with_strategy(Strategy::new().interval(poll));
-            WorkerBuilder::new(name)
-                .backend(backend)
-                .data(Arc::clone(engine))
-                .concurrency(4)
-                .timeout(JOB_TIMEOUT)
-                .build(refund_job)
-                .run()
-                .await?;
-        }};
-    }
-    if let Some(pool) = engine.store().sqlite_pool() {
-        run_on!(apalis_sqlite::SqliteStorage, pool);
-    } else if let Some(pool) = engine.store().pg_pool() {
-        run_on!(apalis_postgres::PostgresStorage, pool);
-    }
-    Ok(())
+    let spec = crate::poll::WorkerSpec {
+        queue: QUEUE,
+        heartbeat,
+        poll,
+        concurrency: 4,
+        timeout: JOB_TIMEOUT,
+    };
+    crate::poll::run_worker!(
+        engine.store(),
+        spec,
+        RefundJob,
+        name,
+        Arc::clone(engine),
+        refund_job
+    )
 }
 
 /// The operator's routes of this module, for the admin router (behind its guard).
