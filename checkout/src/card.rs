@@ -5,7 +5,7 @@
 //! order's `operator_ref`, for the order page to send the customer to. Then status checks
 //! ([`qosic::Client::card_status`]) settle it through the same window and reconciliation.
 
-use qosic::{CardCheckout, Status};
+use qosic::CardCheckout;
 
 use super::Engine;
 use crate::config::CALL_TIMEOUT;
@@ -55,23 +55,11 @@ impl Engine {
 
     /// One card status check, settled as for mobile money.
     pub(super) async fn check_card(&self, order: Order) -> Result<(), StoreError> {
-        self.metrics.status_checks.inc();
-        let result =
-            tokio::time::timeout(CALL_TIMEOUT, self.client.card_status(&order.reference)).await;
-        let now = self.now_ms();
-        let mut after = order.clone();
-        after.checks += 1;
-        let (status, reason) = match result {
-            Ok(Ok(payment)) => (payment.status(), payment.message().map(str::to_owned)),
-            Ok(Err(error)) => (Status::Unknown, Some(error.to_string())),
-            Err(_) => (
-                Status::Unknown,
-                Some(format!(
-                    "the status check got no answer within {} s",
-                    CALL_TIMEOUT.as_secs()
-                )),
-            ),
-        };
-        self.settle(order, after, status, reason, now).await
+        let reference = order.reference.clone();
+        let call = async move { self.client.card_status(&reference).await };
+        self.check_with(order, call, |payment| {
+            (payment.status(), payment.message().map(str::to_owned))
+        })
+        .await
     }
 }

@@ -435,13 +435,28 @@ impl Engine {
         if let Some(operator_ref) = &order.operator_ref {
             lookup = lookup.operator_ref(operator_ref);
         }
+        let call = self.client.check_status(lookup);
+        self.check_with(order, call, |outcome| {
+            (outcome.status(), outcome.reason().map(str::to_owned))
+        })
+        .await
+    }
+
+    /// One status check (`call`, the SDK's, read by `read`), bounded by [`CALL_TIMEOUT`], then
+    /// settled: an error or no answer is `Unknown`, with why.
+    pub(super) async fn check_with<T>(
+        &self,
+        order: Order,
+        call: impl std::future::Future<Output = Result<T, qosic::Error>>,
+        read: impl FnOnce(T) -> (Status, Option<String>),
+    ) -> Result<(), StoreError> {
         self.metrics.status_checks.inc();
-        let result = tokio::time::timeout(CALL_TIMEOUT, self.client.check_status(lookup)).await;
+        let result = tokio::time::timeout(CALL_TIMEOUT, call).await;
         let now = self.now_ms();
         let mut after = order.clone();
         after.checks += 1;
         let (status, reason) = match result {
-            Ok(Ok(outcome)) => (outcome.status(), outcome.reason().map(str::to_owned)),
+            Ok(Ok(answer)) => read(answer),
             Ok(Err(error)) => (Status::Unknown, Some(error.to_string())),
             Err(_) => (
                 Status::Unknown,
