@@ -49,7 +49,6 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
     let app = start_shop(&mock, dir.path(), Duration::from_secs(4)).await;
     let base = app.url();
     let (_driver, client) = open(&programs).await;
-    let shots = screenshot_dir();
 
     // The customer's wording of the error next to the field, before anything is stored.
     submit(&client, &base, "22997000510", "0").await;
@@ -142,9 +141,7 @@ async fn the_page_follows_each_payment_live_in_headless_chromium() {
                 "Le paiement a été refusé ou annulé sur le téléphone."
             );
         }
-        let png = client.screenshot().await.unwrap();
-        assert!(png.starts_with(b"\x89PNG"), "a PNG");
-        std::fs::write(shots.join(file), png).unwrap();
+        screenshot(&client, file).await;
     }
     client.close().await.unwrap();
     app.stop().await;
@@ -231,8 +228,7 @@ async fn a_double_click_makes_one_order_and_a_page_past_the_stream_cap_follows_b
         .find(|o| o.phone.ends_with("97000660"))
         .expect("the order");
     assert_eq!(mock.payment_requests(&paid.reference), 1);
-    let png = client.screenshot().await.unwrap();
-    std::fs::write(screenshot_dir().join("polled.png"), png).unwrap();
+    screenshot(&client, "polled.png").await;
     client.close().await.unwrap();
     drop(taken);
     app.stop().await;
@@ -264,7 +260,6 @@ async fn a_payment_link_made_by_the_api_is_paid_in_french_at_360_px_and_shows_th
     let url = link["url"].as_str().unwrap().to_owned();
 
     let (_driver, client) = open(&programs).await;
-    let shots = screenshot_dir();
     client.set_window_size(360, 740).await.unwrap();
     client.goto(&url).await.unwrap();
     let lang = client
@@ -283,11 +278,7 @@ async fn a_payment_link_made_by_the_api_is_paid_in_french_at_360_px_and_shows_th
         .await
         .unwrap()
         .contains("FCFA"));
-    std::fs::write(
-        shots.join("link-360.png"),
-        client.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    screenshot(&client, "link-360.png").await;
     client
         .find(Locator::Css("#phone"))
         .await
@@ -306,17 +297,9 @@ async fn a_payment_link_made_by_the_api_is_paid_in_french_at_360_px_and_shows_th
     for expected in ["Reçu", "Chez Adjoa", "Tissu wax", "heure du Bénin", "CMD-9"] {
         assert!(shown.contains(expected), "{expected}: {shown}");
     }
-    std::fs::write(
-        shots.join("receipt-360.png"),
-        client.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    screenshot(&client, "receipt-360.png").await;
     client.set_window_size(1280, 900).await.unwrap();
-    std::fs::write(
-        shots.join("receipt-desktop.png"),
-        client.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    screenshot(&client, "receipt-desktop.png").await;
     client.close().await.unwrap();
     app.stop().await;
 }
@@ -356,7 +339,6 @@ async fn the_operator_refunds_an_mtn_order_from_its_admin_page_and_the_form_fits
     let app = start_shop(&mock, dir.path(), Duration::from_secs(4)).await;
     let base = app.url();
     let (_driver, client) = open(&programs).await;
-    let shots = screenshot_dir();
 
     // The French order form, on a phone and on a desktop.
     for (width, height, file) in [
@@ -377,9 +359,7 @@ async fn the_operator_refunds_an_mtn_order_from_its_admin_page_and_the_form_fits
             .find(Locator::Css("#phone"))
             .await
             .expect("the phone field");
-        let png = client.screenshot().await.unwrap();
-        assert!(png.starts_with(b"\x89PNG"), "a PNG");
-        std::fs::write(shots.join(file), png).unwrap();
+        screenshot(&client, file).await;
     }
 
     let reference = order(&base, "22997000571", 3000).await;
@@ -405,9 +385,7 @@ async fn the_operator_refunds_an_mtn_order_from_its_admin_page_and_the_form_fits
     assert!(shown.contains(&reference), "{shown}");
     wait_state(&base, &reference, State::Refunded).await;
     assert_eq!(mock.request_count(Endpoint::MtnRefund), 1);
-    let png = client.screenshot().await.unwrap();
-    assert!(png.starts_with(b"\x89PNG"), "a PNG");
-    std::fs::write(shots.join("admin-refunded.png"), png).unwrap();
+    screenshot(&client, "admin-refunded.png").await;
     client.close().await.unwrap();
     app.stop().await;
 }
@@ -456,7 +434,6 @@ async fn check_again_says_it_is_checking_until_the_answer_then_that_a_repeat_is_
     });
 
     let (_driver, client) = open(&programs).await;
-    let shots = screenshot_dir();
     client
         .goto(&format!("{base}/orders/{reference}"))
         .await
@@ -496,11 +473,7 @@ async fn check_again_says_it_is_checking_until_the_answer_then_that_a_repeat_is_
             "the page stopped saying it is checking before the check's answer"
         );
         if seen_checking == 0 {
-            std::fs::write(
-                shots.join("check-again-checking.png"),
-                client.screenshot().await.unwrap(),
-            )
-            .unwrap();
+            screenshot(&client, "check-again-checking.png").await;
         }
         seen_checking += 1;
         assert!(
@@ -548,11 +521,7 @@ async fn check_again_says_it_is_checking_until_the_answer_then_that_a_repeat_is_
         view.checks + 1,
         "no status check for the repeat"
     );
-    std::fs::write(
-        shots.join("check-again-too-soon.png"),
-        client.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    screenshot(&client, "check-again-too-soon.png").await;
     client.close().await.unwrap();
     app.stop().await;
 }
@@ -606,11 +575,7 @@ async fn a_reconnecting_notice_is_announced_while_the_live_stream_is_down_and_go
         json!([true, notice, true]),
     )
     .await;
-    std::fs::write(
-        screenshot_dir().join("reconnecting.png"),
-        client.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    screenshot(&client, "reconnecting.png").await;
 
     // Back on the same address: the page reconnects, the notice goes, the order is still
     // followed on the same document.

@@ -139,3 +139,10 @@ pub(crate) async fn open((chromium, driver): &(PathBuf, PathBuf)) -> (Driver, Cl
     let client = browser(&driver, chromium).await;
     (driver, client)
 }
+
+/// Saves the page as `file` under [`screenshot_dir`] (it must be a PNG).
+pub(crate) async fn screenshot(client: &Client, file: &str) {
+    let png = client.screenshot().await.expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    std::fs::write(screenshot_dir().join(file), png).expect("the screenshot written");
+}
