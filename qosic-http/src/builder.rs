@@ -212,7 +212,8 @@ impl HttpTransportBuilder {
     }
 
     /// Sends every request through the proxy at `url`, instead of the proxies the environment
-    /// names: `http://host:port`, `https://host:port` (TLS to the proxy itself), or, with the
+    /// names: `http://host:port`, `https://host:port` (TLS to the proxy itself, its certificate
+    /// checked with the same roots and pinned certificates as the server's), or, with the
     /// `socks` feature, `socks5://host:port` (names resolved here) or `socks5h://host:port`
     /// (names resolved by the proxy). Add `user:password@` for a proxy that asks for them.
     ///

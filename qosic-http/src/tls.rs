@@ -220,16 +220,28 @@ impl ServerCertVerifier for Verifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if self.is_pinned(end_entity) {
-            return verify_pinned(end_entity, server_name, now);
-        }
-        let verified = match &self.chain {
-            Some(chain) => {
-                chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        let verified = if self.is_pinned(end_entity) {
+            verify_pinned(end_entity, server_name, now)
+        } else {
+            match &self.chain {
+                Some(chain) => chain.verify_server_cert(
+                    end_entity,
+                    intermediates,
+                    server_name,
+                    ocsp_response,
+                    now,
+                ),
+                None => Err(CertificateError::UnknownIssuer.into()),
             }
-            None => Err(CertificateError::UnknownIssuer.into()),
+            .map_err(|error| self.explain(end_entity, error))
         };
-        verified.map_err(|error| self.explain(end_entity, error))
+        verified.map_err(|cause| {
+            let refused = RefusedFor {
+                host: server_name.to_str().into_owned(),
+                cause,
+            };
+            CertificateError::Other(OtherError(Arc::new(refused))).into()
+        })
     }
 
     fn verify_tls12_signature(
@@ -357,6 +369,26 @@ impl StdError for SelfSignedNotTrusted {
     }
 }
 
+/// A refused certificate and the host it was checked for: the server's, or an `https://`
+/// proxy's, which the same verifier checks (the reason must say which).
+#[derive(Debug)]
+struct RefusedFor {
+    host: String,
+    cause: rustls::Error,
+}
+
+impl fmt::Display for RefusedFor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the certificate of {} was refused", self.host)
+    }
+}
+
+impl StdError for RefusedFor {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&self.cause)
+    }
+}
+
 /// The server signed the handshake with a key that is not its certificate's.
 #[derive(Debug)]
 struct HandshakeSignatureInvalid {
@@ -377,8 +409,28 @@ impl StdError for HandshakeSignatureInvalid {
 
 /// Why rustls refused a handshake, in plain words, with the fix.
 pub(crate) fn reason(error: &rustls::Error, target: &Target) -> String {
+    if let rustls::Error::InvalidCertificate(CertificateError::Other(other)) = error {
+        if let Some(refused) = other.0.downcast_ref::<RefusedFor>() {
+            let host = refused.host.as_str();
+            // The same verifier checks an `https://` proxy's certificate, before the server's.
+            let is_server = host == target.host().trim_start_matches('[').trim_end_matches(']');
+            return match &refused.cause {
+                rustls::Error::InvalidCertificate(cause) if is_server => {
+                    certificate_reason(cause, target, host, host)
+                }
+                rustls::Error::InvalidCertificate(cause) => format!(
+                    "{} (an https:// proxy's certificate is checked with the same roots and \
+                     pinned certificates as the server's)",
+                    certificate_reason(cause, target, host, &format!("the proxy {host}"))
+                ),
+                cause => reason(cause, target),
+            };
+        }
+    }
     match error {
-        rustls::Error::InvalidCertificate(error) => certificate_reason(error, target),
+        rustls::Error::InvalidCertificate(error) => {
+            certificate_reason(error, target, target.host(), target.host())
+        }
         rustls::Error::InvalidMessage(_) => format!(
             "TLS handshake with {target} failed: the server did not answer in TLS (is it a plain \
              http:// server? then the base URL must say http://)"
@@ -391,46 +443,47 @@ pub(crate) fn reason(error: &rustls::Error, target: &Target) -> String {
     }
 }
 
-fn certificate_reason(error: &CertificateError, target: &Target) -> String {
-    let host = target.host();
+/// `host` is the name the certificate was checked for, and `of` says whose it is: the server's
+/// host, or the proxy.
+fn certificate_reason(error: &CertificateError, target: &Target, host: &str, of: &str) -> String {
     const PIN: &str = "for a staging server's self-signed certificate, use \
                        trust_self_signed_certificate";
     match error {
         CertificateError::UnknownIssuer => format!(
-            "certificate of {host} not trusted: no trusted certificate authority issued it (add \
+            "certificate of {of} not trusted: no trusted certificate authority issued it (add \
              that authority with add_root_certificate; {PIN})"
         ),
         CertificateError::BadSignature => format!(
-            "certificate of {host} not trusted: its signature does not match the trusted \
+            "certificate of {of} not trusted: its signature does not match the trusted \
              certificate of its issuer (did the server or its authority get a new certificate? \
              trust the new one)"
         ),
         CertificateError::ExpiredContext { time, not_after } => format!(
-            "certificate of {host} expired at {} (renew it on the server, or set this machine's \
+            "certificate of {of} expired at {} (renew it on the server, or set this machine's \
              clock right: it reads {})",
             reason::utc(not_after.as_secs()),
             reason::utc(time.as_secs()),
         ),
         CertificateError::NotValidYetContext { time, not_before } => format!(
-            "certificate of {host} is not valid before {} (check this machine's clock: it reads \
+            "certificate of {of} is not valid before {} (check this machine's clock: it reads \
              {}; and the server's, if it made the certificate)",
             reason::utc(not_before.as_secs()),
             reason::utc(time.as_secs()),
         ),
         CertificateError::Expired | CertificateError::NotValidYet => format!(
-            "certificate of {host} is expired or not yet valid (renew it on the server, or set \
+            "certificate of {of} is expired or not yet valid (renew it on the server, or set \
              this machine's clock right)"
         ),
         CertificateError::NotValidForNameContext { presented, .. } => {
             let names: Vec<&str> = presented.iter().map(|name| presented_name(name)).collect();
             if names.is_empty() {
                 format!(
-                    "certificate of {host} names no host (its common name does not count; give \
+                    "certificate of {of} names no host (its common name does not count; give \
                      the server a certificate whose subject alternative names list {host})"
                 )
             } else {
                 format!(
-                    "certificate of {host} is for {}, not {host} (use a host name the \
+                    "certificate of {of} is for {}, not {host} (use a host name the \
                      certificate lists in the base URL, or give the server a certificate for \
                      {host})",
                     names.join(", ")
@@ -438,16 +491,16 @@ fn certificate_reason(error: &CertificateError, target: &Target) -> String {
             }
         }
         CertificateError::NotValidForName => format!(
-            "certificate of {host} is not for {host} (use a host name the certificate lists in \
+            "certificate of {of} is not for {host} (use a host name the certificate lists in \
              the base URL, or give the server a certificate for {host})"
         ),
         CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
             format!(
-                "certificate of {host} is not meant for TLS servers (its extended key usage \
+                "certificate of {of} is not meant for TLS servers (its extended key usage \
                  lacks serverAuth)"
             )
         }
-        CertificateError::Revoked => format!("certificate of {host} has been revoked"),
+        CertificateError::Revoked => format!("certificate of {of} has been revoked"),
         CertificateError::Other(other) => {
             if other.0.is::<HandshakeSignatureInvalid>() {
                 format!(
@@ -458,30 +511,30 @@ fn certificate_reason(error: &CertificateError, target: &Target) -> String {
             } else if let Some(marked) = other.0.downcast_ref::<SelfSignedNotTrusted>() {
                 if marked.pins > 0 {
                     format!(
-                        "certificate of {host} not trusted: it is self-signed, and not the \
+                        "certificate of {of} not trusted: it is self-signed, and not the \
                          certificate given to trust_self_signed_certificate (did the server get \
                          a new certificate? trust the new one)"
                     )
                 } else {
                     format!(
-                        "certificate of {host} not trusted: it is self-signed (for a staging \
+                        "certificate of {of} not trusted: it is self-signed (for a staging \
                          server, trust that exact certificate with \
                          trust_self_signed_certificate)"
                     )
                 }
             } else if is_ca_used_as_end_entity(other) {
                 format!(
-                    "certificate of {host} is a CA certificate (CA:TRUE, the default of openssl \
+                    "certificate of {of} is a CA certificate (CA:TRUE, the default of openssl \
                      req -x509) used as the server's own, which TLS refuses even when it is \
                      added with add_root_certificate (trust this exact certificate with \
                      trust_self_signed_certificate, or give the server a certificate signed by \
                      that CA)"
                 )
             } else {
-                format!("certificate of {host} refused: {other}")
+                format!("certificate of {of} refused: {other}")
             }
         }
-        other => format!("certificate of {host} refused: {other}"),
+        other => format!("certificate of {of} refused: {other}"),
     }
 }
 

@@ -1,11 +1,12 @@
 //! Proxies: `https://` through a `CONNECT` tunnel (TLS still with the server), `http://` sent
-//! to the proxy in absolute form, and the proxy's failures named as not sent.
+//! to the proxy in absolute form, a proxy reached over TLS itself (an `https://` proxy URL),
+//! SOCKS5, and the proxy's failures named as not sent.
 
 use std::sync::{Arc, Mutex};
 
 use qosic_core::{Delivery, Transport, TransportErrorKind};
 use qosic_http::{Error, HttpTransport};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -25,11 +26,17 @@ enum Behaviour {
     Answer,
     /// Answers 407: credentials needed.
     RequireAuth,
+    /// Forwards an absolute-form request to its host and relays the connection from then on,
+    /// as a forwarding proxy does with plain `http://` (every test's requests on a connection
+    /// go to one host).
+    Forward,
 }
 
 /// A proxy on a loopback port that records the head of each request it gets.
 struct TestProxy {
     port: u16,
+    /// Whether the proxy speaks TLS itself (an `https://` proxy URL).
+    tls: bool,
     heads: Arc<Mutex<Vec<String>>>,
     accept_loop: JoinHandle<()>,
 }
@@ -42,20 +49,42 @@ impl Drop for TestProxy {
 
 impl TestProxy {
     async fn start(behaviour: Behaviour) -> TestProxy {
+        TestProxy::start_inner(behaviour, None).await
+    }
+
+    /// A proxy that speaks TLS with its clients, presenting `cert`: an `https://` proxy.
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    async fn start_tls(behaviour: Behaviour, cert: &crate::support::TestCert) -> TestProxy {
+        TestProxy::start_inner(behaviour, Some(crate::support::tls_acceptor(cert))).await
+    }
+
+    async fn start_inner(
+        behaviour: Behaviour,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> TestProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let heads = Arc::new(Mutex::new(Vec::new()));
         let recorded = Arc::clone(&heads);
+        let is_tls = tls.is_some();
         let accept_loop = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let recorded = Arc::clone(&recorded);
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    let _ = serve(stream, behaviour, recorded).await;
+                    let _ = match tls {
+                        Some(acceptor) => match acceptor.accept(stream).await {
+                            Ok(stream) => serve(stream, behaviour, recorded).await,
+                            Err(e) => Err(e),
+                        },
+                        None => serve(stream, behaviour, recorded).await,
+                    };
                 });
             }
         });
         TestProxy {
             port,
+            tls: is_tls,
             heads,
             accept_loop,
         }
@@ -63,7 +92,8 @@ impl TestProxy {
 
     #[cfg_attr(not(any(feature = "rustls", feature = "native-tls")), allow(dead_code))]
     fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
     fn heads(&self) -> Vec<String> {
@@ -71,11 +101,14 @@ impl TestProxy {
     }
 }
 
-async fn serve(
-    mut client: TcpStream,
+async fn serve<S>(
+    mut client: S,
     behaviour: Behaviour,
     heads: Arc<Mutex<Vec<String>>>,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     // The head, up to its blank line (the tests' requests are small: one read is enough, but
     // read until the end of the head anyway).
     let mut head = Vec::new();
@@ -105,6 +138,19 @@ async fn serve(
                 body.len()
             );
             client.write_all(answer.as_bytes()).await?;
+        }
+        Behaviour::Forward => {
+            // `POST http://host:port/path HTTP/1.1`: the head goes on as it came (an HTTP/1.1
+            // server takes the absolute form), then bytes both ways.
+            let target = text.split(' ').nth(1).unwrap_or_default();
+            let authority = target
+                .strip_prefix("http://")
+                .and_then(|rest| rest.split('/').next())
+                .unwrap_or_default()
+                .replace("localhost", "127.0.0.1");
+            let mut server = TcpStream::connect(authority).await?;
+            server.write_all(&head).await?;
+            tokio::io::copy_bidirectional(&mut client, &mut server).await?;
         }
         Behaviour::RequireAuth => {
             client
@@ -168,6 +214,154 @@ async fn https_goes_through_a_connect_tunnel_and_tls_is_with_the_server() {
     assert_eq!(header(&heads[0], "authorization"), None);
     assert_eq!(server.received().len(), 1);
     assert_eq!(server.received()[0].path, PAYMENT_PATH);
+}
+
+/// An `https://` proxy: the transport speaks TLS with the proxy itself, trusting its
+/// certificate through the same roots as the server's, and a whole payment (the request and its
+/// status checks) goes through it.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+#[tokio::test]
+async fn a_payment_goes_through_an_https_proxy() {
+    use crate::support::TestCert;
+    trace_init();
+    let mock = qosic_mock::MockQosic::start().await;
+    let proxy_cert = TestCert::self_signed(&["127.0.0.1"]);
+    let proxy = TestProxy::start_tls(Behaviour::Forward, &proxy_cert).await;
+    let proxy_url = proxy
+        .url()
+        .replace("https://", "https://proxyuser:proxypass@");
+    let transport = HttpTransport::builder()
+        .add_root_certificate(proxy_cert.certificate())
+        .proxy(proxy_url)
+        .build()
+        .unwrap();
+    let client = mock.client_builder().transport(transport).build().unwrap();
+
+    let outcome = client
+        .pay(qosic_core::PaymentRequest::new("22997000100", 1000))
+        .await
+        .unwrap();
+
+    mock.assert_debited_once(outcome.reference().as_str());
+    let heads = proxy.heads();
+    assert!(!heads.is_empty());
+    assert!(
+        heads[0].starts_with(&format!("POST {}{PAYMENT_PATH} HTTP/1.1\r\n", mock.uri())),
+        "{heads:?}"
+    );
+    assert_eq!(
+        header(&heads[0], "proxy-authorization"),
+        Some("Basic cHJveHl1c2VyOnByb3h5cGFzcw==")
+    );
+}
+
+/// HTTPS to the server through an `https://` proxy: TLS with the proxy, a `CONNECT` inside it,
+/// and TLS with the server inside the tunnel, each checked against its own certificate.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+#[tokio::test]
+async fn https_goes_through_an_https_proxy_and_tls_is_with_the_server() {
+    use crate::support::{Reply, TestCert, TestServer};
+    trace_init();
+    let server_cert = TestCert::self_signed(&["127.0.0.1", "localhost"]);
+    let server = TestServer::start_tls(
+        Reply::Fixed {
+            status: 202,
+            body: r#"{"responsecode":"01"}"#,
+        },
+        &server_cert,
+    )
+    .await;
+    let proxy_cert = TestCert::self_signed(&["127.0.0.1"]);
+    let proxy = TestProxy::start_tls(Behaviour::Tunnel, &proxy_cert).await;
+    let transport = HttpTransport::builder()
+        .add_root_certificate(server_cert.certificate())
+        .add_root_certificate(proxy_cert.certificate())
+        .proxy(proxy.url())
+        .build()
+        .unwrap();
+
+    let response = transport
+        .send(payment_request(&server.uri()))
+        .await
+        .unwrap();
+
+    assert_eq!(response.status, 202);
+    let port = server.uri().rsplit(':').next().unwrap().to_owned();
+    let heads = proxy.heads();
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    assert!(
+        heads[0].starts_with(&format!("CONNECT 127.0.0.1:{port} HTTP/1.1\r\n")),
+        "{heads:?}"
+    );
+    assert_eq!(server.received().len(), 1);
+}
+
+/// An `https://` proxy whose certificate the transport does not trust: refused, the reason
+/// names the proxy (not the server), and nothing was sent.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+#[tokio::test]
+async fn an_https_proxy_with_an_untrusted_certificate_is_refused_before_sending() {
+    use crate::support::TestCert;
+    trace_init();
+    let proxy_cert = TestCert::self_signed(&["127.0.0.1"]);
+    let proxy = TestProxy::start_tls(Behaviour::Forward, &proxy_cert).await;
+    let transport = HttpTransport::builder().proxy(proxy.url()).build().unwrap();
+
+    let error = transport
+        .send(payment_request("http://qosic.example:8080"))
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), TransportErrorKind::Tls, "{error:?}");
+    assert_eq!(error.delivery(), Delivery::NotSent);
+    assert!(proxy.heads().is_empty(), "{:?}", proxy.heads());
+    // The proxy's certificate, named as the proxy's: not the QosIc host's.
+    #[cfg(feature = "rustls")]
+    assert_eq!(
+        error.reason(),
+        "certificate of the proxy 127.0.0.1 not trusted: it is self-signed (for a staging \
+         server, trust that exact certificate with trust_self_signed_certificate) (an https:// \
+         proxy's certificate is checked with the same roots and pinned certificates as the \
+         server's)"
+    );
+}
+
+/// Through an `https://` proxy that is trusted, a server whose certificate is not: the reason
+/// names the server, not the proxy.
+#[cfg(feature = "rustls")]
+#[tokio::test]
+async fn behind_an_https_proxy_an_untrusted_server_is_named_as_the_server() {
+    use crate::support::{Reply, TestCert, TestServer};
+    trace_init();
+    let server_cert = TestCert::self_signed(&["localhost"]);
+    let server = TestServer::start_tls(
+        Reply::Fixed {
+            status: 202,
+            body: r#"{"responsecode":"01"}"#,
+        },
+        &server_cert,
+    )
+    .await;
+    let proxy_cert = TestCert::self_signed(&["127.0.0.1"]);
+    let proxy = TestProxy::start_tls(Behaviour::Tunnel, &proxy_cert).await;
+    let transport = HttpTransport::builder()
+        .add_root_certificate(proxy_cert.certificate())
+        .proxy(proxy.url())
+        .build()
+        .unwrap();
+
+    let base = server.uri().replace("127.0.0.1", "localhost");
+    let error = transport.send(payment_request(&base)).await.unwrap_err();
+
+    assert_eq!(error.kind(), TransportErrorKind::Tls, "{error:?}");
+    assert_eq!(error.delivery(), Delivery::NotSent);
+    assert_eq!(
+        error.reason(),
+        "certificate of localhost not trusted: it is self-signed (for a staging server, trust \
+         that exact certificate with trust_self_signed_certificate)"
+    );
+    assert_eq!(proxy.heads().len(), 1);
+    assert!(server.received().is_empty());
 }
 
 #[cfg(any(feature = "rustls", feature = "native-tls"))]

@@ -114,21 +114,7 @@ impl TestServer {
     /// An HTTPS server presenting `cert` and signing the handshake with its key (which may
     /// not match: see [`TestCert::with_another_key`]).
     pub(crate) async fn start_tls(reply: Reply, cert: &TestCert) -> TestServer {
-        // Deprecated since rustls 0.23.48 (no post-quantum key exchange); the tests' server
-        // needs nothing more.
-        #[allow(deprecated)]
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key.clone().into());
-        let signing_key = provider.key_provider.load_private_key(key).unwrap();
-        // `CertifiedKey::new` does not check that the key matches, unlike `with_single_cert`.
-        let certified = rustls::sign::CertifiedKey::new(vec![cert.der.clone()], signing_key);
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(certified)));
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-        TestServer::start_inner(reply, Some(acceptor)).await
+        TestServer::start_inner(reply, Some(tls_acceptor(cert))).await
     }
 
     async fn start_inner(reply: Reply, tls: Option<tokio_rustls::TlsAcceptor>) -> TestServer {
@@ -363,6 +349,24 @@ impl Body for ReplyBody {
             .map_or_else(SizeHint::default, SizeHint::with_exact)
     }
 }
+/// A TLS acceptor presenting `cert` and signing the handshake with its key (which may not
+/// match: see [`TestCert::with_another_key`]): the test servers' and the HTTPS proxy's.
+pub(crate) fn tls_acceptor(cert: &TestCert) -> tokio_rustls::TlsAcceptor {
+    // Deprecated since rustls 0.23.48 (no post-quantum key exchange); the tests' server
+    // needs nothing more.
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key.clone().into());
+    let signing_key = provider.key_provider.load_private_key(key).unwrap();
+    // `CertifiedKey::new` does not check that the key matches, unlike `with_single_cert`.
+    let certified = rustls::sign::CertifiedKey::new(vec![cert.der.clone()], signing_key);
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(certified)));
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
 
 /// A server certificate and its key, made for one test.
 pub(crate) struct TestCert {
@@ -393,8 +397,16 @@ impl TestCert {
     }
 
     fn params(names: &[&str]) -> rcgen::CertificateParams {
+        // A subject of its own for each certificate: OpenSSL (native-tls) finds an issuer by
+        // subject, and two roots with rcgen's one default subject would stand for each other.
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
         let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
-        rcgen::CertificateParams::new(names).unwrap()
+        let mut params = rcgen::CertificateParams::new(names).unwrap();
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, format!("qosic-http test {n}"));
+        params
     }
 
     /// A self-signed end-entity certificate (`CA:FALSE`) for these names (IP addresses become
