@@ -171,20 +171,33 @@ fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
+/// An HTTPS server presenting `cert` that answers every request 202, as QosIc does a payment
+/// request.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+async fn https_server(cert: &crate::support::TestCert) -> crate::support::TestServer {
+    let pending = crate::support::Reply::Fixed {
+        status: 202,
+        body: r#"{"responsecode":"01"}"#,
+    };
+    crate::support::TestServer::start_tls(pending, cert).await
+}
+
+/// The port of `http://host:port`.
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls", feature = "socks")),
+    allow(dead_code)
+)]
+fn port_of(uri: &str) -> String {
+    uri.rsplit(':').next().unwrap_or_default().to_owned()
+}
+
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 #[tokio::test]
 async fn https_goes_through_a_connect_tunnel_and_tls_is_with_the_server() {
-    use crate::support::{Reply, TestCert, TestServer};
+    use crate::support::TestCert;
     trace_init();
     let cert = TestCert::self_signed(&["127.0.0.1", "localhost"]);
-    let server = TestServer::start_tls(
-        Reply::Fixed {
-            status: 202,
-            body: r#"{"responsecode":"01"}"#,
-        },
-        &cert,
-    )
-    .await;
+    let server = https_server(&cert).await;
     let proxy = TestProxy::start(Behaviour::Tunnel).await;
     let user_pass_url = format!("http://proxyuser:proxypass@127.0.0.1:{}", proxy.port);
     let transport = HttpTransport::builder()
@@ -201,7 +214,7 @@ async fn https_goes_through_a_connect_tunnel_and_tls_is_with_the_server() {
     assert_eq!(response.status, 202);
     let heads = proxy.heads();
     assert_eq!(heads.len(), 1, "{heads:?}");
-    let port = server.uri().rsplit(':').next().unwrap().to_owned();
+    let port = port_of(&server.uri());
     assert!(
         heads[0].starts_with(&format!("CONNECT 127.0.0.1:{port} HTTP/1.1\r\n")),
         "{heads:?}"
@@ -260,17 +273,10 @@ async fn a_payment_goes_through_an_https_proxy() {
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 #[tokio::test]
 async fn https_goes_through_an_https_proxy_and_tls_is_with_the_server() {
-    use crate::support::{Reply, TestCert, TestServer};
+    use crate::support::TestCert;
     trace_init();
     let server_cert = TestCert::self_signed(&["127.0.0.1", "localhost"]);
-    let server = TestServer::start_tls(
-        Reply::Fixed {
-            status: 202,
-            body: r#"{"responsecode":"01"}"#,
-        },
-        &server_cert,
-    )
-    .await;
+    let server = https_server(&server_cert).await;
     let proxy_cert = TestCert::self_signed(&["127.0.0.1"]);
     let proxy = TestProxy::start_tls(Behaviour::Tunnel, &proxy_cert).await;
     let transport = HttpTransport::builder()
@@ -286,7 +292,7 @@ async fn https_goes_through_an_https_proxy_and_tls_is_with_the_server() {
         .unwrap();
 
     assert_eq!(response.status, 202);
-    let port = server.uri().rsplit(':').next().unwrap().to_owned();
+    let port = port_of(&server.uri());
     let heads = proxy.heads();
     assert_eq!(heads.len(), 1, "{heads:?}");
     assert!(
@@ -331,17 +337,10 @@ async fn an_https_proxy_with_an_untrusted_certificate_is_refused_before_sending(
 #[cfg(feature = "rustls")]
 #[tokio::test]
 async fn behind_an_https_proxy_an_untrusted_server_is_named_as_the_server() {
-    use crate::support::{Reply, TestCert, TestServer};
+    use crate::support::TestCert;
     trace_init();
     let server_cert = TestCert::self_signed(&["localhost"]);
-    let server = TestServer::start_tls(
-        Reply::Fixed {
-            status: 202,
-            body: r#"{"responsecode":"01"}"#,
-        },
-        &server_cert,
-    )
-    .await;
+    let server = https_server(&server_cert).await;
     let proxy_cert = TestCert::self_signed(&["127.0.0.1"]);
     let proxy = TestProxy::start_tls(Behaviour::Tunnel, &proxy_cert).await;
     let transport = HttpTransport::builder()
@@ -611,23 +610,16 @@ async fn a_payment_goes_through_a_socks5_proxy() {
     mock.assert_debited_once(outcome.reference().as_str());
     let destinations = proxy.destinations();
     assert!(!destinations.is_empty());
-    let port = mock.uri().rsplit(':').next().unwrap().to_owned();
+    let port = port_of(&mock.uri());
     assert_eq!(destinations[0], format!("localhost:{port}"));
 }
 
 #[cfg(all(feature = "socks", any(feature = "rustls", feature = "native-tls")))]
 #[tokio::test]
 async fn https_goes_through_a_socks5_proxy_and_tls_is_with_the_server() {
-    use crate::support::{Reply, TestCert, TestServer};
+    use crate::support::TestCert;
     let cert = TestCert::self_signed(&["127.0.0.1", "localhost"]);
-    let server = TestServer::start_tls(
-        Reply::Fixed {
-            status: 202,
-            body: r#"{"responsecode":"01"}"#,
-        },
-        &cert,
-    )
-    .await;
+    let server = https_server(&cert).await;
     let proxy = socks::Socks5Proxy::start().await;
     let transport = HttpTransport::builder()
         .add_root_certificate(cert.certificate())
@@ -642,6 +634,6 @@ async fn https_goes_through_a_socks5_proxy_and_tls_is_with_the_server() {
 
     assert_eq!(response.status, 202);
     assert_eq!(server.received().len(), 1);
-    let port = server.uri().rsplit(':').next().unwrap().to_owned();
+    let port = port_of(&server.uri());
     assert_eq!(proxy.destinations(), [format!("127.0.0.1:{port}")]);
 }
