@@ -413,7 +413,8 @@ pub(crate) fn reason(error: &rustls::Error, target: &Target) -> String {
         if let Some(refused) = other.0.downcast_ref::<RefusedFor>() {
             let host = refused.host.as_str();
             // The same verifier checks an `https://` proxy's certificate, before the server's.
-            let is_server = host == target.host().trim_start_matches('[').trim_end_matches(']');
+            let is_server = host
+                .eq_ignore_ascii_case(target.host().trim_start_matches('[').trim_end_matches(']'));
             return match &refused.cause {
                 rustls::Error::InvalidCertificate(cause) if is_server => {
                     certificate_reason(cause, target, host, host)
