@@ -17,16 +17,8 @@ pub const CARD: &str = "CARD";
 impl Engine {
     /// `created`, by card: claim, request the card checkout once, keep the card page's URL.
     pub(super) async fn send_card(&self, order: Order) -> Result<(), StoreError> {
-        if !self
-            .store
-            .claim_sending(&order.reference, order.step)
-            .await?
-        {
+        let Some(before) = self.claim(order).await? else {
             return Ok(());
-        }
-        let before = Order {
-            state: State::Sending,
-            ..order
         };
         let mut after = before.clone();
         let mut next = None;

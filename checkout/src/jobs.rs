@@ -299,18 +299,26 @@ impl Engine {
         }
     }
 
-    /// `created`: claim, send once, record the answer.
-    async fn send(&self, order: Order) -> Result<(), StoreError> {
+    /// Claims a `created` order for sending (one sender wins, whatever the instances):
+    /// the order as `sending`, or `None` when another sender has it.
+    pub(super) async fn claim(&self, order: Order) -> Result<Option<Order>, StoreError> {
         if !self
             .store
             .claim_sending(&order.reference, order.step)
             .await?
         {
-            return Ok(());
+            return Ok(None);
         }
-        let before = Order {
+        Ok(Some(Order {
             state: State::Sending,
             ..order
+        }))
+    }
+
+    /// `created`: claim, send once, record the answer.
+    async fn send(&self, order: Order) -> Result<(), StoreError> {
+        let Some(before) = self.claim(order).await? else {
+            return Ok(());
         };
         let mut request =
             PaymentRequest::new(&before.phone, u64::try_from(before.amount).unwrap_or(0))
