@@ -200,6 +200,17 @@ async fn card(client: &Client, mock: Option<&MockQosic>, args: &Args) -> Result<
                     .map(|m| format!(" ({m})"))
                     .unwrap_or_default()
             );
+            // The embedded fake serves the return page: keep it up until the browser is back
+            // there (or 10 s), or the customer would land on a server that is gone.
+            if let (Some(mock), None) = (mock, &args.return_url) {
+                let reference = session.reference().as_str();
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+                while !mock.card_customer_returned(reference)
+                    && tokio::time::Instant::now() < deadline
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
             return Ok(exit_for(payment.status()));
         }
         tokio::time::sleep(Duration::from_millis(500)).await;

@@ -48,6 +48,8 @@ struct CardPaymentState {
     return_url: String,
     state: CardState,
     service_ref: u64,
+    /// Whether the customer's browser reached the fake's stand-in return page.
+    returned: bool,
 }
 
 /// The card payments and settings of one fake server.
@@ -85,6 +87,13 @@ impl Cards {
             .get(reference)
             .map(|p| p.state.names()[0])
     }
+
+    /// Whether the stand-in return page was served for this card payment.
+    pub(crate) fn returned(&self, reference: &str) -> bool {
+        lock(&self.payments)
+            .get(reference)
+            .is_some_and(|p| p.returned)
+    }
 }
 
 impl CardState {
@@ -108,6 +117,12 @@ pub(crate) fn handle(cards: &Cards, callbacks: &Callbacks, req: &Incoming<'_>) -
     } else if STATUS_PATHS.contains(&path) {
         post_only(req, |body| status(cards, body))
     } else if path == RETURNED_PATH {
+        // A transref is ASCII letters, digits, '_' and '-': nothing to decode.
+        let mut query = req.query.unwrap_or_default().split('&');
+        let reference = query.find_map(|p| p.strip_prefix("transref="));
+        if let Some(payment) = lock(&cards.payments).get_mut(reference.unwrap_or_default()) {
+            payment.returned = true;
+        }
         html(
             200,
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Back at the \
@@ -194,6 +209,7 @@ fn init(cards: &Cards, body: &Value) -> Reply {
             return_url: return_url.to_owned(),
             state: CardState::Pending,
             service_ref,
+            returned: false,
         },
     );
     drop(payments);

@@ -348,6 +348,14 @@ impl MockQosic {
     pub fn card_payment_state(&self, reference: &str) -> Option<&'static str> {
         self.shared.cards.state_of(reference)
     }
+
+    /// Whether the customer's browser came back from the card page of `reference` to the
+    /// fake's stand-in return page (`GET /card/returned?transref=…`). A program that serves
+    /// that page from an embedded fake waits for this before it exits, or the browser finds
+    /// the server gone.
+    pub fn card_customer_returned(&self, reference: &str) -> bool {
+        self.shared.cards.returned(reference)
+    }
 }
 
 impl Drop for MockQosic {

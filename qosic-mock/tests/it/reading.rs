@@ -301,3 +301,43 @@ async fn card_pages_escape_and_read_forms() {
     .unwrap();
     assert_eq!(mock.card_payment_state("RR-2"), Some("declined"));
 }
+
+/// The stand-in return page notes which card payment's customer came back, so that a
+/// program serving it (the `pay` example) can wait for the browser before it exits.
+#[tokio::test]
+async fn the_stand_in_return_page_notes_the_customer_who_came_back() {
+    let mock = MockQosic::start().await;
+    let addr = mock.address().unwrap();
+    let body = json!({"type": "card", "transref": "RR-3", "qosKey": "QCBJ001",
+        "returnUrl": format!("http://{addr}/card/returned"),
+        "amountDetails": {"totalAmount": 100, "currency": "XOF"}});
+    let visit = move |path: &'static str| {
+        tokio::task::spawn_blocking(move || http_request(addr, "GET", path, None, b""))
+    };
+    let init = tokio::task::spawn_blocking(move || {
+        http_request(
+            addr,
+            "POST",
+            "/public/v1/initTransaction",
+            None,
+            body.to_string().as_bytes(),
+        )
+    });
+    assert_eq!(init.await.unwrap().status(), 200);
+    assert!(mock.card_page_action("RR-3", "approve", "4242424242424242"));
+    assert!(
+        !mock.card_customer_returned("RR-3"),
+        "not back before the visit"
+    );
+    // Another payment's visit, or one without a transref, is not this customer's.
+    for path in ["/card/returned?transref=RR-4&status=paid", "/card/returned"] {
+        assert_eq!(visit(path).await.unwrap().status(), 200, "{path}");
+    }
+    assert!(!mock.card_customer_returned("RR-3"));
+    let page = visit("/card/returned?transref=RR-3&status=paid")
+        .await
+        .unwrap();
+    assert!(page.text().contains("Back at the shop"));
+    assert!(mock.card_customer_returned("RR-3"));
+    assert!(!mock.card_customer_returned("RR-4"));
+}

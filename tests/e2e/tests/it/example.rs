@@ -109,6 +109,15 @@ fn finish(mut child: Child, mut out: BufReader<std::process::ChildStdout>) -> (i
     (status.code().unwrap_or(-1), rest)
 }
 
+/// Follows the card page's "Back to the shop" link as a browser does (the program waits
+/// for that visit before it exits); the return page's text.
+fn follow_back(page: &str) -> String {
+    let start = page.find("href=\"").expect("a link back to the shop") + "href=\"".len();
+    let href = &page[start..];
+    let href = href[..href.find('"').unwrap()].replace("&amp;", "&");
+    http("GET", &href, "")
+}
+
 /// One HTTP/1.1 request to `url` (loopback); the answer's text.
 fn http(method: &str, url: &str, body: &str) -> String {
     let rest = url.strip_prefix("http://").unwrap();
@@ -144,6 +153,8 @@ fn card_prints_a_url_whose_page_approves() {
         "card=4242+4242+4242+4242",
     );
     assert!(back.contains("/card/returned?transref="), "{back}");
+    let returned = follow_back(&back);
+    assert!(returned.contains("Back at the shop"), "{returned}");
     let (code, rest) = finish(child, out);
     assert_eq!(code, 0, "{rest}");
     assert!(rest.contains("status:    CONFIRMED"), "{rest}");
@@ -152,11 +163,12 @@ fn card_prints_a_url_whose_page_approves() {
 #[test]
 fn card_declined_by_the_magic_card() {
     let (child, url, out) = start_card("3000");
-    http(
+    let back = http(
         "POST",
         &format!("{url}/approve"),
         &format!("card={}", qosic::mock::DECLINED_CARD),
     );
+    assert!(follow_back(&back).contains("Back at the shop"), "{back}");
     let (code, rest) = finish(child, out);
     assert_eq!(code, 1, "{rest}");
     assert!(rest.contains("status:    FAILED"), "{rest}");
