@@ -259,17 +259,7 @@ async fn admin_paths_queries_and_tokens() {
 async fn card_pages_escape_and_read_forms() {
     let mock = MockQosic::start().await;
     let addr = mock.address().unwrap();
-    let init = move |reference: &str, return_url: &str| {
-        let body = json!({"type": "card", "transref": reference, "qosKey": "QCBJ001",
-            "returnUrl": return_url, "amountDetails": {"totalAmount": 100, "currency": "XOF"}});
-        http_request(
-            addr,
-            "POST",
-            "/public/v1/initTransaction",
-            None,
-            body.to_string().as_bytes(),
-        )
-    };
+    let init = move |reference: &str, return_url: &str| init_card(addr, reference, return_url);
     let send = move |path: String, form: &'static str| {
         http_request(addr, "POST", &path, None, form.as_bytes()).text()
     };
@@ -308,21 +298,11 @@ async fn card_pages_escape_and_read_forms() {
 async fn the_stand_in_return_page_notes_the_customer_who_came_back() {
     let mock = MockQosic::start().await;
     let addr = mock.address().unwrap();
-    let body = json!({"type": "card", "transref": "RR-3", "qosKey": "QCBJ001",
-        "returnUrl": format!("http://{addr}/card/returned"),
-        "amountDetails": {"totalAmount": 100, "currency": "XOF"}});
     let visit = move |path: &'static str| {
         tokio::task::spawn_blocking(move || http_request(addr, "GET", path, None, b""))
     };
-    let init = tokio::task::spawn_blocking(move || {
-        http_request(
-            addr,
-            "POST",
-            "/public/v1/initTransaction",
-            None,
-            body.to_string().as_bytes(),
-        )
-    });
+    let return_url = format!("http://{addr}/card/returned");
+    let init = tokio::task::spawn_blocking(move || init_card(addr, "RR-3", &return_url));
     assert_eq!(init.await.unwrap().status(), 200);
     assert!(mock.card_page_action("RR-3", "approve", "4242424242424242"));
     assert!(
@@ -340,4 +320,17 @@ async fn the_stand_in_return_page_notes_the_customer_who_came_back() {
     assert!(page.text().contains("Back at the shop"));
     assert!(mock.card_customer_returned("RR-3"));
     assert!(!mock.card_customer_returned("RR-4"));
+}
+
+/// Starts a card payment of 100 XOF with the fake's test card key (a blocking request).
+fn init_card(addr: std::net::SocketAddr, reference: &str, return_url: &str) -> Answer {
+    let body = json!({"type": "card", "transref": reference, "qosKey": "QCBJ001",
+        "returnUrl": return_url, "amountDetails": {"totalAmount": 100, "currency": "XOF"}});
+    http_request(
+        addr,
+        "POST",
+        "/public/v1/initTransaction",
+        None,
+        body.to_string().as_bytes(),
+    )
 }
