@@ -15,7 +15,7 @@ use crate::fault::Fault;
 use crate::holder;
 use crate::journal::Entry;
 use crate::reply::{
-    admin_delay, body_problem, clip, fail, parse, render, to_value, Action, Incoming, Reply,
+    admin_delay, body_problem, clip, fail, pairs, parse, render, to_value, Action, Incoming, Reply,
 };
 use crate::shared::Shared;
 use crate::subscriber::{Outcome, Subscriber};
@@ -351,8 +351,7 @@ fn callbacks(shared: &Shared, call: &Call<'_, '_>) -> Action {
 /// `?since=SEQ&limit=N` of `GET /__admin/journal`.
 fn journal_query(query: &str) -> Result<(u64, usize), String> {
     let (mut since, mut limit) = (0, usize::MAX);
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+    for (name, value) in pairs(query) {
         let got = clip(value);
         let number = || {
             let why = || format!("journal query: {name} must be a whole number, got {got:?}");

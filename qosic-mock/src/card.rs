@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::callback::Ended;
 use crate::model::TransactionKind;
-use crate::reply::{fail, lock, Action, Incoming, Reply};
+use crate::reply::{fail, lock, pairs, Action, Incoming, Reply};
 use crate::sender::Callbacks;
 
 /// The card key the fake server accepts by default: QosIc's documented test key.
@@ -118,9 +118,12 @@ pub(crate) fn handle(cards: &Cards, callbacks: &Callbacks, req: &Incoming<'_>) -
         post_only(req, |body| status(cards, body))
     } else if path == RETURNED_PATH {
         // A transref is ASCII letters, digits, '_' and '-': nothing to decode.
-        let mut query = req.query.unwrap_or_default().split('&');
-        let reference = query.find_map(|p| p.strip_prefix("transref="));
-        if let Some(payment) = lock(&cards.payments).get_mut(reference.unwrap_or_default()) {
+        let mut query = pairs(req.query.unwrap_or_default());
+        let reference = query
+            .find(|(name, _)| *name == "transref")
+            .unwrap_or_default()
+            .1;
+        if let Some(payment) = lock(&cards.payments).get_mut(reference) {
             payment.returned = true;
         }
         html(
@@ -271,9 +274,7 @@ fn escape(text: &str) -> String {
 
 /// The value of `name` in a form body (`card=4242+4242`), spaces and `+` removed.
 fn form_field(body: &[u8], name: &str) -> String {
-    let text = String::from_utf8_lossy(body);
-    text.split('&')
-        .filter_map(|pair| pair.split_once('='))
+    pairs(&String::from_utf8_lossy(body))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| {
             v.replace("%20", "")

@@ -140,6 +140,14 @@ pub(crate) fn body_problem(problem: BodyProblem, limits: &Limits) -> Reply {
     }
 }
 
+/// The `name=value` pairs of a query string or form body (`a=1&b`: `("a", "1")`,
+/// `("b", "")`), empty pairs skipped; nothing is decoded.
+pub(crate) fn pairs(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+}
+
 /// The first 200 characters of `s`, for error messages.
 pub(crate) fn clip(s: &str) -> String {
     s.chars().take(200).collect()
